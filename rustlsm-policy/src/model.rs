@@ -1,0 +1,203 @@
+//! An owned model of a policy, and its encoding to and decoding from the wire format.
+
+use crate::wire::{self, Effect, FormatError, Mode};
+use std::fmt;
+
+/// One profile, as `lsmctl` builds it from TOML.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ProfileSpec {
+    /// Unique name, `[A-Za-z0-9._-]`, at most [`wire::MAX_NAME_LEN`] bytes.
+    pub name: String,
+    /// What a refused access does.
+    pub mode: Mode,
+    /// Executable paths or patterns that run under this profile.
+    pub attach: Vec<String>,
+    /// Path rules, in order.
+    pub rules: Vec<RuleSpec>,
+}
+
+/// One path rule.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RuleSpec {
+    /// Allow or deny.
+    pub effect: Effect,
+    /// `wire::ACCESS_*` bits.
+    pub access: u16,
+    /// Absolute path pattern.
+    pub pattern: String,
+}
+
+/// Why a policy cannot be encoded.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum EncodeError {
+    /// The policy holds no profile.
+    Empty,
+    /// More profiles than the kernel accepts in one load.
+    TooManyProfiles(usize),
+    /// A name the kernel would refuse.
+    BadName(String),
+    /// Two profiles with one name.
+    DuplicateName(String),
+    /// Too many attachments or rules in a profile.
+    TooManyEntries(String),
+    /// A pattern the kernel would refuse, with the profile it is in.
+    BadPattern { profile: String, pattern: String },
+    /// An empty or unknown access mask.
+    BadAccess { profile: String, pattern: String },
+    /// The encoded blob is larger than the kernel accepts.
+    TooLarge(usize),
+}
+
+impl fmt::Display for EncodeError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            EncodeError::Empty => write!(f, "the policy defines no profile"),
+            EncodeError::TooManyProfiles(n) => {
+                write!(f, "{n} profiles; at most {} load at once", wire::MAX_PROFILES)
+            }
+            EncodeError::BadName(n) => write!(
+                f,
+                "profile name {n:?} must be 1 to {} characters of A-Z a-z 0-9 . _ -",
+                wire::MAX_NAME_LEN
+            ),
+            EncodeError::DuplicateName(n) => write!(f, "profile {n:?} is defined twice"),
+            EncodeError::TooManyEntries(n) => write!(
+                f,
+                "profile {n:?} has more than {} attachments or {} rules",
+                wire::MAX_ATTACHMENTS,
+                wire::MAX_RULES
+            ),
+            EncodeError::BadPattern { profile, pattern } => write!(
+                f,
+                "profile {profile:?}: path {pattern:?} must be absolute, at most {} bytes, without NUL",
+                wire::MAX_PATTERN_LEN
+            ),
+            EncodeError::BadAccess { profile, pattern } => {
+                write!(f, "profile {profile:?}: rule for {pattern:?} grants no known access")
+            }
+            EncodeError::TooLarge(n) => write!(
+                f,
+                "the compiled policy is {n} bytes; the kernel accepts at most {}",
+                wire::MAX_BLOB_LEN
+            ),
+        }
+    }
+}
+
+impl std::error::Error for EncodeError {}
+
+fn put_u16(out: &mut Vec<u8>, v: u16) {
+    out.extend_from_slice(&v.to_le_bytes());
+}
+
+fn put_u32(out: &mut Vec<u8>, v: u32) {
+    out.extend_from_slice(&v.to_le_bytes());
+}
+
+/// Lengths that were checked against the format's limits, so the casts below are exact.
+fn small(len: usize) -> u16 {
+    u16::try_from(len).unwrap_or(u16::MAX)
+}
+
+fn encode_profile(p: &ProfileSpec, out: &mut Vec<u8>) -> Result<(), EncodeError> {
+    if !wire::valid_name(p.name.as_bytes()) {
+        return Err(EncodeError::BadName(p.name.clone()));
+    }
+    if p.attach.len() > usize::from(wire::MAX_ATTACHMENTS) || p.rules.len() > wire::MAX_RULES as usize {
+        return Err(EncodeError::TooManyEntries(p.name.clone()));
+    }
+    let bad_pattern = |pattern: &str| EncodeError::BadPattern {
+        profile: p.name.clone(),
+        pattern: pattern.to_string(),
+    };
+    let start = out.len();
+    put_u32(out, 0); // record_len, patched below
+    out.push(p.mode.to_byte());
+    out.push(0);
+    put_u16(out, small(p.name.len()));
+    put_u16(out, small(p.attach.len()));
+    put_u16(out, 0);
+    put_u32(out, p.rules.len() as u32);
+    out.extend_from_slice(p.name.as_bytes());
+    for a in &p.attach {
+        if !wire::valid_pattern(a.as_bytes()) {
+            return Err(bad_pattern(a));
+        }
+        put_u16(out, small(a.len()));
+        out.extend_from_slice(a.as_bytes());
+    }
+    for r in &p.rules {
+        if !wire::valid_pattern(r.pattern.as_bytes()) {
+            return Err(bad_pattern(&r.pattern));
+        }
+        if r.access == 0 || r.access & !wire::ACCESS_ALL != 0 {
+            return Err(EncodeError::BadAccess {
+                profile: p.name.clone(),
+                pattern: r.pattern.clone(),
+            });
+        }
+        out.push(r.effect.to_byte());
+        out.push(0);
+        put_u16(out, r.access);
+        put_u16(out, small(r.pattern.len()));
+        out.extend_from_slice(r.pattern.as_bytes());
+    }
+    let len = (out.len() - start) as u32;
+    out[start..start + 4].copy_from_slice(&len.to_le_bytes());
+    Ok(())
+}
+
+/// Encodes profiles into one blob for `LSM_POLICY_LOAD`. Every limit the kernel enforces is
+/// checked here first, so a blob this returns passes [`wire::verify`].
+pub fn encode(profiles: &[ProfileSpec]) -> Result<Vec<u8>, EncodeError> {
+    if profiles.is_empty() {
+        return Err(EncodeError::Empty);
+    }
+    if profiles.len() > wire::MAX_PROFILES as usize {
+        return Err(EncodeError::TooManyProfiles(profiles.len()));
+    }
+    for (i, p) in profiles.iter().enumerate() {
+        if profiles[..i].iter().any(|q| q.name == p.name) {
+            return Err(EncodeError::DuplicateName(p.name.clone()));
+        }
+    }
+    let mut out = Vec::new();
+    out.extend_from_slice(&wire::MAGIC);
+    put_u16(&mut out, wire::VERSION);
+    put_u16(&mut out, 0);
+    put_u32(&mut out, 0); // total_len, patched below
+    put_u32(&mut out, profiles.len() as u32);
+    for p in profiles {
+        encode_profile(p, &mut out)?;
+    }
+    if out.len() > wire::MAX_BLOB_LEN {
+        return Err(EncodeError::TooLarge(out.len()));
+    }
+    let total = out.len() as u32;
+    out[8..12].copy_from_slice(&total.to_le_bytes());
+    debug_assert_eq!(wire::verify(&out), Ok(profiles.len() as u32));
+    Ok(out)
+}
+
+/// Decodes a blob back into profiles, after the kernel's own verification.
+pub fn decode(blob: &[u8]) -> Result<Vec<ProfileSpec>, FormatError> {
+    wire::verify(blob)?;
+    Ok(wire::profiles(blob)
+        .map(|v| ProfileSpec {
+            name: String::from_utf8_lossy(v.name()).into_owned(),
+            mode: v.mode(),
+            attach: v
+                .attachments()
+                .map(|a| String::from_utf8_lossy(a).into_owned())
+                .collect(),
+            rules: v
+                .rules()
+                .map(|r| RuleSpec {
+                    effect: r.effect,
+                    access: r.access,
+                    pattern: String::from_utf8_lossy(r.pattern).into_owned(),
+                })
+                .collect(),
+        })
+        .collect())
+}
