@@ -645,3 +645,8 @@ pub fn digest(bytes: &[u8]) -> u64 {
         (h ^ u64::from(b)).wrapping_mul(0x0000_0100_0000_01b3)
     })
 }
+
+/// `lsm_manage_policy()` flag (from the LSM-owned high half): verify and build the policy,
+/// then discard it instead of loading it. Lets tools check a blob against the running
+/// kernel, and benchmarks separate parsing from loading.
+pub const FLAG_DRY_RUN: u32 = 1 << 16;

@@ -1,0 +1,292 @@
+//! Talking to the kernel: `lsm_manage_policy()` first, securityfs when the kernel lacks the
+//! system call, and errors explained in words.
+
+use std::fmt;
+use std::fs;
+use std::io::{self, Write};
+use std::path::PathBuf;
+
+/// x86_64 number of the prototype `lsm_manage_policy()` system call.
+pub const SYS_LSM_MANAGE_POLICY: libc::c_long = 473;
+/// x86_64 number of `lsm_list_modules()`.
+pub const SYS_LSM_LIST_MODULES: libc::c_long = 461;
+/// rustlsm's LSM id.
+pub const LSM_ID_RUSTLSM: u64 = 114;
+/// `LSM_POLICY_LOAD` from include/uapi/linux/lsm.h.
+pub const LSM_POLICY_LOAD: u32 = 1;
+/// `LSM_POLICY_REMOVE` from include/uapi/linux/lsm.h.
+pub const LSM_POLICY_REMOVE: u32 = 2;
+
+/// Where rustlsm's securityfs files are; `RUSTLSM_SECURITYFS` overrides it (tests).
+pub fn securityfs_dir() -> PathBuf {
+    std::env::var_os("RUSTLSM_SECURITYFS")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from("/sys/kernel/security/rustlsm"))
+}
+
+/// Which interface to use.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum Via {
+    /// The system call, or securityfs if the kernel has no such system call.
+    Auto,
+    /// Only the system call.
+    Syscall,
+    /// Only /sys/kernel/security/rustlsm.
+    Securityfs,
+}
+
+/// The interface a request went through.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Used {
+    Syscall,
+    Securityfs,
+}
+
+impl fmt::Display for Used {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Used::Syscall => "lsm_manage_policy()",
+            Used::Securityfs => "securityfs",
+        })
+    }
+}
+
+/// The operation, for explanations.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Op {
+    Load,
+    Remove,
+}
+
+/// A refusal by the kernel (or a failure to reach it).
+#[derive(Debug)]
+pub struct KernelError {
+    pub op: Op,
+    pub via: Used,
+    pub error: io::Error,
+}
+
+impl fmt::Display for KernelError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let errno = self.error.raw_os_error().unwrap_or(0);
+        let why = match (errno, self.op) {
+            (libc::EPERM, _) | (libc::EACCES, _) => {
+                "permission denied: changing policy needs CAP_MAC_ADMIN (for securityfs, in the \
+                 task that opened the file too), and a task confined by rustlsm may not change \
+                 policy at all"
+                    .to_string()
+            }
+            (libc::EINVAL, Op::Load) => {
+                "the kernel refused the policy as malformed or the flags as unknown; its log \
+                 (dmesg) names the reason and byte offset"
+                    .to_string()
+            }
+            (libc::EINVAL, Op::Remove) => "the kernel refused the profile name".to_string(),
+            (libc::EPROTONOSUPPORT, _) => {
+                let kernel = fs::read_to_string(securityfs_dir().join("abi_version"))
+                    .map(|s| s.trim().to_string())
+                    .unwrap_or_else(|_| "another".into());
+                format!(
+                    "the kernel reads policy format version {kernel}; this lsmctl writes version {}",
+                    rustlsm_policy::wire::VERSION
+                )
+            }
+            (libc::E2BIG, _) => format!(
+                "the policy is larger than the kernel accepts ({} bytes)",
+                rustlsm_policy::wire::MAX_BLOB_LEN
+            ),
+            (libc::ENOENT, Op::Remove) => "no profile of that name is loaded".to_string(),
+            (libc::ENOENT, Op::Load) | (libc::EOPNOTSUPP, _) => {
+                "rustlsm is not active in this kernel: build with CONFIG_SECURITY_RUSTLSM=y and \
+                 list rustlsm in CONFIG_LSM or lsm= (with securityfs mounted on \
+                 /sys/kernel/security)"
+                    .to_string()
+            }
+            (libc::ENOSYS, _) => {
+                "this kernel has no lsm_manage_policy() system call (use --via securityfs)"
+                    .to_string()
+            }
+            (libc::ESPIPE, _) => "securityfs takes a policy in one write at offset 0".to_string(),
+            (libc::ENOMEM, _) => "the kernel ran out of memory; nothing was changed".to_string(),
+            _ => String::new(),
+        };
+        let what = match self.op {
+            Op::Load => "load",
+            Op::Remove => "remove",
+        };
+        if why.is_empty() {
+            write!(f, "{what} via {} failed: {}", self.via, self.error)
+        } else {
+            write!(f, "{what} via {} failed: {why} ({})", self.via, self.error)
+        }
+    }
+}
+
+impl std::error::Error for KernelError {}
+
+fn syscall_manage(op: u32, buf: &[u8], flags: u32) -> io::Result<()> {
+    let len = u32::try_from(buf.len()).map_err(|_| io::Error::from_raw_os_error(libc::E2BIG))?;
+    // SAFETY: The kernel reads at most `len` bytes from `buf`, which is valid for that long.
+    let rc = unsafe {
+        libc::syscall(
+            SYS_LSM_MANAGE_POLICY,
+            LSM_ID_RUSTLSM as u32,
+            op,
+            buf.as_ptr(),
+            len,
+            flags,
+        )
+    };
+    if rc == 0 {
+        Ok(())
+    } else {
+        Err(io::Error::last_os_error())
+    }
+}
+
+fn securityfs_write(file: &str, buf: &[u8]) -> io::Result<()> {
+    let path = securityfs_dir().join(file);
+    let mut f = fs::OpenOptions::new().write(true).open(&path)?;
+    // One write: the kernel refuses a policy that arrives in pieces.
+    let n = f.write(buf)?;
+    if n != buf.len() {
+        return Err(io::Error::new(
+            io::ErrorKind::WriteZero,
+            format!("short write to {}", path.display()),
+        ));
+    }
+    Ok(())
+}
+
+fn request(op: Op, via: Via, buf: &[u8], flags: u32) -> Result<Used, KernelError> {
+    let (code, file) = match op {
+        Op::Load => (LSM_POLICY_LOAD, "load"),
+        Op::Remove => (LSM_POLICY_REMOVE, "remove"),
+    };
+    if via != Via::Securityfs {
+        match syscall_manage(code, buf, flags) {
+            Ok(()) => return Ok(Used::Syscall),
+            Err(e) if via == Via::Auto && e.raw_os_error() == Some(libc::ENOSYS) => {}
+            Err(error) => {
+                return Err(KernelError {
+                    op,
+                    via: Used::Syscall,
+                    error,
+                })
+            }
+        }
+    }
+    if flags != 0 {
+        return Err(KernelError {
+            op,
+            via: Used::Securityfs,
+            error: io::Error::other("a dry run needs the lsm_manage_policy() system call"),
+        });
+    }
+    securityfs_write(file, buf)
+        .map(|()| Used::Securityfs)
+        .map_err(|error| KernelError {
+            op,
+            via: Used::Securityfs,
+            error,
+        })
+}
+
+/// Loads a compiled policy; `dry_run` asks the kernel to verify it without loading it.
+pub fn load(blob: &[u8], via: Via, dry_run: bool) -> Result<Used, KernelError> {
+    let flags = if dry_run {
+        rustlsm_policy::wire::FLAG_DRY_RUN
+    } else {
+        0
+    };
+    request(Op::Load, via, blob, flags)
+}
+
+/// Removes the profile called `name`.
+pub fn remove(name: &str, via: Via) -> Result<Used, KernelError> {
+    request(Op::Remove, via, name.as_bytes(), 0)
+}
+
+/// The ids `lsm_list_modules()` reports, or the error it gave.
+pub fn list_modules() -> io::Result<Vec<u64>> {
+    let mut ids = [0u64; 64];
+    let mut size = std::mem::size_of_val(&ids) as u32;
+    // SAFETY: `ids` is writable for `size` bytes and `size` is a valid u32 the kernel updates.
+    let rc = unsafe {
+        libc::syscall(
+            SYS_LSM_LIST_MODULES,
+            ids.as_mut_ptr(),
+            &mut size as *mut u32,
+            0u32,
+        )
+    };
+    if rc < 0 {
+        return Err(io::Error::last_os_error());
+    }
+    Ok(ids.iter().take(rc as usize).copied().collect())
+}
+
+/// The name of an LSM id, as in include/uapi/linux/lsm.h.
+pub fn lsm_name(id: u64) -> String {
+    let known = [
+        (100, "capability"),
+        (101, "selinux"),
+        (102, "smack"),
+        (103, "tomoyo"),
+        (104, "apparmor"),
+        (105, "yama"),
+        (106, "loadpin"),
+        (107, "safesetid"),
+        (108, "lockdown"),
+        (109, "bpf"),
+        (110, "landlock"),
+        (111, "ima"),
+        (112, "evm"),
+        (113, "ipe"),
+        (114, "rustlsm"),
+    ];
+    known
+        .iter()
+        .find(|(k, _)| *k == id)
+        .map_or_else(|| format!("lsm{id}"), |(_, n)| n.to_string())
+}
+
+/// Reads one of rustlsm's securityfs files.
+pub fn read_securityfs(file: &str) -> io::Result<String> {
+    fs::read_to_string(securityfs_dir().join(file))
+}
+
+/// One line of the `profiles` file.
+#[derive(Debug, serde::Serialize, PartialEq, Eq)]
+pub struct LoadedProfile {
+    pub name: String,
+    pub mode: String,
+    pub digest: String,
+}
+
+/// The loaded profiles, parsed from securityfs.
+pub fn loaded_profiles() -> io::Result<Vec<LoadedProfile>> {
+    Ok(read_securityfs("profiles")?
+        .lines()
+        .filter_map(|line| {
+            let mut f = line.split_whitespace();
+            Some(LoadedProfile {
+                name: f.next()?.to_string(),
+                mode: f.next()?.to_string(),
+                digest: f.next()?.to_string(),
+            })
+        })
+        .collect())
+}
+
+/// Checks a name before it goes to the kernel, for a clearer error.
+pub fn checked_name(name: &str) -> Result<(), String> {
+    if rustlsm_policy::wire::valid_name(name.as_bytes()) {
+        Ok(())
+    } else {
+        Err(format!(
+            "{name:?} is not a profile name (1 to {} characters of A-Z a-z 0-9 . _ -)",
+            rustlsm_policy::wire::MAX_NAME_LEN
+        ))
+    }
+}

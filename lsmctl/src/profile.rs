@@ -1,0 +1,190 @@
+//! Profiles in TOML, and their compilation to the model the wire encoder takes.
+//!
+//! ```toml
+//! [profile.demo]
+//! mode = "enforce"            # or "complain"; enforce when omitted
+//! attach = ["/usr/bin/demo"]
+//!
+//! [[profile.demo.rule]]
+//! allow = ["read", "exec"]
+//! paths = ["/etc/**", "/usr/lib/**"]
+//!
+//! [[profile.demo.rule]]
+//! deny = ["read"]
+//! paths = ["/etc/shadow"]
+//! ```
+
+use crate::diag::Diagnostic;
+use rustlsm_policy::wire::{self, ACCESS_EXEC, ACCESS_READ, ACCESS_WRITE};
+use rustlsm_policy::{Effect, Mode, ProfileSpec, RuleSpec};
+use serde::Deserialize;
+use std::collections::BTreeMap;
+use std::path::Path;
+use toml::Spanned;
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct PolicyFile {
+    #[serde(default)]
+    profile: BTreeMap<String, Spanned<ProfileToml>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ProfileToml {
+    mode: Option<Spanned<String>>,
+    #[serde(default)]
+    attach: Vec<Spanned<String>>,
+    #[serde(default, rename = "rule")]
+    rules: Vec<Spanned<RuleToml>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RuleToml {
+    allow: Option<Spanned<Vec<Spanned<String>>>>,
+    deny: Option<Spanned<Vec<Spanned<String>>>>,
+    paths: Spanned<Vec<Spanned<String>>>,
+}
+
+/// The access names a rule may use, and their bits.
+pub const ACCESS_NAMES: [(&str, u16); 3] = [
+    ("read", ACCESS_READ),
+    ("write", ACCESS_WRITE),
+    ("exec", ACCESS_EXEC),
+];
+
+/// Compiles the TOML text of `file` into profiles, or the first error with its location.
+pub fn compile(file: &Path, source: &str) -> Result<Vec<ProfileSpec>, Diagnostic> {
+    let parsed: PolicyFile = toml::from_str(source).map_err(|e| {
+        let span = e.span().unwrap_or(0..0);
+        let message = e.message().trim_end().replace('\n', "; ");
+        Diagnostic::at(file, source, span, message)
+    })?;
+    let at = |span: std::ops::Range<usize>, msg: String| Diagnostic::at(file, source, span, msg);
+
+    if parsed.profile.is_empty() {
+        return Err(at(0..0, "no profile is defined (expected a [profile.NAME] table)".into()));
+    }
+    let mut profiles = Vec::new();
+    for (name, body) in parsed.profile {
+        let body_span = body.span();
+        if !wire::valid_name(name.as_bytes()) {
+            return Err(at(
+                body_span,
+                format!(
+                    "profile name {name:?} must be 1 to {} characters of A-Z a-z 0-9 . _ -",
+                    wire::MAX_NAME_LEN
+                ),
+            ));
+        }
+        let body = body.into_inner();
+        let mode = match &body.mode {
+            None => Mode::Enforce,
+            Some(m) => match m.get_ref().as_str() {
+                "enforce" => Mode::Enforce,
+                "complain" => Mode::Complain,
+                other => {
+                    return Err(at(
+                        m.span(),
+                        format!("unknown mode {other:?}: expected \"enforce\" or \"complain\""),
+                    ))
+                }
+            },
+        };
+        let mut attach = Vec::new();
+        for a in &body.attach {
+            check_pattern(a).map_err(|msg| at(a.span(), msg))?;
+            attach.push(a.get_ref().clone());
+        }
+        if attach.len() > usize::from(wire::MAX_ATTACHMENTS) {
+            return Err(at(
+                body_span,
+                format!("more than {} attachments", wire::MAX_ATTACHMENTS),
+            ));
+        }
+        let mut rules = Vec::new();
+        for rule in &body.rules {
+            let rule_span = rule.span();
+            let rule = rule.get_ref();
+            let (effect, names) = match (&rule.allow, &rule.deny) {
+                (Some(a), None) => (Effect::Allow, a),
+                (None, Some(d)) => (Effect::Deny, d),
+                _ => {
+                    return Err(at(
+                        rule_span,
+                        "a rule needs exactly one of `allow` or `deny`".into(),
+                    ))
+                }
+            };
+            let mut access = 0u16;
+            for n in names.get_ref() {
+                let bit = ACCESS_NAMES
+                    .iter()
+                    .find(|(name, _)| *name == n.get_ref())
+                    .map(|(_, bit)| *bit)
+                    .ok_or_else(|| {
+                        at(
+                            n.span(),
+                            format!(
+                                "unknown access {:?}: expected one of read, write, exec",
+                                n.get_ref()
+                            ),
+                        )
+                    })?;
+                access |= bit;
+            }
+            if access == 0 {
+                return Err(at(names.span(), "the rule names no access".into()));
+            }
+            if rule.paths.get_ref().is_empty() {
+                return Err(at(rule.paths.span(), "the rule names no path".into()));
+            }
+            for p in rule.paths.get_ref() {
+                check_pattern(p).map_err(|msg| at(p.span(), msg))?;
+                rules.push(RuleSpec {
+                    effect,
+                    access,
+                    pattern: p.get_ref().clone(),
+                });
+            }
+        }
+        if rules.len() > wire::MAX_RULES as usize {
+            return Err(at(
+                body_span,
+                format!("more than {} path rules", wire::MAX_RULES),
+            ));
+        }
+        profiles.push(ProfileSpec {
+            name,
+            mode,
+            attach,
+            rules,
+        });
+    }
+    if profiles.len() > wire::MAX_PROFILES as usize {
+        return Err(at(
+            0..0,
+            format!("more than {} profiles in one file", wire::MAX_PROFILES),
+        ));
+    }
+    Ok(profiles)
+}
+
+fn check_pattern(p: &Spanned<String>) -> Result<(), String> {
+    let s = p.get_ref();
+    if !s.starts_with('/') {
+        return Err(format!("path {s:?} must be absolute (start with /)"));
+    }
+    if s.len() > wire::MAX_PATTERN_LEN {
+        return Err(format!(
+            "path {s:?} is {} bytes long; at most {} are allowed",
+            s.len(),
+            wire::MAX_PATTERN_LEN
+        ));
+    }
+    if s.contains('\0') {
+        return Err("a path may not contain a NUL character".into());
+    }
+    Ok(())
+}

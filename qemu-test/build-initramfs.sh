@@ -1,0 +1,35 @@
+#!/usr/bin/env bash
+# Builds the base initramfs of the test VM: busybox, /init, static lsmctl and the guest test
+# programs, the lsm kselftests, the example profile and a few files to protect.
+# Output: $RUSTLSM_CACHE/initramfs.cpio (rebuilt only when an input is newer).
+. "$(dirname "$0")/../scripts/lib.sh"
+
+MUSL=x86_64-unknown-linux-musl
+STAGE=$RUSTLSM_CACHE/initramfs
+OUT=$RUSTLSM_CACHE/initramfs.cpio
+KSELFTESTS=$RUSTLSM_CACHE/kselftests
+
+(cd "$REPO_ROOT" && cargo build -q --release --target $MUSL -p lsmctl -p rlsm-guest)
+"$REPO_ROOT/scripts/build-kselftests.sh"
+
+bin=$REPO_ROOT/target/$MUSL/release
+rm -rf "$STAGE"
+mkdir -p "$STAGE"/{bin,sbin,usr/bin,usr/sbin,etc/rustlsm,proc,sys,dev,tmp,root,kselftests/lsm}
+cp /bin/busybox "$STAGE/bin/busybox"
+for applet in $(/bin/busybox --list); do
+  [ -e "$STAGE/bin/$applet" ] || ln -s busybox "$STAGE/bin/$applet"
+done
+install -m 0755 "$REPO_ROOT/qemu-test/init" "$STAGE/init"
+install -m 0755 "$bin/lsmctl" "$bin/rlsm-probe" "$bin/rlsm-guest-tests" "$STAGE/usr/bin/"
+install -m 0755 "$bin/rlsm-probe" "$STAGE/bin/rlsm-probe-free"
+install -m 0755 "$KSELFTESTS"/lsm/*_test "$STAGE/kselftests/lsm/"
+install -m 0644 "$REPO_ROOT/examples/demo.toml" "$STAGE/etc/rustlsm/demo.toml"
+install -m 0755 "$REPO_ROOT/qemu-test/demo.sh" "$STAGE/etc/rustlsm/demo.sh"
+printf 'root:x:0:0:root:/root:/bin/sh\nnobody:x:65534:65534:nobody:/:/bin/false\n' > "$STAGE/etc/passwd"
+printf 'root:x:0:\nnogroup:x:65534:\n' > "$STAGE/etc/group"
+printf 'root:$6$not-a-real-hash:19000:0:99999:7:::\n' > "$STAGE/etc/shadow"
+chmod 0600 "$STAGE/etc/shadow"
+echo "top secret" > "$STAGE/root/secret"
+(cd "$STAGE" && find . -print0 | sort -z | cpio --null -o -H newc --quiet -R 0:0) > "$OUT.tmp"
+mv "$OUT.tmp" "$OUT"
+log "initramfs: $OUT ($(du -h "$OUT" | cut -f1))"

@@ -1,0 +1,413 @@
+//! The end-to-end suite, run as root inside the test VM (see qemu-test/run).
+//!
+//! Every case drives the real kernel through the real tools: profiles are loaded with
+//! `lsmctl`, confinement is observed through `rlsm-probe`'s exit status (an errno), and
+//! refusals are checked by errno, kernel log and an unchanged policy listing. The last line
+//! is `N passed, N failed`; the exit status is non-zero when anything failed.
+
+use rustlsm_policy::wire;
+use std::fs;
+use std::io::Write;
+use std::os::unix::fs::FileExt;
+use std::process::Command;
+
+const LSMCTL: &str = "/usr/bin/lsmctl";
+/// The confined probe: demo.toml attaches to this path.
+const PROBE: &str = "/usr/bin/rlsm-probe";
+/// The same binary at a path no profile claims.
+const FREE_PROBE: &str = "/bin/rlsm-probe-free";
+const SECFS: &str = "/sys/kernel/security/rustlsm";
+const DEMO: &str = "/etc/rustlsm/demo.toml";
+
+type Outcome = Result<(), String>;
+
+struct Suite {
+    passed: u32,
+    failed: u32,
+}
+
+impl Suite {
+    fn case(&mut self, name: &str, f: impl FnOnce() -> Outcome) {
+        match f() {
+            Ok(()) => {
+                self.passed += 1;
+                println!("ok - {name}");
+            }
+            Err(why) => {
+                self.failed += 1;
+                println!("FAIL - {name}: {why}");
+            }
+        }
+    }
+}
+
+fn check(cond: bool, what: impl FnOnce() -> String) -> Outcome {
+    if cond {
+        Ok(())
+    } else {
+        Err(what())
+    }
+}
+
+/// Runs a command; returns (exit code, stdout + stderr).
+fn run(prog: &str, args: &[&str]) -> (i32, String) {
+    match Command::new(prog).args(args).output() {
+        Ok(o) => (
+            o.status.code().unwrap_or(-1),
+            format!(
+                "{}{}",
+                String::from_utf8_lossy(&o.stdout),
+                String::from_utf8_lossy(&o.stderr)
+            ),
+        ),
+        Err(e) => (-1, format!("cannot run {prog}: {e}")),
+    }
+}
+
+fn lsmctl(args: &[&str]) -> Outcome {
+    let (code, out) = run(LSMCTL, args);
+    check(code == 0, || format!("lsmctl {} failed: {}", args.join(" "), out.trim()))
+}
+
+/// The errno `rlsm-probe` reports for opening `path` with `mode` (0 = success).
+fn probe_open(probe: &str, path: &str, mode: &str) -> i32 {
+    run(probe, &["open", path, mode]).0
+}
+
+fn expect_open(probe: &str, path: &str, mode: &str, errno: i32) -> Outcome {
+    let got = probe_open(probe, path, mode);
+    check(got == errno, || {
+        format!("{probe} open {path} {mode}: expected errno {errno}, got {got}")
+    })
+}
+
+fn kernel_log() -> String {
+    run("/bin/dmesg", &[]).1
+}
+
+/// The policy as the kernel shows it: listing and generation.
+fn snapshot() -> String {
+    let profiles = fs::read_to_string(format!("{SECFS}/profiles")).unwrap_or_else(|e| e.to_string());
+    let generation =
+        fs::read_to_string(format!("{SECFS}/generation")).unwrap_or_else(|e| e.to_string());
+    format!("{profiles}--\n{generation}")
+}
+
+fn sys_manage(op: u32, buf: *const u8, size: u32, flags: u32, lsm_id: u32) -> i32 {
+    // SAFETY: The kernel validates `buf` against `size`; bad pointers are part of the test.
+    let rc = unsafe { libc::syscall(473, lsm_id, op, buf, size, flags) };
+    if rc == 0 {
+        0
+    } else {
+        std::io::Error::last_os_error().raw_os_error().unwrap_or(-1)
+    }
+}
+
+fn manage(op: u32, blob: &[u8], flags: u32) -> i32 {
+    sys_manage(op, blob.as_ptr(), blob.len() as u32, flags, 114)
+}
+
+fn securityfs_write(file: &str, blob: &[u8]) -> i32 {
+    let f = fs::OpenOptions::new().write(true).open(format!("{SECFS}/{file}"));
+    match f.and_then(|mut f| f.write(blob)) {
+        Ok(_) => 0,
+        Err(e) => e.raw_os_error().unwrap_or(-1),
+    }
+}
+
+/// Runs `f` in a child that has dropped to uid/gid 65534 (and so lost every capability);
+/// returns what `f` returned.
+fn as_nobody(f: impl FnOnce() -> i32) -> i32 {
+    // SAFETY: The child only calls async-signal-safe functions and `f`, then exits.
+    let pid = unsafe { libc::fork() };
+    if pid == 0 {
+        // SAFETY: Plain system calls in the child.
+        unsafe {
+            if libc::setgroups(0, std::ptr::null()) != 0
+                || libc::setresgid(65534, 65534, 65534) != 0
+                || libc::setresuid(65534, 65534, 65534) != 0
+            {
+                libc::_exit(250);
+            }
+        }
+        let code = f();
+        // SAFETY: Leaves the child without running the parent's destructors.
+        unsafe { libc::_exit(code) };
+    }
+    let mut status = 0;
+    // SAFETY: Waits for the child forked above.
+    unsafe { libc::waitpid(pid, &mut status, 0) };
+    libc::WEXITSTATUS(status)
+}
+
+fn compiled(toml: &str, name: &str) -> Result<Vec<u8>, String> {
+    let src = format!("/tmp/{name}.toml");
+    let out = format!("/tmp/{name}.bin");
+    fs::write(&src, toml).map_err(|e| e.to_string())?;
+    lsmctl(&["compile", &src, "-o", &out])?;
+    fs::read(&out).map_err(|e| e.to_string())
+}
+
+fn demo_variant(mode: &str) -> String {
+    fs::read_to_string(DEMO)
+        .unwrap_or_default()
+        .replace("mode = \"enforce\"", &format!("mode = \"{mode}\""))
+}
+
+/// Refusal cases: (name, what to send, expected errno). The policy must not change.
+fn hostile_cases(valid: &[u8]) -> Vec<(String, Vec<u8>, i32)> {
+    let mut cases = Vec::new();
+    let mut bad_magic = valid.to_vec();
+    bad_magic[0] ^= 0xff;
+    cases.push(("wrong magic".into(), bad_magic, libc::EINVAL));
+    let mut bad_version = valid.to_vec();
+    bad_version[4] = 99;
+    cases.push(("wrong version".into(), bad_version, libc::EPROTONOSUPPORT));
+    cases.push(("garbage".into(), b"this is not a policy at all".to_vec(), libc::EINVAL));
+    for cut in [1, 8, 15, 16, valid.len() / 2, valid.len() - 1] {
+        cases.push((format!("truncated to {cut}"), valid[..cut].to_vec(), libc::EINVAL));
+    }
+    let mut count_past_end = valid.to_vec();
+    count_past_end[12] = 5;
+    cases.push(("count past the end".into(), count_past_end, libc::EINVAL));
+    let mut bad_record = valid.to_vec();
+    bad_record[wire::HEADER_LEN] = 0xff;
+    cases.push(("record length past the end".into(), bad_record, libc::EINVAL));
+    cases
+}
+
+fn main() {
+    let mut s = Suite {
+        passed: 0,
+        failed: 0,
+    };
+
+    s.case("rustlsm is listed in /sys/kernel/security/lsm", || {
+        let lsms = fs::read_to_string("/sys/kernel/security/lsm").map_err(|e| e.to_string())?;
+        check(lsms.split(',').any(|l| l.trim() == "rustlsm"), || format!("lsm list: {lsms}"))
+    });
+    s.case("rustlsm is listed by lsm_list_modules() and lsmctl status", || {
+        let (code, out) = run(LSMCTL, &["status", "--json"]);
+        check(code == 0 && out.contains("\"active\": true") && out.contains("\"rustlsm\""), || out)
+    });
+    s.case("securityfs files exist with their modes", || {
+        for (f, mode) in [("load", 0o200), ("remove", 0o200), ("profiles", 0o444), ("generation", 0o444), ("abi_version", 0o444)] {
+            use std::os::unix::fs::PermissionsExt;
+            let m = fs::metadata(format!("{SECFS}/{f}")).map_err(|e| format!("{f}: {e}"))?;
+            check(m.permissions().mode() & 0o777 == mode, || format!("{f}: mode {:o}", m.permissions().mode()))?;
+        }
+        let abi = fs::read_to_string(format!("{SECFS}/abi_version")).map_err(|e| e.to_string())?;
+        check(abi.trim() == wire::VERSION.to_string(), || format!("abi_version {abi}"))
+    });
+    for test in ["lsm_list_modules_test", "lsm_get_self_attr_test", "lsm_set_self_attr_test", "lsm_manage_policy_test"] {
+        s.case(&format!("kselftest lsm/{test}"), || {
+            let (code, out) = run(&format!("/kselftests/lsm/{test}"), &[]);
+            let summary = out.lines().filter(|l| l.starts_with("# Totals") || l.contains("not ok")).collect::<Vec<_>>().join(" | ");
+            check(code == 0, || format!("exit {code}: {summary}"))
+        });
+    }
+
+    // Nothing is loaded yet: the probe is unconfined.
+    s.case("before any load, the probe opens /etc/shadow", || expect_open(PROBE, "/etc/shadow", "r", 0));
+
+    s.case("lsmctl load (system call) loads the demo profile", || {
+        let (code, out) = run(LSMCTL, &["load", "--via", "syscall", DEMO]);
+        check(code == 0 && out.contains("via lsm_manage_policy()"), || out)?;
+        let list = fs::read_to_string(format!("{SECFS}/profiles")).map_err(|e| e.to_string())?;
+        check(list.starts_with("demo enforce "), || list)
+    });
+    s.case("confined: the forbidden file gets EACCES", || expect_open(PROBE, "/etc/shadow", "r", libc::EACCES));
+    s.case("confined: an allowed file opens", || expect_open(PROBE, "/etc/passwd", "r", 0));
+    s.case("confined: write to a read-only path gets EACCES", || expect_open(PROBE, "/etc/passwd", "w", libc::EACCES));
+    s.case("confined: create and write in the scratch tree", || expect_open(PROBE, "/tmp/demo/new-file", "rwc", 0));
+    s.case("confined: a path outside every rule gets EACCES", || expect_open(PROBE, "/root/secret", "r", libc::EACCES));
+    s.case("unconfined: another program is untouched", || {
+        expect_open(FREE_PROBE, "/etc/shadow", "r", 0)?;
+        expect_open(FREE_PROBE, "/root/secret", "r", 0)
+    });
+    s.case("the denial is in the kernel log with profile, op, path and access", || {
+        let log = kernel_log();
+        let want = "DENIED profile=\"demo\" op=open path=\"/etc/shadow\" requested=r denied=r";
+        check(log.contains(want), || format!("no line containing {want:?}"))
+    });
+    s.case("a confined task's exec of an unclaimed program keeps its profile", || {
+        // demo allows exec of nothing: the exec itself is refused, never unconfined.
+        let (code, _) = run(PROBE, &["exec", FREE_PROBE, "open", "/etc/shadow", "r"]);
+        check(code == libc::EACCES, || format!("exec returned {code}, expected EACCES"))
+    });
+    s.case("exec inherit: an allowed exec keeps the caller's profile", || {
+        let toml = demo_variant("enforce").replace(
+            "[[profile.demo.rule]]\nallow = [\"read\"]\npaths = [\"/etc/**\"]",
+            &format!("[[profile.demo.rule]]\nallow = [\"read\"]\npaths = [\"/etc/**\"]\n\n[[profile.demo.rule]]\nallow = [\"read\", \"exec\"]\npaths = [\"{FREE_PROBE}\"]"),
+        );
+        fs::write("/tmp/demo-exec.toml", toml).map_err(|e| e.to_string())?;
+        lsmctl(&["load", "/tmp/demo-exec.toml"])?;
+        let (code, _) = run(PROBE, &["exec", FREE_PROBE, "open", "/etc/shadow", "r"]);
+        let back = lsmctl(&["load", DEMO]);
+        check(code == libc::EACCES, || format!("child opened /etc/shadow with {code}"))?;
+        back
+    });
+    s.case("complain mode allows and logs ALLOWED", || {
+        fs::write("/tmp/demo-complain.toml", demo_variant("complain")).map_err(|e| e.to_string())?;
+        lsmctl(&["load", "/tmp/demo-complain.toml"])?;
+        let r = expect_open(PROBE, "/etc/shadow", "r", 0);
+        let log = kernel_log();
+        lsmctl(&["load", DEMO])?;
+        r?;
+        check(log.contains("ALLOWED profile=\"demo\" op=open path=\"/etc/shadow\""), || "no ALLOWED line".into())
+    });
+    s.case("a replacement takes effect for a task already running the profile", || {
+        let _ = fs::remove_file("/tmp/trigger");
+        let child = Command::new(PROBE).args(["wait-open", "/tmp/trigger", "/etc/shadow", "r"]).spawn().map_err(|e| e.to_string())?;
+        std::thread::sleep(std::time::Duration::from_millis(100));
+        fs::write("/tmp/demo-complain.toml", demo_variant("complain")).map_err(|e| e.to_string())?;
+        lsmctl(&["load", "/tmp/demo-complain.toml"])?;
+        fs::write("/tmp/trigger", b"go").map_err(|e| e.to_string())?;
+        let status = child.wait_with_output().map_err(|e| e.to_string())?.status.code();
+        lsmctl(&["load", DEMO])?;
+        check(status == Some(0), || format!("running task still enforced: {status:?}"))
+    });
+    s.case("lsmctl list shows the profile with the digest of its compiled form", || {
+        let blob = compiled(&fs::read_to_string(DEMO).unwrap_or_default(), "digest")?;
+        let record = wire::profiles(&blob).next().ok_or("no profile")?.record();
+        let digest = format!("{:016x}", wire::digest(record));
+        let (code, out) = run(LSMCTL, &["list"]);
+        check(code == 0 && out.contains("demo") && out.contains(&digest), || out)
+    });
+    s.case("remove through the system call takes effect", || {
+        lsmctl(&["remove", "--via", "syscall", "demo"])?;
+        expect_open(PROBE, "/etc/shadow", "r", 0)?;
+        let list = fs::read_to_string(format!("{SECFS}/profiles")).map_err(|e| e.to_string())?;
+        check(list.is_empty(), || list)
+    });
+    s.case("removing a profile that is not loaded gets ENOENT", || {
+        let got = manage(2, b"demo", 0);
+        check(got == libc::ENOENT, || format!("errno {got}"))
+    });
+    s.case("load through the securityfs fallback enforces", || {
+        let (code, out) = run(LSMCTL, &["load", "--via", "securityfs", DEMO]);
+        check(code == 0 && out.contains("via securityfs"), || out)?;
+        expect_open(PROBE, "/etc/shadow", "r", libc::EACCES)?;
+        expect_open(PROBE, "/etc/passwd", "r", 0)
+    });
+    s.case("remove through securityfs takes effect", || {
+        lsmctl(&["remove", "--via", "securityfs", "demo"])?;
+        expect_open(PROBE, "/etc/shadow", "r", 0)
+    });
+    s.case("dry run verifies without loading", || {
+        let before = snapshot();
+        lsmctl(&["load", "--dry-run", DEMO])?;
+        check(snapshot() == before, || "dry run changed the policy".into())
+    });
+
+    // Hostile input: load demo, then throw bad requests at both interfaces; each must get
+    // its documented errno and leave the policy byte-identical.
+    let valid = match compiled(&fs::read_to_string(DEMO).unwrap_or_default(), "valid") {
+        Ok(b) => b,
+        Err(e) => {
+            s.case("compile the demo profile", || Err(e));
+            Vec::new()
+        }
+    };
+    s.case("load the demo profile for the hostile-input cases", || lsmctl(&["load", DEMO]));
+    let baseline = snapshot();
+    let unchanged = |what: &str| check(snapshot() == baseline, || format!("{what} changed the policy"));
+    for (name, blob, errno) in hostile_cases(&valid) {
+        s.case(&format!("syscall refuses {name}"), || {
+            let got = manage(1, &blob, 0);
+            check(got == errno, || format!("errno {got}, expected {errno}"))?;
+            unchanged(&name)
+        });
+        s.case(&format!("securityfs refuses {name}"), || {
+            let got = securityfs_write("load", &blob);
+            check(got == errno, || format!("errno {got}, expected {errno}"))?;
+            unchanged(&name)
+        });
+    }
+    let mut oversized = valid.clone();
+    oversized.resize(wire::MAX_BLOB_LEN + 1, 0);
+    s.case("syscall refuses a blob over rustlsm's cap with E2BIG", || {
+        let got = manage(1, &oversized, 0);
+        check(got == libc::E2BIG, || format!("errno {got}"))?;
+        unchanged("oversized")
+    });
+    s.case("syscall refuses a size over the common cap with E2BIG", || {
+        let got = sys_manage(1, valid.as_ptr(), 64 << 20 | 1, 0, 114);
+        check(got == libc::E2BIG, || format!("errno {got}"))
+    });
+    s.case("securityfs refuses an oversized blob with E2BIG", || {
+        let got = securityfs_write("load", &oversized);
+        check(got == libc::E2BIG, || format!("errno {got}"))?;
+        unchanged("oversized")
+    });
+    s.case("syscall refuses size 0, a NULL and an unmapped buffer", || {
+        let got = manage(1, &[], 0);
+        check(got == libc::EINVAL, || format!("size 0: errno {got}"))?;
+        let got = sys_manage(1, std::ptr::null(), 64, 0, 114);
+        check(got == libc::EFAULT, || format!("NULL: errno {got}"))?;
+        let got = sys_manage(1, 0x10 as *const u8, 64, 0, 114);
+        check(got == libc::EFAULT, || format!("unmapped: errno {got}"))?;
+        unchanged("bad buffers")
+    });
+    s.case("syscall refuses an unknown op and reserved flags with EINVAL", || {
+        for (op, flags) in [(0u32, 0u32), (3, 0), (1, 1), (1, 0x8000), (1, 1 << 17), (1, 1 << 31)] {
+            let got = manage(op, &valid, flags);
+            check(got == libc::EINVAL, || format!("op {op} flags {flags:#x}: errno {got}"))?;
+        }
+        unchanged("bad op/flags")
+    });
+    s.case("syscall to an LSM id that manages no policy gets EOPNOTSUPP", || {
+        let got = sys_manage(1, valid.as_ptr(), valid.len() as u32, 0, 999);
+        check(got == libc::EOPNOTSUPP, || format!("errno {got}"))
+    });
+    s.case("securityfs refuses a write at a non-zero offset with ESPIPE", || {
+        let f = fs::OpenOptions::new().write(true).open(format!("{SECFS}/load")).map_err(|e| e.to_string())?;
+        let got = f.write_at(&valid, 1).map_or_else(|e| e.raw_os_error().unwrap_or(-1), |_| 0);
+        check(got == libc::ESPIPE, || format!("errno {got}"))?;
+        unchanged("offset write")
+    });
+    s.case("a caller without CAP_MAC_ADMIN is refused by both interfaces", || {
+        let got = as_nobody(|| manage(1, &valid, 0));
+        check(got == libc::EPERM, || format!("syscall: errno {got}"))?;
+        let got = as_nobody(|| manage(2, b"demo", 0));
+        check(got == libc::EPERM, || format!("syscall remove: errno {got}"))?;
+        let got = as_nobody(|| securityfs_write("load", &valid));
+        check(got == libc::EACCES || got == libc::EPERM, || format!("securityfs: errno {got}"))?;
+        unchanged("unprivileged caller")
+    });
+    s.case("a securityfs fd opened by root is refused to an unprivileged writer", || {
+        let f = fs::OpenOptions::new().write(true).open(format!("{SECFS}/load")).map_err(|e| e.to_string())?;
+        let got = as_nobody(|| match (&f).write(&valid) {
+            Ok(_) => 0,
+            Err(e) => e.raw_os_error().unwrap_or(-1),
+        });
+        check(got == libc::EPERM, || format!("errno {got}"))?;
+        unchanged("confused deputy")
+    });
+    s.case("a confined task cannot load policy, even as root", || {
+        fs::write("/tmp/valid.bin", &valid).map_err(|e| e.to_string())?;
+        let (code, _) = run(PROBE, &["load", "/tmp/valid.bin"]);
+        check(code == libc::EPERM, || format!("errno {code}"))?;
+        unchanged("confined loader")
+    });
+    s.case("lsmctl explains a refusal in words", || {
+        fs::write("/tmp/garbage.bin", b"RLSM\x63\x00garbage").map_err(|e| e.to_string())?;
+        let (code, out) = run(LSMCTL, &["load", "/tmp/garbage.bin"]);
+        check(code != 0 && out.contains("byte"), || out)
+    });
+    s.case("the policy still enforces after every refusal", || {
+        expect_open(PROBE, "/etc/shadow", "r", libc::EACCES)?;
+        expect_open(PROBE, "/etc/passwd", "r", 0)
+    });
+    s.case("the kernel log has no BUG, WARNING or Oops", || {
+        let log = kernel_log();
+        let bad: Vec<&str> = log
+            .lines()
+            .filter(|l| l.contains("BUG") || l.contains("WARNING") || l.contains("Oops") || l.contains("panic"))
+            .collect();
+        check(bad.is_empty(), || bad.join(" | "))
+    });
+
+    println!("{} passed, {} failed", s.passed, s.failed);
+    std::process::exit(if s.failed == 0 { 0 } else { 1 });
+}

@@ -1,0 +1,52 @@
+// SPDX-License-Identifier: GPL-2.0-only
+
+//! The kernel log line for a refused (or, in complain mode, would-be refused) access.
+
+use crate::wire::{self, Mode, ProfileView};
+use kernel::{bindings, prelude::*, str::BStr, task::Task};
+
+/// Renders an access mask as `r`, `w` and `x` letters.
+struct Access(u16);
+
+impl kernel::fmt::Display for Access {
+    fn fmt(&self, f: &mut kernel::fmt::Formatter<'_>) -> kernel::fmt::Result {
+        for (bit, letter) in [
+            (wire::ACCESS_READ, "r"),
+            (wire::ACCESS_WRITE, "w"),
+            (wire::ACCESS_EXEC, "x"),
+        ] {
+            if self.0 & bit != 0 {
+                f.write_str(letter)?;
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Logs one decision that refused `refused` of the `requested` accesses to `path`.
+pub(crate) fn denial(profile: &ProfileView<'_>, op: &str, path: &[u8], requested: u16, refused: u16) {
+    let current = Task::current_raw();
+    let mut comm = [0u8; bindings::TASK_COMM_LEN as usize];
+    // SAFETY: `current` is a valid task and `comm` has room for `TASK_COMM_LEN` bytes.
+    unsafe { bindings::get_task_comm(comm.as_mut_ptr(), current) };
+    let comm = comm.split(|&b| b == 0).next().unwrap_or(&[]);
+    // SAFETY: `current` is a valid task; a null namespace means the task's own.
+    let pid = unsafe {
+        bindings::__task_pid_nr_ns(current, bindings::pid_type_PIDTYPE_PID, core::ptr::null_mut())
+    };
+    let verdict = match profile.mode() {
+        Mode::Enforce => "DENIED",
+        Mode::Complain => "ALLOWED",
+    };
+    pr_notice!(
+        "{} profile=\"{}\" op={} path=\"{}\" requested={} denied={} pid={} comm=\"{}\"\n",
+        verdict,
+        BStr::from_bytes(profile.name()),
+        op,
+        BStr::from_bytes(path),
+        Access(requested),
+        Access(refused),
+        pid,
+        BStr::from_bytes(comm),
+    );
+}

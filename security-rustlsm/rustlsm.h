@@ -1,0 +1,30 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * rustlsm: the entry points the C registration shim calls. Each is
+ * implemented in Rust; the Rust side checks at compile time that its
+ * hook functions match the prototypes in lsm_hook_defs.h.
+ */
+
+#ifndef _SECURITY_RUSTLSM_H
+#define _SECURITY_RUSTLSM_H
+
+#include <linux/binfmts.h>
+#include <linux/cred.h>
+#include <linux/fs.h>
+#include <linux/init.h>
+#include <linux/lsm_hooks.h>
+#include <linux/types.h>
+
+extern struct lsm_blob_sizes rustlsm_blob_sizes;
+
+int rustlsm_policy_init(void);
+int rustlsm_securityfs_init(void);
+
+int rustlsm_cred_prepare(struct cred *new, const struct cred *old, gfp_t gfp);
+void rustlsm_cred_transfer(struct cred *new, const struct cred *old);
+void rustlsm_cred_free(struct cred *cred);
+int rustlsm_bprm_creds_for_exec(struct linux_binprm *bprm);
+int rustlsm_file_open(struct file *file);
+int rustlsm_manage_policy(u32 op, const void __user *buf, u32 size, u32 flags);
+
+#endif /* _SECURITY_RUSTLSM_H */

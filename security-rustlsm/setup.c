@@ -1,0 +1,53 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * rustlsm registration.
+ *
+ * The LSM framework's registration tables are built by C macros
+ * (LSM_HOOK_INIT, DEFINE_LSM), so they live here. Every hook body, the
+ * policy engine and the loaders are Rust, in rustlsm_main.rs and the
+ * modules it includes.
+ */
+
+#include <linux/lsm_hooks.h>
+#include <uapi/linux/lsm.h>
+
+#include "rustlsm.h"
+
+/* The Rust side keeps one pointer (its label) in each cred. */
+struct lsm_blob_sizes rustlsm_blob_sizes __ro_after_init = {
+	.lbs_cred = sizeof(void *),
+};
+
+static const struct lsm_id rustlsm_lsmid = {
+	.name = "rustlsm",
+	.id = LSM_ID_RUSTLSM,
+};
+
+static struct security_hook_list rustlsm_hooks[] __ro_after_init = {
+	LSM_HOOK_INIT(cred_prepare, rustlsm_cred_prepare),
+	LSM_HOOK_INIT(cred_transfer, rustlsm_cred_transfer),
+	LSM_HOOK_INIT(cred_free, rustlsm_cred_free),
+	LSM_HOOK_INIT(bprm_creds_for_exec, rustlsm_bprm_creds_for_exec),
+	LSM_HOOK_INIT(file_open, rustlsm_file_open),
+	LSM_HOOK_INIT(lsm_manage_policy, rustlsm_manage_policy),
+};
+
+static int __init rustlsm_init(void)
+{
+	int rc;
+
+	rc = rustlsm_policy_init();
+	if (rc)
+		return rc;
+	security_add_hooks(rustlsm_hooks, ARRAY_SIZE(rustlsm_hooks),
+			   &rustlsm_lsmid);
+	pr_info("rustlsm: initialized\n");
+	return 0;
+}
+
+DEFINE_LSM(rustlsm) = {
+	.id = &rustlsm_lsmid,
+	.init = rustlsm_init,
+	.blobs = &rustlsm_blob_sizes,
+	.initcall_fs = rustlsm_securityfs_init,
+};
