@@ -38,6 +38,9 @@ if ! command -v qemu-system-x86_64 >/dev/null; then
     --no-install-recommends -t bookworm-backports "${BACKPORTS_PKGS[@]}"
 fi
 
+# checkpatch runs scripts/spdxcheck.py with whatever python3 is first on PATH.
+python3 -c 'import ply, git' 2>/dev/null || python3 -m pip install --quiet --disable-pip-version-check ply GitPython
+
 # Rust pieces the kernel build and the static guest binaries need.
 rustup component list --installed 2>/dev/null | grep -q '^rust-src' || rustup component add rust-src
 rustup component list --installed 2>/dev/null | grep -q '^rustfmt' || rustup component add rustfmt

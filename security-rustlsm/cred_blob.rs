@@ -27,7 +27,13 @@ unsafe fn slot(cred: *const bindings::cred) -> *mut *const Label {
     let offset = unsafe { rustlsm_blob_sizes.lbs_cred } as usize;
     // SAFETY: The caller guarantees `cred` is valid and its blob holds this LSM's slot at
     // `offset`, sized for a pointer (see setup.c).
-    unsafe { (*cred).security.cast::<u8>().add(offset).cast::<*const Label>() }
+    unsafe {
+        (*cred)
+            .security
+            .cast::<u8>()
+            .add(offset)
+            .cast::<*const Label>()
+    }
 }
 
 /// The label of `cred`, borrowed for as long as the caller keeps `cred` alive.

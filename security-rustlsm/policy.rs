@@ -133,11 +133,7 @@ pub(crate) fn load(blob: &[u8], dry_run: bool) -> Result {
     // The switch: infallible from here on.
     let mut spare = new_labels.into_iter();
     for profile in fresh {
-        let name_matches = |l: &&Arc<Label>| {
-            profile
-                .view()
-                .is_some_and(|v| l.name_is(v.name()))
-        };
+        let name_matches = |l: &&Arc<Label>| profile.view().is_some_and(|v| l.name_is(v.name()));
         let old = if let Some(label) = state.labels.iter().find(name_matches) {
             label.profile.lock().replace(profile)
         } else if let Some(label) = spare.next() {

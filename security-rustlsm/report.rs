@@ -24,7 +24,13 @@ impl kernel::fmt::Display for Access {
 }
 
 /// Logs one decision that refused `refused` of the `requested` accesses to `path`.
-pub(crate) fn denial(profile: &ProfileView<'_>, op: &str, path: &[u8], requested: u16, refused: u16) {
+pub(crate) fn denial(
+    profile: &ProfileView<'_>,
+    op: &str,
+    path: &[u8],
+    requested: u16,
+    refused: u16,
+) {
     let current = Task::current_raw();
     let mut comm = [0u8; bindings::TASK_COMM_LEN as usize];
     // SAFETY: `current` is a valid task and `comm` has room for `TASK_COMM_LEN` bytes.
@@ -32,7 +38,11 @@ pub(crate) fn denial(profile: &ProfileView<'_>, op: &str, path: &[u8], requested
     let comm = comm.split(|&b| b == 0).next().unwrap_or(&[]);
     // SAFETY: `current` is a valid task; a null namespace means the task's own.
     let pid = unsafe {
-        bindings::__task_pid_nr_ns(current, bindings::pid_type_PIDTYPE_PID, core::ptr::null_mut())
+        bindings::__task_pid_nr_ns(
+            current,
+            bindings::pid_type_PIDTYPE_PID,
+            core::ptr::null_mut(),
+        )
     };
     let verdict = match profile.mode() {
         Mode::Enforce => "DENIED",

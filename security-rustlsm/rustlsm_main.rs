@@ -4,15 +4,15 @@
 //!
 //! The C file `setup.c` only registers the hooks; everything they do is here:
 //!
-//! - [`wire`]: the policy format and its verifier (shared with userspace `lsmctl`);
-//! - [`policy`]: the loaded profiles and their atomic replacement;
-//! - [`cred_blob`]: the profile label each task's credentials carry;
-//! - [`exec`]: attaching a profile when a task executes a file;
-//! - [`file`]: checking `open()` against the task's profile;
-//! - [`report`]: the kernel log line of a denial;
-//! - [`path`]: resolving a file to the path rules are written against;
-//! - [`manage`]: policy loads and removals, for the syscall and for securityfs;
-//! - [`securityfs`]: `/sys/kernel/security/rustlsm/`.
+//! - [`wire`], the policy format and its verifier (shared with userspace `lsmctl`);
+//! - [`policy`], the loaded profiles and their atomic replacement;
+//! - [`cred_blob`], the profile label each task's credentials carry;
+//! - [`exec`], attaching a profile when a task executes a file;
+//! - [`file`], checking `open()` against the task's profile;
+//! - [`report`], the kernel log line of a denial;
+//! - [`path`], resolving a file to the path rules are written against;
+//! - [`manage`], policy loads and removals, for the syscall and for securityfs;
+//! - [`securityfs`], `/sys/kernel/security/rustlsm/`.
 
 const __LOG_PREFIX: &[u8] = b"rustlsm\0";
 

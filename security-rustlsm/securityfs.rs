@@ -34,8 +34,7 @@ unsafe fn check_writer(file: *mut bindings::file) -> Result {
     // SAFETY: `capable` only inspects the current task's creds.
     let writer = unsafe { bindings::capable(cap) };
     // SAFETY: `file` is valid; `init_user_ns` is a static that lives forever.
-    let opener =
-        unsafe { bindings::file_ns_capable(file, &raw mut bindings::init_user_ns, cap) };
+    let opener = unsafe { bindings::file_ns_capable(file, &raw mut bindings::init_user_ns, cap) };
     if writer && opener {
         Ok(())
     } else {
@@ -71,6 +70,11 @@ unsafe fn write_request(
     }
 }
 
+/// `write` of `load`: adds or replaces the profiles of one policy blob.
+///
+/// # Safety
+///
+/// Called by the VFS with a valid file, user buffer and position.
 unsafe extern "C" fn load_write(
     file: *mut bindings::file,
     buf: *const c_char,
@@ -81,6 +85,11 @@ unsafe extern "C" fn load_write(
     unsafe { write_request(Op::Load, file, buf, count, ppos) }
 }
 
+/// `write` of `remove`: removes the profile named by the written bytes.
+///
+/// # Safety
+///
+/// Called by the VFS with a valid file, user buffer and position.
 unsafe extern "C" fn remove_write(
     file: *mut bindings::file,
     buf: *const c_char,
@@ -105,16 +114,15 @@ unsafe fn read_text(
     // SAFETY: `buf` is a user pointer checked by the callee, `ppos` is valid, and `text` is
     // valid for `text.len()` bytes.
     unsafe {
-        bindings::simple_read_from_buffer(
-            buf.cast(),
-            count,
-            ppos,
-            text.as_ptr().cast(),
-            text.len(),
-        )
+        bindings::simple_read_from_buffer(buf.cast(), count, ppos, text.as_ptr().cast(), text.len())
     }
 }
 
+/// `read` of `profiles`.
+///
+/// # Safety
+///
+/// Called by the VFS with a valid file, user buffer and position.
 unsafe extern "C" fn profiles_read(
     _file: *mut bindings::file,
     buf: *mut c_char,
@@ -129,7 +137,12 @@ unsafe extern "C" fn profiles_read(
     unsafe { read_text(&text, buf, count, ppos) }
 }
 
-unsafe extern "C" fn number_read(
+/// Shared body of the files that show one number.
+///
+/// # Safety
+///
+/// Called from a `read` file operation with its buffer and position.
+unsafe fn number_read(
     value: u64,
     buf: *mut c_char,
     count: usize,
@@ -146,6 +159,11 @@ unsafe extern "C" fn number_read(
     unsafe { read_text(&text, buf, count, ppos) }
 }
 
+/// `read` of `generation`.
+///
+/// # Safety
+///
+/// Called by the VFS with a valid file, user buffer and position.
 unsafe extern "C" fn generation_read(
     _file: *mut bindings::file,
     buf: *mut c_char,
@@ -156,6 +174,11 @@ unsafe extern "C" fn generation_read(
     unsafe { number_read(policy::generation(), buf, count, ppos) }
 }
 
+/// `read` of `abi_version`.
+///
+/// # Safety
+///
+/// Called by the VFS with a valid file, user buffer and position.
 unsafe extern "C" fn abi_read(
     _file: *mut bindings::file,
     buf: *mut c_char,
@@ -207,7 +230,8 @@ pub(crate) extern "C" fn rustlsm_securityfs_init() -> kernel::ffi::c_int {
 
 fn create_files() -> Result {
     // SAFETY: Called once at boot from process context; the name is a static C string.
-    let dir = unsafe { bindings::securityfs_create_dir(c"rustlsm".as_ptr().cast(), core::ptr::null_mut()) };
+    let dir =
+        unsafe { bindings::securityfs_create_dir(c"rustlsm".as_char_ptr(), core::ptr::null_mut()) };
     let dir = from_err_ptr(dir)?;
     let files: [(&CStr, u16, &'static bindings::file_operations); 5] = [
         (c"load", 0o200, &LOAD_FOPS),
@@ -220,7 +244,7 @@ fn create_files() -> Result {
         // SAFETY: `dir` is a valid securityfs directory; `name` and `fops` are static.
         let file = unsafe {
             bindings::securityfs_create_file(
-                name.as_ptr().cast(),
+                name.as_char_ptr(),
                 mode,
                 dir,
                 core::ptr::null_mut(),

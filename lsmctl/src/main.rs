@@ -80,8 +80,8 @@ fn compile_file(path: &Path) -> Result<(Vec<u8>, Vec<ProfileSpec>), String> {
         })?;
         return Ok((bytes, profiles));
     }
-    let source = String::from_utf8(bytes)
-        .map_err(|e| format!("{}: not UTF-8 text: {e}", path.display()))?;
+    let source =
+        String::from_utf8(bytes).map_err(|e| format!("{}: not UTF-8 text: {e}", path.display()))?;
     let profiles = profile::compile(path, &source).map_err(|d| d.to_string())?;
     let blob = encode(&profiles).map_err(|e| format!("{}: {e}", path.display()))?;
     Ok((blob, profiles))
@@ -186,7 +186,8 @@ fn status(json: bool) -> Result<(), String> {
     let from_securityfs = fs::read_to_string("/sys/kernel/security/lsm")
         .ok()
         .map(|s| s.trim().split(',').map(str::to_string).collect::<Vec<_>>());
-    let listed = |l: &Option<Vec<String>>| l.as_ref().is_some_and(|v| v.iter().any(|n| n == "rustlsm"));
+    let listed =
+        |l: &Option<Vec<String>>| l.as_ref().is_some_and(|v| v.iter().any(|n| n == "rustlsm"));
     let s = Status {
         active: listed(&from_syscall) || listed(&from_securityfs),
         abi_version: kernel::read_securityfs("abi_version")
@@ -206,8 +207,14 @@ fn status(json: bool) -> Result<(), String> {
         );
         return Ok(());
     }
-    let show = |l: &Option<Vec<String>>| l.as_ref().map_or("unavailable".to_string(), |v| v.join(","));
-    println!("rustlsm: {}", if s.active { "active" } else { "not active" });
+    let show = |l: &Option<Vec<String>>| {
+        l.as_ref()
+            .map_or("unavailable".to_string(), |v| v.join(","))
+    };
+    println!(
+        "rustlsm: {}",
+        if s.active { "active" } else { "not active" }
+    );
     println!("lsm_list_modules: {}", show(&s.lsm_list_modules));
     println!("/sys/kernel/security/lsm: {}", show(&s.securityfs_lsm));
     if let Some(v) = s.abi_version {

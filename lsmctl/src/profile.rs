@@ -64,7 +64,10 @@ pub fn compile(file: &Path, source: &str) -> Result<Vec<ProfileSpec>, Diagnostic
     let at = |span: std::ops::Range<usize>, msg: String| Diagnostic::at(file, source, span, msg);
 
     if parsed.profile.is_empty() {
-        return Err(at(0..0, "no profile is defined (expected a [profile.NAME] table)".into()));
+        return Err(at(
+            0..0,
+            "no profile is defined (expected a [profile.NAME] table)".into(),
+        ));
     }
     let mut profiles = Vec::new();
     for (name, body) in parsed.profile {
@@ -187,4 +190,82 @@ fn check_pattern(p: &Spanned<String>) -> Result<(), String> {
         return Err("a path may not contain a NUL character".into());
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn error(source: &str) -> String {
+        compile(Path::new("p.toml"), source)
+            .expect_err("must be refused")
+            .to_string()
+    }
+
+    #[test]
+    fn compiles_rules_in_order_with_their_access() {
+        let src = r#"
+[profile.web]
+mode = "complain"
+attach = ["/usr/bin/web"]
+
+[[profile.web.rule]]
+allow = ["read", "exec"]
+paths = ["/srv/**", "/usr/lib/**"]
+
+[[profile.web.rule]]
+deny = ["write"]
+paths = ["/srv/secret"]
+"#;
+        let p = compile(Path::new("p.toml"), src).unwrap();
+        assert_eq!(p.len(), 1);
+        assert_eq!(p[0].name, "web");
+        assert_eq!(p[0].mode, Mode::Complain);
+        assert_eq!(p[0].attach, vec!["/usr/bin/web".to_string()]);
+        let rules: Vec<(Effect, u16, &str)> = p[0]
+            .rules
+            .iter()
+            .map(|r| (r.effect, r.access, r.pattern.as_str()))
+            .collect();
+        assert_eq!(
+            rules,
+            vec![
+                (Effect::Allow, ACCESS_READ | ACCESS_EXEC, "/srv/**"),
+                (Effect::Allow, ACCESS_READ | ACCESS_EXEC, "/usr/lib/**"),
+                (Effect::Deny, ACCESS_WRITE, "/srv/secret"),
+            ]
+        );
+    }
+
+    #[test]
+    fn errors_name_file_line_and_column() {
+        assert_eq!(
+            error("[profile.a]\nmode = \"enforse\"\n"),
+            "p.toml:2:8: unknown mode \"enforse\": expected \"enforce\" or \"complain\""
+        );
+        assert_eq!(
+            error(
+                "[profile.a]\n[[profile.a.rule]]\nallow = [\"read\", \"fly\"]\npaths = [\"/x\"]\n"
+            ),
+            "p.toml:3:18: unknown access \"fly\": expected one of read, write, exec"
+        );
+        assert_eq!(
+            error("[profile.a]\n[[profile.a.rule]]\nallow = [\"read\"]\npaths = [\"x\"]\n"),
+            "p.toml:4:10: path \"x\" must be absolute (start with /)"
+        );
+        assert!(error("[profile.a\n").starts_with("p.toml:1:"));
+        assert!(error("[profile.a]\nbogus = 1\n").contains("unknown field `bogus`"));
+    }
+
+    #[test]
+    fn refuses_rules_without_one_effect_or_without_paths() {
+        let both = "[profile.a]\n[[profile.a.rule]]\nallow = [\"read\"]\ndeny = [\"read\"]\npaths = [\"/x\"]\n";
+        assert!(error(both).contains("exactly one of `allow` or `deny`"));
+        let none = "[profile.a]\n[[profile.a.rule]]\nallow = [\"read\"]\npaths = []\n";
+        assert!(error(none).contains("names no path"));
+        let empty = "[profile.a]\n[[profile.a.rule]]\nallow = []\npaths = [\"/x\"]\n";
+        assert!(error(empty).contains("names no access"));
+        assert!(error("").contains("no profile is defined"));
+        assert!(error("[profile.\"b c\"]\n").contains("profile name \"b c\""));
+    }
 }

@@ -103,7 +103,9 @@ fn encode_profile(p: &ProfileSpec, out: &mut Vec<u8>) -> Result<(), EncodeError>
     if !wire::valid_name(p.name.as_bytes()) {
         return Err(EncodeError::BadName(p.name.clone()));
     }
-    if p.attach.len() > usize::from(wire::MAX_ATTACHMENTS) || p.rules.len() > wire::MAX_RULES as usize {
+    if p.attach.len() > usize::from(wire::MAX_ATTACHMENTS)
+        || p.rules.len() > wire::MAX_RULES as usize
+    {
         return Err(EncodeError::TooManyEntries(p.name.clone()));
     }
     let bad_pattern = |pattern: &str| EncodeError::BadPattern {

@@ -219,12 +219,21 @@ fn duplicate_names_are_refused_by_encoder_and_verifier() {
 #[test]
 fn encoder_refuses_what_the_kernel_would() {
     let mut p = profile_with_rule(rule(Effect::Allow, ACCESS_READ, "relative"));
-    assert!(matches!(encode(&[p.clone()]), Err(EncodeError::BadPattern { .. })));
+    assert!(matches!(
+        encode(&[p.clone()]),
+        Err(EncodeError::BadPattern { .. })
+    ));
     p.rules[0].pattern = format!("/{}", "a".repeat(wire::MAX_PATTERN_LEN));
-    assert!(matches!(encode(&[p.clone()]), Err(EncodeError::BadPattern { .. })));
+    assert!(matches!(
+        encode(&[p.clone()]),
+        Err(EncodeError::BadPattern { .. })
+    ));
     p.rules[0].pattern = "/ok".into();
     p.rules[0].access = 0;
-    assert!(matches!(encode(&[p.clone()]), Err(EncodeError::BadAccess { .. })));
+    assert!(matches!(
+        encode(&[p.clone()]),
+        Err(EncodeError::BadAccess { .. })
+    ));
     p.rules[0].access = ACCESS_READ;
     p.name = "bad name".into();
     assert!(matches!(encode(&[p.clone()]), Err(EncodeError::BadName(_))));
@@ -239,10 +248,16 @@ fn decisions_default_deny_and_deny_wins() {
     assert_eq!(demo.refused(b"/etc/shadow", ACCESS_READ), ACCESS_READ);
     assert_eq!(demo.refused(b"/etc/passwd", ACCESS_WRITE), ACCESS_WRITE);
     assert_eq!(demo.refused(b"/var/log/x", ACCESS_READ), ACCESS_READ);
-    assert_eq!(demo.refused(b"/tmp/demo-1/f", ACCESS_READ | ACCESS_WRITE), 0);
+    assert_eq!(
+        demo.refused(b"/tmp/demo-1/f", ACCESS_READ | ACCESS_WRITE),
+        0
+    );
     assert_eq!(demo.refused(b"/tmp/demo-12/f", ACCESS_READ), ACCESS_READ);
     assert_eq!(demo.attach_score(b"/usr/bin/demo"), Some(usize::MAX));
-    assert_eq!(demo.attach_score(b"/opt/demo/tool"), Some("/opt/demo/*".len()));
+    assert_eq!(
+        demo.attach_score(b"/opt/demo/tool"),
+        Some("/opt/demo/*".len())
+    );
     assert_eq!(demo.attach_score(b"/opt/demo/sub/tool"), None);
     assert_eq!(wire::digest(b""), 0xcbf2_9ce4_8422_2325);
 }

@@ -66,7 +66,9 @@ fn run(prog: &str, args: &[&str]) -> (i32, String) {
 
 fn lsmctl(args: &[&str]) -> Outcome {
     let (code, out) = run(LSMCTL, args);
-    check(code == 0, || format!("lsmctl {} failed: {}", args.join(" "), out.trim()))
+    check(code == 0, || {
+        format!("lsmctl {} failed: {}", args.join(" "), out.trim())
+    })
 }
 
 /// The errno `rlsm-probe` reports for opening `path` with `mode` (0 = success).
@@ -87,7 +89,8 @@ fn kernel_log() -> String {
 
 /// The policy as the kernel shows it: listing and generation.
 fn snapshot() -> String {
-    let profiles = fs::read_to_string(format!("{SECFS}/profiles")).unwrap_or_else(|e| e.to_string());
+    let profiles =
+        fs::read_to_string(format!("{SECFS}/profiles")).unwrap_or_else(|e| e.to_string());
     let generation =
         fs::read_to_string(format!("{SECFS}/generation")).unwrap_or_else(|e| e.to_string());
     format!("{profiles}--\n{generation}")
@@ -108,7 +111,9 @@ fn manage(op: u32, blob: &[u8], flags: u32) -> i32 {
 }
 
 fn securityfs_write(file: &str, blob: &[u8]) -> i32 {
-    let f = fs::OpenOptions::new().write(true).open(format!("{SECFS}/{file}"));
+    let f = fs::OpenOptions::new()
+        .write(true)
+        .open(format!("{SECFS}/{file}"));
     match f.and_then(|mut f| f.write(blob)) {
         Ok(_) => 0,
         Err(e) => e.raw_os_error().unwrap_or(-1),
@@ -163,16 +168,28 @@ fn hostile_cases(valid: &[u8]) -> Vec<(String, Vec<u8>, i32)> {
     let mut bad_version = valid.to_vec();
     bad_version[4] = 99;
     cases.push(("wrong version".into(), bad_version, libc::EPROTONOSUPPORT));
-    cases.push(("garbage".into(), b"this is not a policy at all".to_vec(), libc::EINVAL));
+    cases.push((
+        "garbage".into(),
+        b"this is not a policy at all".to_vec(),
+        libc::EINVAL,
+    ));
     for cut in [1, 8, 15, 16, valid.len() / 2, valid.len() - 1] {
-        cases.push((format!("truncated to {cut}"), valid[..cut].to_vec(), libc::EINVAL));
+        cases.push((
+            format!("truncated to {cut}"),
+            valid[..cut].to_vec(),
+            libc::EINVAL,
+        ));
     }
     let mut count_past_end = valid.to_vec();
     count_past_end[12] = 5;
     cases.push(("count past the end".into(), count_past_end, libc::EINVAL));
     let mut bad_record = valid.to_vec();
     bad_record[wire::HEADER_LEN] = 0xff;
-    cases.push(("record length past the end".into(), bad_record, libc::EINVAL));
+    cases.push((
+        "record length past the end".into(),
+        bad_record,
+        libc::EINVAL,
+    ));
     cases
 }
 
@@ -184,31 +201,60 @@ fn main() {
 
     s.case("rustlsm is listed in /sys/kernel/security/lsm", || {
         let lsms = fs::read_to_string("/sys/kernel/security/lsm").map_err(|e| e.to_string())?;
-        check(lsms.split(',').any(|l| l.trim() == "rustlsm"), || format!("lsm list: {lsms}"))
+        check(lsms.split(',').any(|l| l.trim() == "rustlsm"), || {
+            format!("lsm list: {lsms}")
+        })
     });
-    s.case("rustlsm is listed by lsm_list_modules() and lsmctl status", || {
-        let (code, out) = run(LSMCTL, &["status", "--json"]);
-        check(code == 0 && out.contains("\"active\": true") && out.contains("\"rustlsm\""), || out)
-    });
+    s.case(
+        "rustlsm is listed by lsm_list_modules() and lsmctl status",
+        || {
+            let (code, out) = run(LSMCTL, &["status", "--json"]);
+            check(
+                code == 0 && out.contains("\"active\": true") && out.contains("\"rustlsm\""),
+                || out,
+            )
+        },
+    );
     s.case("securityfs files exist with their modes", || {
-        for (f, mode) in [("load", 0o200), ("remove", 0o200), ("profiles", 0o444), ("generation", 0o444), ("abi_version", 0o444)] {
+        for (f, mode) in [
+            ("load", 0o200),
+            ("remove", 0o200),
+            ("profiles", 0o444),
+            ("generation", 0o444),
+            ("abi_version", 0o444),
+        ] {
             use std::os::unix::fs::PermissionsExt;
             let m = fs::metadata(format!("{SECFS}/{f}")).map_err(|e| format!("{f}: {e}"))?;
-            check(m.permissions().mode() & 0o777 == mode, || format!("{f}: mode {:o}", m.permissions().mode()))?;
+            check(m.permissions().mode() & 0o777 == mode, || {
+                format!("{f}: mode {:o}", m.permissions().mode())
+            })?;
         }
         let abi = fs::read_to_string(format!("{SECFS}/abi_version")).map_err(|e| e.to_string())?;
-        check(abi.trim() == wire::VERSION.to_string(), || format!("abi_version {abi}"))
+        check(abi.trim() == wire::VERSION.to_string(), || {
+            format!("abi_version {abi}")
+        })
     });
-    for test in ["lsm_list_modules_test", "lsm_get_self_attr_test", "lsm_set_self_attr_test", "lsm_manage_policy_test"] {
+    for test in [
+        "lsm_list_modules_test",
+        "lsm_get_self_attr_test",
+        "lsm_set_self_attr_test",
+        "lsm_manage_policy_test",
+    ] {
         s.case(&format!("kselftest lsm/{test}"), || {
             let (code, out) = run(&format!("/kselftests/lsm/{test}"), &[]);
-            let summary = out.lines().filter(|l| l.starts_with("# Totals") || l.contains("not ok")).collect::<Vec<_>>().join(" | ");
+            let summary = out
+                .lines()
+                .filter(|l| l.starts_with("# Totals") || l.contains("not ok"))
+                .collect::<Vec<_>>()
+                .join(" | ");
             check(code == 0, || format!("exit {code}: {summary}"))
         });
     }
 
     // Nothing is loaded yet: the probe is unconfined.
-    s.case("before any load, the probe opens /etc/shadow", || expect_open(PROBE, "/etc/shadow", "r", 0));
+    s.case("before any load, the probe opens /etc/shadow", || {
+        expect_open(PROBE, "/etc/shadow", "r", 0)
+    });
 
     s.case("lsmctl load (system call) loads the demo profile", || {
         let (code, out) = run(LSMCTL, &["load", "--via", "syscall", DEMO]);
@@ -216,25 +262,45 @@ fn main() {
         let list = fs::read_to_string(format!("{SECFS}/profiles")).map_err(|e| e.to_string())?;
         check(list.starts_with("demo enforce "), || list)
     });
-    s.case("confined: the forbidden file gets EACCES", || expect_open(PROBE, "/etc/shadow", "r", libc::EACCES));
-    s.case("confined: an allowed file opens", || expect_open(PROBE, "/etc/passwd", "r", 0));
-    s.case("confined: write to a read-only path gets EACCES", || expect_open(PROBE, "/etc/passwd", "w", libc::EACCES));
-    s.case("confined: create and write in the scratch tree", || expect_open(PROBE, "/tmp/demo/new-file", "rwc", 0));
-    s.case("confined: a path outside every rule gets EACCES", || expect_open(PROBE, "/root/secret", "r", libc::EACCES));
+    s.case("confined: the forbidden file gets EACCES", || {
+        expect_open(PROBE, "/etc/shadow", "r", libc::EACCES)
+    });
+    s.case("confined: an allowed file opens", || {
+        expect_open(PROBE, "/etc/passwd", "r", 0)
+    });
+    s.case("confined: write to a read-only path gets EACCES", || {
+        expect_open(PROBE, "/etc/passwd", "w", libc::EACCES)
+    });
+    s.case("confined: create and write in the scratch tree", || {
+        expect_open(PROBE, "/tmp/demo/new-file", "rwc", 0)
+    });
+    s.case("confined: a path outside every rule gets EACCES", || {
+        expect_open(PROBE, "/root/secret", "r", libc::EACCES)
+    });
     s.case("unconfined: another program is untouched", || {
         expect_open(FREE_PROBE, "/etc/shadow", "r", 0)?;
         expect_open(FREE_PROBE, "/root/secret", "r", 0)
     });
-    s.case("the denial is in the kernel log with profile, op, path and access", || {
-        let log = kernel_log();
-        let want = "DENIED profile=\"demo\" op=open path=\"/etc/shadow\" requested=r denied=r";
-        check(log.contains(want), || format!("no line containing {want:?}"))
-    });
-    s.case("a confined task's exec of an unclaimed program keeps its profile", || {
-        // demo allows exec of nothing: the exec itself is refused, never unconfined.
-        let (code, _) = run(PROBE, &["exec", FREE_PROBE, "open", "/etc/shadow", "r"]);
-        check(code == libc::EACCES, || format!("exec returned {code}, expected EACCES"))
-    });
+    s.case(
+        "the denial is in the kernel log with profile, op, path and access",
+        || {
+            let log = kernel_log();
+            let want = "DENIED profile=\"demo\" op=open path=\"/etc/shadow\" requested=r denied=r";
+            check(log.contains(want), || {
+                format!("no line containing {want:?}")
+            })
+        },
+    );
+    s.case(
+        "a confined task's exec of an unclaimed program keeps its profile",
+        || {
+            // demo allows exec of nothing: the exec itself is refused, never unconfined.
+            let (code, _) = run(PROBE, &["exec", FREE_PROBE, "open", "/etc/shadow", "r"]);
+            check(code == libc::EACCES, || {
+                format!("exec returned {code}, expected EACCES")
+            })
+        },
+    );
     s.case("exec inherit: an allowed exec keeps the caller's profile", || {
         let toml = demo_variant("enforce").replace(
             "[[profile.demo.rule]]\nallow = [\"read\"]\npaths = [\"/etc/**\"]",
@@ -248,32 +314,55 @@ fn main() {
         back
     });
     s.case("complain mode allows and logs ALLOWED", || {
-        fs::write("/tmp/demo-complain.toml", demo_variant("complain")).map_err(|e| e.to_string())?;
+        fs::write("/tmp/demo-complain.toml", demo_variant("complain"))
+            .map_err(|e| e.to_string())?;
         lsmctl(&["load", "/tmp/demo-complain.toml"])?;
         let r = expect_open(PROBE, "/etc/shadow", "r", 0);
         let log = kernel_log();
         lsmctl(&["load", DEMO])?;
         r?;
-        check(log.contains("ALLOWED profile=\"demo\" op=open path=\"/etc/shadow\""), || "no ALLOWED line".into())
+        check(
+            log.contains("ALLOWED profile=\"demo\" op=open path=\"/etc/shadow\""),
+            || "no ALLOWED line".into(),
+        )
     });
-    s.case("a replacement takes effect for a task already running the profile", || {
-        let _ = fs::remove_file("/tmp/trigger");
-        let child = Command::new(PROBE).args(["wait-open", "/tmp/trigger", "/etc/shadow", "r"]).spawn().map_err(|e| e.to_string())?;
-        std::thread::sleep(std::time::Duration::from_millis(100));
-        fs::write("/tmp/demo-complain.toml", demo_variant("complain")).map_err(|e| e.to_string())?;
-        lsmctl(&["load", "/tmp/demo-complain.toml"])?;
-        fs::write("/tmp/trigger", b"go").map_err(|e| e.to_string())?;
-        let status = child.wait_with_output().map_err(|e| e.to_string())?.status.code();
-        lsmctl(&["load", DEMO])?;
-        check(status == Some(0), || format!("running task still enforced: {status:?}"))
-    });
-    s.case("lsmctl list shows the profile with the digest of its compiled form", || {
-        let blob = compiled(&fs::read_to_string(DEMO).unwrap_or_default(), "digest")?;
-        let record = wire::profiles(&blob).next().ok_or("no profile")?.record();
-        let digest = format!("{:016x}", wire::digest(record));
-        let (code, out) = run(LSMCTL, &["list"]);
-        check(code == 0 && out.contains("demo") && out.contains(&digest), || out)
-    });
+    s.case(
+        "a replacement takes effect for a task already running the profile",
+        || {
+            let _ = fs::remove_file("/tmp/trigger");
+            let child = Command::new(PROBE)
+                .args(["wait-open", "/tmp/trigger", "/etc/shadow", "r"])
+                .spawn()
+                .map_err(|e| e.to_string())?;
+            std::thread::sleep(std::time::Duration::from_millis(100));
+            fs::write("/tmp/demo-complain.toml", demo_variant("complain"))
+                .map_err(|e| e.to_string())?;
+            lsmctl(&["load", "/tmp/demo-complain.toml"])?;
+            fs::write("/tmp/trigger", b"go").map_err(|e| e.to_string())?;
+            let status = child
+                .wait_with_output()
+                .map_err(|e| e.to_string())?
+                .status
+                .code();
+            lsmctl(&["load", DEMO])?;
+            check(status == Some(0), || {
+                format!("running task still enforced: {status:?}")
+            })
+        },
+    );
+    s.case(
+        "lsmctl list shows the profile with the digest of its compiled form",
+        || {
+            let blob = compiled(&fs::read_to_string(DEMO).unwrap_or_default(), "digest")?;
+            let record = wire::profiles(&blob).next().ok_or("no profile")?.record();
+            let digest = format!("{:016x}", wire::digest(record));
+            let (code, out) = run(LSMCTL, &["list"]);
+            check(
+                code == 0 && out.contains("demo") && out.contains(&digest),
+                || out,
+            )
+        },
+    );
     s.case("remove through the system call takes effect", || {
         lsmctl(&["remove", "--via", "syscall", "demo"])?;
         expect_open(PROBE, "/etc/shadow", "r", 0)?;
@@ -309,9 +398,15 @@ fn main() {
             Vec::new()
         }
     };
-    s.case("load the demo profile for the hostile-input cases", || lsmctl(&["load", DEMO]));
+    s.case("load the demo profile for the hostile-input cases", || {
+        lsmctl(&["load", DEMO])
+    });
     let baseline = snapshot();
-    let unchanged = |what: &str| check(snapshot() == baseline, || format!("{what} changed the policy"));
+    let unchanged = |what: &str| {
+        check(snapshot() == baseline, || {
+            format!("{what} changed the policy")
+        })
+    };
     for (name, blob, errno) in hostile_cases(&valid) {
         s.case(&format!("syscall refuses {name}"), || {
             let got = manage(1, &blob, 0);
@@ -326,67 +421,114 @@ fn main() {
     }
     let mut oversized = valid.clone();
     oversized.resize(wire::MAX_BLOB_LEN + 1, 0);
-    s.case("syscall refuses a blob over rustlsm's cap with E2BIG", || {
-        let got = manage(1, &oversized, 0);
-        check(got == libc::E2BIG, || format!("errno {got}"))?;
-        unchanged("oversized")
-    });
-    s.case("syscall refuses a size over the common cap with E2BIG", || {
-        let got = sys_manage(1, valid.as_ptr(), 64 << 20 | 1, 0, 114);
-        check(got == libc::E2BIG, || format!("errno {got}"))
-    });
+    s.case(
+        "syscall refuses a blob over rustlsm's cap with E2BIG",
+        || {
+            let got = manage(1, &oversized, 0);
+            check(got == libc::E2BIG, || format!("errno {got}"))?;
+            unchanged("oversized")
+        },
+    );
+    s.case(
+        "syscall refuses a size over the common cap with E2BIG",
+        || {
+            let got = sys_manage(1, valid.as_ptr(), 64 << 20 | 1, 0, 114);
+            check(got == libc::E2BIG, || format!("errno {got}"))
+        },
+    );
     s.case("securityfs refuses an oversized blob with E2BIG", || {
         let got = securityfs_write("load", &oversized);
         check(got == libc::E2BIG, || format!("errno {got}"))?;
         unchanged("oversized")
     });
-    s.case("syscall refuses size 0, a NULL and an unmapped buffer", || {
-        let got = manage(1, &[], 0);
-        check(got == libc::EINVAL, || format!("size 0: errno {got}"))?;
-        let got = sys_manage(1, std::ptr::null(), 64, 0, 114);
-        check(got == libc::EFAULT, || format!("NULL: errno {got}"))?;
-        let got = sys_manage(1, 0x10 as *const u8, 64, 0, 114);
-        check(got == libc::EFAULT, || format!("unmapped: errno {got}"))?;
-        unchanged("bad buffers")
-    });
-    s.case("syscall refuses an unknown op and reserved flags with EINVAL", || {
-        for (op, flags) in [(0u32, 0u32), (3, 0), (1, 1), (1, 0x8000), (1, 1 << 17), (1, 1 << 31)] {
-            let got = manage(op, &valid, flags);
-            check(got == libc::EINVAL, || format!("op {op} flags {flags:#x}: errno {got}"))?;
-        }
-        unchanged("bad op/flags")
-    });
-    s.case("syscall to an LSM id that manages no policy gets EOPNOTSUPP", || {
-        let got = sys_manage(1, valid.as_ptr(), valid.len() as u32, 0, 999);
-        check(got == libc::EOPNOTSUPP, || format!("errno {got}"))
-    });
-    s.case("securityfs refuses a write at a non-zero offset with ESPIPE", || {
-        let f = fs::OpenOptions::new().write(true).open(format!("{SECFS}/load")).map_err(|e| e.to_string())?;
-        let got = f.write_at(&valid, 1).map_or_else(|e| e.raw_os_error().unwrap_or(-1), |_| 0);
-        check(got == libc::ESPIPE, || format!("errno {got}"))?;
-        unchanged("offset write")
-    });
-    s.case("a caller without CAP_MAC_ADMIN is refused by both interfaces", || {
-        let got = as_nobody(|| manage(1, &valid, 0));
-        check(got == libc::EPERM, || format!("syscall: errno {got}"))?;
-        let got = as_nobody(|| manage(2, b"demo", 0));
-        check(got == libc::EPERM, || format!("syscall remove: errno {got}"))?;
-        let got = as_nobody(|| securityfs_write("load", &valid));
-        check(got == libc::EACCES || got == libc::EPERM, || format!("securityfs: errno {got}"))?;
-        unchanged("unprivileged caller")
-    });
-    s.case("a securityfs fd opened by root is refused to an unprivileged writer", || {
-        let f = fs::OpenOptions::new().write(true).open(format!("{SECFS}/load")).map_err(|e| e.to_string())?;
-        let got = as_nobody(|| match (&f).write(&valid) {
-            Ok(_) => 0,
-            Err(e) => e.raw_os_error().unwrap_or(-1),
-        });
-        check(got == libc::EPERM, || format!("errno {got}"))?;
-        unchanged("confused deputy")
-    });
+    s.case(
+        "syscall refuses size 0, a NULL and an unmapped buffer",
+        || {
+            let got = manage(1, &[], 0);
+            check(got == libc::EINVAL, || format!("size 0: errno {got}"))?;
+            let got = sys_manage(1, std::ptr::null(), 64, 0, 114);
+            check(got == libc::EFAULT, || format!("NULL: errno {got}"))?;
+            let got = sys_manage(1, 0x10 as *const u8, 64, 0, 114);
+            check(got == libc::EFAULT, || format!("unmapped: errno {got}"))?;
+            unchanged("bad buffers")
+        },
+    );
+    s.case(
+        "syscall refuses an unknown op and reserved flags with EINVAL",
+        || {
+            for (op, flags) in [
+                (0u32, 0u32),
+                (3, 0),
+                (1, 1),
+                (1, 0x8000),
+                (1, 1 << 17),
+                (1, 1 << 31),
+            ] {
+                let got = manage(op, &valid, flags);
+                check(got == libc::EINVAL, || {
+                    format!("op {op} flags {flags:#x}: errno {got}")
+                })?;
+            }
+            unchanged("bad op/flags")
+        },
+    );
+    s.case(
+        "syscall to an LSM id that manages no policy gets EOPNOTSUPP",
+        || {
+            let got = sys_manage(1, valid.as_ptr(), valid.len() as u32, 0, 999);
+            check(got == libc::EOPNOTSUPP, || format!("errno {got}"))
+        },
+    );
+    s.case(
+        "securityfs refuses a write at a non-zero offset with ESPIPE",
+        || {
+            let f = fs::OpenOptions::new()
+                .write(true)
+                .open(format!("{SECFS}/load"))
+                .map_err(|e| e.to_string())?;
+            let got = f
+                .write_at(&valid, 1)
+                .map_or_else(|e| e.raw_os_error().unwrap_or(-1), |_| 0);
+            check(got == libc::ESPIPE, || format!("errno {got}"))?;
+            unchanged("offset write")
+        },
+    );
+    s.case(
+        "a caller without CAP_MAC_ADMIN is refused by both interfaces",
+        || {
+            let got = as_nobody(|| manage(1, &valid, 0));
+            check(got == libc::EPERM, || format!("syscall: errno {got}"))?;
+            let got = as_nobody(|| manage(2, b"demo", 0));
+            check(got == libc::EPERM, || {
+                format!("syscall remove: errno {got}")
+            })?;
+            let got = as_nobody(|| securityfs_write("load", &valid));
+            check(got == libc::EACCES || got == libc::EPERM, || {
+                format!("securityfs: errno {got}")
+            })?;
+            unchanged("unprivileged caller")
+        },
+    );
+    s.case(
+        "a securityfs fd opened by root is refused to an unprivileged writer",
+        || {
+            let f = fs::OpenOptions::new()
+                .write(true)
+                .open(format!("{SECFS}/load"))
+                .map_err(|e| e.to_string())?;
+            let got = as_nobody(|| match (&f).write(&valid) {
+                Ok(_) => 0,
+                Err(e) => e.raw_os_error().unwrap_or(-1),
+            });
+            check(got == libc::EPERM, || format!("errno {got}"))?;
+            unchanged("confused deputy")
+        },
+    );
     s.case("a confined task cannot load policy, even as root", || {
-        fs::write("/tmp/valid.bin", &valid).map_err(|e| e.to_string())?;
-        let (code, _) = run(PROBE, &["load", "/tmp/valid.bin"]);
+        // The blob sits where demo lets the probe read it, so only the load can be refused.
+        fs::create_dir_all("/tmp/demo").map_err(|e| e.to_string())?;
+        fs::write("/tmp/demo/valid.bin", &valid).map_err(|e| e.to_string())?;
+        let (code, _) = run(PROBE, &["load", "/tmp/demo/valid.bin"]);
         check(code == libc::EPERM, || format!("errno {code}"))?;
         unchanged("confined loader")
     });
@@ -403,7 +545,11 @@ fn main() {
         let log = kernel_log();
         let bad: Vec<&str> = log
             .lines()
-            .filter(|l| l.contains("BUG") || l.contains("WARNING") || l.contains("Oops") || l.contains("panic"))
+            .filter(|l| {
+                ["BUG:", "WARNING:", "Oops", "Kernel panic", "KASAN", "UBSAN"]
+                    .iter()
+                    .any(|bad| l.contains(bad))
+            })
             .collect();
         check(bad.is_empty(), || bad.join(" | "))
     });

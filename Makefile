@@ -1,0 +1,58 @@
+# rustlsm: a Linux Security Module written in Rust, its loader lsmctl, and the QEMU tests
+# that prove enforcement. See README.md.
+#
+# Every target installs what it needs on a fresh Debian 12 machine; downloads and build
+# output live in $(RUSTLSM_CACHE), outside the checkout, so repeated runs rebuild only what
+# changed.
+
+SHELL := /bin/bash
+export RUSTLSM_CACHE ?= $(HOME)/.cache/rustlsm
+export PATH := $(RUSTLSM_CACHE)/tools/bin:$(HOME)/.cargo/bin:$(PATH)
+
+.PHONY: all deps kernel initramfs lint kernel-lint unit-test guest-test test run series \
+	check-series clean-cache
+
+all: kernel initramfs
+
+## deps: install the toolchain (Debian packages, bindgen, rustup components).
+deps:
+	@scripts/install-deps.sh
+
+## kernel: fetch the pinned kernel, apply linux-patches/ and build bzImage.
+kernel: deps
+	@scripts/build-kernel.sh
+
+## initramfs: static lsmctl, the guest programs, busybox and the lsm kselftests.
+initramfs: kernel
+	@qemu-test/build-initramfs.sh
+
+## lint: userspace formatting and clippy.
+lint: deps
+	cargo fmt --all --check
+	cargo clippy --workspace --all-targets -- -D warnings
+
+## kernel-lint: checkpatch --strict on the series and the kernel's rustfmt check.
+kernel-lint: kernel
+	@scripts/kernel-lint.sh
+
+## unit-test: the wire format (the kernel's own verifier) and lsmctl, in userspace.
+unit-test: deps
+	cargo test --workspace
+
+## guest-test: boot the kernel in QEMU and run the end-to-end suite.
+guest-test: initramfs
+	@qemu-test/run -- /usr/bin/rlsm-guest-tests
+
+## test: everything CI runs.
+test: lint unit-test kernel-lint guest-test
+
+## run: boot, load the example profile, show a denial.
+run: initramfs
+	@qemu-test/run -- /etc/rustlsm/demo.sh
+
+## series: regenerate linux-patches/ after editing security-rustlsm/ or the admin guide.
+series: deps
+	@scripts/make-series.sh
+
+clean-cache:
+	rm -rf "$(RUSTLSM_CACHE)"
