@@ -10,7 +10,7 @@ export RUSTLSM_CACHE ?= $(HOME)/.cache/rustlsm
 export PATH := $(RUSTLSM_CACHE)/tools/bin:$(HOME)/.cargo/bin:$(PATH)
 
 .PHONY: all deps kernel initramfs lint kernel-lint unit-test guest-test test run series \
-	check-series clean-cache
+	check-series-builds clean-cache
 
 all: kernel initramfs
 
@@ -53,6 +53,10 @@ run: initramfs
 ## series: regenerate linux-patches/ after editing security-rustlsm/ or the admin guide.
 series: deps
 	@scripts/make-series.sh
+
+## check-series-builds: build the kernel at every patch of the series (about 20 minutes).
+check-series-builds: deps
+	@scripts/check-series-builds.sh
 
 clean-cache:
 	rm -rf "$(RUSTLSM_CACHE)"

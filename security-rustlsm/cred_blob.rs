@@ -112,8 +112,10 @@ pub(crate) unsafe extern "C" fn rustlsm_cred_transfer(
     unsafe { set_label(new, clone_label(old)) };
 }
 
-/// `cred_free`: drops the cred's reference. May run from an RCU callback; dropping a label
-/// or a profile only frees memory, which is allowed there.
+/// `cred_free`: drops the cred's reference. May run from an RCU callback, so it must only
+/// ever free the label itself: a label loses its profile (in process context, in
+/// `policy::remove` or `policy::load`) before the policy lets go of it, so the last
+/// reference, if it is this one, never frees a profile's vmalloc'ed record.
 ///
 /// # Safety
 ///

@@ -42,13 +42,12 @@ unsafe fn check_writer(file: *mut bindings::file) -> Result {
     }
 }
 
-/// Shared body of the two write-only files.
+/// `write` of `load` (`OP` = `LSM_POLICY_LOAD`) and `remove` (`LSM_POLICY_REMOVE`).
 ///
 /// # Safety
 ///
-/// Called from a `write` file operation with its arguments.
-unsafe fn write_request(
-    op: Op,
+/// Called by the VFS with a valid file, user buffer and position.
+unsafe extern "C" fn request_write<const OP: u32>(
     file: *mut bindings::file,
     buf: *const c_char,
     count: usize,
@@ -63,6 +62,11 @@ unsafe fn write_request(
         // A policy arrives in one write: no appending to a half-written blob.
         return ESPIPE.to_errno() as isize;
     }
+    let op = if OP == bindings::LSM_POLICY_REMOVE {
+        Op::Remove
+    } else {
+        Op::Load
+    };
     let user = UserPtr::from_ptr(buf.cast_mut().cast::<c_void>());
     match manage::apply(op, user, count, 0) {
         Ok(()) => count as isize,
@@ -70,154 +74,84 @@ unsafe fn write_request(
     }
 }
 
-/// `write` of `load`: adds or replaces the profiles of one policy blob.
-///
-/// # Safety
-///
-/// Called by the VFS with a valid file, user buffer and position.
-unsafe extern "C" fn load_write(
-    file: *mut bindings::file,
-    buf: *const c_char,
-    count: usize,
-    ppos: *mut bindings::loff_t,
-) -> isize {
-    // SAFETY: Called by the VFS with valid arguments.
-    unsafe { write_request(Op::Load, file, buf, count, ppos) }
+/// A read-only file whose whole text is rendered afresh for each `read`.
+trait TextFile {
+    /// Appends the file's text to `out`.
+    fn render(out: &mut KVec<u8>) -> Result;
 }
 
-/// `write` of `remove`: removes the profile named by the written bytes.
-///
-/// # Safety
-///
-/// Called by the VFS with a valid file, user buffer and position.
-unsafe extern "C" fn remove_write(
-    file: *mut bindings::file,
-    buf: *const c_char,
-    count: usize,
-    ppos: *mut bindings::loff_t,
-) -> isize {
-    // SAFETY: Called by the VFS with valid arguments.
-    unsafe { write_request(Op::Remove, file, buf, count, ppos) }
+/// `profiles`: one line per loaded profile.
+struct Profiles;
+
+impl TextFile for Profiles {
+    fn render(out: &mut KVec<u8>) -> Result {
+        policy::list(out)
+    }
 }
 
-/// Copies the part of `text` at `*ppos` to user space.
+/// `generation`: the number of policy changes since boot.
+struct Generation;
+
+impl TextFile for Generation {
+    fn render(out: &mut KVec<u8>) -> Result {
+        policy::push_decimal(out, policy::generation())?;
+        Ok(out.push(b'\n', GFP_KERNEL)?)
+    }
+}
+
+/// `abi_version`: the policy format version this kernel reads.
+struct AbiVersion;
+
+impl TextFile for AbiVersion {
+    fn render(out: &mut KVec<u8>) -> Result {
+        policy::push_decimal(out, u64::from(wire::VERSION))?;
+        Ok(out.push(b'\n', GFP_KERNEL)?)
+    }
+}
+
+/// `read` of a [`TextFile`].
 ///
 /// # Safety
 ///
-/// Called from a `read` file operation with its arguments.
-unsafe fn read_text(
-    text: &[u8],
+/// Called by the VFS with a valid user buffer and position.
+unsafe extern "C" fn text_read<T: TextFile>(
+    _file: *mut bindings::file,
     buf: *mut c_char,
     count: usize,
     ppos: *mut bindings::loff_t,
 ) -> isize {
-    // SAFETY: `buf` is a user pointer checked by the callee, `ppos` is valid, and `text` is
-    // valid for `text.len()` bytes.
+    let mut text = KVec::new();
+    if let Err(e) = T::render(&mut text) {
+        return e.to_errno() as isize;
+    }
+    // SAFETY: `buf` is a user pointer the callee checks, `ppos` is valid, and `text` is valid
+    // for `text.len()` bytes.
     unsafe {
         bindings::simple_read_from_buffer(buf.cast(), count, ppos, text.as_ptr().cast(), text.len())
     }
 }
 
-/// `read` of `profiles`.
-///
-/// # Safety
-///
-/// Called by the VFS with a valid file, user buffer and position.
-unsafe extern "C" fn profiles_read(
-    _file: *mut bindings::file,
-    buf: *mut c_char,
-    count: usize,
-    ppos: *mut bindings::loff_t,
-) -> isize {
-    let mut text = KVec::new();
-    if let Err(e) = policy::list(&mut text) {
-        return e.to_errno() as isize;
+const fn write_only<const OP: u32>() -> bindings::file_operations {
+    bindings::file_operations {
+        write: Some(request_write::<OP>),
+        llseek: Some(bindings::noop_llseek),
+        ..pin_init::zeroed()
     }
-    // SAFETY: Called by the VFS with valid arguments.
-    unsafe { read_text(&text, buf, count, ppos) }
 }
 
-/// Shared body of the files that show one number.
-///
-/// # Safety
-///
-/// Called from a `read` file operation with its buffer and position.
-unsafe fn number_read(
-    value: u64,
-    buf: *mut c_char,
-    count: usize,
-    ppos: *mut bindings::loff_t,
-) -> isize {
-    let mut text = KVec::new();
-    if let Err(e) = policy::push_decimal(&mut text, value).and_then(|()| {
-        text.push(b'\n', GFP_KERNEL)?;
-        Ok(())
-    }) {
-        return e.to_errno() as isize;
+const fn read_only<T: TextFile>() -> bindings::file_operations {
+    bindings::file_operations {
+        read: Some(text_read::<T>),
+        llseek: Some(bindings::generic_file_llseek),
+        ..pin_init::zeroed()
     }
-    // SAFETY: Called by the VFS with valid arguments.
-    unsafe { read_text(&text, buf, count, ppos) }
 }
 
-/// `read` of `generation`.
-///
-/// # Safety
-///
-/// Called by the VFS with a valid file, user buffer and position.
-unsafe extern "C" fn generation_read(
-    _file: *mut bindings::file,
-    buf: *mut c_char,
-    count: usize,
-    ppos: *mut bindings::loff_t,
-) -> isize {
-    // SAFETY: Called by the VFS with valid arguments.
-    unsafe { number_read(policy::generation(), buf, count, ppos) }
-}
-
-/// `read` of `abi_version`.
-///
-/// # Safety
-///
-/// Called by the VFS with a valid file, user buffer and position.
-unsafe extern "C" fn abi_read(
-    _file: *mut bindings::file,
-    buf: *mut c_char,
-    count: usize,
-    ppos: *mut bindings::loff_t,
-) -> isize {
-    // SAFETY: Called by the VFS with valid arguments.
-    unsafe { number_read(u64::from(wire::VERSION), buf, count, ppos) }
-}
-
-const LOAD_FOPS: bindings::file_operations = bindings::file_operations {
-    write: Some(load_write),
-    llseek: Some(bindings::noop_llseek),
-    ..pin_init::zeroed()
-};
-
-const REMOVE_FOPS: bindings::file_operations = bindings::file_operations {
-    write: Some(remove_write),
-    llseek: Some(bindings::noop_llseek),
-    ..pin_init::zeroed()
-};
-
-const PROFILES_FOPS: bindings::file_operations = bindings::file_operations {
-    read: Some(profiles_read),
-    llseek: Some(bindings::generic_file_llseek),
-    ..pin_init::zeroed()
-};
-
-const GENERATION_FOPS: bindings::file_operations = bindings::file_operations {
-    read: Some(generation_read),
-    llseek: Some(bindings::generic_file_llseek),
-    ..pin_init::zeroed()
-};
-
-const ABI_FOPS: bindings::file_operations = bindings::file_operations {
-    read: Some(abi_read),
-    llseek: Some(bindings::generic_file_llseek),
-    ..pin_init::zeroed()
-};
+const LOAD_FOPS: bindings::file_operations = write_only::<{ bindings::LSM_POLICY_LOAD }>();
+const REMOVE_FOPS: bindings::file_operations = write_only::<{ bindings::LSM_POLICY_REMOVE }>();
+const PROFILES_FOPS: bindings::file_operations = read_only::<Profiles>();
+const GENERATION_FOPS: bindings::file_operations = read_only::<Generation>();
+const ABI_FOPS: bindings::file_operations = read_only::<AbiVersion>();
 
 /// Creates the directory and its files. Runs as the LSM's `fs` initcall.
 #[no_mangle]
