@@ -27,8 +27,9 @@ if [ ! -f "$TARBALL" ]; then
     apt_tx=(-o Dir::Etc::SourceList="$APT_DIR/trixie.list" -o Dir::Etc::SourceParts=/dev/null
             -o Dir::State::Lists="$APT_DIR/trixie-lists" -o Dir::Cache="$APT_DIR/trixie-cache"
             -o Dir::State::status=/dev/null -o APT::Sandbox::User=root)
-    apt-get "${apt_tx[@]}" update -qq || die "apt could not read trixie-backports"
-    if ! (cd "$DL_DIR" && apt-get "${apt_tx[@]}" download "linux-source-7.3=$KERNEL_DEB_VERSION"); then
+    apt-get "${apt_tx[@]}" update -qq >&2 || die "apt could not read trixie-backports"
+    # apt talks on stdout, which is this script's answer (the tarball's path): send it to stderr.
+    if ! (cd "$DL_DIR" && apt-get "${apt_tx[@]}" download "linux-source-7.3=$KERNEL_DEB_VERSION" >&2); then
       served=$(apt-cache "${apt_tx[@]}" policy linux-source-7.3 2>/dev/null | sed -n 's/^ *Candidate: //p')
       die "the archive no longer serves linux-source-7.3=$KERNEL_DEB_VERSION (it serves: ${served:-nothing}).
 Pin the served version with KERNEL_DEB_VERSION=... KERNEL_DEB_SHA256=..., or set
@@ -44,6 +45,6 @@ KERNEL_TARBALL=/path/to/linux-source-7.3.tar.xz to build from a tarball you alre
   tmp=$(mktemp -d "$DL_DIR/deb.XXXXXX")
   dpkg-deb -x "$deb" "$tmp"
   mv "$tmp/usr/src/linux-source-7.3.tar.xz" "$TARBALL"
-  rm -rf "$tmp"
+  rm -rf "$tmp" "$deb"
 fi
 echo "$TARBALL"
