@@ -10,7 +10,7 @@ use kernel::{bindings, ffi::c_int, prelude::*};
 /// # Safety
 ///
 /// `file` must point to a valid file.
-unsafe fn requested_access(file: *const bindings::file) -> u16 {
+unsafe fn requested_access(file: *const bindings::file) -> u32 {
     // SAFETY: The caller guarantees `file` is valid.
     let (mode, flags) = unsafe { ((*file).f_mode, (*file).f_flags) };
     let mut access = 0;
@@ -60,8 +60,5 @@ pub(crate) unsafe extern "C" fn rustlsm_file_open(file: *mut bindings::file) -> 
         return 0;
     }
     report::denial(&view, "open", path.bytes(), requested, refused);
-    match view.mode() {
-        wire::Mode::Complain => 0,
-        wire::Mode::Enforce => EACCES.to_errno(),
-    }
+    report::verdict(view.mode())
 }

@@ -3,10 +3,10 @@
 //! The kernel log line for a refused (or, in complain mode, would-be refused) access.
 
 use crate::wire::{self, Mode, ProfileView};
-use kernel::{bindings, prelude::*, str::BStr, task::Task};
+use kernel::{bindings, ffi::c_int, prelude::*, str::BStr, task::Task};
 
 /// Renders an access mask as `r`, `w` and `x` letters.
-struct Access(u16);
+struct Access(u32);
 
 impl kernel::fmt::Display for Access {
     fn fmt(&self, f: &mut kernel::fmt::Formatter<'_>) -> kernel::fmt::Result {
@@ -28,8 +28,8 @@ pub(crate) fn denial(
     profile: &ProfileView<'_>,
     op: &str,
     path: &[u8],
-    requested: u16,
-    refused: u16,
+    requested: u32,
+    refused: u32,
 ) {
     let current = Task::current_raw();
     let mut comm = [0u8; bindings::TASK_COMM_LEN as usize];
@@ -47,6 +47,7 @@ pub(crate) fn denial(
     let verdict = match profile.mode() {
         Mode::Enforce => "DENIED",
         Mode::Complain => "ALLOWED",
+        Mode::Kill => "KILLED",
     };
     pr_notice!(
         "{} profile=\"{}\" op={} path=\"{}\" requested={} denied={} pid={} comm=\"{}\"\n",
@@ -59,4 +60,18 @@ pub(crate) fn denial(
         pid,
         BStr::from_bytes(comm),
     );
+}
+
+/// What the hook returns for a refusal, by profile mode: complain allows, enforce refuses,
+/// kill refuses and sends `SIGKILL` to the current task.
+pub(crate) fn verdict(mode: Mode) -> c_int {
+    match mode {
+        Mode::Complain => 0,
+        Mode::Enforce => EACCES.to_errno(),
+        Mode::Kill => {
+            // SAFETY: `current` is a valid task; sending it a signal needs no other context.
+            unsafe { bindings::send_sig(bindings::SIGKILL as c_int, Task::current_raw(), 0) };
+            EACCES.to_errno()
+        }
+    }
 }

@@ -4,7 +4,8 @@
 //!
 //! The C file `setup.c` only registers the hooks; everything they do is here:
 //!
-//! - [`wire`], the policy format and its verifier (shared with userspace `lsmctl`);
+//! - [`wire`], the policy format and its verifier, with [`file_dfa`] (the file-rules
+//!   automaton) and [`glob`] (attachment patterns): all three shared with userspace `lsmctl`;
 //! - [`policy`], the loaded profiles and their atomic replacement;
 //! - [`cred_blob`], the profile label each task's credentials carry;
 //! - [`exec`], attaching a profile when a task executes a file;
@@ -16,6 +17,8 @@
 
 const __LOG_PREFIX: &[u8] = b"rustlsm\0";
 
+pub mod file_dfa;
+pub mod glob;
 pub mod wire;
 
 mod cred_blob;

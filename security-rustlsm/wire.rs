@@ -2,34 +2,38 @@
 
 //! The rustlsm policy wire format: its layout, its verifier and its read-only views.
 //!
-//! This one file is compiled into the kernel (as a module of the LSM) and into the userspace
-//! crate `rustlsm-policy` (which adds the encoder), so the decoder the kernel trusts is the
-//! one that is unit-tested and fuzzed in userspace. It therefore uses `core` only, never
-//! allocates, never panics on any input, and has no `unsafe`.
+//! This file, [`crate::glob`] and [`crate::file_dfa`] are compiled into the kernel (as
+//! modules of the LSM) and into the userspace crate `rustlsm-policy` (which adds the
+//! encoder), so the decoder the kernel trusts is the one that is unit-tested and fuzzed in
+//! userspace. They use `core` only, never allocate, never panic on any input, and have no
+//! `unsafe`.
 //!
-//! A blob is a header followed by profile records; every integer is little-endian and every
-//! length is checked against the bytes that are really there. [`verify`] accepts a blob only
-//! when every record, name, attachment and rule in it is well formed, so code that later walks
-//! an accepted blob (see [`ProfileView`]) meets no surprise. The layout (offsets in bytes):
+//! A blob is a header followed by profile records; a record holds a name, attachments and
+//! typed sections (the file-rules automaton is the first kind). Every integer is
+//! little-endian and every length is checked against the bytes that are really there.
+//! [`verify`] accepts a blob only when everything in it is well formed, so code that later
+//! walks an accepted blob (see [`ProfileView`]) meets no surprise. Offsets in bytes:
 //!
 //! ```text
 //! header   0 magic "RLSM"  4 version u16  6 flags u16 (0)  8 total_len u32  12 count u32
 //! record   0 record_len u32  4 mode u8  5 flags u8 (0)  6 name_len u16  8 attach_count u16
-//!          10 reserved u16 (0)  12 rule_count u32  16 name bytes
+//!          10 section_count u16  12 reserved u32 (0)  16 name bytes
 //!          then attach_count times: len u16, path bytes
-//!          then rule_count times: effect u8, reserved u8 (0), access u16, len u16, pattern bytes
+//!          then section_count times: kind u16, reserved u16 (0), len u32, payload
 //! ```
+
+use crate::{file_dfa, glob};
 
 /// The four bytes every policy blob starts with.
 pub const MAGIC: [u8; 4] = *b"RLSM";
 /// The format version this code reads and writes; the kernel's ABI version.
-pub const VERSION: u16 = 1;
+pub const VERSION: u16 = 2;
 /// Size of the blob header.
 pub const HEADER_LEN: usize = 16;
 /// Size of the fixed part of a profile record.
 pub const RECORD_HEADER_LEN: usize = 16;
-/// Size of the fixed part of a rule entry.
-pub const RULE_HEADER_LEN: usize = 6;
+/// Size of a section header.
+pub const SECTION_HEADER_LEN: usize = 8;
 
 /// Most profiles one blob may carry.
 pub const MAX_PROFILES: u32 = 1024;
@@ -37,21 +41,20 @@ pub const MAX_PROFILES: u32 = 1024;
 pub const MAX_NAME_LEN: usize = 64;
 /// Most attachment paths one profile may have.
 pub const MAX_ATTACHMENTS: u16 = 64;
-/// Most rules one profile may have.
-pub const MAX_RULES: u32 = 65536;
-/// Longest path pattern (attachment or rule), in bytes; the matcher keeps one bit per byte.
-pub const MAX_PATTERN_LEN: usize = 255;
 /// Largest blob the kernel accepts, in bytes.
 pub const MAX_BLOB_LEN: usize = 16 << 20;
 
+/// Section kind: the file-rules automaton ([`crate::file_dfa`]).
+pub const SECTION_FILE_DFA: u16 = 1;
+
 /// Access bit: open for reading.
-pub const ACCESS_READ: u16 = 1 << 0;
+pub const ACCESS_READ: u32 = 1 << 0;
 /// Access bit: open for writing.
-pub const ACCESS_WRITE: u16 = 1 << 1;
+pub const ACCESS_WRITE: u32 = 1 << 1;
 /// Access bit: open for execution (the `exec` of a binary).
-pub const ACCESS_EXEC: u16 = 1 << 2;
+pub const ACCESS_EXEC: u32 = 1 << 2;
 /// Every access bit this version defines.
-pub const ACCESS_ALL: u16 = ACCESS_READ | ACCESS_WRITE | ACCESS_EXEC;
+pub const ACCESS_ALL: u32 = ACCESS_READ | ACCESS_WRITE | ACCESS_EXEC;
 
 /// What a profile does with an access its rules do not allow.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -60,6 +63,8 @@ pub enum Mode {
     Enforce,
     /// Allow the access and report that it would have been refused.
     Complain,
+    /// Refuse the access, report it, and kill the task with `SIGKILL`.
+    Kill,
 }
 
 impl Mode {
@@ -68,6 +73,7 @@ impl Mode {
         match self {
             Mode::Enforce => 0,
             Mode::Complain => 1,
+            Mode::Kill => 2,
         }
     }
 
@@ -76,6 +82,7 @@ impl Mode {
         match byte {
             0 => Some(Mode::Enforce),
             1 => Some(Mode::Complain),
+            2 => Some(Mode::Kill),
             _ => None,
         }
     }
@@ -85,34 +92,7 @@ impl Mode {
         match self {
             Mode::Enforce => "enforce",
             Mode::Complain => "complain",
-        }
-    }
-}
-
-/// Whether a rule grants or refuses its accesses. A deny always wins over an allow.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Effect {
-    /// Grants the rule's accesses on matching paths.
-    Allow,
-    /// Refuses the rule's accesses on matching paths, whatever else allows them.
-    Deny,
-}
-
-impl Effect {
-    /// The byte that encodes this effect.
-    pub const fn to_byte(self) -> u8 {
-        match self {
-            Effect::Allow => 0,
-            Effect::Deny => 1,
-        }
-    }
-
-    /// The effect a byte encodes, if any.
-    pub const fn from_byte(byte: u8) -> Option<Self> {
-        match byte {
-            0 => Some(Effect::Allow),
-            1 => Some(Effect::Deny),
-            _ => None,
+            Mode::Kill => "kill",
         }
     }
 }
@@ -142,14 +122,14 @@ pub enum ErrorKind {
     BadName,
     /// Two profiles in the blob share a name.
     DuplicateName,
-    /// More attachments than [`MAX_ATTACHMENTS`] or rules than [`MAX_RULES`].
+    /// More attachments than [`MAX_ATTACHMENTS`].
     TooManyEntries,
     /// A path pattern is empty, too long, not absolute, or holds a NUL byte.
     BadPattern,
-    /// The effect byte is not a known effect.
-    BadEffect,
-    /// An access mask is empty or has bits this version does not define.
-    BadAccess,
+    /// A section kind this version does not know, or one that appears twice.
+    BadSection,
+    /// A file-rules automaton failed verification.
+    BadAutomaton(file_dfa::DfaFault),
     /// Bytes follow the last record.
     TrailingBytes,
 }
@@ -169,10 +149,20 @@ impl ErrorKind {
             ErrorKind::BadMode => "unknown profile mode",
             ErrorKind::BadName => "bad profile name",
             ErrorKind::DuplicateName => "two profiles share a name",
-            ErrorKind::TooManyEntries => "too many attachments or rules",
+            ErrorKind::TooManyEntries => "too many attachments",
             ErrorKind::BadPattern => "bad path pattern",
-            ErrorKind::BadEffect => "unknown rule effect",
-            ErrorKind::BadAccess => "empty or unknown access bits",
+            ErrorKind::BadSection => "unknown or repeated section",
+            ErrorKind::BadAutomaton(fault) => match fault {
+                file_dfa::DfaFault::Length => "file rules: table sizes do not add up",
+                file_dfa::DfaFault::Counts => "file rules: bad state, edge or class count",
+                file_dfa::DfaFault::Start => "file rules: start state out of range",
+                file_dfa::DfaFault::ClassMap => "file rules: byte mapped to a missing class",
+                file_dfa::DfaFault::DeadState => "file rules: the dead state has edges",
+                file_dfa::DfaFault::EdgeRange => "file rules: edge ranges out of order",
+                file_dfa::DfaFault::EdgeClass => "file rules: edge classes unsorted or unknown",
+                file_dfa::DfaFault::EdgeTarget => "file rules: edge to a missing state",
+                file_dfa::DfaFault::Access => "file rules: unknown access bits",
+            },
             ErrorKind::TrailingBytes => "bytes after the last profile",
         }
     }
@@ -257,14 +247,6 @@ pub fn valid_name(name: &[u8]) -> bool {
             .all(|&b| b.is_ascii_alphanumeric() || b == b'.' || b == b'_' || b == b'-')
 }
 
-/// Whether `pattern` is a valid path pattern: absolute, 1 to [`MAX_PATTERN_LEN`] bytes, no NUL.
-///
-/// `?` matches one byte other than `/`, `*` any run of bytes without `/`, `**` any run of
-/// bytes; every other byte matches itself.
-pub fn valid_pattern(pattern: &[u8]) -> bool {
-    pattern.first() == Some(&b'/') && pattern.len() <= MAX_PATTERN_LEN && !pattern.contains(&0)
-}
-
 /// The fixed header of a profile record, as read from the blob.
 struct RecordHeader {
     record_len: usize,
@@ -272,8 +254,8 @@ struct RecordHeader {
     flags: u8,
     name_len: usize,
     attach_count: u16,
-    reserved: u16,
-    rule_count: u32,
+    section_count: u16,
+    reserved: u32,
 }
 
 fn read_record_header(r: &mut Reader<'_>) -> Result<RecordHeader, FormatError> {
@@ -283,8 +265,31 @@ fn read_record_header(r: &mut Reader<'_>) -> Result<RecordHeader, FormatError> {
         flags: r.u8()?,
         name_len: usize::from(r.u16()?),
         attach_count: r.u16()?,
-        reserved: r.u16()?,
-        rule_count: r.u32()?,
+        section_count: r.u16()?,
+        reserved: r.u32()?,
+    })
+}
+
+/// One section of a record: its kind and payload.
+struct Section<'a> {
+    kind: u16,
+    payload: &'a [u8],
+    /// Offset of the payload in the blob (or record), for reports.
+    offset: usize,
+}
+
+fn read_section<'a>(r: &mut Reader<'a>) -> Result<Section<'a>, FormatError> {
+    let at = r.offset();
+    let kind = r.u16()?;
+    if r.u16()? != 0 {
+        return fail(ErrorKind::ReservedNotZero, at + 2);
+    }
+    let len = r.u32()? as usize;
+    let offset = r.offset();
+    Ok(Section {
+        kind,
+        payload: r.take(len)?,
+        offset,
     })
 }
 
@@ -298,10 +303,13 @@ fn verify_record(record: &[u8], offset: usize) -> Result<(), FormatError> {
     if Mode::from_byte(h.mode).is_none() {
         return fail(ErrorKind::BadMode, offset + 4);
     }
-    if h.flags != 0 || h.reserved != 0 {
+    if h.flags != 0 {
         return fail(ErrorKind::ReservedNotZero, offset + 5);
     }
-    if h.attach_count > MAX_ATTACHMENTS || h.rule_count > MAX_RULES {
+    if h.reserved != 0 {
+        return fail(ErrorKind::ReservedNotZero, offset + 12);
+    }
+    if h.attach_count > MAX_ATTACHMENTS {
         return fail(ErrorKind::TooManyEntries, offset + 8);
     }
     let name_at = r.offset();
@@ -311,25 +319,25 @@ fn verify_record(record: &[u8], offset: usize) -> Result<(), FormatError> {
     for _ in 0..h.attach_count {
         let at = r.offset();
         let len = usize::from(r.u16()?);
-        if !valid_pattern(r.take(len)?) {
+        if !glob::valid_pattern(r.take(len)?) {
             return fail(ErrorKind::BadPattern, at);
         }
     }
-    for _ in 0..h.rule_count {
+    let mut seen_file_dfa = false;
+    for _ in 0..h.section_count {
         let at = r.offset();
-        if Effect::from_byte(r.u8()?).is_none() {
-            return fail(ErrorKind::BadEffect, at);
-        }
-        if r.u8()? != 0 {
-            return fail(ErrorKind::ReservedNotZero, at + 1);
-        }
-        let access = r.u16()?;
-        if access == 0 || access & !ACCESS_ALL != 0 {
-            return fail(ErrorKind::BadAccess, at + 2);
-        }
-        let len = usize::from(r.u16()?);
-        if !valid_pattern(r.take(len)?) {
-            return fail(ErrorKind::BadPattern, at + 4);
+        let section = read_section(&mut r)?;
+        match section.kind {
+            SECTION_FILE_DFA if !seen_file_dfa => {
+                seen_file_dfa = true;
+                file_dfa::verify(section.payload, ACCESS_ALL).map_err(|(fault, rel)| {
+                    FormatError {
+                        kind: ErrorKind::BadAutomaton(fault),
+                        offset: section.offset + rel,
+                    }
+                })?;
+            }
+            _ => return fail(ErrorKind::BadSection, at),
         }
     }
     if !r.is_empty() {
@@ -434,27 +442,39 @@ pub struct ProfileView<'a> {
     mode: Mode,
     name: &'a [u8],
     attach_count: u16,
-    rule_count: u32,
-    /// The attachments followed by the rules.
-    entries: &'a [u8],
+    /// The attachments.
+    attachments: &'a [u8],
+    file_dfa: Option<file_dfa::FileDfa<'a>>,
 }
 
 impl<'a> ProfileView<'a> {
     /// Views a single record (for instance one the kernel copied out of a verified blob).
-    /// `offset` is only used in reports. Returns `None` if the fixed part is malformed.
+    /// `offset` is only used in reports. Returns `None` if the record is malformed.
     pub fn new(record: &'a [u8], offset: usize) -> Option<Self> {
         let mut r = Reader::new(record, offset);
         let h = read_record_header(&mut r).ok()?;
         let name = r.take(h.name_len).ok()?;
-        let entries = record.get(RECORD_HEADER_LEN + h.name_len..)?;
+        let attach_start = r.pos;
+        for _ in 0..h.attach_count {
+            let len = usize::from(r.u16().ok()?);
+            r.take(len).ok()?;
+        }
+        let attachments = record.get(attach_start..r.pos)?;
+        let mut file_dfa = None;
+        for _ in 0..h.section_count {
+            let section = read_section(&mut r).ok()?;
+            if section.kind == SECTION_FILE_DFA {
+                file_dfa = file_dfa::FileDfa::new(section.payload);
+            }
+        }
         Some(ProfileView {
             record,
             offset,
             mode: Mode::from_byte(h.mode)?,
             name,
             attach_count: h.attach_count,
-            rule_count: h.rule_count,
-            entries,
+            attachments,
+            file_dfa,
         })
     }
 
@@ -473,35 +493,17 @@ impl<'a> ProfileView<'a> {
         self.mode
     }
 
+    /// The file-rules automaton, if the profile has file rules.
+    pub fn file_dfa(&self) -> Option<file_dfa::FileDfa<'a>> {
+        self.file_dfa
+    }
+
     /// The executable paths or patterns this profile attaches to.
     pub fn attachments(&self) -> impl Iterator<Item = &'a [u8]> + 'a {
-        let mut r = Reader::new(self.entries, 0);
+        let mut r = Reader::new(self.attachments, 0);
         (0..self.attach_count).map_while(move |_| {
             let len = usize::from(r.u16().ok()?);
             r.take(len).ok()
-        })
-    }
-
-    /// The profile's rules, in order.
-    pub fn rules(&self) -> impl Iterator<Item = Rule<'a>> + 'a {
-        let mut r = Reader::new(self.entries, 0);
-        let mut skip = self.attach_count;
-        (0..self.rule_count).map_while(move |_| {
-            while skip > 0 {
-                let len = usize::from(r.u16().ok()?);
-                r.take(len).ok()?;
-                skip -= 1;
-            }
-            let effect = Effect::from_byte(r.u8().ok()?)?;
-            r.u8().ok()?;
-            let access = r.u16().ok()?;
-            let len = usize::from(r.u16().ok()?);
-            let pattern = r.take(len).ok()?;
-            Some(Rule {
-                effect,
-                access,
-                pattern,
-            })
         })
     }
 
@@ -510,9 +512,9 @@ impl<'a> ProfileView<'a> {
     /// pattern beats a shorter one).
     pub fn attach_score(&self, path: &[u8]) -> Option<usize> {
         self.attachments()
-            .filter(|pattern| glob_match(pattern, path))
+            .filter(|pattern| glob::glob_match(pattern, path))
             .map(|pattern| {
-                if pattern.iter().any(|b| matches!(b, b'*' | b'?')) {
+                if glob::is_glob(pattern) {
                     pattern.len()
                 } else {
                     usize::MAX
@@ -523,119 +525,11 @@ impl<'a> ProfileView<'a> {
 
     /// Decides the accesses `requested` on `path`: returns the requested bits that are refused
     /// (0 means allowed). A bit is refused unless an allow rule grants it, and always when a
-    /// deny rule names it.
-    pub fn refused(&self, path: &[u8], requested: u16) -> u16 {
-        let mut allowed = 0u16;
-        let mut denied = 0u16;
-        for rule in self.rules() {
-            // Skip rules that cannot change the answer before paying for the match.
-            let interesting = rule.access & requested;
-            if interesting == 0 {
-                continue;
-            }
-            match rule.effect {
-                Effect::Allow if interesting & !allowed == 0 => continue,
-                Effect::Deny if interesting & !denied == 0 => continue,
-                _ => {}
-            }
-            if glob_match(rule.pattern, path) {
-                match rule.effect {
-                    Effect::Allow => allowed |= rule.access,
-                    Effect::Deny => denied |= rule.access,
-                }
-            }
-        }
+    /// deny rule names it. One automaton walk, whatever the number of rules.
+    pub fn refused(&self, path: &[u8], requested: u32) -> u32 {
+        let (allowed, denied) = self.file_dfa.map_or((0, 0), |dfa| dfa.lookup(path));
         requested & (!allowed | denied)
     }
-}
-
-/// One rule of a profile.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct Rule<'a> {
-    /// Allow or deny.
-    pub effect: Effect,
-    /// The access bits the rule is about.
-    pub access: u16,
-    /// The path pattern the rule applies to.
-    pub pattern: &'a [u8],
-}
-
-/// A set of pattern positions, one bit per byte offset (0 to [`MAX_PATTERN_LEN`]).
-#[derive(Clone, Copy, PartialEq, Eq)]
-struct PositionSet([u64; 4]);
-
-impl PositionSet {
-    const EMPTY: Self = PositionSet([0; 4]);
-
-    fn insert(&mut self, pos: usize) {
-        if let Some(word) = self.0.get_mut(pos / 64) {
-            *word |= 1 << (pos % 64);
-        }
-    }
-
-    fn contains(&self, pos: usize) -> bool {
-        self.0
-            .get(pos / 64)
-            .is_some_and(|word| word & (1 << (pos % 64)) != 0)
-    }
-
-    fn is_empty(&self) -> bool {
-        self.0.iter().all(|&w| w == 0)
-    }
-}
-
-/// Width of the token at `pos`: 2 for `**`, otherwise 1.
-fn token_len(pattern: &[u8], pos: usize) -> usize {
-    if pattern.get(pos) == Some(&b'*') && pattern.get(pos + 1) == Some(&b'*') {
-        2
-    } else {
-        1
-    }
-}
-
-/// Adds to `set` every position reachable from `pos` through stars matching nothing.
-fn insert_closed(set: &mut PositionSet, pattern: &[u8], mut pos: usize) {
-    loop {
-        set.insert(pos);
-        match pattern.get(pos) {
-            Some(b'*') => pos += token_len(pattern, pos),
-            _ => return,
-        }
-    }
-}
-
-/// Matches `path` against a glob `pattern` (see [`valid_pattern`]) in time proportional to
-/// `path.len() * pattern.len()`, without recursion or allocation: it runs the pattern as an
-/// automaton whose states are positions in the pattern. Patterns over [`MAX_PATTERN_LEN`]
-/// bytes never match.
-pub fn glob_match(pattern: &[u8], path: &[u8]) -> bool {
-    if pattern.len() > MAX_PATTERN_LEN {
-        return false;
-    }
-    let mut current = PositionSet::EMPTY;
-    insert_closed(&mut current, pattern, 0);
-    for &c in path {
-        let mut next = PositionSet::EMPTY;
-        for pos in 0..pattern.len() {
-            if !current.contains(pos) {
-                continue;
-            }
-            let Some(&p) = pattern.get(pos) else { continue };
-            match p {
-                b'*' if token_len(pattern, pos) == 2 => insert_closed(&mut next, pattern, pos),
-                b'*' if c != b'/' => insert_closed(&mut next, pattern, pos),
-                b'*' => {}
-                b'?' if c != b'/' => insert_closed(&mut next, pattern, pos + 1),
-                _ if p == c && p != b'?' => insert_closed(&mut next, pattern, pos + 1),
-                _ => {}
-            }
-        }
-        if next.is_empty() {
-            return false;
-        }
-        current = next;
-    }
-    current.contains(pattern.len())
 }
 
 /// FNV-1a, 64 bits: the digest `lsmctl` and the kernel both show for a loaded profile, so an

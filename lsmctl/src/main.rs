@@ -6,7 +6,7 @@ mod profile;
 
 use clap::{Parser, Subcommand};
 use kernel::Via;
-use rustlsm_policy::{encode, wire, ProfileSpec};
+use rustlsm_policy::{decode, encode, wire, ProfileSummary};
 use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -67,10 +67,10 @@ enum Command {
 
 /// Reads and compiles a profile file. A file that already holds a compiled policy is
 /// verified with the kernel's own verifier and passed through.
-fn compile_file(path: &Path) -> Result<(Vec<u8>, Vec<ProfileSpec>), String> {
+fn compile_file(path: &Path) -> Result<(Vec<u8>, Vec<ProfileSummary>), String> {
     let bytes = fs::read(path).map_err(|e| format!("{}: {e}", path.display()))?;
     if bytes.starts_with(&wire::MAGIC) {
-        let profiles = rustlsm_policy::decode(&bytes).map_err(|e| {
+        let profiles = decode(&bytes).map_err(|e| {
             format!(
                 "{}: byte {}: {}",
                 path.display(),
@@ -84,7 +84,9 @@ fn compile_file(path: &Path) -> Result<(Vec<u8>, Vec<ProfileSpec>), String> {
         String::from_utf8(bytes).map_err(|e| format!("{}: not UTF-8 text: {e}", path.display()))?;
     let profiles = profile::compile(path, &source).map_err(|d| d.to_string())?;
     let blob = encode(&profiles).map_err(|e| format!("{}: {e}", path.display()))?;
-    Ok((blob, profiles))
+    let summaries =
+        decode(&blob).map_err(|e| format!("{}: internal error: {e:?}", path.display()))?;
+    Ok((blob, summaries))
 }
 
 fn run(cli: Cli) -> Result<(), String> {
@@ -102,18 +104,19 @@ fn run(cli: Cli) -> Result<(), String> {
         }
         Command::Check { files } => {
             for file in files {
-                let (blob, profiles) = compile_file(&file)?;
+                let (_, profiles) = compile_file(&file)?;
                 for p in &profiles {
                     println!(
-                        "{}: profile {} ({}, {} attachment(s), {} rule(s)) ok",
+                        "{}: profile {} ({}, {} attachment(s), file rules: {} states, {} edges, digest {:016x}) ok",
                         file.display(),
                         p.name,
                         p.mode.name(),
                         p.attach.len(),
-                        p.rules.len()
+                        p.dfa_size.0,
+                        p.dfa_size.1,
+                        p.digest
                     );
                 }
-                let _ = blob;
             }
         }
         Command::Load {

@@ -15,6 +15,7 @@
 //! ```
 
 use crate::diag::Diagnostic;
+use rustlsm_policy::glob;
 use rustlsm_policy::wire::{self, ACCESS_EXEC, ACCESS_READ, ACCESS_WRITE};
 use rustlsm_policy::{Effect, Mode, ProfileSpec, RuleSpec};
 use serde::Deserialize;
@@ -48,7 +49,7 @@ struct RuleToml {
 }
 
 /// The access names a rule may use, and their bits.
-pub const ACCESS_NAMES: [(&str, u16); 3] = [
+pub const ACCESS_NAMES: [(&str, u32); 3] = [
     ("read", ACCESS_READ),
     ("write", ACCESS_WRITE),
     ("exec", ACCESS_EXEC),
@@ -87,10 +88,13 @@ pub fn compile(file: &Path, source: &str) -> Result<Vec<ProfileSpec>, Diagnostic
             Some(m) => match m.get_ref().as_str() {
                 "enforce" => Mode::Enforce,
                 "complain" => Mode::Complain,
+                "kill" => Mode::Kill,
                 other => {
                     return Err(at(
                         m.span(),
-                        format!("unknown mode {other:?}: expected \"enforce\" or \"complain\""),
+                        format!(
+                            "unknown mode {other:?}: expected \"enforce\", \"complain\" or \"kill\""
+                        ),
                     ))
                 }
             },
@@ -120,7 +124,7 @@ pub fn compile(file: &Path, source: &str) -> Result<Vec<ProfileSpec>, Diagnostic
                     ))
                 }
             };
-            let mut access = 0u16;
+            let mut access = 0u32;
             for n in names.get_ref() {
                 let bit = ACCESS_NAMES
                     .iter()
@@ -152,12 +156,6 @@ pub fn compile(file: &Path, source: &str) -> Result<Vec<ProfileSpec>, Diagnostic
                 });
             }
         }
-        if rules.len() > wire::MAX_RULES as usize {
-            return Err(at(
-                body_span,
-                format!("more than {} path rules", wire::MAX_RULES),
-            ));
-        }
         profiles.push(ProfileSpec {
             name,
             mode,
@@ -179,11 +177,11 @@ fn check_pattern(p: &Spanned<String>) -> Result<(), String> {
     if !s.starts_with('/') {
         return Err(format!("path {s:?} must be absolute (start with /)"));
     }
-    if s.len() > wire::MAX_PATTERN_LEN {
+    if s.len() > glob::MAX_PATTERN_LEN {
         return Err(format!(
             "path {s:?} is {} bytes long; at most {} are allowed",
             s.len(),
-            wire::MAX_PATTERN_LEN
+            glob::MAX_PATTERN_LEN
         ));
     }
     if s.contains('\0') {
@@ -222,7 +220,7 @@ paths = ["/srv/secret"]
         assert_eq!(p[0].name, "web");
         assert_eq!(p[0].mode, Mode::Complain);
         assert_eq!(p[0].attach, vec!["/usr/bin/web".to_string()]);
-        let rules: Vec<(Effect, u16, &str)> = p[0]
+        let rules: Vec<(Effect, u32, &str)> = p[0]
             .rules
             .iter()
             .map(|r| (r.effect, r.access, r.pattern.as_str()))
@@ -241,7 +239,7 @@ paths = ["/srv/secret"]
     fn errors_name_file_line_and_column() {
         assert_eq!(
             error("[profile.a]\nmode = \"enforse\"\n"),
-            "p.toml:2:8: unknown mode \"enforse\": expected \"enforce\" or \"complain\""
+            "p.toml:2:8: unknown mode \"enforse\": expected \"enforce\", \"complain\" or \"kill\""
         );
         assert_eq!(
             error(

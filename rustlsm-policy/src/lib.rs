@@ -1,14 +1,20 @@
 //! The rustlsm policy wire format for userspace.
 //!
-//! [`wire`] is the kernel's own source file (security-rustlsm/wire.rs), compiled here
-//! unchanged, so what `lsmctl` checks and what these tests and fuzzers exercise is exactly
-//! what the kernel runs. This crate adds what only userspace needs: an owned model of a
-//! policy, the encoder, and a decoder back into the model.
+//! [`wire`], [`glob`] and [`file_dfa`] are the kernel's own source files (from
+//! security-rustlsm/), compiled here unchanged, so what `lsmctl` checks and what these tests
+//! and fuzzers exercise is exactly what the kernel runs. This crate adds what only userspace
+//! needs: an owned model of a policy, the rule compiler ([`dfa`]), the encoder, and a decoder
+//! back into a summary.
 
+#[path = "../../security-rustlsm/file_dfa.rs"]
+pub mod file_dfa;
+#[path = "../../security-rustlsm/glob.rs"]
+pub mod glob;
 #[path = "../../security-rustlsm/wire.rs"]
 pub mod wire;
 
+pub mod dfa;
 mod model;
 
-pub use model::{decode, encode, EncodeError, ProfileSpec, RuleSpec};
-pub use wire::{Effect, ErrorKind, FormatError, Mode};
+pub use model::{decode, encode, Effect, EncodeError, ProfileSpec, ProfileSummary, RuleSpec};
+pub use wire::{ErrorKind, FormatError, Mode};

@@ -1,7 +1,15 @@
 //! An owned model of a policy, and its encoding to and decoding from the wire format.
 
-use crate::wire::{self, Effect, FormatError, Mode};
+use crate::dfa::{self, DfaRule};
+use crate::{file_dfa, glob, wire, wire::Mode};
 use std::fmt;
+
+/// Whether a rule grants or refuses its accesses. A deny always wins over an allow.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Effect {
+    Allow,
+    Deny,
+}
 
 /// One profile, as `lsmctl` builds it from TOML.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -22,9 +30,21 @@ pub struct RuleSpec {
     /// Allow or deny.
     pub effect: Effect,
     /// `wire::ACCESS_*` bits.
-    pub access: u16,
+    pub access: u32,
     /// Absolute path pattern.
     pub pattern: String,
+}
+
+/// What a compiled profile holds, as read back from a blob.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ProfileSummary {
+    pub name: String,
+    pub mode: Mode,
+    pub attach: Vec<String>,
+    /// Automaton size: (states, edges); (0, 0) without file rules.
+    pub dfa_size: (usize, usize),
+    /// Digest of the record, as the kernel's `profiles` file shows it.
+    pub digest: u64,
 }
 
 /// Why a policy cannot be encoded.
@@ -38,12 +58,17 @@ pub enum EncodeError {
     BadName(String),
     /// Two profiles with one name.
     DuplicateName(String),
-    /// Too many attachments or rules in a profile.
+    /// Too many attachments in a profile.
     TooManyEntries(String),
     /// A pattern the kernel would refuse, with the profile it is in.
     BadPattern { profile: String, pattern: String },
     /// An empty or unknown access mask.
     BadAccess { profile: String, pattern: String },
+    /// The rules do not compile to an automaton the kernel accepts.
+    Automaton {
+        profile: String,
+        error: dfa::DfaError,
+    },
     /// The encoded blob is larger than the kernel accepts.
     TooLarge(usize),
 }
@@ -63,18 +88,18 @@ impl fmt::Display for EncodeError {
             EncodeError::DuplicateName(n) => write!(f, "profile {n:?} is defined twice"),
             EncodeError::TooManyEntries(n) => write!(
                 f,
-                "profile {n:?} has more than {} attachments or {} rules",
-                wire::MAX_ATTACHMENTS,
-                wire::MAX_RULES
+                "profile {n:?} has more than {} attachments",
+                wire::MAX_ATTACHMENTS
             ),
             EncodeError::BadPattern { profile, pattern } => write!(
                 f,
                 "profile {profile:?}: path {pattern:?} must be absolute, at most {} bytes, without NUL",
-                wire::MAX_PATTERN_LEN
+                glob::MAX_PATTERN_LEN
             ),
             EncodeError::BadAccess { profile, pattern } => {
                 write!(f, "profile {profile:?}: rule for {pattern:?} grants no known access")
             }
+            EncodeError::Automaton { profile, error } => write!(f, "profile {profile:?}: {error}"),
             EncodeError::TooLarge(n) => write!(
                 f,
                 "the compiled policy is {n} bytes; the kernel accepts at most {}",
@@ -94,42 +119,78 @@ fn put_u32(out: &mut Vec<u8>, v: u32) {
     out.extend_from_slice(&v.to_le_bytes());
 }
 
-/// Lengths that were checked against the format's limits, so the casts below are exact.
+/// Lengths that were checked against the format's limits, so the casts are exact.
 fn small(len: usize) -> u16 {
     u16::try_from(len).unwrap_or(u16::MAX)
+}
+
+/// Appends the file-rules section of `p`.
+fn encode_file_dfa(p: &ProfileSpec, out: &mut Vec<u8>) -> Result<(), EncodeError> {
+    let rules: Vec<DfaRule<'_>> = p
+        .rules
+        .iter()
+        .map(|r| DfaRule {
+            pattern: r.pattern.as_bytes(),
+            allow: if r.effect == Effect::Allow {
+                r.access
+            } else {
+                0
+            },
+            deny: if r.effect == Effect::Deny {
+                r.access
+            } else {
+                0
+            },
+        })
+        .collect();
+    let dfa = dfa::compile(&rules, file_dfa::MAX_STATES as usize).map_err(|error| {
+        EncodeError::Automaton {
+            profile: p.name.clone(),
+            error,
+        }
+    })?;
+    if dfa.edge_next.len() > file_dfa::MAX_EDGES as usize {
+        return Err(EncodeError::Automaton {
+            profile: p.name.clone(),
+            error: dfa::DfaError::TooManyStates(file_dfa::MAX_STATES as usize),
+        });
+    }
+    let mut payload = Vec::new();
+    put_u32(&mut payload, dfa.states.len() as u32);
+    put_u32(&mut payload, dfa.edge_next.len() as u32);
+    put_u32(&mut payload, dfa.start);
+    put_u16(&mut payload, dfa.num_classes);
+    put_u16(&mut payload, 0);
+    payload.extend_from_slice(&dfa.class_map);
+    for &(first, allow, deny) in &dfa.states {
+        put_u32(&mut payload, first);
+        put_u32(&mut payload, allow);
+        put_u32(&mut payload, deny);
+    }
+    payload.extend_from_slice(&dfa.edge_class);
+    for &next in &dfa.edge_next {
+        put_u32(&mut payload, next);
+    }
+    put_u16(out, wire::SECTION_FILE_DFA);
+    put_u16(out, 0);
+    put_u32(out, payload.len() as u32);
+    out.extend_from_slice(&payload);
+    Ok(())
 }
 
 fn encode_profile(p: &ProfileSpec, out: &mut Vec<u8>) -> Result<(), EncodeError> {
     if !wire::valid_name(p.name.as_bytes()) {
         return Err(EncodeError::BadName(p.name.clone()));
     }
-    if p.attach.len() > usize::from(wire::MAX_ATTACHMENTS)
-        || p.rules.len() > wire::MAX_RULES as usize
-    {
+    if p.attach.len() > usize::from(wire::MAX_ATTACHMENTS) {
         return Err(EncodeError::TooManyEntries(p.name.clone()));
     }
     let bad_pattern = |pattern: &str| EncodeError::BadPattern {
         profile: p.name.clone(),
         pattern: pattern.to_string(),
     };
-    let start = out.len();
-    put_u32(out, 0); // record_len, patched below
-    out.push(p.mode.to_byte());
-    out.push(0);
-    put_u16(out, small(p.name.len()));
-    put_u16(out, small(p.attach.len()));
-    put_u16(out, 0);
-    put_u32(out, p.rules.len() as u32);
-    out.extend_from_slice(p.name.as_bytes());
-    for a in &p.attach {
-        if !wire::valid_pattern(a.as_bytes()) {
-            return Err(bad_pattern(a));
-        }
-        put_u16(out, small(a.len()));
-        out.extend_from_slice(a.as_bytes());
-    }
     for r in &p.rules {
-        if !wire::valid_pattern(r.pattern.as_bytes()) {
+        if !glob::valid_pattern(r.pattern.as_bytes()) {
             return Err(bad_pattern(&r.pattern));
         }
         if r.access == 0 || r.access & !wire::ACCESS_ALL != 0 {
@@ -138,12 +199,24 @@ fn encode_profile(p: &ProfileSpec, out: &mut Vec<u8>) -> Result<(), EncodeError>
                 pattern: r.pattern.clone(),
             });
         }
-        out.push(r.effect.to_byte());
-        out.push(0);
-        put_u16(out, r.access);
-        put_u16(out, small(r.pattern.len()));
-        out.extend_from_slice(r.pattern.as_bytes());
     }
+    let start = out.len();
+    put_u32(out, 0); // record_len, patched below
+    out.push(p.mode.to_byte());
+    out.push(0);
+    put_u16(out, small(p.name.len()));
+    put_u16(out, small(p.attach.len()));
+    put_u16(out, 1); // one section: the file rules
+    put_u32(out, 0);
+    out.extend_from_slice(p.name.as_bytes());
+    for a in &p.attach {
+        if !glob::valid_pattern(a.as_bytes()) {
+            return Err(bad_pattern(a));
+        }
+        put_u16(out, small(a.len()));
+        out.extend_from_slice(a.as_bytes());
+    }
+    encode_file_dfa(p, out)?;
     let len = (out.len() - start) as u32;
     out[start..start + 4].copy_from_slice(&len.to_le_bytes());
     Ok(())
@@ -181,25 +254,21 @@ pub fn encode(profiles: &[ProfileSpec]) -> Result<Vec<u8>, EncodeError> {
     Ok(out)
 }
 
-/// Decodes a blob back into profiles, after the kernel's own verification.
-pub fn decode(blob: &[u8]) -> Result<Vec<ProfileSpec>, FormatError> {
+/// Decodes a blob into profile summaries, after the kernel's own verification.
+pub fn decode(blob: &[u8]) -> Result<Vec<ProfileSummary>, FormatError> {
     wire::verify(blob)?;
     Ok(wire::profiles(blob)
-        .map(|v| ProfileSpec {
+        .map(|v| ProfileSummary {
             name: String::from_utf8_lossy(v.name()).into_owned(),
             mode: v.mode(),
             attach: v
                 .attachments()
                 .map(|a| String::from_utf8_lossy(a).into_owned())
                 .collect(),
-            rules: v
-                .rules()
-                .map(|r| RuleSpec {
-                    effect: r.effect,
-                    access: r.access,
-                    pattern: String::from_utf8_lossy(r.pattern).into_owned(),
-                })
-                .collect(),
+            dfa_size: v.file_dfa().map_or((0, 0), |d| d.size()),
+            digest: wire::digest(v.record()),
         })
         .collect())
 }
+
+use wire::FormatError;

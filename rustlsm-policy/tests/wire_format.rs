@@ -1,9 +1,10 @@
 //! Round trips and rejections of the wire format, run against the kernel's own verifier.
 
 use rustlsm_policy::wire::{self, ErrorKind, ACCESS_EXEC, ACCESS_READ, ACCESS_WRITE};
-use rustlsm_policy::{decode, encode, Effect, EncodeError, Mode, ProfileSpec, RuleSpec};
+use rustlsm_policy::{decode, encode, file_dfa, glob};
+use rustlsm_policy::{Effect, EncodeError, Mode, ProfileSpec, RuleSpec};
 
-fn rule(effect: Effect, access: u16, pattern: &str) -> RuleSpec {
+fn rule(effect: Effect, access: u32, pattern: &str) -> RuleSpec {
     RuleSpec {
         effect,
         access,
@@ -25,7 +26,7 @@ fn sample() -> Vec<ProfileSpec> {
         },
         ProfileSpec {
             name: "second.profile_2-x".into(),
-            mode: Mode::Complain,
+            mode: Mode::Kill,
             attach: vec![],
             rules: vec![rule(Effect::Allow, ACCESS_EXEC, "/bin/*")],
         },
@@ -40,6 +41,10 @@ fn kind(bytes: &[u8]) -> ErrorKind {
     wire::verify(bytes).expect_err("must be refused").kind
 }
 
+fn get_u32(b: &[u8], at: usize) -> u32 {
+    u32::from_le_bytes(b[at..at + 4].try_into().unwrap())
+}
+
 fn set_u32(b: &mut [u8], at: usize, v: u32) {
     b[at..at + 4].copy_from_slice(&v.to_le_bytes());
 }
@@ -50,11 +55,33 @@ fn set_u16(b: &mut [u8], at: usize, v: u16) {
 
 const REC: usize = wire::HEADER_LEN; // offset of the first record
 
+/// A one-profile blob named "p" without attachments, and the offset of its DFA payload.
+fn one(rules: Vec<RuleSpec>) -> (Vec<u8>, usize) {
+    let b = encode(&[ProfileSpec {
+        name: "p".into(),
+        mode: Mode::Enforce,
+        attach: vec![],
+        rules,
+    }])
+    .unwrap();
+    (
+        b,
+        REC + wire::RECORD_HEADER_LEN + 1 + wire::SECTION_HEADER_LEN,
+    )
+}
+
 #[test]
 fn round_trip_preserves_every_field() {
     let b = blob();
     assert_eq!(wire::verify(&b), Ok(2));
-    assert_eq!(decode(&b).unwrap(), sample());
+    let back = decode(&b).unwrap();
+    assert_eq!(back.len(), 2);
+    assert_eq!(back[0].name, "demo");
+    assert_eq!(back[0].mode, Mode::Enforce);
+    assert_eq!(back[0].attach, sample()[0].attach);
+    assert_eq!(back[1].name, "second.profile_2-x");
+    assert_eq!(back[1].mode, Mode::Kill);
+    assert!(back[0].dfa_size.0 > 1);
     // Encoding is deterministic, so digests identify profiles.
     assert_eq!(encode(&sample()).unwrap(), b);
 }
@@ -74,16 +101,19 @@ fn truncation_at_every_offset_is_refused() {
 }
 
 #[test]
-fn every_single_byte_change_is_refused_or_decodes_cleanly() {
+fn every_single_byte_change_is_refused_or_walks_cleanly() {
     let b = blob();
     for i in 0..b.len() {
-        for v in [0u8, 1, 0x2f, 0x7f, 0x80, 0xff] {
+        for v in [0u8, 1, 2, 0x2f, 0x7f, 0x80, 0xff] {
             let mut m = b.clone();
             m[i] = v;
             if let Ok(n) = wire::verify(&m) {
                 // Whatever was accepted must be fully walkable and consistent.
                 assert_eq!(wire::profiles(&m).count() as u32, n);
-                decode(&m).unwrap();
+                for p in wire::profiles(&m) {
+                    p.refused(b"/etc/passwd", ACCESS_READ);
+                    p.attach_score(b"/usr/bin/demo");
+                }
             }
         }
     }
@@ -96,7 +126,7 @@ fn header_faults() {
     m[0] = b'X';
     assert_eq!(kind(&m), ErrorKind::BadMagic);
     let mut m = b.clone();
-    set_u16(&mut m, 4, 2);
+    set_u16(&mut m, 4, 1);
     assert_eq!(kind(&m), ErrorKind::UnsupportedVersion);
     let mut m = b.clone();
     set_u16(&mut m, 6, 1);
@@ -138,61 +168,117 @@ fn record_faults() {
     m[REC + 5] = 1;
     assert_eq!(kind(&m), ErrorKind::ReservedNotZero);
     let mut m = b.clone();
-    set_u16(&mut m, REC + 10, 1);
+    set_u32(&mut m, REC + 12, 1);
     assert_eq!(kind(&m), ErrorKind::ReservedNotZero);
     let mut m = b.clone();
     set_u16(&mut m, REC + 8, wire::MAX_ATTACHMENTS + 1);
     assert_eq!(kind(&m), ErrorKind::TooManyEntries);
     let mut m = b.clone();
-    set_u32(&mut m, REC + 12, wire::MAX_RULES + 1);
-    assert_eq!(kind(&m), ErrorKind::TooManyEntries);
-    let mut m = b.clone();
     m[REC + 16] = b'/'; // first byte of the name
     assert_eq!(kind(&m), ErrorKind::BadName);
     let mut m = b.clone();
-    set_u16(&mut m, REC + 6, 0);
-    assert!(wire::verify(&m).is_err());
-}
-
-fn one(p: ProfileSpec) -> Vec<u8> {
-    encode(&[p]).unwrap()
-}
-
-fn profile_with_rule(r: RuleSpec) -> ProfileSpec {
-    ProfileSpec {
-        name: "p".into(),
-        mode: Mode::Enforce,
-        attach: vec![],
-        rules: vec![r],
-    }
+    m[REC + 16 + 4 + 2] = b'x'; // first attachment made relative
+    assert_eq!(kind(&m), ErrorKind::BadPattern);
 }
 
 #[test]
-fn rule_faults() {
-    // Offsets in a one-profile, one-rule blob named "p": rule starts after name (1 byte).
-    let b = one(profile_with_rule(rule(Effect::Allow, ACCESS_READ, "/a")));
-    let r = REC + wire::RECORD_HEADER_LEN + 1;
+fn section_faults() {
+    let (b, dfa) = one(vec![rule(Effect::Allow, ACCESS_READ, "/a")]);
+    let section = dfa - wire::SECTION_HEADER_LEN;
     let mut m = b.clone();
-    m[r] = 9;
-    assert_eq!(kind(&m), ErrorKind::BadEffect);
+    set_u16(&mut m, section, 9);
+    assert_eq!(kind(&m), ErrorKind::BadSection);
     let mut m = b.clone();
-    m[r + 1] = 1;
+    set_u16(&mut m, section + 2, 1);
     assert_eq!(kind(&m), ErrorKind::ReservedNotZero);
     let mut m = b.clone();
-    set_u16(&mut m, r + 2, 0);
-    assert_eq!(kind(&m), ErrorKind::BadAccess);
-    let mut m = b.clone();
-    set_u16(&mut m, r + 2, 0x100);
-    assert_eq!(kind(&m), ErrorKind::BadAccess);
-    let mut m = b.clone();
-    m[r + 6] = b'a'; // relative pattern
-    assert_eq!(kind(&m), ErrorKind::BadPattern);
-    let mut m = b.clone();
-    m[r + 7] = 0; // NUL inside
-    assert_eq!(kind(&m), ErrorKind::BadPattern);
-    let mut m = b.clone();
-    set_u16(&mut m, r + 4, 0); // empty pattern leaves bytes behind
+    set_u32(&mut m, section + 4, get_u32(&b, section + 4) + 1);
     assert!(wire::verify(&m).is_err());
+    // The same section twice.
+    let mut m = b.clone();
+    let sec = b[section..].to_vec();
+    m.extend_from_slice(&sec);
+    set_u16(&mut m, REC + 10, 2);
+    let rec_len = get_u32(&m, REC) + sec.len() as u32;
+    set_u32(&mut m, REC, rec_len);
+    let total = m.len() as u32;
+    set_u32(&mut m, 8, total);
+    assert_eq!(kind(&m), ErrorKind::BadSection);
+}
+
+#[test]
+fn automaton_faults() {
+    use file_dfa::DfaFault::*;
+    let (b, d) = one(vec![
+        rule(Effect::Allow, ACCESS_READ, "/a/**"),
+        rule(Effect::Deny, ACCESS_READ, "/a/b"),
+    ]);
+    let states = get_u32(&b, d) as usize;
+    let edges = get_u32(&b, d + 4) as usize;
+    let state_at = |s: usize| d + file_dfa::HEADER_LEN + s * file_dfa::STATE_LEN;
+    let class_at = |e: usize| d + file_dfa::HEADER_LEN + states * file_dfa::STATE_LEN + e;
+    let next_at = |e: usize| class_at(edges) + e * 4;
+    let fault = |m: &[u8]| match kind(m) {
+        ErrorKind::BadAutomaton(f) => f,
+        other => panic!("expected an automaton fault, got {other:?}"),
+    };
+    assert!(states >= 3 && edges >= 2);
+
+    let mut m = b.clone();
+    set_u32(&mut m, d + 8, states as u32); // start out of range
+    assert_eq!(fault(&m), Start);
+    let mut m = b.clone();
+    m[d + 16 + usize::from(b'a')] = 0xff; // class map past the class count
+    assert_eq!(fault(&m), ClassMap);
+    let mut m = b.clone();
+    set_u32(&mut m, d + 12, 0); // zero classes (and reserved stays 0)
+    assert_eq!(fault(&m), Counts);
+    let mut m = b.clone();
+    set_u32(&mut m, state_at(0) + 4, ACCESS_READ); // the dead state grants
+    assert_eq!(fault(&m), DeadState);
+    let mut m = b.clone();
+    set_u32(&mut m, state_at(1) + 8, 1 << 20); // unknown access bit
+    assert_eq!(fault(&m), Access);
+    let mut m = b.clone();
+    set_u32(&mut m, state_at(2), edges as u32 + 1); // edges past the end
+    assert_eq!(fault(&m), EdgeRange);
+    let mut m = b.clone();
+    set_u32(&mut m, next_at(0), states as u32); // edge to a missing state
+    assert_eq!(fault(&m), EdgeTarget);
+    let mut m = b.clone();
+    set_u32(&mut m, next_at(0), u32::MAX);
+    assert_eq!(fault(&m), EdgeTarget);
+    let mut m = b.clone();
+    m[class_at(0)] = 0xff; // edge class unknown
+    assert_eq!(fault(&m), EdgeClass);
+    // Counts that no longer match the section's length.
+    let mut m = b.clone();
+    set_u32(&mut m, d, states as u32 + 1);
+    assert_eq!(fault(&m), Length);
+    let mut m = b.clone();
+    set_u32(&mut m, d + 4, u32::MAX);
+    assert_eq!(fault(&m), Length);
+}
+
+#[test]
+fn unsorted_edges_are_refused() {
+    // The start state of "/x" and "/y" rules has one edge ('/'); the state after '/' has two.
+    let (b, d) = one(vec![
+        rule(Effect::Allow, ACCESS_READ, "/x"),
+        rule(Effect::Allow, ACCESS_READ, "/y"),
+    ]);
+    let states = get_u32(&b, d) as usize;
+    let classes_at = d + file_dfa::HEADER_LEN + states * file_dfa::STATE_LEN;
+    let edges = get_u32(&b, d + 4) as usize;
+    // The last state with edges is the one after "/", with its two edges last.
+    assert!(edges >= 3);
+    let i = edges - 2;
+    let mut m = b.clone();
+    m.swap(classes_at + i, classes_at + i + 1);
+    assert_eq!(
+        kind(&m),
+        ErrorKind::BadAutomaton(file_dfa::DfaFault::EdgeClass)
+    );
 }
 
 #[test]
@@ -204,7 +290,7 @@ fn duplicate_names_are_refused_by_encoder_and_verifier() {
     let mut s2 = sample();
     s2[1].name = "demx".into();
     let mut forged = encode(&s2).unwrap();
-    let first_len = u32::from_le_bytes(forged[REC..REC + 4].try_into().unwrap()) as usize;
+    let first_len = get_u32(&forged, REC) as usize;
     let second_name = REC + first_len + wire::RECORD_HEADER_LEN;
     forged[second_name + 3] = b'o';
     assert_eq!(kind(&forged), ErrorKind::DuplicateName);
@@ -212,25 +298,33 @@ fn duplicate_names_are_refused_by_encoder_and_verifier() {
 
 #[test]
 fn encoder_refuses_what_the_kernel_would() {
-    let mut p = profile_with_rule(rule(Effect::Allow, ACCESS_READ, "relative"));
+    let p = |pattern: &str, access: u32, name: &str| ProfileSpec {
+        name: name.into(),
+        mode: Mode::Enforce,
+        attach: vec![],
+        rules: vec![rule(Effect::Allow, access, pattern)],
+    };
     assert!(matches!(
-        encode(&[p.clone()]),
+        encode(&[p("relative", ACCESS_READ, "p")]),
         Err(EncodeError::BadPattern { .. })
     ));
-    p.rules[0].pattern = format!("/{}", "a".repeat(wire::MAX_PATTERN_LEN));
+    let long = format!("/{}", "a".repeat(glob::MAX_PATTERN_LEN));
     assert!(matches!(
-        encode(&[p.clone()]),
+        encode(&[p(&long, ACCESS_READ, "p")]),
         Err(EncodeError::BadPattern { .. })
     ));
-    p.rules[0].pattern = "/ok".into();
-    p.rules[0].access = 0;
     assert!(matches!(
-        encode(&[p.clone()]),
+        encode(&[p("/ok", 0, "p")]),
         Err(EncodeError::BadAccess { .. })
     ));
-    p.rules[0].access = ACCESS_READ;
-    p.name = "bad name".into();
-    assert!(matches!(encode(&[p.clone()]), Err(EncodeError::BadName(_))));
+    assert!(matches!(
+        encode(&[p("/ok", 1 << 30, "p")]),
+        Err(EncodeError::BadAccess { .. })
+    ));
+    assert!(matches!(
+        encode(&[p("/ok", ACCESS_READ, "bad name")]),
+        Err(EncodeError::BadName(_))
+    ));
     assert_eq!(encode(&[]), Err(EncodeError::Empty));
 }
 
@@ -253,72 +347,14 @@ fn decisions_default_deny_and_deny_wins() {
         Some("/opt/demo/*".len())
     );
     assert_eq!(demo.attach_score(b"/opt/demo/sub/tool"), None);
+    let none = ProfileSpec {
+        name: "none".into(),
+        mode: Mode::Enforce,
+        attach: vec![],
+        rules: vec![],
+    };
+    let b = encode(&[none]).unwrap();
+    let p = wire::profiles(&b).next().unwrap();
+    assert_eq!(p.refused(b"/anything", ACCESS_READ), ACCESS_READ);
     assert_eq!(wire::digest(b""), 0xcbf2_9ce4_8422_2325);
-}
-
-/// A deliberately naive recursive matcher: the reference the automaton must agree with.
-fn reference(p: &[u8], s: &[u8]) -> bool {
-    match p {
-        [] => s.is_empty(),
-        [b'*', b'*', rest @ ..] => (0..=s.len()).any(|i| reference(rest, &s[i..])),
-        [b'*', rest @ ..] => (0..=s.len())
-            .take_while(|&i| i == 0 || s[i - 1] != b'/')
-            .any(|i| reference(rest, &s[i..])),
-        [b'?', rest @ ..] => matches!(s.first(), Some(&c) if c != b'/') && reference(rest, &s[1..]),
-        [c, rest @ ..] => s.first() == Some(c) && reference(rest, &s[1..]),
-    }
-}
-
-struct XorShift(u64);
-
-impl XorShift {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 << 13;
-        self.0 ^= self.0 >> 7;
-        self.0 ^= self.0 << 17;
-        self.0
-    }
-
-    fn pick<'a>(&mut self, items: &'a [&'a [u8]]) -> &'a [u8] {
-        items[(self.next() % items.len() as u64) as usize]
-    }
-}
-
-#[test]
-fn glob_automaton_agrees_with_reference_on_random_inputs() {
-    let mut rng = XorShift(0x9e37_79b9_7f4a_7c15);
-    let pattern_atoms: &[&[u8]] = &[b"/", b"a", b"b", b"*", b"**", b"?", b"ab", b"/a"];
-    let path_atoms: &[&[u8]] = &[b"/", b"a", b"b", b"ab", b"ba", b"/b"];
-    for _ in 0..60_000 {
-        let mut p = b"/".to_vec();
-        for _ in 0..rng.next() % 7 {
-            p.extend_from_slice(rng.pick(pattern_atoms));
-        }
-        let mut s = b"/".to_vec();
-        for _ in 0..rng.next() % 9 {
-            s.extend_from_slice(rng.pick(path_atoms));
-        }
-        assert_eq!(
-            wire::glob_match(&p, &s),
-            reference(&p, &s),
-            "pattern {:?} path {:?}",
-            String::from_utf8_lossy(&p),
-            String::from_utf8_lossy(&s)
-        );
-    }
-}
-
-#[test]
-fn glob_edge_cases() {
-    assert!(wire::glob_match(b"/tmp/**", b"/tmp/a/b/c"));
-    assert!(wire::glob_match(b"/tmp/**", b"/tmp/"));
-    assert!(!wire::glob_match(b"/tmp/**", b"/tmp"));
-    assert!(wire::glob_match(b"/tmp/*", b"/tmp/x"));
-    assert!(!wire::glob_match(b"/tmp/*", b"/tmp/x/y"));
-    assert!(wire::glob_match(b"/a/**/z", b"/a/b/c/z"));
-    assert!(!wire::glob_match(b"/a?", b"/a/"));
-    let long = vec![b'a'; wire::MAX_PATTERN_LEN + 1];
-    assert!(!wire::glob_match(&long, &long));
-    let max = [b"/".as_slice(), &vec![b'*'; wire::MAX_PATTERN_LEN - 1]].concat();
-    assert!(wire::glob_match(&max, b"/anything"));
 }

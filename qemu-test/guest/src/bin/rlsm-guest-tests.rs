@@ -326,6 +326,29 @@ fn main() {
             || "no ALLOWED line".into(),
         )
     });
+    s.case("kill mode refuses, logs KILLED and kills the task", || {
+        use std::os::unix::process::ExitStatusExt;
+        fs::write("/tmp/demo-kill.toml", demo_variant("kill")).map_err(|e| e.to_string())?;
+        lsmctl(&["load", "/tmp/demo-kill.toml"])?;
+        let status = Command::new(PROBE)
+            .args(["open", "/etc/shadow", "r"])
+            .status()
+            .map_err(|e| e.to_string());
+        let allowed = probe_open(PROBE, "/etc/passwd", "r");
+        let log = kernel_log();
+        lsmctl(&["load", DEMO])?;
+        let status = status?;
+        check(status.signal() == Some(libc::SIGKILL), || {
+            format!("probe ended with {status:?}, not SIGKILL")
+        })?;
+        check(allowed == 0, || {
+            format!("allowed open failed with {allowed}")
+        })?;
+        check(
+            log.contains("KILLED profile=\"demo\" op=open path=\"/etc/shadow\""),
+            || "no KILLED line".into(),
+        )
+    });
     s.case(
         "a replacement takes effect for a task already running the profile",
         || {

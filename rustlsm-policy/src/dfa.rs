@@ -1,0 +1,236 @@
+//! Compiles a profile's path rules into one deterministic automaton, so the kernel decides an
+//! access in time proportional to the path's length, whatever the number of rules.
+//!
+//! Each rule's glob is a small nondeterministic automaton over pattern positions (the same
+//! semantics as `wire::glob_match`); the subset construction below merges all of them. A DFA
+//! state carries the union of the access masks of the allow rules and of the deny rules whose
+//! pattern ends there. Bytes that no pattern names literally behave alike, so the automaton
+//! runs over byte classes, not bytes.
+
+use std::collections::{BTreeMap, HashMap};
+
+/// One glob and what it grants or refuses.
+#[derive(Clone, Debug)]
+pub struct DfaRule<'a> {
+    pub pattern: &'a [u8],
+    pub allow: u32,
+    pub deny: u32,
+}
+
+/// A compiled automaton, in the shape the wire format stores. State 0 is the dead state.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Dfa {
+    /// Byte to class.
+    pub class_map: [u8; 256],
+    pub num_classes: u16,
+    pub start: u32,
+    /// Per state: (first edge, allow mask, deny mask).
+    pub states: Vec<(u32, u32, u32)>,
+    /// Edges, grouped by state and sorted by class within a state.
+    pub edge_class: Vec<u8>,
+    pub edge_next: Vec<u32>,
+}
+
+/// Why a rule set cannot be compiled.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum DfaError {
+    /// More distinct literal bytes than classes fit in a byte.
+    TooManyClasses,
+    /// The automaton would exceed the given number of states.
+    TooManyStates(usize),
+}
+
+impl std::fmt::Display for DfaError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            DfaError::TooManyClasses => write!(f, "the patterns use too many distinct bytes"),
+            DfaError::TooManyStates(n) => write!(
+                f,
+                "the path rules compile to more than {n} automaton states; \
+                 fewer `*`/`**` patterns that overlap would help"
+            ),
+        }
+    }
+}
+
+/// One position of one rule's pattern: a state of the combined NFA.
+#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Debug)]
+struct Pos {
+    rule: u32,
+    at: u32,
+}
+
+fn token_len(p: &[u8], at: usize) -> usize {
+    if p.get(at) == Some(&b'*') && p.get(at + 1) == Some(&b'*') {
+        2
+    } else {
+        1
+    }
+}
+
+/// Adds `at` and every position reachable from it through stars matching nothing.
+fn close(rules: &[DfaRule<'_>], rule: u32, mut at: usize, out: &mut Vec<Pos>) {
+    let p = rules[rule as usize].pattern;
+    loop {
+        out.push(Pos {
+            rule,
+            at: at as u32,
+        });
+        match p.get(at) {
+            Some(b'*') => at += token_len(p, at),
+            _ => return,
+        }
+    }
+}
+
+/// Where each position goes on byte `c`.
+fn step(rules: &[DfaRule<'_>], set: &[Pos], c: u8, out: &mut Vec<Pos>) {
+    out.clear();
+    for pos in set {
+        let p = rules[pos.rule as usize].pattern;
+        let at = pos.at as usize;
+        match p.get(at) {
+            Some(b'*') if token_len(p, at) == 2 => close(rules, pos.rule, at, out),
+            Some(b'*') if c != b'/' => close(rules, pos.rule, at, out),
+            Some(b'?') if c != b'/' => close(rules, pos.rule, at + 1, out),
+            Some(&l) if l == c && l != b'*' && l != b'?' => close(rules, pos.rule, at + 1, out),
+            _ => {}
+        }
+    }
+    out.sort_unstable();
+    out.dedup();
+}
+
+/// Byte classes: every byte a pattern names literally, and `/`, is its own class; all other
+/// bytes share class 0.
+fn classes(rules: &[DfaRule<'_>]) -> Result<([u8; 256], u16, Vec<u8>), DfaError> {
+    let mut literal = [false; 256];
+    literal[usize::from(b'/')] = true;
+    for r in rules {
+        for &b in r.pattern {
+            if b != b'*' && b != b'?' {
+                literal[usize::from(b)] = true;
+            }
+        }
+    }
+    let mut map = [0u8; 256];
+    // Class 0 is "any other byte"; its representative is a byte no pattern names (if any).
+    let other = (0..=255u8).find(|&b| !literal[usize::from(b)]);
+    let mut reps = vec![other.unwrap_or(0)];
+    for b in 0..=255u8 {
+        if literal[usize::from(b)] {
+            if reps.len() > 255 {
+                return Err(DfaError::TooManyClasses);
+            }
+            map[usize::from(b)] = reps.len() as u8;
+            reps.push(b);
+        }
+    }
+    if other.is_none() {
+        // Every byte is literal somewhere: class 0 is unused but kept, with no edges.
+        reps[0] = 0;
+    }
+    Ok((map, reps.len() as u16, reps))
+}
+
+/// Compiles `rules`; refuses to grow past `max_states` states.
+pub fn compile(rules: &[DfaRule<'_>], max_states: usize) -> Result<Dfa, DfaError> {
+    let (class_map, num_classes, reps) = classes(rules)?;
+    let other_used = (0..=255u8).any(|b| class_map[usize::from(b)] == 0);
+
+    let mut ids: HashMap<Vec<Pos>, u32> = HashMap::new();
+    let mut sets: Vec<Vec<Pos>> = vec![Vec::new()]; // state 0: dead
+    ids.insert(Vec::new(), 0);
+    let mut start_set = Vec::new();
+    for r in 0..rules.len() {
+        close(rules, r as u32, 0, &mut start_set);
+    }
+    start_set.sort_unstable();
+    start_set.dedup();
+    let start = if start_set.is_empty() {
+        0
+    } else {
+        ids.insert(start_set.clone(), 1);
+        sets.push(start_set);
+        1
+    };
+
+    let mut edges: Vec<BTreeMap<u8, u32>> = vec![BTreeMap::new(); sets.len()];
+    let mut next_set = Vec::new();
+    let mut i = 1;
+    while i < sets.len() {
+        for class in 0..num_classes {
+            if class == 0 && !other_used {
+                continue;
+            }
+            let c = reps[usize::from(class)];
+            step(rules, &sets[i], c, &mut next_set);
+            if next_set.is_empty() {
+                continue;
+            }
+            let id = match ids.get(&next_set) {
+                Some(&id) => id,
+                None => {
+                    if sets.len() >= max_states {
+                        return Err(DfaError::TooManyStates(max_states));
+                    }
+                    let id = sets.len() as u32;
+                    ids.insert(next_set.clone(), id);
+                    sets.push(next_set.clone());
+                    edges.push(BTreeMap::new());
+                    id
+                }
+            };
+            edges[i].insert(class as u8, id);
+        }
+        i += 1;
+    }
+
+    let mut dfa = Dfa {
+        class_map,
+        num_classes,
+        start,
+        states: Vec::with_capacity(sets.len()),
+        edge_class: Vec::new(),
+        edge_next: Vec::new(),
+    };
+    for (set, out) in sets.iter().zip(&edges) {
+        let (mut allow, mut deny) = (0, 0);
+        for pos in set {
+            let r = &rules[pos.rule as usize];
+            if pos.at as usize == r.pattern.len() {
+                allow |= r.allow;
+                deny |= r.deny;
+            }
+        }
+        dfa.states.push((dfa.edge_class.len() as u32, allow, deny));
+        for (&class, &next) in out {
+            dfa.edge_class.push(class);
+            dfa.edge_next.push(next);
+        }
+    }
+    Ok(dfa)
+}
+
+impl Dfa {
+    /// Runs the automaton over `path`: (allowed, denied) masks. Mirrors the kernel's walk.
+    pub fn lookup(&self, path: &[u8]) -> (u32, u32) {
+        let mut state = self.start as usize;
+        for &b in path {
+            if state == 0 {
+                return (0, 0);
+            }
+            let class = self.class_map[usize::from(b)];
+            let first = self.states[state].0 as usize;
+            let end = self
+                .states
+                .get(state + 1)
+                .map_or(self.edge_class.len(), |s| s.0 as usize);
+            match self.edge_class[first..end].binary_search(&class) {
+                Ok(k) => state = self.edge_next[first + k] as usize,
+                Err(_) => return (0, 0),
+            }
+        }
+        (self.states[state].1, self.states[state].2)
+    }
+}

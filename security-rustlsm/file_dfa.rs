@@ -1,0 +1,202 @@
+// SPDX-License-Identifier: GPL-2.0-only
+
+//! The file-rules section of a profile: one deterministic automaton over path bytes that
+//! `lsmctl` compiles from all of the profile's path rules, shared by the kernel and `lsmctl`.
+//!
+//! A lookup costs one step per path byte (a binary search among at most 256 edges), whatever
+//! the number of rules. The table has no default transitions and no chains: a missing edge
+//! means the dead state, so a walk is bounded by the path's length by construction, and
+//! [`verify`] checks every index before the kernel accepts the table.
+//!
+//! ```text
+//! 0 num_states u32 (state 0 is the dead state)  4 num_edges u32  8 start u32
+//! 12 num_classes u16  14 reserved u16 (0)  16 class_map [u8; 256]
+//! 272 num_states x { first_edge u32, allow u32, deny u32 }
+//! then num_edges x class u8, then num_edges x next u32
+//! ```
+
+/// Size of the fixed part of the section.
+pub const HEADER_LEN: usize = 16 + 256;
+/// Size of one state entry.
+pub const STATE_LEN: usize = 12;
+/// Most states one profile's automaton may have.
+pub const MAX_STATES: u32 = 1 << 20;
+/// Most edges one profile's automaton may have.
+pub const MAX_EDGES: u32 = 1 << 22;
+
+/// Why a table was refused, with the offset in the section.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum DfaFault {
+    /// The section's length does not match its counts.
+    Length,
+    /// State or edge count zero or over the limits, or a class count over 256.
+    Counts,
+    /// The start state is out of range.
+    Start,
+    /// A byte maps to a class that does not exist.
+    ClassMap,
+    /// The dead state has edges or grants something.
+    DeadState,
+    /// A state's edges start before the previous state's, or past the end.
+    EdgeRange,
+    /// A state's edge classes are not strictly increasing or out of range.
+    EdgeClass,
+    /// An edge leads to a state that does not exist.
+    EdgeTarget,
+    /// An access mask has bits the format does not define.
+    Access,
+}
+
+fn le32(b: &[u8], at: usize) -> Option<u32> {
+    let s = b.get(at..at.checked_add(4)?)?;
+    Some(u32::from_le_bytes([s[0], s[1], s[2], s[3]]))
+}
+
+fn le16(b: &[u8], at: usize) -> Option<u16> {
+    let s = b.get(at..at.checked_add(2)?)?;
+    Some(u16::from_le_bytes([s[0], s[1]]))
+}
+
+/// A view of a verified file-rules section.
+#[derive(Clone, Copy)]
+pub struct FileDfa<'a> {
+    num_states: usize,
+    num_edges: usize,
+    start: usize,
+    class_map: &'a [u8],
+    states: &'a [u8],
+    edge_class: &'a [u8],
+    edge_next: &'a [u8],
+}
+
+impl<'a> FileDfa<'a> {
+    /// Splits `section` into its tables; `None` if the lengths do not add up.
+    pub fn new(section: &'a [u8]) -> Option<Self> {
+        let num_states = le32(section, 0)? as usize;
+        let num_edges = le32(section, 4)? as usize;
+        let start = le32(section, 8)? as usize;
+        let class_map = section.get(16..HEADER_LEN)?;
+        let states_len = num_states.checked_mul(STATE_LEN)?;
+        let states_end = HEADER_LEN.checked_add(states_len)?;
+        let classes_end = states_end.checked_add(num_edges)?;
+        let next_end = classes_end.checked_add(num_edges.checked_mul(4)?)?;
+        if next_end != section.len() {
+            return None;
+        }
+        Some(FileDfa {
+            num_states,
+            num_edges,
+            start,
+            class_map,
+            states: section.get(HEADER_LEN..states_end)?,
+            edge_class: section.get(states_end..classes_end)?,
+            edge_next: section.get(classes_end..next_end)?,
+        })
+    }
+
+    fn state(&self, s: usize) -> Option<(usize, u32, u32)> {
+        let at = s.checked_mul(STATE_LEN)?;
+        Some((
+            le32(self.states, at)? as usize,
+            le32(self.states, at + 4)?,
+            le32(self.states, at + 8)?,
+        ))
+    }
+
+    /// The edges of state `s`, as a range of edge indices.
+    fn edges(&self, s: usize) -> Option<core::ops::Range<usize>> {
+        let first = self.state(s)?.0;
+        let end = match self.state(s + 1) {
+            Some((next_first, _, _)) => next_first,
+            None => self.num_edges,
+        };
+        (first <= end && end <= self.num_edges).then_some(first..end)
+    }
+
+    /// The (allowed, denied) access masks for `path`. Unknown paths get `(0, 0)`.
+    pub fn lookup(&self, path: &[u8]) -> (u32, u32) {
+        let mut state = self.start;
+        for &b in path {
+            let Some(&class) = self.class_map.get(usize::from(b)) else {
+                return (0, 0);
+            };
+            let Some(range) = self.edges(state) else {
+                return (0, 0);
+            };
+            let Some(classes) = self.edge_class.get(range.clone()) else {
+                return (0, 0);
+            };
+            let Ok(k) = classes.binary_search(&class) else {
+                return (0, 0);
+            };
+            match le32(self.edge_next, (range.start + k) * 4) {
+                Some(next) => state = next as usize,
+                None => return (0, 0),
+            }
+        }
+        self.state(state)
+            .map_or((0, 0), |(_, allow, deny)| (allow, deny))
+    }
+
+    /// Number of states and edges, for reports.
+    pub fn size(&self) -> (usize, usize) {
+        (self.num_states, self.num_edges)
+    }
+}
+
+/// Verifies a file-rules section whose access masks may only use the bits in `known`.
+pub fn verify(section: &[u8], known: u32) -> Result<(), (DfaFault, usize)> {
+    let dfa = FileDfa::new(section).ok_or((DfaFault::Length, 0))?;
+    let num_classes = usize::from(le16(section, 12).ok_or((DfaFault::Length, 12))?);
+    if dfa.num_states == 0
+        || dfa.num_states > MAX_STATES as usize
+        || dfa.num_edges > MAX_EDGES as usize
+        || num_classes == 0
+        || num_classes > 256
+    {
+        return Err((DfaFault::Counts, 0));
+    }
+    if le16(section, 14) != Some(0) {
+        return Err((DfaFault::Counts, 14));
+    }
+    if dfa.start >= dfa.num_states {
+        return Err((DfaFault::Start, 8));
+    }
+    if let Some(i) = dfa
+        .class_map
+        .iter()
+        .position(|&c| usize::from(c) >= num_classes)
+    {
+        return Err((DfaFault::ClassMap, 16 + i));
+    }
+    let mut previous_first = 0;
+    for s in 0..dfa.num_states {
+        let at = HEADER_LEN + s * STATE_LEN;
+        let (first, allow, deny) = dfa.state(s).ok_or((DfaFault::Length, at))?;
+        if first < previous_first || first > dfa.num_edges || (s == 0 && first != 0) {
+            return Err((DfaFault::EdgeRange, at));
+        }
+        previous_first = first;
+        if (allow | deny) & !known != 0 {
+            return Err((DfaFault::Access, at + 4));
+        }
+        let range = dfa.edges(s).ok_or((DfaFault::EdgeRange, at))?;
+        if s == 0 && (!range.is_empty() || allow != 0 || deny != 0) {
+            return Err((DfaFault::DeadState, at));
+        }
+        let mut last_class: Option<u8> = None;
+        for e in range {
+            let class = *dfa.edge_class.get(e).ok_or((DfaFault::Length, at))?;
+            let edge_at = HEADER_LEN + dfa.num_states * STATE_LEN + e;
+            if usize::from(class) >= num_classes || last_class.is_some_and(|l| class <= l) {
+                return Err((DfaFault::EdgeClass, edge_at));
+            }
+            last_class = Some(class);
+            let next = le32(dfa.edge_next, e * 4).ok_or((DfaFault::Length, at))?;
+            if next as usize >= dfa.num_states {
+                return Err((DfaFault::EdgeTarget, edge_at + dfa.num_edges + e * 3));
+            }
+        }
+    }
+    Ok(())
+}
