@@ -22,6 +22,7 @@ done
 install -m 0755 "$REPO_ROOT/qemu-test/init" "$STAGE/init"
 install -m 0755 "$bin/lsmctl" "$bin/rlsm-probe" "$bin/rlsm-guest-tests" "$STAGE/usr/bin/"
 install -m 0755 "$bin/rlsm-probe" "$STAGE/bin/rlsm-probe-free"
+install -m 0755 "$bin/rlsm-probe" "$STAGE/usr/bin/rlsm-probe-fs"
 install -m 0755 "$KSELFTESTS"/lsm/*_test "$STAGE/kselftests/lsm/"
 install -m 0644 "$REPO_ROOT/examples/demo.toml" "$STAGE/etc/rustlsm/demo.toml"
 install -m 0755 "$REPO_ROOT/qemu-test/demo.sh" "$STAGE/etc/rustlsm/demo.sh"

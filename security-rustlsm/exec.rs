@@ -6,7 +6,7 @@
 //! claims it, the new program keeps the caller's profile: a confined task never becomes
 //! unconfined by executing something.
 
-use crate::{cred_blob, path::FilePath, policy};
+use crate::{cred_blob, path::ResolvedPath, policy};
 use kernel::{bindings, ffi::c_int};
 
 /// `bprm_creds_for_exec`.
@@ -23,7 +23,7 @@ pub(crate) unsafe extern "C" fn rustlsm_bprm_creds_for_exec(
         return 0;
     }
     // SAFETY: `bprm` and its file are valid for the duration of the hook.
-    let path = match unsafe { FilePath::of((*bprm).file) } {
+    let path = match unsafe { ResolvedPath::of_file((*bprm).file) } {
         Ok(path) => path,
         Err(e) => return e.to_errno(),
     };

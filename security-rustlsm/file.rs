@@ -1,16 +1,20 @@
 // SPDX-License-Identifier: GPL-2.0-only
 
-//! `file_open`: checks each open by a confined task against its profile's path rules.
+//! Hooks on open files: `open`, `ftruncate`, `ioctl` on devices and executable `mmap`.
 
-use crate::{cred_blob, path::FilePath, report, wire};
-use kernel::{bindings, ffi::c_int, prelude::*};
+use crate::{
+    access::{check_path, current_cred},
+    path::ResolvedPath,
+    wire,
+};
+use kernel::{bindings, ffi::c_int};
 
 /// The accesses an open file was opened for, as `wire::ACCESS_*` bits.
 ///
 /// # Safety
 ///
 /// `file` must point to a valid file.
-unsafe fn requested_access(file: *const bindings::file) -> u32 {
+unsafe fn open_access(file: *const bindings::file) -> u32 {
     // SAFETY: The caller guarantees `file` is valid.
     let (mode, flags) = unsafe { ((*file).f_mode, (*file).f_flags) };
     let mut access = 0;
@@ -18,7 +22,11 @@ unsafe fn requested_access(file: *const bindings::file) -> u32 {
         access |= wire::ACCESS_READ;
     }
     if mode & bindings::FMODE_WRITE != 0 {
-        access |= wire::ACCESS_WRITE;
+        access |= if flags & bindings::O_APPEND != 0 {
+            wire::ACCESS_APPEND
+        } else {
+            wire::ACCESS_WRITE
+        };
     }
     // The exec of a binary marks its open in f_flags, not f_mode.
     if flags & bindings::__FMODE_EXEC != 0 {
@@ -27,38 +35,91 @@ unsafe fn requested_access(file: *const bindings::file) -> u32 {
     access
 }
 
-/// `file_open`. Unconfined tasks pay one pointer test. A confined task's open is resolved
-/// to a path (this may sleep, which `file_open` allows) and checked against its profile.
+/// `file_open`. Unconfined tasks pay one pointer test.
 ///
 /// # Safety
 ///
 /// Called by the LSM framework with a valid file being opened.
 #[no_mangle]
 pub(crate) unsafe extern "C" fn rustlsm_file_open(file: *mut bindings::file) -> c_int {
-    // SAFETY: The file is valid and holds a reference to its opener's creds.
-    let Some(label) = (unsafe { cred_blob::label((*file).f_cred) }) else {
-        return 0;
-    };
-    let Some(profile) = label.profile() else {
-        return 0;
-    };
-    // SAFETY: The file is valid.
-    let requested = unsafe { requested_access(file) };
-    if requested == 0 {
+    // SAFETY: The file is valid and holds its opener's creds.
+    unsafe {
+        check_path((*file).f_cred, "open", open_access(file), || {
+            ResolvedPath::of_file(file)
+        })
+    }
+}
+
+/// `file_truncate`: `ftruncate()` and `open(O_TRUNC)`.
+///
+/// # Safety
+///
+/// Called by the LSM framework with a valid open file.
+#[no_mangle]
+pub(crate) unsafe extern "C" fn rustlsm_file_truncate(file: *mut bindings::file) -> c_int {
+    // SAFETY: The current creds and the file are valid during the hook.
+    unsafe {
+        check_path(current_cred(), "truncate", wire::ACCESS_TRUNCATE, || {
+            ResolvedPath::of_file(file)
+        })
+    }
+}
+
+/// Whether `file` is a character or block device: `ioctl` rules apply to devices only, as
+/// pipes, sockets and regular files answer a fixed, harmless set of ioctls.
+///
+/// # Safety
+///
+/// `file` must point to a valid open file.
+unsafe fn is_device(file: *const bindings::file) -> bool {
+    // SAFETY: An open file has a valid inode.
+    let mode = u32::from(unsafe { (*(*file).f_inode).i_mode }) & bindings::S_IFMT;
+    mode == bindings::S_IFCHR || mode == bindings::S_IFBLK
+}
+
+/// `file_ioctl`.
+///
+/// # Safety
+///
+/// Called by the LSM framework with a valid open file.
+#[no_mangle]
+pub(crate) unsafe extern "C" fn rustlsm_file_ioctl(
+    file: *mut bindings::file,
+    _cmd: u32,
+    _arg: usize,
+) -> c_int {
+    // SAFETY: The file is valid during the hook.
+    if !unsafe { is_device(file) } {
         return 0;
     }
-    // SAFETY: The file is valid.
-    let path = match unsafe { FilePath::of(file) } {
-        Ok(path) => path,
-        Err(e) => return e.to_errno(),
-    };
-    let Some(view) = profile.view() else {
-        return EACCES.to_errno();
-    };
-    let refused = view.refused(path.bytes(), requested);
-    if refused == 0 {
+    // SAFETY: The current creds and the file are valid during the hook.
+    unsafe {
+        check_path(current_cred(), "ioctl", wire::ACCESS_IOCTL, || {
+            ResolvedPath::of_file(file)
+        })
+    }
+}
+
+/// `mmap_file`: mapping a file executable needs `mmap_exec` on it. This includes the kernel's
+/// own mapping of a program being executed, which is why `lsmctl`'s `exec` grants both.
+///
+/// # Safety
+///
+/// Called by the LSM framework; `file` is null for anonymous mappings.
+#[no_mangle]
+pub(crate) unsafe extern "C" fn rustlsm_mmap_file(
+    file: *mut bindings::file,
+    _reqprot: usize,
+    prot: usize,
+    _flags: usize,
+) -> c_int {
+    if file.is_null() || prot & bindings::PROT_EXEC as usize == 0 {
         return 0;
     }
-    report::denial(&view, "open", path.bytes(), requested, refused);
-    report::verdict(view.mode())
+    // SAFETY: The current creds and the file are valid during the hook.
+    unsafe {
+        check_path(current_cred(), "mmap", wire::ACCESS_MMAP_EXEC, || {
+            ResolvedPath::of_file(file)
+        })
+    }
 }

@@ -1,34 +1,30 @@
 // SPDX-License-Identifier: GPL-2.0-only
 
-//! Resolving an open file to the absolute path that profile rules are written against.
+//! Resolving a file, or a name in a directory, to the absolute path that profile rules are
+//! written against.
 
 use kernel::{bindings, error::from_err_ptr, ffi::c_int, prelude::*};
 
 const PATH_MAX: usize = bindings::PATH_MAX as usize;
 
-/// The path of an open file, as `d_path()` renders it from the caller's root.
-pub(crate) struct FilePath {
+/// A path, as `d_path()` renders it from the caller's root.
+pub(crate) struct ResolvedPath {
     buf: KVec<u8>,
     start: usize,
 }
 
-impl FilePath {
-    /// Resolves `file`. Sleeps for the allocation; `Err(ENAMETOOLONG)` past `PATH_MAX`.
+impl ResolvedPath {
+    /// Resolves `path`. Sleeps for the allocation; `Err(ENAMETOOLONG)` past `PATH_MAX`.
     ///
     /// # Safety
     ///
-    /// `file` must point to a valid, open file.
-    pub(crate) unsafe fn of(file: *const bindings::file) -> Result<Self> {
+    /// `path` must point to a valid `struct path` whose dentry has a parent chain (a dentry
+    /// being created, removed or renamed under a held directory qualifies).
+    pub(crate) unsafe fn of(path: *const bindings::path) -> Result<Self> {
         let mut buf = KVec::from_elem(0u8, PATH_MAX, GFP_KERNEL)?;
-        // SAFETY: The caller guarantees `file` is valid, so is its `f_path`; `buf` is writable
-        // for `PATH_MAX` bytes, which fits in a `c_int`.
-        let end = unsafe {
-            bindings::d_path(
-                &raw const (*file).__bindgen_anon_1.f_path,
-                buf.as_mut_ptr().cast(),
-                PATH_MAX as c_int,
-            )
-        };
+        // SAFETY: The caller guarantees `path` is valid; `buf` is writable for `PATH_MAX`
+        // bytes, which fits in a `c_int`.
+        let end = unsafe { bindings::d_path(path, buf.as_mut_ptr().cast(), PATH_MAX as c_int) };
         let end = from_err_ptr(end)?;
         // `d_path` writes the string, NUL-terminated, at the end of the buffer and returns
         // its start; the difference of the two addresses is the offset into `buf`.
@@ -36,7 +32,36 @@ impl FilePath {
         if start >= PATH_MAX {
             return Err(EINVAL);
         }
-        Ok(FilePath { buf, start })
+        Ok(ResolvedPath { buf, start })
+    }
+
+    /// Resolves the path of an open file.
+    ///
+    /// # Safety
+    ///
+    /// `file` must point to a valid, open file.
+    pub(crate) unsafe fn of_file(file: *const bindings::file) -> Result<Self> {
+        // SAFETY: An open file's `f_path` is valid while the file is.
+        unsafe { Self::of(&raw const (*file).__bindgen_anon_1.f_path) }
+    }
+
+    /// Resolves the name `dentry` in the directory `dir` (which need not exist yet).
+    ///
+    /// # Safety
+    ///
+    /// `dir` must point to a valid path and `dentry` to a dentry in that directory, both held
+    /// by the caller for the duration of the call.
+    pub(crate) unsafe fn of_entry(
+        dir: *const bindings::path,
+        dentry: *mut bindings::dentry,
+    ) -> Result<Self> {
+        let path = bindings::path {
+            // SAFETY: The caller guarantees `dir` is valid.
+            mnt: unsafe { (*dir).mnt },
+            dentry,
+        };
+        // SAFETY: `path` names `dentry` on `dir`'s mount, as `d_path` needs.
+        unsafe { Self::of(&path) }
     }
 
     /// The path's bytes, without the terminating NUL.

@@ -5,7 +5,8 @@
 use crate::wire::{self, Mode, ProfileView};
 use kernel::{bindings, ffi::c_int, prelude::*, str::BStr, task::Task};
 
-/// Renders an access mask as `r`, `w` and `x` letters.
+/// Renders an access mask as letters: `r`ead, `w`rite, e`x`ec, `a`ppend, `c`reate, `d`elete,
+/// re`n`ame, `l`ink, `m`map-exec, `s`etattr, `t`runcate, `i`octl.
 struct Access(u32);
 
 impl kernel::fmt::Display for Access {
@@ -14,6 +15,15 @@ impl kernel::fmt::Display for Access {
             (wire::ACCESS_READ, "r"),
             (wire::ACCESS_WRITE, "w"),
             (wire::ACCESS_EXEC, "x"),
+            (wire::ACCESS_APPEND, "a"),
+            (wire::ACCESS_CREATE, "c"),
+            (wire::ACCESS_DELETE, "d"),
+            (wire::ACCESS_RENAME, "n"),
+            (wire::ACCESS_LINK, "l"),
+            (wire::ACCESS_MMAP_EXEC, "m"),
+            (wire::ACCESS_SETATTR, "s"),
+            (wire::ACCESS_TRUNCATE, "t"),
+            (wire::ACCESS_IOCTL, "i"),
         ] {
             if self.0 & bit != 0 {
                 f.write_str(letter)?;

@@ -25,6 +25,25 @@ void rustlsm_cred_transfer(struct cred *new, const struct cred *old);
 void rustlsm_cred_free(struct cred *cred);
 int rustlsm_bprm_creds_for_exec(struct linux_binprm *bprm);
 int rustlsm_file_open(struct file *file);
+int rustlsm_file_truncate(struct file *file);
+int rustlsm_file_ioctl(struct file *file, unsigned int cmd, unsigned long arg);
+int rustlsm_mmap_file(struct file *file, unsigned long reqprot, unsigned long prot,
+		      unsigned long flags);
+int rustlsm_path_mknod(const struct path *dir, struct dentry *dentry, umode_t mode,
+		       unsigned int dev);
+int rustlsm_path_mkdir(const struct path *dir, struct dentry *dentry, umode_t mode);
+int rustlsm_path_symlink(const struct path *dir, struct dentry *dentry,
+			 const char *old_name);
+int rustlsm_path_unlink(const struct path *dir, struct dentry *dentry);
+int rustlsm_path_rmdir(const struct path *dir, struct dentry *dentry);
+int rustlsm_path_rename(const struct path *old_dir, struct dentry *old_dentry,
+			const struct path *new_dir, struct dentry *new_dentry,
+			unsigned int flags);
+int rustlsm_path_link(struct dentry *old_dentry, const struct path *new_dir,
+		      struct dentry *new_dentry);
+int rustlsm_path_truncate(const struct path *path);
+int rustlsm_path_chmod(const struct path *path, umode_t mode);
+int rustlsm_path_chown(const struct path *path, kuid_t uid, kgid_t gid);
 int rustlsm_manage_policy(u32 op, const void __user *buf, u32 size, u32 flags);
 
 #endif /* _SECURITY_RUSTLSM_H */

@@ -9,7 +9,9 @@
 //! - [`policy`], the loaded profiles and their atomic replacement;
 //! - [`cred_blob`], the profile label each task's credentials carry;
 //! - [`exec`], attaching a profile when a task executes a file;
-//! - [`file`], checking `open()` against the task's profile;
+//! - [`access`], the decision every file-system hook makes;
+//! - [`file`], hooks on open files (`open`, `ftruncate`, device `ioctl`, executable `mmap`);
+//! - [`path_ops`], hooks on names (create, delete, rename, link, truncate, chmod, chown);
 //! - [`report`], the kernel log line of a denial;
 //! - [`path`], resolving a file to the path rules are written against;
 //! - [`manage`], policy loads and removals, for the syscall and for securityfs;
@@ -21,11 +23,13 @@ pub mod file_dfa;
 pub mod glob;
 pub mod wire;
 
+mod access;
 mod cred_blob;
 mod exec;
 mod file;
 mod manage;
 mod path;
+mod path_ops;
 mod policy;
 mod report;
 mod securityfs;
@@ -33,7 +37,7 @@ mod securityfs;
 use kernel::bindings;
 
 /// Compile-time proof that each Rust hook has the exact type `lsm_hook_defs.h` declares.
-const _: [bindings::security_list_options; 6] = [
+const _: [bindings::security_list_options; 20] = [
     bindings::security_list_options {
         cred_prepare: Some(cred_blob::rustlsm_cred_prepare),
     },
@@ -48,6 +52,48 @@ const _: [bindings::security_list_options; 6] = [
     },
     bindings::security_list_options {
         file_open: Some(file::rustlsm_file_open),
+    },
+    bindings::security_list_options {
+        file_truncate: Some(file::rustlsm_file_truncate),
+    },
+    bindings::security_list_options {
+        file_ioctl: Some(file::rustlsm_file_ioctl),
+    },
+    bindings::security_list_options {
+        file_ioctl_compat: Some(file::rustlsm_file_ioctl),
+    },
+    bindings::security_list_options {
+        mmap_file: Some(file::rustlsm_mmap_file),
+    },
+    bindings::security_list_options {
+        path_mknod: Some(path_ops::rustlsm_path_mknod),
+    },
+    bindings::security_list_options {
+        path_mkdir: Some(path_ops::rustlsm_path_mkdir),
+    },
+    bindings::security_list_options {
+        path_symlink: Some(path_ops::rustlsm_path_symlink),
+    },
+    bindings::security_list_options {
+        path_unlink: Some(path_ops::rustlsm_path_unlink),
+    },
+    bindings::security_list_options {
+        path_rmdir: Some(path_ops::rustlsm_path_rmdir),
+    },
+    bindings::security_list_options {
+        path_rename: Some(path_ops::rustlsm_path_rename),
+    },
+    bindings::security_list_options {
+        path_link: Some(path_ops::rustlsm_path_link),
+    },
+    bindings::security_list_options {
+        path_truncate: Some(path_ops::rustlsm_path_truncate),
+    },
+    bindings::security_list_options {
+        path_chmod: Some(path_ops::rustlsm_path_chmod),
+    },
+    bindings::security_list_options {
+        path_chown: Some(path_ops::rustlsm_path_chown),
     },
     bindings::security_list_options {
         lsm_manage_policy: Some(manage::rustlsm_manage_policy),

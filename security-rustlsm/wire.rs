@@ -49,12 +49,30 @@ pub const SECTION_FILE_DFA: u16 = 1;
 
 /// Access bit: open for reading.
 pub const ACCESS_READ: u32 = 1 << 0;
-/// Access bit: open for writing.
+/// Access bit: open for writing (not appending).
 pub const ACCESS_WRITE: u32 = 1 << 1;
-/// Access bit: open for execution (the `exec` of a binary).
+/// Access bit: execute the file.
 pub const ACCESS_EXEC: u32 = 1 << 2;
+/// Access bit: open for appending (`O_APPEND`).
+pub const ACCESS_APPEND: u32 = 1 << 3;
+/// Access bit: create the entry (file, directory, node, symlink).
+pub const ACCESS_CREATE: u32 = 1 << 4;
+/// Access bit: remove the entry (unlink, rmdir).
+pub const ACCESS_DELETE: u32 = 1 << 5;
+/// Access bit: rename from or to this name.
+pub const ACCESS_RENAME: u32 = 1 << 6;
+/// Access bit: hard-link from or to this name.
+pub const ACCESS_LINK: u32 = 1 << 7;
+/// Access bit: map the file executable.
+pub const ACCESS_MMAP_EXEC: u32 = 1 << 8;
+/// Access bit: change mode or owner.
+pub const ACCESS_SETATTR: u32 = 1 << 9;
+/// Access bit: truncate (`truncate`, `ftruncate`, `open(O_TRUNC)`).
+pub const ACCESS_TRUNCATE: u32 = 1 << 10;
+/// Access bit: `ioctl` on a device file.
+pub const ACCESS_IOCTL: u32 = 1 << 11;
 /// Every access bit this version defines.
-pub const ACCESS_ALL: u32 = ACCESS_READ | ACCESS_WRITE | ACCESS_EXEC;
+pub const ACCESS_ALL: u32 = (1 << 12) - 1;
 
 /// What a profile does with an access its rules do not allow.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

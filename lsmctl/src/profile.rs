@@ -16,7 +16,7 @@
 
 use crate::diag::Diagnostic;
 use rustlsm_policy::glob;
-use rustlsm_policy::wire::{self, ACCESS_EXEC, ACCESS_READ, ACCESS_WRITE};
+use rustlsm_policy::wire;
 use rustlsm_policy::{Effect, Mode, ProfileSpec, RuleSpec};
 use serde::Deserialize;
 use std::collections::BTreeMap;
@@ -48,12 +48,34 @@ struct RuleToml {
     paths: Spanned<Vec<Spanned<String>>>,
 }
 
-/// The access names a rule may use, and their bits.
-pub const ACCESS_NAMES: [(&str, u32); 3] = [
-    ("read", ACCESS_READ),
-    ("write", ACCESS_WRITE),
-    ("exec", ACCESS_EXEC),
+/// The access names a rule may use, and the bits each grants or refuses. `write` covers
+/// appending and truncating too, and `exec` covers the executable mapping the kernel makes of
+/// a program it runs, so that common rules read as people expect.
+pub const ACCESS_NAMES: [(&str, u32); 12] = [
+    ("read", wire::ACCESS_READ),
+    (
+        "write",
+        wire::ACCESS_WRITE | wire::ACCESS_APPEND | wire::ACCESS_TRUNCATE,
+    ),
+    ("append", wire::ACCESS_APPEND),
+    ("exec", wire::ACCESS_EXEC | wire::ACCESS_MMAP_EXEC),
+    ("create", wire::ACCESS_CREATE),
+    ("delete", wire::ACCESS_DELETE),
+    ("rename", wire::ACCESS_RENAME),
+    ("link", wire::ACCESS_LINK),
+    ("mmap_exec", wire::ACCESS_MMAP_EXEC),
+    ("setattr", wire::ACCESS_SETATTR),
+    ("truncate", wire::ACCESS_TRUNCATE),
+    ("ioctl", wire::ACCESS_IOCTL),
 ];
+
+fn access_list() -> String {
+    ACCESS_NAMES
+        .iter()
+        .map(|(n, _)| *n)
+        .collect::<Vec<_>>()
+        .join(", ")
+}
 
 /// Compiles the TOML text of `file` into profiles, or the first error with its location.
 pub fn compile(file: &Path, source: &str) -> Result<Vec<ProfileSpec>, Diagnostic> {
@@ -110,7 +132,16 @@ pub fn compile(file: &Path, source: &str) -> Result<Vec<ProfileSpec>, Diagnostic
                 format!("more than {} attachments", wire::MAX_ATTACHMENTS),
             ));
         }
-        let mut rules = Vec::new();
+        // The kernel maps a program it executes under the program's new profile, so a profile
+        // may always map its own executables (a deny rule can still take that away).
+        let mut rules: Vec<RuleSpec> = attach
+            .iter()
+            .map(|a| RuleSpec {
+                effect: Effect::Allow,
+                access: wire::ACCESS_MMAP_EXEC,
+                pattern: a.clone(),
+            })
+            .collect();
         for rule in &body.rules {
             let rule_span = rule.span();
             let rule = rule.get_ref();
@@ -134,8 +165,9 @@ pub fn compile(file: &Path, source: &str) -> Result<Vec<ProfileSpec>, Diagnostic
                         at(
                             n.span(),
                             format!(
-                                "unknown access {:?}: expected one of read, write, exec",
-                                n.get_ref()
+                                "unknown access {:?}: expected one of {}",
+                                n.get_ref(),
+                                access_list()
                             ),
                         )
                     })?;
@@ -220,6 +252,9 @@ paths = ["/srv/secret"]
         assert_eq!(p[0].name, "web");
         assert_eq!(p[0].mode, Mode::Complain);
         assert_eq!(p[0].attach, vec!["/usr/bin/web".to_string()]);
+        let read = wire::ACCESS_READ;
+        let exec = wire::ACCESS_EXEC | wire::ACCESS_MMAP_EXEC;
+        let write = wire::ACCESS_WRITE | wire::ACCESS_APPEND | wire::ACCESS_TRUNCATE;
         let rules: Vec<(Effect, u32, &str)> = p[0]
             .rules
             .iter()
@@ -228,9 +263,10 @@ paths = ["/srv/secret"]
         assert_eq!(
             rules,
             vec![
-                (Effect::Allow, ACCESS_READ | ACCESS_EXEC, "/srv/**"),
-                (Effect::Allow, ACCESS_READ | ACCESS_EXEC, "/usr/lib/**"),
-                (Effect::Deny, ACCESS_WRITE, "/srv/secret"),
+                (Effect::Allow, wire::ACCESS_MMAP_EXEC, "/usr/bin/web"),
+                (Effect::Allow, read | exec, "/srv/**"),
+                (Effect::Allow, read | exec, "/usr/lib/**"),
+                (Effect::Deny, write, "/srv/secret"),
             ]
         );
     }
@@ -245,7 +281,8 @@ paths = ["/srv/secret"]
             error(
                 "[profile.a]\n[[profile.a.rule]]\nallow = [\"read\", \"fly\"]\npaths = [\"/x\"]\n"
             ),
-            "p.toml:3:18: unknown access \"fly\": expected one of read, write, exec"
+            "p.toml:3:18: unknown access \"fly\": expected one of read, write, append, exec, \
+             create, delete, rename, link, mmap_exec, setattr, truncate, ioctl"
         );
         assert_eq!(
             error("[profile.a]\n[[profile.a.rule]]\nallow = [\"read\"]\npaths = [\"x\"]\n"),

@@ -18,6 +18,182 @@ const PROBE: &str = "/usr/bin/rlsm-probe";
 const FREE_PROBE: &str = "/bin/rlsm-probe-free";
 const SECFS: &str = "/sys/kernel/security/rustlsm";
 const DEMO: &str = "/etc/rustlsm/demo.toml";
+/// The probe under the file-breadth profile below.
+const FS_PROBE: &str = "/usr/bin/rlsm-probe-fs";
+
+/// One profile exercising every file access: allows, a deny inside an allowed tree, and
+/// accesses granted on their own.
+const FS_PROFILE: &str = r#"
+[profile.fs]
+attach = ["/usr/bin/rlsm-probe-fs"]
+
+[[profile.fs.rule]]
+allow = ["read", "write", "create", "delete", "rename", "link", "setattr", "mmap_exec"]
+paths = ["/tmp/fs/rw/**"]
+
+[[profile.fs.rule]]
+deny = ["write", "delete", "setattr"]
+paths = ["/tmp/fs/rw/keep*"]
+
+[[profile.fs.rule]]
+allow = ["append"]
+paths = ["/tmp/fs/log"]
+
+[[profile.fs.rule]]
+allow = ["read"]
+paths = ["/tmp/fs/ro/**"]
+
+[[profile.fs.rule]]
+allow = ["read", "ioctl"]
+paths = ["/dev/null"]
+
+[[profile.fs.rule]]
+allow = ["read"]
+paths = ["/dev/zero"]
+"#;
+
+/// (what, probe arguments, expected errno) for the file-breadth profile, in order: each
+/// access has an allowed and a refused case.
+const FS_CASES: &[(&str, &[&str], i32)] = &[
+    (
+        "append: O_APPEND on an append-only file",
+        &["append", "/tmp/fs/log"],
+        0,
+    ),
+    (
+        "append: plain write on an append-only file",
+        &["write", "/tmp/fs/log"],
+        libc::EACCES,
+    ),
+    ("write: allowed tree", &["write", "/tmp/fs/rw/a"], 0),
+    (
+        "write: deny inside the allowed tree",
+        &["write", "/tmp/fs/rw/keep1"],
+        libc::EACCES,
+    ),
+    (
+        "create: file in the allowed tree",
+        &["create", "/tmp/fs/rw/new"],
+        0,
+    ),
+    (
+        "create: file in a read-only tree",
+        &["create", "/tmp/fs/ro/new"],
+        libc::EACCES,
+    ),
+    (
+        "create: mkdir in the allowed tree",
+        &["mkdir", "/tmp/fs/rw/d"],
+        0,
+    ),
+    (
+        "create: mkdir in a read-only tree",
+        &["mkdir", "/tmp/fs/ro/d"],
+        libc::EACCES,
+    ),
+    (
+        "create: symlink in the allowed tree",
+        &["symlink", "/etc/passwd", "/tmp/fs/rw/sl"],
+        0,
+    ),
+    (
+        "create: symlink in a read-only tree",
+        &["symlink", "/etc/passwd", "/tmp/fs/ro/sl"],
+        libc::EACCES,
+    ),
+    (
+        "delete: unlink in the allowed tree",
+        &["unlink", "/tmp/fs/rw/new"],
+        0,
+    ),
+    (
+        "delete: unlink a denied file in the allowed tree",
+        &["unlink", "/tmp/fs/rw/keep1"],
+        libc::EACCES,
+    ),
+    (
+        "delete: unlink in a read-only tree",
+        &["unlink", "/tmp/fs/ro/x"],
+        libc::EACCES,
+    ),
+    (
+        "rename: within the allowed tree",
+        &["rename", "/tmp/fs/rw/b", "/tmp/fs/rw/c"],
+        0,
+    ),
+    (
+        "rename: to a target outside every rule",
+        &["rename", "/tmp/fs/rw/c", "/tmp/fs/out"],
+        libc::EACCES,
+    ),
+    (
+        "rename: from a read-only source",
+        &["rename", "/tmp/fs/ro/x", "/tmp/fs/rw/x"],
+        libc::EACCES,
+    ),
+    (
+        "link: within the allowed tree",
+        &["link", "/tmp/fs/rw/c", "/tmp/fs/rw/c2"],
+        0,
+    ),
+    (
+        "link: from a read-only source",
+        &["link", "/tmp/fs/ro/x", "/tmp/fs/rw/x2"],
+        libc::EACCES,
+    ),
+    ("mmap_exec: allowed file", &["mmap-exec", "/tmp/fs/rw/c"], 0),
+    (
+        "mmap_exec: readable but not executable-mappable",
+        &["mmap-exec", "/tmp/fs/ro/x"],
+        libc::EACCES,
+    ),
+    (
+        "setattr: chmod in the allowed tree",
+        &["chmod", "/tmp/fs/rw/c"],
+        0,
+    ),
+    (
+        "setattr: chmod a read-only file",
+        &["chmod", "/tmp/fs/ro/x"],
+        libc::EACCES,
+    ),
+    (
+        "truncate: by path in the allowed tree",
+        &["truncate", "/tmp/fs/rw/c"],
+        0,
+    ),
+    (
+        "truncate: an append-only file",
+        &["truncate", "/tmp/fs/log"],
+        libc::EACCES,
+    ),
+    (
+        "ioctl: allowed device answers for itself (ENOTTY)",
+        &["ioctl", "/dev/null"],
+        libc::ENOTTY,
+    ),
+    (
+        "ioctl: device without ioctl",
+        &["ioctl", "/dev/zero"],
+        libc::EACCES,
+    ),
+];
+
+fn fs_fixture() -> Outcome {
+    for d in ["/tmp/fs/rw", "/tmp/fs/ro"] {
+        fs::create_dir_all(d).map_err(|e| format!("{d}: {e}"))?;
+    }
+    for f in [
+        "/tmp/fs/rw/a",
+        "/tmp/fs/rw/b",
+        "/tmp/fs/rw/keep1",
+        "/tmp/fs/ro/x",
+        "/tmp/fs/log",
+    ] {
+        fs::write(f, b"data").map_err(|e| format!("{f}: {e}"))?;
+    }
+    Ok(())
+}
 
 type Outcome = Result<(), String>;
 
@@ -373,6 +549,33 @@ fn main() {
             })
         },
     );
+    s.case("load the file-breadth profile", || {
+        fs_fixture()?;
+        fs::write("/tmp/fs.toml", FS_PROFILE).map_err(|e| e.to_string())?;
+        lsmctl(&["load", "/tmp/fs.toml"])
+    });
+    for (what, args, errno) in FS_CASES {
+        s.case(what, || {
+            let (got, out) = run(FS_PROBE, args);
+            check(got == *errno, || {
+                format!(
+                    "{} -> errno {got}, expected {errno} {}",
+                    args.join(" "),
+                    out.trim()
+                )
+            })
+        });
+    }
+    s.case(
+        "the unconfined runner is untouched by the file-breadth profile",
+        || {
+            let (got, _) = run(FREE_PROBE, &["unlink", "/tmp/fs/rw/keep1"]);
+            check(got == 0, || format!("errno {got}"))
+        },
+    );
+    s.case("remove the file-breadth profile", || {
+        lsmctl(&["remove", "fs"])
+    });
     s.case(
         "lsmctl list shows the profile with the digest of its compiled form",
         || {

@@ -4,7 +4,10 @@
 //! - `rlsm-probe open PATH r|w|rw|rwc`: open PATH (c: create it);
 //! - `rlsm-probe wait-open TRIGGER PATH r|w`: wait until TRIGGER exists, then open PATH;
 //! - `rlsm-probe exec PATH ARGS...`: execute PATH;
-//! - `rlsm-probe load FILE`: load a compiled policy with lsm_manage_policy().
+//! - `rlsm-probe load FILE`: load a compiled policy with lsm_manage_policy();
+//! - `rlsm-probe append|write|create PATH`: open for appending, writing, or create;
+//! - `rlsm-probe mkdir|unlink|truncate|chmod|ioctl|mmap-exec PATH`;
+//! - `rlsm-probe rename|link|symlink FROM TO`.
 
 use std::ffi::CString;
 use std::fs::OpenOptions;
@@ -24,6 +27,73 @@ fn open(path: &str, mode: &str) -> i32 {
         Ok(_) => 0,
         Err(e) => errno_of(&e),
     }
+}
+
+/// Runs a libc call that returns -1 on failure; the errno, or 0.
+fn errno_if(rc: libc::c_int) -> i32 {
+    if rc == -1 {
+        errno_of(&std::io::Error::last_os_error())
+    } else {
+        0
+    }
+}
+
+fn cstr(s: &str) -> CString {
+    CString::new(s).unwrap_or_default()
+}
+
+/// Opens `path` with `flags` and runs `f` on the descriptor.
+fn with_fd(path: &str, flags: libc::c_int, f: impl FnOnce(libc::c_int) -> i32) -> i32 {
+    let p = cstr(path);
+    // SAFETY: `p` is a valid C string.
+    let fd = unsafe { libc::open(p.as_ptr(), flags | libc::O_CLOEXEC, 0o644) };
+    if fd < 0 {
+        return errno_of(&std::io::Error::last_os_error());
+    }
+    let r = f(fd);
+    // SAFETY: `fd` was opened above.
+    unsafe { libc::close(fd) };
+    r
+}
+
+fn file_op(op: &str, a: &str, b: &str) -> Option<i32> {
+    let (ca, cb) = (cstr(a), cstr(b));
+    // SAFETY (all arms): plain system calls on valid C strings and descriptors.
+    Some(unsafe {
+        match op {
+            "append" => with_fd(a, libc::O_WRONLY | libc::O_APPEND, |_| 0),
+            "write" => with_fd(a, libc::O_WRONLY, |_| 0),
+            "create" => with_fd(a, libc::O_WRONLY | libc::O_CREAT, |_| 0),
+            "mkdir" => errno_if(libc::mkdir(ca.as_ptr(), 0o755)),
+            "unlink" => errno_if(libc::unlink(ca.as_ptr())),
+            "truncate" => errno_if(libc::truncate(ca.as_ptr(), 0)),
+            "chmod" => errno_if(libc::chmod(ca.as_ptr(), 0o600)),
+            "rename" => errno_if(libc::rename(ca.as_ptr(), cb.as_ptr())),
+            "link" => errno_if(libc::link(ca.as_ptr(), cb.as_ptr())),
+            "symlink" => errno_if(libc::symlink(ca.as_ptr(), cb.as_ptr())),
+            "ioctl" => with_fd(a, libc::O_RDONLY, |fd| {
+                let mut n: libc::c_int = 0;
+                errno_if(libc::ioctl(fd, libc::FIONREAD, &mut n))
+            }),
+            "mmap-exec" => with_fd(a, libc::O_RDONLY, |fd| {
+                let p = libc::mmap(
+                    std::ptr::null_mut(),
+                    4096,
+                    libc::PROT_READ | libc::PROT_EXEC,
+                    libc::MAP_PRIVATE,
+                    fd,
+                    0,
+                );
+                if p == libc::MAP_FAILED {
+                    errno_of(&std::io::Error::last_os_error())
+                } else {
+                    libc::munmap(p, 4096);
+                    0
+                }
+            }),
+            _ => return None,
+        }
+    })
 }
 
 fn main() {
@@ -66,10 +136,10 @@ fn main() {
             }
             Err(e) => errno_of(&e),
         },
-        _ => {
-            eprintln!("usage: rlsm-probe open|wait-open|exec|load ...");
+        op => file_op(op, arg(2), arg(3)).unwrap_or_else(|| {
+            eprintln!("usage: rlsm-probe open|wait-open|exec|load|append|write|create|mkdir|unlink|truncate|chmod|ioctl|mmap-exec|rename|link|symlink ...");
             2
-        }
+        }),
     };
     exit(code);
 }

@@ -1,0 +1,201 @@
+// SPDX-License-Identifier: GPL-2.0-only
+
+//! Hooks on names: creating, removing, renaming and linking entries, and changing a file's
+//! attributes or size by path.
+
+use crate::{
+    access::{check_path, current_cred},
+    path::ResolvedPath,
+    wire,
+};
+use kernel::{bindings, ffi::c_int};
+
+/// Checks `requested` on the entry `dentry` of directory `dir` for the current task.
+///
+/// # Safety
+///
+/// `dir` and `dentry` must be valid and held for the duration of the call.
+unsafe fn check_entry(
+    op: &str,
+    requested: u32,
+    dir: *const bindings::path,
+    dentry: *mut bindings::dentry,
+) -> c_int {
+    // SAFETY: The caller guarantees `dir` and `dentry`; the current creds are valid.
+    unsafe {
+        check_path(current_cred(), op, requested, || {
+            ResolvedPath::of_entry(dir, dentry)
+        })
+    }
+}
+
+/// `path_mknod`: creating a file (including `open(O_CREAT)`), a device, FIFO or socket.
+///
+/// # Safety
+///
+/// Called by the LSM framework with a held directory and dentry.
+#[no_mangle]
+pub(crate) unsafe extern "C" fn rustlsm_path_mknod(
+    dir: *const bindings::path,
+    dentry: *mut bindings::dentry,
+    _mode: bindings::umode_t,
+    _dev: u32,
+) -> c_int {
+    // SAFETY: Guaranteed by the LSM framework.
+    unsafe { check_entry("create", wire::ACCESS_CREATE, dir, dentry) }
+}
+
+/// `path_mkdir`.
+///
+/// # Safety
+///
+/// Called by the LSM framework with a held directory and dentry.
+#[no_mangle]
+pub(crate) unsafe extern "C" fn rustlsm_path_mkdir(
+    dir: *const bindings::path,
+    dentry: *mut bindings::dentry,
+    _mode: bindings::umode_t,
+) -> c_int {
+    // SAFETY: Guaranteed by the LSM framework.
+    unsafe { check_entry("mkdir", wire::ACCESS_CREATE, dir, dentry) }
+}
+
+/// `path_symlink`: the link itself is created; where it points is not checked here (opening
+/// through it is, at the target's path).
+///
+/// # Safety
+///
+/// Called by the LSM framework with a held directory and dentry.
+#[no_mangle]
+pub(crate) unsafe extern "C" fn rustlsm_path_symlink(
+    dir: *const bindings::path,
+    dentry: *mut bindings::dentry,
+    _old_name: *const kernel::ffi::c_char,
+) -> c_int {
+    // SAFETY: Guaranteed by the LSM framework.
+    unsafe { check_entry("symlink", wire::ACCESS_CREATE, dir, dentry) }
+}
+
+/// `path_unlink`.
+///
+/// # Safety
+///
+/// Called by the LSM framework with a held directory and dentry.
+#[no_mangle]
+pub(crate) unsafe extern "C" fn rustlsm_path_unlink(
+    dir: *const bindings::path,
+    dentry: *mut bindings::dentry,
+) -> c_int {
+    // SAFETY: Guaranteed by the LSM framework.
+    unsafe { check_entry("unlink", wire::ACCESS_DELETE, dir, dentry) }
+}
+
+/// `path_rmdir`.
+///
+/// # Safety
+///
+/// Called by the LSM framework with a held directory and dentry.
+#[no_mangle]
+pub(crate) unsafe extern "C" fn rustlsm_path_rmdir(
+    dir: *const bindings::path,
+    dentry: *mut bindings::dentry,
+) -> c_int {
+    // SAFETY: Guaranteed by the LSM framework.
+    unsafe { check_entry("rmdir", wire::ACCESS_DELETE, dir, dentry) }
+}
+
+/// `path_rename`: both the source and the target name need `rename` (for an exchange, each
+/// is both).
+///
+/// # Safety
+///
+/// Called by the LSM framework with held directories and dentries.
+#[no_mangle]
+pub(crate) unsafe extern "C" fn rustlsm_path_rename(
+    old_dir: *const bindings::path,
+    old_dentry: *mut bindings::dentry,
+    new_dir: *const bindings::path,
+    new_dentry: *mut bindings::dentry,
+    _flags: u32,
+) -> c_int {
+    // SAFETY: Guaranteed by the LSM framework.
+    let rc = unsafe { check_entry("rename", wire::ACCESS_RENAME, old_dir, old_dentry) };
+    if rc != 0 {
+        return rc;
+    }
+    // SAFETY: Guaranteed by the LSM framework.
+    unsafe { check_entry("rename", wire::ACCESS_RENAME, new_dir, new_dentry) }
+}
+
+/// `path_link`: both the existing name and the new one need `link`.
+///
+/// # Safety
+///
+/// Called by the LSM framework with held dentries and directory.
+#[no_mangle]
+pub(crate) unsafe extern "C" fn rustlsm_path_link(
+    old_dentry: *mut bindings::dentry,
+    new_dir: *const bindings::path,
+    new_dentry: *mut bindings::dentry,
+) -> c_int {
+    // The existing entry lives on the same mount as the new one (links never cross mounts).
+    // SAFETY: Guaranteed by the LSM framework.
+    let rc = unsafe { check_entry("link", wire::ACCESS_LINK, new_dir, old_dentry) };
+    if rc != 0 {
+        return rc;
+    }
+    // SAFETY: Guaranteed by the LSM framework.
+    unsafe { check_entry("link", wire::ACCESS_LINK, new_dir, new_dentry) }
+}
+
+/// `path_truncate`: `truncate()` by name.
+///
+/// # Safety
+///
+/// Called by the LSM framework with a valid path.
+#[no_mangle]
+pub(crate) unsafe extern "C" fn rustlsm_path_truncate(path: *const bindings::path) -> c_int {
+    // SAFETY: The path and the current creds are valid during the hook.
+    unsafe {
+        check_path(current_cred(), "truncate", wire::ACCESS_TRUNCATE, || {
+            ResolvedPath::of(path)
+        })
+    }
+}
+
+/// `path_chmod`.
+///
+/// # Safety
+///
+/// Called by the LSM framework with a valid path.
+#[no_mangle]
+pub(crate) unsafe extern "C" fn rustlsm_path_chmod(
+    path: *const bindings::path,
+    _mode: bindings::umode_t,
+) -> c_int {
+    // SAFETY: The path and the current creds are valid during the hook.
+    unsafe {
+        check_path(current_cred(), "chmod", wire::ACCESS_SETATTR, || {
+            ResolvedPath::of(path)
+        })
+    }
+}
+
+/// `path_chown`.
+///
+/// # Safety
+///
+/// Called by the LSM framework with a valid path.
+#[no_mangle]
+pub(crate) unsafe extern "C" fn rustlsm_path_chown(
+    path: *const bindings::path,
+    _uid: bindings::kuid_t,
+    _gid: bindings::kgid_t,
+) -> c_int {
+    // SAFETY: The path and the current creds are valid during the hook.
+    unsafe {
+        check_path(current_cred(), "chown", wire::ACCESS_SETATTR, || {
+            ResolvedPath::of(path)
+        })
+    }
+}
