@@ -10,9 +10,11 @@ use crate::wire;
 // `Pin` is named by the expansion of `global_lock!`.
 use core::pin::Pin;
 use kernel::{
-    new_spinlock,
     prelude::*,
-    sync::{Arc, SpinLock},
+    sync::{
+        atomic::{Acquire, Atomic, Full},
+        rcu, Arc, ArcBorrow,
+    },
 };
 
 /// One loaded profile: its own copy of the verified record it was loaded from.
@@ -31,24 +33,83 @@ impl Profile {
 
 /// A named slot that tasks attach to; its profile is swapped on replacement and cleared on
 /// removal (tasks under a removed profile run unconfined, as they would after a reload).
-#[pin_data]
+///
+/// Readers take no lock: the profile pointer is published with release ordering and read
+/// under RCU, and a replaced profile is only released after a grace period, so hooks that may
+/// not sleep (`capable`, signal delivery) can read it.
+///
+/// # Invariants
+///
+/// `profile` is null, or a pointer made by `Arc::into_raw` that owns one reference. It is only
+/// replaced by [`Label::swap`], whose caller waits for an RCU grace period before dropping the
+/// reference it gets back.
 pub(crate) struct Label {
-    #[pin]
-    profile: SpinLock<Option<Arc<Profile>>>,
+    profile: Atomic<*const Profile>,
 }
 
+// SAFETY: `Label` only holds a pointer to a `Profile`, which is `Send + Sync` (immutable bytes);
+// the pointer is only accessed through atomics.
+unsafe impl Send for Label {}
+// SAFETY: As above.
+unsafe impl Sync for Label {}
+
 impl Label {
-    /// The label's current profile, if it still has one. Takes a spinlock only long enough
-    /// to bump a reference count: safe in any hook context.
+    fn new() -> Self {
+        // INVARIANT: Null is allowed.
+        Label {
+            profile: Atomic::new(core::ptr::null()),
+        }
+    }
+
+    /// Runs `f` on the label's current profile (or `None`), without a lock or a reference
+    /// count: for hooks that may not sleep. `f` must not sleep.
+    pub(crate) fn with_profile<R>(&self, f: impl FnOnce(Option<&Profile>) -> R) -> R {
+        let _rcu = rcu::read_lock();
+        let ptr = self.profile.load(Acquire);
+        // SAFETY: By the type invariant a non-null pointer owns a reference that is dropped
+        // only after a grace period following its replacement; we are inside a read-side
+        // critical section that started before any such grace period could end.
+        f(unsafe { ptr.as_ref() })
+    }
+
+    /// A counted reference to the label's current profile, for hooks that sleep while they
+    /// use it.
     pub(crate) fn profile(&self) -> Option<Arc<Profile>> {
-        self.profile.lock().clone()
+        let _rcu = rcu::read_lock();
+        let ptr = self.profile.load(Acquire);
+        if ptr.is_null() {
+            return None;
+        }
+        // SAFETY: As in `with_profile`, the reference owned by the label cannot be dropped
+        // before this read-side critical section ends, so the count is not zero.
+        let borrowed = unsafe { ArcBorrow::from_raw(ptr) };
+        Some(borrowed.into())
+    }
+
+    /// Publishes `new` and returns the previous profile. The caller must wait for an RCU grace
+    /// period (`synchronize_rcu`) before dropping what this returns, and must hold `POLICY`.
+    fn swap(&self, new: Option<Arc<Profile>>) -> Option<Arc<Profile>> {
+        let new = new.map_or(core::ptr::null(), Arc::into_raw);
+        // INVARIANT: `new` is null or owns one reference; the old pointer's reference is
+        // handed to the caller.
+        let old = self.profile.xchg(new, Full);
+        // SAFETY: By the type invariant, a non-null `old` owns one reference.
+        (!old.is_null()).then(|| unsafe { Arc::from_raw(old) })
     }
 
     fn name_is(&self, name: &[u8]) -> bool {
-        self.profile()
-            .as_deref()
-            .and_then(Profile::view)
-            .is_some_and(|v| v.name() == name)
+        self.with_profile(|p| p.and_then(Profile::view).is_some_and(|v| v.name() == name))
+    }
+}
+
+impl Drop for Label {
+    fn drop(&mut self) {
+        // The last reference is gone, so no task (and no reader) can reach this label.
+        let old = self.profile.xchg(core::ptr::null(), Full);
+        if !old.is_null() {
+            // SAFETY: By the type invariant, a non-null pointer owns one reference.
+            drop(unsafe { Arc::from_raw(old) });
+        }
     }
 }
 
@@ -119,35 +180,34 @@ pub(crate) fn load(blob: &[u8], dry_run: bool) -> Result {
             return Err(EINVAL);
         };
         if !state.labels.iter().any(|l| l.name_is(view.name())) {
-            let label = Arc::pin_init(
-                pin_init!(Label {
-                    profile <- new_spinlock!(None, "rustlsm_label"),
-                }),
-                GFP_KERNEL,
-            )?;
-            new_labels.push(label, GFP_KERNEL)?;
+            new_labels.push(Arc::new(Label::new(), GFP_KERNEL)?, GFP_KERNEL)?;
         }
     }
     state.labels.reserve(new_labels.len(), GFP_KERNEL)?;
 
-    // The switch: infallible from here on.
+    // The switch: infallible from here on. Replaced profiles are kept until every reader
+    // that could have seen them is done.
+    let mut replaced = KVec::with_capacity(fresh.len(), GFP_KERNEL)?;
     let mut spare = new_labels.into_iter();
     for profile in fresh {
         let name_matches = |l: &&Arc<Label>| profile.view().is_some_and(|v| l.name_is(v.name()));
-        let old = if let Some(label) = state.labels.iter().find(name_matches) {
-            label.profile.lock().replace(profile)
+        if let Some(label) = state.labels.iter().find(name_matches) {
+            if let Some(old) = label.swap(Some(profile)) {
+                // Capacity was reserved above, so this push does not allocate.
+                let _ = replaced.push(old, GFP_KERNEL);
+            }
         } else if let Some(label) = spare.next() {
-            *label.profile.lock() = Some(profile);
+            drop(label.swap(Some(profile)));
             // Capacity was reserved above, so this push does not allocate.
             let _ = state.labels.push(label, GFP_KERNEL);
-            None
-        } else {
-            None
-        };
-        // The replaced profile is freed outside the label's spinlock.
-        drop(old);
+        }
     }
     state.generation += 1;
+    drop(state);
+    if !replaced.is_empty() {
+        rcu::synchronize_rcu();
+    }
+    drop(replaced);
     Ok(())
 }
 
@@ -163,9 +223,11 @@ pub(crate) fn remove(name: &[u8]) -> Result {
         .position(|l| l.name_is(name))
         .ok_or(ENOENT)?;
     let label = state.labels.remove(index).map_err(|_| EINVAL)?;
-    let old = label.profile.lock().take();
-    drop(old);
+    let old = label.swap(None);
     state.generation += 1;
+    drop(state);
+    rcu::synchronize_rcu();
+    drop(old);
     Ok(())
 }
 
