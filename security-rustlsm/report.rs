@@ -33,7 +33,25 @@ impl kernel::fmt::Display for Access {
     }
 }
 
-/// Logs one decision that refused `refused` of the `requested` accesses to `path`.
+/// The object of a file decision: its path and the accesses asked and refused.
+struct FileObject<'a> {
+    path: &'a [u8],
+    requested: u32,
+    refused: u32,
+}
+
+impl kernel::fmt::Display for FileObject<'_> {
+    fn fmt(&self, f: &mut kernel::fmt::Formatter<'_>) -> kernel::fmt::Result {
+        f.write_fmt(fmt!(
+            "path=\"{}\" requested={} denied={}",
+            BStr::from_bytes(self.path),
+            Access(self.requested),
+            Access(self.refused)
+        ))
+    }
+}
+
+/// Logs one file decision that refused `refused` of the `requested` accesses to `path`.
 pub(crate) fn denial(
     profile: &ProfileView<'_>,
     op: &str,
@@ -41,6 +59,20 @@ pub(crate) fn denial(
     requested: u32,
     refused: u32,
 ) {
+    event(
+        profile,
+        op,
+        &FileObject {
+            path,
+            requested,
+            refused,
+        },
+    );
+}
+
+/// Logs one refusal (or, in complain mode, would-be refusal) by `profile` of `op` on
+/// `object`, with the task that asked. Never sleeps.
+pub(crate) fn event(profile: &ProfileView<'_>, op: &str, object: &dyn kernel::fmt::Display) {
     let current = Task::current_raw();
     let mut comm = [0u8; bindings::TASK_COMM_LEN as usize];
     // SAFETY: `current` is a valid task and `comm` has room for `TASK_COMM_LEN` bytes.
@@ -60,28 +92,31 @@ pub(crate) fn denial(
         Mode::Kill => "KILLED",
     };
     pr_notice!(
-        "{} profile=\"{}\" op={} path=\"{}\" requested={} denied={} pid={} comm=\"{}\"\n",
+        "{} profile=\"{}\" op={} {} pid={} comm=\"{}\"\n",
         verdict,
         BStr::from_bytes(profile.name()),
         op,
-        BStr::from_bytes(path),
-        Access(requested),
-        Access(refused),
+        object,
         pid,
         BStr::from_bytes(comm),
     );
 }
 
-/// What the hook returns for a refusal, by profile mode: complain allows, enforce refuses,
-/// kill refuses and sends `SIGKILL` to the current task.
+/// What a file hook returns for a refusal; see [`verdict_with`].
 pub(crate) fn verdict(mode: Mode) -> c_int {
+    verdict_with(mode, EACCES)
+}
+
+/// What a hook returns for a refusal, by profile mode: complain allows, enforce refuses with
+/// `error`, kill refuses and sends `SIGKILL` to the current task.
+pub(crate) fn verdict_with(mode: Mode, error: Error) -> c_int {
     match mode {
         Mode::Complain => 0,
-        Mode::Enforce => EACCES.to_errno(),
+        Mode::Enforce => error.to_errno(),
         Mode::Kill => {
             // SAFETY: `current` is a valid task; sending it a signal needs no other context.
             unsafe { bindings::send_sig(bindings::SIGKILL as c_int, Task::current_raw(), 0) };
-            EACCES.to_errno()
+            error.to_errno()
         }
     }
 }

@@ -44,6 +44,16 @@ int rustlsm_path_link(struct dentry *old_dentry, const struct path *new_dir,
 int rustlsm_path_truncate(const struct path *path);
 int rustlsm_path_chmod(const struct path *path, umode_t mode);
 int rustlsm_path_chown(const struct path *path, kuid_t uid, kgid_t gid);
+int rustlsm_capable(const struct cred *cred, struct user_namespace *ns, int cap,
+		    unsigned int opts);
+int rustlsm_task_kill(struct task_struct *p, struct kernel_siginfo *info, int sig,
+		      const struct cred *cred);
+int rustlsm_ptrace_access_check(struct task_struct *child, unsigned int mode);
+int rustlsm_ptrace_traceme(struct task_struct *parent);
+int rustlsm_sb_mount(const char *dev_name, const struct path *path, const char *type,
+		     unsigned long flags, void *data);
+int rustlsm_sb_umount(struct vfsmount *mnt, int flags);
+int rustlsm_sb_pivotroot(const struct path *old_path, const struct path *new_path);
 int rustlsm_manage_policy(u32 op, const void __user *buf, u32 size, u32 flags);
 
 #endif /* _SECURITY_RUSTLSM_H */

@@ -12,6 +12,9 @@
 //! - [`access`], the decision every file-system hook makes;
 //! - [`file`], hooks on open files (`open`, `ftruncate`, device `ioctl`, executable `mmap`);
 //! - [`path_ops`], hooks on names (create, delete, rename, link, truncate, chmod, chown);
+//! - [`capability`], the capabilities a confined task keeps;
+//! - [`task`], signals and ptrace between tasks;
+//! - [`mount`], mount, umount and pivot_root;
 //! - [`report`], the kernel log line of a denial;
 //! - [`path`], resolving a file to the path rules are written against;
 //! - [`manage`], policy loads and removals, for the syscall and for securityfs;
@@ -24,20 +27,23 @@ pub mod glob;
 pub mod wire;
 
 mod access;
+mod capability;
 mod cred_blob;
 mod exec;
 mod file;
 mod manage;
+mod mount;
 mod path;
 mod path_ops;
 mod policy;
 mod report;
 mod securityfs;
+mod task;
 
 use kernel::bindings;
 
 /// Compile-time proof that each Rust hook has the exact type `lsm_hook_defs.h` declares.
-const _: [bindings::security_list_options; 20] = [
+const _: [bindings::security_list_options; 27] = [
     bindings::security_list_options {
         cred_prepare: Some(cred_blob::rustlsm_cred_prepare),
     },
@@ -94,6 +100,27 @@ const _: [bindings::security_list_options; 20] = [
     },
     bindings::security_list_options {
         path_chown: Some(path_ops::rustlsm_path_chown),
+    },
+    bindings::security_list_options {
+        capable: Some(capability::rustlsm_capable),
+    },
+    bindings::security_list_options {
+        task_kill: Some(task::rustlsm_task_kill),
+    },
+    bindings::security_list_options {
+        ptrace_access_check: Some(task::rustlsm_ptrace_access_check),
+    },
+    bindings::security_list_options {
+        ptrace_traceme: Some(task::rustlsm_ptrace_traceme),
+    },
+    bindings::security_list_options {
+        sb_mount: Some(mount::rustlsm_sb_mount),
+    },
+    bindings::security_list_options {
+        sb_umount: Some(mount::rustlsm_sb_umount),
+    },
+    bindings::security_list_options {
+        sb_pivotroot: Some(mount::rustlsm_sb_pivotroot),
     },
     bindings::security_list_options {
         lsm_manage_policy: Some(manage::rustlsm_manage_policy),

@@ -43,6 +43,13 @@ static struct security_hook_list rustlsm_hooks[] __ro_after_init = {
 	LSM_HOOK_INIT(path_truncate, rustlsm_path_truncate),
 	LSM_HOOK_INIT(path_chmod, rustlsm_path_chmod),
 	LSM_HOOK_INIT(path_chown, rustlsm_path_chown),
+	LSM_HOOK_INIT(capable, rustlsm_capable),
+	LSM_HOOK_INIT(task_kill, rustlsm_task_kill),
+	LSM_HOOK_INIT(ptrace_access_check, rustlsm_ptrace_access_check),
+	LSM_HOOK_INIT(ptrace_traceme, rustlsm_ptrace_traceme),
+	LSM_HOOK_INIT(sb_mount, rustlsm_sb_mount),
+	LSM_HOOK_INIT(sb_umount, rustlsm_sb_umount),
+	LSM_HOOK_INIT(sb_pivotroot, rustlsm_sb_pivotroot),
 	LSM_HOOK_INIT(lsm_manage_policy, rustlsm_manage_policy),
 };
 

@@ -46,6 +46,35 @@ pub const MAX_BLOB_LEN: usize = 16 << 20;
 
 /// Section kind: the file-rules automaton ([`crate::file_dfa`]).
 pub const SECTION_FILE_DFA: u16 = 1;
+/// Section kind: the capabilities a confined task keeps (`u64`, bit n = capability n).
+pub const SECTION_CAPS: u16 = 2;
+/// Section kind: the other profiles a confined task may signal (a name list).
+pub const SECTION_SIGNAL: u16 = 3;
+/// Section kind: ptrace flags (`u32`, `PTRACE_*`) and the other profiles it may trace.
+pub const SECTION_PTRACE: u16 = 4;
+/// Section kind: the mount operations allowed (`u32`, `MOUNT_*`).
+pub const SECTION_MOUNT: u16 = 5;
+/// The highest section kind this version reads.
+const LAST_SECTION: u16 = SECTION_MOUNT;
+
+/// The name that stands for unconfined tasks in signal and ptrace lists; no profile may use it.
+pub const UNCONFINED: &[u8] = b"unconfined";
+/// Most names in a signal or ptrace list.
+pub const MAX_PEERS: u16 = 64;
+
+/// Ptrace flag: unconfined tasks may trace tasks under this profile.
+pub const PTRACE_TRACED_BY_UNCONFINED: u32 = 1 << 0;
+/// Every ptrace flag this version defines.
+pub const PTRACE_ALL: u32 = PTRACE_TRACED_BY_UNCONFINED;
+
+/// Mount flag: `mount()` (new mounts, binds, moves, remounts).
+pub const MOUNT_MOUNT: u32 = 1 << 0;
+/// Mount flag: `umount()`.
+pub const MOUNT_UMOUNT: u32 = 1 << 1;
+/// Mount flag: `pivot_root()`.
+pub const MOUNT_PIVOT_ROOT: u32 = 1 << 2;
+/// Every mount flag this version defines.
+pub const MOUNT_ALL: u32 = MOUNT_MOUNT | MOUNT_UMOUNT | MOUNT_PIVOT_ROOT;
 
 /// Access bit: open for reading.
 pub const ACCESS_READ: u32 = 1 << 0;
@@ -146,6 +175,8 @@ pub enum ErrorKind {
     BadPattern,
     /// A section kind this version does not know, or one that appears twice.
     BadSection,
+    /// A section's payload does not have the size or contents its kind requires.
+    BadSectionPayload,
     /// A file-rules automaton failed verification.
     BadAutomaton(file_dfa::DfaFault),
     /// Bytes follow the last record.
@@ -170,6 +201,7 @@ impl ErrorKind {
             ErrorKind::TooManyEntries => "too many attachments",
             ErrorKind::BadPattern => "bad path pattern",
             ErrorKind::BadSection => "unknown or repeated section",
+            ErrorKind::BadSectionPayload => "malformed capability, signal, ptrace or mount section",
             ErrorKind::BadAutomaton(fault) => match fault {
                 file_dfa::DfaFault::Length => "file rules: table sizes do not add up",
                 file_dfa::DfaFault::Counts => "file rules: bad state, edge or class count",
@@ -331,7 +363,8 @@ fn verify_record(record: &[u8], offset: usize) -> Result<(), FormatError> {
         return fail(ErrorKind::TooManyEntries, offset + 8);
     }
     let name_at = r.offset();
-    if !valid_name(r.take(h.name_len)?) {
+    let name = r.take(h.name_len)?;
+    if !valid_name(name) || name == UNCONFINED {
         return fail(ErrorKind::BadName, name_at);
     }
     for _ in 0..h.attach_count {
@@ -341,27 +374,80 @@ fn verify_record(record: &[u8], offset: usize) -> Result<(), FormatError> {
             return fail(ErrorKind::BadPattern, at);
         }
     }
-    let mut seen_file_dfa = false;
+    let mut seen = 0u32;
     for _ in 0..h.section_count {
         let at = r.offset();
         let section = read_section(&mut r)?;
-        match section.kind {
-            SECTION_FILE_DFA if !seen_file_dfa => {
-                seen_file_dfa = true;
-                file_dfa::verify(section.payload, ACCESS_ALL).map_err(|(fault, rel)| {
-                    FormatError {
-                        kind: ErrorKind::BadAutomaton(fault),
-                        offset: section.offset + rel,
-                    }
-                })?;
-            }
-            _ => return fail(ErrorKind::BadSection, at),
+        let bit = 1u32.checked_shl(u32::from(section.kind)).unwrap_or(0);
+        if section.kind == 0 || section.kind > LAST_SECTION || seen & bit != 0 {
+            return fail(ErrorKind::BadSection, at);
         }
+        seen |= bit;
+        verify_section(&section)?;
     }
     if !r.is_empty() {
         return fail(ErrorKind::BadRecordLength, r.offset());
     }
     Ok(())
+}
+
+/// Verifies a name list: a `u16` count, then that many (`u8` length, name) pairs, exactly.
+fn verify_names(bytes: &[u8], offset: usize) -> Result<(), FormatError> {
+    let mut r = Reader::new(bytes, offset);
+    let count = r.u16()?;
+    if count > MAX_PEERS {
+        return fail(ErrorKind::BadSectionPayload, offset);
+    }
+    for _ in 0..count {
+        let at = r.offset();
+        let len = usize::from(r.u8()?);
+        if !valid_name(r.take(len)?) {
+            return fail(ErrorKind::BadName, at);
+        }
+    }
+    if !r.is_empty() {
+        return fail(ErrorKind::BadSectionPayload, r.offset());
+    }
+    Ok(())
+}
+
+/// Reads a little-endian `u32` flag word that must be the whole of `bytes` and within `known`.
+fn flags_payload(bytes: &[u8], known: u32) -> Option<u32> {
+    let flags = u32::from_le_bytes(bytes.try_into().ok()?);
+    (flags & !known == 0).then_some(flags)
+}
+
+/// Verifies one section's payload according to its kind.
+fn verify_section(section: &Section<'_>) -> Result<(), FormatError> {
+    let bad = || fail(ErrorKind::BadSectionPayload, section.offset);
+    match section.kind {
+        SECTION_FILE_DFA => {
+            file_dfa::verify(section.payload, ACCESS_ALL).map_err(|(fault, rel)| FormatError {
+                kind: ErrorKind::BadAutomaton(fault),
+                offset: section.offset + rel,
+            })
+        }
+        SECTION_CAPS if section.payload.len() == 8 => Ok(()),
+        SECTION_SIGNAL => verify_names(section.payload, section.offset),
+        SECTION_PTRACE => match (section.payload.get(..4), section.payload.get(4..)) {
+            (Some(flags), Some(names)) if flags_payload(flags, PTRACE_ALL).is_some() => {
+                verify_names(names, section.offset + 4)
+            }
+            _ => bad(),
+        },
+        SECTION_MOUNT if flags_payload(section.payload, MOUNT_ALL).is_some() => Ok(()),
+        _ => bad(),
+    }
+}
+
+/// Whether the name list `bytes` (verified) holds `name`.
+fn names_contain(bytes: &[u8], name: &[u8]) -> bool {
+    let mut r = Reader::new(bytes, 0);
+    let count = r.u16().unwrap_or(0);
+    (0..count).any(|_| {
+        let len = usize::from(r.u8().unwrap_or(0));
+        r.take(len).is_ok_and(|n| n == name)
+    })
 }
 
 /// Splits off the next record of a blob whose header was already read.
@@ -463,6 +549,11 @@ pub struct ProfileView<'a> {
     /// The attachments.
     attachments: &'a [u8],
     file_dfa: Option<file_dfa::FileDfa<'a>>,
+    caps: u64,
+    signal_peers: &'a [u8],
+    ptrace_flags: u32,
+    ptrace_peers: &'a [u8],
+    mount: u32,
 }
 
 impl<'a> ProfileView<'a> {
@@ -478,22 +569,36 @@ impl<'a> ProfileView<'a> {
             r.take(len).ok()?;
         }
         let attachments = record.get(attach_start..r.pos)?;
-        let mut file_dfa = None;
-        for _ in 0..h.section_count {
-            let section = read_section(&mut r).ok()?;
-            if section.kind == SECTION_FILE_DFA {
-                file_dfa = file_dfa::FileDfa::new(section.payload);
-            }
-        }
-        Some(ProfileView {
+        let mut view = ProfileView {
             record,
             offset,
             mode: Mode::from_byte(h.mode)?,
             name,
             attach_count: h.attach_count,
             attachments,
-            file_dfa,
-        })
+            file_dfa: None,
+            caps: 0,
+            signal_peers: &[],
+            ptrace_flags: 0,
+            ptrace_peers: &[],
+            mount: 0,
+        };
+        for _ in 0..h.section_count {
+            let section = read_section(&mut r).ok()?;
+            let p = section.payload;
+            match section.kind {
+                SECTION_FILE_DFA => view.file_dfa = file_dfa::FileDfa::new(p),
+                SECTION_CAPS => view.caps = u64::from_le_bytes(p.try_into().ok()?),
+                SECTION_SIGNAL => view.signal_peers = p,
+                SECTION_PTRACE => {
+                    view.ptrace_flags = flags_payload(p.get(..4)?, PTRACE_ALL)?;
+                    view.ptrace_peers = p.get(4..)?;
+                }
+                SECTION_MOUNT => view.mount = flags_payload(p, MOUNT_ALL)?,
+                _ => {}
+            }
+        }
+        Some(view)
     }
 
     /// The whole record, as it sits in the blob.
@@ -514,6 +619,41 @@ impl<'a> ProfileView<'a> {
     /// The file-rules automaton, if the profile has file rules.
     pub fn file_dfa(&self) -> Option<file_dfa::FileDfa<'a>> {
         self.file_dfa
+    }
+
+    /// Whether a task under this profile keeps capability `cap`.
+    pub fn has_capability(&self, cap: u32) -> bool {
+        1u64.checked_shl(cap)
+            .is_some_and(|bit| self.caps & bit != 0)
+    }
+
+    /// The capabilities a task under this profile keeps, bit n for capability n.
+    pub fn capabilities(&self) -> u64 {
+        self.caps
+    }
+
+    /// Whether a task under this profile may signal a task under `target` (`None`: an
+    /// unconfined task). Its own profile is always allowed.
+    pub fn may_signal(&self, target: Option<&[u8]>) -> bool {
+        let name = target.unwrap_or(UNCONFINED);
+        target == Some(self.name) || names_contain(self.signal_peers, name)
+    }
+
+    /// Whether a task under this profile may trace a task under `target` (`None`: an
+    /// unconfined task). Its own profile is always allowed.
+    pub fn may_trace(&self, target: Option<&[u8]>) -> bool {
+        let name = target.unwrap_or(UNCONFINED);
+        target == Some(self.name) || names_contain(self.ptrace_peers, name)
+    }
+
+    /// Whether unconfined tasks may trace tasks under this profile.
+    pub fn traced_by_unconfined(&self) -> bool {
+        self.ptrace_flags & PTRACE_TRACED_BY_UNCONFINED != 0
+    }
+
+    /// Whether the mount operation `op` (`MOUNT_*`) is allowed.
+    pub fn may_mount(&self, op: u32) -> bool {
+        self.mount & op == op
     }
 
     /// The executable paths or patterns this profile attaches to.

@@ -38,6 +38,78 @@ struct ProfileToml {
     attach: Vec<Spanned<String>>,
     #[serde(default, rename = "rule")]
     rules: Vec<Spanned<RuleToml>>,
+    #[serde(default)]
+    capabilities: Vec<Spanned<String>>,
+    #[serde(default)]
+    signal: Vec<Spanned<String>>,
+    #[serde(default)]
+    ptrace: Vec<Spanned<String>>,
+    #[serde(default)]
+    traced_by_unconfined: bool,
+    #[serde(default)]
+    mount: Vec<Spanned<String>>,
+}
+
+/// Linux capability names, by number (include/uapi/linux/capability.h).
+pub const CAPABILITY_NAMES: [&str; 41] = [
+    "chown",
+    "dac_override",
+    "dac_read_search",
+    "fowner",
+    "fsetid",
+    "kill",
+    "setgid",
+    "setuid",
+    "setpcap",
+    "linux_immutable",
+    "net_bind_service",
+    "net_broadcast",
+    "net_admin",
+    "net_raw",
+    "ipc_lock",
+    "ipc_owner",
+    "sys_module",
+    "sys_rawio",
+    "sys_chroot",
+    "sys_ptrace",
+    "sys_pacct",
+    "sys_admin",
+    "sys_boot",
+    "sys_nice",
+    "sys_resource",
+    "sys_time",
+    "sys_tty_config",
+    "mknod",
+    "lease",
+    "audit_write",
+    "audit_control",
+    "setfcap",
+    "mac_override",
+    "mac_admin",
+    "syslog",
+    "wake_alarm",
+    "block_suspend",
+    "audit_read",
+    "perfmon",
+    "bpf",
+    "checkpoint_restore",
+];
+
+/// Mount operation names and their flags.
+const MOUNT_NAMES: [(&str, u32); 3] = [
+    ("mount", wire::MOUNT_MOUNT),
+    ("umount", wire::MOUNT_UMOUNT),
+    ("pivot_root", wire::MOUNT_PIVOT_ROOT),
+];
+
+/// The capability `name` names (`net_raw`, `CAP_NET_RAW` and `cap_net_raw` alike).
+fn capability(name: &str) -> Option<u32> {
+    let lower = name.to_ascii_lowercase();
+    let bare = lower.strip_prefix("cap_").unwrap_or(&lower);
+    CAPABILITY_NAMES
+        .iter()
+        .position(|c| *c == bare)
+        .map(|i| i as u32)
 }
 
 #[derive(Deserialize)]
@@ -188,11 +260,70 @@ pub fn compile(file: &Path, source: &str) -> Result<Vec<ProfileSpec>, Diagnostic
                 });
             }
         }
+        let mut capabilities = 0u64;
+        for c in &body.capabilities {
+            let n = capability(c.get_ref()).ok_or_else(|| {
+                at(
+                    c.span(),
+                    format!(
+                        "unknown capability {:?}: expected a name such as net_bind_service or \
+                         CAP_NET_RAW (see capabilities(7))",
+                        c.get_ref()
+                    ),
+                )
+            })?;
+            capabilities |= 1 << n;
+        }
+        let peers = |list: &[Spanned<String>]| -> Result<Vec<String>, Diagnostic> {
+            list.iter()
+                .map(|p| {
+                    if wire::valid_name(p.get_ref().as_bytes()) {
+                        Ok(p.get_ref().clone())
+                    } else {
+                        Err(at(
+                            p.span(),
+                            format!(
+                                "{:?} is neither a profile name nor \"unconfined\"",
+                                p.get_ref()
+                            ),
+                        ))
+                    }
+                })
+                .collect()
+        };
+        let mut mount = 0u32;
+        for m in &body.mount {
+            let flag = MOUNT_NAMES
+                .iter()
+                .find(|(n, _)| *n == m.get_ref())
+                .map(|(_, f)| *f)
+                .ok_or_else(|| {
+                    at(
+                        m.span(),
+                        format!(
+                            "unknown mount operation {:?}: expected mount, umount or pivot_root",
+                            m.get_ref()
+                        ),
+                    )
+                })?;
+            mount |= flag;
+        }
+        if name == "unconfined" {
+            return Err(at(
+                body_span,
+                "\"unconfined\" stands for unconfined tasks and cannot name a profile".into(),
+            ));
+        }
         profiles.push(ProfileSpec {
             name,
             mode,
             attach,
             rules,
+            capabilities,
+            signal: peers(&body.signal)?,
+            ptrace: peers(&body.ptrace)?,
+            traced_by_unconfined: body.traced_by_unconfined,
+            mount,
         });
     }
     if profiles.len() > wire::MAX_PROFILES as usize {

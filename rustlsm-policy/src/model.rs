@@ -22,6 +22,33 @@ pub struct ProfileSpec {
     pub attach: Vec<String>,
     /// Path rules, in order.
     pub rules: Vec<RuleSpec>,
+    /// Capabilities kept (bit n = capability n); every other one is refused.
+    pub capabilities: u64,
+    /// Other profiles (or `unconfined`) whose tasks it may signal.
+    pub signal: Vec<String>,
+    /// Other profiles (or `unconfined`) whose tasks it may trace.
+    pub ptrace: Vec<String>,
+    /// Whether unconfined tasks may trace it.
+    pub traced_by_unconfined: bool,
+    /// Mount operations allowed (`wire::MOUNT_*`).
+    pub mount: u32,
+}
+
+impl ProfileSpec {
+    /// A profile with no rules: it may do nothing that rustlsm mediates.
+    pub fn new(name: &str, mode: Mode) -> Self {
+        ProfileSpec {
+            name: name.to_string(),
+            mode,
+            attach: Vec::new(),
+            rules: Vec::new(),
+            capabilities: 0,
+            signal: Vec::new(),
+            ptrace: Vec::new(),
+            traced_by_unconfined: false,
+            mount: 0,
+        }
+    }
 }
 
 /// One path rule.
@@ -45,6 +72,8 @@ pub struct ProfileSummary {
     pub dfa_size: (usize, usize),
     /// Digest of the record, as the kernel's `profiles` file shows it.
     pub digest: u64,
+    /// Capabilities kept.
+    pub capabilities: u64,
 }
 
 /// Why a policy cannot be encoded.
@@ -58,8 +87,10 @@ pub enum EncodeError {
     BadName(String),
     /// Two profiles with one name.
     DuplicateName(String),
-    /// Too many attachments in a profile.
+    /// Too many attachments or peers in a profile.
     TooManyEntries(String),
+    /// A signal or ptrace peer that is not a profile name.
+    BadPeer { profile: String, peer: String },
     /// A pattern the kernel would refuse, with the profile it is in.
     BadPattern { profile: String, pattern: String },
     /// An empty or unknown access mask.
@@ -88,8 +119,13 @@ impl fmt::Display for EncodeError {
             EncodeError::DuplicateName(n) => write!(f, "profile {n:?} is defined twice"),
             EncodeError::TooManyEntries(n) => write!(
                 f,
-                "profile {n:?} has more than {} attachments",
-                wire::MAX_ATTACHMENTS
+                "profile {n:?} has more than {} attachments or {} signal or ptrace peers",
+                wire::MAX_ATTACHMENTS,
+                wire::MAX_PEERS
+            ),
+            EncodeError::BadPeer { profile, peer } => write!(
+                f,
+                "profile {profile:?}: {peer:?} is neither a profile name nor \"unconfined\""
             ),
             EncodeError::BadPattern { profile, pattern } => write!(
                 f,
@@ -122,6 +158,56 @@ fn put_u32(out: &mut Vec<u8>, v: u32) {
 /// Lengths that were checked against the format's limits, so the casts are exact.
 fn small(len: usize) -> u16 {
     u16::try_from(len).unwrap_or(u16::MAX)
+}
+
+/// Appends one section.
+fn put_section(out: &mut Vec<u8>, kind: u16, payload: &[u8]) {
+    put_u16(out, kind);
+    put_u16(out, 0);
+    put_u32(out, payload.len() as u32);
+    out.extend_from_slice(payload);
+}
+
+/// Encodes a list of peer names.
+fn names_payload(p: &ProfileSpec, names: &[String], out: &mut Vec<u8>) -> Result<(), EncodeError> {
+    if names.len() > usize::from(wire::MAX_PEERS) {
+        return Err(EncodeError::TooManyEntries(p.name.clone()));
+    }
+    put_u16(out, names.len() as u16);
+    for n in names {
+        if !wire::valid_name(n.as_bytes()) {
+            return Err(EncodeError::BadPeer {
+                profile: p.name.clone(),
+                peer: n.clone(),
+            });
+        }
+        out.push(n.len() as u8);
+        out.extend_from_slice(n.as_bytes());
+    }
+    Ok(())
+}
+
+/// Appends the capability, signal, ptrace and mount sections of `p`.
+fn encode_task_sections(p: &ProfileSpec, out: &mut Vec<u8>) -> Result<(), EncodeError> {
+    put_section(out, wire::SECTION_CAPS, &p.capabilities.to_le_bytes());
+    let mut signal = Vec::new();
+    names_payload(p, &p.signal, &mut signal)?;
+    put_section(out, wire::SECTION_SIGNAL, &signal);
+    let mut ptrace = Vec::new();
+    let flags = if p.traced_by_unconfined {
+        wire::PTRACE_TRACED_BY_UNCONFINED
+    } else {
+        0
+    };
+    put_u32(&mut ptrace, flags);
+    names_payload(p, &p.ptrace, &mut ptrace)?;
+    put_section(out, wire::SECTION_PTRACE, &ptrace);
+    put_section(
+        out,
+        wire::SECTION_MOUNT,
+        &(p.mount & wire::MOUNT_ALL).to_le_bytes(),
+    );
+    Ok(())
 }
 
 /// Appends the file-rules section of `p`.
@@ -171,15 +257,12 @@ fn encode_file_dfa(p: &ProfileSpec, out: &mut Vec<u8>) -> Result<(), EncodeError
     for &next in &dfa.edge_next {
         put_u32(&mut payload, next);
     }
-    put_u16(out, wire::SECTION_FILE_DFA);
-    put_u16(out, 0);
-    put_u32(out, payload.len() as u32);
-    out.extend_from_slice(&payload);
+    put_section(out, wire::SECTION_FILE_DFA, &payload);
     Ok(())
 }
 
 fn encode_profile(p: &ProfileSpec, out: &mut Vec<u8>) -> Result<(), EncodeError> {
-    if !wire::valid_name(p.name.as_bytes()) {
+    if !wire::valid_name(p.name.as_bytes()) || p.name.as_bytes() == wire::UNCONFINED {
         return Err(EncodeError::BadName(p.name.clone()));
     }
     if p.attach.len() > usize::from(wire::MAX_ATTACHMENTS) {
@@ -206,7 +289,7 @@ fn encode_profile(p: &ProfileSpec, out: &mut Vec<u8>) -> Result<(), EncodeError>
     out.push(0);
     put_u16(out, small(p.name.len()));
     put_u16(out, small(p.attach.len()));
-    put_u16(out, 1); // one section: the file rules
+    put_u16(out, 5); // sections: file rules, capabilities, signal, ptrace, mount
     put_u32(out, 0);
     out.extend_from_slice(p.name.as_bytes());
     for a in &p.attach {
@@ -217,6 +300,7 @@ fn encode_profile(p: &ProfileSpec, out: &mut Vec<u8>) -> Result<(), EncodeError>
         out.extend_from_slice(a.as_bytes());
     }
     encode_file_dfa(p, out)?;
+    encode_task_sections(p, out)?;
     let len = (out.len() - start) as u32;
     out[start..start + 4].copy_from_slice(&len.to_le_bytes());
     Ok(())
@@ -267,6 +351,7 @@ pub fn decode(blob: &[u8]) -> Result<Vec<ProfileSummary>, FormatError> {
                 .collect(),
             dfa_size: v.file_dfa().map_or((0, 0), |d| d.size()),
             digest: wire::digest(v.record()),
+            capabilities: v.capabilities(),
         })
         .collect())
 }

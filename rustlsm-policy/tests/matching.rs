@@ -106,6 +106,7 @@ fn compiled_rules_agree_with_reference_union() {
             mode: Mode::Enforce,
             attach: vec![],
             rules: rules.clone(),
+            ..ProfileSpec::new("", Mode::Enforce)
         }])
         .unwrap();
         let view = wire::profiles(&blob).next().unwrap();
@@ -150,6 +151,7 @@ fn ten_thousand_rules_compile_and_match() {
         mode: Mode::Enforce,
         attach: vec![],
         rules,
+        ..ProfileSpec::new("", Mode::Enforce)
     }])
     .unwrap();
     assert!(blob.len() < wire::MAX_BLOB_LEN);

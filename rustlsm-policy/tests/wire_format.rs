@@ -23,12 +23,14 @@ fn sample() -> Vec<ProfileSpec> {
                 rule(Effect::Deny, ACCESS_READ, "/etc/shadow"),
                 rule(Effect::Allow, ACCESS_READ | ACCESS_WRITE, "/tmp/demo-?/*"),
             ],
+            ..ProfileSpec::new("", Mode::Enforce)
         },
         ProfileSpec {
             name: "second.profile_2-x".into(),
             mode: Mode::Kill,
             attach: vec![],
             rules: vec![rule(Effect::Allow, ACCESS_EXEC, "/bin/*")],
+            ..ProfileSpec::new("", Mode::Enforce)
         },
     ]
 }
@@ -62,6 +64,7 @@ fn one(rules: Vec<RuleSpec>) -> (Vec<u8>, usize) {
         mode: Mode::Enforce,
         attach: vec![],
         rules,
+        ..ProfileSpec::new("", Mode::Enforce)
     }])
     .unwrap();
     (
@@ -196,9 +199,11 @@ fn section_faults() {
     assert!(wire::verify(&m).is_err());
     // The same section twice.
     let mut m = b.clone();
-    let sec = b[section..].to_vec();
+    let sec_len = wire::SECTION_HEADER_LEN + get_u32(&b, section + 4) as usize;
+    let sec = b[section..section + sec_len].to_vec();
     m.extend_from_slice(&sec);
-    set_u16(&mut m, REC + 10, 2);
+    let count = u16::from_le_bytes([m[REC + 10], m[REC + 11]]);
+    set_u16(&mut m, REC + 10, count + 1);
     let rec_len = get_u32(&m, REC) + sec.len() as u32;
     set_u32(&mut m, REC, rec_len);
     let total = m.len() as u32;
@@ -303,6 +308,7 @@ fn encoder_refuses_what_the_kernel_would() {
         mode: Mode::Enforce,
         attach: vec![],
         rules: vec![rule(Effect::Allow, access, pattern)],
+        ..ProfileSpec::new("", Mode::Enforce)
     };
     assert!(matches!(
         encode(&[p("relative", ACCESS_READ, "p")]),
@@ -352,9 +358,90 @@ fn decisions_default_deny_and_deny_wins() {
         mode: Mode::Enforce,
         attach: vec![],
         rules: vec![],
+        ..ProfileSpec::new("", Mode::Enforce)
     };
     let b = encode(&[none]).unwrap();
     let p = wire::profiles(&b).next().unwrap();
     assert_eq!(p.refused(b"/anything", ACCESS_READ), ACCESS_READ);
     assert_eq!(wire::digest(b""), 0xcbf2_9ce4_8422_2325);
+}
+
+/// Offsets of each section's payload in a one-profile blob, by kind.
+fn payloads(b: &[u8], first: usize) -> Vec<(u16, usize, usize)> {
+    let mut out = Vec::new();
+    let mut at = first - wire::SECTION_HEADER_LEN;
+    while at + wire::SECTION_HEADER_LEN <= b.len() {
+        let kind = u16::from_le_bytes([b[at], b[at + 1]]);
+        let len = get_u32(b, at + 4) as usize;
+        out.push((kind, at + wire::SECTION_HEADER_LEN, len));
+        at += wire::SECTION_HEADER_LEN + len;
+    }
+    out
+}
+
+fn task_profile() -> ProfileSpec {
+    ProfileSpec {
+        capabilities: 1 << 0 | 1 << 21,
+        signal: vec!["web".into(), "unconfined".into()],
+        ptrace: vec!["dbg".into()],
+        traced_by_unconfined: true,
+        mount: wire::MOUNT_MOUNT,
+        ..ProfileSpec::new("p", Mode::Enforce)
+    }
+}
+
+#[test]
+fn task_sections_round_trip_and_answer() {
+    let b = encode(&[task_profile()]).unwrap();
+    let v = wire::profiles(&b).next().unwrap();
+    assert!(v.has_capability(0) && v.has_capability(21) && !v.has_capability(1));
+    assert!(!v.has_capability(64) && !v.has_capability(u32::MAX));
+    assert!(v.may_signal(Some(b"p")) && v.may_signal(Some(b"web")) && v.may_signal(None));
+    assert!(!v.may_signal(Some(b"db")));
+    assert!(v.may_trace(Some(b"p")) && v.may_trace(Some(b"dbg")));
+    assert!(!v.may_trace(None) && !v.may_trace(Some(b"web")));
+    assert!(v.traced_by_unconfined());
+    assert!(v.may_mount(wire::MOUNT_MOUNT) && !v.may_mount(wire::MOUNT_UMOUNT));
+    let none = encode(&[ProfileSpec::new("q", Mode::Enforce)]).unwrap();
+    let v = wire::profiles(&none).next().unwrap();
+    assert!(!v.may_signal(None) && v.may_signal(Some(b"q")) && !v.traced_by_unconfined());
+    assert_eq!(v.capabilities(), 0);
+}
+
+#[test]
+fn task_section_faults() {
+    let b = encode(&[task_profile()]).unwrap();
+    let first = REC + wire::RECORD_HEADER_LEN + 1 + wire::SECTION_HEADER_LEN;
+    let find = |kind| {
+        payloads(&b, first)
+            .into_iter()
+            .find(|p| p.0 == kind)
+            .unwrap()
+    };
+    let (_, mount, _) = find(wire::SECTION_MOUNT);
+    let mut m = b.clone();
+    set_u32(&mut m, mount, 1 << 7);
+    assert_eq!(kind(&m), ErrorKind::BadSectionPayload);
+    let (_, ptrace, _) = find(wire::SECTION_PTRACE);
+    let mut m = b.clone();
+    set_u32(&mut m, ptrace, 1 << 9);
+    assert_eq!(kind(&m), ErrorKind::BadSectionPayload);
+    let (_, signal, _) = find(wire::SECTION_SIGNAL);
+    let mut m = b.clone();
+    set_u16(&mut m, signal, 3); // one more name than is there
+    assert!(wire::verify(&m).is_err());
+    let mut m = b.clone();
+    m[signal + 3] = b'/'; // first name made invalid
+    assert_eq!(kind(&m), ErrorKind::BadName);
+    let mut m = b.clone();
+    set_u16(&mut m, signal, wire::MAX_PEERS + 1);
+    assert_eq!(kind(&m), ErrorKind::BadSectionPayload);
+    // A profile may not be called "unconfined".
+    assert!(matches!(
+        encode(&[ProfileSpec::new("unconfined", Mode::Enforce)]),
+        Err(EncodeError::BadName(_))
+    ));
+    let mut bad = task_profile();
+    bad.signal = vec!["no/slash".into()];
+    assert!(matches!(encode(&[bad]), Err(EncodeError::BadPeer { .. })));
 }

@@ -18,6 +18,69 @@ const PROBE: &str = "/usr/bin/rlsm-probe";
 const FREE_PROBE: &str = "/bin/rlsm-probe-free";
 const SECFS: &str = "/sys/kernel/security/rustlsm";
 const DEMO: &str = "/etc/rustlsm/demo.toml";
+/// The probes under the task profiles below.
+const TASK_PROBE: &str = "/usr/bin/rlsm-probe-task";
+const PEER_PROBE: &str = "/usr/bin/rlsm-probe-peer";
+
+/// A profile that keeps two capabilities, may signal and trace the `peer` profile, and may
+/// mount but not unmount; and the `peer` profile, which unconfined tasks may trace.
+const TASK_PROFILES: &str = r#"
+[profile.task]
+attach = ["/usr/bin/rlsm-probe-task"]
+capabilities = ["chown", "CAP_SYS_ADMIN"]
+signal = ["peer"]
+ptrace = ["peer"]
+mount = ["mount"]
+
+[[profile.task.rule]]
+allow = ["read", "write", "create", "setattr"]
+paths = ["/tmp/task/**"]
+
+[profile.peer]
+attach = ["/usr/bin/rlsm-probe-peer"]
+traced_by_unconfined = true
+"#;
+
+/// A task sleeping under some profile, killed when dropped.
+struct Sleeper(std::process::Child);
+
+impl Sleeper {
+    fn start(probe: &str) -> Result<Self, String> {
+        let child = Command::new(probe)
+            .args(["sleep", "60"])
+            .spawn()
+            .map_err(|e| format!("{probe}: {e}"))?;
+        // Let it get past exec, so it runs under its profile.
+        std::thread::sleep(std::time::Duration::from_millis(150));
+        Ok(Sleeper(child))
+    }
+
+    fn pid(&self) -> String {
+        self.0.id().to_string()
+    }
+}
+
+impl Drop for Sleeper {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+/// The runner itself (unconfined) seizing `pid` with ptrace: 0 or the errno.
+fn seize(pid: &str) -> i32 {
+    let pid: libc::pid_t = pid.parse().unwrap_or(0);
+    // SAFETY: PTRACE_SEIZE takes no pointers.
+    let rc = unsafe { libc::ptrace(libc::PTRACE_SEIZE, pid, 0, 0) };
+    if rc == 0 {
+        // SAFETY: Detaching a tracee we hold; errors are irrelevant (it is killed next).
+        unsafe { libc::ptrace(libc::PTRACE_DETACH, pid, 0, 0) };
+        0
+    } else {
+        std::io::Error::last_os_error().raw_os_error().unwrap_or(-1)
+    }
+}
+
 /// The probe under the file-breadth profile below.
 const FS_PROBE: &str = "/usr/bin/rlsm-probe-fs";
 
@@ -575,6 +638,109 @@ fn main() {
     );
     s.case("remove the file-breadth profile", || {
         lsmctl(&["remove", "fs"])
+    });
+    s.case(
+        "load the capability, signal, ptrace and mount profiles",
+        || {
+            fs::create_dir_all("/tmp/task/m").map_err(|e| e.to_string())?;
+            fs::write("/tmp/task/f", b"x").map_err(|e| e.to_string())?;
+            fs::write("/tmp/task.toml", TASK_PROFILES).map_err(|e| e.to_string())?;
+            lsmctl(&["load", "/tmp/task.toml"])
+        },
+    );
+    let expect = |args: &[&str], errno: i32| -> Outcome {
+        let (got, out) = run(TASK_PROBE, args);
+        check(got == errno, || {
+            format!(
+                "{} -> errno {got}, expected {errno} {}",
+                args.join(" "),
+                out.trim()
+            )
+        })
+    };
+    s.case("capabilities: a listed one (CAP_CHOWN) is kept", || {
+        expect(&["chown", "/tmp/task/f", "65534"], 0)
+    });
+    s.case(
+        "capabilities: an unlisted one (CAP_SETUID) is refused",
+        || {
+            expect(&["setuid", "65534"], libc::EPERM)?;
+            let (free, _) = run(FREE_PROBE, &["setuid", "65534"]);
+            check(free == 0, || format!("unconfined setuid: errno {free}"))
+        },
+    );
+    s.case("capabilities: the refusal is logged", || {
+        let log = kernel_log();
+        check(
+            log.contains("DENIED profile=\"task\" op=capable capability=7"),
+            || "no capable line".into(),
+        )
+    });
+    s.case("signal: a task of its own profile", || {
+        let other = Sleeper::start(TASK_PROBE)?;
+        expect(&["kill", &other.pid(), "0"], 0)
+    });
+    s.case("signal: a task of a listed profile", || {
+        let peer = Sleeper::start(PEER_PROBE)?;
+        expect(&["kill", &peer.pid(), "0"], 0)
+    });
+    s.case("signal: a task of an unlisted profile is refused", || {
+        let demo = Sleeper::start(PROBE)?;
+        expect(&["kill", &demo.pid(), "0"], libc::EPERM)
+    });
+    s.case(
+        "signal: an unconfined task is refused unless listed",
+        || {
+            let free = Sleeper::start(FREE_PROBE)?;
+            expect(&["kill", &free.pid(), "0"], libc::EPERM)
+        },
+    );
+    s.case("ptrace: a task of a listed profile", || {
+        let peer = Sleeper::start(PEER_PROBE)?;
+        expect(&["ptrace", &peer.pid()], 0)
+    });
+    s.case("ptrace: a task of an unlisted profile is refused", || {
+        let demo = Sleeper::start(PROBE)?;
+        expect(&["ptrace", &demo.pid()], libc::EPERM)
+    });
+    s.case(
+        "ptrace: unconfined root traces a profile that allows it",
+        || {
+            let peer = Sleeper::start(PEER_PROBE)?;
+            let got = seize(&peer.pid());
+            check(got == 0, || format!("errno {got}"))
+        },
+    );
+    s.case(
+        "ptrace: unconfined root is refused by a profile that does not",
+        || {
+            let task = Sleeper::start(TASK_PROBE)?;
+            let got = seize(&task.pid());
+            check(got == libc::EPERM, || format!("errno {got}"))
+        },
+    );
+    s.case("mount: allowed by the profile", || {
+        expect(&["mount-tmpfs", "/tmp/task/m"], 0)
+    });
+    s.case("umount: not allowed by the profile", || {
+        let r = expect(&["umount", "/tmp/task/m"], libc::EACCES);
+        let (free, _) = run(FREE_PROBE, &["umount", "/tmp/task/m"]);
+        r?;
+        check(free == 0, || format!("unconfined umount: errno {free}"))
+    });
+    s.case("pivot_root: not allowed by the profile", || {
+        expect(&["pivot-root", "/tmp/task", "/tmp/task/m"], libc::EACCES)
+    });
+    s.case("mount: refused to a profile without mount rules", || {
+        let (got, _) = run(PROBE, &["mount-tmpfs", "/tmp/demo"]);
+        // demo keeps no CAP_SYS_ADMIN either: whichever refuses first, it is refused.
+        check(got == libc::EPERM || got == libc::EACCES, || {
+            format!("errno {got}")
+        })
+    });
+    s.case("remove the task profiles", || {
+        lsmctl(&["remove", "task"])?;
+        lsmctl(&["remove", "peer"])
     });
     s.case(
         "lsmctl list shows the profile with the digest of its compiled form",

@@ -7,7 +7,10 @@
 //! - `rlsm-probe load FILE`: load a compiled policy with lsm_manage_policy();
 //! - `rlsm-probe append|write|create PATH`: open for appending, writing, or create;
 //! - `rlsm-probe mkdir|unlink|truncate|chmod|ioctl|mmap-exec PATH`;
-//! - `rlsm-probe rename|link|symlink FROM TO`.
+//! - `rlsm-probe rename|link|symlink FROM TO`;
+//! - `rlsm-probe chown PATH UID`, `setuid UID`: capability checks;
+//! - `rlsm-probe kill PID SIG`, `ptrace PID` (seize), `sleep SECONDS`;
+//! - `rlsm-probe mount-tmpfs DIR`, `umount DIR`, `pivot-root NEW OLD`.
 
 use std::ffi::CString;
 use std::fs::OpenOptions;
@@ -91,9 +94,46 @@ fn file_op(op: &str, a: &str, b: &str) -> Option<i32> {
                     0
                 }
             }),
+            "chown" => errno_if(libc::chown(ca.as_ptr(), number(b), number(b))),
+            "setuid" => {
+                let id = number(a);
+                errno_if(libc::setresuid(id, id, id))
+            }
+            "kill" => errno_if(libc::kill(
+                number(a) as libc::pid_t,
+                number(b) as libc::c_int,
+            )),
+            "ptrace" => {
+                let pid = number(a) as libc::pid_t;
+                let rc = libc::ptrace(libc::PTRACE_SEIZE, pid, 0, 0);
+                errno_if(rc as libc::c_int)
+            }
+            "sleep" => {
+                std::thread::sleep(std::time::Duration::from_secs(number(a).into()));
+                0
+            }
+            "mount-tmpfs" => {
+                let fstype = cstr("tmpfs");
+                errno_if(libc::mount(
+                    fstype.as_ptr(),
+                    ca.as_ptr(),
+                    fstype.as_ptr(),
+                    0,
+                    std::ptr::null(),
+                ))
+            }
+            "umount" => errno_if(libc::umount(ca.as_ptr())),
+            "pivot-root" => errno_if(
+                libc::syscall(libc::SYS_pivot_root, ca.as_ptr(), cb.as_ptr()) as libc::c_int,
+            ),
             _ => return None,
         }
     })
+}
+
+/// A decimal argument (0 when missing or malformed: the tests pass good ones).
+fn number(s: &str) -> u32 {
+    s.parse().unwrap_or(0)
 }
 
 fn main() {
@@ -137,7 +177,7 @@ fn main() {
             Err(e) => errno_of(&e),
         },
         op => file_op(op, arg(2), arg(3)).unwrap_or_else(|| {
-            eprintln!("usage: rlsm-probe open|wait-open|exec|load|append|write|create|mkdir|unlink|truncate|chmod|ioctl|mmap-exec|rename|link|symlink ...");
+            eprintln!("usage: rlsm-probe OP ARGS (see the source's header for the list)");
             2
         }),
     };

@@ -1,0 +1,75 @@
+// SPDX-License-Identifier: GPL-2.0-only
+
+//! `mount`, `umount` and `pivot_root`: refused to confined tasks unless their profile allows
+//! the operation.
+
+use crate::{access::current_cred, cred_blob, policy::Profile, report, wire};
+use kernel::{bindings, ffi::c_int, prelude::*};
+
+/// The object of a mount decision (the operation says it all).
+struct NoObject;
+
+impl kernel::fmt::Display for NoObject {
+    fn fmt(&self, _f: &mut kernel::fmt::Formatter<'_>) -> kernel::fmt::Result {
+        Ok(())
+    }
+}
+
+fn check(op: &str, flag: u32) -> c_int {
+    // SAFETY: The current task's creds are valid while it runs.
+    let Some(label) = (unsafe { cred_blob::label(current_cred()) }) else {
+        return 0;
+    };
+    label.with_profile(|profile| {
+        let Some(view) = profile.and_then(Profile::view) else {
+            return 0;
+        };
+        if view.may_mount(flag) {
+            return 0;
+        }
+        report::event(&view, op, &NoObject);
+        report::verdict_with(view.mode(), EACCES)
+    })
+}
+
+/// `sb_mount`: new mounts, bind mounts, moves and remounts alike.
+///
+/// # Safety
+///
+/// Called by the LSM framework.
+#[no_mangle]
+pub(crate) unsafe extern "C" fn rustlsm_sb_mount(
+    _dev_name: *const kernel::ffi::c_char,
+    _path: *const bindings::path,
+    _type: *const kernel::ffi::c_char,
+    _flags: usize,
+    _data: *mut kernel::ffi::c_void,
+) -> c_int {
+    check("mount", wire::MOUNT_MOUNT)
+}
+
+/// `sb_umount`.
+///
+/// # Safety
+///
+/// Called by the LSM framework.
+#[no_mangle]
+pub(crate) unsafe extern "C" fn rustlsm_sb_umount(
+    _mnt: *mut bindings::vfsmount,
+    _flags: c_int,
+) -> c_int {
+    check("umount", wire::MOUNT_UMOUNT)
+}
+
+/// `sb_pivotroot`.
+///
+/// # Safety
+///
+/// Called by the LSM framework.
+#[no_mangle]
+pub(crate) unsafe extern "C" fn rustlsm_sb_pivotroot(
+    _old_path: *const bindings::path,
+    _new_path: *const bindings::path,
+) -> c_int {
+    check("pivot_root", wire::MOUNT_PIVOT_ROOT)
+}

@@ -1,0 +1,170 @@
+// SPDX-License-Identifier: GPL-2.0-only
+
+//! Signals and ptrace between tasks: a confined task may signal or trace only tasks under its
+//! own profile and the peers its profile names; an unconfined task may trace a confined one
+//! only if that profile allows it.
+
+use crate::{cred_blob, policy::Profile, report, wire::ProfileView};
+use kernel::{bindings, ffi::c_int, prelude::*, task::Task};
+
+/// Runs `f` on the profile of the task whose creds are `cred` (`None`: unconfined).
+///
+/// # Safety
+///
+/// `cred` must be valid for the duration of the call.
+unsafe fn with_cred_profile<R>(
+    cred: *const bindings::cred,
+    f: impl FnOnce(Option<ProfileView<'_>>) -> R,
+) -> R {
+    // SAFETY: The caller guarantees `cred`.
+    match unsafe { cred_blob::label(cred) } {
+        Some(label) => label.with_profile(|p| f(p.and_then(Profile::view))),
+        None => f(None),
+    }
+}
+
+/// Runs `f` on the profile of `task`. Never sleeps.
+///
+/// # Safety
+///
+/// `task` must be a valid task.
+unsafe fn with_task_profile<R>(
+    task: *mut bindings::task_struct,
+    f: impl FnOnce(Option<ProfileView<'_>>) -> R,
+) -> R {
+    // SAFETY: `task` is valid; this takes a reference on its objective creds.
+    let cred = unsafe { bindings::get_task_cred(task) };
+    // SAFETY: `cred` is held until `put_cred` below.
+    let r = unsafe { with_cred_profile(cred, f) };
+    // SAFETY: Releases the reference taken above.
+    unsafe { bindings::put_cred(cred) };
+    r
+}
+
+/// The object of a signal or ptrace decision: the other task's profile.
+struct Peer<'a> {
+    what: &'a str,
+    name: Option<&'a [u8]>,
+}
+
+impl kernel::fmt::Display for Peer<'_> {
+    fn fmt(&self, f: &mut kernel::fmt::Formatter<'_>) -> kernel::fmt::Result {
+        let name = kernel::str::BStr::from_bytes(self.name.unwrap_or(b"unconfined"));
+        f.write_fmt(fmt!("{}=\"{}\"", self.what, name))
+    }
+}
+
+/// Decides whether `actor` may act (`trace` or signal) on `target`.
+fn decide(
+    actor: Option<ProfileView<'_>>,
+    target: Option<ProfileView<'_>>,
+    op: &str,
+    trace: bool,
+) -> c_int {
+    let target_name = target.map(|t| t.name());
+    match actor {
+        Some(actor) => {
+            let allowed = if trace {
+                actor.may_trace(target_name)
+            } else {
+                actor.may_signal(target_name)
+            };
+            if allowed {
+                return 0;
+            }
+            let peer = Peer {
+                what: "target",
+                name: target_name,
+            };
+            report::event(&actor, op, &peer);
+            report::verdict_with(actor.mode(), EPERM)
+        }
+        // Unconfined tasks signal freely; they trace a confined task only if it allows it.
+        None => match target {
+            Some(target) if trace && !target.traced_by_unconfined() => {
+                let peer = Peer {
+                    what: "tracer",
+                    name: None,
+                };
+                report::event(&target, "traced", &peer);
+                // The refused party is the tracer, not the confined task: never kill it.
+                match target.mode() {
+                    crate::wire::Mode::Complain => 0,
+                    _ => EPERM.to_errno(),
+                }
+            }
+            _ => 0,
+        },
+    }
+}
+
+/// `task_kill`: `cred` is the sender's when the signal is sent on someone's behalf (SIGIO),
+/// otherwise the current task's.
+///
+/// # Safety
+///
+/// Called by the LSM framework with a valid target task.
+#[no_mangle]
+pub(crate) unsafe extern "C" fn rustlsm_task_kill(
+    p: *mut bindings::task_struct,
+    _info: *mut bindings::kernel_siginfo,
+    _sig: c_int,
+    cred: *const bindings::cred,
+) -> c_int {
+    let sender = if cred.is_null() {
+        crate::access::current_cred()
+    } else {
+        cred
+    };
+    // SAFETY: The sender's creds and the target task are valid during the hook.
+    unsafe {
+        with_cred_profile(sender, |actor| {
+            if actor.is_none() {
+                return 0;
+            }
+            with_task_profile(p, |target| decide(actor, target, "signal", false))
+        })
+    }
+}
+
+/// `ptrace_access_check`: the current task wants to trace (or, for read modes, inspect)
+/// `child`. Only attaching is mediated; `/proc` inspection is not.
+///
+/// # Safety
+///
+/// Called by the LSM framework with a valid child task.
+#[no_mangle]
+pub(crate) unsafe extern "C" fn rustlsm_ptrace_access_check(
+    child: *mut bindings::task_struct,
+    mode: u32,
+) -> c_int {
+    if mode & bindings::PTRACE_MODE_ATTACH == 0 {
+        return 0;
+    }
+    // SAFETY: The current creds and the child are valid during the hook.
+    unsafe {
+        with_cred_profile(crate::access::current_cred(), |actor| {
+            with_task_profile(child, |target| decide(actor, target, "ptrace", true))
+        })
+    }
+}
+
+/// `ptrace_traceme`: the current task asks `parent` to trace it.
+///
+/// # Safety
+///
+/// Called by the LSM framework with a valid parent task.
+#[no_mangle]
+pub(crate) unsafe extern "C" fn rustlsm_ptrace_traceme(
+    parent: *mut bindings::task_struct,
+) -> c_int {
+    let _ = Task::current_raw();
+    // SAFETY: The parent and the current creds are valid during the hook.
+    unsafe {
+        with_task_profile(parent, |actor| {
+            with_cred_profile(crate::access::current_cred(), |target| {
+                decide(actor, target, "ptrace", true)
+            })
+        })
+    }
+}
