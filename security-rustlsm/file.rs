@@ -17,6 +17,11 @@ use kernel::{bindings, ffi::c_int};
 unsafe fn open_access(file: *const bindings::file) -> u32 {
     // SAFETY: The caller guarantees `file` is valid.
     let (mode, flags) = unsafe { ((*file).f_mode, (*file).f_flags) };
+    // The exec of a binary marks its open in f_flags, not f_mode. Reading the image is part
+    // of executing it, so an exec asks for `exec` alone.
+    if flags & bindings::__FMODE_EXEC != 0 {
+        return wire::ACCESS_EXEC;
+    }
     let mut access = 0;
     if mode & bindings::FMODE_READ != 0 {
         access |= wire::ACCESS_READ;
@@ -27,10 +32,6 @@ unsafe fn open_access(file: *const bindings::file) -> u32 {
         } else {
             wire::ACCESS_WRITE
         };
-    }
-    // The exec of a binary marks its open in f_flags, not f_mode.
-    if flags & bindings::__FMODE_EXEC != 0 {
-        access |= wire::ACCESS_EXEC;
     }
     access
 }

@@ -54,6 +54,9 @@ int rustlsm_sb_mount(const char *dev_name, const struct path *path, const char *
 		     unsigned long flags, void *data);
 int rustlsm_sb_umount(struct vfsmount *mnt, int flags);
 int rustlsm_sb_pivotroot(const struct path *old_path, const struct path *new_path);
+int rustlsm_getselfattr(unsigned int attr, struct lsm_ctx __user *ctx, u32 *size,
+			u32 flags);
+int rustlsm_getprocattr(struct task_struct *p, const char *name, char **value);
 int rustlsm_manage_policy(u32 op, const void __user *buf, u32 size, u32 flags);
 
 #endif /* _SECURITY_RUSTLSM_H */

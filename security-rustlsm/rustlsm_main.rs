@@ -8,13 +8,14 @@
 //!   automaton) and [`glob`] (attachment patterns): all three shared with userspace `lsmctl`;
 //! - [`policy`], the loaded profiles and their atomic replacement;
 //! - [`cred_blob`], the profile label each task's credentials carry;
-//! - [`exec`], attaching a profile when a task executes a file;
+//! - [`exec`], the profile a program runs under after `exec`;
 //! - [`access`], the decision every file-system hook makes;
 //! - [`file`], hooks on open files (`open`, `ftruncate`, device `ioctl`, executable `mmap`);
 //! - [`path_ops`], hooks on names (create, delete, rename, link, truncate, chmod, chown);
 //! - [`capability`], the capabilities a confined task keeps;
 //! - [`task`], signals and ptrace between tasks;
 //! - [`mount`], mount, umount and pivot_root;
+//! - [`attr`], a task's profile for `lsm_get_self_attr()` and `/proc/PID/attr/current`;
 //! - [`report`], the kernel log line of a denial;
 //! - [`path`], resolving a file to the path rules are written against;
 //! - [`manage`], policy loads and removals, for the syscall and for securityfs;
@@ -27,6 +28,7 @@ pub mod glob;
 pub mod wire;
 
 mod access;
+mod attr;
 mod capability;
 mod cred_blob;
 mod exec;
@@ -43,7 +45,7 @@ mod task;
 use kernel::bindings;
 
 /// Compile-time proof that each Rust hook has the exact type `lsm_hook_defs.h` declares.
-const _: [bindings::security_list_options; 27] = [
+const _: [bindings::security_list_options; 29] = [
     bindings::security_list_options {
         cred_prepare: Some(cred_blob::rustlsm_cred_prepare),
     },
@@ -121,6 +123,12 @@ const _: [bindings::security_list_options; 27] = [
     },
     bindings::security_list_options {
         sb_pivotroot: Some(mount::rustlsm_sb_pivotroot),
+    },
+    bindings::security_list_options {
+        getselfattr: Some(attr::rustlsm_getselfattr),
+    },
+    bindings::security_list_options {
+        getprocattr: Some(attr::rustlsm_getprocattr),
     },
     bindings::security_list_options {
         lsm_manage_policy: Some(manage::rustlsm_manage_policy),

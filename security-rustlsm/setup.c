@@ -50,6 +50,8 @@ static struct security_hook_list rustlsm_hooks[] __ro_after_init = {
 	LSM_HOOK_INIT(sb_mount, rustlsm_sb_mount),
 	LSM_HOOK_INIT(sb_umount, rustlsm_sb_umount),
 	LSM_HOOK_INIT(sb_pivotroot, rustlsm_sb_pivotroot),
+	LSM_HOOK_INIT(getselfattr, rustlsm_getselfattr),
+	LSM_HOOK_INIT(getprocattr, rustlsm_getprocattr),
 	LSM_HOOK_INIT(lsm_manage_policy, rustlsm_manage_policy),
 };
 

@@ -100,8 +100,14 @@ pub const ACCESS_SETATTR: u32 = 1 << 9;
 pub const ACCESS_TRUNCATE: u32 = 1 << 10;
 /// Access bit: `ioctl` on a device file.
 pub const ACCESS_IOCTL: u32 = 1 << 11;
+/// Exec qualifier (allow masks only): the new program keeps the caller's profile, even if a
+/// profile claims it.
+pub const ACCESS_EXEC_INHERIT: u32 = 1 << 12;
+/// Exec qualifier (allow masks only): the new program must run under the profile that claims
+/// it; the exec is refused if none does.
+pub const ACCESS_EXEC_PROFILE: u32 = 1 << 13;
 /// Every access bit this version defines.
-pub const ACCESS_ALL: u32 = (1 << 12) - 1;
+pub const ACCESS_ALL: u32 = (1 << 14) - 1;
 
 /// What a profile does with an access its rules do not allow.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

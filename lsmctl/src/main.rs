@@ -45,11 +45,14 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
-    /// Say whether rustlsm is active and what it has loaded.
+    /// Say whether rustlsm is active and what it has loaded, or which profile a task runs under.
     Status {
         /// Print JSON.
         #[arg(long)]
         json: bool,
+        /// Show the profile of this process (from /proc/PID/attr/current).
+        #[arg(long)]
+        pid: Option<u32>,
     },
     /// Compile a TOML profile file to the binary policy the kernel loads.
     Compile {
@@ -167,7 +170,22 @@ fn run(cli: Cli) -> Result<(), String> {
                 }
             }
         }
-        Command::Status { json } => status(json)?,
+        Command::Status {
+            json,
+            pid: Some(pid),
+        } => {
+            let path = format!("/proc/{pid}/attr/current");
+            let profile = fs::read_to_string(&path).map_err(|e| {
+                format!("{path}: {e} (is rustlsm the LSM that answers attr/current?)")
+            })?;
+            let profile = profile.trim_end_matches(['\n', '\0']);
+            if json {
+                println!("{}", serde_json::json!({ "pid": pid, "profile": profile }));
+            } else {
+                println!("{pid}: {profile}");
+            }
+        }
+        Command::Status { json, pid: None } => status(json)?,
     }
     Ok(())
 }

@@ -118,6 +118,10 @@ struct RuleToml {
     allow: Option<Spanned<Vec<Spanned<String>>>>,
     deny: Option<Spanned<Vec<Spanned<String>>>>,
     paths: Spanned<Vec<Spanned<String>>>,
+    /// For an allowed `exec`: "inherit" (keep the caller's profile) or "profile" (run under
+    /// the program's own profile, refuse if it has none). Without it: the program's own
+    /// profile if it has one, else the caller's.
+    transition: Option<Spanned<String>>,
 }
 
 /// The access names a rule may use, and the bits each grants or refuses. `write` covers
@@ -247,6 +251,26 @@ pub fn compile(file: &Path, source: &str) -> Result<Vec<ProfileSpec>, Diagnostic
             }
             if access == 0 {
                 return Err(at(names.span(), "the rule names no access".into()));
+            }
+            if let Some(t) = &rule.transition {
+                if effect != Effect::Allow || access & wire::ACCESS_EXEC == 0 {
+                    return Err(at(
+                        t.span(),
+                        "`transition` belongs on a rule that allows exec".into(),
+                    ));
+                }
+                access |= match t.get_ref().as_str() {
+                    "inherit" => wire::ACCESS_EXEC_INHERIT,
+                    "profile" => wire::ACCESS_EXEC_PROFILE,
+                    other => {
+                        return Err(at(
+                            t.span(),
+                            format!(
+                                "unknown transition {other:?}: expected \"inherit\" or \"profile\""
+                            ),
+                        ))
+                    }
+                };
             }
             if rule.paths.get_ref().is_empty() {
                 return Err(at(rule.paths.span(), "the rule names no path".into()));

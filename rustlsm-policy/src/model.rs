@@ -95,6 +95,8 @@ pub enum EncodeError {
     BadPattern { profile: String, pattern: String },
     /// An empty or unknown access mask.
     BadAccess { profile: String, pattern: String },
+    /// Two exec rules with different transitions match one path.
+    ExecConflict(String),
     /// The rules do not compile to an automaton the kernel accepts.
     Automaton {
         profile: String,
@@ -136,6 +138,11 @@ impl fmt::Display for EncodeError {
                 write!(f, "profile {profile:?}: rule for {pattern:?} grants no known access")
             }
             EncodeError::Automaton { profile, error } => write!(f, "profile {profile:?}: {error}"),
+            EncodeError::ExecConflict(p) => write!(
+                f,
+                "profile {p:?}: exec rules with different transitions (inherit, profile) match \
+                 the same path"
+            ),
             EncodeError::TooLarge(n) => write!(
                 f,
                 "the compiled policy is {n} bytes; the kernel accepts at most {}",
@@ -235,6 +242,10 @@ fn encode_file_dfa(p: &ProfileSpec, out: &mut Vec<u8>) -> Result<(), EncodeError
             error,
         }
     })?;
+    let both = wire::ACCESS_EXEC_INHERIT | wire::ACCESS_EXEC_PROFILE;
+    if dfa.states.iter().any(|&(_, allow, _)| allow & both == both) {
+        return Err(EncodeError::ExecConflict(p.name.clone()));
+    }
     if dfa.edge_next.len() > file_dfa::MAX_EDGES as usize {
         return Err(EncodeError::Automaton {
             profile: p.name.clone(),

@@ -81,6 +81,30 @@ fn seize(pid: &str) -> i32 {
     }
 }
 
+/// The probe under the exec-transition profile below.
+const LAUNCH_PROBE: &str = "/usr/bin/rlsm-probe-launch";
+
+/// One rule per exec transition: to a program with its own profile (default: switch), with
+/// `inherit`, with `profile` but no profile to switch to, and by default without one.
+const LAUNCHER_PROFILE: &str = r#"
+[profile.launcher]
+attach = ["/usr/bin/rlsm-probe-launch"]
+
+[[profile.launcher.rule]]
+allow = ["exec"]
+paths = ["/usr/bin/rlsm-probe-peer", "/usr/bin/rlsm-probe-fs"]
+
+[[profile.launcher.rule]]
+allow = ["exec"]
+paths = ["/usr/bin/rlsm-probe-task"]
+transition = "inherit"
+
+[[profile.launcher.rule]]
+allow = ["exec"]
+paths = ["/bin/rlsm-probe-free"]
+transition = "profile"
+"#;
+
 /// The probe under the file-breadth profile below.
 const FS_PROBE: &str = "/usr/bin/rlsm-probe-fs";
 
@@ -737,6 +761,63 @@ fn main() {
         check(got == libc::EPERM || got == libc::EACCES, || {
             format!("errno {got}")
         })
+    });
+    s.case("load the exec-transition profile", || {
+        fs::write("/tmp/launcher.toml", LAUNCHER_PROFILE).map_err(|e| e.to_string())?;
+        lsmctl(&["load", "/tmp/launcher.toml"])
+    });
+    let launched = |target: &str| run(LAUNCH_PROBE, &["exec", target, "whoami"]);
+    s.case(
+        "exec: default transition switches to the program's own profile",
+        || {
+            let (code, out) = launched(PEER_PROBE);
+            check(code == 0 && out.trim() == "peer", || {
+                format!("{code}: {out}")
+            })
+        },
+    );
+    s.case(
+        "exec: inherit keeps the caller's profile over the program's own",
+        || {
+            let (code, out) = launched(TASK_PROBE);
+            check(code == 0 && out.trim() == "launcher", || {
+                format!("{code}: {out}")
+            })
+        },
+    );
+    s.case(
+        "exec: profile transition without a profile is refused",
+        || {
+            let (code, out) = launched(FREE_PROBE);
+            check(code == libc::EACCES, || format!("{code}: {out}"))
+        },
+    );
+    s.case(
+        "exec: default transition without a profile inherits, never unconfined",
+        || {
+            let (code, out) = launched(FS_PROBE);
+            check(code == 0 && out.trim() == "launcher", || {
+                format!("{code}: {out}")
+            })
+        },
+    );
+    s.case(
+        "lsm_get_self_attr reports unconfined and confined tasks",
+        || {
+            let (_, free) = run(FREE_PROBE, &["whoami"]);
+            let (_, peer) = run(PEER_PROBE, &["whoami"]);
+            check(free.trim() == "unconfined" && peer.trim() == "peer", || {
+                format!("free {free:?}, peer {peer:?}")
+            })
+        },
+    );
+    s.case("lsmctl status --pid shows another task's profile", || {
+        let peer = Sleeper::start(PEER_PROBE)?;
+        let (code, out) = run(LSMCTL, &["status", "--pid", &peer.pid()]);
+        check(code == 0 && out.trim().ends_with(": peer"), || out)
+    });
+    s.case("remove the exec-transition profile", || {
+        lsmctl(&["remove", "launcher"])
     });
     s.case("remove the task profiles", || {
         lsmctl(&["remove", "task"])?;

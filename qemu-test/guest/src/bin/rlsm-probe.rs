@@ -10,7 +10,8 @@
 //! - `rlsm-probe rename|link|symlink FROM TO`;
 //! - `rlsm-probe chown PATH UID`, `setuid UID`: capability checks;
 //! - `rlsm-probe kill PID SIG`, `ptrace PID` (seize), `sleep SECONDS`;
-//! - `rlsm-probe mount-tmpfs DIR`, `umount DIR`, `pivot-root NEW OLD`.
+//! - `rlsm-probe mount-tmpfs DIR`, `umount DIR`, `pivot-root NEW OLD`;
+//! - `rlsm-probe whoami`: print the task's rustlsm profile (`lsm_get_self_attr`).
 
 use std::ffi::CString;
 use std::fs::OpenOptions;
@@ -131,6 +132,24 @@ fn file_op(op: &str, a: &str, b: &str) -> Option<i32> {
     })
 }
 
+/// Prints this task's rustlsm profile as `lsm_get_self_attr(LSM_ATTR_CURRENT)` reports it.
+fn whoami() -> i32 {
+    // struct lsm_ctx: id, flags, len, ctx_len (u64 each), then the context.
+    let mut buf = [0u64; 64];
+    buf[0] = 114; // LSM_ID_RUSTLSM, with LSM_FLAG_SINGLE
+    let mut size = std::mem::size_of_val(&buf) as u32;
+    // SAFETY: `buf` is writable for `size` bytes; `size` is a valid u32.
+    let rc = unsafe { libc::syscall(459, 100u32, buf.as_mut_ptr(), &mut size as *mut u32, 1u32) };
+    if rc < 0 {
+        return errno_of(&std::io::Error::last_os_error());
+    }
+    let bytes: Vec<u8> = buf.iter().flat_map(|w| w.to_ne_bytes()).collect();
+    let ctx_len = buf[3] as usize;
+    let name = bytes.get(32..32 + ctx_len).unwrap_or(&[]);
+    println!("{}", String::from_utf8_lossy(name).trim_end_matches('\0'));
+    0
+}
+
 /// A decimal argument (0 when missing or malformed: the tests pass good ones).
 fn number(s: &str) -> u32 {
     s.parse().unwrap_or(0)
@@ -162,6 +181,7 @@ fn main() {
             unsafe { libc::execv(ptrs[0], ptrs.as_ptr()) };
             errno_of(&std::io::Error::last_os_error())
         }
+        "whoami" => whoami(),
         "load" => match std::fs::read(arg(2)) {
             Ok(blob) => {
                 // SAFETY: `blob` is valid for its length during the call.
