@@ -14,6 +14,12 @@ impl kernel::fmt::Display for Capability {
     }
 }
 
+impl report::Object for Capability {
+    fn audit(&self, ab: *mut bindings::audit_buffer) {
+        report::audit_number(ab, c"capability", i64::from(self.0));
+    }
+}
+
 /// `capable`. Called very often, also where sleeping is forbidden: it takes no lock, no
 /// reference and allocates nothing. Probing checks (`CAP_OPT_NOAUDIT`) are refused silently.
 ///

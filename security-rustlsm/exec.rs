@@ -30,6 +30,13 @@ impl kernel::fmt::Display for NoProfileFor<'_> {
     }
 }
 
+impl report::Object for NoProfileFor<'_> {
+    fn audit(&self, ab: *mut bindings::audit_buffer) {
+        report::audit_field(ab, c"path", self.0);
+        report::audit_field(ab, c"info", b"no profile claims the program");
+    }
+}
+
 /// What the new program's creds should hold: `Ok(Some(label))` to switch, `Ok(None)` to keep
 /// what they inherited from the caller, or the error that refuses the exec.
 fn transition(path: &[u8]) -> Result<Option<Arc<Label>>, c_int> {

@@ -15,6 +15,10 @@ impl kernel::fmt::Display for NoObject {
     }
 }
 
+impl report::Object for NoObject {
+    fn audit(&self, _ab: *mut bindings::audit_buffer) {}
+}
+
 fn check(op: &str, flag: u32) -> c_int {
     // SAFETY: The current task's creds are valid while it runs.
     let Some(label) = (unsafe { cred_blob::label(current_cred()) }) else {

@@ -1,36 +1,95 @@
 // SPDX-License-Identifier: GPL-2.0-only
 
-//! The kernel log line for a refused (or, in complain mode, would-be refused) access.
+//! Reporting a refused (or, in complain mode, would-be refused) operation: one audit record
+//! when audit is enabled, otherwise one rate-limited kernel-log line, with the same fields.
 
-use crate::wire::{self, Mode, ProfileView};
-use kernel::{bindings, ffi::c_int, prelude::*, str::BStr, task::Task};
+use crate::wire::{Mode, ProfileView};
+use kernel::{
+    bindings,
+    ffi::c_int,
+    prelude::*,
+    str::BStr,
+    sync::atomic::{Atomic, Relaxed},
+    task::Task,
+};
 
-/// Renders an access mask as letters: `r`ead, `w`rite, e`x`ec, `a`ppend, `c`reate, `d`elete,
-/// re`n`ame, `l`ink, `m`map-exec, `s`etattr, `t`runcate, `i`octl.
+/// A short byte string on the stack (an access mask's letters, a task's comm).
+pub(crate) struct ShortBytes {
+    bytes: [u8; 16],
+    len: usize,
+}
+
+impl ShortBytes {
+    fn new() -> Self {
+        ShortBytes {
+            bytes: [0; 16],
+            len: 0,
+        }
+    }
+
+    fn push(&mut self, b: u8) {
+        if let Some(slot) = self.bytes.get_mut(self.len) {
+            *slot = b;
+            self.len += 1;
+        }
+    }
+
+    pub(crate) fn as_slice(&self) -> &[u8] {
+        self.bytes.get(..self.len).unwrap_or(&[])
+    }
+}
+
+/// One letter per access bit, in bit order (see `wire::ACCESS_*`): `r`ead, `w`rite, e`x`ec,
+/// `a`ppend, `c`reate, `d`elete, re`n`ame, `l`ink, `m`map-exec, `s`etattr, `t`runcate,
+/// `i`octl.
+const LETTERS: [u8; 12] = *b"rwxacdnlmsti";
+
+/// An access mask, rendered as letters.
 struct Access(u32);
+
+impl Access {
+    fn letters(&self) -> ShortBytes {
+        let mut out = ShortBytes::new();
+        for (i, &letter) in LETTERS.iter().enumerate() {
+            if self.0 & (1 << i) != 0 {
+                out.push(letter);
+            }
+        }
+        out
+    }
+}
 
 impl kernel::fmt::Display for Access {
     fn fmt(&self, f: &mut kernel::fmt::Formatter<'_>) -> kernel::fmt::Result {
-        for (bit, letter) in [
-            (wire::ACCESS_READ, "r"),
-            (wire::ACCESS_WRITE, "w"),
-            (wire::ACCESS_EXEC, "x"),
-            (wire::ACCESS_APPEND, "a"),
-            (wire::ACCESS_CREATE, "c"),
-            (wire::ACCESS_DELETE, "d"),
-            (wire::ACCESS_RENAME, "n"),
-            (wire::ACCESS_LINK, "l"),
-            (wire::ACCESS_MMAP_EXEC, "m"),
-            (wire::ACCESS_SETATTR, "s"),
-            (wire::ACCESS_TRUNCATE, "t"),
-            (wire::ACCESS_IOCTL, "i"),
-        ] {
-            if self.0 & bit != 0 {
-                f.write_str(letter)?;
-            }
-        }
-        Ok(())
+        f.write_fmt(fmt!("{}", BStr::from_bytes(self.letters().as_slice())))
     }
+}
+
+/// What a decision was about, rendered both for the kernel log and for an audit record.
+pub(crate) trait Object: kernel::fmt::Display {
+    /// Appends the object's fields to the audit record `ab`.
+    fn audit(&self, ab: *mut bindings::audit_buffer);
+}
+
+/// Appends ` key=value` to an audit record, the value quoted or hex-encoded as audit does for
+/// untrusted strings.
+pub(crate) fn audit_field(ab: *mut bindings::audit_buffer, key: &CStr, value: &[u8]) {
+    #[cfg(CONFIG_AUDIT)]
+    // SAFETY: `ab` is a live audit buffer; `key` is NUL-terminated and matches `%s`; `value`
+    // is valid for its length.
+    unsafe {
+        bindings::audit_log_format(ab, c" %s=".as_char_ptr(), key.as_char_ptr());
+        bindings::audit_log_n_untrustedstring(ab, value.as_ptr().cast(), value.len());
+    }
+}
+
+/// Appends ` key=value` for a number.
+pub(crate) fn audit_number(ab: *mut bindings::audit_buffer, key: &CStr, value: i64) {
+    #[cfg(CONFIG_AUDIT)]
+    // SAFETY: `ab` is a live audit buffer and the format matches its arguments.
+    unsafe {
+        bindings::audit_log_format(ab, c" %s=%lld".as_char_ptr(), key.as_char_ptr(), value)
+    };
 }
 
 /// The object of a file decision: its path and the accesses asked and refused.
@@ -51,7 +110,19 @@ impl kernel::fmt::Display for FileObject<'_> {
     }
 }
 
-/// Logs one file decision that refused `refused` of the `requested` accesses to `path`.
+impl Object for FileObject<'_> {
+    fn audit(&self, ab: *mut bindings::audit_buffer) {
+        audit_field(ab, c"path", self.path);
+        audit_field(
+            ab,
+            c"requested",
+            Access(self.requested).letters().as_slice(),
+        );
+        audit_field(ab, c"denied", Access(self.refused).letters().as_slice());
+    }
+}
+
+/// Reports one file decision that refused `refused` of the `requested` accesses to `path`.
 pub(crate) fn denial(
     profile: &ProfileView<'_>,
     op: &str,
@@ -59,46 +130,136 @@ pub(crate) fn denial(
     requested: u32,
     refused: u32,
 ) {
-    event(
-        profile,
-        op,
-        &FileObject {
-            path,
-            requested,
-            refused,
-        },
-    );
+    let object = FileObject {
+        path,
+        requested,
+        refused,
+    };
+    event(profile, op, &object);
 }
 
-/// Logs one refusal (or, in complain mode, would-be refusal) by `profile` of `op` on
-/// `object`, with the task that asked. Never sleeps.
-pub(crate) fn event(profile: &ProfileView<'_>, op: &str, object: &dyn kernel::fmt::Display) {
-    let current = Task::current_raw();
+/// Kernel-log lines allowed per window while audit is off: a confined program in a loop must
+/// not flood the log.
+const LOG_BURST: u32 = 100;
+/// The window, in milliseconds.
+const LOG_WINDOW_MS: u32 = 5000;
+
+static WINDOW_START: Atomic<usize> = Atomic::new(0);
+static IN_WINDOW: Atomic<u32> = Atomic::new(0);
+static SUPPRESSED: Atomic<u32> = Atomic::new(0);
+
+/// Whether another kernel-log line fits in the current window.
+fn log_allowed() -> bool {
+    // SAFETY: `jiffies` is the kernel's tick counter; C code reads it the same way.
+    let now = unsafe { core::ptr::read_volatile(&raw const bindings::jiffies) };
+    let start = WINDOW_START.load(Relaxed);
+    if now.wrapping_sub(start) > kernel::time::msecs_to_jiffies(LOG_WINDOW_MS)
+        && WINDOW_START.cmpxchg(start, now, Relaxed).is_ok()
+    {
+        IN_WINDOW.store(0, Relaxed);
+        let missed = SUPPRESSED.xchg(0, Relaxed);
+        if missed > 0 {
+            pr_notice!("{} denial messages suppressed\n", missed);
+        }
+    }
+    if IN_WINDOW.fetch_add(1, Relaxed) < LOG_BURST {
+        true
+    } else {
+        SUPPRESSED.fetch_add(1, Relaxed);
+        false
+    }
+}
+
+/// The pid of `task` in its own namespace.
+fn pid_of(task: *mut bindings::task_struct) -> i32 {
+    // SAFETY: `task` is a valid task; a null namespace means the task's own.
+    unsafe {
+        bindings::__task_pid_nr_ns(task, bindings::pid_type_PIDTYPE_PID, core::ptr::null_mut())
+    }
+}
+
+/// The command name of `task`.
+fn comm_of(task: *mut bindings::task_struct) -> ShortBytes {
     let mut comm = [0u8; bindings::TASK_COMM_LEN as usize];
-    // SAFETY: `current` is a valid task and `comm` has room for `TASK_COMM_LEN` bytes.
-    unsafe { bindings::get_task_comm(comm.as_mut_ptr(), current) };
-    let comm = comm.split(|&b| b == 0).next().unwrap_or(&[]);
-    // SAFETY: `current` is a valid task; a null namespace means the task's own.
-    let pid = unsafe {
-        bindings::__task_pid_nr_ns(
-            current,
-            bindings::pid_type_PIDTYPE_PID,
+    // SAFETY: `task` is a valid task and `comm` has room for `TASK_COMM_LEN` bytes.
+    unsafe { bindings::get_task_comm(comm.as_mut_ptr(), task) };
+    let mut out = ShortBytes::new();
+    comm.iter()
+        .take_while(|&&b| b != 0)
+        .for_each(|&b| out.push(b));
+    out
+}
+
+/// Whether audit is enabled (`audit=1`, or turned on by auditd or `auditctl -e 1`).
+#[cfg(CONFIG_AUDIT)]
+fn audit_on() -> bool {
+    // SAFETY: `audit_enabled` is a plain global flag that C code reads without a lock.
+    unsafe { core::ptr::read_volatile(&raw const bindings::audit_enabled) != 0 }
+}
+
+#[cfg(not(CONFIG_AUDIT))]
+fn audit_on() -> bool {
+    false
+}
+
+/// Emits the audit record of one decision; `false` if audit could not take it.
+#[cfg(not(CONFIG_AUDIT))]
+fn audit_event(_: &CStr, _: &ProfileView<'_>, _: &str, _: &dyn Object) -> bool {
+    false
+}
+
+/// Emits the audit record of one decision; `false` if audit could not take it.
+#[cfg(CONFIG_AUDIT)]
+fn audit_event(verdict: &CStr, profile: &ProfileView<'_>, op: &str, object: &dyn Object) -> bool {
+    // SAFETY: A null context is allowed (the record is not tied to a syscall record);
+    // `GFP_ATOMIC` because some hooks may not sleep.
+    let ab = unsafe {
+        bindings::audit_log_start(
             core::ptr::null_mut(),
+            bindings::GFP_ATOMIC,
+            bindings::AUDIT_RUSTLSM_ACCESS as c_int,
         )
     };
+    if ab.is_null() {
+        return false;
+    }
+    // SAFETY: `ab` is live and the format matches its argument.
+    unsafe { bindings::audit_log_format(ab, c"rustlsm=%s".as_char_ptr(), verdict.as_char_ptr()) };
+    audit_field(ab, c"profile", profile.name());
+    audit_field(ab, c"op", op.as_bytes());
+    object.audit(ab);
+    let current = Task::current_raw();
+    audit_number(ab, c"pid", i64::from(pid_of(current)));
+    audit_field(ab, c"comm", comm_of(current).as_slice());
+    // SAFETY: Ends and releases the record started above.
+    unsafe { bindings::audit_log_end(ab) };
+    true
+}
+
+/// Reports one refusal (or, in complain mode, would-be refusal) by `profile` of `op` on
+/// `object`, with the task that asked: an audit record when audit is enabled, otherwise a
+/// rate-limited kernel-log line. Never sleeps.
+pub(crate) fn event(profile: &ProfileView<'_>, op: &str, object: &dyn Object) {
     let verdict = match profile.mode() {
-        Mode::Enforce => "DENIED",
-        Mode::Complain => "ALLOWED",
-        Mode::Kill => "KILLED",
+        Mode::Enforce => c"DENIED",
+        Mode::Complain => c"ALLOWED",
+        Mode::Kill => c"KILLED",
     };
+    if audit_on() && audit_event(verdict, profile, op, object) {
+        return;
+    }
+    if !log_allowed() {
+        return;
+    }
+    let current = Task::current_raw();
     pr_notice!(
         "{} profile=\"{}\" op={} {} pid={} comm=\"{}\"\n",
-        verdict,
+        BStr::from_bytes(verdict.to_bytes()),
         BStr::from_bytes(profile.name()),
         op,
         object,
-        pid,
-        BStr::from_bytes(comm),
+        pid_of(current),
+        BStr::from_bytes(comm_of(current).as_slice()),
     );
 }
 

@@ -54,6 +54,17 @@ impl kernel::fmt::Display for Peer<'_> {
     }
 }
 
+impl report::Object for Peer<'_> {
+    fn audit(&self, ab: *mut bindings::audit_buffer) {
+        let key = if self.what == "tracer" {
+            c"tracer"
+        } else {
+            c"target"
+        };
+        report::audit_field(ab, key, self.name.unwrap_or(b"unconfined"));
+    }
+}
+
 /// Decides whether `actor` may act (`trace` or signal) on `target`.
 fn decide(
     actor: Option<ProfileView<'_>>,

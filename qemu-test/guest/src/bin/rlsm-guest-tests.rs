@@ -408,6 +408,51 @@ fn as_nobody(f: impl FnOnce() -> i32) -> i32 {
     libc::WEXITSTATUS(status)
 }
 
+/// Turns the audit subsystem on or off through its netlink socket (as `auditctl -e` does).
+fn set_audit(enabled: bool) -> Outcome {
+    const AUDIT_SET: u16 = 1001;
+    const AUDIT_STATUS_ENABLED: u32 = 1;
+    let mut msg = Vec::new();
+    let payload_len = 11 * 4;
+    msg.extend_from_slice(&((16 + payload_len) as u32).to_ne_bytes());
+    msg.extend_from_slice(&AUDIT_SET.to_ne_bytes());
+    msg.extend_from_slice(&((libc::NLM_F_REQUEST | libc::NLM_F_ACK) as u16).to_ne_bytes());
+    msg.extend_from_slice(&1u32.to_ne_bytes()); // seq
+    msg.extend_from_slice(&0u32.to_ne_bytes()); // pid
+    msg.extend_from_slice(&AUDIT_STATUS_ENABLED.to_ne_bytes());
+    msg.extend_from_slice(&u32::from(enabled).to_ne_bytes());
+    msg.resize(16 + payload_len, 0);
+    // SAFETY: Plain socket calls on buffers that outlive them.
+    unsafe {
+        let fd = libc::socket(libc::AF_NETLINK, libc::SOCK_RAW | libc::SOCK_CLOEXEC, 9);
+        if fd < 0 {
+            return Err(format!("audit socket: {}", std::io::Error::last_os_error()));
+        }
+        let mut addr: libc::sockaddr_nl = std::mem::zeroed();
+        addr.nl_family = libc::AF_NETLINK as u16;
+        let sent = libc::sendto(
+            fd,
+            msg.as_ptr().cast(),
+            msg.len(),
+            0,
+            (&addr as *const libc::sockaddr_nl).cast(),
+            std::mem::size_of::<libc::sockaddr_nl>() as u32,
+        );
+        let mut reply = [0u8; 256];
+        let got = libc::recv(fd, reply.as_mut_ptr().cast(), reply.len(), 0);
+        libc::close(fd);
+        if sent < 0 || got < 20 {
+            return Err(format!(
+                "audit netlink: {}",
+                std::io::Error::last_os_error()
+            ));
+        }
+        // An NLMSG_ERROR ack carries the error code right after the header.
+        let error = i32::from_ne_bytes([reply[16], reply[17], reply[18], reply[19]]);
+        check(error == 0, || format!("AUDIT_SET refused: {error}"))
+    }
+}
+
 fn compiled(toml: &str, name: &str) -> Result<Vec<u8>, String> {
     let src = format!("/tmp/{name}.toml");
     let out = format!("/tmp/{name}.bin");
@@ -1014,6 +1059,48 @@ fn main() {
         expect_open(PROBE, "/etc/shadow", "r", libc::EACCES)?;
         expect_open(PROBE, "/etc/passwd", "r", 0)
     });
+    s.case("denials are rate-limited in the kernel log", || {
+        let before = kernel_log().matches("op=open path=\"/etc/shadow\"").count();
+        let (code, _) = run(PROBE, &["open-many", "/etc/shadow", "300"]);
+        let after = kernel_log().matches("op=open path=\"/etc/shadow\"").count();
+        check(code == libc::EACCES, || format!("probe: {code}"))?;
+        check(after > before && after - before <= 100, || {
+            format!("{} new lines for 300 denials", after - before)
+        })
+    });
+    s.case(
+        "with audit on, a denial becomes one AUDIT_RUSTLSM_ACCESS record",
+        || {
+            set_audit(true)?;
+            let denied = probe_open(PROBE, "/root/secret", "r");
+            std::thread::sleep(std::time::Duration::from_millis(300));
+            let log = kernel_log();
+            set_audit(false)?;
+            check(denied == libc::EACCES, || format!("errno {denied}"))?;
+            let want = "type=1427";
+            let record = log
+                .lines()
+                .find(|l| l.contains(want) && l.contains("/root/secret"))
+                .ok_or_else(|| format!("no {want} record for /root/secret"))?;
+            let fields = [
+                "rustlsm=DENIED",
+                "profile=\"demo\"",
+                "op=\"open\"",
+                "path=\"/root/secret\"",
+                "requested=\"r\"",
+                "denied=\"r\"",
+                "comm=\"rlsm-probe\"",
+            ];
+            let missing: Vec<&str> = fields
+                .iter()
+                .copied()
+                .filter(|f| !record.contains(f))
+                .collect();
+            check(missing.is_empty(), || {
+                format!("{record}: missing {missing:?}")
+            })
+        },
+    );
     s.case("the kernel log has no BUG, WARNING or Oops", || {
         let log = kernel_log();
         let bad: Vec<&str> = log

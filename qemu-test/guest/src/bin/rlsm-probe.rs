@@ -11,6 +11,7 @@
 //! - `rlsm-probe chown PATH UID`, `setuid UID`: capability checks;
 //! - `rlsm-probe kill PID SIG`, `ptrace PID` (seize), `sleep SECONDS`;
 //! - `rlsm-probe mount-tmpfs DIR`, `umount DIR`, `pivot-root NEW OLD`;
+//! - `rlsm-probe open-many PATH N`: open PATH for reading N times (the last errno);
 //! - `rlsm-probe whoami`: print the task's rustlsm profile (`lsm_get_self_attr`).
 
 use std::ffi::CString;
@@ -182,6 +183,7 @@ fn main() {
             errno_of(&std::io::Error::last_os_error())
         }
         "whoami" => whoami(),
+        "open-many" => (0..number(arg(3))).fold(0, |_, _| open(arg(2), "r")),
         "load" => match std::fs::read(arg(2)) {
             Ok(blob) => {
                 // SAFETY: `blob` is valid for its length during the call.
