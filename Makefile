@@ -10,7 +10,7 @@ export RUSTLSM_CACHE ?= $(HOME)/.cache/rustlsm
 export PATH := $(RUSTLSM_CACHE)/tools/bin:$(HOME)/.cargo/bin:$(PATH)
 
 .PHONY: all deps kernel initramfs lint kernel-lint unit-test guest-test test run series \
-	check-series-builds clean-cache
+	check-series-builds bench clean-cache
 
 all: kernel initramfs
 
@@ -49,6 +49,11 @@ test: lint unit-test kernel-lint guest-test
 ## run: boot, load the example profile, show a denial.
 run: initramfs
 	@qemu-test/run -- /etc/rustlsm/demo.sh
+
+## bench: open() cost unconfined and under 10- and 10,000-rule profiles, and load times
+## (figures only, no pass/fail).
+bench: initramfs
+	@qemu-test/run -- /usr/bin/rlsm-bench
 
 ## series: regenerate linux-patches/ after editing security-rustlsm/ or the admin guide.
 series: deps

@@ -20,7 +20,9 @@ for applet in $(/bin/busybox --list); do
   [ -e "$STAGE/bin/$applet" ] || ln -s busybox "$STAGE/bin/$applet"
 done
 install -m 0755 "$REPO_ROOT/qemu-test/init" "$STAGE/init"
-install -m 0755 "$bin/lsmctl" "$bin/rlsm-probe" "$bin/rlsm-guest-tests" "$STAGE/usr/bin/"
+install -m 0755 "$bin/lsmctl" "$bin/rlsm-probe" "$bin/rlsm-guest-tests" "$bin/rlsm-bench" "$STAGE/usr/bin/"
+install -m 0755 "$bin/rlsm-bench" "$STAGE/usr/bin/rlsm-bench-10"
+install -m 0755 "$bin/rlsm-bench" "$STAGE/usr/bin/rlsm-bench-10k"
 install -m 0755 "$bin/rlsm-probe" "$STAGE/bin/rlsm-probe-free"
 install -m 0755 "$bin/rlsm-probe" "$STAGE/usr/bin/rlsm-probe-fs"
 install -m 0755 "$bin/rlsm-probe" "$STAGE/usr/bin/rlsm-probe-task"

@@ -8,30 +8,38 @@ use kernel::{bindings, error::from_err_ptr, ffi::c_int, prelude::*};
 const PATH_MAX: usize = bindings::PATH_MAX as usize;
 
 /// A path, as `d_path()` renders it from the caller's root.
+///
+/// # Invariants
+///
+/// `buf` has a capacity of `PATH_MAX` bytes, of which `start..PATH_MAX` were written by
+/// `d_path` (the path and its NUL); the rest is never read.
 pub(crate) struct ResolvedPath {
     buf: KVec<u8>,
     start: usize,
 }
 
 impl ResolvedPath {
-    /// Resolves `path`. Sleeps for the allocation; `Err(ENAMETOOLONG)` past `PATH_MAX`.
+    /// Resolves `path`. Sleeps for the allocation (not zeroed: only what `d_path` writes is
+    /// read); `Err(ENAMETOOLONG)` past `PATH_MAX`.
     ///
     /// # Safety
     ///
     /// `path` must point to a valid `struct path` whose dentry has a parent chain (a dentry
     /// being created, removed or renamed under a held directory qualifies).
     pub(crate) unsafe fn of(path: *const bindings::path) -> Result<Self> {
-        let mut buf = KVec::from_elem(0u8, PATH_MAX, GFP_KERNEL)?;
-        // SAFETY: The caller guarantees `path` is valid; `buf` is writable for `PATH_MAX`
+        let mut buf = KVec::<u8>::with_capacity(PATH_MAX, GFP_KERNEL)?;
+        let base = buf.spare_capacity_mut().as_mut_ptr().cast::<u8>();
+        // SAFETY: The caller guarantees `path` is valid; `base` is writable for `PATH_MAX`
         // bytes, which fits in a `c_int`.
-        let end = unsafe { bindings::d_path(path, buf.as_mut_ptr().cast(), PATH_MAX as c_int) };
+        let end = unsafe { bindings::d_path(path, base.cast(), PATH_MAX as c_int) };
         let end = from_err_ptr(end)?;
         // `d_path` writes the string, NUL-terminated, at the end of the buffer and returns
         // its start; the difference of the two addresses is the offset into `buf`.
-        let start = (end as usize).wrapping_sub(buf.as_ptr() as usize);
+        let start = (end as usize).wrapping_sub(base as usize);
         if start >= PATH_MAX {
             return Err(EINVAL);
         }
+        // INVARIANT: `d_path` wrote `start..PATH_MAX`.
         Ok(ResolvedPath { buf, start })
     }
 
@@ -66,6 +74,13 @@ impl ResolvedPath {
 
     /// The path's bytes, without the terminating NUL.
     pub(crate) fn bytes(&self) -> &[u8] {
-        self.buf.get(self.start..PATH_MAX - 1).unwrap_or(&[])
+        // SAFETY: By the type invariant, `start..PATH_MAX` of the allocation is initialized,
+        // and `start < PATH_MAX`, so the range below is in bounds and initialized.
+        unsafe {
+            core::slice::from_raw_parts(
+                self.buf.as_ptr().add(self.start),
+                PATH_MAX - 1 - self.start,
+            )
+        }
     }
 }
