@@ -13,6 +13,7 @@
 #include <linux/fs.h>
 #include <linux/init.h>
 #include <linux/lsm_hooks.h>
+#include <linux/net.h>
 #include <linux/types.h>
 
 extern struct lsm_blob_sizes rustlsm_blob_sizes;
@@ -57,6 +58,12 @@ int rustlsm_sb_pivotroot(const struct path *old_path, const struct path *new_pat
 int rustlsm_getselfattr(unsigned int attr, struct lsm_ctx __user *ctx, u32 *size,
 			u32 flags);
 int rustlsm_getprocattr(struct task_struct *p, const char *name, char **value);
+int rustlsm_socket_create(int family, int type, int protocol, int kern);
+int rustlsm_socket_bind(struct socket *sock, struct sockaddr *address, int addrlen);
+int rustlsm_socket_connect(struct socket *sock, struct sockaddr *address,
+			   int addrlen);
+int rustlsm_socket_listen(struct socket *sock, int backlog);
+int rustlsm_socket_sendmsg(struct socket *sock, struct msghdr *msg, int size);
 int rustlsm_manage_policy(u32 op, const void __user *buf, u32 size, u32 flags);
 
 #endif /* _SECURITY_RUSTLSM_H */

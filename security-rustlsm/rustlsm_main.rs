@@ -5,7 +5,8 @@
 //! The C file `setup.c` only registers the hooks; everything they do is here:
 //!
 //! - [`wire`], the policy format and its verifier, with [`file_dfa`] (the file-rules
-//!   automaton) and [`glob`] (attachment patterns): all three shared with userspace `lsmctl`;
+//!   automaton), [`glob`] (attachment patterns) and [`net`] (network rules): all shared with
+//!   userspace `lsmctl`;
 //! - [`policy`], the loaded profiles and their atomic replacement;
 //! - [`cred_blob`], the profile label each task's credentials carry;
 //! - [`exec`], the profile a program runs under after `exec`;
@@ -15,6 +16,7 @@
 //! - [`capability`], the capabilities a confined task keeps;
 //! - [`task`], signals and ptrace between tasks;
 //! - [`mount`], mount, umount and pivot_root;
+//! - [`network`], socket creation and TCP/UDP endpoints (rules in [`net`], shared);
 //! - [`attr`], a task's profile for `lsm_get_self_attr()` and `/proc/PID/attr/current`;
 //! - [`report`], the kernel log line of a denial;
 //! - [`path`], resolving a file to the path rules are written against;
@@ -25,6 +27,7 @@ const __LOG_PREFIX: &[u8] = b"rustlsm\0";
 
 pub mod file_dfa;
 pub mod glob;
+pub mod net;
 pub mod wire;
 
 mod access;
@@ -35,6 +38,7 @@ mod exec;
 mod file;
 mod manage;
 mod mount;
+mod network;
 mod path;
 mod path_ops;
 mod policy;
@@ -45,7 +49,7 @@ mod task;
 use kernel::bindings;
 
 /// Compile-time proof that each Rust hook has the exact type `lsm_hook_defs.h` declares.
-const _: [bindings::security_list_options; 29] = [
+const _: [bindings::security_list_options; 34] = [
     bindings::security_list_options {
         cred_prepare: Some(cred_blob::rustlsm_cred_prepare),
     },
@@ -129,6 +133,21 @@ const _: [bindings::security_list_options; 29] = [
     },
     bindings::security_list_options {
         getprocattr: Some(attr::rustlsm_getprocattr),
+    },
+    bindings::security_list_options {
+        socket_create: Some(network::rustlsm_socket_create),
+    },
+    bindings::security_list_options {
+        socket_bind: Some(network::rustlsm_socket_bind),
+    },
+    bindings::security_list_options {
+        socket_connect: Some(network::rustlsm_socket_connect),
+    },
+    bindings::security_list_options {
+        socket_listen: Some(network::rustlsm_socket_listen),
+    },
+    bindings::security_list_options {
+        socket_sendmsg: Some(network::rustlsm_socket_sendmsg),
     },
     bindings::security_list_options {
         lsm_manage_policy: Some(manage::rustlsm_manage_policy),

@@ -52,6 +52,11 @@ static struct security_hook_list rustlsm_hooks[] __ro_after_init = {
 	LSM_HOOK_INIT(sb_pivotroot, rustlsm_sb_pivotroot),
 	LSM_HOOK_INIT(getselfattr, rustlsm_getselfattr),
 	LSM_HOOK_INIT(getprocattr, rustlsm_getprocattr),
+	LSM_HOOK_INIT(socket_create, rustlsm_socket_create),
+	LSM_HOOK_INIT(socket_bind, rustlsm_socket_bind),
+	LSM_HOOK_INIT(socket_connect, rustlsm_socket_connect),
+	LSM_HOOK_INIT(socket_listen, rustlsm_socket_listen),
+	LSM_HOOK_INIT(socket_sendmsg, rustlsm_socket_sendmsg),
 	LSM_HOOK_INIT(lsm_manage_policy, rustlsm_manage_policy),
 };
 

@@ -22,7 +22,7 @@
 //!          then section_count times: kind u16, reserved u16 (0), len u32, payload
 //! ```
 
-use crate::{file_dfa, glob};
+use crate::{file_dfa, glob, net};
 
 /// The four bytes every policy blob starts with.
 pub const MAGIC: [u8; 4] = *b"RLSM";
@@ -54,8 +54,10 @@ pub const SECTION_SIGNAL: u16 = 3;
 pub const SECTION_PTRACE: u16 = 4;
 /// Section kind: the mount operations allowed (`u32`, `MOUNT_*`).
 pub const SECTION_MOUNT: u16 = 5;
+/// Section kind: sockets and TCP/UDP endpoints ([`crate::net`]).
+pub const SECTION_NET: u16 = 6;
 /// The highest section kind this version reads.
-const LAST_SECTION: u16 = SECTION_MOUNT;
+const LAST_SECTION: u16 = SECTION_NET;
 
 /// The name that stands for unconfined tasks in signal and ptrace lists; no profile may use it.
 pub const UNCONFINED: &[u8] = b"unconfined";
@@ -207,7 +209,9 @@ impl ErrorKind {
             ErrorKind::TooManyEntries => "too many attachments",
             ErrorKind::BadPattern => "bad path pattern",
             ErrorKind::BadSection => "unknown or repeated section",
-            ErrorKind::BadSectionPayload => "malformed capability, signal, ptrace or mount section",
+            ErrorKind::BadSectionPayload => {
+                "malformed capability, signal, ptrace, mount or network section"
+            }
             ErrorKind::BadAutomaton(fault) => match fault {
                 file_dfa::DfaFault::Length => "file rules: table sizes do not add up",
                 file_dfa::DfaFault::Counts => "file rules: bad state, edge or class count",
@@ -442,6 +446,10 @@ fn verify_section(section: &Section<'_>) -> Result<(), FormatError> {
             _ => bad(),
         },
         SECTION_MOUNT if flags_payload(section.payload, MOUNT_ALL).is_some() => Ok(()),
+        SECTION_NET => net::verify(section.payload).map_err(|rel| FormatError {
+            kind: ErrorKind::BadSectionPayload,
+            offset: section.offset + rel,
+        }),
         _ => bad(),
     }
 }
@@ -560,6 +568,7 @@ pub struct ProfileView<'a> {
     ptrace_flags: u32,
     ptrace_peers: &'a [u8],
     mount: u32,
+    net: net::Net<'a>,
 }
 
 impl<'a> ProfileView<'a> {
@@ -588,6 +597,7 @@ impl<'a> ProfileView<'a> {
             ptrace_flags: 0,
             ptrace_peers: &[],
             mount: 0,
+            net: net::Net::default(),
         };
         for _ in 0..h.section_count {
             let section = read_section(&mut r).ok()?;
@@ -601,6 +611,7 @@ impl<'a> ProfileView<'a> {
                     view.ptrace_peers = p.get(4..)?;
                 }
                 SECTION_MOUNT => view.mount = flags_payload(p, MOUNT_ALL)?,
+                SECTION_NET => view.net = net::Net::new(p),
                 _ => {}
             }
         }
@@ -660,6 +671,11 @@ impl<'a> ProfileView<'a> {
     /// Whether the mount operation `op` (`MOUNT_*`) is allowed.
     pub fn may_mount(&self, op: u32) -> bool {
         self.mount & op == op
+    }
+
+    /// The profile's network rules (which allow nothing when the profile has none).
+    pub fn net(&self) -> net::Net<'a> {
+        self.net
     }
 
     /// The executable paths or patterns this profile attaches to.

@@ -2,6 +2,7 @@
 
 mod diag;
 mod kernel;
+mod network;
 mod profile;
 
 use clap::{Parser, Subcommand};

@@ -48,6 +48,8 @@ struct ProfileToml {
     traced_by_unconfined: bool,
     #[serde(default)]
     mount: Vec<Spanned<String>>,
+    #[serde(default)]
+    network: crate::network::NetworkToml,
 }
 
 /// Linux capability names, by number (include/uapi/linux/capability.h).
@@ -338,7 +340,11 @@ pub fn compile(file: &Path, source: &str) -> Result<Vec<ProfileSpec>, Diagnostic
                 "\"unconfined\" stands for unconfined tasks and cannot name a profile".into(),
             ));
         }
+        let (sockets, net_rules) =
+            crate::network::compile(&body.network).map_err(|(span, msg)| at(span, msg))?;
         profiles.push(ProfileSpec {
+            sockets,
+            net_rules,
             name,
             mode,
             attach,

@@ -10,11 +10,15 @@
 pub mod file_dfa;
 #[path = "../../security-rustlsm/glob.rs"]
 pub mod glob;
+#[path = "../../security-rustlsm/net.rs"]
+pub mod net;
 #[path = "../../security-rustlsm/wire.rs"]
 pub mod wire;
 
 pub mod dfa;
 mod model;
 
-pub use model::{decode, encode, Effect, EncodeError, ProfileSpec, ProfileSummary, RuleSpec};
+pub use model::{
+    decode, encode, Effect, EncodeError, NetRule, ProfileSpec, ProfileSummary, RuleSpec, SocketSpec,
+};
 pub use wire::{ErrorKind, FormatError, Mode};

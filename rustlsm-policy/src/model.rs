@@ -1,7 +1,7 @@
 //! An owned model of a policy, and its encoding to and decoding from the wire format.
 
 use crate::dfa::{self, DfaRule};
-use crate::{file_dfa, glob, wire, wire::Mode};
+use crate::{file_dfa, glob, net, wire, wire::Mode};
 use std::fmt;
 
 /// Whether a rule grants or refuses its accesses. A deny always wins over an allow.
@@ -32,6 +32,33 @@ pub struct ProfileSpec {
     pub traced_by_unconfined: bool,
     /// Mount operations allowed (`wire::MOUNT_*`).
     pub mount: u32,
+    /// Sockets it may create.
+    pub sockets: Vec<SocketSpec>,
+    /// TCP/UDP endpoints it may bind, listen on, connect or send to.
+    pub net_rules: Vec<NetRule>,
+}
+
+/// A kind of socket a profile may create (see `net::Net::may_create` for the 0 wildcards).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct SocketSpec {
+    pub family: u16,
+    pub sock_type: u16,
+    pub protocol: u16,
+}
+
+/// An allowed TCP or UDP endpoint.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct NetRule {
+    /// `net::OP_*` bits.
+    pub ops: u8,
+    /// `net::PROTO_TCP` or `net::PROTO_UDP`.
+    pub proto: u8,
+    /// 0 (any address), 4 or 6.
+    pub family: u8,
+    /// Prefix length of `addr`.
+    pub prefix: u8,
+    pub ports: (u16, u16),
+    pub addr: [u8; 16],
 }
 
 impl ProfileSpec {
@@ -47,6 +74,8 @@ impl ProfileSpec {
             ptrace: Vec::new(),
             traced_by_unconfined: false,
             mount: 0,
+            sockets: Vec::new(),
+            net_rules: Vec::new(),
         }
     }
 }
@@ -95,6 +124,8 @@ pub enum EncodeError {
     BadPattern { profile: String, pattern: String },
     /// An empty or unknown access mask.
     BadAccess { profile: String, pattern: String },
+    /// A network rule the kernel would refuse (bad port range, prefix or operation).
+    BadNetRule(String),
     /// Two exec rules with different transitions match one path.
     ExecConflict(String),
     /// The rules do not compile to an automaton the kernel accepts.
@@ -138,6 +169,7 @@ impl fmt::Display for EncodeError {
                 write!(f, "profile {profile:?}: rule for {pattern:?} grants no known access")
             }
             EncodeError::Automaton { profile, error } => write!(f, "profile {profile:?}: {error}"),
+            EncodeError::BadNetRule(p) => write!(f, "profile {p:?}: malformed network rule"),
             EncodeError::ExecConflict(p) => write!(
                 f,
                 "profile {p:?}: exec rules with different transitions (inherit, profile) match \
@@ -214,6 +246,29 @@ fn encode_task_sections(p: &ProfileSpec, out: &mut Vec<u8>) -> Result<(), Encode
         wire::SECTION_MOUNT,
         &(p.mount & wire::MOUNT_ALL).to_le_bytes(),
     );
+    if p.sockets.len() > usize::from(net::MAX_ENTRIES)
+        || p.net_rules.len() > usize::from(net::MAX_ENTRIES)
+    {
+        return Err(EncodeError::TooManyEntries(p.name.clone()));
+    }
+    let mut payload = Vec::new();
+    put_u16(&mut payload, p.sockets.len() as u16);
+    for s in &p.sockets {
+        put_u16(&mut payload, s.family);
+        put_u16(&mut payload, s.sock_type);
+        put_u16(&mut payload, s.protocol);
+    }
+    put_u16(&mut payload, p.net_rules.len() as u16);
+    for r in &p.net_rules {
+        payload.extend_from_slice(&[r.ops, r.proto, r.family, r.prefix]);
+        put_u16(&mut payload, r.ports.0);
+        put_u16(&mut payload, r.ports.1);
+        payload.extend_from_slice(&r.addr);
+    }
+    if net::verify(&payload).is_err() {
+        return Err(EncodeError::BadNetRule(p.name.clone()));
+    }
+    put_section(out, wire::SECTION_NET, &payload);
     Ok(())
 }
 
@@ -300,7 +355,7 @@ fn encode_profile(p: &ProfileSpec, out: &mut Vec<u8>) -> Result<(), EncodeError>
     out.push(0);
     put_u16(out, small(p.name.len()));
     put_u16(out, small(p.attach.len()));
-    put_u16(out, 5); // sections: file rules, capabilities, signal, ptrace, mount
+    put_u16(out, 6); // sections: file rules, capabilities, signal, ptrace, mount, network
     put_u32(out, 0);
     out.extend_from_slice(p.name.as_bytes());
     for a in &p.attach {

@@ -12,6 +12,8 @@
 //! - `rlsm-probe kill PID SIG`, `ptrace PID` (seize), `sleep SECONDS`;
 //! - `rlsm-probe mount-tmpfs DIR`, `umount DIR`, `pivot-root NEW OLD`;
 //! - `rlsm-probe open-many PATH N`: open PATH for reading N times (the last errno);
+//! - `rlsm-probe socket FAMILY TYPE PROTOCOL`, `tcp-bind PORT`, `tcp-listen PORT`,
+//!   `tcp-connect ADDR PORT`, `udp-send ADDR PORT` (IPv4, loopback binds);
 //! - `rlsm-probe whoami`: print the task's rustlsm profile (`lsm_get_self_attr`).
 
 use std::ffi::CString;
@@ -128,9 +130,63 @@ fn file_op(op: &str, a: &str, b: &str) -> Option<i32> {
             "pivot-root" => errno_if(
                 libc::syscall(libc::SYS_pivot_root, ca.as_ptr(), cb.as_ptr()) as libc::c_int,
             ),
+            "socket" => {
+                let fd = libc::socket(number(a) as i32, number(b) as i32, number(&c_arg()) as i32);
+                if fd >= 0 {
+                    libc::close(fd);
+                }
+                errno_if(fd.min(0))
+            }
+            "tcp-bind" => inet_op(libc::SOCK_STREAM, "127.0.0.1", a, |fd, sa| {
+                errno_if(libc::bind(fd, sa.0, sa.1))
+            }),
+            "tcp-listen" => inet_op(libc::SOCK_STREAM, "127.0.0.1", a, |fd, sa| {
+                match errno_if(libc::bind(fd, sa.0, sa.1)) {
+                    0 => errno_if(libc::listen(fd, 1)),
+                    e => e,
+                }
+            }),
+            "tcp-connect" => inet_op(libc::SOCK_STREAM, a, b, |fd, sa| {
+                errno_if(libc::connect(fd, sa.0, sa.1))
+            }),
+            "udp-send" => inet_op(libc::SOCK_DGRAM, a, b, |fd, sa| {
+                let n = libc::sendto(fd, b"x".as_ptr().cast(), 1, 0, sa.0, sa.1);
+                errno_if(if n < 0 { -1 } else { 0 })
+            }),
             _ => return None,
         }
     })
+}
+
+/// The third argument of a two-argument operation's command line (`socket`'s protocol).
+fn c_arg() -> String {
+    std::env::args().nth(4).unwrap_or_default()
+}
+
+/// Creates an IPv4 socket of `kind` and runs `f` with it and the address `addr:port`.
+fn inet_op(
+    kind: libc::c_int,
+    addr: &str,
+    port: &str,
+    f: impl FnOnce(libc::c_int, (*const libc::sockaddr, libc::socklen_t)) -> i32,
+) -> i32 {
+    let ip: std::net::Ipv4Addr = addr.parse().unwrap_or(std::net::Ipv4Addr::LOCALHOST);
+    // SAFETY: A zeroed sockaddr_in is a valid value to fill in.
+    let mut sa: libc::sockaddr_in = unsafe { std::mem::zeroed() };
+    sa.sin_family = libc::AF_INET as libc::sa_family_t;
+    sa.sin_port = (number(port) as u16).to_be();
+    sa.sin_addr.s_addr = u32::from_ne_bytes(ip.octets());
+    // SAFETY: Plain socket calls; `sa` outlives them.
+    unsafe {
+        let fd = libc::socket(libc::AF_INET, kind | libc::SOCK_CLOEXEC, 0);
+        if fd < 0 {
+            return errno_of(&std::io::Error::last_os_error());
+        }
+        let len = std::mem::size_of::<libc::sockaddr_in>() as libc::socklen_t;
+        let r = f(fd, ((&sa as *const libc::sockaddr_in).cast(), len));
+        libc::close(fd);
+        r
+    }
 }
 
 /// Prints this task's rustlsm profile as `lsm_get_self_attr(LSM_ATTR_CURRENT)` reports it.
