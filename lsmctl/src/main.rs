@@ -1,5 +1,6 @@
 //! lsmctl: compile rustlsm profiles from TOML and manage the kernel's loaded policy.
 
+mod braces;
 mod diag;
 mod kernel;
 mod network;

@@ -201,8 +201,9 @@ pub fn compile(file: &Path, source: &str) -> Result<Vec<ProfileSpec>, Diagnostic
         };
         let mut attach = Vec::new();
         for a in &body.attach {
-            check_pattern(a).map_err(|msg| at(a.span(), msg))?;
-            attach.push(a.get_ref().clone());
+            for one in expanded(a).map_err(|msg| at(a.span(), msg))? {
+                attach.push(one);
+            }
         }
         if attach.len() > usize::from(wire::MAX_ATTACHMENTS) {
             return Err(at(
@@ -278,12 +279,13 @@ pub fn compile(file: &Path, source: &str) -> Result<Vec<ProfileSpec>, Diagnostic
                 return Err(at(rule.paths.span(), "the rule names no path".into()));
             }
             for p in rule.paths.get_ref() {
-                check_pattern(p).map_err(|msg| at(p.span(), msg))?;
-                rules.push(RuleSpec {
-                    effect,
-                    access,
-                    pattern: p.get_ref().clone(),
-                });
+                for pattern in expanded(p).map_err(|msg| at(p.span(), msg))? {
+                    rules.push(RuleSpec {
+                        effect,
+                        access,
+                        pattern,
+                    });
+                }
             }
         }
         let mut capabilities = 0u64;
@@ -365,8 +367,16 @@ pub fn compile(file: &Path, source: &str) -> Result<Vec<ProfileSpec>, Diagnostic
     Ok(profiles)
 }
 
-fn check_pattern(p: &Spanned<String>) -> Result<(), String> {
-    let s = p.get_ref();
+/// The patterns `p` stands for after brace expansion, each checked as the kernel would.
+fn expanded(p: &Spanned<String>) -> Result<Vec<String>, String> {
+    let all = crate::braces::expand(p.get_ref())?;
+    for one in &all {
+        check_pattern(one)?;
+    }
+    Ok(all)
+}
+
+fn check_pattern(s: &str) -> Result<(), String> {
     if !s.starts_with('/') {
         return Err(format!("path {s:?} must be absolute (start with /)"));
     }

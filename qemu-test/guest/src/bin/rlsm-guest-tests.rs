@@ -231,7 +231,7 @@ paths = ["/tmp/fs/rw/keep*"]
 
 [[profile.fs.rule]]
 allow = ["append"]
-paths = ["/tmp/fs/log"]
+paths = ["/tmp/fs/{log,log2}"]
 
 [[profile.fs.rule]]
 allow = ["read"]
@@ -258,6 +258,11 @@ const FS_CASES: &[(&str, &[&str], i32)] = &[
         "append: plain write on an append-only file",
         &["write", "/tmp/fs/log"],
         libc::EACCES,
+    ),
+    (
+        "append: the other alternative of a {a,b} pattern",
+        &["append", "/tmp/fs/log2"],
+        0,
     ),
     ("write: allowed tree", &["write", "/tmp/fs/rw/a"], 0),
     (
@@ -383,6 +388,7 @@ fn fs_fixture() -> Outcome {
         "/tmp/fs/rw/keep1",
         "/tmp/fs/ro/x",
         "/tmp/fs/log",
+        "/tmp/fs/log2",
     ] {
         fs::write(f, b"data").map_err(|e| format!("{f}: {e}"))?;
     }
