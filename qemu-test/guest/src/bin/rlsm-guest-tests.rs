@@ -403,6 +403,22 @@ struct Suite {
 }
 
 impl Suite {
+    /// One case per row: `probe ARGS...` must end with the row's errno (0: success).
+    fn table(&mut self, probe: &str, rows: &[(&str, &[&str], i32)]) {
+        for (what, args, errno) in rows {
+            self.case(what, || {
+                let (got, out) = run(probe, args);
+                check(got == *errno, || {
+                    format!(
+                        "{} -> errno {got}, expected {errno} {}",
+                        args.join(" "),
+                        out.trim()
+                    )
+                })
+            });
+        }
+    }
+
     fn case(&mut self, name: &str, f: impl FnOnce() -> Outcome) {
         match f() {
             Ok(()) => {
@@ -799,18 +815,7 @@ fn main() {
         fs::write("/tmp/fs.toml", FS_PROFILE).map_err(|e| e.to_string())?;
         lsmctl(&["load", "/tmp/fs.toml"])
     });
-    for (what, args, errno) in FS_CASES {
-        s.case(what, || {
-            let (got, out) = run(FS_PROBE, args);
-            check(got == *errno, || {
-                format!(
-                    "{} -> errno {got}, expected {errno} {}",
-                    args.join(" "),
-                    out.trim()
-                )
-            })
-        });
-    }
+    s.table(FS_PROBE, FS_CASES);
     s.case(
         "the unconfined runner is untouched by the file-breadth profile",
         || {
@@ -985,18 +990,7 @@ fn main() {
         fs::write("/tmp/net.toml", NET_PROFILE).map_err(|e| e.to_string())?;
         lsmctl(&["load", "/tmp/net.toml"])
     });
-    for (what, args, errno) in NET_CASES {
-        s.case(what, || {
-            let (got, out) = run(NET_PROBE, args);
-            check(got == *errno, || {
-                format!(
-                    "{} -> errno {got}, expected {errno} {}",
-                    args.join(" "),
-                    out.trim()
-                )
-            })
-        });
-    }
+    s.table(NET_PROBE, NET_CASES);
     s.case("network: unconfined tasks are not restricted", || {
         let (raw, _) = run(FREE_PROBE, &["socket", "2", "3", "1"]);
         let (bind, _) = run(FREE_PROBE, &["tcp-bind", "7000"]);
