@@ -3,44 +3,83 @@
 //! Resolving a file, or a name in a directory, to the absolute path that profile rules are
 //! written against.
 
+use core::mem::MaybeUninit;
 use kernel::{bindings, error::from_err_ptr, ffi::c_int, prelude::*};
 
 const PATH_MAX: usize = bindings::PATH_MAX as usize;
+
+/// Paths up to this long are resolved on the stack: no allocation on the common path.
+const SHORT: usize = 256;
+
+/// Where a resolved path lives.
+enum Buffer {
+    /// Paths shorter than [`SHORT`] bytes.
+    Stack([MaybeUninit<u8>; SHORT]),
+    /// Longer paths, up to `PATH_MAX` (capacity `PATH_MAX`, length 0).
+    Heap(KVec<u8>),
+}
 
 /// A path, as `d_path()` renders it from the caller's root.
 ///
 /// # Invariants
 ///
-/// `buf` has a capacity of `PATH_MAX` bytes, of which `start..PATH_MAX` were written by
-/// `d_path` (the path and its NUL); the rest is never read.
+/// `start..len` of `buf`'s storage (`len` being its size, [`SHORT`] or `PATH_MAX`) was written
+/// by `d_path`: the path and its NUL. Nothing else of the storage is read.
 pub(crate) struct ResolvedPath {
-    buf: KVec<u8>,
+    buf: Buffer,
     start: usize,
 }
 
+/// Runs `d_path` into `storage`; returns where the path starts.
+///
+/// # Safety
+///
+/// `path` must be valid as for [`ResolvedPath::of`].
+unsafe fn render(path: *const bindings::path, storage: &mut [MaybeUninit<u8>]) -> Result<usize> {
+    let base = storage.as_mut_ptr().cast::<u8>();
+    let len = c_int::try_from(storage.len()).map_err(|_| EINVAL)?;
+    // SAFETY: The caller guarantees `path`; `base` is writable for `len` bytes.
+    let end = unsafe { bindings::d_path(path, base.cast(), len) };
+    let end = from_err_ptr(end)?;
+    // `d_path` writes the string, NUL-terminated, at the end of the buffer and returns its
+    // start; the difference of the two addresses is the offset into the storage.
+    let start = (end as usize).wrapping_sub(base as usize);
+    if start >= storage.len() {
+        return Err(EINVAL);
+    }
+    Ok(start)
+}
+
 impl ResolvedPath {
-    /// Resolves `path`. Sleeps for the allocation (not zeroed: only what `d_path` writes is
-    /// read); `Err(ENAMETOOLONG)` past `PATH_MAX`.
+    /// Resolves `path`: on the stack when it is shorter than [`SHORT`] bytes, otherwise in a
+    /// `PATH_MAX` allocation (which may sleep). `Err(ENAMETOOLONG)` past `PATH_MAX`.
     ///
     /// # Safety
     ///
     /// `path` must point to a valid `struct path` whose dentry has a parent chain (a dentry
     /// being created, removed or renamed under a held directory qualifies).
     pub(crate) unsafe fn of(path: *const bindings::path) -> Result<Self> {
-        let mut buf = KVec::<u8>::with_capacity(PATH_MAX, GFP_KERNEL)?;
-        let base = buf.spare_capacity_mut().as_mut_ptr().cast::<u8>();
-        // SAFETY: The caller guarantees `path` is valid; `base` is writable for `PATH_MAX`
-        // bytes, which fits in a `c_int`.
-        let end = unsafe { bindings::d_path(path, base.cast(), PATH_MAX as c_int) };
-        let end = from_err_ptr(end)?;
-        // `d_path` writes the string, NUL-terminated, at the end of the buffer and returns
-        // its start; the difference of the two addresses is the offset into `buf`.
-        let start = (end as usize).wrapping_sub(base as usize);
-        if start >= PATH_MAX {
-            return Err(EINVAL);
+        let mut stack = [MaybeUninit::<u8>::uninit(); SHORT];
+        // SAFETY: Guaranteed by the caller.
+        match unsafe { render(path, &mut stack) } {
+            // INVARIANT: `render` wrote `start..SHORT`.
+            Ok(start) => {
+                return Ok(ResolvedPath {
+                    buf: Buffer::Stack(stack),
+                    start,
+                })
+            }
+            Err(e) if e != ENAMETOOLONG => return Err(e),
+            Err(_) => {}
         }
-        // INVARIANT: `d_path` wrote `start..PATH_MAX`.
-        Ok(ResolvedPath { buf, start })
+        let mut heap = KVec::<u8>::with_capacity(PATH_MAX, GFP_KERNEL)?;
+        // SAFETY: Guaranteed by the caller.
+        let start = unsafe { render(path, heap.spare_capacity_mut())? };
+        // INVARIANT: `render` wrote `start..PATH_MAX` of the allocation.
+        Ok(ResolvedPath {
+            buf: Buffer::Heap(heap),
+            start,
+        })
     }
 
     /// Resolves the path of an open file.
@@ -74,13 +113,12 @@ impl ResolvedPath {
 
     /// The path's bytes, without the terminating NUL.
     pub(crate) fn bytes(&self) -> &[u8] {
-        // SAFETY: By the type invariant, `start..PATH_MAX` of the allocation is initialized,
-        // and `start < PATH_MAX`, so the range below is in bounds and initialized.
-        unsafe {
-            core::slice::from_raw_parts(
-                self.buf.as_ptr().add(self.start),
-                PATH_MAX - 1 - self.start,
-            )
-        }
+        let (base, len) = match &self.buf {
+            Buffer::Stack(a) => (a.as_ptr().cast::<u8>(), SHORT),
+            Buffer::Heap(v) => (v.as_ptr(), PATH_MAX),
+        };
+        // SAFETY: By the type invariant, `start..len` of the storage is initialized and
+        // `start < len`, so the range below (without the NUL) is in bounds and initialized.
+        unsafe { core::slice::from_raw_parts(base.add(self.start), len - 1 - self.start) }
     }
 }

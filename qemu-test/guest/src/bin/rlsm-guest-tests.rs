@@ -714,6 +714,21 @@ fn main() {
     s.case("confined: a path outside every rule gets EACCES", || {
         expect_open(PROBE, "/root/secret", "r", libc::EACCES)
     });
+    s.case(
+        "paths longer than the on-stack buffer are resolved too",
+        || {
+            let dir = format!("/tmp/demo/{}", ["d123456789abcdef"; 20].join("/"));
+            fs::create_dir_all(&dir).map_err(|e| e.to_string())?;
+            let inside = format!("{dir}/f");
+            let outside = format!("/tmp/{}", ["e123456789abcdef"; 20].join("/"));
+            fs::create_dir_all(&outside).map_err(|e| e.to_string())?;
+            let outside = format!("{outside}/f");
+            fs::write(&outside, b"x").map_err(|e| e.to_string())?;
+            check(inside.len() > 300, || "path too short for the test".into())?;
+            expect_open(PROBE, &inside, "rwc", 0)?;
+            expect_open(PROBE, &outside, "r", libc::EACCES)
+        },
+    );
     s.case("unconfined: another program is untouched", || {
         expect_open(FREE_PROBE, "/etc/shadow", "r", 0)?;
         expect_open(FREE_PROBE, "/root/secret", "r", 0)
