@@ -12,6 +12,10 @@ const PATH_MAX: usize = bindings::PATH_MAX as usize;
 const SHORT: usize = 256;
 
 /// Where a resolved path lives.
+#[expect(
+    clippy::large_enum_variant,
+    reason = "the large variant is the point: short paths stay off the heap"
+)]
 enum Buffer {
     /// Paths shorter than [`SHORT`] bytes.
     Stack([MaybeUninit<u8>; SHORT]),
