@@ -1,9 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0-only
 
-//! The one decision every file-system hook makes: may the task with these credentials have
-//! these accesses to this path?
+//! The two shapes of decision the hooks make: may the task with these credentials have these
+//! accesses to this path ([`check_path`]), and may it do this other thing ([`check_with`])?
 
-use crate::{cred_blob, path::ResolvedPath, report};
+use crate::{cred_blob, path::ResolvedPath, policy::Profile, report, wire::ProfileView};
 use kernel::{bindings, ffi::c_int, prelude::*};
 
 /// The current task's subjective credentials.
@@ -48,4 +48,37 @@ pub(crate) unsafe fn check_path(
     }
     report::denial(&view, op, path.bytes(), requested, refused);
     report::verdict(view.mode())
+}
+
+/// Lets `decide` rule on the profile of `cred`; a refusal is reported (when `log`) and
+/// answered by the profile's mode with `error`. Unconfined tasks return at once. Takes no
+/// lock, no reference and allocates nothing, so it serves hooks that may not sleep.
+///
+/// # Safety
+///
+/// `cred` must be valid for the duration of the call.
+pub(crate) unsafe fn check_with(
+    cred: *const bindings::cred,
+    op: &str,
+    object: &dyn report::Object,
+    error: Error,
+    log: bool,
+    decide: impl FnOnce(&ProfileView<'_>) -> bool,
+) -> c_int {
+    // SAFETY: The caller guarantees `cred`.
+    let Some(label) = (unsafe { cred_blob::label(cred) }) else {
+        return 0;
+    };
+    label.with_profile(|profile| {
+        let Some(view) = profile.and_then(Profile::view) else {
+            return 0;
+        };
+        if decide(&view) {
+            return 0;
+        }
+        if log {
+            report::event(&view, op, object);
+        }
+        report::verdict_with(view.mode(), error)
+    })
 }

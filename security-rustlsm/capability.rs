@@ -2,7 +2,7 @@
 
 //! `capable`: a confined task keeps only the capabilities its profile lists.
 
-use crate::{cred_blob, policy::Profile, report};
+use crate::{access, report};
 use kernel::{bindings, ffi::c_int, prelude::*};
 
 /// The object of a capability decision.
@@ -20,8 +20,8 @@ impl report::Object for Capability {
     }
 }
 
-/// `capable`. Called very often, also where sleeping is forbidden: it takes no lock, no
-/// reference and allocates nothing. Probing checks (`CAP_OPT_NOAUDIT`) are refused silently.
+/// `capable`. Called very often, also where sleeping is forbidden (see
+/// [`access::check_with`]). Probing checks (`CAP_OPT_NOAUDIT`) are refused silently.
 ///
 /// # Safety
 ///
@@ -33,20 +33,11 @@ pub(crate) unsafe extern "C" fn rustlsm_capable(
     cap: c_int,
     opts: u32,
 ) -> c_int {
+    let log = opts & bindings::CAP_OPT_NOAUDIT == 0;
     // SAFETY: The creds are valid for the duration of the hook.
-    let Some(label) = (unsafe { cred_blob::label(cred) }) else {
-        return 0;
-    };
-    label.with_profile(|profile| {
-        let Some(view) = profile.and_then(Profile::view) else {
-            return 0;
-        };
-        if u32::try_from(cap).is_ok_and(|cap| view.has_capability(cap)) {
-            return 0;
-        }
-        if opts & bindings::CAP_OPT_NOAUDIT == 0 {
-            report::event(&view, "capable", &Capability(cap));
-        }
-        report::verdict_with(view.mode(), EPERM)
-    })
+    unsafe {
+        access::check_with(cred, "capable", &Capability(cap), EPERM, log, |view| {
+            u32::try_from(cap).is_ok_and(|cap| view.has_capability(cap))
+        })
+    }
 }

@@ -3,7 +3,10 @@
 //! `mount`, `umount` and `pivot_root`: refused to confined tasks unless their profile allows
 //! the operation.
 
-use crate::{access::current_cred, cred_blob, policy::Profile, report, wire};
+use crate::{
+    access::{check_with, current_cred},
+    report, wire,
+};
 use kernel::{bindings, ffi::c_int, prelude::*};
 
 /// The object of a mount decision (the operation says it all).
@@ -21,19 +24,11 @@ impl report::Object for NoObject {
 
 fn check(op: &str, flag: u32) -> c_int {
     // SAFETY: The current task's creds are valid while it runs.
-    let Some(label) = (unsafe { cred_blob::label(current_cred()) }) else {
-        return 0;
-    };
-    label.with_profile(|profile| {
-        let Some(view) = profile.and_then(Profile::view) else {
-            return 0;
-        };
-        if view.may_mount(flag) {
-            return 0;
-        }
-        report::event(&view, op, &NoObject);
-        report::verdict_with(view.mode(), EACCES)
-    })
+    unsafe {
+        check_with(current_cred(), op, &NoObject, EACCES, true, |view| {
+            view.may_mount(flag)
+        })
+    }
 }
 
 /// `sb_mount`: new mounts, bind mounts, moves and remounts alike.

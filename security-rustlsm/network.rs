@@ -4,7 +4,11 @@
 //! may bind, listen on, connect or send to (rules in [`crate::net`]). Unconfined tasks and
 //! kernel sockets are not restricted.
 
-use crate::{access::current_cred, cred_blob, net, policy::Profile, report, wire::ProfileView};
+use crate::{
+    access::{check_with, current_cred},
+    cred_blob, net, report,
+    wire::ProfileView,
+};
 use kernel::{bindings, ffi::c_int, prelude::*};
 
 /// The object of a socket decision.
@@ -89,22 +93,10 @@ impl report::Object for NetObject {
     }
 }
 
-/// Runs `decide` on the current task's profile; reports and answers a refusal. Never sleeps.
+/// Lets `decide` rule on the current task's profile (see [`check_with`]).
 fn check(op: &str, object: &NetObject, decide: impl FnOnce(&ProfileView<'_>) -> bool) -> c_int {
     // SAFETY: The current task's creds are valid while it runs.
-    let Some(label) = (unsafe { cred_blob::label(current_cred()) }) else {
-        return 0;
-    };
-    label.with_profile(|profile| {
-        let Some(view) = profile.and_then(Profile::view) else {
-            return 0;
-        };
-        if decide(&view) {
-            return 0;
-        }
-        report::event(&view, op, object);
-        report::verdict(view.mode())
-    })
+    unsafe { check_with(current_cred(), op, object, EACCES, true, decide) }
 }
 
 /// `socket_create`.
