@@ -147,12 +147,29 @@ pub const ACCESS_NAMES: [(&str, u32); 12] = [
     ("ioctl", wire::ACCESS_IOCTL),
 ];
 
-fn access_list() -> String {
-    ACCESS_NAMES
-        .iter()
-        .map(|(n, _)| *n)
-        .collect::<Vec<_>>()
-        .join(", ")
+/// ORs together the flags that `names` name in `table`; an unknown name is an error at its
+/// place, listing the known ones.
+fn flags_named(
+    names: &[Spanned<String>],
+    table: &[(&str, u32)],
+    what: &str,
+) -> Result<u32, (std::ops::Range<usize>, String)> {
+    names.iter().try_fold(0, |flags, n| {
+        match table.iter().find(|(name, _)| *name == n.get_ref()) {
+            Some((_, bit)) => Ok(flags | bit),
+            None => {
+                let known: Vec<&str> = table.iter().map(|(name, _)| *name).collect();
+                Err((
+                    n.span(),
+                    format!(
+                        "unknown {what} {:?}: expected one of {}",
+                        n.get_ref(),
+                        known.join(", ")
+                    ),
+                ))
+            }
+        }
+    })
 }
 
 /// Compiles the TOML text of `file` into profiles, or the first error with its location.
@@ -234,24 +251,8 @@ pub fn compile(file: &Path, source: &str) -> Result<Vec<ProfileSpec>, Diagnostic
                     ))
                 }
             };
-            let mut access = 0u32;
-            for n in names.get_ref() {
-                let bit = ACCESS_NAMES
-                    .iter()
-                    .find(|(name, _)| *name == n.get_ref())
-                    .map(|(_, bit)| *bit)
-                    .ok_or_else(|| {
-                        at(
-                            n.span(),
-                            format!(
-                                "unknown access {:?}: expected one of {}",
-                                n.get_ref(),
-                                access_list()
-                            ),
-                        )
-                    })?;
-                access |= bit;
-            }
+            let mut access = flags_named(names.get_ref(), &ACCESS_NAMES, "access")
+                .map_err(|(span, msg)| at(span, msg))?;
             if access == 0 {
                 return Err(at(names.span(), "the rule names no access".into()));
             }
@@ -319,23 +320,8 @@ pub fn compile(file: &Path, source: &str) -> Result<Vec<ProfileSpec>, Diagnostic
                 })
                 .collect()
         };
-        let mut mount = 0u32;
-        for m in &body.mount {
-            let flag = MOUNT_NAMES
-                .iter()
-                .find(|(n, _)| *n == m.get_ref())
-                .map(|(_, f)| *f)
-                .ok_or_else(|| {
-                    at(
-                        m.span(),
-                        format!(
-                            "unknown mount operation {:?}: expected mount, umount or pivot_root",
-                            m.get_ref()
-                        ),
-                    )
-                })?;
-            mount |= flag;
-        }
+        let mount = flags_named(&body.mount, &MOUNT_NAMES, "mount operation")
+            .map_err(|(span, msg)| at(span, msg))?;
         if name == "unconfined" {
             return Err(at(
                 body_span,
