@@ -10,6 +10,7 @@ export RUSTLSM_CACHE ?= $(HOME)/.cache/rustlsm
 export PATH := $(RUSTLSM_CACHE)/tools/bin:$(HOME)/.cargo/bin:$(PATH)
 
 .PHONY: all deps kernel initramfs lint kernel-lint unit-test guest-test test run series \
+	test-debug test-stacking \
 	check-series-builds bench clean-cache
 
 all: kernel initramfs
@@ -42,6 +43,14 @@ unit-test: deps
 ## guest-test: boot the kernel in QEMU and run the end-to-end suite.
 guest-test: initramfs
 	@qemu-test/run -- /usr/bin/rlsm-guest-tests
+
+## test-debug: the guest suite and a 60 s policy race on a KASAN/lockdep/KFENCE kernel.
+test-debug: initramfs
+	@scripts/test-debug.sh
+
+## test-stacking: lsm and landlock kselftests with and without rustlsm: equal results.
+test-stacking: initramfs
+	@scripts/test-stacking.sh
 
 ## test: everything CI runs.
 test: lint unit-test kernel-lint guest-test

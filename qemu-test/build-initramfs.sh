@@ -14,13 +14,14 @@ KSELFTESTS=$RUSTLSM_CACHE/kselftests
 
 bin=$REPO_ROOT/target/$MUSL/release
 rm -rf "$STAGE"
-mkdir -p "$STAGE"/{bin,sbin,usr/bin,usr/sbin,etc/rustlsm,proc,sys,dev,tmp,root,kselftests/lsm}
+mkdir -p "$STAGE"/{bin,sbin,usr/bin,usr/sbin,etc/rustlsm,proc,sys,dev,tmp,root,kselftests/lsm,kselftests/landlock}
 cp /bin/busybox "$STAGE/bin/busybox"
 for applet in $(/bin/busybox --list); do
   [ -e "$STAGE/bin/$applet" ] || ln -s busybox "$STAGE/bin/$applet"
 done
 install -m 0755 "$REPO_ROOT/qemu-test/init" "$STAGE/init"
-install -m 0755 "$bin/lsmctl" "$bin/rlsm-probe" "$bin/rlsm-guest-tests" "$bin/rlsm-bench" "$STAGE/usr/bin/"
+install -m 0755 "$bin/lsmctl" "$bin/rlsm-probe" "$bin/rlsm-guest-tests" "$bin/rlsm-bench" \
+  "$bin/rlsm-race" "$STAGE/usr/bin/"
 install -m 0755 "$bin/rlsm-bench" "$STAGE/usr/bin/rlsm-bench-10"
 install -m 0755 "$bin/rlsm-bench" "$STAGE/usr/bin/rlsm-bench-10k"
 install -m 0755 "$bin/rlsm-probe" "$STAGE/bin/rlsm-probe-free"
@@ -30,8 +31,14 @@ install -m 0755 "$bin/rlsm-probe" "$STAGE/usr/bin/rlsm-probe-peer"
 install -m 0755 "$bin/rlsm-probe" "$STAGE/usr/bin/rlsm-probe-launch"
 install -m 0755 "$bin/rlsm-probe" "$STAGE/usr/bin/rlsm-probe-net"
 install -m 0755 "$KSELFTESTS"/lsm/*_test "$STAGE/kselftests/lsm/"
+# The landlock tests exec these helpers from their own directory.
+install -m 0755 "$KSELFTESTS"/landlock/*_test "$STAGE/kselftests/landlock/"
+for helper in true sandbox-and-launch wait-pipe wait-pipe-sandbox; do
+  [ ! -f "$KSELFTESTS/landlock/$helper" ] || install -m 0755 "$KSELFTESTS/landlock/$helper" "$STAGE/kselftests/landlock/"
+done
 install -m 0644 "$REPO_ROOT/examples/demo.toml" "$STAGE/etc/rustlsm/demo.toml"
 install -m 0755 "$REPO_ROOT/qemu-test/demo.sh" "$STAGE/etc/rustlsm/demo.sh"
+install -m 0755 "$REPO_ROOT/qemu-test/stacking.sh" "$STAGE/etc/rustlsm/stacking.sh"
 printf 'root:x:0:0:root:/root:/bin/sh\nnobody:x:65534:65534:nobody:/:/bin/false\n' > "$STAGE/etc/passwd"
 printf 'root:x:0:\nnogroup:x:65534:\n' > "$STAGE/etc/group"
 printf 'root:$6$not-a-real-hash:19000:0:99999:7:::\n' > "$STAGE/etc/shadow"

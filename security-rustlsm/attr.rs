@@ -1,7 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0-only
 
 //! A task's profile as `lsm_get_self_attr(LSM_ATTR_CURRENT)` and `/proc/PID/attr/current`
-//! report it: the profile's name, or `unconfined`.
+//! report it: the profile's name. An unconfined task has no rustlsm context, so
+//! `lsm_get_self_attr` has no rustlsm entry for it (as Landlock never has one, and so that
+//! stacked LSMs' contexts are not joined by a rustlsm "unconfined" look-alike), while
+//! `/proc/PID/attr/current`, which must answer something, says `unconfined`.
 
 use crate::{cred_blob, policy::Label, wire};
 use kernel::{
@@ -32,7 +35,7 @@ unsafe fn profile_name(cred: *const bindings::cred, buf: &mut [u8; NAME_BUF]) ->
     len + 1
 }
 
-/// `getselfattr`: answers `LSM_ATTR_CURRENT` only.
+/// `getselfattr`: answers `LSM_ATTR_CURRENT` only, and only for a task under a profile.
 ///
 /// # Safety
 ///
@@ -51,6 +54,10 @@ pub(crate) unsafe extern "C" fn rustlsm_getselfattr(
     let mut name = [0u8; NAME_BUF];
     // SAFETY: The current task's creds are valid while it runs.
     let len = unsafe { profile_name(crate::access::current_cred(), &mut name) };
+    if name.get(..len.saturating_sub(1)) == Some(wire::UNCONFINED) {
+        // No profile (no profile may take this name): nothing to report.
+        return EOPNOTSUPP.to_errno();
+    }
     // SAFETY: `ctx` and `size` come from the framework; `name` is valid for `len` bytes.
     let rc = unsafe {
         bindings::lsm_fill_user_ctx(

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-only
 
-//! Hooks on open files: `open`, `ftruncate`, `ioctl` on devices and executable `mmap`.
+//! Hooks on open files: `open`, `ftruncate`, `ioctl` on devices and executable `mmap` or
+//! `mprotect`.
 
 use crate::{
     access::{check_path, current_cred},
@@ -120,6 +121,36 @@ pub(crate) unsafe extern "C" fn rustlsm_mmap_file(
     // SAFETY: The current creds and the file are valid during the hook.
     unsafe {
         check_path(current_cred(), "mmap", wire::ACCESS_MMAP_EXEC, || {
+            ResolvedPath::of_file(file)
+        })
+    }
+}
+
+/// `file_mprotect`: making a file mapping executable later needs `mmap_exec` on the file,
+/// exactly as mapping it executable at once does; otherwise a confined task could map a
+/// file read-only and `mprotect` it executable. Anonymous memory is not a file rule's
+/// business.
+///
+/// # Safety
+///
+/// Called by the LSM framework with a valid `vma`, under the mm's mmap lock held for writing.
+#[no_mangle]
+pub(crate) unsafe extern "C" fn rustlsm_file_mprotect(
+    vma: *mut bindings::vm_area_struct,
+    _reqprot: usize,
+    prot: usize,
+) -> c_int {
+    if prot & bindings::PROT_EXEC as usize == 0 {
+        return 0;
+    }
+    // SAFETY: The caller holds the mmap lock, so `vma` is valid and `vm_file` stable.
+    let file = unsafe { (*vma).vm_file };
+    if file.is_null() {
+        return 0;
+    }
+    // SAFETY: The current creds are valid during the hook, and `file` is pinned by the vma.
+    unsafe {
+        check_path(current_cred(), "mprotect", wire::ACCESS_MMAP_EXEC, || {
             ResolvedPath::of_file(file)
         })
     }

@@ -5,7 +5,7 @@
 //! Both interfaces end in [`apply`], so they accept the same blobs and refuse the same
 //! callers with the same errors.
 
-use crate::{cred_blob, policy, wire};
+use crate::{cred_blob, policy, report, wire};
 use kernel::{
     bindings,
     ffi::{c_int, c_void},
@@ -24,21 +24,21 @@ pub(crate) enum Op {
 
 /// Refuses callers that run under a profile: a confined task must not be able to change
 /// the policy that confines it (or anyone else), whatever its capabilities.
-fn refuse_confined_caller() -> Result {
+fn refuse_confined_caller(interface: &str) -> Result {
     // SAFETY: Returns the current task's subjective creds, which stay valid while it runs.
     let cred = unsafe { bindings::current_cred() };
     // SAFETY: See above.
     let confined = unsafe { cred_blob::label(cred) }.is_some_and(|l| l.profile().is_some());
     if confined {
-        pr_notice!("policy change refused: the caller is confined\n");
+        report::policy_refusal(interface, "the caller is confined");
         return Err(EPERM);
     }
     Ok(())
 }
 
 /// Copies the request from user space and carries it out. The caller has checked the
-/// caller's privilege for its interface.
-pub(crate) fn apply(op: Op, buf: UserPtr, len: usize, flags: u32) -> Result {
+/// caller's privilege for its `interface` (named in refusal reports).
+pub(crate) fn apply(interface: &str, op: Op, buf: UserPtr, len: usize, flags: u32) -> Result {
     if flags & !wire::FLAG_DRY_RUN != 0 {
         return Err(EINVAL);
     }
@@ -48,7 +48,7 @@ pub(crate) fn apply(op: Op, buf: UserPtr, len: usize, flags: u32) -> Result {
     if len > wire::MAX_BLOB_LEN {
         return Err(E2BIG);
     }
-    refuse_confined_caller()?;
+    refuse_confined_caller(interface)?;
     let mut data = KVVec::new();
     UserSlice::new(buf, len).read_all(&mut data, GFP_KERNEL)?;
     match op {
@@ -76,7 +76,8 @@ pub(crate) unsafe extern "C" fn rustlsm_manage_policy(
         _ => return EINVAL.to_errno(),
     };
     let flags = flags & bindings::LSM_POLICY_FLAGS_LSM;
-    match apply(op, UserPtr::from_ptr(buf.cast_mut()), size as usize, flags) {
+    let buf = UserPtr::from_ptr(buf.cast_mut());
+    match apply("syscall", op, buf, size as usize, flags) {
         Ok(()) => 0,
         Err(e) => e.to_errno(),
     }

@@ -12,7 +12,7 @@ use core::pin::Pin;
 use kernel::{
     prelude::*,
     sync::{
-        atomic::{Acquire, Atomic, Full},
+        atomic::{Acquire, Atomic, Full, Relaxed},
         rcu, Arc, ArcBorrow,
     },
 };
@@ -127,6 +127,10 @@ kernel::sync::global_lock! {
     };
 }
 
+/// The number of loaded labels, kept beside `POLICY` so exec can skip resolving paths on a
+/// system without policy without taking the lock. Written only under `POLICY`.
+static LABEL_COUNT: Atomic<usize> = Atomic::new(0);
+
 /// Initializes the policy lock. Called once, from the LSM's init function.
 #[no_mangle]
 pub(crate) extern "C" fn rustlsm_policy_init() -> kernel::ffi::c_int {
@@ -203,6 +207,7 @@ pub(crate) fn load(blob: &[u8], dry_run: bool) -> Result {
         }
     }
     state.generation += 1;
+    LABEL_COUNT.store(state.labels.len(), Relaxed);
     drop(state);
     if !replaced.is_empty() {
         rcu::synchronize_rcu();
@@ -225,6 +230,7 @@ pub(crate) fn remove(name: &[u8]) -> Result {
     let label = state.labels.remove(index).map_err(|_| EINVAL)?;
     let old = label.swap(None);
     state.generation += 1;
+    LABEL_COUNT.store(state.labels.len(), Relaxed);
     drop(state);
     rcu::synchronize_rcu();
     drop(old);
@@ -251,7 +257,7 @@ pub(crate) fn attachment_for(path: &[u8]) -> Option<Arc<Label>> {
 
 /// Appends the listing `/sys/kernel/security/rustlsm/profiles` shows: one line per profile,
 /// `name mode digest`, in load order.
-pub(crate) fn list(out: &mut KVec<u8>) -> Result {
+pub(crate) fn list(out: &mut KVVec<u8>) -> Result {
     let state = POLICY.lock();
     for label in state.labels.iter() {
         let Some(profile) = label.profile() else {
@@ -270,9 +276,39 @@ pub(crate) fn list(out: &mut KVec<u8>) -> Result {
     Ok(())
 }
 
-/// Whether no profile is loaded (so exec need not resolve paths).
+/// Appends the loaded policy as one blob: a header and every profile's record exactly as it
+/// was loaded, in load order. Loading it again reproduces the policy, and two dumps with no
+/// change in between are byte-identical. Nothing is appended when no profile is loaded (a
+/// blob holds at least one).
+pub(crate) fn dump(out: &mut KVVec<u8>) -> Result {
+    let start = out.len();
+    out.extend_from_slice(&[0; wire::HEADER_LEN], GFP_KERNEL)?;
+    let mut count = 0u32;
+    let state = POLICY.lock();
+    for label in state.labels.iter() {
+        if let Some(profile) = label.profile() {
+            out.extend_from_slice(&profile.record, GFP_KERNEL)?;
+            count += 1;
+        }
+    }
+    drop(state);
+    if count == 0 {
+        out.truncate(start);
+        return Ok(());
+    }
+    let total = u32::try_from(out.len() - start).map_err(|_| E2BIG)?;
+    let header = out.get_mut(start..start + wire::HEADER_LEN).ok_or(EINVAL)?;
+    header[0..4].copy_from_slice(&wire::MAGIC);
+    header[4..6].copy_from_slice(&wire::VERSION.to_le_bytes());
+    header[8..12].copy_from_slice(&total.to_le_bytes());
+    header[12..16].copy_from_slice(&count.to_le_bytes());
+    Ok(())
+}
+
+/// Whether no profile is loaded (so exec need not resolve paths). Lock-free; an exec racing
+/// the first load may see either answer, as it would had it started a moment earlier.
 pub(crate) fn is_empty() -> bool {
-    POLICY.lock().labels.is_empty()
+    LABEL_COUNT.load(Relaxed) == 0
 }
 
 /// The number of policy changes (loads and removals) since boot.
@@ -280,7 +316,7 @@ pub(crate) fn generation() -> u64 {
     POLICY.lock().generation
 }
 
-fn push_hex(out: &mut KVec<u8>, value: u64) -> Result {
+fn push_hex(out: &mut KVVec<u8>, value: u64) -> Result {
     const DIGITS: &[u8; 16] = b"0123456789abcdef";
     for shift in (0..16).rev() {
         let nibble = ((value >> (shift * 4)) & 0xf) as usize;
@@ -290,7 +326,7 @@ fn push_hex(out: &mut KVec<u8>, value: u64) -> Result {
 }
 
 /// Appends `value` in decimal.
-pub(crate) fn push_decimal(out: &mut KVec<u8>, mut value: u64) -> Result {
+pub(crate) fn push_decimal(out: &mut KVVec<u8>, mut value: u64) -> Result {
     let mut digits = [0u8; 20];
     let mut n = 0;
     loop {

@@ -144,31 +144,51 @@ const LOG_BURST: u32 = 100;
 /// The window, in milliseconds.
 const LOG_WINDOW_MS: u32 = 5000;
 
-static WINDOW_START: Atomic<usize> = Atomic::new(0);
-static IN_WINDOW: Atomic<u32> = Atomic::new(0);
-static SUPPRESSED: Atomic<u32> = Atomic::new(0);
+/// A budget of [`LOG_BURST`] kernel-log lines per [`LOG_WINDOW_MS`], lock-free.
+struct RateLimit {
+    window_start: Atomic<usize>,
+    in_window: Atomic<u32>,
+    suppressed: Atomic<u32>,
+    what: &'static str,
+}
 
-/// Whether another kernel-log line fits in the current window.
-fn log_allowed() -> bool {
-    // SAFETY: `jiffies` is the kernel's tick counter; C code reads it the same way.
-    let now = unsafe { core::ptr::read_volatile(&raw const bindings::jiffies) };
-    let start = WINDOW_START.load(Relaxed);
-    if now.wrapping_sub(start) > kernel::time::msecs_to_jiffies(LOG_WINDOW_MS)
-        && WINDOW_START.cmpxchg(start, now, Relaxed).is_ok()
-    {
-        IN_WINDOW.store(0, Relaxed);
-        let missed = SUPPRESSED.xchg(0, Relaxed);
-        if missed > 0 {
-            pr_notice!("{} denial messages suppressed\n", missed);
+impl RateLimit {
+    const fn new(what: &'static str) -> Self {
+        RateLimit {
+            window_start: Atomic::new(0),
+            in_window: Atomic::new(0),
+            suppressed: Atomic::new(0),
+            what,
         }
     }
-    if IN_WINDOW.fetch_add(1, Relaxed) < LOG_BURST {
-        true
-    } else {
-        SUPPRESSED.fetch_add(1, Relaxed);
-        false
+
+    /// Whether another kernel-log line fits in the current window.
+    fn allowed(&self) -> bool {
+        // SAFETY: `jiffies` is the kernel's tick counter; C code reads it the same way.
+        let now = unsafe { core::ptr::read_volatile(&raw const bindings::jiffies) };
+        let start = self.window_start.load(Relaxed);
+        if now.wrapping_sub(start) > kernel::time::msecs_to_jiffies(LOG_WINDOW_MS)
+            && self.window_start.cmpxchg(start, now, Relaxed).is_ok()
+        {
+            self.in_window.store(0, Relaxed);
+            let missed = self.suppressed.xchg(0, Relaxed);
+            if missed > 0 {
+                pr_notice!("{} {} messages suppressed\n", missed, self.what);
+            }
+        }
+        if self.in_window.fetch_add(1, Relaxed) < LOG_BURST {
+            true
+        } else {
+            self.suppressed.fetch_add(1, Relaxed);
+            false
+        }
     }
 }
+
+/// Denials and policy refusals have separate budgets: a confined program flooding the log
+/// with denials must not hide attempts on the policy interface.
+static DENIALS: RateLimit = RateLimit::new("denial");
+static REFUSALS: RateLimit = RateLimit::new("policy refusal");
 
 /// The pid of `task` in its own namespace.
 fn pid_of(task: *mut bindings::task_struct) -> i32 {
@@ -248,7 +268,7 @@ pub(crate) fn event(profile: &ProfileView<'_>, op: &str, object: &dyn Object) {
     if audit_on() && audit_event(verdict, profile, op, object) {
         return;
     }
-    if !log_allowed() {
+    if !DENIALS.allowed() {
         return;
     }
     let current = Task::current_raw();
@@ -261,6 +281,57 @@ pub(crate) fn event(profile: &ProfileView<'_>, op: &str, object: &dyn Object) {
         pid_of(current),
         BStr::from_bytes(comm_of(current).as_slice()),
     );
+}
+
+/// Reports a refused policy change: which interface, why, and the task that asked. The
+/// refusal is the caller's fault, not a profile's, so it goes to the log (or audit) without
+/// a profile name; rate-limited like denials, so a loop of bad callers cannot flood the log.
+pub(crate) fn policy_refusal(interface: &str, reason: &str) {
+    let current = Task::current_raw();
+    if audit_on() && audit_policy_refusal(interface, reason, current) {
+        return;
+    }
+    if !REFUSALS.allowed() {
+        return;
+    }
+    pr_notice!(
+        "REFUSED op=policy_change interface={} reason=\"{}\" pid={} comm=\"{}\"\n",
+        interface,
+        reason,
+        pid_of(current),
+        BStr::from_bytes(comm_of(current).as_slice()),
+    );
+}
+
+#[cfg(not(CONFIG_AUDIT))]
+fn audit_policy_refusal(_: &str, _: &str, _: *mut bindings::task_struct) -> bool {
+    false
+}
+
+#[cfg(CONFIG_AUDIT)]
+fn audit_policy_refusal(interface: &str, reason: &str, task: *mut bindings::task_struct) -> bool {
+    // SAFETY: As in `audit_event`; policy requests run in process context, but the record is
+    // small and `GFP_ATOMIC` keeps both paths alike.
+    let ab = unsafe {
+        bindings::audit_log_start(
+            core::ptr::null_mut(),
+            bindings::GFP_ATOMIC,
+            bindings::AUDIT_RUSTLSM_ACCESS as c_int,
+        )
+    };
+    if ab.is_null() {
+        return false;
+    }
+    // SAFETY: `ab` is live and the format has no arguments.
+    unsafe { bindings::audit_log_format(ab, c"rustlsm=REFUSED".as_char_ptr()) };
+    audit_field(ab, c"op", b"policy_change");
+    audit_field(ab, c"interface", interface.as_bytes());
+    audit_field(ab, c"reason", reason.as_bytes());
+    audit_number(ab, c"pid", i64::from(pid_of(task)));
+    audit_field(ab, c"comm", comm_of(task).as_slice());
+    // SAFETY: Ends and releases the record started above.
+    unsafe { bindings::audit_log_end(ab) };
+    true
 }
 
 /// What a file hook returns for a refusal; see [`verdict_with`].

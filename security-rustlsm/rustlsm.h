@@ -30,6 +30,8 @@ int rustlsm_file_truncate(struct file *file);
 int rustlsm_file_ioctl(struct file *file, unsigned int cmd, unsigned long arg);
 int rustlsm_mmap_file(struct file *file, unsigned long reqprot, unsigned long prot,
 		      unsigned long flags);
+int rustlsm_file_mprotect(struct vm_area_struct *vma, unsigned long reqprot,
+			  unsigned long prot);
 int rustlsm_path_mknod(const struct path *dir, struct dentry *dentry, umode_t mode,
 		       unsigned int dev);
 int rustlsm_path_mkdir(const struct path *dir, struct dentry *dentry, umode_t mode);

@@ -11,7 +11,8 @@
 //! - [`cred_blob`], the profile label each task's credentials carry;
 //! - [`exec`], the profile a program runs under after `exec`;
 //! - [`access`], the decision every file-system hook makes;
-//! - [`file`], hooks on open files (`open`, `ftruncate`, device `ioctl`, executable `mmap`);
+//! - [`file`], hooks on open files (`open`, `ftruncate`, device `ioctl`, executable `mmap`
+//!   and `mprotect`);
 //! - [`path_ops`], hooks on names (create, delete, rename, link, truncate, chmod, chown);
 //! - [`capability`], the capabilities a confined task keeps;
 //! - [`task`], signals and ptrace between tasks;
@@ -36,6 +37,10 @@ mod capability;
 mod cred_blob;
 mod exec;
 mod file;
+#[cfg(CONFIG_SECURITY_RUSTLSM_KUNIT_TEST)]
+mod kunit;
+#[cfg(CONFIG_SECURITY_RUSTLSM_KUNIT_TEST)]
+mod kunit_policy;
 mod manage;
 mod mount;
 mod network;
@@ -49,7 +54,7 @@ mod task;
 use kernel::bindings;
 
 /// Compile-time proof that each Rust hook has the exact type `lsm_hook_defs.h` declares.
-const _: [bindings::security_list_options; 34] = [
+const _: [bindings::security_list_options; 35] = [
     bindings::security_list_options {
         cred_prepare: Some(cred_blob::rustlsm_cred_prepare),
     },
@@ -76,6 +81,9 @@ const _: [bindings::security_list_options; 34] = [
     },
     bindings::security_list_options {
         mmap_file: Some(file::rustlsm_mmap_file),
+    },
+    bindings::security_list_options {
+        file_mprotect: Some(file::rustlsm_file_mprotect),
     },
     bindings::security_list_options {
         path_mknod: Some(path_ops::rustlsm_path_mknod),

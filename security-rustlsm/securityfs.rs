@@ -6,6 +6,7 @@
 //!   its profiles;
 //! - `remove` (0200): write a profile name to remove it;
 //! - `profiles` (0444): one line per loaded profile, `name mode digest`;
+//! - `policy` (0400): the loaded profiles as one blob, in the format `load` takes;
 //! - `generation` (0444): the number of policy changes since boot;
 //! - `abi_version` (0444): the policy format version this kernel reads.
 //!
@@ -14,12 +15,12 @@
 
 use crate::{
     manage::{self, Op},
-    policy, wire,
+    policy, report, wire,
 };
 use kernel::{
     bindings,
     error::from_err_ptr,
-    ffi::{c_char, c_void},
+    ffi::{c_char, c_int, c_void},
     prelude::*,
     uaccess::UserPtr,
 };
@@ -35,10 +36,16 @@ unsafe fn check_writer(file: *mut bindings::file) -> Result {
     let writer = unsafe { bindings::capable(cap) };
     // SAFETY: `file` is valid; `init_user_ns` is a static that lives forever.
     let opener = unsafe { bindings::file_ns_capable(file, &raw mut bindings::init_user_ns, cap) };
-    if writer && opener {
-        Ok(())
-    } else {
-        Err(EPERM)
+    match (writer, opener) {
+        (true, true) => Ok(()),
+        (false, _) => {
+            report::policy_refusal("securityfs", "the writer lacks CAP_MAC_ADMIN");
+            Err(EPERM)
+        }
+        (true, false) => {
+            report::policy_refusal("securityfs", "the opener lacked CAP_MAC_ADMIN");
+            Err(EPERM)
+        }
     }
 }
 
@@ -68,32 +75,42 @@ unsafe extern "C" fn request_write<const OP: u32>(
         Op::Load
     };
     let user = UserPtr::from_ptr(buf.cast_mut().cast::<c_void>());
-    match manage::apply(op, user, count, 0) {
+    match manage::apply("securityfs", op, user, count, 0) {
         Ok(()) => count as isize,
         Err(e) => e.to_errno() as isize,
     }
 }
 
-/// A read-only file whose whole text is rendered afresh for each `read`.
-trait TextFile {
-    /// Appends the file's text to `out`.
-    fn render(out: &mut KVec<u8>) -> Result;
+/// A read-only file whose contents are rendered once, when it is opened: every `read` of
+/// that open file sees the same snapshot, however the policy changes meanwhile.
+trait Snapshot {
+    /// Appends the file's contents to `out`.
+    fn render(out: &mut KVVec<u8>) -> Result;
 }
 
 /// `profiles`: one line per loaded profile.
 struct Profiles;
 
-impl TextFile for Profiles {
-    fn render(out: &mut KVec<u8>) -> Result {
+impl Snapshot for Profiles {
+    fn render(out: &mut KVVec<u8>) -> Result {
         policy::list(out)
+    }
+}
+
+/// `policy`: the loaded policy as one blob, as `load` takes it.
+struct PolicyBlob;
+
+impl Snapshot for PolicyBlob {
+    fn render(out: &mut KVVec<u8>) -> Result {
+        policy::dump(out)
     }
 }
 
 /// `generation`: the number of policy changes since boot.
 struct Generation;
 
-impl TextFile for Generation {
-    fn render(out: &mut KVec<u8>) -> Result {
+impl Snapshot for Generation {
+    fn render(out: &mut KVVec<u8>) -> Result {
         policy::push_decimal(out, policy::generation())?;
         Ok(out.push(b'\n', GFP_KERNEL)?)
     }
@@ -102,33 +119,74 @@ impl TextFile for Generation {
 /// `abi_version`: the policy format version this kernel reads.
 struct AbiVersion;
 
-impl TextFile for AbiVersion {
-    fn render(out: &mut KVec<u8>) -> Result {
+impl Snapshot for AbiVersion {
+    fn render(out: &mut KVVec<u8>) -> Result {
         policy::push_decimal(out, u64::from(wire::VERSION))?;
         Ok(out.push(b'\n', GFP_KERNEL)?)
     }
 }
 
-/// `read` of a [`TextFile`].
+/// `open` of a [`Snapshot`] file: renders it into a buffer owned by the open file.
 ///
 /// # Safety
 ///
-/// Called by the VFS with a valid user buffer and position.
-unsafe extern "C" fn text_read<T: TextFile>(
-    _file: *mut bindings::file,
+/// Called by the VFS with a valid inode and file.
+unsafe extern "C" fn snapshot_open<T: Snapshot>(
+    _inode: *mut bindings::inode,
+    file: *mut bindings::file,
+) -> c_int {
+    let mut contents = KVVec::new();
+    if let Err(e) = T::render(&mut contents) {
+        return e.to_errno();
+    }
+    match KBox::new(contents, GFP_KERNEL) {
+        Ok(snapshot) => {
+            // SAFETY: `file` is valid and not yet shared; `snapshot_release` takes the box back.
+            unsafe { (*file).private_data = KBox::into_raw(snapshot).cast() };
+            0
+        }
+        Err(e) => Error::from(e).to_errno(),
+    }
+}
+
+/// `read` of a [`Snapshot`] file.
+///
+/// # Safety
+///
+/// Called by the VFS with a file opened by [`snapshot_open`], a user buffer and a position.
+unsafe extern "C" fn snapshot_read(
+    file: *mut bindings::file,
     buf: *mut c_char,
     count: usize,
     ppos: *mut bindings::loff_t,
 ) -> isize {
-    let mut text = KVec::new();
-    if let Err(e) = T::render(&mut text) {
-        return e.to_errno() as isize;
-    }
-    // SAFETY: `buf` is a user pointer the callee checks, `ppos` is valid, and `text` is valid
-    // for `text.len()` bytes.
+    // SAFETY: `snapshot_open` stored a live `KVVec<u8>` here, released only on the last close.
+    let contents = unsafe { &*(*file).private_data.cast::<KVVec<u8>>() };
+    // SAFETY: `buf` is a user pointer the callee checks, `ppos` is valid, and `contents` is
+    // valid for its length.
     unsafe {
-        bindings::simple_read_from_buffer(buf.cast(), count, ppos, text.as_ptr().cast(), text.len())
+        bindings::simple_read_from_buffer(
+            buf.cast(),
+            count,
+            ppos,
+            contents.as_ptr().cast(),
+            contents.len(),
+        )
     }
+}
+
+/// `release` of a [`Snapshot`] file: frees what [`snapshot_open`] rendered.
+///
+/// # Safety
+///
+/// Called by the VFS once, on the last close of a file opened by [`snapshot_open`].
+unsafe extern "C" fn snapshot_release(
+    _inode: *mut bindings::inode,
+    file: *mut bindings::file,
+) -> c_int {
+    // SAFETY: `snapshot_open` stored a box made by `KBox::into_raw`; this is its only release.
+    drop(unsafe { KBox::from_raw((*file).private_data.cast::<KVVec<u8>>()) });
+    0
 }
 
 const fn write_only<const OP: u32>() -> bindings::file_operations {
@@ -139,9 +197,11 @@ const fn write_only<const OP: u32>() -> bindings::file_operations {
     }
 }
 
-const fn read_only<T: TextFile>() -> bindings::file_operations {
+const fn read_only<T: Snapshot>() -> bindings::file_operations {
     bindings::file_operations {
-        read: Some(text_read::<T>),
+        open: Some(snapshot_open::<T>),
+        read: Some(snapshot_read),
+        release: Some(snapshot_release),
         llseek: Some(bindings::generic_file_llseek),
         ..pin_init::zeroed()
     }
@@ -150,6 +210,7 @@ const fn read_only<T: TextFile>() -> bindings::file_operations {
 const LOAD_FOPS: bindings::file_operations = write_only::<{ bindings::LSM_POLICY_LOAD }>();
 const REMOVE_FOPS: bindings::file_operations = write_only::<{ bindings::LSM_POLICY_REMOVE }>();
 const PROFILES_FOPS: bindings::file_operations = read_only::<Profiles>();
+const POLICY_FOPS: bindings::file_operations = read_only::<PolicyBlob>();
 const GENERATION_FOPS: bindings::file_operations = read_only::<Generation>();
 const ABI_FOPS: bindings::file_operations = read_only::<AbiVersion>();
 
@@ -167,10 +228,11 @@ fn create_files() -> Result {
     let dir =
         unsafe { bindings::securityfs_create_dir(c"rustlsm".as_char_ptr(), core::ptr::null_mut()) };
     let dir = from_err_ptr(dir)?;
-    let files: [(&CStr, u16, &'static bindings::file_operations); 5] = [
+    let files: [(&CStr, u16, &'static bindings::file_operations); 6] = [
         (c"load", 0o200, &LOAD_FOPS),
         (c"remove", 0o200, &REMOVE_FOPS),
         (c"profiles", 0o444, &PROFILES_FOPS),
+        (c"policy", 0o400, &POLICY_FOPS),
         (c"generation", 0o444, &GENERATION_FOPS),
         (c"abi_version", 0o444, &ABI_FOPS),
     ];

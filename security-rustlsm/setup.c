@@ -33,6 +33,7 @@ static struct security_hook_list rustlsm_hooks[] __ro_after_init = {
 	LSM_HOOK_INIT(file_ioctl, rustlsm_file_ioctl),
 	LSM_HOOK_INIT(file_ioctl_compat, rustlsm_file_ioctl),
 	LSM_HOOK_INIT(mmap_file, rustlsm_mmap_file),
+	LSM_HOOK_INIT(file_mprotect, rustlsm_file_mprotect),
 	LSM_HOOK_INIT(path_mknod, rustlsm_path_mknod),
 	LSM_HOOK_INIT(path_mkdir, rustlsm_path_mkdir),
 	LSM_HOOK_INIT(path_symlink, rustlsm_path_symlink),

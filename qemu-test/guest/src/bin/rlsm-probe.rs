@@ -4,17 +4,19 @@
 //! - `rlsm-probe open PATH r|w|rw|rwc`: open PATH (c: create it);
 //! - `rlsm-probe wait-open TRIGGER PATH r|w`: wait until TRIGGER exists, then open PATH;
 //! - `rlsm-probe exec PATH ARGS...`: execute PATH;
-//! - `rlsm-probe load FILE`: load a compiled policy with lsm_manage_policy();
 //! - `rlsm-probe append|write|create PATH`: open for appending, writing, or create;
-//! - `rlsm-probe mkdir|unlink|truncate|chmod|ioctl|mmap-exec PATH`;
+//! - `rlsm-probe mkdir|unlink|truncate|chmod|ioctl|mmap-exec|mprotect-exec PATH`;
 //! - `rlsm-probe rename|link|symlink FROM TO`;
 //! - `rlsm-probe chown PATH UID`, `setuid UID`: capability checks;
 //! - `rlsm-probe kill PID SIG`, `ptrace PID` (seize), `sleep SECONDS`;
 //! - `rlsm-probe mount-tmpfs DIR`, `umount DIR`, `pivot-root NEW OLD`;
 //! - `rlsm-probe open-many PATH N`: open PATH for reading N times (the last errno);
 //! - `rlsm-probe socket FAMILY TYPE PROTOCOL`, `tcp-bind PORT`, `tcp-listen PORT`,
-//!   `tcp-connect ADDR PORT`, `udp-send ADDR PORT` (IPv4, loopback binds);
-//! - `rlsm-probe whoami`: print the task's rustlsm profile (`lsm_get_self_attr`).
+//!   `tcp-connect ADDR PORT`, `udp-send ADDR PORT` (IPv4 or IPv6 by ADDR; binds are on
+//!   127.0.0.1);
+//! - `rlsm-probe load BLOB`, `remove NAME`, `securityfs-load BLOB`: policy changes;
+//! - `rlsm-probe whoami`: print the task's rustlsm profile (`lsm_get_self_attr`), or
+//!   `(no rustlsm context)` for an unconfined task.
 
 use std::ffi::CString;
 use std::fs::OpenOptions;
@@ -98,6 +100,22 @@ fn file_op(op: &str, a: &str, b: &str) -> Option<i32> {
                     0
                 }
             }),
+            "mprotect-exec" => with_fd(a, libc::O_RDONLY, |fd| {
+                let p = libc::mmap(
+                    std::ptr::null_mut(),
+                    4096,
+                    libc::PROT_READ,
+                    libc::MAP_PRIVATE,
+                    fd,
+                    0,
+                );
+                if p == libc::MAP_FAILED {
+                    return errno_of(&std::io::Error::last_os_error());
+                }
+                let r = errno_if(libc::mprotect(p, 4096, libc::PROT_READ | libc::PROT_EXEC));
+                libc::munmap(p, 4096);
+                r
+            }),
             "chown" => errno_if(libc::chown(ca.as_ptr(), number(b), number(b))),
             "setuid" => {
                 let id = number(a);
@@ -163,27 +181,44 @@ fn c_arg() -> String {
     std::env::args().nth(4).unwrap_or_default()
 }
 
-/// Creates an IPv4 socket of `kind` and runs `f` with it and the address `addr:port`.
+/// Creates an IPv4 or IPv6 socket (by the address's form) of `kind` and runs `f` with it and
+/// the address `addr:port`.
 fn inet_op(
     kind: libc::c_int,
     addr: &str,
     port: &str,
     f: impl FnOnce(libc::c_int, (*const libc::sockaddr, libc::socklen_t)) -> i32,
 ) -> i32 {
-    let ip: std::net::Ipv4Addr = addr.parse().unwrap_or(std::net::Ipv4Addr::LOCALHOST);
-    // SAFETY: A zeroed sockaddr_in is a valid value to fill in.
-    let mut sa: libc::sockaddr_in = unsafe { std::mem::zeroed() };
-    sa.sin_family = libc::AF_INET as libc::sa_family_t;
-    sa.sin_port = (number(port) as u16).to_be();
-    sa.sin_addr.s_addr = u32::from_ne_bytes(ip.octets());
-    // SAFETY: Plain socket calls; `sa` outlives them.
+    let ip: std::net::IpAddr = addr
+        .parse()
+        .unwrap_or(std::net::IpAddr::V4(std::net::Ipv4Addr::LOCALHOST));
+    let port = (number(port) as u16).to_be();
+    // SAFETY: Zeroed sockaddrs are valid values to fill in; plain socket calls on addresses
+    // that outlive them.
     unsafe {
-        let fd = libc::socket(libc::AF_INET, kind | libc::SOCK_CLOEXEC, 0);
+        let mut sin: libc::sockaddr_in = std::mem::zeroed();
+        let mut sin6: libc::sockaddr_in6 = std::mem::zeroed();
+        let (family, sa, len) = match ip {
+            std::net::IpAddr::V4(v4) => {
+                sin.sin_family = libc::AF_INET as libc::sa_family_t;
+                sin.sin_port = port;
+                sin.sin_addr.s_addr = u32::from_ne_bytes(v4.octets());
+                let sa = (&sin as *const libc::sockaddr_in).cast::<libc::sockaddr>();
+                (libc::AF_INET, sa, std::mem::size_of_val(&sin))
+            }
+            std::net::IpAddr::V6(v6) => {
+                sin6.sin6_family = libc::AF_INET6 as libc::sa_family_t;
+                sin6.sin6_port = port;
+                sin6.sin6_addr.s6_addr = v6.octets();
+                let sa = (&sin6 as *const libc::sockaddr_in6).cast::<libc::sockaddr>();
+                (libc::AF_INET6, sa, std::mem::size_of_val(&sin6))
+            }
+        };
+        let fd = libc::socket(family, kind | libc::SOCK_CLOEXEC, 0);
         if fd < 0 {
             return errno_of(&std::io::Error::last_os_error());
         }
-        let len = std::mem::size_of::<libc::sockaddr_in>() as libc::socklen_t;
-        let r = f(fd, ((&sa as *const libc::sockaddr_in).cast(), len));
+        let r = f(fd, (sa, len as libc::socklen_t));
         libc::close(fd);
         r
     }
@@ -198,13 +233,30 @@ fn whoami() -> i32 {
     // SAFETY: `buf` is writable for `size` bytes; `size` is a valid u32.
     let rc = unsafe { libc::syscall(459, 100u32, buf.as_mut_ptr(), &mut size as *mut u32, 1u32) };
     if rc < 0 {
-        return errno_of(&std::io::Error::last_os_error());
+        let err = std::io::Error::last_os_error();
+        // rustlsm has no context for a task without a profile.
+        if err.raw_os_error() == Some(libc::EOPNOTSUPP) {
+            println!("(no rustlsm context)");
+            return 0;
+        }
+        return errno_of(&err);
     }
     let bytes: Vec<u8> = buf.iter().flat_map(|w| w.to_ne_bytes()).collect();
     let ctx_len = buf[3] as usize;
     let name = bytes.get(32..32 + ctx_len).unwrap_or(&[]);
     println!("{}", String::from_utf8_lossy(name).trim_end_matches('\0'));
     0
+}
+
+/// `lsm_manage_policy(LSM_ID_RUSTLSM, op, buf)`: the errno, or 0.
+fn manage_policy(op: u32, buf: &[u8]) -> i32 {
+    // SAFETY: `buf` is valid for its length during the call.
+    let rc = unsafe { libc::syscall(473, 114u32, op, buf.as_ptr(), buf.len() as u32, 0u32) };
+    if rc == 0 {
+        0
+    } else {
+        errno_of(&std::io::Error::last_os_error())
+    }
 }
 
 /// A decimal argument (0 when missing or malformed: the tests pass good ones).
@@ -241,17 +293,16 @@ fn main() {
         "whoami" => whoami(),
         "open-many" => (0..number(arg(3))).fold(0, |_, _| open(arg(2), "r")),
         "load" => match std::fs::read(arg(2)) {
-            Ok(blob) => {
-                // SAFETY: `blob` is valid for its length during the call.
-                let rc = unsafe {
-                    libc::syscall(473, 114u32, 1u32, blob.as_ptr(), blob.len() as u32, 0u32)
-                };
-                if rc == 0 {
-                    0
-                } else {
-                    errno_of(&std::io::Error::last_os_error())
-                }
-            }
+            Ok(blob) => manage_policy(1, &blob),
+            Err(e) => errno_of(&e),
+        },
+        "remove" => manage_policy(2, arg(2).as_bytes()),
+        "securityfs-load" => match std::fs::read(arg(2)) {
+            Ok(blob) => OpenOptions::new()
+                .write(true)
+                .open("/sys/kernel/security/rustlsm/load")
+                .and_then(|mut f| std::io::Write::write(&mut f, &blob))
+                .map_or_else(|e| errno_of(&e), |_| 0),
             Err(e) => errno_of(&e),
         },
         op => file_op(op, arg(2), arg(3)).unwrap_or_else(|| {

@@ -1,0 +1,347 @@
+//! Hostile policy input, generated from a valid blob and thrown at both interfaces.
+//!
+//! The kernel's verdict on every mutant is compared with the verdict of the same verifier
+//! compiled in userspace (`rustlsm_policy::wire`): a mutant the verifier accepts is sent
+//! with the dry-run flag (so nothing changes) and must be accepted; one it refuses must get
+//! the errno documented for its fault, through the system call and through securityfs.
+//! After every refused request the policy read back (listing, generation and the `policy`
+//! blob) must be byte-identical to what it was.
+
+use crate::{check, manage, securityfs_write, snapshot, sys_manage, Outcome, Snapshot, Suite};
+use rustlsm_policy::{file_dfa, wire};
+
+const LOAD: u32 = 1;
+const REMOVE: u32 = 2;
+
+/// The errno the kernel documents for a blob, as the shared verifier judges it.
+fn expected_errno(blob: &[u8]) -> i32 {
+    if blob.is_empty() {
+        return libc::EINVAL;
+    }
+    if blob.len() > wire::MAX_BLOB_LEN {
+        return libc::E2BIG;
+    }
+    match wire::verify(blob) {
+        Ok(_) => 0,
+        Err(e) => match e.kind {
+            wire::ErrorKind::UnsupportedVersion => libc::EPROTONOSUPPORT,
+            wire::ErrorKind::TooLarge => libc::E2BIG,
+            _ => libc::EINVAL,
+        },
+    }
+}
+
+fn le32(b: &[u8], at: usize) -> usize {
+    u32::from_le_bytes([b[at], b[at + 1], b[at + 2], b[at + 3]]) as usize
+}
+
+fn le16(b: &[u8], at: usize) -> usize {
+    usize::from(u16::from_le_bytes([b[at], b[at + 1]]))
+}
+
+fn set32(b: &mut [u8], at: usize, v: u32) {
+    b[at..at + 4].copy_from_slice(&v.to_le_bytes());
+}
+
+fn set16(b: &mut [u8], at: usize, v: u16) {
+    b[at..at + 2].copy_from_slice(&v.to_le_bytes());
+}
+
+/// Offsets in a one-profile blob: the record's fields, the first section's header and the
+/// file automaton's payload (if the profile has one).
+struct Layout {
+    record: usize,
+    first_section: usize,
+    dfa: Option<usize>,
+}
+
+fn layout(blob: &[u8]) -> Layout {
+    let record = wire::HEADER_LEN;
+    let name_len = le16(blob, record + 6);
+    let attach_count = le16(blob, record + 8);
+    let section_count = le16(blob, record + 10);
+    let mut at = record + wire::RECORD_HEADER_LEN + name_len;
+    for _ in 0..attach_count {
+        at += 2 + le16(blob, at);
+    }
+    let first_section = at;
+    let mut dfa = None;
+    for _ in 0..section_count {
+        let kind = le16(blob, at) as u16;
+        let len = le32(blob, at + 4);
+        if kind == wire::SECTION_FILE_DFA {
+            dfa = Some(at + wire::SECTION_HEADER_LEN);
+        }
+        at += wire::SECTION_HEADER_LEN + len;
+    }
+    Layout {
+        record,
+        first_section,
+        dfa,
+    }
+}
+
+/// Named structural mutants: counts and lengths past the end, out-of-range automaton
+/// indices, a table whose every edge loops back, duplicate names.
+fn structural(valid: &[u8]) -> Vec<(String, Vec<u8>)> {
+    let l = layout(valid);
+    let mut out: Vec<(String, Vec<u8>)> = Vec::new();
+    let mut with = |name: &str, f: &dyn Fn(&mut Vec<u8>)| {
+        let mut b = valid.to_vec();
+        f(&mut b);
+        out.push((name.to_string(), b));
+    };
+    let r = l.record;
+    with("profile count 0", &|b| set32(b, 12, 0));
+    with("profile count 2 with one record", &|b| set32(b, 12, 2));
+    with("profile count u32::MAX", &|b| set32(b, 12, u32::MAX));
+    with("total length one past the end", &|b| {
+        let n = b.len() as u32 + 1;
+        set32(b, 8, n)
+    });
+    with("total length u32::MAX", &|b| set32(b, 8, u32::MAX));
+    with("record length 0", &|b| set32(b, r, 0));
+    with("record length u32::MAX", &|b| set32(b, r, u32::MAX));
+    with("name length past the record", &|b| {
+        set16(b, r + 6, u16::MAX)
+    });
+    with("name length 0", &|b| set16(b, r + 6, 0));
+    with("attachment count u16::MAX", &|b| set16(b, r + 8, u16::MAX));
+    with("section count u16::MAX", &|b| set16(b, r + 10, u16::MAX));
+    with("reserved record field set", &|b| set32(b, r + 12, 1));
+    with("unknown mode", &|b| b[r + 4] = 9);
+    let s = l.first_section;
+    with("section length u32::MAX", &|b| set32(b, s + 4, u32::MAX));
+    with("section length one past the end", &|b| {
+        let n = le32(b, s + 4) as u32 + 1;
+        set32(b, s + 4, n)
+    });
+    with("unknown section kind", &|b| set16(b, s, 0x7fff));
+    if let Some(d) = l.dfa {
+        let states = le32(valid, d) as u32;
+        let edges = le32(valid, d + 4);
+        let edge_next = d + file_dfa::HEADER_LEN + states as usize * file_dfa::STATE_LEN + edges;
+        with("automaton: state count 0", &|b| set32(b, d, 0));
+        with("automaton: state count u32::MAX", &|b| {
+            set32(b, d, u32::MAX)
+        });
+        with("automaton: edge count u32::MAX", &|b| {
+            set32(b, d + 4, u32::MAX)
+        });
+        with("automaton: start state out of range", &|b| {
+            set32(b, d + 8, states)
+        });
+        with("automaton: start state u32::MAX", &|b| {
+            set32(b, d + 8, u32::MAX)
+        });
+        with("automaton: class count 0", &|b| set16(b, d + 12, 0));
+        with("automaton: byte mapped to a missing class", &|b| {
+            b[d + 16 + usize::from(b'/')] = 255
+        });
+        with("automaton: first edge past the table", &|b| {
+            let at = d + file_dfa::HEADER_LEN + file_dfa::STATE_LEN;
+            set32(b, at, u32::MAX)
+        });
+        with("automaton: undefined access bits", &|b| {
+            let at = d + file_dfa::HEADER_LEN + file_dfa::STATE_LEN + 4;
+            set32(b, at, 1 << 31)
+        });
+        with("automaton: dead state grants access", &|b| {
+            set32(b, d + file_dfa::HEADER_LEN + 4, 1)
+        });
+        if edges > 0 {
+            with("automaton: edge to a missing state", &|b| {
+                set32(b, edge_next, states)
+            });
+            with("automaton: edge to state u32::MAX", &|b| {
+                set32(b, edge_next, u32::MAX)
+            });
+            // Every edge back to the start state: a cycle, which is legal (walks are bounded
+            // by the path's length) and must be accepted.
+            with("automaton: every edge loops to the start", &|b| {
+                let start = le32(b, d + 8) as u32;
+                for e in 0..edges {
+                    set32(b, edge_next + 4 * e, start);
+                }
+            });
+        }
+    }
+    // Two copies of the same record: one name twice.
+    let mut dup = valid[..wire::HEADER_LEN].to_vec();
+    dup.extend_from_slice(&valid[wire::HEADER_LEN..]);
+    dup.extend_from_slice(&valid[wire::HEADER_LEN..]);
+    let total = dup.len() as u32;
+    set32(&mut dup, 8, total);
+    set32(&mut dup, 12, 2);
+    out.push(("one profile name twice".into(), dup));
+    out
+}
+
+/// Sends `blob` through the system call (dry run when the verifier accepts it) and, when it
+/// is to be refused, through securityfs too; checks errnos and the unchanged policy.
+fn throw(blob: &[u8], baseline: &Snapshot) -> Outcome {
+    let want = expected_errno(blob);
+    let flags = if want == 0 { wire::FLAG_DRY_RUN } else { 0 };
+    let got = manage(LOAD, blob, flags);
+    check(got == want, || {
+        format!("syscall: errno {got}, expected {want}")
+    })?;
+    if want != 0 {
+        let got = securityfs_write("load", blob);
+        check(got == want, || {
+            format!("securityfs: errno {got}, expected {want}")
+        })?;
+    }
+    let now = snapshot();
+    check(now == *baseline, || format!("policy changed: {now:?}"))
+}
+
+/// Runs every generated case against `valid` (a small one-profile blob the kernel accepts);
+/// prints how many were tried.
+pub(crate) fn run(s: &mut Suite, valid: &[u8]) {
+    let baseline = snapshot();
+    let mut tried = 0usize;
+
+    s.case(
+        "hostile: truncation at every offset, both interfaces",
+        || {
+            for cut in 0..valid.len() {
+                tried += 1;
+                throw(&valid[..cut], &baseline).map_err(|e| format!("cut {cut}: {e}"))?;
+            }
+            Ok(())
+        },
+    );
+
+    let mut flips = 0usize;
+    let mut flips_accepted = 0usize;
+    s.case(
+        "hostile: every single-bit flip, kernel agrees with the shared verifier",
+        || {
+            let mut b = valid.to_vec();
+            for at in 0..b.len() {
+                for bit in 0..8 {
+                    b[at] ^= 1 << bit;
+                    flips += 1;
+                    if expected_errno(&b) == 0 {
+                        flips_accepted += 1;
+                    }
+                    let r = throw(&b, &baseline);
+                    b[at] ^= 1 << bit;
+                    r.map_err(|e| format!("byte {at} bit {bit}: {e}"))?;
+                }
+            }
+            Ok(())
+        },
+    );
+    tried += flips;
+
+    for (name, blob) in structural(valid) {
+        tried += 1;
+        s.case(&format!("hostile: {name}"), || {
+            let want = expected_errno(&blob);
+            let loop_case = name.contains("loops");
+            check(!loop_case || want == 0, || {
+                "the looping automaton should verify".into()
+            })?;
+            check(loop_case || want != 0, || {
+                format!("{name} verifies in userspace")
+            })?;
+            throw(&blob, &baseline)
+        });
+    }
+
+    s.case(
+        "hostile: sizes past both caps get E2BIG, buffers that fault get EFAULT",
+        || {
+            let big = vec![0u8; wire::MAX_BLOB_LEN + 1];
+            check(manage(LOAD, &big, 0) == libc::E2BIG, || {
+                "rustlsm cap".into()
+            })?;
+            check(securityfs_write("load", &big) == libc::E2BIG, || {
+                "securityfs cap".into()
+            })?;
+            let got = sys_manage(LOAD, valid.as_ptr(), u32::MAX, 0, 114);
+            check(got == libc::E2BIG, || format!("u32::MAX size: errno {got}"))?;
+            let got = sys_manage(LOAD, std::ptr::null(), valid.len() as u32, 0, 114);
+            check(got == libc::EFAULT, || format!("NULL: errno {got}"))?;
+            let got = straddling_unmapped(valid);
+            check(got == libc::EFAULT, || {
+                format!("buffer running into an unmapped page: errno {got}")
+            })?;
+            tried += 5;
+            check(snapshot() == baseline, || "policy changed".into())
+        },
+    );
+
+    s.case(
+        "hostile: a blob split over two securityfs writes is refused twice",
+        || {
+            use std::io::Write;
+            let mut f = std::fs::OpenOptions::new()
+                .write(true)
+                .open(format!("{}/load", crate::SECFS))
+                .map_err(|e| e.to_string())?;
+            let half = valid.len() / 2;
+            let first = f.write(&valid[..half]).map_err(|e| e.raw_os_error());
+            let second = f.write(&valid[half..]).map_err(|e| e.raw_os_error());
+            tried += 2;
+            check(
+                first == Err(Some(libc::EINVAL)) && second == Err(Some(libc::EINVAL)),
+                || format!("first {first:?}, second {second:?}"),
+            )?;
+            check(snapshot() == baseline, || "policy changed".into())
+        },
+    );
+
+    s.case(
+        "hostile: remove with an unknown, empty or invalid name",
+        || {
+            for (name, want) in [
+                (&b"no-such-profile"[..], libc::ENOENT),
+                (b"bad/name", libc::EINVAL),
+                (b"", libc::EINVAL),
+            ] {
+                tried += 2;
+                let got = manage(REMOVE, name, 0);
+                check(got == want, || format!("syscall {name:?}: errno {got}"))?;
+                let got = securityfs_write("remove", name);
+                check(got == want, || format!("securityfs {name:?}: errno {got}"))?;
+            }
+            check(snapshot() == baseline, || "policy changed".into())
+        },
+    );
+
+    println!(
+        "# hostile inputs tried: {tried} ({flips} bit flips, {flips_accepted} of them valid \
+         policies loaded as dry runs)"
+    );
+}
+
+/// Loads from a buffer whose last byte sits on an unmapped page; returns the errno.
+fn straddling_unmapped(valid: &[u8]) -> i32 {
+    const PAGE: usize = 4096;
+    // SAFETY: Maps two fresh pages, unmaps the second, and hands the kernel a pointer into
+    // the first whose length runs into the second; the mapping is released before returning.
+    unsafe {
+        let p = libc::mmap(
+            std::ptr::null_mut(),
+            2 * PAGE,
+            libc::PROT_READ | libc::PROT_WRITE,
+            libc::MAP_PRIVATE | libc::MAP_ANONYMOUS,
+            -1,
+            0,
+        );
+        if p == libc::MAP_FAILED {
+            return -1;
+        }
+        let base = p.cast::<u8>();
+        libc::munmap(base.add(PAGE).cast(), PAGE);
+        let n = valid.len().min(PAGE);
+        let start = base.add(PAGE - n + 1);
+        std::ptr::copy_nonoverlapping(valid.as_ptr(), start, n - 1);
+        let got = sys_manage(LOAD, start, n as u32, 0, 114);
+        libc::munmap(p, PAGE);
+        got
+    }
+}

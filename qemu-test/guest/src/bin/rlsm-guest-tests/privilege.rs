@@ -1,0 +1,216 @@
+//! Who may change the policy: only a task holding CAP_MAC_ADMIN in the initial user
+//! namespace, running unconfined, through a securityfs descriptor that such a task opened.
+//! Every other caller is refused (EPERM, or EACCES where file permissions or file rules stop
+//! it first), the policy stays byte-identical, and rustlsm's own refusals are logged.
+
+use crate::{
+    as_nobody, check, kernel_log, manage, securityfs_write, snapshot, Outcome, Suite, PROBE, SECFS,
+};
+use std::fs;
+use std::io::Write;
+
+const LOAD: u32 = 1;
+const REMOVE: u32 = 2;
+
+/// Runs `f` in a child that has entered a new user namespace, where it is root with every
+/// capability (but none in the initial namespace); returns what `f` returned.
+fn as_userns_root(f: impl FnOnce() -> i32) -> i32 {
+    // SAFETY: The child only makes system calls and runs `f`, then exits.
+    let pid = unsafe { libc::fork() };
+    if pid == 0 {
+        // SAFETY: A plain system call in the child.
+        if unsafe { libc::unshare(libc::CLONE_NEWUSER) } != 0 {
+            // SAFETY: Leaves the child without running the parent's destructors.
+            unsafe { libc::_exit(250) };
+        }
+        let code = f();
+        // SAFETY: As above.
+        unsafe { libc::_exit(code) };
+    }
+    let mut status = 0;
+    // SAFETY: Waits for the child forked above.
+    unsafe { libc::waitpid(pid, &mut status, 0) };
+    libc::WEXITSTATUS(status)
+}
+
+/// Lines of the kernel log that record a refused policy change and contain `what`: a
+/// reason from rustlsm's own checks, or the system call's capability refusal.
+fn logged(what: &str) -> usize {
+    kernel_log()
+        .lines()
+        .filter(|l| l.contains("REFUSED op=policy_change") || l.contains("lsm_manage_policy:"))
+        .filter(|l| l.contains(what))
+        .count()
+}
+
+/// A probe under a profile that keeps CAP_MAC_ADMIN and may open the securityfs files, so
+/// only rustlsm's rule against confined callers stands between it and the policy.
+const ADMIN_PROBE: &str = "/usr/bin/rlsm-probe-admin";
+const ADMIN_PROFILE: &str = r#"
+[profile.admin]
+attach = ["/usr/bin/rlsm-probe-admin"]
+capabilities = ["mac_admin"]
+
+[[profile.admin.rule]]
+allow = ["read"]
+paths = ["/tmp/demo/**"]
+
+[[profile.admin.rule]]
+allow = ["write"]
+paths = ["/sys/kernel/security/rustlsm/{load,remove}"]
+"#;
+
+/// Checks `errno` is one of `allowed`.
+fn refused(what: &str, errno: i32, allowed: &[i32]) -> Outcome {
+    check(allowed.contains(&errno), || {
+        format!("{what}: errno {errno}")
+    })
+}
+
+pub(crate) fn run(s: &mut Suite, valid: &[u8]) {
+    s.case("privilege: load the CAP_MAC_ADMIN-keeping profile", || {
+        fs::copy(PROBE, ADMIN_PROBE).map_err(|e| e.to_string())?;
+        fs::write("/tmp/admin.toml", ADMIN_PROFILE).map_err(|e| e.to_string())?;
+        crate::lsmctl(&["load", "/tmp/admin.toml"])
+    });
+    let baseline = snapshot();
+    let unchanged = |what: &str| {
+        check(snapshot() == baseline, || {
+            format!("{what} changed the policy")
+        })
+    };
+    let eperm = &[libc::EPERM][..];
+    let eperm_or_eacces = &[libc::EPERM, libc::EACCES][..];
+    let mut cases = 0;
+
+    s.case(
+        "privilege: a caller without CAP_MAC_ADMIN is refused by both interfaces",
+        || {
+            cases += 3;
+            let common = "lsm_manage_policy: refused rlsm-guest-test[";
+            let before = logged(common);
+            refused("syscall load", as_nobody(|| manage(LOAD, valid, 0)), eperm)?;
+            refused(
+                "syscall remove",
+                as_nobody(|| manage(REMOVE, b"demo", 0)),
+                eperm,
+            )?;
+            refused(
+                "securityfs load",
+                as_nobody(|| securityfs_write("load", valid)),
+                eperm_or_eacces,
+            )?;
+            let after = logged(common);
+            check(after >= before + 2, || {
+                format!("{} lines logged for 2 system call refusals", after - before)
+            })?;
+            unchanged("an unprivileged caller")
+        },
+    );
+    s.case(
+        "privilege: root in a user namespace is refused by both interfaces",
+        || {
+            cases += 3;
+            let common = "lsm_manage_policy: refused rlsm-guest-test[";
+            let before = logged(common);
+            let got = as_userns_root(|| manage(LOAD, valid, 0));
+            check(got != 250, || "unshare(CLONE_NEWUSER) failed".into())?;
+            refused("syscall load", got, eperm)?;
+            refused(
+                "syscall remove",
+                as_userns_root(|| manage(REMOVE, b"demo", 0)),
+                eperm,
+            )?;
+            refused(
+                "securityfs load",
+                as_userns_root(|| securityfs_write("load", valid)),
+                eperm_or_eacces,
+            )?;
+            let after = logged(common);
+            check(after >= before + 2, || {
+                format!("{} lines logged for 2 system call refusals", after - before)
+            })?;
+            unchanged("root in a user namespace")
+        },
+    );
+    s.case(
+        "privilege: a securityfs fd opened by root is refused to an unprivileged writer, and logged",
+        || {
+            cases += 2;
+            let before = logged("the writer lacks CAP_MAC_ADMIN");
+            for file in ["load", "remove"] {
+                let f = fs::OpenOptions::new()
+                    .write(true)
+                    .open(format!("{SECFS}/{file}"))
+                    .map_err(|e| e.to_string())?;
+                let payload: &[u8] = if file == "load" { valid } else { b"demo" };
+                let got = as_nobody(|| match (&f).write(payload) {
+                    Ok(_) => 0,
+                    Err(e) => e.raw_os_error().unwrap_or(-1),
+                });
+                refused(file, got, eperm)?;
+            }
+            let after = logged("the writer lacks CAP_MAC_ADMIN");
+            check(after >= before + 2, || {
+                format!("{} refusal lines logged for 2 refusals", after - before)
+            })?;
+            unchanged("a confused deputy")
+        },
+    );
+    s.case(
+        "privilege: a confined task without CAP_MAC_ADMIN cannot change policy, logged",
+        || {
+            // The blob sits where demo lets the probe read it, so only the change is refused.
+            fs::create_dir_all("/tmp/demo").map_err(|e| e.to_string())?;
+            fs::write("/tmp/demo/valid.bin", valid).map_err(|e| e.to_string())?;
+            let common = "lsm_manage_policy: refused rlsm-probe[";
+            let before = logged(common);
+            cases += 4;
+            // `valid` holds the probe's own profile: loading it is a replacement. The
+            // profile does not keep CAP_MAC_ADMIN, so the system call's own check refuses.
+            let replace = crate::run(PROBE, &["load", "/tmp/demo/valid.bin"]).0;
+            refused("replace own", replace, eperm)?;
+            refused(
+                "remove own",
+                crate::run(PROBE, &["remove", "demo"]).0,
+                eperm,
+            )?;
+            refused(
+                "remove other",
+                crate::run(PROBE, &["remove", "small"]).0,
+                eperm,
+            )?;
+            // securityfs: the profile's file rules stop the open first (EACCES).
+            let got = crate::run(PROBE, &["securityfs-load", "/tmp/demo/valid.bin"]).0;
+            refused("securityfs load", got, eperm_or_eacces)?;
+            let after = logged(common);
+            check(after >= before + 3, || {
+                format!("{} refusal lines logged for 3 refusals", after - before)
+            })?;
+            unchanged("a confined caller")
+        },
+    );
+    s.case(
+        "privilege: a confined task that keeps CAP_MAC_ADMIN is refused by rustlsm, logged",
+        || {
+            let reason = "the caller is confined";
+            let before = logged(reason);
+            cases += 3;
+            let replace = crate::run(ADMIN_PROBE, &["load", "/tmp/demo/valid.bin"]).0;
+            refused("load", replace, eperm)?;
+            refused(
+                "remove",
+                crate::run(ADMIN_PROBE, &["remove", "demo"]).0,
+                eperm,
+            )?;
+            let got = crate::run(ADMIN_PROBE, &["securityfs-load", "/tmp/demo/valid.bin"]).0;
+            refused("securityfs load", got, eperm)?;
+            let after = logged(reason);
+            check(after >= before + 3, || {
+                format!("{} refusal lines logged for 3 refusals", after - before)
+            })?;
+            unchanged("a confined caller holding CAP_MAC_ADMIN")
+        },
+    );
+    println!("# privilege cases refused: {cases}");
+}
