@@ -54,8 +54,14 @@ fn token_len(pattern: &[u8], pos: usize) -> usize {
 }
 
 /// Adds to `set` every position reachable from `pos` through stars matching nothing.
+///
+/// A position already in `set` was added by this function, with everything after it, so the
+/// walk stops there: each step then costs O(pattern length), even across runs of stars.
 fn insert_closed(set: &mut PositionSet, pattern: &[u8], mut pos: usize) {
     loop {
+        if set.contains(pos) {
+            return;
+        }
         set.insert(pos);
         match pattern.get(pos) {
             Some(b'*') => pos += token_len(pattern, pos),
