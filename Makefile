@@ -11,7 +11,7 @@ export PATH := $(RUSTLSM_CACHE)/tools/bin:$(HOME)/.cargo/bin:$(PATH)
 
 .PHONY: all deps kernel initramfs lint kernel-lint unit-test guest-test test run series \
 	test-debug test-stacking \
-	check-series-builds bench clean-cache
+	check-series-builds bench fuzz fuzz-smoke clean-cache
 
 all: kernel initramfs
 
@@ -71,6 +71,15 @@ series: deps
 ## check-series-builds: build the kernel at every patch of the series (about 20 minutes).
 check-series-builds: deps
 	@scripts/check-series-builds.sh
+
+## fuzz: fuzz the policy verifier and lsmctl's compiler, FUZZ_SECONDS (default 300) per
+## target, one job each; a crash fails and is kept in fuzz/regressions/.
+fuzz: deps
+	@scripts/fuzz.sh
+
+## fuzz-smoke: the same for one minute per target.
+fuzz-smoke: deps
+	@FUZZ_SECONDS=60 scripts/fuzz.sh
 
 clean-cache:
 	rm -rf "$(RUSTLSM_CACHE)"

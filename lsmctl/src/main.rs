@@ -1,14 +1,10 @@
 //! lsmctl: compile rustlsm profiles from TOML and manage the kernel's loaded policy.
 
-mod braces;
-mod diag;
 mod kernel;
-mod network;
-mod profile;
 
 use clap::{Parser, Subcommand};
 use kernel::Via;
-use rustlsm_policy::{decode, encode, wire, ProfileSummary};
+use rustlsm_policy::{decode, wire, ProfileSummary};
 use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -87,8 +83,7 @@ fn compile_file(path: &Path) -> Result<(Vec<u8>, Vec<ProfileSummary>), String> {
     }
     let source =
         String::from_utf8(bytes).map_err(|e| format!("{}: not UTF-8 text: {e}", path.display()))?;
-    let profiles = profile::compile(path, &source).map_err(|d| d.to_string())?;
-    let blob = encode(&profiles).map_err(|e| format!("{}: {e}", path.display()))?;
+    let blob = lsmctl::compile(path, &source).map_err(|e| e.to_string())?;
     let summaries =
         decode(&blob).map_err(|e| format!("{}: internal error: {e:?}", path.display()))?;
     Ok((blob, summaries))

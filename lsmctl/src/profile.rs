@@ -176,7 +176,14 @@ fn flags_named(
 pub fn compile(file: &Path, source: &str) -> Result<Vec<ProfileSpec>, Diagnostic> {
     let parsed: PolicyFile = toml::from_str(source).map_err(|e| {
         let span = e.span().unwrap_or(0..0);
-        let message = e.message().trim_end().replace('\n', "; ");
+        let mut message = e.message().trim_end().replace('\n', "; ");
+        if message.is_empty() {
+            // toml explains some lexical errors with nothing, a control character for one.
+            message = match source.get(span.start..).and_then(|s| s.chars().next()) {
+                Some(c) => format!("invalid TOML: unexpected character {c:?}"),
+                None => "invalid TOML".into(),
+            };
+        }
         Diagnostic::at(file, source, span, message)
     })?;
     let at = |span: std::ops::Range<usize>, msg: String| Diagnostic::at(file, source, span, msg);
@@ -447,6 +454,10 @@ paths = ["/srv/secret"]
         );
         assert!(error("[profile.a\n").starts_with("p.toml:1:"));
         assert!(error("[profile.a]\nbogus = 1\n").contains("unknown field `bogus`"));
+        assert_eq!(
+            error("# a\u{1}b\n[profile.a]\n"),
+            "p.toml:1:4: invalid TOML: unexpected character '\\u{1}'"
+        );
     }
 
     #[test]

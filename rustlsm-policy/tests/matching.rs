@@ -76,6 +76,12 @@ fn glob_edge_cases() {
     assert!(!glob::glob_match(&long, &long));
     let max = [b"/".as_slice(), &vec![b'*'; glob::MAX_PATTERN_LEN - 1]].concat();
     assert!(glob::glob_match(&max, b"/anything"));
+    // A long run of stars against a long path (once quadratic in the run at every byte).
+    assert!(glob::glob_match(&max, &b"/a".repeat(2048)));
+    for path in [b"/x".as_slice(), b"/ab/x/c", b"/a/b", b"/abx/"] {
+        let p = b"/***?*x/***";
+        assert_eq!(glob::glob_match(p, path), reference(p, path));
+    }
 }
 
 /// The automaton's answer must be the union over every rule the reference says matches.

@@ -1,0 +1,191 @@
+//! The oracle `compile_profile` and `roundtrip` share: a blob encoded from a model must pass
+//! the kernel's verifier and walk, and the kernel's answers must be the model's. File
+//! decisions are recomputed rule by rule with the attachment glob matcher (`glob.rs`), so the
+//! compiled automaton is checked against an independent matcher of the same semantics;
+//! endpoint decisions against a bit-by-bit reading of the rules.
+
+use rustlsm_policy::{decode, glob, net, wire, Effect, NetRule, ProfileSpec};
+
+/// Most probe paths or endpoints per profile: the reference is quadratic.
+const MAX_PROBES: usize = 64;
+
+/// Checks that `blob`, encoded from `specs`, is accepted and says what `specs` say.
+pub fn check(specs: &[ProfileSpec], blob: &[u8]) {
+    assert_eq!(
+        wire::verify(blob),
+        Ok(specs.len() as u32),
+        "the verifier refuses what the encoder wrote"
+    );
+    crate::blob::check(blob);
+    let summaries = decode(blob).expect("verified above");
+    let names: Vec<&str> = specs.iter().map(|s| s.name.as_str()).collect();
+    for ((spec, summary), view) in specs.iter().zip(&summaries).zip(wire::profiles(blob)) {
+        assert_eq!(summary.name, spec.name);
+        assert_eq!(summary.mode, spec.mode);
+        assert_eq!(summary.attach, spec.attach);
+        assert_eq!(summary.capabilities, spec.capabilities);
+        check_files(spec, &view);
+        check_tasks(spec, &view, &names);
+        check_net(spec, view.net());
+    }
+}
+
+/// Paths a pattern stands for: its wildcards matching nothing, matching something, and taken
+/// literally; one level deeper; and one byte short.
+fn instances(pattern: &[u8]) -> Vec<Vec<u8>> {
+    let (mut empty, mut some) = (Vec::new(), Vec::new());
+    let mut i = 0;
+    while i < pattern.len() {
+        match &pattern[i..] {
+            [b'*', b'*', ..] => {
+                some.extend_from_slice(b"d/e");
+                i += 2;
+                continue;
+            }
+            [b'*', ..] => some.extend_from_slice(b"st"),
+            [b'?', ..] => {
+                empty.push(b'q');
+                some.push(b'q');
+            }
+            [c, ..] => {
+                empty.push(*c);
+                some.push(*c);
+            }
+            [] => unreachable!(),
+        }
+        i += 1;
+    }
+    let deeper = [some.as_slice(), b"/x"].concat();
+    let short = pattern[..pattern.len() - 1].to_vec();
+    vec![empty, some, pattern.to_vec(), deeper, short]
+}
+
+/// The automaton's decision on each probe path against the union of the rules that match it.
+fn check_files(spec: &ProfileSpec, view: &wire::ProfileView<'_>) {
+    let patterns = spec.rules.iter().map(|r| r.pattern.as_bytes());
+    let mut paths: Vec<Vec<u8>> = patterns
+        .chain(spec.attach.iter().map(|a| a.as_bytes()))
+        .flat_map(instances)
+        .collect();
+    paths.sort();
+    paths.dedup();
+    for path in paths.iter().take(MAX_PROBES) {
+        let (mut allow, mut deny) = (0, 0);
+        for rule in spec.rules.iter() {
+            if glob::glob_match(rule.pattern.as_bytes(), path) {
+                match rule.effect {
+                    Effect::Allow => allow |= rule.access,
+                    Effect::Deny => deny |= rule.access,
+                }
+            }
+        }
+        let got = view.file_dfa().map_or((0, 0), |d| d.lookup(path));
+        assert_eq!(
+            got,
+            (allow, deny),
+            "{}: automaton and rules disagree on {:?}",
+            spec.name,
+            String::from_utf8_lossy(path)
+        );
+        assert_eq!(
+            view.refused(path, wire::ACCESS_ALL),
+            !allow & wire::ACCESS_ALL | deny
+        );
+    }
+}
+
+/// Capabilities, peers and mount operations.
+fn check_tasks(spec: &ProfileSpec, view: &wire::ProfileView<'_>, profiles: &[&str]) {
+    for cap in 0..64 {
+        assert_eq!(view.has_capability(cap), spec.capabilities >> cap & 1 == 1);
+    }
+    let listed = |list: &[String], name: &str| list.iter().any(|n| n == name);
+    let asked = profiles.iter().copied().chain(["unconfined", "nobody"]);
+    for name in asked.chain(spec.signal.iter().chain(&spec.ptrace).map(String::as_str)) {
+        let own = name == spec.name;
+        let n = Some(name.as_bytes());
+        assert_eq!(view.may_signal(n), own || listed(&spec.signal, name));
+        assert_eq!(view.may_trace(n), own || listed(&spec.ptrace, name));
+    }
+    assert_eq!(view.may_signal(None), listed(&spec.signal, "unconfined"));
+    assert_eq!(view.may_trace(None), listed(&spec.ptrace, "unconfined"));
+    assert_eq!(view.traced_by_unconfined(), spec.traced_by_unconfined);
+    for op in [
+        wire::MOUNT_MOUNT,
+        wire::MOUNT_UMOUNT,
+        wire::MOUNT_PIVOT_ROOT,
+    ] {
+        assert_eq!(view.may_mount(op), spec.mount & op != 0);
+    }
+}
+
+fn bit(addr: &[u8; 16], i: usize) -> bool {
+    addr[i / 8] >> (7 - i % 8) & 1 == 1
+}
+
+/// Whether `rule` allows `op` on `proto` at `e`, read bit by bit from the model.
+fn allows(rule: &NetRule, op: u8, proto: u8, e: &net::Endpoint) -> bool {
+    rule.ops & op != 0
+        && rule.proto == proto
+        && (rule.ports.0..=rule.ports.1).contains(&e.port)
+        && (rule.family == 0
+            || (rule.family == e.family
+                && (0..usize::from(rule.prefix)).all(|i| bit(&rule.addr, i) == bit(&e.addr, i))))
+}
+
+/// Socket entries allow themselves, raw and ICMP sockets need an entry that names them, and
+/// endpoint decisions agree with [`allows`] at and around every rule's edges.
+fn check_net(spec: &ProfileSpec, view: net::Net<'_>) {
+    for s in &spec.sockets {
+        assert!(view.may_create(s.family, s.sock_type, s.protocol));
+    }
+    let families = spec.sockets.iter().map(|s| s.family).chain([net::AF_INET]);
+    for family in families {
+        for sock_type in [0, 1, 2, net::SOCK_RAW, net::SOCK_PACKET] {
+            for protocol in [0, 6, net::IPPROTO_ICMP, net::IPPROTO_ICMPV6] {
+                if !view.may_create(family, sock_type, protocol) {
+                    continue;
+                }
+                let entries = || spec.sockets.iter().filter(|s| s.family == family);
+                if sock_type == net::SOCK_RAW || sock_type == net::SOCK_PACKET {
+                    assert!(entries().any(|s| s.sock_type == sock_type), "raw unnamed");
+                }
+                if protocol == net::IPPROTO_ICMP || protocol == net::IPPROTO_ICMPV6 {
+                    let icmp = |p| p == protocol || p == net::ANY_PROTOCOL;
+                    assert!(entries().any(|s| icmp(s.protocol)), "ICMP unnamed");
+                }
+            }
+        }
+    }
+    let mut endpoints = Vec::new();
+    for r in &spec.net_rules {
+        let families: &[u8] = if r.family == 0 { &[4, 6] } else { &[r.family] };
+        for &family in families {
+            let max = if family == 4 { 32 } else { 128 };
+            let mut outside = r.addr;
+            if r.prefix < max {
+                let i = usize::from(r.prefix);
+                outside[i / 8] ^= 0x80 >> (i % 8);
+            }
+            let ports = [r.ports.0, r.ports.1, r.ports.0.wrapping_sub(1)];
+            for port in ports.into_iter().chain([r.ports.1.wrapping_add(1)]) {
+                for addr in [r.addr, outside] {
+                    endpoints.push(net::Endpoint { family, addr, port });
+                }
+            }
+        }
+    }
+    for e in endpoints.iter().take(MAX_PROBES) {
+        for op in [net::OP_BIND, net::OP_LISTEN, net::OP_CONNECT, net::OP_SEND] {
+            for proto in [net::PROTO_TCP, net::PROTO_UDP] {
+                let expected = spec.net_rules.iter().any(|r| allows(r, op, proto, e));
+                assert_eq!(
+                    view.may(op, proto, e),
+                    expected,
+                    "{}: {op} {proto} {e:?}",
+                    spec.name
+                );
+            }
+        }
+    }
+}

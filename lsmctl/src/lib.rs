@@ -1,0 +1,42 @@
+//! lsmctl's profile compiler: TOML text in, the policy blob the kernel loads out. The `lsmctl`
+//! binary and the fuzzers (`fuzz/`) share it.
+
+mod braces;
+mod diag;
+mod network;
+pub mod profile;
+
+pub use diag::Diagnostic;
+
+use rustlsm_policy::{encode, EncodeError};
+use std::fmt;
+use std::path::{Path, PathBuf};
+
+/// Why a profile file does not compile.
+#[derive(Debug)]
+pub enum CompileError {
+    /// A mistake in the text, located at its line and column.
+    Profile(Diagnostic),
+    /// The profiles are well formed but exceed what the kernel accepts.
+    Encode { file: PathBuf, error: EncodeError },
+}
+
+impl fmt::Display for CompileError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            CompileError::Profile(d) => d.fmt(f),
+            CompileError::Encode { file, error } => write!(f, "{}: {error}", file.display()),
+        }
+    }
+}
+
+impl std::error::Error for CompileError {}
+
+/// Compiles the TOML text of `file` into one policy blob, which the kernel's verifier accepts.
+pub fn compile(file: &Path, source: &str) -> Result<Vec<u8>, CompileError> {
+    let profiles = profile::compile(file, source).map_err(CompileError::Profile)?;
+    encode(&profiles).map_err(|error| CompileError::Encode {
+        file: file.to_path_buf(),
+        error,
+    })
+}
