@@ -16,6 +16,14 @@ log "debug kernel: the guest suite"
 QEMU_TIMEOUT=2400 "$REPO_ROOT/qemu-test/run" --kernel "$kernel" \
   --log "$RUSTLSM_CACHE/logs/debug-suite.log" -- /usr/bin/rlsm-guest-tests
 log "debug kernel: ${RACE_SECONDS:-60} s race of loads, replacements and removals against probes"
+# The guest first shows that the checkers are on (their boot banners), so a config that lost
+# them cannot pass quietly.
+banners='KernelAddressSanitizer initialized|Lock dependency validator|kfence: initialized'
 QEMU_TIMEOUT=1200 "$REPO_ROOT/qemu-test/run" --kernel "$kernel" \
-  --log "$RUSTLSM_CACHE/logs/debug-race.log" -- /usr/bin/rlsm-race "${RACE_SECONDS:-60}"
+  --log "$RUSTLSM_CACHE/logs/debug-race.log" -- \
+  sh -c "dmesg | grep -E '$banners' | sed 's/^/CHECKER: /'; exec /usr/bin/rlsm-race ${RACE_SECONDS:-60}"
+for banner in KernelAddressSanitizer 'Lock dependency validator' kfence; do
+  grep -aq "CHECKER: .*$banner" "$RUSTLSM_CACHE/logs/debug-race.log" ||
+    die "the debug kernel did not show '$banner' at boot: is kernel-config/debug.config applied?"
+done
 log "debug kernel: no test failure and no splat"
