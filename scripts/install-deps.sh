@@ -4,7 +4,7 @@
 . "$(dirname "$0")/lib.sh"
 
 BOOKWORM_PKGS=(clang-19 lld-19 llvm-19 libclang-19-dev flex bison bc libelf-dev cpio
-               busybox-static make gcc libc6-dev git xz-utils python3 libcap-dev)
+               busybox-static make gcc libc6-dev git xz-utils python3 libcap-dev gnuplot-nox)
 BACKPORTS_PKGS=(qemu-system-x86 qemu-utils)
 BINDGEN_VERSION=0.73.2
 

@@ -1,135 +1,224 @@
-//! rlsm-bench: open() cost for an unconfined task and under rustlsm profiles of 10 and 10,000
-//! rules, and the time to load those profiles, measured inside the test VM.
+//! rlsm-bench: rustlsm side by side with AppArmor and Landlock, measured inside the test VM.
 //!
-//! It prints figures only: speed has no pass/fail threshold (emulated machines are noisy, so
-//! compare the ratios, not the absolute times). `make bench` runs it.
+//! ```text
+//! rlsm-bench full       [OPTIONS]   policy load times, then confined costs (needs rustlsm)
+//! rlsm-bench unconfined [OPTIONS]   the loops in a task without a profile
+//! rlsm-bench loop fs PATH N | loop net N   one measured child (run by the two above)
+//! rlsm-bench tsc-mhz                 the TSC rate (run on the host, see clock.rs)
+//!
+//! OPTIONS: --runs N (loop samples), --load-runs N, --fs-iters N, --net-iters N,
+//!          --max-rules N (leave out bigger rule counts: for a quick look),
+//!          --tsc-mhz F (the host's TSC rate)
+//! ```
+//!
+//! It prints figures only, no pass/fail: emulated machines are noisy, so compare ratios.
+//! Every sample goes out on a `BENCH,` line for scripts/bench.sh, which boots the kernel with
+//! the right `lsm=` and the AppArmor parser and Landlock sandboxer in an overlay, pools the
+//! samples of all boots, and writes the table, the CSV and the chart.
+
+mod child;
+mod clock;
+mod confined;
+mod load;
+mod matrix;
+mod policy;
+mod report;
+mod runner;
+mod unconfined;
+mod workload;
 
 use std::fs;
 use std::process::Command;
-use std::time::Instant;
 
-const LSMCTL: &str = "/usr/bin/lsmctl";
-const RUNS: usize = 5;
-const OPENS: u32 = 20_000;
+/// This binary; unconfined, as no policy attaches to this path.
+pub const BENCH: &str = "/usr/bin/rlsm-bench";
+pub const LSMCTL: &str = "/usr/bin/lsmctl";
+/// Debian's parser, from the bench overlay (scripts/bench.sh).
+pub const APPARMOR_PARSER: &str = "/sbin/apparmor_parser";
+/// The kernel's samples/landlock/sandboxer, static, from the bench overlay.
+pub const SANDBOXER: &str = "/usr/bin/landlock-sandboxer";
+pub const SECFS: &str = "/sys/kernel/security";
 
-/// The bench binary under three names: one unconfined, one per profile.
-const FREE: &str = "/usr/bin/rlsm-bench";
-const SMALL: &str = "/usr/bin/rlsm-bench-10";
-const LARGE: &str = "/usr/bin/rlsm-bench-10k";
+/// Policy sizes for the load section; the confined section uses the smallest and largest.
+const RULE_COUNTS: [usize; 4] = [10, 100, 1_000, 10_000];
 
-fn profile(name: &str, attach: &str, rules: usize) -> String {
-    let mut t = format!("[profile.{name}]\nattach = [\"{attach}\"]\n\n");
-    t += "[[profile.";
-    t += name;
-    t += ".rule]]\nallow = [\"read\"]\npaths = [\"/tmp/bench/**\"]\n\n";
-    // Filler rules that share prefixes with the real path, so the automaton is not trivial.
-    let filler: Vec<String> = (1..rules)
-        .map(|i| format!("\"/tmp/benc{}/d{}/file-{i}\"", i % 7, i % 97))
-        .collect();
-    if !filler.is_empty() {
-        t += &format!(
-            "[[profile.{name}.rule]]\nallow = [\"read\", \"write\"]\npaths = [{}]\n",
-            filler.join(", ")
-        );
+pub struct Options {
+    pub runs: usize,
+    pub load_runs: usize,
+    pub fs_iters: u32,
+    pub net_iters: u32,
+    pub max_rules: usize,
+    pub tsc_mhz: Option<f64>,
+}
+
+fn parse_options(args: &[String]) -> Result<Options, String> {
+    let mut o = Options {
+        runs: 7,
+        load_runs: 7,
+        fs_iters: 20_000,
+        net_iters: 5_000,
+        max_rules: usize::MAX,
+        tsc_mhz: None,
+    };
+    let mut it = args.iter();
+    while let Some(flag) = it.next() {
+        if flag == "--tsc-mhz" {
+            let mhz = it.next().and_then(|v| v.parse::<f64>().ok());
+            o.tsc_mhz = Some(
+                mhz.filter(|&m| m > 0.0)
+                    .ok_or("--tsc-mhz needs a rate in MHz")?,
+            );
+            continue;
+        }
+        let value = it
+            .next()
+            .and_then(|v| v.parse::<usize>().ok())
+            .filter(|&v| v > 0)
+            .ok_or_else(|| format!("{flag} needs a positive number"))?;
+        let iters = || u32::try_from(value).map_err(|_| format!("{flag}: too large"));
+        match flag.as_str() {
+            "--runs" => o.runs = value,
+            "--load-runs" => o.load_runs = value,
+            "--fs-iters" => o.fs_iters = iters()?,
+            "--net-iters" => o.net_iters = iters()?,
+            "--max-rules" => o.max_rules = value,
+            _ => return Err(format!("unknown option {flag}")),
+        }
     }
-    t
+    Ok(o)
 }
 
-/// Opens `path` `n` times; returns nanoseconds per open+close.
-fn open_loop(path: &str, n: u32) -> f64 {
-    let start = Instant::now();
-    for _ in 0..n {
-        drop(fs::File::open(path).expect("open"));
+/// The files the loops open, one per depth.
+fn make_tree() -> std::io::Result<()> {
+    for d in policy::DEPTHS {
+        let file = policy::path_at(d);
+        if let Some(dir) = std::path::Path::new(&file).parent() {
+            fs::create_dir_all(dir)?;
+        }
+        fs::write(&file, b"bench\n")?;
     }
-    start.elapsed().as_nanos() as f64 / f64::from(n)
+    Ok(())
 }
 
-/// Median and (min, max) of `v`.
-fn stats(mut v: Vec<f64>) -> (f64, f64, f64) {
-    v.sort_by(|a, b| a.total_cmp(b));
-    (v[v.len() / 2], v[0], v[v.len() - 1])
+/// Keeps this process and its children on CPU 0: a loop then never migrates mid-measurement
+/// and never compares two CPUs' time stamp counters.
+fn pin_to_cpu0() -> std::io::Result<()> {
+    // SAFETY: `set` is a valid, zeroed cpu_set_t that CPU_SET fills in.
+    let rc = unsafe {
+        let mut set: libc::cpu_set_t = std::mem::zeroed();
+        libc::CPU_SET(0, &mut set);
+        libc::sched_setaffinity(0, std::mem::size_of::<libc::cpu_set_t>(), &set)
+    };
+    if rc == 0 {
+        Ok(())
+    } else {
+        Err(std::io::Error::last_os_error())
+    }
 }
 
-/// Runs `prog loop PATH` `RUNS` times, each in a fresh process (so under its profile).
-fn measure(prog: &str, path: &str) -> (f64, f64, f64) {
-    let runs = (0..RUNS)
-        .map(|_| {
-            let out = Command::new(prog)
-                .args(["loop", path, &OPENS.to_string()])
-                .output()
-                .expect("run bench child");
-            String::from_utf8_lossy(&out.stdout)
-                .trim()
-                .parse::<f64>()
-                .unwrap_or(f64::NAN)
+fn header(opts: &Options) {
+    let read = |p: &str| fs::read_to_string(p).unwrap_or_else(|_| "unknown".into());
+    report::info("kernel", &read("/proc/sys/kernel/osrelease"));
+    report::info("lsm", &read(&format!("{SECFS}/lsm")));
+    // The guest's own measurement, for comparison with the rate in use.
+    let here = clock::measure_rate(std::time::Duration::from_secs(2)) * 1e3;
+    let source = if opts.tsc_mhz.is_some_and(clock::set_rate_mhz) {
+        "measured by the host"
+    } else {
+        "measured here"
+    };
+    report::info("tsc_mhz", &format!("{:.3}", clock::rate() * 1e3));
+    report::info("tsc_source", source);
+    report::info("guest_clock_mhz", &format!("{here:.1}"));
+    report::info(
+        "clock_resolution_ns",
+        &clock::monotonic_resolution_ns().to_string(),
+    );
+    report::info("runs", &opts.runs.to_string());
+    report::info("load_runs", &opts.load_runs.to_string());
+    report::info("fs_iters", &opts.fs_iters.to_string());
+    report::info("net_iters", &opts.net_iters.to_string());
+    let parser = Command::new(APPARMOR_PARSER)
+        .arg("--version")
+        .output()
+        .map(|o| {
+            let text = String::from_utf8_lossy(&o.stdout).into_owned();
+            text.lines().next().unwrap_or("").to_string()
         })
-        .collect();
-    stats(runs)
-}
-
-fn timed_load(file: &str) -> (f64, f64, f64) {
-    let runs = (0..RUNS)
-        .map(|_| {
-            let start = Instant::now();
-            let ok = Command::new(LSMCTL)
-                .args(["load", file])
-                .output()
-                .map(|o| o.status.success())
-                .unwrap_or(false);
-            assert!(ok, "lsmctl load {file} failed");
-            start.elapsed().as_secs_f64() * 1e3
-        })
-        .collect();
-    stats(runs)
+        .unwrap_or_else(|e| format!("not runnable: {e}"));
+    report::info("apparmor_parser", &parser);
+    // SAFETY: landlock_create_ruleset(NULL, 0, LANDLOCK_CREATE_RULESET_VERSION) only returns
+    // the ABI version.
+    let landlock_abi =
+        unsafe { libc::syscall(libc::SYS_landlock_create_ruleset, 0usize, 0usize, 1u32) };
+    report::info("landlock_abi", &landlock_abi.to_string());
 }
 
 fn main() {
-    let args: Vec<String> = std::env::args().collect();
-    if args.get(1).map(String::as_str) == Some("loop") {
-        let n = args.get(3).and_then(|s| s.parse().ok()).unwrap_or(OPENS);
-        println!("{:.1}", open_loop(&args[2], n));
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let Some(mode) = args.first() else {
+        eprintln!("usage: rlsm-bench full|unconfined [OPTIONS] (see the source's header)");
+        std::process::exit(2);
+    };
+    if mode == "loop" {
+        std::process::exit(child::child_main(&args[1..]));
+    }
+    if mode == "tsc-mhz" {
+        println!(
+            "{:.3}",
+            clock::measure_rate(std::time::Duration::from_secs(1)) * 1e3
+        );
         return;
     }
-    let depth8 = "/tmp/bench/a/b/c/d/e/f/file";
-    fs::create_dir_all("/tmp/bench/a/b/c/d/e/f").expect("mkdir");
-    fs::write(depth8, b"x").expect("write");
-    fs::write("/tmp/bench-10.toml", profile("bench10", SMALL, 10)).expect("write profile");
-    fs::write("/tmp/bench-10k.toml", profile("bench10k", LARGE, 10_000)).expect("write profile");
-
-    let kernel = fs::read_to_string("/proc/sys/kernel/osrelease")
-        .or_else(|_| fs::read_to_string("/proc/version"))
-        .unwrap_or_default();
-    println!("rustlsm bench: kernel {}", kernel.trim());
-    println!("runs: {RUNS} (median [min..max]), opens per run: {OPENS}");
-
-    let load10 = timed_load("/tmp/bench-10.toml");
-    let load10k = timed_load("/tmp/bench-10k.toml");
-    let blob = Command::new(LSMCTL)
-        .args(["compile", "/tmp/bench-10k.toml", "-o", "/tmp/bench-10k.bin"])
-        .output()
-        .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_string())
-        .unwrap_or_default();
-    println!("10,000-rule profile: {blob}");
-    println!();
-    println!("{:<44} {:>10} {:>22}", "measure", "median", "spread");
-    let row = |what: &str, (m, lo, hi): (f64, f64, f64), unit: &str| {
-        println!("{what:<44} {m:>8.1}{unit} [{lo:.1}..{hi:.1}]");
-    };
-    row("lsmctl load, 10 rules (end to end)", load10, "ms");
-    row("lsmctl load, 10,000 rules (end to end)", load10k, "ms");
-    let free = measure(FREE, depth8);
-    let small = measure(SMALL, depth8);
-    let large = measure(LARGE, depth8);
-    row("open+close, unconfined", free, "ns");
-    row("open+close, 10-rule profile, depth 8", small, "ns");
-    row("open+close, 10,000-rule profile, depth 8", large, "ns");
-    println!();
-    println!(
-        "ratio 10,000-rule / 10-rule open cost: {:.2} (rule count must not matter: ~1.0)",
-        large.0 / small.0
-    );
-    println!(
-        "ratio 10-rule / unconfined open cost: {:.2}",
-        small.0 / free.0
-    );
+    let opts = parse_options(&args[1..]).unwrap_or_else(|e| {
+        eprintln!("rlsm-bench: {e}");
+        std::process::exit(2);
+    });
+    if let Err(e) = pin_to_cpu0() {
+        eprintln!("rlsm-bench: cannot pin to CPU 0: {e}");
+        std::process::exit(1);
+    }
+    if let Err(e) = make_tree() {
+        eprintln!("rlsm-bench: cannot create the bench tree: {e}");
+        std::process::exit(1);
+    }
+    header(&opts);
+    let counts: Vec<usize> = RULE_COUNTS
+        .into_iter()
+        .filter(|&n| n <= opts.max_rules)
+        .collect();
+    if counts.is_empty() {
+        eprintln!(
+            "rlsm-bench: --max-rules is below the smallest rule count, {}",
+            RULE_COUNTS[0]
+        );
+        std::process::exit(2);
+    }
+    match mode.as_str() {
+        "full" => {
+            if !unconfined::rustlsm_active() {
+                eprintln!("rlsm-bench full: rustlsm is not active (see lsm=)");
+                std::process::exit(1);
+            }
+            load::section(&counts, opts.load_runs);
+            // Confined tasks are measured with the idle profiles loaded too, as unconfined
+            // tasks are in the with-rustlsm boots.
+            if let Err(e) = unconfined::load_idle_profiles() {
+                eprintln!("rlsm-bench: cannot load the idle profiles: {e}");
+                std::process::exit(1);
+            }
+            let extremes = [counts[0], counts[counts.len() - 1]];
+            let confined_counts = if extremes[0] == extremes[1] {
+                &extremes[..1]
+            } else {
+                &extremes[..]
+            };
+            confined::section(confined_counts, &opts);
+        }
+        "unconfined" => unconfined::section(&opts),
+        _ => {
+            eprintln!("rlsm-bench: unknown mode {mode}");
+            std::process::exit(2);
+        }
+    }
 }

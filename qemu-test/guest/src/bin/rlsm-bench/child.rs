@@ -1,0 +1,115 @@
+//! Loop children: what the parent runs to take one sample, and the child's side of it.
+//!
+//! A child first tries to read a file no profile grants (/etc/passwd) and reports whether it
+//! was refused, so the parent can tell that a profile or domain really applied (and that an
+//! unconfined child really is unconfined) before trusting its figure.
+
+use crate::clock;
+use crate::policy;
+use crate::runner::run;
+use crate::workload;
+use std::process::Command;
+
+/// A file outside every bench policy.
+const OUTSIDE: &str = "/etc/passwd";
+
+/// One measured loop, as its parameter label and the child's arguments.
+pub struct Workload {
+    pub label: String,
+    args: Vec<String>,
+}
+
+/// The workloads at each path depth, then the connect loop.
+pub fn workloads(fs_iters: u32, net_iters: u32) -> Vec<Workload> {
+    let mut w: Vec<Workload> = policy::DEPTHS
+        .iter()
+        .map(|&d| Workload {
+            label: format!("open+stat+close depth {d}"),
+            args: vec![
+                "loop".into(),
+                "fs".into(),
+                policy::path_at(d),
+                fs_iters.to_string(),
+            ],
+        })
+        .collect();
+    w.push(Workload {
+        label: "socket+connect (refused)".into(),
+        args: vec!["loop".into(), "net".into(), net_iters.to_string()],
+    });
+    w
+}
+
+/// How a child is started: a binary run directly (confined or not by its path), or the bench
+/// binary inside a Landlock domain that the sandboxer sets up.
+pub enum Start {
+    Direct(String),
+    Landlock { sandboxer: String, bench: String },
+}
+
+/// Runs one child of `workload` and returns its nanoseconds per iteration, after checking
+/// that it was confined exactly when `confined` says so.
+pub fn sample(start: &Start, workload: &Workload, confined: bool) -> Result<f64, String> {
+    let mut cmd = match start {
+        Start::Direct(bin) => Command::new(bin),
+        Start::Landlock { sandboxer, bench } => {
+            let mut c = Command::new(sandboxer);
+            c.envs(policy::landlock_env(bench)).arg(bench);
+            c
+        }
+    };
+    let out = run(cmd.args(&workload.args))?;
+    let mut fields = out.split_whitespace();
+    let ns = fields
+        .next()
+        .and_then(|f| f.parse::<f64>().ok())
+        .map(clock::ns)
+        .ok_or_else(|| format!("unexpected child output {out:?}"))?;
+    match (fields.next(), confined) {
+        (Some("refused"), true) | (Some("allowed"), false) => Ok(ns),
+        (Some(seen), _) => Err(format!(
+            "reading {OUTSIDE} was {seen}: the child was {}confined",
+            if confined { "not " } else { "" }
+        )),
+        (None, _) => Err(format!("unexpected child output {out:?}")),
+    }
+}
+
+/// The child's side: `loop fs PATH N` or `loop net N`. Prints "<TSC ticks per iteration>
+/// <refused|allowed>" (the parent converts ticks, having calibrated once) and returns the
+/// exit status.
+pub fn child_main(args: &[String]) -> i32 {
+    let probe = match std::fs::File::open(OUTSIDE) {
+        Ok(_) => "allowed",
+        Err(e) if e.raw_os_error() == Some(libc::EACCES) => "refused",
+        Err(e) => {
+            eprintln!("{OUTSIDE}: {e}");
+            return 1;
+        }
+    };
+    let iterations = |s: &str| {
+        s.parse::<u32>()
+            .ok()
+            .filter(|&n| n > 0)
+            .ok_or_else(|| std::io::Error::other("bad iteration count"))
+    };
+    let result = match args {
+        [kind, path, n] if kind == "fs" => {
+            iterations(n).and_then(|n| workload::open_stat_close(path, n))
+        }
+        [kind, n] if kind == "net" => iterations(n).and_then(workload::socket_connect),
+        _ => Err(std::io::Error::other(
+            "usage: rlsm-bench loop fs PATH N | loop net N",
+        )),
+    };
+    match result {
+        Ok(ticks) => {
+            println!("{ticks:.1} {probe}");
+            0
+        }
+        Err(e) => {
+            eprintln!("loop failed: {e}");
+            1
+        }
+    }
+}

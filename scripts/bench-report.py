@@ -1,0 +1,244 @@
+#!/usr/bin/env python3
+"""Turns the serial logs of `make bench`'s boots into results: a CSV, Markdown tables (also
+printed) and the data files scripts/bench-plot.gp draws.
+
+The guest prints every sample on a `BENCH,section,case,param,unit,count,v;v;...` line;
+samples of the same (section, case, param) from several boots are pooled before the median,
+quartiles and extremes are taken. A line whose sample count does not match (a kernel message
+broke it on the console) is dropped and counted.
+"""
+
+import argparse
+import csv
+import statistics
+import sys
+from collections import OrderedDict
+
+WORKLOAD_ORDER = ["open+stat+close depth 2", "open+stat+close depth 8",
+                  "open+stat+close depth 32", "socket+connect (refused)"]
+
+
+def parse_logs(paths):
+    samples = OrderedDict()   # (section, case, param) -> (unit, [values])
+    failures = OrderedDict()  # (section, case, param) -> reason
+    info = {}
+    broken = 0
+    for path in paths:
+        with open(path, encoding="utf-8", errors="replace") as f:
+            for raw in f:
+                line = raw.strip("\r\n").replace("\r", "")
+                if line.startswith("BENCH,"):
+                    fields = line.split(",")
+                    try:
+                        _, section, case, param, unit, count, values = fields
+                        vals = [float(v) for v in values.split(";")]
+                        if len(vals) != int(count):
+                            raise ValueError
+                    except ValueError:
+                        broken += 1
+                        continue
+                    key = (section, case, param)
+                    samples.setdefault(key, (unit, []))[1].extend(vals)
+                elif line.startswith("BENCH-FAIL,"):
+                    fields = line.split(",", 5)
+                    if len(fields) == 6:
+                        failures.setdefault((fields[1], fields[2], fields[3]), fields[5])
+                elif line.startswith("BENCH-INFO,"):
+                    fields = line.split(",", 2)
+                    if len(fields) == 3:
+                        info.setdefault(fields[1], set()).add(fields[2])
+    return samples, failures, info, broken
+
+
+def summarize(values):
+    v = sorted(values)
+    q = statistics.quantiles(v, n=4, method="inclusive") if len(v) > 1 else [v[0]] * 3
+    return {"median": statistics.median(v), "min": v[0], "p25": q[0], "p75": q[2],
+            "max": v[-1], "runs": len(v)}
+
+
+def fmt(x):
+    if x >= 100:
+        return f"{x:,.0f}"
+    return f"{x:.1f}"
+
+
+def cell(stats):
+    if stats is None:
+        return "-"
+    if "error" in stats:
+        return "failed*"
+    return f"{fmt(stats['median'])} [{fmt(stats['min'])}..{fmt(stats['max'])}]"
+
+
+def ordered(values, order):
+    known = [v for v in order if v in values]
+    return known + [v for v in values if v not in order]
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__)
+    ap.add_argument("--accel", required=True)
+    ap.add_argument("--boots", required=True)
+    ap.add_argument("--apparmor", default="unknown")
+    ap.add_argument("--host", default="")
+    ap.add_argument("--minutes", default="?")
+    ap.add_argument("--csv", required=True)
+    ap.add_argument("--markdown", required=True)
+    ap.add_argument("--plot-dir", required=True)
+    ap.add_argument("logs", nargs="+")
+    args = ap.parse_args()
+
+    samples, failures, info, broken = parse_logs(args.logs)
+    results = OrderedDict()
+    for key, (unit, vals) in samples.items():
+        results[key] = dict(summarize(vals), unit=unit)
+    for key, reason in failures.items():
+        results.setdefault(key, {"error": reason, "unit": ""})
+
+    kernel = ", ".join(sorted(info.get("kernel", {"unknown"})))
+    with open(args.csv, "w", newline="", encoding="utf-8") as f:
+        w = csv.writer(f)
+        w.writerow(["section", "case", "param", "unit", "median", "min", "p25", "p75", "max",
+                    "runs", "kernel", "accel", "error"])
+        for (section, case, param), r in results.items():
+            if "error" in r:
+                w.writerow([section, case, param, r["unit"], "", "", "", "", "", 0, kernel,
+                            args.accel, r["error"]])
+            else:
+                w.writerow([section, case, param, r["unit"]]
+                           + [f"{r[k]:.1f}" for k in ("median", "min", "p25", "p75", "max")]
+                           + [r["runs"], kernel, args.accel, ""])
+
+    md = markdown(results, info, broken, kernel, args)
+    with open(args.markdown, "w", encoding="utf-8") as f:
+        f.write(md)
+    sys.stdout.write(md)
+    plot_data(results, args.plot_dir)
+
+
+def section_grid(results, section):
+    """(cases in order, params in order, {(case, param): stats}) of one section."""
+    grid = OrderedDict()
+    cases, params = [], []
+    for (sec, case, param), r in results.items():
+        if sec != section:
+            continue
+        grid[(case, param)] = r
+        if case not in cases:
+            cases.append(case)
+        if param not in params:
+            params.append(param)
+    return cases, params, grid
+
+
+def table(header, rows):
+    out = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    out += ["| " + " | ".join(r) + " |" for r in rows]
+    return "\n".join(out) + "\n"
+
+
+def ratio(a, b):
+    if a is None or b is None or "error" in a or "error" in b or b["median"] == 0:
+        return "-"
+    return f"{a['median'] / b['median']:.2f}"
+
+
+def markdown(results, info, broken, kernel, args):
+    runs = ", ".join(sorted(info.get("runs", {"?"})))
+    load_runs = ", ".join(sorted(info.get("load_runs", {"?"})))
+    fs_iters = ", ".join(sorted(info.get("fs_iters", {"?"})))
+    net_iters = ", ".join(sorted(info.get("net_iters", {"?"})))
+    tsc = ", ".join(sorted(info.get("tsc_mhz", {"?"})))
+    tsc_source = ", ".join(sorted(info.get("tsc_source", {"?"})))
+    guest_mhz = sorted(float(v) for v in info.get("guest_clock_mhz", set()))
+    guest_range = f"{guest_mhz[0]:.0f}-{guest_mhz[-1]:.0f}" if guest_mhz else "?"
+    resolution = ", ".join(sorted(info.get("clock_resolution_ns", {"?"})))
+    out = ["# rustlsm, AppArmor and Landlock: benchmark results\n",
+           f"Kernel {kernel}, QEMU accelerator **{args.accel.upper()}**, {args.boots} boots, "
+           f"{args.minutes} minutes. Loops: {runs} runs per boot (pooled over boots), "
+           f"{fs_iters} file / {net_iters} connect iterations per run. Loads: {load_runs} "
+           f"runs (end to end: at least 3, fewer once a case has taken 120 s). "
+           f"AppArmor parser: Debian {args.apparmor}. Host: {args.host}.\n",
+           f"Timing: TSC ticks at {tsc} MHz ({tsc_source}); the guest's CLOCK_MONOTONIC "
+           f"(resolution {resolution} ns) puts that rate at {guest_range} MHz.\n",
+           "Medians with [min..max] over all runs. Timings on an emulated, shared machine "
+           "are noisy: compare ratios, not absolute times.\n"]
+    if broken:
+        out.append(f"{broken} result line(s) broken on the console were dropped.\n")
+    notes = OrderedDict()
+
+    def note_errors(grid):
+        for (case, param), r in grid.items():
+            if "error" in r:
+                notes.setdefault(f"{case}: {r['error']}", None)
+
+    cases, params, grid = section_grid(results, "load")
+    if cases:
+        out.append("## Policy load (µs)\n")
+        out.append("Kernel = one `lsm_manage_policy()` call or one securityfs `write()` of a "
+                   "policy compiled beforehand; end to end = the command, from spawn to exit.\n")
+        out.append(table(["loader"] + [f"{p} rules" for p in params],
+                         [[c] + [cell(grid.get((c, p))) for p in params] for c in cases]))
+        note_errors(grid)
+
+    cases, params, grid = section_grid(results, "confined")
+    if cases:
+        params = ordered(params, WORKLOAD_ORDER)
+        out.append("## Confined tasks (ns per iteration)\n")
+        out.append(table(["confinement"] + params,
+                         [[c] + [cell(grid.get((c, p))) for p in params] for c in cases]))
+        base = "unconfined"
+        out.append("Relative to unconfined (median / unconfined median, same boot):\n")
+        out.append(table(["confinement"] + params,
+                         [[c] + [ratio(grid.get((c, p)), grid.get((base, p))) for p in params]
+                          for c in cases if c != base]))
+        note_errors(grid)
+
+    cases, params, grid = section_grid(results, "unconfined")
+    if cases:
+        params = ordered(params, WORKLOAD_ORDER)
+        cases = sorted(cases, key=lambda c: not c.startswith("without"))
+        out.append("## Unconfined tasks, kernel booted with and without rustlsm (ns per "
+                   "iteration)\n")
+        rows = [[c] + [cell(grid.get((c, p))) for p in params] for c in cases]
+        if len(cases) == 2:
+            rows.append(["ratio with / without"]
+                        + [ratio(grid.get((cases[1], p)), grid.get((cases[0], p)))
+                           for p in params])
+        out.append(table(["kernel"] + params, rows))
+        note_errors(grid)
+
+    if notes:
+        out.append("\\* Could not be measured:\n")
+        out += [f"- {n}" for n in notes]
+        out.append("")
+    return "\n".join(out)
+
+
+def plot_data(results, plot_dir):
+    """Data files and titles for bench-plot.gp; `?` marks a value that is missing."""
+    def triple(r, scale):
+        if r is None or "error" in r:
+            return "? ? ?"
+        return " ".join(f"{r[k] * scale:.4g}" for k in ("median", "min", "max"))
+
+    lines = []
+    for name, scale in (("load", 1e-3), ("confined", 1e-3), ("unconfined", 1e-3)):
+        cases, params, grid = section_grid(results, name)
+        if name != "load":
+            params = ordered(params, WORKLOAD_ORDER)
+        with open(f"{plot_dir}/{name}.dat", "w", encoding="utf-8") as f:
+            for p in params:
+                label = p if name == "load" else '"' + p.replace("open+stat+close ", "") + '"'
+                f.write(label + " " + " ".join(triple(grid.get((c, p)), scale) for c in cases)
+                        + "\n")
+        lines.append(f"array {name}_title[{max(len(cases), 1)}]")
+        lines += [f'{name}_title[{i + 1}] = "{c}"' for i, c in enumerate(cases)]
+        lines.append(f"{name}_n = {len(cases)}")
+    with open(f"{plot_dir}/titles.gp", "w", encoding="utf-8") as f:
+        f.write("\n".join(lines) + "\n")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,122 @@
+#!/usr/bin/env bash
+# make bench: rustlsm side by side with AppArmor and Landlock, measured in the test VM.
+#
+# Boots the test kernel (built with Landlock, Yama, rustlsm and AppArmor) several times:
+#   - once with rustlsm in lsm=: policy load times and the confined loops;
+#   - BENCH_ROUNDS times each, alternating, with and without rustlsm in lsm=: the loops in a
+#     task without a profile (1,000 rustlsm profiles loaded when rustlsm is active).
+# The AppArmor parser (Debian's package, unpacked into the cache, not installed) and the
+# kernel's Landlock sandboxer (built static) reach the guest through a bench-only overlay,
+# so the base initramfs of every test boot stays as it is.
+# Writes $BENCH_OUT (default Documentation/bench/): results.csv, results.md (also printed)
+# and bench.png. BENCH_ARGS passes options to the guest's rlsm-bench (for a quick look:
+# BENCH_ARGS="--runs 3 --load-runs 3 --max-rules 100" BENCH_ROUNDS=1).
+. "$(dirname "$0")/lib.sh"
+
+MUSL=x86_64-unknown-linux-musl
+BENCH_DIR=$RUSTLSM_CACHE/bench
+OVERLAY=$BENCH_DIR/overlay
+OUT=${BENCH_OUT:-$REPO_ROOT/Documentation/bench}
+ROUNDS=${BENCH_ROUNDS:-2}
+read -r -a GUEST_ARGS <<< "${BENCH_ARGS:-}"
+LSM_WITH=landlock,yama,rustlsm,apparmor
+LSM_WITHOUT=landlock,yama,apparmor
+
+# Debian's apparmor package, unpacked once. Only the parser, its configuration (which pins
+# the feature ABI to the package's features file, as on a Debian system) and that file are
+# used; apparmor_parser needs nothing but libc. Sets APPARMOR_ROOT.
+fetch_apparmor() {
+  local root=$BENCH_DIR/apparmor
+  if [ ! -x "$root/sbin/apparmor_parser" ]; then
+    log "fetching Debian's apparmor package (unpacked in the cache, not installed)"
+    rm -rf "$BENCH_DIR/deb" "$root.tmp"
+    mkdir -p "$BENCH_DIR/deb"
+    if ! (cd "$BENCH_DIR/deb" && apt-get download -q apparmor >&2); then
+      apt-get update -qq
+      (cd "$BENCH_DIR/deb" && apt-get download -q apparmor >&2)
+    fi
+    dpkg-deb -x "$BENCH_DIR"/deb/apparmor_*.deb "$root.tmp"
+    dpkg-deb -f "$BENCH_DIR"/deb/apparmor_*.deb Version > "$root.tmp/VERSION"
+    mv "$root.tmp" "$root"
+  fi
+  APPARMOR_ROOT=$root
+}
+
+# samples/landlock/sandboxer.c of the patched tree, static, against the tree's uapi headers
+# (make headers, which the initramfs build runs, put them in the build directory). Sets
+# SANDBOXER.
+build_sandboxer() {
+  local src=$KERNEL_SRC_DIR/samples/landlock/sandboxer.c bin=$BENCH_DIR/landlock-sandboxer
+  local include=$KERNEL_OUT_DIR/usr/include
+  [ -f "$include/linux/landlock.h" ] || die "no uapi headers in $include: run 'make initramfs' first"
+  if [ ! -x "$bin" ] || [ "$src" -nt "$bin" ] || [ "$include/linux/landlock.h" -nt "$bin" ]; then
+    log "building the Landlock sandboxer (static)"
+    gcc -static -O2 -Wall -I"$include" -o "$bin.tmp" "$src"
+    mv "$bin.tmp" "$bin"
+  fi
+  SANDBOXER=$bin
+}
+
+build_overlay() {
+  local aa lib libs
+  fetch_apparmor
+  build_sandboxer
+  aa=$APPARMOR_ROOT
+  (cd "$REPO_ROOT" && cargo build -q --release --target $MUSL -p rlsm-guest --bin rlsm-bench)
+  rm -rf "$OVERLAY"
+  mkdir -p "$OVERLAY"/{sbin,usr/bin,etc/apparmor,usr/share/apparmor-features}
+  # The freshly built bench replaces the base initramfs's copy.
+  install -m 0755 "$REPO_ROOT/target/$MUSL/release/rlsm-bench" "$OVERLAY/usr/bin/rlsm-bench"
+  install -m 0755 "$SANDBOXER" "$OVERLAY/usr/bin/landlock-sandboxer"
+  install -m 0755 "$aa/sbin/apparmor_parser" "$OVERLAY/sbin/apparmor_parser"
+  install -m 0644 "$aa/etc/apparmor/parser.conf" "$OVERLAY/etc/apparmor/parser.conf"
+  install -m 0644 "$aa/usr/share/apparmor-features/features" "$OVERLAY/usr/share/apparmor-features/features"
+  libs=$(ldd "$aa/sbin/apparmor_parser" | grep -o '/[^ ]*')
+  for lib in $libs; do
+    install -D -m 0755 "$(readlink -f "$lib")" "$OVERLAY$lib"
+  done
+  APPARMOR_VERSION=$(cat "$aa/VERSION")
+  # The guest's clock ticks in 4 ms steps; it times with the TSC, whose rate the host can
+  # measure properly against its own clock (see qemu-test/guest/src/bin/rlsm-bench/clock.rs).
+  TSC_MHZ=$("$REPO_ROOT/target/$MUSL/release/rlsm-bench" tsc-mhz)
+}
+
+# boot NAME LSM MODE: one guest run of `rlsm-bench MODE`; its log is $BENCH_DIR/logs/NAME.log.
+boot() {
+  local name=$1 lsm=$2 mode=$3 log=$BENCH_DIR/logs/$1.log err=$BENCH_DIR/logs/$1.err
+  log "boot $name: lsm=$lsm, rlsm-bench $mode"
+  if ! "$REPO_ROOT/qemu-test/run" --overlay "$OVERLAY" --append "lsm=$lsm" \
+      --timeout "${BENCH_TIMEOUT:-5400}" --log "$log" \
+      -- /usr/bin/rlsm-bench "$mode" --tsc-mhz "$TSC_MHZ" "${GUEST_ARGS[@]}" 2> "$err"; then
+    cat "$err" >&2
+    die "boot $name failed (log: $log)"
+  fi
+  cat "$err" >&2
+  ACCEL=$(sed -n 's/.*(accel \([a-z]*\),.*/\1/p' "$err" | tail -n 1)
+  LOGS+=("$log")
+}
+
+start=$(date +%s)
+load_start=$(cut -d' ' -f1-3 /proc/loadavg)
+build_overlay
+rm -rf "$BENCH_DIR/logs"
+mkdir -p "$BENCH_DIR/logs" "$OUT"
+LOGS=()
+ACCEL=unknown
+boot full "$LSM_WITH" full
+for round in $(seq 1 "$ROUNDS"); do
+  boot "without-$round" "$LSM_WITHOUT" unconfined
+  boot "with-$round" "$LSM_WITH" unconfined
+done
+load_end=$(cut -d' ' -f1-3 /proc/loadavg)
+
+rm -rf "$BENCH_DIR/plot"
+mkdir -p "$BENCH_DIR/plot"
+python3 "$REPO_ROOT/scripts/bench-report.py" --accel "$ACCEL" --boots "$((1 + 2 * ROUNDS))" \
+  --apparmor "$APPARMOR_VERSION" \
+  --host "$(nproc) CPUs, load average $load_start at start, $load_end at end" \
+  --minutes "$(( ($(date +%s) - start + 59) / 60 ))" \
+  --csv "$OUT/results.csv" --markdown "$OUT/results.md" --plot-dir "$BENCH_DIR/plot" \
+  "${LOGS[@]}"
+gnuplot -e "dir='$BENCH_DIR/plot'; out='$OUT/bench.png'" "$REPO_ROOT/scripts/bench-plot.gp"
+log "bench: $OUT/results.md, results.csv, bench.png ($(( ($(date +%s) - start) / 60 )) min)"
