@@ -133,8 +133,44 @@ fn classes(rules: &[DfaRule<'_>]) -> Result<([u8; 256], u16, Vec<u8>), DfaError>
     Ok((map, reps.len() as u16, reps))
 }
 
+/// `pattern` with every run of two or more `*` written as one `**`: such a run contains a
+/// `**` token and so matches any string, and the closure walk over a long run would otherwise
+/// cost its length squared at every step.
+fn collapse_star_runs(pattern: &[u8]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(pattern.len());
+    let mut i = 0;
+    while i < pattern.len() {
+        let run = pattern[i..].iter().take_while(|&&b| b == b'*').count();
+        match run {
+            0 => {
+                out.push(pattern[i]);
+                i += 1;
+            }
+            1 => {
+                out.push(b'*');
+                i += 1;
+            }
+            _ => {
+                out.extend_from_slice(b"**");
+                i += run;
+            }
+        }
+    }
+    out
+}
+
 /// Compiles `rules`; refuses to grow past `max_states` states.
 pub fn compile(rules: &[DfaRule<'_>], max_states: usize) -> Result<Dfa, DfaError> {
+    let patterns: Vec<Vec<u8>> = rules
+        .iter()
+        .map(|r| collapse_star_runs(r.pattern))
+        .collect();
+    let rules: Vec<DfaRule<'_>> = rules
+        .iter()
+        .zip(&patterns)
+        .map(|(r, pattern)| DfaRule { pattern, ..*r })
+        .collect();
+    let rules = &rules[..];
     let (class_map, num_classes, reps) = classes(rules)?;
     let other_used = (0..=255u8).any(|b| class_map[usize::from(b)] == 0);
 

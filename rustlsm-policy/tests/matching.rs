@@ -172,3 +172,49 @@ fn ten_thousand_rules_compile_and_match() {
         ACCESS_READ
     );
 }
+
+/// Runs of stars (collapsed by the compiler: two or more stars match anything) decide exactly
+/// as the reference matcher does.
+#[test]
+fn star_runs_compile_to_the_same_decisions() {
+    // Long enough to matter, short enough for the backtracking reference matcher.
+    let long_run = format!("/a{}b", "*".repeat(9));
+    let patterns = [
+        "/x/***",
+        "/x/*/***y",
+        "/x/****",
+        "/x/*z*",
+        long_run.as_str(),
+    ];
+    let paths: [&[u8]; 8] = [
+        b"/x/",
+        b"/x/a",
+        b"/x/a/b",
+        b"/x/q/zy",
+        b"/x/q/r/y",
+        b"/ab",
+        b"/a/c/d/b",
+        b"/a/c/d/bc",
+    ];
+    for pattern in patterns {
+        let rule = RuleSpec {
+            effect: Effect::Allow,
+            access: ACCESS_READ,
+            pattern: pattern.to_string(),
+        };
+        let blob = encode(&[ProfileSpec {
+            rules: vec![rule],
+            ..ProfileSpec::new("r", Mode::Enforce)
+        }])
+        .unwrap();
+        let dfa = wire::profiles(&blob).next().unwrap().file_dfa().unwrap();
+        for path in paths {
+            let want = if reference(pattern.as_bytes(), path) {
+                ACCESS_READ
+            } else {
+                0
+            };
+            assert_eq!(dfa.lookup(path).0, want, "{pattern} on {path:?}");
+        }
+    }
+}
