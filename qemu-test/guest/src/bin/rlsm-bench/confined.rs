@@ -25,8 +25,8 @@ fn copy_bench(path: &str) -> Result<(), String> {
 fn rustlsm_case(n: usize) -> Result<String, String> {
     let bin = policy::binary("rustlsm", n);
     copy_bench(&bin)?;
-    let toml = policy::file("rustlsm", n, "toml");
-    let profile = policy::rustlsm_profile(&policy::name("rustlsm", n), &bin, n);
+    let toml = policy::file("rustlsm", n, 0, "toml");
+    let profile = policy::rustlsm_profile(&policy::name("rustlsm", n), &bin, n, 0);
     fs::write(&toml, profile).map_err(|e| e.to_string())?;
     run(Command::new(LSMCTL).args(["load", &toml]))?;
     Ok(bin)
@@ -37,12 +37,12 @@ fn rustlsm_case(n: usize) -> Result<String, String> {
 fn apparmor_case(n: usize) -> Result<String, String> {
     let bin = policy::binary("apparmor", n);
     copy_bench(&bin)?;
-    if let Ok(compiled) = fs::read(policy::file("apparmor", n, "bin")) {
+    if let Ok(compiled) = fs::read(policy::file("apparmor", n, 0, "bin")) {
         load::securityfs_write(&format!("{SECFS}/apparmor/.replace"), &compiled)?;
         return Ok(bin);
     }
-    let file = policy::file("apparmor", n, "profile");
-    let profile = policy::apparmor_profile(&policy::name("apparmor", n), &bin, n);
+    let file = policy::file("apparmor", n, 0, "profile");
+    let profile = policy::apparmor_profile(&policy::name("apparmor", n), &bin, n, 0);
     fs::write(&file, profile).map_err(|e| e.to_string())?;
     run(Command::new(APPARMOR_PARSER).args(["-r", "-K", &file]))?;
     Ok(bin)

@@ -76,79 +76,126 @@ fn measure(n: usize, case: &str, result: Result<Vec<f64>, String>) {
     }
 }
 
+/// The policy's two variants (see policy.rs), written as `ext` files and compiled by
+/// `compile(source, output)`: their source paths and compiled bytes.
+fn prepare(
+    lsm: &str,
+    n: usize,
+    ext: &str,
+    text: impl Fn(usize) -> String,
+    compile: impl Fn(&str, &str) -> Result<String, String>,
+) -> Result<(Vec<String>, Vec<Vec<u8>>), String> {
+    let mut sources = Vec::new();
+    let mut blobs = Vec::new();
+    for variant in [0, 1] {
+        let source = policy::file(lsm, n, variant, ext);
+        let bin = policy::file(lsm, n, variant, "bin");
+        fs::write(&source, text(variant)).map_err(|e| format!("{source}: {e}"))?;
+        compile(&source, &bin)?;
+        blobs.push(fs::read(&bin).map_err(|e| format!("{bin}: {e}"))?);
+        sources.push(source);
+    }
+    if blobs[0] == blobs[1] {
+        return Err("both variants compile to the same policy".into());
+    }
+    Ok((sources, blobs))
+}
+
+/// A step that takes `pair[0]`, `pair[1]`, `pair[0]`, ... on successive calls.
+fn alternating<'a, T>(
+    pair: &'a [T],
+    mut step: impl FnMut(&T) -> Result<f64, String> + 'a,
+) -> impl FnMut() -> Result<f64, String> + 'a {
+    let mut i = 0;
+    move || {
+        i += 1;
+        step(&pair[(i - 1) % pair.len()])
+    }
+}
+
 fn rustlsm(n: usize, runs: usize) {
-    let toml = policy::file("rustlsm", n, "toml");
-    let bin = policy::file("rustlsm", n, "bin");
-    let profile = policy::rustlsm_profile(
-        &policy::name("rustlsm", n),
-        &policy::binary("rustlsm", n),
+    let (name, attach) = (policy::name("rustlsm", n), policy::binary("rustlsm", n));
+    let prepared = prepare(
+        "rustlsm",
         n,
-    );
-    let compiled = fs::write(&toml, profile)
-        .map_err(|e| e.to_string())
-        .and_then(|()| run(Command::new(LSMCTL).args(["compile", &toml, "-o", &bin])))
-        .and_then(|_| fs::read(&bin).map_err(|e| e.to_string()));
-    let blob = match compiled {
-        Ok(b) => b,
+        "toml",
+        |v| policy::rustlsm_profile(&name, &attach, n, v),
+        |src, out| run(Command::new(LSMCTL).args(["compile", src, "-o", out])),
+    )
+    // Variant 1 loaded first: the first timed load (variant 0) replaces it, as all others do.
+    .and_then(|(tomls, blobs)| syscall_load(&blobs[1], 0).map(|_| (tomls, blobs)));
+    let (tomls, blobs) = match prepared {
+        Ok(p) => p,
         Err(e) => {
-            measure(n, "rustlsm: lsmctl compile", Err(e));
+            measure(n, "rustlsm: lsmctl load (end to end)", Err(e));
             return;
         }
     };
     measure(
         n,
         "rustlsm: lsmctl load (end to end)",
-        samples_within(runs, END_TO_END_BUDGET, || {
-            time_command(Command::new(LSMCTL).args(["load", &toml]))
-        }),
+        samples_within(
+            runs,
+            END_TO_END_BUDGET,
+            alternating(&tomls, |toml| {
+                time_command(Command::new(LSMCTL).args(["load", toml]))
+            }),
+        ),
     );
     let dry_run = rustlsm_policy::wire::FLAG_DRY_RUN;
     measure(
         n,
         "rustlsm: syscall dry run (kernel)",
-        samples(runs, || syscall_load(&blob, dry_run)),
+        samples(runs, alternating(&blobs, |b| syscall_load(b, dry_run))),
     );
     measure(
         n,
         "rustlsm: syscall load (kernel)",
-        samples(runs, || syscall_load(&blob, 0)),
+        samples(runs, alternating(&blobs, |b| syscall_load(b, 0))),
     );
     let load = format!("{SECFS}/rustlsm/load");
     measure(
         n,
         "rustlsm: securityfs load (kernel)",
-        samples(runs, || securityfs_write(&load, &blob)),
+        samples(runs, alternating(&blobs, |b| securityfs_write(&load, b))),
     );
 }
 
 fn apparmor(n: usize, runs: usize) {
-    let profile = policy::file("apparmor", n, "profile");
-    let bin = policy::file("apparmor", n, "bin");
-    let text = policy::apparmor_profile(
-        &policy::name("apparmor", n),
-        &policy::binary("apparmor", n),
+    let (name, attach) = (policy::name("apparmor", n), policy::binary("apparmor", n));
+    let replace = format!("{SECFS}/apparmor/.replace");
+    // -Q: compile only, -K: no cache, -o: the binary policy the kernel takes.
+    let prepared = prepare(
+        "apparmor",
         n,
-    );
-    let written = fs::write(&profile, text).map_err(|e| e.to_string());
-    // -K: no cache, so every run compiles; -r: replace (or add) in the kernel.
+        "profile",
+        |v| policy::apparmor_profile(&name, &attach, n, v),
+        |src, out| run(Command::new(APPARMOR_PARSER).args(["-Q", "-K", "-o", out, src])),
+    )
+    .and_then(|(profiles, blobs)| securityfs_write(&replace, &blobs[1]).map(|_| (profiles, blobs)));
+    let (profiles, blobs) = match prepared {
+        Ok(p) => p,
+        Err(e) => {
+            measure(n, "apparmor: apparmor_parser -r (end to end)", Err(e));
+            return;
+        }
+    };
+    // -r: replace; -K: every run compiles.
     measure(
         n,
         "apparmor: apparmor_parser -r (end to end)",
-        written.clone().and_then(|()| {
-            samples_within(runs, END_TO_END_BUDGET, || {
-                time_command(Command::new(APPARMOR_PARSER).args(["-r", "-K", &profile]))
-            })
-        }),
+        samples_within(
+            runs,
+            END_TO_END_BUDGET,
+            alternating(&profiles, |p| {
+                time_command(Command::new(APPARMOR_PARSER).args(["-r", "-K", p]))
+            }),
+        ),
     );
-    // -Q: compile only, -o: the binary policy the kernel takes.
-    let compiled = written
-        .and_then(|()| run(Command::new(APPARMOR_PARSER).args(["-Q", "-K", "-o", &bin, &profile])))
-        .and_then(|_| fs::read(&bin).map_err(|e| e.to_string()));
-    let replace = format!("{SECFS}/apparmor/.replace");
     measure(
         n,
         "apparmor: .replace write (kernel)",
-        compiled.and_then(|blob| samples(runs, || securityfs_write(&replace, &blob))),
+        samples(runs, alternating(&blobs, |b| securityfs_write(&replace, b))),
     );
 }
 

@@ -6,6 +6,10 @@
 //! AppArmor revalidates at exec), then fillers. The fillers are literal paths inside the bench
 //! tree at every depth, so the automata branch all along the measured paths, plus some globs
 //! elsewhere. On top of the file rules: TCP connect to 127.0.0.1:[`CLOSED_PORT`].
+//!
+//! Each policy comes in two variants that differ in one read-write filler's path: load measurements
+//! alternate between them so that every load replaces the profile with a different one
+//! (AppArmor skips a replacement identical to the loaded profile).
 
 use crate::workload::CLOSED_PORT;
 use std::fmt::Write;
@@ -28,9 +32,10 @@ pub fn binary(lsm: &str, n: usize) -> String {
     format!("/usr/bin/rlsm-bench-{lsm}-{n}")
 }
 
-/// A file of `lsm`'s bench policy of `n` rules in [`WORK`] (`ext`: source or compiled form).
-pub fn file(lsm: &str, n: usize, ext: &str) -> String {
-    format!("{WORK}/{lsm}-{n}.{ext}")
+/// A file of variant `variant` of `lsm`'s bench policy of `n` rules in [`WORK`] (`ext`:
+/// source or compiled form).
+pub fn file(lsm: &str, n: usize, variant: usize, ext: &str) -> String {
+    format!("{WORK}/{lsm}-{n}-{variant}.{ext}")
 }
 
 /// The file at `depth` components: `/bench/l01/l02/.../file`.
@@ -48,7 +53,7 @@ struct FileRule {
     write: bool,
 }
 
-fn file_rules(n: usize) -> Vec<FileRule> {
+fn file_rules(n: usize, variant: usize) -> Vec<FileRule> {
     let mut rules = vec![
         FileRule {
             pattern: format!("{TREE}/**"),
@@ -72,11 +77,16 @@ fn file_rules(n: usize) -> Vec<FileRule> {
         });
     }
     rules.truncate(n.max(1));
+    // A read-write filler: a read-only one is subsumed by the tree rule, and both variants
+    // would compile to the same automaton.
+    if let Some(r) = rules.iter_mut().skip(2).find(|r| r.write) {
+        r.pattern += &"-v".repeat(variant);
+    }
     rules
 }
 
 /// A rustlsm profile `name` attached to `attach` with `n` file rules and the connect rule.
-pub fn rustlsm_profile(name: &str, attach: &str, n: usize) -> String {
+pub fn rustlsm_profile(name: &str, attach: &str, n: usize, variant: usize) -> String {
     let mut t = format!("[profile.{name}]\nattach = [\"{attach}\"]\n\n");
     let _ = write!(
         t,
@@ -84,7 +94,7 @@ pub fn rustlsm_profile(name: &str, attach: &str, n: usize) -> String {
          [[profile.{name}.network.rule]]\nallow = [\"connect\"]\nprotocol = \"tcp\"\n\
          ports = [{CLOSED_PORT}]\naddresses = [\"127.0.0.1\"]\n"
     );
-    for r in file_rules(n) {
+    for r in file_rules(n, variant) {
         let allow = if r.write {
             "\"read\", \"write\""
         } else {
@@ -101,9 +111,9 @@ pub fn rustlsm_profile(name: &str, attach: &str, n: usize) -> String {
 
 /// The same profile for AppArmor. AppArmor needs `m` on the binary itself to map it at exec,
 /// which lsmctl grants implicitly; AppArmor's network rules have no ports.
-pub fn apparmor_profile(name: &str, attach: &str, n: usize) -> String {
+pub fn apparmor_profile(name: &str, attach: &str, n: usize, variant: usize) -> String {
     let mut t = format!("profile {name} {attach} {{\n  {attach} mr,\n  network inet stream,\n");
-    for r in file_rules(n) {
+    for r in file_rules(n, variant) {
         let perms = if r.write { "rw" } else { "r" };
         let _ = writeln!(t, "  {} {perms},", r.pattern);
     }
@@ -149,21 +159,32 @@ mod tests {
     fn rule_counts_are_exact_and_equal() {
         for n in [1, 2, 10, 100, 10_000] {
             assert_eq!(
-                rustlsm_profile("p", "/x", n)
+                rustlsm_profile("p", "/x", n, 0)
                     .matches("[[profile.p.rule]]")
                     .count(),
                 n
             );
             // The attachment's own line and the network line come on top of the n rules.
-            assert_eq!(apparmor_profile("p", "/x", n).matches(",\n").count(), n + 2);
+            assert_eq!(
+                apparmor_profile("p", "/x", n, 1).matches(",\n").count(),
+                n + 2
+            );
         }
     }
 
     #[test]
     fn fillers_sit_inside_the_tree_at_every_depth() {
-        let t = rustlsm_profile("p", "/x", 100);
+        let t = rustlsm_profile("p", "/x", 100, 0);
         assert!(t.contains("\"/bench/file-0\""));
         assert!(t.contains(&format!("\"{}\"", path_at(30).replace("/file", "/file-28"))));
         assert!(t.contains("\"/srv/bench-9/**\""));
+    }
+
+    #[test]
+    fn variants_differ_in_one_rule() {
+        let a = apparmor_profile("p", "/x", 100, 0);
+        let b = apparmor_profile("p", "/x", 100, 1);
+        let differing = a.lines().zip(b.lines()).filter(|(x, y)| x != y).count();
+        assert_eq!((a.lines().count(), differing), (b.lines().count(), 1));
     }
 }
