@@ -6,6 +6,10 @@ The guest prints every sample on a `BENCH,section,case,param,unit,count,v;v;...`
 samples of the same (section, case, param) from several boots are pooled before the median,
 quartiles and extremes are taken. A line whose sample count does not match (a kernel message
 broke it on the console) is dropped and counted.
+
+The boots with and without rustlsm also come in pairs (--pair, one round each, run back to
+back): the ratio of their medians is taken per round, so that a change in the shared
+machine's load between rounds cancels out, and the rounds' ratios are summarized.
 """
 
 import argparse
@@ -50,6 +54,24 @@ def parse_logs(paths):
     return samples, failures, info, broken
 
 
+def boot_medians(path, section):
+    """{param: median} of one boot's `section` rows."""
+    samples, _, _, _ = parse_logs([path])
+    return {param: statistics.median(vals)
+            for (sec, _, param), (_, vals) in samples.items() if sec == section}
+
+
+def paired_ratios(pairs):
+    """{param: [with/without ratio per round]} for the unconfined loops."""
+    ratios = OrderedDict()
+    for without, with_ in pairs:
+        a, b = boot_medians(without, "unconfined"), boot_medians(with_, "unconfined")
+        for param in a:
+            if param in b and a[param] > 0:
+                ratios.setdefault(param, []).append(b[param] / a[param])
+    return ratios
+
+
 def summarize(values):
     v = sorted(values)
     q = statistics.quantiles(v, n=4, method="inclusive") if len(v) > 1 else [v[0]] * 3
@@ -86,15 +108,22 @@ def main():
     ap.add_argument("--csv", required=True)
     ap.add_argument("--markdown", required=True)
     ap.add_argument("--plot-dir", required=True)
-    ap.add_argument("logs", nargs="+")
+    ap.add_argument("--pair", nargs=2, action="append", default=[],
+                    metavar=("WITHOUT_LOG", "WITH_LOG"),
+                    help="one round of the unconfined boots, without and with rustlsm")
+    ap.add_argument("logs", nargs="*")
     args = ap.parse_args()
 
-    samples, failures, info, broken = parse_logs(args.logs)
+    all_logs = args.logs + [log for pair in args.pair for log in pair]
+    samples, failures, info, broken = parse_logs(all_logs)
     results = OrderedDict()
     for key, (unit, vals) in samples.items():
         results[key] = dict(summarize(vals), unit=unit)
     for key, reason in failures.items():
         results.setdefault(key, {"error": reason, "unit": ""})
+    for param, ratios in paired_ratios(args.pair).items():
+        results[("unconfined-ratio", "with / without rustlsm, per round", param)] = dict(
+            summarize(ratios), unit="ratio")
 
     kernel = ", ".join(sorted(info.get("kernel", {"unknown"})))
     with open(args.csv, "w", newline="", encoding="utf-8") as f:
@@ -106,8 +135,9 @@ def main():
                 w.writerow([section, case, param, r["unit"], "", "", "", "", "", 0, kernel,
                             args.accel, r["error"]])
             else:
+                digits = 3 if r["unit"] == "ratio" else 1
                 w.writerow([section, case, param, r["unit"]]
-                           + [f"{r[k]:.1f}" for k in ("median", "min", "p25", "p75", "max")]
+                           + [f"{r[k]:.{digits}f}" for k in ("median", "min", "p25", "p75", "max")]
                            + [r["runs"], kernel, args.accel, ""])
 
     md = markdown(results, info, broken, kernel, args)
@@ -136,6 +166,12 @@ def table(header, rows):
     out = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
     out += ["| " + " | ".join(r) + " |" for r in rows]
     return "\n".join(out) + "\n"
+
+
+def ratio_cell(stats):
+    if stats is None:
+        return "-"
+    return f"{stats['median']:.2f} [{stats['min']:.2f}..{stats['max']:.2f}]"
 
 
 def ratio(a, b):
@@ -201,10 +237,14 @@ def markdown(results, info, broken, kernel, args):
         cases = sorted(cases, key=lambda c: not c.startswith("without"))
         out.append("## Unconfined tasks, kernel booted with and without rustlsm (ns per "
                    "iteration)\n")
+        out.append("Rows one and two pool every boot's runs; the last row is the ratio of the "
+                   "medians of two boots run back to back, summarized over the rounds.\n")
         rows = [[c] + [cell(grid.get((c, p))) for p in params] for c in cases]
-        if len(cases) == 2:
-            rows.append(["ratio with / without"]
-                        + [ratio(grid.get((cases[1], p)), grid.get((cases[0], p)))
+        _, _, paired = section_grid(results, "unconfined-ratio")
+        if paired:
+            rounds = max(r["runs"] for r in paired.values())
+            rows.append([f"with / without, per round ({rounds} rounds)"]
+                        + [ratio_cell(paired.get(("with / without rustlsm, per round", p)))
                            for p in params])
         out.append(table(["kernel"] + params, rows))
         note_errors(grid)

@@ -3,7 +3,7 @@
 #
 # Boots the test kernel (built with Landlock, Yama, rustlsm and AppArmor) several times:
 #   - once with rustlsm in lsm=: policy load times and the confined loops;
-#   - BENCH_ROUNDS times each, alternating, with and without rustlsm in lsm=: the loops in a
+#   - BENCH_ROUNDS (default 4) times each, with and without rustlsm in lsm=: the loops in a
 #     task without a profile (1,000 rustlsm profiles loaded when rustlsm is active).
 # The AppArmor parser (Debian's package, unpacked into the cache, not installed) and the
 # kernel's Landlock sandboxer (built static) reach the guest through a bench-only overlay,
@@ -17,7 +17,7 @@ MUSL=x86_64-unknown-linux-musl
 BENCH_DIR=$RUSTLSM_CACHE/bench
 OVERLAY=$BENCH_DIR/overlay
 OUT=${BENCH_OUT:-$REPO_ROOT/Documentation/bench}
-ROUNDS=${BENCH_ROUNDS:-2}
+ROUNDS=${BENCH_ROUNDS:-4}
 read -r -a GUEST_ARGS <<< "${BENCH_ARGS:-}"
 LSM_WITH=landlock,yama,rustlsm,apparmor
 LSM_WITHOUT=landlock,yama,apparmor
@@ -93,30 +93,49 @@ boot() {
   fi
   cat "$err" >&2
   ACCEL=$(sed -n 's/.*(accel \([a-z]*\),.*/\1/p' "$err" | tail -n 1)
-  LOGS+=("$log")
 }
 
 start=$(date +%s)
-load_start=$(cut -d' ' -f1-3 /proc/loadavg)
 build_overlay
 rm -rf "$BENCH_DIR/logs"
 mkdir -p "$BENCH_DIR/logs" "$OUT"
-LOGS=()
+# Other builds share the machine: sample its load (1-minute average) during the boots.
+sample_load() {
+  trap 'kill "$!" 2>/dev/null; exit 0' TERM
+  while :; do
+    cut -d' ' -f1 /proc/loadavg
+    sleep 30 & wait "$!"
+  done
+}
+sample_load > "$BENCH_DIR/logs/loadavg" &
+sampler=$!
+trap 'kill "$sampler" 2>/dev/null || true' EXIT
 ACCEL=unknown
 boot full "$LSM_WITH" full
+# Rounds alternate which boot goes first (without, with; with, without; ...), so a drift in
+# the machine's load does not always favour the same side.
+pairs=()
 for round in $(seq 1 "$ROUNDS"); do
-  boot "without-$round" "$LSM_WITHOUT" unconfined
-  boot "with-$round" "$LSM_WITH" unconfined
+  if [ $((round % 2)) = 1 ]; then
+    boot "without-$round" "$LSM_WITHOUT" unconfined
+    boot "with-$round" "$LSM_WITH" unconfined
+  else
+    boot "with-$round" "$LSM_WITH" unconfined
+    boot "without-$round" "$LSM_WITHOUT" unconfined
+  fi
+  pairs+=(--pair "$BENCH_DIR/logs/without-$round.log" "$BENCH_DIR/logs/with-$round.log")
 done
-load_end=$(cut -d' ' -f1-3 /proc/loadavg)
+kill "$sampler" 2>/dev/null || true
+load=$(sort -n "$BENCH_DIR/logs/loadavg" | awk '{v[NR] = $1} END {
+  printf "min %s, median %s, max %s", v[1], v[int((NR + 1) / 2)], v[NR] }')
 
 rm -rf "$BENCH_DIR/plot"
 mkdir -p "$BENCH_DIR/plot"
 python3 "$REPO_ROOT/scripts/bench-report.py" --accel "$ACCEL" --boots "$((1 + 2 * ROUNDS))" \
   --apparmor "$APPARMOR_VERSION" \
-  --host "$(nproc) CPUs, load average $load_start at start, $load_end at end" \
+  --host "$(nproc) CPUs, 1-minute load average during the boots $load" \
   --minutes "$(( ($(date +%s) - start + 59) / 60 ))" \
   --csv "$OUT/results.csv" --markdown "$OUT/results.md" --plot-dir "$BENCH_DIR/plot" \
-  "${LOGS[@]}"
+  "${pairs[@]}" "$BENCH_DIR/logs/full.log"
 gnuplot -e "dir='$BENCH_DIR/plot'; out='$OUT/bench.png'" "$REPO_ROOT/scripts/bench-plot.gp"
 log "bench: $OUT/results.md, results.csv, bench.png ($(( ($(date +%s) - start) / 60 )) min)"

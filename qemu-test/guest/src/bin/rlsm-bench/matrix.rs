@@ -12,19 +12,22 @@ pub struct Case {
     pub confined: bool,
 }
 
-/// Samples `cases` x `workloads` `runs` times and reports them under `section`. A pair that
-/// fails once is reported as failed and not run again.
+/// Samples `cases` x `workloads` `runs` times (after a warm-up round) and reports them under
+/// `section`. A pair that fails once is reported as failed and not run again.
 pub fn measure(section: &str, cases: &[Case], workloads: &[Workload], runs: usize) {
     let mut results: Vec<Vec<Result<Vec<f64>, String>>> = cases
         .iter()
         .map(|_| workloads.iter().map(|_| Ok(Vec::new())).collect())
         .collect();
-    for _ in 0..runs {
+    // One untimed round first: the first runs after boot are slower while the guest settles
+    // and QEMU translates the code paths for the first time.
+    for round in 0..=runs {
         for (case, per_case) in cases.iter().zip(results.iter_mut()) {
             for (workload, slot) in workloads.iter().zip(per_case.iter_mut()) {
                 if let Ok(samples) = slot {
                     match sample(&case.start, workload, case.confined) {
-                        Ok(ns) => samples.push(ns),
+                        Ok(ns) if round > 0 => samples.push(ns),
+                        Ok(_) => {}
                         Err(e) => *slot = Err(e),
                     }
                 }
