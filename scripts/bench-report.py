@@ -4,8 +4,9 @@ printed) and the data files scripts/bench-plot.gp draws.
 
 The guest prints every sample on a `BENCH,section,case,param,unit,count,v;v;...` line;
 samples of the same (section, case, param) from several boots are pooled before the median,
-quartiles and extremes are taken. A line whose sample count does not match (a kernel message
-broke it on the console) is dropped and counted.
+quartiles and extremes are taken. Kernel messages share the console: one may follow the
+samples on the same line (it is cut off), and a line whose sample count does not match (a
+message broke into it) is dropped and counted.
 
 The boots with and without rustlsm also come in pairs (--pair, one round each, run back to
 back): the ratio of their medians is taken per round, so that a change in the shared
@@ -14,10 +15,12 @@ machine's load between rounds cancels out, and the rounds' ratios are summarized
 
 import argparse
 import csv
+import re
 import statistics
 import sys
 from collections import OrderedDict
 
+SAMPLES = re.compile(r"[0-9]+(\.[0-9]+)?(;[0-9]+(\.[0-9]+)?)*")
 WORKLOAD_ORDER = ["open+stat+close depth 2", "open+stat+close depth 8",
                   "open+stat+close depth 32", "socket+connect (refused)"]
 
@@ -32,13 +35,14 @@ def parse_logs(paths):
             for raw in f:
                 line = raw.strip("\r\n").replace("\r", "")
                 if line.startswith("BENCH,"):
-                    fields = line.split(",")
+                    fields = line.split(",", 6)
                     try:
                         _, section, case, param, unit, count, values = fields
+                        values = SAMPLES.match(values).group(0)
                         vals = [float(v) for v in values.split(";")]
                         if len(vals) != int(count):
                             raise ValueError
-                    except ValueError:
+                    except (ValueError, AttributeError):
                         broken += 1
                         continue
                     key = (section, case, param)

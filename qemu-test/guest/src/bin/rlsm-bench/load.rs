@@ -63,6 +63,9 @@ pub fn securityfs_write(file: &str, blob: &[u8]) -> Result<f64, String> {
 }
 
 fn measure(n: usize, case: &str, result: Result<Vec<f64>, String>) {
+    // AppArmor's audit records of the loads reach the console late (kauditd); let them pass
+    // before the result line, which they could otherwise break.
+    std::thread::sleep(Duration::from_secs(1));
     let param = n.to_string();
     let row = Row {
         section: "load",

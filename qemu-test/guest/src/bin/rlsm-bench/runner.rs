@@ -31,16 +31,19 @@ pub fn time_command(cmd: &mut Command) -> Result<f64, String> {
     Ok(clock::us_since(start))
 }
 
-/// `runs` samples of `step`, stopping at the first error.
+/// `runs` samples of `step` after one untimed call (caches warm, first-use work done),
+/// stopping at the first error.
 pub fn samples(
     runs: usize,
     mut step: impl FnMut() -> Result<f64, String>,
 ) -> Result<Vec<f64>, String> {
+    step()?;
     (0..runs).map(|_| step()).collect()
 }
 
-/// Like [`samples`] but stops after `budget` once three samples are in: compiling 10,000
-/// AppArmor rules takes minutes under TCG, and three runs still give a median and a spread.
+/// Like [`samples`] but without the untimed call, and stopping after `budget` once three
+/// samples are in: compiling 10,000 AppArmor rules takes minutes under TCG, and three runs
+/// still give a median and a spread.
 pub fn samples_within(
     runs: usize,
     budget: Duration,
