@@ -199,3 +199,19 @@ pub(crate) unsafe extern "C" fn rustlsm_path_chown(
         })
     }
 }
+
+/// `path_utimes`: setting a file's access and modification times, by name or through an
+/// open file.
+///
+/// # Safety
+///
+/// Called by the LSM framework with a valid path.
+#[no_mangle]
+pub(crate) unsafe extern "C" fn rustlsm_path_utimes(path: *const bindings::path) -> c_int {
+    // SAFETY: The path and the current creds are valid during the hook.
+    unsafe {
+        check_path(current_cred(), "utimes", wire::ACCESS_SETATTR, || {
+            ResolvedPath::of(path)
+        })
+    }
+}

@@ -222,15 +222,14 @@ fn audit_on() -> bool {
     false
 }
 
-/// Emits the audit record of one decision; `false` if audit could not take it.
-#[cfg(not(CONFIG_AUDIT))]
-fn audit_event(_: &CStr, _: &ProfileView<'_>, _: &str, _: &dyn Object) -> bool {
-    false
-}
-
-/// Emits the audit record of one decision; `false` if audit could not take it.
+/// Emits one `AUDIT_RUSTLSM_ACCESS` record: `rustlsm=VERDICT`, the fields `fill` writes, then
+/// `task`'s pid and comm. `false` if audit could not take it (the caller logs instead).
 #[cfg(CONFIG_AUDIT)]
-fn audit_event(verdict: &CStr, profile: &ProfileView<'_>, op: &str, object: &dyn Object) -> bool {
+fn audit_record(
+    verdict: &CStr,
+    task: *mut bindings::task_struct,
+    fill: impl FnOnce(*mut bindings::audit_buffer),
+) -> bool {
     // SAFETY: A null context is allowed (the record is not tied to a syscall record);
     // `GFP_ATOMIC` because some hooks may not sleep.
     let ab = unsafe {
@@ -245,15 +244,30 @@ fn audit_event(verdict: &CStr, profile: &ProfileView<'_>, op: &str, object: &dyn
     }
     // SAFETY: `ab` is live and the format matches its argument.
     unsafe { bindings::audit_log_format(ab, c"rustlsm=%s".as_char_ptr(), verdict.as_char_ptr()) };
-    audit_field(ab, c"profile", profile.name());
-    audit_field(ab, c"op", op.as_bytes());
-    object.audit(ab);
-    let current = Task::current_raw();
-    audit_number(ab, c"pid", i64::from(pid_of(current)));
-    audit_field(ab, c"comm", comm_of(current).as_slice());
+    fill(ab);
+    audit_number(ab, c"pid", i64::from(pid_of(task)));
+    audit_field(ab, c"comm", comm_of(task).as_slice());
     // SAFETY: Ends and releases the record started above.
     unsafe { bindings::audit_log_end(ab) };
     true
+}
+
+#[cfg(not(CONFIG_AUDIT))]
+fn audit_record(
+    _: &CStr,
+    _: *mut bindings::task_struct,
+    _: impl FnOnce(*mut bindings::audit_buffer),
+) -> bool {
+    false
+}
+
+/// Emits the audit record of one decision; `false` if audit could not take it.
+fn audit_event(verdict: &CStr, profile: &ProfileView<'_>, op: &str, object: &dyn Object) -> bool {
+    audit_record(verdict, Task::current_raw(), |ab| {
+        audit_field(ab, c"profile", profile.name());
+        audit_field(ab, c"op", op.as_bytes());
+        object.audit(ab);
+    })
 }
 
 /// Reports one refusal (or, in complain mode, would-be refusal) by `profile` of `op` on
@@ -303,35 +317,13 @@ pub(crate) fn policy_refusal(interface: &str, reason: &str) {
     );
 }
 
-#[cfg(not(CONFIG_AUDIT))]
-fn audit_policy_refusal(_: &str, _: &str, _: *mut bindings::task_struct) -> bool {
-    false
-}
-
-#[cfg(CONFIG_AUDIT)]
+/// Emits the audit record of a refused policy change; `false` if audit could not take it.
 fn audit_policy_refusal(interface: &str, reason: &str, task: *mut bindings::task_struct) -> bool {
-    // SAFETY: As in `audit_event`; policy requests run in process context, but the record is
-    // small and `GFP_ATOMIC` keeps both paths alike.
-    let ab = unsafe {
-        bindings::audit_log_start(
-            core::ptr::null_mut(),
-            bindings::GFP_ATOMIC,
-            bindings::AUDIT_RUSTLSM_ACCESS as c_int,
-        )
-    };
-    if ab.is_null() {
-        return false;
-    }
-    // SAFETY: `ab` is live and the format has no arguments.
-    unsafe { bindings::audit_log_format(ab, c"rustlsm=REFUSED".as_char_ptr()) };
-    audit_field(ab, c"op", b"policy_change");
-    audit_field(ab, c"interface", interface.as_bytes());
-    audit_field(ab, c"reason", reason.as_bytes());
-    audit_number(ab, c"pid", i64::from(pid_of(task)));
-    audit_field(ab, c"comm", comm_of(task).as_slice());
-    // SAFETY: Ends and releases the record started above.
-    unsafe { bindings::audit_log_end(ab) };
-    true
+    audit_record(c"REFUSED", task, |ab| {
+        audit_field(ab, c"op", b"policy_change");
+        audit_field(ab, c"interface", interface.as_bytes());
+        audit_field(ab, c"reason", reason.as_bytes());
+    })
 }
 
 /// What a file hook returns for a refusal; see [`verdict_with`].

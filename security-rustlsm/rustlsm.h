@@ -47,6 +47,7 @@ int rustlsm_path_link(struct dentry *old_dentry, const struct path *new_dir,
 int rustlsm_path_truncate(const struct path *path);
 int rustlsm_path_chmod(const struct path *path, umode_t mode);
 int rustlsm_path_chown(const struct path *path, kuid_t uid, kgid_t gid);
+int rustlsm_path_utimes(const struct path *path);
 int rustlsm_capable(const struct cred *cred, struct user_namespace *ns, int cap,
 		    unsigned int opts);
 int rustlsm_task_kill(struct task_struct *p, struct kernel_siginfo *info, int sig,

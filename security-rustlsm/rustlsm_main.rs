@@ -13,7 +13,8 @@
 //! - [`access`], the decision every file-system hook makes;
 //! - [`file`], hooks on open files (`open`, `ftruncate`, device `ioctl`, executable `mmap`
 //!   and `mprotect`);
-//! - [`path_ops`], hooks on names (create, delete, rename, link, truncate, chmod, chown);
+//! - [`path_ops`], hooks on names (create, delete, rename, link, truncate, chmod, chown,
+//!   utimes);
 //! - [`capability`], the capabilities a confined task keeps;
 //! - [`task`], signals and ptrace between tasks;
 //! - [`mount`], mount, umount and pivot_root;
@@ -54,7 +55,7 @@ mod task;
 use kernel::bindings;
 
 /// Compile-time proof that each Rust hook has the exact type `lsm_hook_defs.h` declares.
-const _: [bindings::security_list_options; 35] = [
+const _: [bindings::security_list_options; 36] = [
     bindings::security_list_options {
         cred_prepare: Some(cred_blob::rustlsm_cred_prepare),
     },
@@ -114,6 +115,9 @@ const _: [bindings::security_list_options; 35] = [
     },
     bindings::security_list_options {
         path_chown: Some(path_ops::rustlsm_path_chown),
+    },
+    bindings::security_list_options {
+        path_utimes: Some(path_ops::rustlsm_path_utimes),
     },
     bindings::security_list_options {
         capable: Some(capability::rustlsm_capable),

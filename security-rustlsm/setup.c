@@ -44,6 +44,7 @@ static struct security_hook_list rustlsm_hooks[] __ro_after_init = {
 	LSM_HOOK_INIT(path_truncate, rustlsm_path_truncate),
 	LSM_HOOK_INIT(path_chmod, rustlsm_path_chmod),
 	LSM_HOOK_INIT(path_chown, rustlsm_path_chown),
+	LSM_HOOK_INIT(path_utimes, rustlsm_path_utimes),
 	LSM_HOOK_INIT(capable, rustlsm_capable),
 	LSM_HOOK_INIT(task_kill, rustlsm_task_kill),
 	LSM_HOOK_INIT(ptrace_access_check, rustlsm_ptrace_access_check),

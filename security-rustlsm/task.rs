@@ -65,12 +65,23 @@ impl report::Object for Peer<'_> {
     }
 }
 
+/// How a decision may be reported and enforced.
+#[derive(Clone, Copy, PartialEq)]
+enum Report {
+    /// Logged, and enforced in the profile's mode (kill mode kills).
+    Full,
+    /// A probe the caller asked not to audit (`PTRACE_MODE_NOAUDIT`, e.g. `/proc/PID/stat`
+    /// hiding fields): refused in enforce and kill mode alike, never logged or killed for.
+    Quiet,
+}
+
 /// Decides whether `actor` may act (`trace` or signal) on `target`.
 fn decide(
     actor: Option<ProfileView<'_>>,
     target: Option<ProfileView<'_>>,
     op: &str,
     trace: bool,
+    how: Report,
 ) -> c_int {
     let target_name = target.map(|t| t.name());
     match actor {
@@ -83,6 +94,12 @@ fn decide(
             if allowed {
                 return 0;
             }
+            if how == Report::Quiet {
+                return match actor.mode() {
+                    crate::wire::Mode::Complain => 0,
+                    _ => EPERM.to_errno(),
+                };
+            }
             let peer = Peer {
                 what: "target",
                 name: target_name,
@@ -93,11 +110,13 @@ fn decide(
         // Unconfined tasks signal freely; they trace a confined task only if it allows it.
         None => match target {
             Some(target) if trace && !target.traced_by_unconfined() => {
-                let peer = Peer {
-                    what: "tracer",
-                    name: None,
-                };
-                report::event(&target, "traced", &peer);
+                if how == Report::Full {
+                    let peer = Peer {
+                        what: "tracer",
+                        name: None,
+                    };
+                    report::event(&target, "traced", &peer);
+                }
                 // The refused party is the tracer, not the confined task: never kill it.
                 match target.mode() {
                     crate::wire::Mode::Complain => 0,
@@ -133,13 +152,19 @@ pub(crate) unsafe extern "C" fn rustlsm_task_kill(
             if actor.is_none() {
                 return 0;
             }
-            with_task_profile(p, |target| decide(actor, target, "signal", false))
+            with_task_profile(p, |target| {
+                decide(actor, target, "signal", false, Report::Full)
+            })
         })
     }
 }
 
-/// `ptrace_access_check`: the current task wants to trace (or, for read modes, inspect)
-/// `child`. Only attaching is mediated; `/proc` inspection is not.
+/// `ptrace_access_check`: the current task wants to trace `child` (attach modes) or inspect
+/// it (read modes: `/proc/PID/environ`, `maps`, `fd`, `kcmp()` ...).
+///
+/// A confined task may inspect exactly the tasks it may trace. Unconfined tasks inspect
+/// freely: the profile's `traced_by_unconfined` guards attaching only, so that `ps`, `top`
+/// and `lsof` run by an administrator keep working on confined programs.
 ///
 /// # Safety
 ///
@@ -149,13 +174,20 @@ pub(crate) unsafe extern "C" fn rustlsm_ptrace_access_check(
     child: *mut bindings::task_struct,
     mode: u32,
 ) -> c_int {
-    if mode & bindings::PTRACE_MODE_ATTACH == 0 {
-        return 0;
-    }
+    let attach = mode & bindings::PTRACE_MODE_ATTACH != 0;
+    let how = if mode & bindings::PTRACE_MODE_NOAUDIT != 0 {
+        Report::Quiet
+    } else {
+        Report::Full
+    };
     // SAFETY: The current creds and the child are valid during the hook.
     unsafe {
         with_cred_profile(crate::access::current_cred(), |actor| {
-            with_task_profile(child, |target| decide(actor, target, "ptrace", true))
+            if !attach && actor.is_none() {
+                return 0;
+            }
+            let op = if attach { "ptrace" } else { "ptrace_read" };
+            with_task_profile(child, |target| decide(actor, target, op, true, how))
         })
     }
 }
@@ -174,7 +206,7 @@ pub(crate) unsafe extern "C" fn rustlsm_ptrace_traceme(
     unsafe {
         with_task_profile(parent, |actor| {
             with_cred_profile(crate::access::current_cred(), |target| {
-                decide(actor, target, "ptrace", true)
+                decide(actor, target, "ptrace", true, Report::Full)
             })
         })
     }

@@ -13,9 +13,17 @@ use std::io;
 /// The loopback port the connect loop aims at; nothing listens on it in the guest.
 pub const CLOSED_PORT: u16 = 9;
 
-/// Untimed iterations first: the dentry cache and the policy's first-use work are warm.
-fn warm_up(n: u32) -> u32 {
-    (n / 10).max(10)
+/// Runs `once` `n` times after untimed warm-up iterations (so the dentry cache and the
+/// policy's first-use work are warm); TSC ticks per timed iteration.
+fn timed(n: u32, once: impl Fn() -> io::Result<()>) -> io::Result<f64> {
+    for _ in 0..(n / 10).max(10) {
+        once()?;
+    }
+    let start = clock::ticks();
+    for _ in 0..n {
+        once()?;
+    }
+    Ok((clock::ticks() - start) as f64 / f64::from(n))
 }
 
 /// stat(), open(O_RDONLY) and close() of `path`, `n` times; TSC ticks per iteration.
@@ -36,14 +44,7 @@ pub fn open_stat_close(path: &str, n: u32) -> io::Result<f64> {
         unsafe { libc::close(fd) };
         Ok(())
     };
-    for _ in 0..warm_up(n) {
-        once()?;
-    }
-    let start = clock::ticks();
-    for _ in 0..n {
-        once()?;
-    }
-    Ok((clock::ticks() - start) as f64 / f64::from(n))
+    timed(n, once)
 }
 
 /// socket(AF_INET, SOCK_STREAM), connect() to 127.0.0.1:[`CLOSED_PORT`] (refused by the
@@ -83,12 +84,5 @@ pub fn socket_connect(n: u32) -> io::Result<f64> {
             _ => Err(err),
         }
     };
-    for _ in 0..warm_up(n) {
-        once()?;
-    }
-    let start = clock::ticks();
-    for _ in 0..n {
-        once()?;
-    }
-    Ok((clock::ticks() - start) as f64 / f64::from(n))
+    timed(n, once)
 }

@@ -26,7 +26,8 @@ const TASK_PROBE: &str = "/usr/bin/rlsm-probe-task";
 const PEER_PROBE: &str = "/usr/bin/rlsm-probe-peer";
 
 /// A profile that keeps two capabilities, may signal and trace the `peer` profile, and may
-/// mount but not unmount; and the `peer` profile, which unconfined tasks may trace.
+/// mount but not unmount; and the `peer` profile, which unconfined tasks may trace. Both
+/// may read `/proc`, so that inspecting another task meets the ptrace check.
 const TASK_PROFILES: &str = r#"
 [profile.task]
 attach = ["/usr/bin/rlsm-probe-task"]
@@ -39,9 +40,17 @@ mount = ["mount"]
 allow = ["read", "write", "create", "setattr"]
 paths = ["/tmp/task/**"]
 
+[[profile.task.rule]]
+allow = ["read"]
+paths = ["/proc/**"]
+
 [profile.peer]
 attach = ["/usr/bin/rlsm-probe-peer"]
 traced_by_unconfined = true
+
+[[profile.peer.rule]]
+allow = ["read"]
+paths = ["/proc/**"]
 "#;
 
 /// A one-rule profile whose blob (a few hundred bytes) the hostile-input cases mutate.
@@ -121,15 +130,15 @@ transition = "profile"
 /// The probe under the network profile below.
 const NET_PROBE: &str = "/usr/bin/rlsm-probe-net";
 
-/// Sockets by family and type, TCP bind/listen by port range on one address, TCP connect to a
-/// port in a CIDR, UDP send to one port anywhere.
+/// Sockets by family and type (IPv4 ping sockets named), TCP bind/listen by port range on one
+/// address, TCP connect to a port in a CIDR, UDP send to one port anywhere.
 const NET_PROFILE: &str = r#"
 [profile.net]
 attach = ["/usr/bin/rlsm-probe-net"]
 capabilities = ["net_raw"]
 
 [profile.net.network]
-sockets = ["inet:stream", "inet:dgram", "inet6:dgram", "unix"]
+sockets = ["inet:stream", "inet:dgram", "inet:icmp", "inet6:dgram", "unix"]
 
 [[profile.net.network.rule]]
 allow = ["bind", "listen"]
@@ -187,6 +196,16 @@ const NET_CASES: &[(&str, &[&str], i32)] = &[
         "socket: raw must be named, even with CAP_NET_RAW",
         &["socket", "2", "3", "1"],
         libc::EACCES,
+    ),
+    (
+        "socket: an IPv6 ping socket is not named (inet6:dgram excludes ICMPv6)",
+        &["socket", "10", "2", "58"],
+        libc::EACCES,
+    ),
+    (
+        "ping: a named ICMP socket's echo is not held to UDP port rules",
+        &["ping", "127.0.0.1"],
+        0,
     ),
     (
         "tcp bind: port in range on the allowed address",
@@ -398,6 +417,26 @@ const FS_CASES: &[(&str, &[&str], i32)] = &[
     (
         "setattr: chmod a read-only file",
         &["chmod", "/tmp/fs/ro/x"],
+        libc::EACCES,
+    ),
+    (
+        "setattr: set times by name in the allowed tree",
+        &["utimes", "/tmp/fs/rw/c"],
+        0,
+    ),
+    (
+        "setattr: set times by name of a read-only file",
+        &["utimes", "/tmp/fs/ro/x"],
+        libc::EACCES,
+    ),
+    (
+        "setattr: futimens through a descriptor in the allowed tree",
+        &["futimens", "/tmp/fs/rw/c"],
+        0,
+    ),
+    (
+        "setattr: futimens through a read-only descriptor of a read-only file",
+        &["futimens", "/tmp/fs/ro/x"],
         libc::EACCES,
     ),
     (
@@ -961,6 +1000,41 @@ fn main() {
         let demo = Sleeper::start(PROBE)?;
         expect(&["ptrace", &demo.pid()], libc::EPERM)
     });
+    let environ = |sleeper: &Sleeper| format!("/proc/{}/environ", sleeper.pid());
+    s.case("ptrace read: /proc/PID/environ of a listed profile", || {
+        let peer = Sleeper::start(PEER_PROBE)?;
+        expect(&["open", &environ(&peer), "r"], 0)
+    });
+    // The inspector is `peer`, which keeps no capabilities: the kernel lets a holder of
+    // CAP_PERFMON or CAP_SYS_ADMIN (which `task` keeps) read any task's memory map anyway.
+    s.case(
+        "ptrace read: /proc/PID/environ of an unlisted profile is refused and logged",
+        || {
+            let demo = Sleeper::start(PROBE)?;
+            let (got, out) = run(PEER_PROBE, &["open", &environ(&demo), "r"]);
+            check(got == libc::EACCES, || {
+                format!("errno {got} {}", out.trim())
+            })?;
+            let log = kernel_log();
+            check(
+                log.contains("DENIED profile=\"peer\" op=ptrace_read target=\"demo\""),
+                || "no ptrace_read line".into(),
+            )
+        },
+    );
+    s.case("ptrace read: a task of its own profile", || {
+        let other = Sleeper::start(PEER_PROBE)?;
+        let (got, out) = run(PEER_PROBE, &["open", &environ(&other), "r"]);
+        check(got == 0, || format!("errno {got} {}", out.trim()))
+    });
+    s.case(
+        "ptrace read: unconfined root inspects a profile that refuses tracing",
+        || {
+            let task = Sleeper::start(TASK_PROBE)?;
+            let (got, out) = run(FREE_PROBE, &["open", &environ(&task), "r"]);
+            check(got == 0, || format!("errno {got} {}", out.trim()))
+        },
+    );
     s.case(
         "ptrace: unconfined root traces a profile that allows it",
         || {
@@ -1059,6 +1133,8 @@ fn main() {
         lsmctl(&["remove", "peer"])
     });
     s.case("load the network profile", || {
+        // Ping sockets need the caller's group in this range (root's, here).
+        fs::write("/proc/sys/net/ipv4/ping_group_range", "0 0").map_err(|e| e.to_string())?;
         fs::write("/tmp/net.toml", NET_PROFILE).map_err(|e| e.to_string())?;
         lsmctl(&["load", "/tmp/net.toml"])
     });
