@@ -8,8 +8,9 @@
 # The AppArmor parser (Debian's package, unpacked into the cache, not installed) and the
 # kernel's Landlock sandboxer (built static) reach the guest through a bench-only overlay,
 # so the base initramfs of every test boot stays as it is.
-# Writes $BENCH_OUT (default Documentation/bench/): results.csv, results.md (also printed)
-# and bench.png. BENCH_ARGS passes options to the guest's rlsm-bench (for a quick look:
+# Writes $BENCH_OUT (default Documentation/bench/): results.csv, results.md (also printed),
+# bench.png and match-cost.tsv (one lookup of the file-rules automaton, native).
+# BENCH_ARGS passes options to the guest's rlsm-bench (for a quick look:
 # BENCH_ARGS="--runs 3 --load-runs 3 --max-rules 100" BENCH_ROUNDS=1).
 . "$(dirname "$0")/lib.sh"
 
@@ -138,4 +139,19 @@ python3 "$REPO_ROOT/scripts/bench-report.py" --accel "$ACCEL" --boots "$((1 + 2 
   --csv "$OUT/results.csv" --markdown "$OUT/results.md" --plot-dir "$BENCH_DIR/plot" \
   "${pairs[@]}" "$BENCH_DIR/logs/full.log"
 gnuplot -e "dir='$BENCH_DIR/plot'; out='$OUT/bench.png'" "$REPO_ROOT/scripts/bench-plot.gp"
+
+# The decision itself, without the VM or d_path: the kernel's lookup code run natively.
+log "measuring one file-rules lookup natively (lsmctl/examples/match_cost.rs)"
+(cd "$REPO_ROOT" && cargo run --release -q -p lsmctl --example match_cost) > "$OUT/match-cost.tsv"
+{
+  echo
+  echo "## One file-rules lookup, native (ns)"
+  echo
+  echo "The kernel's lookup code (security-rustlsm/file_dfa.rs) compiled for userspace, on this host"
+  echo "without QEMU, for the profiles and paths above: \`cargo run --release -p lsmctl --example match_cost\`."
+  echo
+  echo "| rules | depth | path bytes | ns per lookup | ns per byte |"
+  echo "|---|---|---|---|---|"
+  tail -n +2 "$OUT/match-cost.tsv" | awk -F '\t' '{ printf "| %s | %s | %s | %s | %s |\n", $1, $2, $3, $4, $5 }'
+} | tee -a "$OUT/results.md"
 log "bench: $OUT/results.md, results.csv, bench.png ($(( ($(date +%s) - start) / 60 )) min)"

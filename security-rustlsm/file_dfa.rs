@@ -3,8 +3,9 @@
 //! The file-rules section of a profile: one deterministic automaton over path bytes that
 //! `lsmctl` compiles from all of the profile's path rules, shared by the kernel and `lsmctl`.
 //!
-//! A lookup costs one step per path byte (a binary search among at most 256 edges), whatever
-//! the number of rules. The table has no default transitions and no chains: a missing edge
+//! A lookup costs one step per path byte, whatever the number of rules: a direct index in a
+//! state that has an edge for every class (the states `**` leaves behind, where long paths
+//! spend most of their bytes), a binary search among its edges in any other state. The table has no default transitions and no chains: a missing edge
 //! means the dead state, so a walk is bounded by the path's length by construction, and
 //! [`verify`] checks every index before the kernel accepts the table.
 //!
@@ -62,6 +63,7 @@ fn le16(b: &[u8], at: usize) -> Option<u16> {
 pub struct FileDfa<'a> {
     num_states: usize,
     num_edges: usize,
+    num_classes: usize,
     start: usize,
     class_map: &'a [u8],
     states: &'a [u8],
@@ -75,6 +77,7 @@ impl<'a> FileDfa<'a> {
         let num_states = le32(section, 0)? as usize;
         let num_edges = le32(section, 4)? as usize;
         let start = le32(section, 8)? as usize;
+        let num_classes = usize::from(le16(section, 12)?);
         let class_map = section.get(16..HEADER_LEN)?;
         let states_len = num_states.checked_mul(STATE_LEN)?;
         let states_end = HEADER_LEN.checked_add(states_len)?;
@@ -86,6 +89,7 @@ impl<'a> FileDfa<'a> {
         Some(FileDfa {
             num_states,
             num_edges,
+            num_classes,
             start,
             class_map,
             states: section.get(HEADER_LEN..states_end)?,
@@ -103,14 +107,38 @@ impl<'a> FileDfa<'a> {
         ))
     }
 
+    /// Where the edges of state `s` start.
+    fn first_edge(&self, s: usize) -> Option<usize> {
+        le32(self.states, s.checked_mul(STATE_LEN)?).map(|first| first as usize)
+    }
+
     /// The edges of state `s`, as a range of edge indices.
     fn edges(&self, s: usize) -> Option<core::ops::Range<usize>> {
-        let first = self.state(s)?.0;
-        let end = match self.state(s + 1) {
-            Some((next_first, _, _)) => next_first,
-            None => self.num_edges,
+        let first = self.first_edge(s)?;
+        let end = if s + 1 < self.num_states {
+            self.first_edge(s + 1)?
+        } else {
+            self.num_edges
         };
         (first <= end && end <= self.num_edges).then_some(first..end)
+    }
+
+    /// The state after `state` on a byte of class `class`; `None` for the dead state.
+    fn step(&self, state: usize, class: u8) -> Option<usize> {
+        let range = self.edges(state)?;
+        let classes = self.edge_class.get(range.clone())?;
+        // A verified state's classes strictly increase and are below `num_classes`, so a state
+        // with `num_classes` edges has class `c` at index `c`: no search, no mispredicted
+        // branches. The check below keeps an unverified table from misleading the walk.
+        let k = if classes.len() == self.num_classes {
+            usize::from(class)
+        } else {
+            classes.binary_search(&class).ok()?
+        };
+        if classes.get(k) != Some(&class) {
+            return None;
+        }
+        le32(self.edge_next, range.start.checked_add(k)?.checked_mul(4)?).map(|n| n as usize)
     }
 
     /// The (allowed, denied) access masks for `path`. Unknown paths get `(0, 0)`.
@@ -120,17 +148,8 @@ impl<'a> FileDfa<'a> {
             let Some(&class) = self.class_map.get(usize::from(b)) else {
                 return (0, 0);
             };
-            let Some(range) = self.edges(state) else {
-                return (0, 0);
-            };
-            let Some(classes) = self.edge_class.get(range.clone()) else {
-                return (0, 0);
-            };
-            let Ok(k) = classes.binary_search(&class) else {
-                return (0, 0);
-            };
-            match le32(self.edge_next, (range.start + k) * 4) {
-                Some(next) => state = next as usize,
+            match self.step(state, class) {
+                Some(next) => state = next,
                 None => return (0, 0),
             }
         }
@@ -147,7 +166,7 @@ impl<'a> FileDfa<'a> {
 /// Verifies a file-rules section whose access masks may only use the bits in `known`.
 pub fn verify(section: &[u8], known: u32) -> Result<(), (DfaFault, usize)> {
     let dfa = FileDfa::new(section).ok_or((DfaFault::Length, 0))?;
-    let num_classes = usize::from(le16(section, 12).ok_or((DfaFault::Length, 12))?);
+    let num_classes = dfa.num_classes;
     if dfa.num_states == 0
         || dfa.num_states > MAX_STATES as usize
         || dfa.num_edges > MAX_EDGES as usize
