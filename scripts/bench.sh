@@ -148,7 +148,7 @@ log "measuring one file-rules lookup natively (lsmctl/examples/match_cost.rs)"
   echo "## One file-rules lookup, native (ns)"
   echo
   echo "The kernel's lookup code (security-rustlsm/file_dfa.rs) compiled for userspace, on this host"
-  echo "without QEMU, for the profiles and paths above: \`cargo run --release -p lsmctl --example match_cost\`."
+  echo "without QEMU, for profiles shaped like the ones above (one rule over the tree, the rest on sibling subtrees) and the same paths: \`cargo run --release -p lsmctl --example match_cost\`."
   echo
   echo "| rules | depth | path bytes | ns per lookup | ns per byte |"
   echo "|---|---|---|---|---|"
