@@ -5,9 +5,10 @@
 //!
 //! A lookup costs one step per path byte, whatever the number of rules: a direct index in a
 //! state that has an edge for every class (the states `**` leaves behind, where long paths
-//! spend most of their bytes), a binary search among its edges in any other state. The table has no default transitions and no chains: a missing edge
-//! means the dead state, so a walk is bounded by the path's length by construction, and
-//! [`verify`] checks every index before the kernel accepts the table.
+//! spend most of their bytes), a binary search among its edges in any other state. The table
+//! has no default transitions and no chains: a missing edge means the dead state, so a walk is
+//! bounded by the path's length by construction, and [`verify`] checks every index before the
+//! kernel accepts the table.
 //!
 //! ```text
 //! 0 num_states u32 (state 0 is the dead state)  4 num_edges u32  8 start u32
