@@ -132,30 +132,16 @@ pub(crate) unsafe extern "C" fn rustlsm_socket_create(
     })
 }
 
-/// Transport protocols (uapi `IPPROTO_*`) whose endpoints port rules govern.
-const IPPROTO_TCP: u16 = 6;
-const IPPROTO_UDP: u16 = 17;
-const IPPROTO_UDPLITE: u16 = 136;
-const IPPROTO_MPTCP: u16 = 262;
-
-/// The port rules that govern `sock`'s endpoints: TCP's for TCP and MPTCP (which uses TCP's
-/// ports), UDP's for UDP and UDP-Lite. `None` for every other socket: ping (ICMP datagram)
-/// sockets, SCTP and the rest are mediated at creation only, where a profile must name them.
+/// TCP or UDP, by socket type; `None` for sockets whose endpoints are not mediated.
 ///
 /// # Safety
 ///
 /// `sock` must be a valid socket.
 unsafe fn ip_proto(sock: *const bindings::socket) -> Option<u8> {
     // SAFETY: The caller guarantees `sock`.
-    let (sock_type, sk) = unsafe { ((*sock).type_, (*sock).sk) };
-    if sk.is_null() {
-        return None;
-    }
-    // SAFETY: A socket's `sk` stays valid while the socket is (the hooks run on live sockets).
-    let protocol = unsafe { (*sk).sk_protocol };
-    match (u32::try_from(sock_type).ok()?, protocol) {
-        (bindings::sock_type_SOCK_STREAM, IPPROTO_TCP | IPPROTO_MPTCP) => Some(net::PROTO_TCP),
-        (bindings::sock_type_SOCK_DGRAM, IPPROTO_UDP | IPPROTO_UDPLITE) => Some(net::PROTO_UDP),
+    match u32::try_from(unsafe { (*sock).type_ }).ok()? {
+        bindings::sock_type_SOCK_STREAM => Some(net::PROTO_TCP),
+        bindings::sock_type_SOCK_DGRAM => Some(net::PROTO_UDP),
         _ => None,
     }
 }
