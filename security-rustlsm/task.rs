@@ -75,6 +75,14 @@ enum Report {
     Quiet,
 }
 
+/// A refusal in `mode` that never kills: complain mode allows, the others refuse.
+fn refuse_without_kill(mode: crate::wire::Mode) -> c_int {
+    match mode {
+        crate::wire::Mode::Complain => 0,
+        _ => EPERM.to_errno(),
+    }
+}
+
 /// Decides whether `actor` may act (`trace` or signal) on `target`.
 fn decide(
     actor: Option<ProfileView<'_>>,
@@ -95,10 +103,7 @@ fn decide(
                 return 0;
             }
             if how == Report::Quiet {
-                return match actor.mode() {
-                    crate::wire::Mode::Complain => 0,
-                    _ => EPERM.to_errno(),
-                };
+                return refuse_without_kill(actor.mode());
             }
             let peer = Peer {
                 what: "target",
@@ -118,10 +123,7 @@ fn decide(
                     report::event(&target, "traced", &peer);
                 }
                 // The refused party is the tracer, not the confined task: never kill it.
-                match target.mode() {
-                    crate::wire::Mode::Complain => 0,
-                    _ => EPERM.to_errno(),
-                }
+                refuse_without_kill(target.mode())
             }
             _ => 0,
         },

@@ -14,7 +14,7 @@
 //! - `rlsm-probe open-many PATH N`: open PATH for reading N times (the last errno);
 //! - `rlsm-probe socket FAMILY TYPE PROTOCOL`, `tcp-bind PORT`, `tcp-listen PORT`,
 //!   `tcp-connect ADDR PORT`, `udp-send ADDR PORT` (IPv4 or IPv6 by ADDR; binds are on
-//!   127.0.0.1), `ping ADDR` (one echo request from an IPv4 ICMP datagram socket);
+//!   127.0.0.1);
 //! - `rlsm-probe load BLOB`, `remove NAME`, `securityfs-load BLOB`: policy changes;
 //! - `rlsm-probe whoami`: print the task's rustlsm profile (`lsm_get_self_attr`), or
 //!   `(no rustlsm context)` for an unconfined task.
@@ -171,30 +171,20 @@ fn file_op(op: &str, a: &str, b: &str) -> Option<i32> {
                 }
                 errno_if(fd.min(0))
             }
-            "tcp-bind" => inet_op(libc::SOCK_STREAM, 0, "127.0.0.1", a, |fd, sa| {
+            "tcp-bind" => inet_op(libc::SOCK_STREAM, "127.0.0.1", a, |fd, sa| {
                 errno_if(libc::bind(fd, sa.0, sa.1))
             }),
-            "tcp-listen" => inet_op(
-                libc::SOCK_STREAM,
-                0,
-                "127.0.0.1",
-                a,
-                |fd, sa| match errno_if(libc::bind(fd, sa.0, sa.1)) {
+            "tcp-listen" => inet_op(libc::SOCK_STREAM, "127.0.0.1", a, |fd, sa| {
+                match errno_if(libc::bind(fd, sa.0, sa.1)) {
                     0 => errno_if(libc::listen(fd, 1)),
                     e => e,
-                },
-            ),
-            "tcp-connect" => inet_op(libc::SOCK_STREAM, 0, a, b, |fd, sa| {
+                }
+            }),
+            "tcp-connect" => inet_op(libc::SOCK_STREAM, a, b, |fd, sa| {
                 errno_if(libc::connect(fd, sa.0, sa.1))
             }),
-            "udp-send" => inet_op(libc::SOCK_DGRAM, 0, a, b, |fd, sa| {
+            "udp-send" => inet_op(libc::SOCK_DGRAM, a, b, |fd, sa| {
                 let n = libc::sendto(fd, b"x".as_ptr().cast(), 1, 0, sa.0, sa.1);
-                errno_if(if n < 0 { -1 } else { 0 })
-            }),
-            "ping" => inet_op(libc::SOCK_DGRAM, libc::IPPROTO_ICMP, a, "0", |fd, sa| {
-                // Type 8 (echo request); the kernel fills in the identifier and checksum.
-                let echo = [8u8, 0, 0, 0, 0, 0, 0, 1];
-                let n = libc::sendto(fd, echo.as_ptr().cast(), echo.len(), 0, sa.0, sa.1);
                 errno_if(if n < 0 { -1 } else { 0 })
             }),
             _ => return None,
@@ -207,11 +197,10 @@ fn c_arg() -> String {
     std::env::args().nth(4).unwrap_or_default()
 }
 
-/// Creates an IPv4 or IPv6 socket (by the address's form) of `kind` and `protocol` and runs
-/// `f` with it and the address `addr:port`.
+/// Creates an IPv4 or IPv6 socket (by the address's form) of `kind` and runs `f` with it and
+/// the address `addr:port`.
 fn inet_op(
     kind: libc::c_int,
-    protocol: libc::c_int,
     addr: &str,
     port: &str,
     f: impl FnOnce(libc::c_int, (*const libc::sockaddr, libc::socklen_t)) -> i32,
@@ -241,7 +230,7 @@ fn inet_op(
                 (libc::AF_INET6, sa, std::mem::size_of_val(&sin6))
             }
         };
-        let fd = libc::socket(family, kind | libc::SOCK_CLOEXEC, protocol);
+        let fd = libc::socket(family, kind | libc::SOCK_CLOEXEC, 0);
         if fd < 0 {
             return errno_of(&std::io::Error::last_os_error());
         }
