@@ -40,6 +40,12 @@ kernel-lint: kernel
 unit-test: deps
 	cargo test --workspace
 
+## harness-test: qemu-test/run against a fake QEMU: every way a run could pass by accident
+## (QEMU not starting, lost exit markers, port/console mismatch, splats) must fail. Seconds.
+.PHONY: harness-test
+harness-test:
+	@qemu-test/selftest-run.sh
+
 ## guest-test: boot the kernel in QEMU and run the end-to-end suite.
 guest-test: initramfs
 	@qemu-test/run -- /usr/bin/rlsm-guest-tests
@@ -53,7 +59,7 @@ test-stacking: initramfs
 	@scripts/test-stacking.sh
 
 ## test: everything CI runs (about an hour on a fresh 2-core machine, a few minutes again).
-test: lint unit-test kernel-lint guest-test test-stacking fuzz-smoke test-debug
+test: harness-test lint unit-test kernel-lint guest-test test-stacking fuzz-smoke test-debug
 
 ## run: boot, load the example profile, show a denial.
 run: initramfs
