@@ -39,6 +39,7 @@ done
 install -m 0644 "$REPO_ROOT/examples/demo.toml" "$STAGE/etc/rustlsm/demo.toml"
 install -m 0755 "$REPO_ROOT/qemu-test/demo.sh" "$STAGE/etc/rustlsm/demo.sh"
 install -m 0755 "$REPO_ROOT/qemu-test/stacking.sh" "$STAGE/etc/rustlsm/stacking.sh"
+install -m 0644 "$REPO_ROOT/qemu-test/allow-all.toml" "$STAGE/etc/rustlsm/allow-all.toml"
 printf 'root:x:0:0:root:/root:/bin/sh\nnobody:x:65534:65534:nobody:/:/bin/false\n' > "$STAGE/etc/passwd"
 printf 'root:x:0:\nnogroup:x:65534:\n' > "$STAGE/etc/group"
 printf 'root:$6$not-a-real-hash:19000:0:99999:7:::\n' > "$STAGE/etc/shadow"
