@@ -1,11 +1,14 @@
 // SPDX-License-Identifier: GPL-2.0-only
 
-//! Glob matching for profile attachments, shared by the kernel and `lsmctl`.
+//! Glob matching for profile attachments and abstract `AF_UNIX` names, shared by the kernel
+//! and `lsmctl`.
 //!
-//! Attachments are few and matched once per `exec`, so they are matched directly; path rules,
-//! which are many and matched on every open, are compiled into an automaton instead (see
-//! [`crate::file_dfa`]). Both follow the same glob semantics: `?` matches one byte other than
-//! `/`, `*` any run of bytes without `/`, `**` any run of bytes, every other byte itself.
+//! Attachments and abstract name patterns are few and matched once per `exec` or `connect`,
+//! so they are matched directly; path rules, which are many and matched on every open, are
+//! compiled into an automaton instead (see [`crate::file_dfa`]). All follow the same glob
+//! semantics: `?` matches one byte other than `/`, `*` any run of bytes without `/`, `**` any
+//! run of bytes, every other byte itself. The matcher gives `/` no other meaning, so a pattern
+//! need not start with one (abstract names rarely do).
 
 /// Longest pattern, in bytes; the matcher keeps one bit per pattern byte.
 pub const MAX_PATTERN_LEN: usize = 255;
@@ -13,6 +16,16 @@ pub const MAX_PATTERN_LEN: usize = 255;
 /// Whether `pattern` is a valid path pattern: absolute, 1 to [`MAX_PATTERN_LEN`] bytes, no NUL.
 pub fn valid_pattern(pattern: &[u8]) -> bool {
     pattern.first() == Some(&b'/') && pattern.len() <= MAX_PATTERN_LEN && !pattern.contains(&0)
+}
+
+/// Longest abstract name pattern, in bytes: `sun_path` (108 bytes) less the leading NUL
+/// byte that marks an abstract address.
+pub const MAX_ABSTRACT_LEN: usize = 107;
+
+/// Whether `pattern` is a valid abstract `AF_UNIX` name pattern (the name without its leading
+/// NUL byte): 1 to [`MAX_ABSTRACT_LEN`] bytes, no NUL; it need not start with `/`.
+pub fn valid_abstract_pattern(pattern: &[u8]) -> bool {
+    !pattern.is_empty() && pattern.len() <= MAX_ABSTRACT_LEN && !pattern.contains(&0)
 }
 
 /// Whether `pattern` holds a wildcard (and so is less specific than an exact path).
@@ -70,10 +83,11 @@ fn insert_closed(set: &mut PositionSet, pattern: &[u8], mut pos: usize) {
     }
 }
 
-/// Matches `path` against a glob `pattern` (see [`valid_pattern`]) in time proportional to
-/// `path.len() * pattern.len()`, without recursion or allocation: it runs the pattern as an
-/// automaton whose states are positions in the pattern. Patterns over [`MAX_PATTERN_LEN`]
-/// bytes never match.
+/// Matches `path` against a glob `pattern` (see [`valid_pattern`] and
+/// [`valid_abstract_pattern`]) in time proportional to `path.len() * pattern.len()`, without
+/// recursion or allocation: it runs the pattern as an automaton whose states are positions in
+/// the pattern. `path` may hold any bytes, NUL included (`?` and `*` match a NUL). Patterns
+/// over [`MAX_PATTERN_LEN`] bytes never match.
 pub fn glob_match(pattern: &[u8], path: &[u8]) -> bool {
     if pattern.len() > MAX_PATTERN_LEN {
         return false;

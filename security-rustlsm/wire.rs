@@ -20,6 +20,8 @@
 //!          10 section_count u16  12 reserved u32 (0)  16 name bytes
 //!          then attach_count times: len u16, path bytes
 //!          then section_count times: kind u16, reserved u16 (0), len u32, payload
+//! unix     0 pattern_count u16, then pattern_count times: len u16, pattern bytes
+//!          then a name list: count u16, then count times: len u8, name bytes
 //! ```
 
 use crate::{file_dfa, glob, net};
@@ -56,12 +58,16 @@ pub const SECTION_PTRACE: u16 = 4;
 pub const SECTION_MOUNT: u16 = 5;
 /// Section kind: sockets and TCP/UDP endpoints ([`crate::net`]).
 pub const SECTION_NET: u16 = 6;
+/// Section kind: the abstract `AF_UNIX` names a confined task may connect or send to (glob
+/// patterns, see [`glob::valid_abstract_pattern`]) and the profiles of the peers it may
+/// connect or send to over `AF_UNIX` sockets (a name list).
+pub const SECTION_UNIX: u16 = 7;
 /// The highest section kind this version reads.
-const LAST_SECTION: u16 = SECTION_NET;
+const LAST_SECTION: u16 = SECTION_UNIX;
 
-/// The name that stands for unconfined tasks in signal and ptrace lists; no profile may use it.
+/// The name that stands for unconfined tasks in peer lists; no profile may use it.
 pub const UNCONFINED: &[u8] = b"unconfined";
-/// Most names in a signal or ptrace list.
+/// Most names in a signal, ptrace or unix peer list, and most abstract-name patterns.
 pub const MAX_PEERS: u16 = 64;
 
 /// Ptrace flag: unconfined tasks may trace tasks under this profile.
@@ -108,8 +114,11 @@ pub const ACCESS_EXEC_INHERIT: u32 = 1 << 12;
 /// Exec qualifier (allow masks only): the new program must run under the profile that claims
 /// it; the exec is refused if none does.
 pub const ACCESS_EXEC_PROFILE: u32 = 1 << 13;
+/// Access bit: connect to the pathname `AF_UNIX` socket at this path (stream `connect()`,
+/// datagram send).
+pub const ACCESS_CONNECT: u32 = 1 << 14;
 /// Every access bit this version defines.
-pub const ACCESS_ALL: u32 = (1 << 14) - 1;
+pub const ACCESS_ALL: u32 = (1 << 15) - 1;
 
 /// What a profile does with an access its rules do not allow.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -179,7 +188,8 @@ pub enum ErrorKind {
     DuplicateName,
     /// More attachments than [`MAX_ATTACHMENTS`].
     TooManyEntries,
-    /// A path pattern is empty, too long, not absolute, or holds a NUL byte.
+    /// A path pattern is empty, too long, not absolute, or holds a NUL byte; or an abstract
+    /// name pattern is empty, too long, or holds a NUL byte.
     BadPattern,
     /// A section kind this version does not know, or one that appears twice.
     BadSection,
@@ -207,10 +217,10 @@ impl ErrorKind {
             ErrorKind::BadName => "bad profile name",
             ErrorKind::DuplicateName => "two profiles share a name",
             ErrorKind::TooManyEntries => "too many attachments",
-            ErrorKind::BadPattern => "bad path pattern",
+            ErrorKind::BadPattern => "bad path or abstract name pattern",
             ErrorKind::BadSection => "unknown or repeated section",
             ErrorKind::BadSectionPayload => {
-                "malformed capability, signal, ptrace, mount or network section"
+                "malformed capability, signal, ptrace, mount, network or unix section"
             }
             ErrorKind::BadAutomaton(fault) => match fault {
                 file_dfa::DfaFault::Length => "file rules: table sizes do not add up",
@@ -421,6 +431,37 @@ fn verify_names(bytes: &[u8], offset: usize) -> Result<(), FormatError> {
     Ok(())
 }
 
+/// Verifies a unix section: a `u16` count of at most [`MAX_PEERS`], that many (`u16` length,
+/// abstract name pattern) pairs, then a name list (see [`verify_names`]) that ends the payload.
+fn verify_unix(bytes: &[u8], offset: usize) -> Result<(), FormatError> {
+    let mut r = Reader::new(bytes, offset);
+    let count = r.u16()?;
+    if count > MAX_PEERS {
+        return fail(ErrorKind::BadSectionPayload, offset);
+    }
+    for _ in 0..count {
+        let at = r.offset();
+        let len = usize::from(r.u16()?);
+        if !glob::valid_abstract_pattern(r.take(len)?) {
+            return fail(ErrorKind::BadPattern, at);
+        }
+    }
+    let names = bytes.get(r.pos..).unwrap_or(&[]);
+    verify_names(names, r.offset())
+}
+
+/// Splits a unix section into its pattern count, its pattern entries (each a `u16` length and
+/// the pattern) and its name list; `None` if the pattern entries run past the end.
+fn split_unix(bytes: &[u8]) -> Option<(u16, &[u8], &[u8])> {
+    let mut r = Reader::new(bytes, 0);
+    let count = r.u16().ok()?;
+    for _ in 0..count {
+        let len = usize::from(r.u16().ok()?);
+        r.take(len).ok()?;
+    }
+    Some((count, bytes.get(2..r.pos)?, bytes.get(r.pos..)?))
+}
+
 /// Reads a little-endian `u32` flag word that must be the whole of `bytes` and within `known`.
 fn flags_payload(bytes: &[u8], known: u32) -> Option<u32> {
     let flags = u32::from_le_bytes(bytes.try_into().ok()?);
@@ -450,6 +491,7 @@ fn verify_section(section: &Section<'_>) -> Result<(), FormatError> {
             kind: ErrorKind::BadSectionPayload,
             offset: section.offset + rel,
         }),
+        SECTION_UNIX => verify_unix(section.payload, section.offset),
         _ => bad(),
     }
 }
@@ -569,6 +611,12 @@ pub struct ProfileView<'a> {
     ptrace_peers: &'a [u8],
     mount: u32,
     net: net::Net<'a>,
+    /// Number of abstract name patterns in `unix_abstract`.
+    unix_abstract_count: u16,
+    /// The abstract name patterns, each a `u16` length and the pattern.
+    unix_abstract: &'a [u8],
+    /// The unix peer name list.
+    unix_peers: &'a [u8],
 }
 
 impl<'a> ProfileView<'a> {
@@ -598,6 +646,9 @@ impl<'a> ProfileView<'a> {
             ptrace_peers: &[],
             mount: 0,
             net: net::Net::default(),
+            unix_abstract_count: 0,
+            unix_abstract: &[],
+            unix_peers: &[],
         };
         for _ in 0..h.section_count {
             let section = read_section(&mut r).ok()?;
@@ -612,6 +663,12 @@ impl<'a> ProfileView<'a> {
                 }
                 SECTION_MOUNT => view.mount = flags_payload(p, MOUNT_ALL)?,
                 SECTION_NET => view.net = net::Net::new(p),
+                SECTION_UNIX => {
+                    let (count, patterns, peers) = split_unix(p)?;
+                    view.unix_abstract_count = count;
+                    view.unix_abstract = patterns;
+                    view.unix_peers = peers;
+                }
                 _ => {}
             }
         }
@@ -676,6 +733,32 @@ impl<'a> ProfileView<'a> {
     /// The profile's network rules (which allow nothing when the profile has none).
     pub fn net(&self) -> net::Net<'a> {
         self.net
+    }
+
+    /// The abstract `AF_UNIX` name patterns of the profile's unix section (none without one).
+    pub fn unix_abstract_patterns(&self) -> impl Iterator<Item = &'a [u8]> + 'a {
+        let mut r = Reader::new(self.unix_abstract, 0);
+        (0..self.unix_abstract_count).map_while(move |_| {
+            let len = usize::from(r.u16().ok()?);
+            r.take(len).ok()
+        })
+    }
+
+    /// Whether a task under this profile may connect or send to the abstract `AF_UNIX` socket
+    /// `name` (without the leading NUL byte of its address): true iff a pattern of the unix
+    /// section matches it, with the glob semantics of [`glob::glob_match`]. False without a
+    /// unix section.
+    pub fn may_connect_abstract(&self, name: &[u8]) -> bool {
+        self.unix_abstract_patterns()
+            .any(|pattern| glob::glob_match(pattern, name))
+    }
+
+    /// Whether a task under this profile may connect or send over an `AF_UNIX` socket to a
+    /// task under `peer` (`None`: an unconfined task, which the list names `unconfined`): true
+    /// iff the unix section lists it. False without a unix section; the profile itself is not
+    /// implied (the caller decides that).
+    pub fn may_connect_unix_peer(&self, peer: Option<&[u8]>) -> bool {
+        names_contain(self.unix_peers, peer.unwrap_or(UNCONFINED))
     }
 
     /// The executable paths or patterns this profile attaches to.

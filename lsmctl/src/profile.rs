@@ -349,6 +349,8 @@ pub fn compile(file: &Path, source: &str) -> Result<Vec<ProfileSpec>, Diagnostic
             ptrace: peers(&body.ptrace)?,
             traced_by_unconfined: body.traced_by_unconfined,
             mount,
+            unix_abstract: Vec::new(),
+            unix_peers: Vec::new(),
         });
     }
     if profiles.len() > wire::MAX_PROFILES as usize {

@@ -36,6 +36,11 @@ pub struct ProfileSpec {
     pub sockets: Vec<SocketSpec>,
     /// TCP/UDP endpoints it may bind, listen on, connect or send to.
     pub net_rules: Vec<NetRule>,
+    /// Abstract `AF_UNIX` names it may connect or send to: glob patterns over the name
+    /// without its leading NUL byte (see `glob::valid_abstract_pattern`).
+    pub unix_abstract: Vec<String>,
+    /// Other profiles (or `unconfined`) whose tasks it may connect or send to over `AF_UNIX`.
+    pub unix_peers: Vec<String>,
 }
 
 /// A kind of socket a profile may create (see `net::Net::may_create` for the 0 wildcards).
@@ -76,6 +81,8 @@ impl ProfileSpec {
             mount: 0,
             sockets: Vec::new(),
             net_rules: Vec::new(),
+            unix_abstract: Vec::new(),
+            unix_peers: Vec::new(),
         }
     }
 }
@@ -118,8 +125,10 @@ pub enum EncodeError {
     DuplicateName(String),
     /// Too many attachments or peers in a profile.
     TooManyEntries(String),
-    /// A signal or ptrace peer that is not a profile name.
+    /// A signal, ptrace or unix peer that is not a profile name.
     BadPeer { profile: String, peer: String },
+    /// An abstract `AF_UNIX` name pattern the kernel would refuse.
+    BadAbstract { profile: String, pattern: String },
     /// A pattern the kernel would refuse, with the profile it is in.
     BadPattern { profile: String, pattern: String },
     /// An empty or unknown access mask.
@@ -152,8 +161,10 @@ impl fmt::Display for EncodeError {
             EncodeError::DuplicateName(n) => write!(f, "profile {n:?} is defined twice"),
             EncodeError::TooManyEntries(n) => write!(
                 f,
-                "profile {n:?} has more than {} attachments or {} signal or ptrace peers",
+                "profile {n:?} has more than {} attachments, {} signal, ptrace or unix peers, or \
+                 {} abstract name patterns",
                 wire::MAX_ATTACHMENTS,
+                wire::MAX_PEERS,
                 wire::MAX_PEERS
             ),
             EncodeError::BadPeer { profile, peer } => write!(
@@ -164,6 +175,12 @@ impl fmt::Display for EncodeError {
                 f,
                 "profile {profile:?}: path {pattern:?} must be absolute, at most {} bytes, without NUL",
                 glob::MAX_PATTERN_LEN
+            ),
+            EncodeError::BadAbstract { profile, pattern } => write!(
+                f,
+                "profile {profile:?}: abstract name pattern {pattern:?} must be 1 to {} bytes, \
+                 without NUL",
+                glob::MAX_ABSTRACT_LEN
             ),
             EncodeError::BadAccess { profile, pattern } => {
                 write!(f, "profile {profile:?}: rule for {pattern:?} grants no known access")
@@ -272,6 +289,37 @@ fn encode_task_sections(p: &ProfileSpec, out: &mut Vec<u8>) -> Result<(), Encode
     Ok(())
 }
 
+/// Whether `p` needs a unix section. Without abstract names and peers it is left out: it
+/// would allow nothing, and kernels that predate the section still load the profile.
+fn has_unix_section(p: &ProfileSpec) -> bool {
+    !p.unix_abstract.is_empty() || !p.unix_peers.is_empty()
+}
+
+/// Appends the unix section of `p`, if it needs one.
+fn encode_unix(p: &ProfileSpec, out: &mut Vec<u8>) -> Result<(), EncodeError> {
+    if !has_unix_section(p) {
+        return Ok(());
+    }
+    if p.unix_abstract.len() > usize::from(wire::MAX_PEERS) {
+        return Err(EncodeError::TooManyEntries(p.name.clone()));
+    }
+    let mut payload = Vec::new();
+    put_u16(&mut payload, p.unix_abstract.len() as u16);
+    for a in &p.unix_abstract {
+        if !glob::valid_abstract_pattern(a.as_bytes()) {
+            return Err(EncodeError::BadAbstract {
+                profile: p.name.clone(),
+                pattern: a.clone(),
+            });
+        }
+        put_u16(&mut payload, small(a.len()));
+        payload.extend_from_slice(a.as_bytes());
+    }
+    names_payload(p, &p.unix_peers, &mut payload)?;
+    put_section(out, wire::SECTION_UNIX, &payload);
+    Ok(())
+}
+
 /// Appends the file-rules section of `p`.
 fn encode_file_dfa(p: &ProfileSpec, out: &mut Vec<u8>) -> Result<(), EncodeError> {
     let rules: Vec<DfaRule<'_>> = p
@@ -355,7 +403,8 @@ fn encode_profile(p: &ProfileSpec, out: &mut Vec<u8>) -> Result<(), EncodeError>
     out.push(0);
     put_u16(out, small(p.name.len()));
     put_u16(out, small(p.attach.len()));
-    put_u16(out, 6); // sections: file rules, capabilities, signal, ptrace, mount, network
+    // Sections: file rules, capabilities, signal, ptrace, mount, network, and maybe unix.
+    put_u16(out, if has_unix_section(p) { 7 } else { 6 });
     put_u32(out, 0);
     out.extend_from_slice(p.name.as_bytes());
     for a in &p.attach {
@@ -367,6 +416,7 @@ fn encode_profile(p: &ProfileSpec, out: &mut Vec<u8>) -> Result<(), EncodeError>
     }
     encode_file_dfa(p, out)?;
     encode_task_sections(p, out)?;
+    encode_unix(p, out)?;
     let len = (out.len() - start) as u32;
     out[start..start + 4].copy_from_slice(&len.to_le_bytes());
     Ok(())
