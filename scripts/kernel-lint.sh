@@ -28,6 +28,9 @@ fi
 # command lines and are not rebuilt by the next `make kernel`.
 clippy_out=$RUSTLSM_CACHE/build-clippy
 mkdir -p "$clippy_out"
+# Warnings do not fail the build, so objects from an earlier run would let make skip clippy
+# and pass silently: drop rustlsm's objects so it is compiled, and linted, every time.
+rm -f "$clippy_out"/security/rustlsm/*.o
 cmp -s "$KERNEL_OUT_DIR/.config" "$clippy_out/.config" || cp "$KERNEL_OUT_DIR/.config" "$clippy_out/.config"
 if ! make -s -C "$KERNEL_SRC_DIR" O="$clippy_out" LLVM=$LLVM_SUFFIX CLIPPY=1 -j"$JOBS" \
     security/rustlsm/ 2>"$clippy_out/clippy.log"; then
