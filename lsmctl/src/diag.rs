@@ -1,11 +1,13 @@
-//! Diagnostics that point at a place in a profile file: `file:line:column: message`.
+//! Diagnostics that point at a place in a profile file: `file:line:column: message`, for
+//! errors, and `file:line:column: warning: message` for rules that compile but can never take
+//! effect.
 
 use std::fmt;
 use std::ops::Range;
 use std::path::{Path, PathBuf};
 
 /// An error in a profile, located in its source text.
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 pub struct Diagnostic {
     pub file: PathBuf,
     pub line: usize,
@@ -46,3 +48,41 @@ impl fmt::Display for Diagnostic {
 }
 
 impl std::error::Error for Diagnostic {}
+
+/// What a [`Warning`] is about, so that a caller that sees several files can tell which
+/// warnings another file answers.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum WarningKind {
+    /// A profile without attachments: no program ever runs under it.
+    NoAttachment,
+    /// Network endpoint rules, but no inet or inet6 socket may be created.
+    NetworkWithoutSockets,
+    /// Unix rules (abstract names, peers, or `connect` on paths), but no unix socket may be
+    /// created.
+    UnixWithoutSockets,
+    /// A signal, ptrace or unix peer that names no profile of the file.
+    UnknownPeer(String),
+    /// A profile that another file of the same command defines too.
+    DefinedTwice(String),
+}
+
+/// A rule that compiles but can never take effect, located in its source text.
+#[derive(Clone, Debug)]
+pub struct Warning {
+    pub kind: WarningKind,
+    pub diagnostic: Diagnostic,
+}
+
+impl fmt::Display for Warning {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let d = &self.diagnostic;
+        write!(
+            f,
+            "{}:{}:{}: warning: {}",
+            d.file.display(),
+            d.line,
+            d.column,
+            d.message
+        )
+    }
+}

@@ -5,8 +5,9 @@ mod braces;
 mod diag;
 mod network;
 pub mod profile;
+mod unix;
 
-pub use diag::Diagnostic;
+pub use diag::{Diagnostic, Warning, WarningKind};
 
 use rustlsm_policy::{encode, EncodeError};
 use std::fmt;
@@ -34,9 +35,19 @@ impl std::error::Error for CompileError {}
 
 /// Compiles the TOML text of `file` into one policy blob, which the kernel's verifier accepts.
 pub fn compile(file: &Path, source: &str) -> Result<Vec<u8>, CompileError> {
-    let profiles = profile::compile(file, source).map_err(CompileError::Profile)?;
-    encode(&profiles).map_err(|error| CompileError::Encode {
+    compile_checked(file, source).map(|(blob, _)| blob)
+}
+
+/// Like [`compile`], and also returns the profiles, where each is defined, and the warnings
+/// about rules that can never take effect ([`profile::compile_checked`]).
+pub fn compile_checked(
+    file: &Path,
+    source: &str,
+) -> Result<(Vec<u8>, profile::Compiled), CompileError> {
+    let compiled = profile::compile_checked(file, source).map_err(CompileError::Profile)?;
+    let blob = encode(&compiled.profiles).map_err(|error| CompileError::Encode {
         file: file.to_path_buf(),
         error,
-    })
+    })?;
+    Ok((blob, compiled))
 }

@@ -4,6 +4,7 @@ mod kernel;
 
 use clap::{Parser, Subcommand};
 use kernel::Via;
+use lsmctl::{Diagnostic, Warning, WarningKind};
 use rustlsm_policy::{decode, wire, ProfileSummary};
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -12,6 +13,9 @@ use std::process::ExitCode;
 #[derive(Parser)]
 #[command(name = "lsmctl", version, about = "Compile and load rustlsm profiles")]
 struct Cli {
+    /// Treat warnings (rules that can never take effect) as errors.
+    #[arg(short = 'D', long, global = true)]
+    deny_warnings: bool,
     #[command(subcommand)]
     command: Command,
 }
@@ -66,9 +70,70 @@ enum Command {
     },
 }
 
+/// A compiled file: the blob, its profiles, where each is defined (none for a file that held
+/// a compiled policy), and its warnings.
+struct CompiledFile {
+    blob: Vec<u8>,
+    profiles: Vec<ProfileSummary>,
+    sites: Vec<Diagnostic>,
+    warnings: Vec<Warning>,
+}
+
+/// Compiles `files` (each with [`compile_file`]), then prints the warnings, those that only
+/// one file sees settled against the others: a peer another file defines is no warning, a
+/// profile two files define is one. With `deny_warnings`, any warning is an error.
+fn compile_files(files: &[PathBuf], deny_warnings: bool) -> Result<Vec<CompiledFile>, String> {
+    let mut compiled = Vec::new();
+    for file in files {
+        compiled.push(compile_file(file)?);
+    }
+    let defined_in = |i: usize, name: &str| {
+        compiled
+            .iter()
+            .enumerate()
+            .find(|&(j, c)| j != i && c.profiles.iter().any(|p| p.name == name))
+            .map(|(j, _)| j)
+    };
+    let mut warnings = Vec::new();
+    for (i, c) in compiled.iter().enumerate() {
+        for w in &c.warnings {
+            match &w.kind {
+                WarningKind::UnknownPeer(peer) if defined_in(i, peer).is_some() => {}
+                _ => warnings.push(w.clone()),
+            }
+        }
+        for (p, site) in c.profiles.iter().zip(&c.sites) {
+            if let Some(j) = defined_in(i, &p.name).filter(|&j| j < i) {
+                warnings.push(Warning {
+                    kind: WarningKind::DefinedTwice(p.name.clone()),
+                    diagnostic: Diagnostic {
+                        message: format!(
+                            "profile {:?} is also defined in {}; loading both, the one loaded \
+                             last replaces the other",
+                            p.name,
+                            files[j].display()
+                        ),
+                        ..site.clone()
+                    },
+                });
+            }
+        }
+    }
+    for w in &warnings {
+        eprintln!("{w}");
+    }
+    if deny_warnings && !warnings.is_empty() {
+        return Err(format!(
+            "{} warning(s), treated as errors (--deny-warnings)",
+            warnings.len()
+        ));
+    }
+    Ok(compiled)
+}
+
 /// Reads and compiles a profile file. A file that already holds a compiled policy is
 /// verified with the kernel's own verifier and passed through.
-fn compile_file(path: &Path) -> Result<(Vec<u8>, Vec<ProfileSummary>), String> {
+fn compile_file(path: &Path) -> Result<CompiledFile, String> {
     let bytes = fs::read(path).map_err(|e| format!("{}: {e}", path.display()))?;
     if bytes.starts_with(&wire::MAGIC) {
         let profiles = decode(&bytes).map_err(|e| {
@@ -79,20 +144,32 @@ fn compile_file(path: &Path) -> Result<(Vec<u8>, Vec<ProfileSummary>), String> {
                 e.kind.describe()
             )
         })?;
-        return Ok((bytes, profiles));
+        return Ok(CompiledFile {
+            blob: bytes,
+            profiles,
+            sites: Vec::new(),
+            warnings: Vec::new(),
+        });
     }
     let source =
         String::from_utf8(bytes).map_err(|e| format!("{}: not UTF-8 text: {e}", path.display()))?;
-    let blob = lsmctl::compile(path, &source).map_err(|e| e.to_string())?;
+    let (blob, compiled) = lsmctl::compile_checked(path, &source).map_err(|e| e.to_string())?;
     let summaries =
         decode(&blob).map_err(|e| format!("{}: internal error: {e:?}", path.display()))?;
-    Ok((blob, summaries))
+    Ok(CompiledFile {
+        blob,
+        profiles: summaries,
+        sites: compiled.sites,
+        warnings: compiled.warnings,
+    })
 }
 
 fn run(cli: Cli) -> Result<(), String> {
+    let deny_warnings = cli.deny_warnings;
     match cli.command {
         Command::Compile { file, output } => {
-            let (blob, profiles) = compile_file(&file)?;
+            let CompiledFile { blob, profiles, .. } =
+                compile_files(std::slice::from_ref(&file), deny_warnings)?.remove(0);
             fs::write(&output, &blob).map_err(|e| format!("{}: {e}", output.display()))?;
             println!(
                 "{}: {} profile(s), {} bytes -> {}",
@@ -103,9 +180,9 @@ fn run(cli: Cli) -> Result<(), String> {
             );
         }
         Command::Check { files } => {
-            for file in files {
-                let (_, profiles) = compile_file(&file)?;
-                for p in &profiles {
+            let compiled = compile_files(&files, deny_warnings)?;
+            for (file, c) in files.iter().zip(compiled) {
+                for p in &c.profiles {
                     println!(
                         "{}: profile {} ({}, {} attachment(s), file rules: {} states, {} edges, digest {:016x}) ok",
                         file.display(),
@@ -125,13 +202,10 @@ fn run(cli: Cli) -> Result<(), String> {
             dry_run,
         } => {
             // Compile everything first: one bad file loads nothing.
-            let mut compiled = Vec::new();
-            for file in &files {
-                compiled.push(compile_file(file)?);
-            }
-            for (file, (blob, profiles)) in files.iter().zip(compiled) {
-                let used = kernel::load(&blob, via, dry_run).map_err(|e| e.to_string())?;
-                let names: Vec<&str> = profiles.iter().map(|p| p.name.as_str()).collect();
+            let compiled = compile_files(&files, deny_warnings)?;
+            for (file, c) in files.iter().zip(compiled) {
+                let used = kernel::load(&c.blob, via, dry_run).map_err(|e| e.to_string())?;
+                let names: Vec<&str> = c.profiles.iter().map(|p| p.name.as_str()).collect();
                 let verb = if dry_run { "verified" } else { "loaded" };
                 println!(
                     "{verb} {} from {} via {used}",

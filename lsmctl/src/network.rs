@@ -49,8 +49,18 @@ enum PortToml {
 /// An error and where it is.
 pub type Located = (Range<usize>, String);
 
+impl NetworkToml {
+    /// Where the first endpoint rule is, if there is one.
+    pub fn first_rule(&self) -> Option<Range<usize>> {
+        self.rules.first().map(Spanned::span)
+    }
+}
+
+/// `AF_UNIX`.
+pub const AF_UNIX: u16 = 1;
+
 const FAMILIES: [(&str, u16); 5] = [
-    ("unix", 1),
+    ("unix", AF_UNIX),
     ("inet", net::AF_INET),
     ("inet6", net::AF_INET6),
     ("netlink", 16),

@@ -2,8 +2,9 @@
 //!
 //! ```toml
 //! [profile.demo]
-//! mode = "enforce"            # or "complain"; enforce when omitted
+//! mode = "enforce"            # or "complain" or "kill"; enforce when omitted
 //! attach = ["/usr/bin/demo"]
+//! signal = ["helper"]         # profiles (or "unconfined") it may signal; ptrace alike
 //!
 //! [[profile.demo.rule]]
 //! allow = ["read", "exec"]
@@ -12,9 +13,27 @@
 //! [[profile.demo.rule]]
 //! deny = ["read"]
 //! paths = ["/etc/shadow"]
+//!
+//! [[profile.demo.rule]]       # pathname AF_UNIX sockets: connect (stream), send (datagram)
+//! allow = ["connect"]
+//! paths = ["/run/dbus/system_bus_socket"]
+//!
+//! [profile.demo.network]      # see network.rs
+//! sockets = ["unix", "inet:stream"]
+//!
+//! [profile.demo.unix]         # see unix.rs
+//! abstract = ["@dbus-*", "@/tmp/.X11-unix/X*"]   # abstract names; @ is the leading NUL
+//! peers = ["dbus", "unconfined"]                 # profiles of AF_UNIX peers
 //! ```
+//!
+//! Access names: read, write, append, exec, create, delete, rename, link, mmap_exec, setattr,
+//! truncate, ioctl, connect. Paths and attachments are absolute glob patterns (`?`, `*`, `**`,
+//! `{a,b}`) in the form the kernel renders paths: no `.` or `..` component, no `//`, no
+//! trailing `/` (but `/` itself). A pattern that breaks these is refused, since it could never
+//! match. Rules that compile but can never take effect are reported as warnings (see
+//! [`compile_checked`]).
 
-use crate::diag::Diagnostic;
+use crate::diag::{Diagnostic, Warning, WarningKind};
 use rustlsm_policy::glob;
 use rustlsm_policy::wire;
 use rustlsm_policy::{Effect, Mode, ProfileSpec, RuleSpec};
@@ -50,6 +69,7 @@ struct ProfileToml {
     mount: Vec<Spanned<String>>,
     #[serde(default)]
     network: crate::network::NetworkToml,
+    unix: Option<Spanned<crate::unix::UnixToml>>,
 }
 
 /// Linux capability names, by number (include/uapi/linux/capability.h).
@@ -129,7 +149,7 @@ struct RuleToml {
 /// The access names a rule may use, and the bits each grants or refuses. `write` covers
 /// appending and truncating too, and `exec` covers the executable mapping the kernel makes of
 /// a program it runs, so that common rules read as people expect.
-pub const ACCESS_NAMES: [(&str, u32); 12] = [
+pub const ACCESS_NAMES: [(&str, u32); 13] = [
     ("read", wire::ACCESS_READ),
     (
         "write",
@@ -145,6 +165,7 @@ pub const ACCESS_NAMES: [(&str, u32); 12] = [
     ("setattr", wire::ACCESS_SETATTR),
     ("truncate", wire::ACCESS_TRUNCATE),
     ("ioctl", wire::ACCESS_IOCTL),
+    ("connect", wire::ACCESS_CONNECT),
 ];
 
 /// ORs together the flags that `names` name in `table`; an unknown name is an error at its
@@ -174,6 +195,40 @@ fn flags_named(
 
 /// Compiles the TOML text of `file` into profiles, or the first error with its location.
 pub fn compile(file: &Path, source: &str) -> Result<Vec<ProfileSpec>, Diagnostic> {
+    compile_checked(file, source).map(|c| c.profiles)
+}
+
+/// A compiled profile file.
+#[derive(Debug)]
+pub struct Compiled {
+    /// The profiles, in name order.
+    pub profiles: Vec<ProfileSpec>,
+    /// Where each profile's table is (the message is empty), in the same order.
+    pub sites: Vec<Diagnostic>,
+    /// Rules that compile but can never take effect.
+    pub warnings: Vec<Warning>,
+}
+
+/// A unix-related rule of a profile, for the warning about unix sockets.
+fn unix_rule_site(body: &ProfileToml) -> Option<std::ops::Range<usize>> {
+    if let Some(u) = body.unix.as_ref().filter(|u| !u.get_ref().is_empty()) {
+        return Some(u.span());
+    }
+    body.rules.iter().find_map(|r| {
+        let allow = r.get_ref().allow.as_ref()?;
+        allow
+            .get_ref()
+            .iter()
+            .find(|a| a.get_ref() == "connect")
+            .map(Spanned::span)
+    })
+}
+
+/// Like [`compile`], and also reports what can never take effect: network rules without an
+/// inet or inet6 socket, unix rules (abstract names, peers, `connect` on paths) without a
+/// unix socket, profiles without attachments, and peers that name no profile of the file
+/// (they may be defined in another file, so this is only a warning).
+pub fn compile_checked(file: &Path, source: &str) -> Result<Compiled, Diagnostic> {
     let parsed: PolicyFile = toml::from_str(source).map_err(|e| {
         let span = e.span().unwrap_or(0..0);
         let mut message = e.message().trim_end().replace('\n', "; ");
@@ -194,7 +249,16 @@ pub fn compile(file: &Path, source: &str) -> Result<Vec<ProfileSpec>, Diagnostic
             "no profile is defined (expected a [profile.NAME] table)".into(),
         ));
     }
+    let defined: Vec<String> = parsed.profile.keys().cloned().collect();
     let mut profiles = Vec::new();
+    let mut sites = Vec::new();
+    let mut warnings = Vec::new();
+    let mut warn = |span: std::ops::Range<usize>, kind: WarningKind, msg: String| {
+        warnings.push(Warning {
+            kind,
+            diagnostic: at(span, msg),
+        });
+    };
     for (name, body) in parsed.profile {
         let body_span = body.span();
         if !wire::valid_name(name.as_bytes()) {
@@ -337,6 +401,69 @@ pub fn compile(file: &Path, source: &str) -> Result<Vec<ProfileSpec>, Diagnostic
         }
         let (sockets, net_rules) =
             crate::network::compile(&body.network).map_err(|(span, msg)| at(span, msg))?;
+        let unix_table = body.unix.as_ref().map(|u| u.get_ref());
+        let unix_abstract = match unix_table {
+            Some(u) => crate::unix::abstract_patterns(u).map_err(|(span, msg)| at(span, msg))?,
+            None => Vec::new(),
+        };
+        let unix_peers = unix_table.map_or(Ok(Vec::new()), |u| peers(&u.peers))?;
+
+        if body.attach.is_empty() {
+            warn(
+                body_span.clone(),
+                WarningKind::NoAttachment,
+                format!(
+                    "profile {name:?} has no `attach`: a task enters a profile only by executing \
+                     one of its attachments, so no task ever runs under it"
+                ),
+            );
+        }
+        let family = |f: u16| sockets.iter().any(|s| s.family == f);
+        if let Some(span) = body.network.first_rule() {
+            if !family(rustlsm_policy::net::AF_INET) && !family(rustlsm_policy::net::AF_INET6) {
+                warn(
+                    span,
+                    WarningKind::NetworkWithoutSockets,
+                    format!(
+                        "profile {name:?}: network rules, but `sockets` allows no inet or inet6 \
+                         socket, so no socket can use them; add for instance \"inet:stream\" to \
+                         [profile.{name}.network] sockets"
+                    ),
+                );
+            }
+        }
+        if let Some(span) = unix_rule_site(&body) {
+            if !family(crate::network::AF_UNIX) {
+                warn(
+                    span,
+                    WarningKind::UnixWithoutSockets,
+                    format!(
+                        "profile {name:?}: unix rules, but `sockets` allows no unix socket, so \
+                         no socket can use them; add \"unix\" to [profile.{name}.network] sockets"
+                    ),
+                );
+            }
+        }
+        let listed = body
+            .signal
+            .iter()
+            .chain(&body.ptrace)
+            .chain(unix_table.map_or(&[][..], |u| &u.peers[..]));
+        for peer in listed {
+            let p = peer.get_ref();
+            if p != "unconfined" && !defined.contains(p) {
+                warn(
+                    peer.span(),
+                    WarningKind::UnknownPeer(p.clone()),
+                    format!(
+                        "profile {name:?}: peer {p:?} is not a profile of this file; the rule \
+                         takes effect only if another file loads a profile of that name"
+                    ),
+                );
+            }
+        }
+        sites.push(at(body_span, String::new()));
+
         profiles.push(ProfileSpec {
             sockets,
             net_rules,
@@ -349,8 +476,8 @@ pub fn compile(file: &Path, source: &str) -> Result<Vec<ProfileSpec>, Diagnostic
             ptrace: peers(&body.ptrace)?,
             traced_by_unconfined: body.traced_by_unconfined,
             mount,
-            unix_abstract: Vec::new(),
-            unix_peers: Vec::new(),
+            unix_abstract,
+            unix_peers,
         });
     }
     if profiles.len() > wire::MAX_PROFILES as usize {
@@ -359,16 +486,72 @@ pub fn compile(file: &Path, source: &str) -> Result<Vec<ProfileSpec>, Diagnostic
             format!("more than {} profiles in one file", wire::MAX_PROFILES),
         ));
     }
-    Ok(profiles)
+    Ok(Compiled {
+        profiles,
+        sites,
+        warnings,
+    })
 }
 
 /// The patterns `p` stands for after brace expansion, each checked as the kernel would.
 fn expanded(p: &Spanned<String>) -> Result<Vec<String>, String> {
     let all = crate::braces::expand(p.get_ref())?;
     for one in &all {
-        check_pattern(one)?;
+        check_pattern(one).map_err(|msg| {
+            if one == p.get_ref() {
+                msg
+            } else {
+                format!("{msg} (from the brace expansion of {:?})", p.get_ref())
+            }
+        })?;
     }
     Ok(all)
+}
+
+/// `s` with empty and `.` components dropped and `..` taking the previous component away, as
+/// a suggestion: lexically, as if no component were a symbolic link.
+fn lexically_normal(s: &str) -> String {
+    let mut parts: Vec<&str> = Vec::new();
+    for c in s.split('/') {
+        match c {
+            "" | "." => {}
+            ".." => {
+                parts.pop();
+            }
+            _ => parts.push(c),
+        }
+    }
+    format!("/{}", parts.join("/"))
+}
+
+/// Refuses a pattern that is not in the form the kernel renders paths in, since it would never
+/// match, and a deny rule written that way would deny nothing.
+fn check_normal_form(s: &str) -> Result<(), String> {
+    const WHY: &str = "the kernel matches rules against the path as it resolved it, which has no";
+    if s.split('/').any(|c| c == "." || c == "..") {
+        return Err(format!(
+            "path {s:?} has a `.` or `..` component: {WHY} such component, so this pattern \
+             would never match (a deny would deny nothing); write the path it means, such as \
+             {:?} if no component is a symbolic link",
+            lexically_normal(s)
+        ));
+    }
+    if s.contains("//") {
+        return Err(format!(
+            "path {s:?} has an empty component (`//`): {WHY} empty component, so this pattern \
+             would never match (a deny would deny nothing); write {:?}",
+            lexically_normal(s)
+        ));
+    }
+    if s.len() > 1 && s.ends_with('/') {
+        let dir = s.trim_end_matches('/');
+        return Err(format!(
+            "path {s:?} ends with `/`: {WHY} trailing `/`, not even for a directory, so this \
+             pattern would never match (a deny would deny nothing); write {dir:?} for the \
+             directory itself or \"{dir}/**\" for everything under it"
+        ));
+    }
+    Ok(())
 }
 
 fn check_pattern(s: &str) -> Result<(), String> {
@@ -385,7 +568,7 @@ fn check_pattern(s: &str) -> Result<(), String> {
     if s.contains('\0') {
         return Err("a path may not contain a NUL character".into());
     }
-    Ok(())
+    check_normal_form(s)
 }
 
 #[cfg(test)]
@@ -448,7 +631,7 @@ paths = ["/srv/secret"]
                 "[profile.a]\n[[profile.a.rule]]\nallow = [\"read\", \"fly\"]\npaths = [\"/x\"]\n"
             ),
             "p.toml:3:18: unknown access \"fly\": expected one of read, write, append, exec, \
-             create, delete, rename, link, mmap_exec, setattr, truncate, ioctl"
+             create, delete, rename, link, mmap_exec, setattr, truncate, ioctl, connect"
         );
         assert_eq!(
             error("[profile.a]\n[[profile.a.rule]]\nallow = [\"read\"]\npaths = [\"x\"]\n"),
