@@ -77,10 +77,20 @@ fn kunit_policy_matches_the_encoder() {
     let blob = encode(&profiles()).expect("fixture profiles encode");
     assert_eq!(wire::verify(&blob), Ok(2));
     let expected = render(&blob);
-    if std::env::var_os("RUSTLSM_UPDATE_FIXTURE").is_some() {
-        std::fs::write(FIXTURE, &expected).expect("write the fixture");
-    }
+    let update = std::env::var_os("RUSTLSM_UPDATE_FIXTURE").is_some();
+    // CI must compare, never regenerate what it compares against.
+    assert!(
+        !(update && std::env::var_os("CI").is_some()),
+        "RUSTLSM_UPDATE_FIXTURE is set under CI"
+    );
     let current = std::fs::read_to_string(FIXTURE).unwrap_or_default();
+    if current != expected && update {
+        std::fs::write(FIXTURE, &expected).expect("write the fixture");
+        // A run that rewrote the fixture has checked nothing: it must not pass.
+        panic!(
+            "{FIXTURE} rewritten: review and commit it, then rerun without RUSTLSM_UPDATE_FIXTURE"
+        );
+    }
     assert!(
         current == expected,
         "{FIXTURE} is stale: rerun with RUSTLSM_UPDATE_FIXTURE=1"
