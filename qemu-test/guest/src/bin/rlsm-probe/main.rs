@@ -18,13 +18,41 @@
 //! - `rlsm-probe load BLOB`, `remove NAME`, `securityfs-load BLOB`: policy changes;
 //! - `rlsm-probe whoami`: print the task's rustlsm profile (`lsm_get_self_attr`), or
 //!   `(no rustlsm context)` for an unconfined task.
+//!
+//! Escape attempts (escape_ops.rs; the errno of the first failing step, or 0):
+//! - `unix-connect PATH|@NAME` (stream connect; `@` = abstract), `unix-send PATH|@NAME`
+//!   (datagram sendto); `unix-listen PATH|@NAME SECONDS`, `unix-dgram-listen PATH|@NAME
+//!   SECONDS`: bind, print `listening`, count connections or datagrams for SECONDS, print
+//!   `accepted N` or `received N`;
+//! - `tcp-fastopen ADDR PORT`, `mptcp-fastopen ADDR PORT` (sendto with MSG_FASTOPEN on a
+//!   fresh TCP or MPTCP socket), `udp-send-unspec ADDR PORT` and `udp6-send-unspec ADDR PORT`
+//!   (sendto an address whose family is AF_UNSPEC from an IPv4 or IPv6 UDP socket),
+//!   `udp-bind-unspec PORT` (AF_UNSPEC, INADDR_ANY), `udp6-send-mapped V4ADDR PORT` (IPv6
+//!   socket to ::ffff:V4ADDR), `sctp-socket` (prints `stream=E seqpacket=E`);
+//! - `sigio-kill PID SIG`: F_SETOWN PID, F_SETSIG SIG and O_ASYNC on a pipe, then write to it;
+//! - `read-fd N`: read a byte from inherited descriptor N; `recv-fd SOCKPATH`: receive one
+//!   SCM_RIGHTS descriptor and read from it (13 and `truncated` if the kernel dropped it);
+//! - `uring-read FD` (io_uring_enter on an inherited ring), `uring-open PATH` (IORING_OP_OPENAT
+//!   on a ring of its own; the completion's errno);
+//! - `chroot-open DIR PATH`: chroot(DIR), chdir("/"), open PATH read-only;
+//! - `append-overwrite PATH` (O_APPEND, F_SETFL 0, pwrite at 0), `append-noappend PATH`
+//!   (pwritev2 RWF_NOAPPEND at 0), `append-mmap PATH` (O_RDWR|O_APPEND, shared writable map);
+//! - `fsmount-tmpfs DIR` (fsopen, fsconfig, fsmount, move_mount), `open-tree-open DIR FILE`
+//!   (open FILE under a detached clone of DIR); both print the step that failed;
+//! - `at-secure` (prints AT_SECURE), `traceme-exec PATH ARGS...` (a child that asked to be
+//!   traced execs PATH; prints `running` or `exec failed: errno E`), `nnp-exec PATH ARGS...`
+//!   (no_new_privs, then exec), `execveat-deleted PATH ARGS...` (O_PATH, unlink, execveat);
+//! - `tiocsti|tcgets PATH` (terminal ioctls, opened O_RDWR|O_NOCTTY), `open-mode3 PATH`
+//!   (open with O_ACCMODE 3), `setflags PATH` (FS_IOC_GETFLAGS then SETFLAGS), `fioclex PATH`.
 
 use std::ffi::CString;
 use std::fs::OpenOptions;
 use std::os::unix::ffi::OsStrExt;
 use std::process::exit;
 
-fn errno_of(e: &std::io::Error) -> i32 {
+mod escape_ops;
+
+pub(crate) fn errno_of(e: &std::io::Error) -> i32 {
     e.raw_os_error().unwrap_or(255)
 }
 
@@ -40,7 +68,7 @@ fn open(path: &str, mode: &str) -> i32 {
 }
 
 /// Runs a libc call that returns -1 on failure; the errno, or 0.
-fn errno_if(rc: libc::c_int) -> i32 {
+pub(crate) fn errno_if(rc: libc::c_int) -> i32 {
     if rc == -1 {
         errno_of(&std::io::Error::last_os_error())
     } else {
@@ -48,12 +76,12 @@ fn errno_if(rc: libc::c_int) -> i32 {
     }
 }
 
-fn cstr(s: &str) -> CString {
+pub(crate) fn cstr(s: &str) -> CString {
     CString::new(s).unwrap_or_default()
 }
 
 /// Opens `path` with `flags` and runs `f` on the descriptor.
-fn with_fd(path: &str, flags: libc::c_int, f: impl FnOnce(libc::c_int) -> i32) -> i32 {
+pub(crate) fn with_fd(path: &str, flags: libc::c_int, f: impl FnOnce(libc::c_int) -> i32) -> i32 {
     let p = cstr(path);
     // SAFETY: `p` is a valid C string.
     let fd = unsafe { libc::open(p.as_ptr(), flags | libc::O_CLOEXEC, 0o644) };
@@ -276,7 +304,7 @@ fn manage_policy(op: u32, buf: &[u8]) -> i32 {
 }
 
 /// A decimal argument (0 when missing or malformed: the tests pass good ones).
-fn number(s: &str) -> u32 {
+pub(crate) fn number(s: &str) -> u32 {
     s.parse().unwrap_or(0)
 }
 
@@ -321,10 +349,12 @@ fn main() {
                 .map_or_else(|e| errno_of(&e), |_| 0),
             Err(e) => errno_of(&e),
         },
-        op => file_op(op, arg(2), arg(3)).unwrap_or_else(|| {
-            eprintln!("usage: rlsm-probe OP ARGS (see the source's header for the list)");
-            2
-        }),
+        op => file_op(op, arg(2), arg(3))
+            .or_else(|| escape_ops::run(op, &args))
+            .unwrap_or_else(|| {
+                eprintln!("usage: rlsm-probe OP ARGS (see the source's header for the list)");
+                2
+            }),
     };
     exit(code);
 }

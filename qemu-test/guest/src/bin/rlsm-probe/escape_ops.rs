@@ -1,0 +1,738 @@
+//! The probe's operations for the escape suite (rlsm-guest-tests/escapes): each tries one
+//! known way around a profile and reports the errno of the first step that failed, or 0.
+//! The list, with what each prints, is in main.rs's header.
+
+use std::ffi::CString;
+use std::io::Write;
+
+use crate::{cstr, errno_if, errno_of, number, with_fd};
+
+/// The errno of the last failed call.
+fn last() -> i32 {
+    errno_of(&std::io::Error::last_os_error())
+}
+
+/// Runs a call returning a descriptor (or -1) and then `f` on it; closes it afterwards.
+fn fd_then(fd: libc::c_int, f: impl FnOnce(libc::c_int) -> i32) -> i32 {
+    if fd < 0 {
+        return last();
+    }
+    let r = f(fd);
+    // SAFETY: `fd` is a descriptor this process owns.
+    unsafe { libc::close(fd) };
+    r
+}
+
+fn errno_of_len(n: isize) -> i32 {
+    if n < 0 {
+        last()
+    } else {
+        0
+    }
+}
+
+/// `PATH` or `@NAME` (abstract) as a sockaddr_un and its length.
+fn unix_addr(name: &str) -> (libc::sockaddr_un, libc::socklen_t) {
+    // SAFETY: A zeroed sockaddr_un is a valid value.
+    let mut sun: libc::sockaddr_un = unsafe { std::mem::zeroed() };
+    sun.sun_family = libc::AF_UNIX as libc::sa_family_t;
+    let (bytes, skip) = match name.strip_prefix('@') {
+        Some(n) => (n.as_bytes(), 1),
+        None => (name.as_bytes(), 0),
+    };
+    let n = bytes.len().min(sun.sun_path.len() - 1 - skip);
+    for (dst, b) in sun.sun_path[skip..].iter_mut().zip(&bytes[..n]) {
+        *dst = *b as libc::c_char;
+    }
+    // Abstract names are counted exactly; pathnames include their NUL.
+    let len = std::mem::size_of::<libc::sa_family_t>() + skip + n + (1 - skip);
+    (sun, len as libc::socklen_t)
+}
+
+fn unix_socket(kind: libc::c_int) -> libc::c_int {
+    // SAFETY: Plain socket call.
+    unsafe { libc::socket(libc::AF_UNIX, kind | libc::SOCK_CLOEXEC, 0) }
+}
+
+fn unix_connect(name: &str) -> i32 {
+    let (sun, len) = unix_addr(name);
+    fd_then(unix_socket(libc::SOCK_STREAM), |fd| {
+        // SAFETY: `sun` outlives the call.
+        errno_if(unsafe { libc::connect(fd, (&raw const sun).cast(), len) })
+    })
+}
+
+fn unix_send(name: &str) -> i32 {
+    let (sun, len) = unix_addr(name);
+    fd_then(unix_socket(libc::SOCK_DGRAM), |fd| {
+        // SAFETY: The buffer and `sun` outlive the call.
+        let n =
+            unsafe { libc::sendto(fd, b"x".as_ptr().cast(), 1, 0, (&raw const sun).cast(), len) };
+        errno_of_len(n)
+    })
+}
+
+/// Binds `name` (a stale pathname socket is removed first), prints `listening`, then counts
+/// the connections (stream) or datagrams for `secs` seconds and prints the count.
+fn unix_listen(name: &str, secs: u32, kind: libc::c_int) -> i32 {
+    if !name.starts_with('@') {
+        let _ = std::fs::remove_file(name);
+    }
+    let (sun, len) = unix_addr(name);
+    fd_then(unix_socket(kind), |fd| {
+        // SAFETY: `sun` outlives the call; plain socket calls on `fd`.
+        let rc = unsafe { libc::bind(fd, (&raw const sun).cast(), len) };
+        if rc != 0 {
+            return last();
+        }
+        // SAFETY: As above.
+        if kind == libc::SOCK_STREAM && unsafe { libc::listen(fd, 16) } != 0 {
+            return last();
+        }
+        println!("listening");
+        let _ = std::io::stdout().flush();
+        let end = std::time::Instant::now() + std::time::Duration::from_secs(secs.into());
+        let mut count = 0;
+        loop {
+            let left = end.saturating_duration_since(std::time::Instant::now());
+            if left.is_zero() {
+                break;
+            }
+            let mut pfd = libc::pollfd {
+                fd,
+                events: libc::POLLIN,
+                revents: 0,
+            };
+            // SAFETY: One valid pollfd.
+            if unsafe { libc::poll(&mut pfd, 1, left.as_millis() as libc::c_int) } <= 0 {
+                continue;
+            }
+            let mut buf = [0u8; 64];
+            // SAFETY: Accepting on a listening socket, or reading into `buf`.
+            unsafe {
+                if kind == libc::SOCK_STREAM {
+                    let c = libc::accept4(fd, std::ptr::null_mut(), std::ptr::null_mut(), 0);
+                    if c >= 0 {
+                        count += 1;
+                        libc::close(c);
+                    }
+                } else if libc::recv(fd, buf.as_mut_ptr().cast(), buf.len(), 0) >= 0 {
+                    count += 1;
+                }
+            }
+        }
+        let what = if kind == libc::SOCK_STREAM {
+            "accepted"
+        } else {
+            "received"
+        };
+        println!("{what} {count}");
+        0
+    })
+}
+
+/// An IPv4 address (127.0.0.1 when malformed) and port, with `family` in the family field.
+fn sin(addr: &str, port: &str, family: libc::c_int) -> libc::sockaddr_in {
+    let ip: std::net::Ipv4Addr = addr.parse().unwrap_or(std::net::Ipv4Addr::LOCALHOST);
+    // SAFETY: A zeroed sockaddr_in is a valid value.
+    let mut sa: libc::sockaddr_in = unsafe { std::mem::zeroed() };
+    sa.sin_family = family as libc::sa_family_t;
+    sa.sin_port = (number(port) as u16).to_be();
+    sa.sin_addr.s_addr = u32::from_ne_bytes(ip.octets());
+    sa
+}
+
+/// An IPv6 address (an IPv4 one is mapped to ::ffff:a.b.c.d) and port, with `family`.
+fn sin6(addr: &str, port: &str, family: libc::c_int) -> libc::sockaddr_in6 {
+    let ip: std::net::Ipv6Addr = match addr.parse::<std::net::IpAddr>() {
+        Ok(std::net::IpAddr::V6(v6)) => v6,
+        Ok(std::net::IpAddr::V4(v4)) => v4.to_ipv6_mapped(),
+        Err(_) => std::net::Ipv6Addr::LOCALHOST,
+    };
+    // SAFETY: A zeroed sockaddr_in6 is a valid value.
+    let mut sa: libc::sockaddr_in6 = unsafe { std::mem::zeroed() };
+    sa.sin6_family = family as libc::sa_family_t;
+    sa.sin6_port = (number(port) as u16).to_be();
+    sa.sin6_addr.s6_addr = ip.octets();
+    sa
+}
+
+/// Creates a socket and sends one byte to `sa` with `flags`.
+fn send_to<T>(
+    domain: libc::c_int,
+    kind: libc::c_int,
+    proto: libc::c_int,
+    sa: &T,
+    flags: libc::c_int,
+) -> i32 {
+    // SAFETY: Plain socket call.
+    let fd = unsafe { libc::socket(domain, kind | libc::SOCK_CLOEXEC, proto) };
+    fd_then(fd, |fd| {
+        let len = std::mem::size_of::<T>() as libc::socklen_t;
+        // SAFETY: `sa` is a sockaddr of `len` bytes that outlives the call.
+        let n = unsafe {
+            libc::sendto(
+                fd,
+                b"x".as_ptr().cast(),
+                1,
+                flags,
+                (sa as *const T).cast(),
+                len,
+            )
+        };
+        errno_of_len(n)
+    })
+}
+
+fn udp_bind_unspec(port: &str) -> i32 {
+    let sa = sin("0.0.0.0", port, libc::AF_UNSPEC);
+    // SAFETY: Plain socket call.
+    let fd = unsafe { libc::socket(libc::AF_INET, libc::SOCK_DGRAM | libc::SOCK_CLOEXEC, 0) };
+    fd_then(fd, |fd| {
+        let len = std::mem::size_of_val(&sa) as libc::socklen_t;
+        // SAFETY: `sa` outlives the call.
+        errno_if(unsafe { libc::bind(fd, (&raw const sa).cast(), len) })
+    })
+}
+
+/// Creates a stream and a seqpacket SCTP socket; prints both errnos, returns the first
+/// non-zero one.
+fn sctp_socket() -> i32 {
+    let mut got = [0; 2];
+    for (slot, kind) in got
+        .iter_mut()
+        .zip([libc::SOCK_STREAM, libc::SOCK_SEQPACKET])
+    {
+        // SAFETY: Plain socket call.
+        let fd =
+            unsafe { libc::socket(libc::AF_INET, kind | libc::SOCK_CLOEXEC, libc::IPPROTO_SCTP) };
+        *slot = fd_then(fd, |_| 0);
+    }
+    println!("stream={} seqpacket={}", got[0], got[1]);
+    got.into_iter().find(|e| *e != 0).unwrap_or(0)
+}
+
+const F_SETSIG: libc::c_int = 10;
+
+/// Asks for signal `sig` to be sent to `pid` when a pipe becomes readable, then writes to it.
+fn sigio_kill(pid: &str, sig: &str) -> i32 {
+    let mut fds = [0; 2];
+    // SAFETY: `fds` has room for two descriptors; plain fcntl/write calls on them.
+    unsafe {
+        if libc::pipe2(fds.as_mut_ptr(), libc::O_CLOEXEC) != 0 {
+            return last();
+        }
+        let r = fds[0];
+        let steps = [
+            libc::fcntl(r, libc::F_SETOWN, number(pid) as libc::c_int),
+            libc::fcntl(r, F_SETSIG, number(sig) as libc::c_int),
+            libc::fcntl(r, libc::F_SETFL, libc::O_ASYNC | libc::O_NONBLOCK),
+        ];
+        if let Some(e) = steps.iter().find(|rc| **rc != 0) {
+            return errno_if(*e);
+        }
+        errno_of_len(libc::write(fds[1], b"x".as_ptr().cast(), 1))
+    }
+}
+
+fn read_fd(fd: &str) -> i32 {
+    let mut b = [0u8; 1];
+    // SAFETY: Reading into a one-byte buffer.
+    errno_of_len(unsafe { libc::read(number(fd) as libc::c_int, b.as_mut_ptr().cast(), 1) })
+}
+
+/// Connects to a pathname socket and receives one message with room for one SCM_RIGHTS
+/// descriptor: 0 (and `fd received`) if a descriptor came and reads, 13 (`truncated`) if
+/// the kernel dropped it (MSG_CTRUNC), ENOMSG if the sender sent none.
+fn recv_fd(path: &str) -> i32 {
+    let (sun, len) = unix_addr(path);
+    fd_then(unix_socket(libc::SOCK_STREAM), |s| {
+        // SAFETY: `sun`, `data`, `iov`, `control` and `msg` outlive the calls; the cmsg
+        // macros walk `control` within the length recvmsg reported.
+        unsafe {
+            if libc::connect(s, (&raw const sun).cast(), len) != 0 {
+                return last();
+            }
+            let mut data = [0u8; 8];
+            let mut iov = libc::iovec {
+                iov_base: data.as_mut_ptr().cast(),
+                iov_len: data.len(),
+            };
+            let mut control = [0u64; 8];
+            let mut msg: libc::msghdr = std::mem::zeroed();
+            msg.msg_iov = &mut iov;
+            msg.msg_iovlen = 1;
+            msg.msg_control = control.as_mut_ptr().cast();
+            msg.msg_controllen = libc::CMSG_SPACE(4) as _;
+            if libc::recvmsg(s, &mut msg, libc::MSG_CMSG_CLOEXEC) < 0 {
+                return last();
+            }
+            let cmsg = libc::CMSG_FIRSTHDR(&msg);
+            if !cmsg.is_null()
+                && (*cmsg).cmsg_level == libc::SOL_SOCKET
+                && (*cmsg).cmsg_type == libc::SCM_RIGHTS
+            {
+                let fd = std::ptr::read_unaligned(libc::CMSG_DATA(cmsg).cast::<libc::c_int>());
+                println!("fd received");
+                return fd_then(fd, |fd| {
+                    let mut b = [0u8; 1];
+                    errno_of_len(libc::read(fd, b.as_mut_ptr().cast(), 1))
+                });
+            }
+            if msg.msg_flags & libc::MSG_CTRUNC != 0 {
+                println!("truncated");
+                return libc::EACCES;
+            }
+            println!("no descriptor");
+            libc::ENOMSG
+        }
+    })
+}
+
+const SYS_IO_URING_SETUP: libc::c_long = 425;
+const SYS_IO_URING_ENTER: libc::c_long = 426;
+const IORING_OP_OPENAT: u8 = 18;
+const IORING_ENTER_GETEVENTS: u32 = 1;
+const IORING_OFF_CQ_RING: i64 = 0x800_0000;
+const IORING_OFF_SQES: i64 = 0x1000_0000;
+
+/// struct io_uring_params (120 bytes), as u32 words: the offsets the rings are read with.
+#[repr(C)]
+struct UringParams {
+    sq_entries: u32,
+    cq_entries: u32,
+    rest: [u32; 8],
+    /// io_sqring_offsets: head, tail, ring_mask, ring_entries, flags, dropped, array, resv1.
+    sq_off: [u32; 8],
+    sq_user_addr: u64,
+    /// io_cqring_offsets: head, tail, ring_mask, ring_entries, overflow, cqes, flags, resv1.
+    cq_off: [u32; 8],
+    cq_user_addr: u64,
+}
+
+/// struct io_uring_sqe, the fields an openat uses.
+#[repr(C)]
+struct Sqe {
+    opcode: u8,
+    flags: u8,
+    ioprio: u16,
+    fd: i32,
+    off: u64,
+    addr: u64,
+    len: u32,
+    open_flags: u32,
+    user_data: u64,
+    tail: [u64; 3],
+}
+
+/// io_uring_enter on `fd` with nothing to submit: 0 on a ring, EBADF when fd is closed.
+fn uring_enter(fd: &str) -> i32 {
+    let fd = number(fd) as libc::c_long;
+    // SAFETY: No pointers are passed.
+    let rc = unsafe { libc::syscall(SYS_IO_URING_ENTER, fd, 0, 0, 0, 0usize, 0) };
+    errno_if(rc.min(0) as libc::c_int)
+}
+
+/// Maps `len` bytes of ring `fd` at `off`.
+fn ring_map(fd: libc::c_int, len: usize, off: i64) -> Option<*mut u8> {
+    // SAFETY: A fresh shared mapping of the ring; the caller stays within `len`.
+    let p = unsafe {
+        libc::mmap(
+            std::ptr::null_mut(),
+            len,
+            libc::PROT_READ | libc::PROT_WRITE,
+            libc::MAP_SHARED | libc::MAP_POPULATE,
+            fd,
+            off,
+        )
+    };
+    (p != libc::MAP_FAILED).then_some(p.cast())
+}
+
+/// Opens PATH read-only through an io_uring of this task's own: the CQE's errno, or 0.
+fn uring_open(path: &str) -> i32 {
+    let p = cstr(path);
+    // SAFETY: A zeroed params struct is what io_uring_setup expects.
+    let mut params: UringParams = unsafe { std::mem::zeroed() };
+    // SAFETY: `params` is a writable struct io_uring_params.
+    let fd = unsafe { libc::syscall(SYS_IO_URING_SETUP, 4, &raw mut params) } as libc::c_int;
+    fd_then(fd, |fd| {
+        let sq_len = params.sq_off[6] as usize + params.sq_entries as usize * 4;
+        let cq_len = params.cq_off[5] as usize + params.cq_entries as usize * 16;
+        let sqe_len = params.sq_entries as usize * std::mem::size_of::<Sqe>();
+        let (Some(sq), Some(cq), Some(sqes)) = (
+            ring_map(fd, sq_len, 0),
+            ring_map(fd, cq_len, IORING_OFF_CQ_RING),
+            ring_map(fd, sqe_len, IORING_OFF_SQES),
+        ) else {
+            return last();
+        };
+        // SAFETY: The offsets come from the kernel and lie within the mappings; the ring
+        // indices are u32 words shared with the kernel, hence the atomics.
+        unsafe {
+            use std::sync::atomic::{AtomicU32, Ordering};
+            let word = |base: *mut u8, off: u32| &*base.add(off as usize).cast::<AtomicU32>();
+            let tail = word(sq, params.sq_off[1]).load(Ordering::Acquire);
+            let index = tail & *sq.add(params.sq_off[2] as usize).cast::<u32>();
+            sqes.cast::<Sqe>().write(Sqe {
+                opcode: IORING_OP_OPENAT,
+                flags: 0,
+                ioprio: 0,
+                fd: libc::AT_FDCWD,
+                off: 0,
+                addr: p.as_ptr() as u64,
+                len: 0,
+                open_flags: (libc::O_RDONLY | libc::O_CLOEXEC) as u32,
+                user_data: 1,
+                tail: [0; 3],
+            });
+            *sq.add(params.sq_off[6] as usize)
+                .cast::<u32>()
+                .add(index as usize) = 0;
+            word(sq, params.sq_off[1]).store(tail.wrapping_add(1), Ordering::Release);
+            let rc = libc::syscall(
+                SYS_IO_URING_ENTER,
+                fd,
+                1,
+                1,
+                IORING_ENTER_GETEVENTS,
+                0usize,
+                0,
+            );
+            if rc < 0 {
+                return last();
+            }
+            let head = word(cq, params.cq_off[0]).load(Ordering::Acquire);
+            let mask = *cq.add(params.cq_off[2] as usize).cast::<u32>();
+            let cqe = cq.add(params.cq_off[5] as usize + (head & mask) as usize * 16);
+            let res = *cqe.add(8).cast::<i32>();
+            word(cq, params.cq_off[0]).store(head.wrapping_add(1), Ordering::Release);
+            if res < 0 {
+                -res
+            } else {
+                libc::close(res);
+                0
+            }
+        }
+    })
+}
+
+/// chroot(DIR), chdir("/"), then opens PATH read-only.
+fn chroot_open(dir: &str, path: &str) -> i32 {
+    let d = cstr(dir);
+    // SAFETY: Plain system calls on valid C strings.
+    unsafe {
+        if libc::chroot(d.as_ptr()) != 0 || libc::chdir(c"/".as_ptr()) != 0 {
+            return last();
+        }
+    }
+    with_fd(path, libc::O_RDONLY, |_| 0)
+}
+
+/// Writes "X" at offset 0 of `fd` with pwrite.
+fn pwrite_x(fd: libc::c_int) -> i32 {
+    // SAFETY: A one-byte buffer.
+    errno_of_len(unsafe { libc::pwrite(fd, b"X".as_ptr().cast(), 1, 0) })
+}
+
+fn append_overwrite(path: &str) -> i32 {
+    with_fd(path, libc::O_WRONLY | libc::O_APPEND, |fd| {
+        // SAFETY: Clearing the file status flags of our own descriptor.
+        match errno_if(unsafe { libc::fcntl(fd, libc::F_SETFL, 0) }) {
+            0 => pwrite_x(fd),
+            e => e,
+        }
+    })
+}
+
+fn append_noappend(path: &str) -> i32 {
+    with_fd(path, libc::O_WRONLY | libc::O_APPEND, |fd| {
+        let iov = libc::iovec {
+            iov_base: b"X".as_ptr() as *mut libc::c_void,
+            iov_len: 1,
+        };
+        // SAFETY: One iovec over a one-byte buffer; offset 0 in two halves.
+        let n = unsafe {
+            libc::syscall(
+                libc::SYS_pwritev2,
+                fd,
+                &raw const iov,
+                1,
+                0,
+                0,
+                libc::RWF_NOAPPEND,
+            )
+        };
+        errno_of_len(n as isize)
+    })
+}
+
+/// Opens read+append and writes "X" at offset 0 through a shared writable mapping.
+fn append_mmap(path: &str) -> i32 {
+    with_fd(path, libc::O_RDWR | libc::O_APPEND, |fd| {
+        // SAFETY: A fresh one-page mapping of `fd`, written within its first byte.
+        unsafe {
+            let p = libc::mmap(
+                std::ptr::null_mut(),
+                4096,
+                libc::PROT_READ | libc::PROT_WRITE,
+                libc::MAP_SHARED,
+                fd,
+                0,
+            );
+            if p == libc::MAP_FAILED {
+                return last();
+            }
+            *p.cast::<u8>() = b'X';
+            let r = errno_if(libc::msync(p, 4096, libc::MS_SYNC));
+            libc::munmap(p, 4096);
+            r
+        }
+    })
+}
+
+const SYS_OPEN_TREE: libc::c_long = 428;
+const SYS_MOVE_MOUNT: libc::c_long = 429;
+const SYS_FSOPEN: libc::c_long = 430;
+const SYS_FSCONFIG: libc::c_long = 431;
+const SYS_FSMOUNT: libc::c_long = 432;
+
+/// fsopen("tmpfs"), create, fsmount, move_mount onto DIR; prints the step that failed. The
+/// descriptors are close-on-exec and die with the probe.
+fn fsmount_tmpfs(dir: &str) -> i32 {
+    let d = cstr(dir);
+    let fail = |what: &str| {
+        let e = last();
+        println!("{what}: errno {e}");
+        e
+    };
+    // SAFETY: The new mount API on valid C strings and our own descriptors.
+    unsafe {
+        let fs = libc::syscall(SYS_FSOPEN, c"tmpfs".as_ptr(), 1);
+        if fs < 0 {
+            return fail("fsopen");
+        }
+        if libc::syscall(SYS_FSCONFIG, fs, 6, 0usize, 0usize, 0) < 0 {
+            return fail("fsconfig");
+        }
+        let m = libc::syscall(SYS_FSMOUNT, fs, 1, 0);
+        if m < 0 {
+            return fail("fsmount");
+        }
+        let empty = c"".as_ptr();
+        if libc::syscall(SYS_MOVE_MOUNT, m, empty, libc::AT_FDCWD, d.as_ptr(), 4) < 0 {
+            return fail("move_mount");
+        }
+    }
+    0
+}
+
+/// Clones DIR as a detached mount (open_tree) and opens FILE relative to it.
+fn open_tree_open(dir: &str, file: &str) -> i32 {
+    let (d, f) = (cstr(dir), cstr(file));
+    let flags = 1 | libc::O_CLOEXEC; // OPEN_TREE_CLONE
+                                     // SAFETY: open_tree and openat on valid C strings and our own descriptor.
+    let tree = unsafe { libc::syscall(SYS_OPEN_TREE, libc::AT_FDCWD, d.as_ptr(), flags) };
+    if tree < 0 {
+        let e = last();
+        println!("open_tree: errno {e}");
+        return e;
+    }
+    fd_then(tree as libc::c_int, |t| {
+        // SAFETY: As above.
+        fd_then(
+            unsafe { libc::openat(t, f.as_ptr(), libc::O_RDONLY | libc::O_CLOEXEC) },
+            |_| 0,
+        )
+    })
+}
+
+/// argv for an exec: PATH ARGS..., NULL-terminated, and the strings it points into.
+fn argv(args: &[String]) -> (Vec<CString>, Vec<*const libc::c_char>) {
+    let strings: Vec<CString> = args.iter().map(|a| cstr(a)).collect();
+    let mut ptrs: Vec<*const libc::c_char> = strings.iter().map(|a| a.as_ptr()).collect();
+    ptrs.push(std::ptr::null());
+    (strings, ptrs)
+}
+
+/// Forks a child that asks to be traced, stops, and execs PATH ARGS. The parent lets it go
+/// and reports: `exec failed: errno E` (returns E), or `running` (the traced exec went
+/// through; returns the program's exit status).
+fn traceme_exec(args: &[String]) -> i32 {
+    if args.is_empty() {
+        return libc::EINVAL;
+    }
+    let (_strings, ptrs) = argv(args);
+    // SAFETY: The child only makes system calls and exits; `ptrs` is valid in both.
+    unsafe {
+        let pid = libc::fork();
+        if pid < 0 {
+            return last();
+        }
+        if pid == 0 {
+            libc::ptrace(libc::PTRACE_TRACEME, 0, 0, 0);
+            libc::raise(libc::SIGSTOP);
+            libc::execv(ptrs[0], ptrs.as_ptr());
+            libc::_exit(100 + last());
+        }
+        let mut st = 0;
+        libc::waitpid(pid, &mut st, 0);
+        libc::ptrace(libc::PTRACE_CONT, pid, 0, 0);
+        libc::waitpid(pid, &mut st, 0);
+        if libc::WIFSTOPPED(st) && libc::WSTOPSIG(st) == libc::SIGTRAP {
+            println!("running");
+            let _ = std::io::stdout().flush();
+            libc::ptrace(libc::PTRACE_DETACH, pid, 0, 0);
+            libc::waitpid(pid, &mut st, 0);
+            return if libc::WIFEXITED(st) {
+                libc::WEXITSTATUS(st)
+            } else {
+                255
+            };
+        }
+        if libc::WIFEXITED(st) && libc::WEXITSTATUS(st) >= 100 {
+            let e = libc::WEXITSTATUS(st) - 100;
+            println!("exec failed: errno {e}");
+            return e;
+        }
+        println!("unexpected wait status {st:#x}");
+        255
+    }
+}
+
+fn nnp_exec(args: &[String]) -> i32 {
+    if args.is_empty() {
+        return libc::EINVAL;
+    }
+    let (_strings, ptrs) = argv(args);
+    // SAFETY: prctl takes no pointers; `ptrs` is a NULL-terminated array of C strings.
+    unsafe {
+        if libc::prctl(libc::PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0 {
+            return last();
+        }
+        libc::execv(ptrs[0], ptrs.as_ptr());
+    }
+    last()
+}
+
+/// Opens PATH with O_PATH, unlinks it, then executes it through the descriptor.
+fn execveat_deleted(args: &[String]) -> i32 {
+    if args.is_empty() {
+        return libc::EINVAL;
+    }
+    let (strings, ptrs) = argv(args);
+    let env: [*const libc::c_char; 1] = [std::ptr::null()];
+    // SAFETY: Plain system calls; `ptrs` and `env` are NULL-terminated arrays.
+    unsafe {
+        let fd = libc::open(strings[0].as_ptr(), libc::O_PATH);
+        if fd < 0 || libc::unlink(strings[0].as_ptr()) != 0 {
+            return last();
+        }
+        libc::syscall(
+            libc::SYS_execveat,
+            fd,
+            c"".as_ptr(),
+            ptrs.as_ptr(),
+            env.as_ptr(),
+            libc::AT_EMPTY_PATH,
+        );
+    }
+    last()
+}
+
+/// Opens a terminal without making it the controlling one and runs `f` on it.
+fn on_tty(path: &str, f: impl FnOnce(libc::c_int) -> i32) -> i32 {
+    with_fd(path, libc::O_RDWR | libc::O_NOCTTY, f)
+}
+
+/// FS_IOC_GETFLAGS then FS_IOC_SETFLAGS with the same flags.
+fn setflags(path: &str) -> i32 {
+    with_fd(path, libc::O_RDONLY, |fd| {
+        let mut flags: libc::c_int = 0;
+        // SAFETY: The flag ioctls read and write one int.
+        unsafe {
+            match errno_if(libc::ioctl(fd, libc::FS_IOC_GETFLAGS, &mut flags)) {
+                0 => errno_if(libc::ioctl(fd, libc::FS_IOC_SETFLAGS, &flags)),
+                e => e,
+            }
+        }
+    })
+}
+
+/// The escape operations; None for an unknown one.
+pub(crate) fn run(op: &str, args: &[String]) -> Option<i32> {
+    let arg = |i: usize| args.get(i).map(String::as_str).unwrap_or("");
+    let rest = args.get(2..).unwrap_or(&[]);
+    // SAFETY (all arms): plain system calls on valid descriptors and buffers.
+    Some(unsafe {
+        match op {
+            "unix-connect" => unix_connect(arg(2)),
+            "unix-send" => unix_send(arg(2)),
+            "unix-listen" => unix_listen(arg(2), number(arg(3)), libc::SOCK_STREAM),
+            "unix-dgram-listen" => unix_listen(arg(2), number(arg(3)), libc::SOCK_DGRAM),
+            "tcp-fastopen" | "mptcp-fastopen" => {
+                let proto = if op == "tcp-fastopen" {
+                    0
+                } else {
+                    libc::IPPROTO_MPTCP
+                };
+                let sa = sin(arg(2), arg(3), libc::AF_INET);
+                send_to(
+                    libc::AF_INET,
+                    libc::SOCK_STREAM,
+                    proto,
+                    &sa,
+                    libc::MSG_FASTOPEN,
+                )
+            }
+            "udp-send-unspec" => {
+                let sa = sin(arg(2), arg(3), libc::AF_UNSPEC);
+                send_to(libc::AF_INET, libc::SOCK_DGRAM, 0, &sa, 0)
+            }
+            "udp6-send-unspec" => {
+                let sa = sin6(arg(2), arg(3), libc::AF_UNSPEC);
+                send_to(libc::AF_INET6, libc::SOCK_DGRAM, 0, &sa, 0)
+            }
+            "udp6-send-mapped" => {
+                let sa = sin6(arg(2), arg(3), libc::AF_INET6);
+                send_to(libc::AF_INET6, libc::SOCK_DGRAM, 0, &sa, 0)
+            }
+            "udp-bind-unspec" => udp_bind_unspec(arg(2)),
+            "sctp-socket" => sctp_socket(),
+            "sigio-kill" => sigio_kill(arg(2), arg(3)),
+            "read-fd" => read_fd(arg(2)),
+            "recv-fd" => recv_fd(arg(2)),
+            "uring-read" => uring_enter(arg(2)),
+            "uring-open" => uring_open(arg(2)),
+            "chroot-open" => chroot_open(arg(2), arg(3)),
+            "append-overwrite" => append_overwrite(arg(2)),
+            "append-noappend" => append_noappend(arg(2)),
+            "append-mmap" => append_mmap(arg(2)),
+            "fsmount-tmpfs" => fsmount_tmpfs(arg(2)),
+            "open-tree-open" => open_tree_open(arg(2), arg(3)),
+            "at-secure" => {
+                println!("{}", libc::getauxval(libc::AT_SECURE));
+                0
+            }
+            "traceme-exec" => traceme_exec(rest),
+            "nnp-exec" => nnp_exec(rest),
+            "execveat-deleted" => execveat_deleted(rest),
+            "tiocsti" => on_tty(arg(2), |fd| {
+                errno_if(libc::ioctl(fd, libc::TIOCSTI, c"\n".as_ptr()))
+            }),
+            "tcgets" => on_tty(arg(2), |fd| {
+                let mut t: libc::termios = std::mem::zeroed();
+                errno_if(libc::ioctl(fd, libc::TCGETS, &mut t))
+            }),
+            "open-mode3" => fd_then(
+                libc::open(cstr(arg(2)).as_ptr(), 3 | libc::O_CLOEXEC),
+                |_| 0,
+            ),
+            "setflags" => setflags(arg(2)),
+            "fioclex" => with_fd(arg(2), libc::O_RDONLY, |fd| {
+                errno_if(libc::ioctl(fd, libc::FIOCLEX))
+            }),
+            _ => return None,
+        }
+    })
+}
