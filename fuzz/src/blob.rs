@@ -1,6 +1,6 @@
 //! The `verify_blob` check: arbitrary bytes through the kernel's verifier, then everything the
 //! kernel does with a blob it accepted (copy each record, view it, call every accessor the
-//! hooks call). `wire.rs` promises that a verified blob meets no surprise and that views over
+//! hooks call, the unix section's included). `wire.rs` promises that a verified blob meets no surprise and that views over
 //! unverified bytes never panic; this holds it to both, and compares the views' answers with
 //! the record bytes read independently, as the format's documentation lays them out.
 
@@ -324,7 +324,62 @@ fn check_view(view: &wire::ProfileView<'_>, probes: &Probes, profiles: &[&[u8]])
     assert_eq!(view.may_trace(None), ptrace.contains(&wire::UNCONFINED));
 
     check_net(view.net(), record.section(wire::SECTION_NET));
+    check_unix(view, record.section(wire::SECTION_UNIX), probes, profiles);
     exercise(view, probes);
+}
+
+/// The patterns and the name list of a verified unix section.
+fn unix_lists(payload: &[u8]) -> (Vec<&[u8]>, Vec<&[u8]>) {
+    let mut c = Cursor {
+        bytes: payload,
+        at: 0,
+    };
+    let patterns = (0..c.u16())
+        .map(|_| {
+            let len = usize::from(c.u16());
+            c.take(len)
+        })
+        .collect();
+    (patterns, name_list(&payload[c.at..]))
+}
+
+/// The view's abstract patterns and unix peers are the section's; each pattern matches itself
+/// taken literally, decisions on the probes are the glob matcher's on the patterns, and
+/// without a section nothing is allowed.
+fn check_unix(
+    view: &wire::ProfileView<'_>,
+    section: Option<&[u8]>,
+    probes: &Probes,
+    profiles: &[&[u8]],
+) {
+    let (patterns, peers) = section.map_or((vec![], vec![]), unix_lists);
+    assert!(patterns.len() <= usize::from(wire::MAX_PEERS));
+    let seen: Vec<&[u8]> = view.unix_abstract_patterns().collect();
+    assert_eq!(seen, patterns);
+    for p in &patterns {
+        assert!(glob::valid_abstract_pattern(p));
+        assert!(view.may_connect_abstract(p), "a pattern refuses itself");
+    }
+    for name in probes.paths.iter().chain(&probes.names).map(Vec::as_slice) {
+        let expected = patterns.iter().any(|p| glob::glob_match(p, name));
+        assert_eq!(view.may_connect_abstract(name), expected);
+    }
+    let asked = probes
+        .names
+        .iter()
+        .map(Vec::as_slice)
+        .chain(profiles.iter().copied())
+        .chain(peers.iter().copied());
+    for name in asked {
+        assert_eq!(
+            view.may_connect_unix_peer(Some(name)),
+            peers.contains(&name)
+        );
+    }
+    assert_eq!(
+        view.may_connect_unix_peer(None),
+        peers.contains(&wire::UNCONFINED)
+    );
 }
 
 /// Every socket entry and endpoint rule of a verified network section is allowed by the view
@@ -391,6 +446,12 @@ fn exercise(view: &wire::ProfileView<'_>, probes: &Probes) {
     }
     view.traced_by_unconfined();
     view.may_mount(wire::MOUNT_MOUNT);
+    let _ = view.unix_abstract_patterns().count();
+    for name in probes.paths.iter().chain(&probes.names) {
+        view.may_connect_abstract(name);
+        view.may_connect_unix_peer(Some(name));
+    }
+    view.may_connect_unix_peer(None);
     exercise_net(view.net(), probes);
 }
 

@@ -27,7 +27,43 @@ pub fn check(specs: &[ProfileSpec], blob: &[u8]) {
         check_files(spec, &view);
         check_tasks(spec, &view, &names);
         check_net(spec, view.net());
+        check_unix(spec, &view, &names);
     }
+}
+
+/// Abstract names decided as the glob matcher decides them on the model's patterns, and unix
+/// peers as the model lists them.
+fn check_unix(spec: &ProfileSpec, view: &wire::ProfileView<'_>, profiles: &[&str]) {
+    let mut names: Vec<Vec<u8>> = spec
+        .unix_abstract
+        .iter()
+        .flat_map(|p| instances(p.as_bytes()))
+        .chain([b"".to_vec(), b"/".to_vec(), b"x".to_vec()])
+        .collect();
+    names.sort();
+    names.dedup();
+    for name in names.iter().take(MAX_PROBES) {
+        let expected = spec
+            .unix_abstract
+            .iter()
+            .any(|p| glob::glob_match(p.as_bytes(), name));
+        assert_eq!(
+            view.may_connect_abstract(name),
+            expected,
+            "{}: abstract name {:?}",
+            spec.name,
+            String::from_utf8_lossy(name)
+        );
+    }
+    let listed = |name: &str| spec.unix_peers.iter().any(|n| n == name);
+    let asked = profiles.iter().copied().chain(["unconfined", "nobody"]);
+    for name in asked.chain(spec.unix_peers.iter().map(String::as_str)) {
+        assert_eq!(
+            view.may_connect_unix_peer(Some(name.as_bytes())),
+            listed(name)
+        );
+    }
+    assert_eq!(view.may_connect_unix_peer(None), listed("unconfined"));
 }
 
 /// Paths a pattern stands for: its wildcards matching nothing, matching something, and taken

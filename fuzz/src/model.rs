@@ -76,6 +76,21 @@ fn profile(u: &mut Unstructured<'_>, name: &str, peers: &[String]) -> Result<Pro
     for _ in 0..u.int_in_range(0..=3)? {
         p.net_rules.push(net_rule(u)?);
     }
+    for _ in 0..u.int_in_range(0..=3)? {
+        p.unix_abstract.push(abstract_pattern(u)?);
+    }
+    for _ in 0..u.int_in_range(0..=3)? {
+        p.unix_peers.push(u.choose(peers)?.clone());
+    }
+    Ok(p)
+}
+
+/// An abstract name pattern: one to six pieces, so it may or may not start with `/`.
+fn abstract_pattern(u: &mut Unstructured<'_>) -> Result<String> {
+    let mut p = String::new();
+    for _ in 0..u.int_in_range(1..=6)? {
+        p.push_str(u.choose(&PIECES)?);
+    }
     Ok(p)
 }
 
