@@ -45,6 +45,16 @@ printf 'root:x:0:\nnogroup:x:65534:\n' > "$STAGE/etc/group"
 printf 'root:$6$not-a-real-hash:19000:0:99999:7:::\n' > "$STAGE/etc/shadow"
 chmod 0600 "$STAGE/etc/shadow"
 echo "top secret" > "$STAGE/root/secret"
+# The escape suite (rlsm-guest-tests escapes/): one probe per profile it loads, as hard
+# links (a profile attaches by path; links cost no space), and an empty ext4 image that the
+# suite mounts on a loop device (ext4 keeps negative dentries, tmpfs does not).
+for p in unix unixpeer unixopen net net6 sctp create rename sig sigok fd fdrecv chroot \
+  append mnt mntok tree ioctl console kill quote; do
+  ln -f "$STAGE/usr/bin/rlsm-probe" "$STAGE/usr/bin/rlsm-probe-esc-$p"
+done
+mkdir -p "$STAGE/images"
+truncate -s 4M "$STAGE/images/ext4.img"
+PATH=$PATH:/usr/sbin:/sbin mkfs.ext4 -q -F "$STAGE/images/ext4.img"
 (cd "$STAGE" && find . -print0 | sort -z | cpio --null -o -H newc --quiet -R 0:0) > "$OUT.tmp"
 mv "$OUT.tmp" "$OUT"
 log "initramfs: $OUT ($(du -h "$OUT" | cut -f1))"

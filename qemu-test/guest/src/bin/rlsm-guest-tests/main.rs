@@ -5,6 +5,7 @@
 //! refusals are checked by errno, kernel log and an unchanged policy listing. The last line
 //! is `N passed, N failed`; the exit status is non-zero when anything failed.
 
+mod escapes;
 mod hostile;
 mod privilege;
 
@@ -688,6 +689,12 @@ fn main() {
         passed: 0,
         failed: 0,
     };
+    // `rlsm-guest-tests escapes` runs only the escape suite.
+    if std::env::args().nth(1).as_deref() == Some("escapes") {
+        escapes::run(&mut s);
+        println!("{} passed, {} failed", s.passed, s.failed);
+        std::process::exit(if s.failed == 0 { 0 } else { 1 });
+    }
 
     s.case("KUnit: the rustlsm_wire suite passed at boot", || {
         // KTAP: "# rustlsm_wire: pass:N fail:0 skip:0 total:N", then "ok K rustlsm_wire".
@@ -1347,6 +1354,8 @@ fn main() {
             .collect();
         check(bad.is_empty(), || bad.join(" | "))
     });
+
+    escapes::run(&mut s);
 
     println!("{} passed, {} failed", s.passed, s.failed);
     std::process::exit(if s.failed == 0 { 0 } else { 1 });

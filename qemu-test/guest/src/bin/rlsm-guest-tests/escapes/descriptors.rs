@@ -1,0 +1,239 @@
+//! M3 and relatives: a descriptor must not carry access across a profile boundary. An
+//! inherited descriptor the new profile may not use is closed at the exec that changes the
+//! profile; SCM_RIGHTS does not deliver one; an io_uring made under another profile is
+//! closed at exec, and a ring's own opens are checked like open(2).
+
+use super::{expect, has_line, load, new_denials, refused, remove};
+use crate::{check, Outcome, Suite, FREE_PROBE};
+use std::fs::File;
+use std::os::unix::io::{AsRawFd, RawFd};
+use std::os::unix::net::UnixListener;
+use std::os::unix::process::CommandExt;
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+const PROBE: &str = "/usr/bin/rlsm-probe-esc-fd";
+const RECV: &str = "/usr/bin/rlsm-probe-esc-fdrecv";
+const SOCK: &str = "/tmp/esc/fd/pass.sock";
+
+/// Everything under /etc but /etc/shadow.
+const PROFILE: &str = r#"
+[profile.esc-fd]
+attach = ["/usr/bin/rlsm-probe-esc-fd"]
+
+[[profile.esc-fd.rule]]
+allow = ["read"]
+paths = ["/etc/**"]
+
+[[profile.esc-fd.rule]]
+deny = ["read"]
+paths = ["/etc/shadow"]
+"#;
+
+/// The same, and may connect to the runner's descriptor-passing socket.
+const RECV_PROFILE: &str = r#"
+[profile.esc-fdrecv]
+attach = ["/usr/bin/rlsm-probe-esc-fdrecv"]
+
+[profile.esc-fdrecv.network]
+sockets = ["unix"]
+
+[[profile.esc-fdrecv.rule]]
+allow = ["read"]
+paths = ["/etc/**"]
+
+[[profile.esc-fdrecv.rule]]
+deny = ["read"]
+paths = ["/etc/shadow"]
+
+[[profile.esc-fdrecv.rule]]
+allow = ["connect"]
+paths = ["/tmp/esc/fd/*.sock"]
+"#;
+
+/// Runs `probe ARGS` with `fd` as its descriptor 3 (not close-on-exec).
+fn with_fd3(probe: &str, args: &[&str], fd: RawFd) -> (i32, String) {
+    let mut cmd = Command::new(probe);
+    cmd.args(args);
+    // SAFETY: dup2/fcntl are async-signal-safe; `fd` stays open in the parent meanwhile.
+    unsafe {
+        cmd.pre_exec(move || {
+            let rc = if fd == 3 {
+                libc::fcntl(3, libc::F_SETFD, 0)
+            } else {
+                libc::dup2(fd, 3)
+            };
+            if rc < 0 {
+                return Err(std::io::Error::last_os_error());
+            }
+            Ok(())
+        });
+    }
+    match cmd.output() {
+        Ok(o) => (
+            o.status.code().unwrap_or(-1),
+            String::from_utf8_lossy(&o.stdout).into_owned(),
+        ),
+        Err(e) => (-1, e.to_string()),
+    }
+}
+
+fn open(path: &str) -> Result<File, String> {
+    File::open(path).map_err(|e| format!("{path}: {e}"))
+}
+
+/// An io_uring made by the (unconfined) runner.
+fn ring() -> Result<File, String> {
+    let mut params = [0u32; 30]; // struct io_uring_params
+                                 // SAFETY: `params` is a writable struct io_uring_params.
+    let fd = unsafe { libc::syscall(425, 4u32, params.as_mut_ptr()) };
+    if fd < 0 {
+        return Err(format!(
+            "io_uring_setup: {}",
+            std::io::Error::last_os_error()
+        ));
+    }
+    // SAFETY: A fresh descriptor we own.
+    Ok(unsafe { <File as std::os::unix::io::FromRawFd>::from_raw_fd(fd as RawFd) })
+}
+
+/// Serves one connection on SOCK: sends one byte with a descriptor of `path` (SCM_RIGHTS).
+fn serve(path: &str) -> Result<std::thread::JoinHandle<Outcome>, String> {
+    let _ = std::fs::remove_file(SOCK);
+    let listener = UnixListener::bind(SOCK).map_err(|e| format!("{SOCK}: {e}"))?;
+    listener.set_nonblocking(true).map_err(|e| e.to_string())?;
+    let file = open(path)?;
+    Ok(std::thread::spawn(move || {
+        let end = Instant::now() + Duration::from_secs(10);
+        let stream = loop {
+            match listener.accept() {
+                Ok((c, _)) => break c,
+                Err(_) if Instant::now() < end => std::thread::sleep(Duration::from_millis(10)),
+                Err(e) => return Err(format!("nobody connected: {e}")),
+            }
+        };
+        let mut control = [0u64; 4];
+        let fd = file.as_raw_fd();
+        // SAFETY: The cmsg macros write one SCM_RIGHTS header and descriptor within
+        // `control`; every buffer outlives sendmsg.
+        unsafe {
+            let mut iov = libc::iovec {
+                iov_base: b"x".as_ptr() as *mut libc::c_void,
+                iov_len: 1,
+            };
+            let mut msg: libc::msghdr = std::mem::zeroed();
+            msg.msg_iov = &mut iov;
+            msg.msg_iovlen = 1;
+            msg.msg_control = control.as_mut_ptr().cast();
+            msg.msg_controllen = libc::CMSG_SPACE(4) as _;
+            let cmsg = libc::CMSG_FIRSTHDR(&msg);
+            (*cmsg).cmsg_level = libc::SOL_SOCKET;
+            (*cmsg).cmsg_type = libc::SCM_RIGHTS;
+            (*cmsg).cmsg_len = libc::CMSG_LEN(4) as _;
+            std::ptr::write_unaligned(libc::CMSG_DATA(cmsg).cast::<RawFd>(), fd);
+            if libc::sendmsg(stream.as_raw_fd(), &msg, 0) != 1 {
+                return Err(format!("sendmsg: {}", std::io::Error::last_os_error()));
+            }
+        }
+        Ok(())
+    }))
+}
+
+/// `recv-fd` from the runner serving `path`: the probe's errno and output.
+fn receive(path: &str, errno: i32, said: &str) -> Outcome {
+    let server = serve(path)?;
+    let (got, out) = crate::run(RECV, &["recv-fd", SOCK]);
+    let served = server
+        .join()
+        .map_err(|_| "the server panicked".to_string())?;
+    check(got == errno && out.trim() == said, || {
+        format!("recv-fd {path}: {got} {out:?}, expected {errno} {said:?}")
+    })?;
+    served
+}
+
+pub(super) fn run(s: &mut Suite) {
+    s.case("descriptors: load the descriptor profiles", || {
+        super::fixture(&["/tmp/esc/fd"], &[])?;
+        load("esc-fd", PROFILE)
+    });
+    s.case(
+        "descriptors: an inherited denied file is closed at exec",
+        || {
+            let shadow = open("/etc/shadow")?;
+            let mut got = (0, String::new());
+            let lines = new_denials("esc-fd", || {
+                got = with_fd3(PROBE, &["read-fd", "3"], shadow.as_raw_fd());
+                Ok(())
+            })?;
+            check(got.0 == libc::EBADF, || format!("read-fd 3: {got:?}"))?;
+            has_line(&lines, "inherit", "path=\"/etc/shadow\"")
+        },
+    );
+    s.case(
+        "descriptors: an inherited allowed file stays usable",
+        || {
+            let passwd = open("/etc/passwd")?;
+            let got = with_fd3(PROBE, &["read-fd", "3"], passwd.as_raw_fd());
+            check(got.0 == 0, || format!("read-fd 3: {got:?}"))
+        },
+    );
+    s.case(
+        "descriptors: an unconfined program keeps what it inherits",
+        || {
+            let shadow = open("/etc/shadow")?;
+            let got = with_fd3(FREE_PROBE, &["read-fd", "3"], shadow.as_raw_fd());
+            check(got.0 == 0, || format!("read-fd 3: {got:?}"))
+        },
+    );
+    s.case(
+        "descriptors: an io_uring made unconfined is closed at exec",
+        || {
+            let ring = ring()?;
+            let free = with_fd3(FREE_PROBE, &["uring-read", "3"], ring.as_raw_fd());
+            check(free.0 == 0, || format!("unconfined uring-read: {free:?}"))?;
+            let mut got = (0, String::new());
+            let lines = new_denials("esc-fd", || {
+                got = with_fd3(PROBE, &["uring-read", "3"], ring.as_raw_fd());
+                Ok(())
+            })?;
+            check(got.0 == libc::EBADF, || format!("uring-read 3: {got:?}"))?;
+            has_line(&lines, "inherit", "io_uring")
+        },
+    );
+    s.case("descriptors: a ring's own open of an allowed file", || {
+        expect(PROBE, &["uring-open", "/etc/passwd"], 0).map(drop)
+    });
+    s.case(
+        "descriptors: a ring's own open of a denied file is refused",
+        || {
+            let args = ["uring-open", "/etc/shadow"];
+            refused(
+                PROBE,
+                &args,
+                libc::EACCES,
+                "esc-fd",
+                "open",
+                "path=\"/etc/shadow\"",
+            )
+        },
+    );
+    s.case("descriptors: load the descriptor-passing profile", || {
+        load("esc-fdrecv", RECV_PROFILE)
+    });
+    s.case(
+        "descriptors: SCM_RIGHTS does not deliver a denied file",
+        || {
+            let lines = new_denials("esc-fdrecv", || {
+                receive("/etc/shadow", libc::EACCES, "truncated")
+            })?;
+            has_line(&lines, "receive", "path=\"/etc/shadow\"")
+        },
+    );
+    s.case("descriptors: SCM_RIGHTS delivers an allowed file", || {
+        receive("/etc/passwd", 0, "fd received")
+    });
+    s.case("descriptors: remove the descriptor profiles", || {
+        remove(&["esc-fd", "esc-fdrecv"])
+    });
+}

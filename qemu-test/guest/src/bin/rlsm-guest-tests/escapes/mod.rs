@@ -1,0 +1,168 @@
+//! The attacker's suite: one module per escape class of the escape review
+//! (/work/shared/design/escape-review.md, kept with the design notes). Each class loads small
+//! profiles of its own, attached to probe copies installed for it (qemu-test/build-initramfs.sh,
+//! `/usr/bin/rlsm-probe-esc-*`), tries the escape, and checks the documented errno and the
+//! kernel-log line; a legitimate counterpart shows the profile still lets honest work through.
+//! The profiles are removed at the end of each class.
+
+mod append;
+mod chroot;
+mod create_paths;
+mod descriptors;
+mod exec_hygiene;
+mod ioctl;
+mod misc;
+mod mount_api;
+mod net_bypass;
+mod rename;
+mod signals;
+mod unix;
+
+use crate::{check, kernel_log, lsmctl, Outcome, Suite};
+use std::fs;
+
+pub(crate) fn run(s: &mut Suite) {
+    // Earlier cases may have spent this window's budget of kernel-log lines (100 per 5 s):
+    // start with a fresh one so every denial line asserted here is printed.
+    std::thread::sleep(std::time::Duration::from_millis(5200));
+    unix::run(s);
+    net_bypass::run(s);
+    create_paths::run(s);
+    rename::run(s);
+    signals::run(s);
+    descriptors::run(s);
+    chroot::run(s);
+    append::run(s);
+    mount_api::run(s);
+    exec_hygiene::run(s);
+    ioctl::run(s);
+    misc::run(s);
+}
+
+/// Writes `toml` to /tmp/esc/NAME.toml and loads it with lsmctl.
+fn load(name: &str, toml: &str) -> Outcome {
+    fs::create_dir_all("/tmp/esc").map_err(|e| e.to_string())?;
+    let file = format!("/tmp/esc/{name}.toml");
+    fs::write(&file, toml).map_err(|e| format!("{file}: {e}"))?;
+    lsmctl(&["load", &file])
+}
+
+/// Removes every profile named; all are tried even when one fails.
+fn remove(names: &[&str]) -> Outcome {
+    let failed: Vec<String> = names
+        .iter()
+        .filter_map(|n| lsmctl(&["remove", n]).err())
+        .collect();
+    check(failed.is_empty(), || failed.join("; "))
+}
+
+/// `probe ARGS` must end with `errno`; returns its output.
+fn expect(probe: &str, args: &[&str], errno: i32) -> Result<String, String> {
+    let (got, out) = crate::run(probe, args);
+    check(got == errno, || {
+        format!(
+            "{probe} {} -> {got}, expected {errno}: {}",
+            args.join(" "),
+            out.trim()
+        )
+    })?;
+    Ok(out)
+}
+
+/// The kernel-log lines of `profile`'s refusals (DENIED, or KILLED in kill mode).
+fn denials(profile: &str) -> Vec<String> {
+    let heads = [
+        format!("DENIED profile=\"{profile}\" "),
+        format!("KILLED profile=\"{profile}\" "),
+    ];
+    kernel_log()
+        .lines()
+        .filter(|l| heads.iter().any(|h| l.contains(h.as_str())))
+        .map(str::to_string)
+        .collect()
+}
+
+/// Runs `f`, then returns the refusal lines of `profile` that appeared meanwhile (each line
+/// carries a timestamp and a pid, so a line seen before is not new).
+fn new_denials(profile: &str, f: impl FnOnce() -> Outcome) -> Result<Vec<String>, String> {
+    let before = denials(profile);
+    f()?;
+    let mut seen = before;
+    Ok(denials(profile)
+        .into_iter()
+        .filter(|l| match seen.iter().position(|b| b == l) {
+            Some(i) => {
+                seen.swap_remove(i);
+                false
+            }
+            None => true,
+        })
+        .collect())
+}
+
+/// One of `lines` has `op=OP ` (any op when empty) and `needle`.
+fn has_line(lines: &[String], op: &str, needle: &str) -> Outcome {
+    let op = format!(" op={op}");
+    check(
+        lines.iter().any(|l| l.contains(&op) && l.contains(needle)),
+        || format!("no new kernel-log line with {op:?} and {needle:?}: {lines:?}"),
+    )
+}
+
+/// `probe ARGS` is refused with `errno` and `profile`'s refusal is logged as `op` with
+/// `needle` (a path or an address, quotes included where the log has them).
+fn refused(
+    probe: &str,
+    args: &[&str],
+    errno: i32,
+    profile: &str,
+    op: &str,
+    needle: &str,
+) -> Outcome {
+    let lines = new_denials(profile, || expect(probe, args, errno).map(drop))?;
+    has_line(&lines, op, needle)
+}
+
+/// Creates the directories and files (with their contents) a class works on.
+fn fixture(dirs: &[&str], files: &[(&str, &str)]) -> Outcome {
+    for d in dirs {
+        fs::create_dir_all(d).map_err(|e| format!("{d}: {e}"))?;
+    }
+    for (f, content) in files {
+        fs::write(f, content).map_err(|e| format!("{f}: {e}"))?;
+    }
+    Ok(())
+}
+
+/// The content of a file, or the error as text.
+fn content(path: &str) -> String {
+    fs::read_to_string(path).unwrap_or_else(|e| format!("({path}: {e})"))
+}
+
+/// Where the ext4 image (qemu-test/build-initramfs.sh) is mounted: a filesystem whose dcache
+/// keeps negative dentries, unlike tmpfs.
+const EXT4: &str = "/mnt/ext4";
+
+/// Mounts /images/ext4.img on /mnt/ext4 through a loop device, once.
+fn ext4() -> Outcome {
+    let mounts = fs::read_to_string("/proc/mounts").map_err(|e| e.to_string())?;
+    if mounts.contains(" /mnt/ext4 ext4 ") {
+        return Ok(());
+    }
+    fs::create_dir_all(EXT4).map_err(|e| e.to_string())?;
+    let (code, dev) = crate::run("/bin/losetup", &["-f"]);
+    let dev = dev.trim().to_string();
+    check(code == 0 && dev.starts_with("/dev/loop"), || {
+        format!("losetup -f: {code} {dev}")
+    })?;
+    for (prog, args) in [
+        ("/bin/losetup", vec![dev.as_str(), "/images/ext4.img"]),
+        ("/bin/mount", vec!["-t", "ext4", dev.as_str(), EXT4]),
+    ] {
+        let (code, out) = crate::run(prog, &args);
+        check(code == 0, || {
+            format!("{prog} {}: {code} {out}", args.join(" "))
+        })?;
+    }
+    Ok(())
+}

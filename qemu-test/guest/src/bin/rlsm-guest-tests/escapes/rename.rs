@@ -1,0 +1,108 @@
+//! L4: renaming onto an existing name deletes it, and renaming or linking to a new name
+//! creates one: both are checked as such, not as `rename`/`link` alone.
+
+use super::{content, expect, fixture, load, refused, remove};
+use crate::{check, Suite};
+use std::path::Path;
+
+const PROBE: &str = "/usr/bin/rlsm-probe-esc-rename";
+
+const PROFILE: &str = r#"
+[profile.esc-rename]
+attach = ["/usr/bin/rlsm-probe-esc-rename"]
+
+[[profile.esc-rename.rule]]
+allow = ["read", "write", "create", "delete", "rename", "link"]
+paths = ["/tmp/esc/rn/**"]
+
+[[profile.esc-rename.rule]]
+deny = ["delete"]
+paths = ["/tmp/esc/rn/keep*"]
+
+[[profile.esc-rename.rule]]
+deny = ["create"]
+paths = ["/tmp/esc/rn/*.php"]
+"#;
+
+pub(super) fn run(s: &mut Suite) {
+    s.case("rename: load the rename profile", || {
+        fixture(
+            &["/tmp/esc/rn"],
+            &[
+                ("/tmp/esc/rn/a", "a-data"),
+                ("/tmp/esc/rn/keep1", "keep-data"),
+                ("/tmp/esc/rn/x.txt", "x-data"),
+                ("/tmp/esc/rn/y", "y-data"),
+            ],
+        )?;
+        load("esc-rename", PROFILE)
+    });
+    s.case(
+        "rename: unlinking a delete-protected file (baseline)",
+        || expect(PROBE, &["unlink", "/tmp/esc/rn/keep1"], libc::EACCES).map(drop),
+    );
+    s.case("rename: onto a delete-protected file is refused", || {
+        let args = ["rename", "/tmp/esc/rn/a", "/tmp/esc/rn/keep1"];
+        let r = refused(
+            PROBE,
+            &args,
+            libc::EACCES,
+            "esc-rename",
+            "rename",
+            "/tmp/esc/rn/keep1\"",
+        );
+        let kept = content("/tmp/esc/rn/keep1");
+        r?;
+        check(kept == "keep-data", || format!("keep1 now holds {kept:?}"))
+    });
+    s.case(
+        "rename: to a name the profile may not create is refused",
+        || {
+            let args = ["rename", "/tmp/esc/rn/x.txt", "/tmp/esc/rn/x.php"];
+            refused(
+                PROBE,
+                &args,
+                libc::EACCES,
+                "esc-rename",
+                "rename",
+                "/tmp/esc/rn/x.php\"",
+            )?;
+            check(Path::new("/tmp/esc/rn/x.txt").exists(), || {
+                "x.txt moved".into()
+            })
+        },
+    );
+    s.case(
+        "rename: a link to a name the profile may not create is refused",
+        || {
+            let args = ["link", "/tmp/esc/rn/x.txt", "/tmp/esc/rn/x2.php"];
+            refused(
+                PROBE,
+                &args,
+                libc::EACCES,
+                "esc-rename",
+                "link",
+                "/tmp/esc/rn/x2.php\"",
+            )?;
+            check(!Path::new("/tmp/esc/rn/x2.php").exists(), || {
+                "x2.php exists".into()
+            })
+        },
+    );
+    s.case("rename: a link to an allowed new name", || {
+        expect(
+            PROBE,
+            &["link", "/tmp/esc/rn/x.txt", "/tmp/esc/rn/x2.txt"],
+            0,
+        )
+        .map(drop)
+    });
+    s.case("rename: within the tree to an allowed new name", || {
+        expect(PROBE, &["rename", "/tmp/esc/rn/y", "/tmp/esc/rn/y2"], 0)?;
+        let moved = content("/tmp/esc/rn/y2");
+        check(moved == "y-data", || format!("y2 holds {moved:?}"))
+    });
+    s.case("rename: remove the rename profile", || {
+        remove(&["esc-rename"])
+    });
+}
