@@ -50,6 +50,12 @@ pub const SOCK_PACKET: u16 = 10;
 pub const IPPROTO_ICMP: u16 = 1;
 /// `IPPROTO_ICMPV6`.
 pub const IPPROTO_ICMPV6: u16 = 58;
+/// `IPPROTO_TCP`.
+pub const IPPROTO_TCP: u16 = 6;
+/// `IPPROTO_UDP`.
+pub const IPPROTO_UDP: u16 = 17;
+/// `IPPROTO_MPTCP`: TCP with several subflows; its endpoints are TCP's.
+pub const IPPROTO_MPTCP: u16 = 262;
 /// Protocol wildcard of an entry that includes ICMP (raw sockets of every protocol).
 pub const ANY_PROTOCOL: u16 = u16::MAX;
 
@@ -66,7 +72,7 @@ pub struct Net<'a> {
 }
 
 /// An IP endpoint: address (IPv4 in the first 4 bytes) and port.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct Endpoint {
     /// 4 for IPv4, 6 for IPv6.
     pub family: u8,
@@ -142,10 +148,17 @@ impl<'a> Net<'a> {
         split(section).map_or_else(Net::default, |(sockets, rules)| Net { sockets, rules })
     }
 
-    /// Whether a socket of this family, type and protocol may be created.
+    /// Whether a socket of this family, type and protocol may be created. An entry without
+    /// a protocol covers, for IP families, only TCP, UDP and MPTCP (the protocols whose
+    /// endpoints rules mediate): SCTP, ICMP and every other IP protocol must be named.
     pub fn may_create(&self, family: u16, sock_type: u16, protocol: u16) -> bool {
         let special_type = sock_type == SOCK_RAW || sock_type == SOCK_PACKET;
-        let special_proto = protocol == IPPROTO_ICMP || protocol == IPPROTO_ICMPV6;
+        let ip = family == AF_INET || family == AF_INET6;
+        let special_proto = if ip {
+            !matches!(protocol, 0 | IPPROTO_TCP | IPPROTO_UDP | IPPROTO_MPTCP)
+        } else {
+            false
+        };
         self.sockets.chunks_exact(SOCKET_LEN).any(|e| {
             let f = u16::from_le_bytes([e[0], e[1]]);
             let t = u16::from_le_bytes([e[2], e[3]]);
@@ -170,8 +183,12 @@ impl<'a> Net<'a> {
     }
 }
 
+/// The first 12 bytes of an IPv4-mapped IPv6 address.
+const V4_MAPPED_PREFIX: [u8; 12] = [0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff];
+
 /// Reads an IPv4 or IPv6 endpoint from a `sockaddr` of `len` bytes; `None` for any other
-/// family or a short address.
+/// family or a short address. An IPv4-mapped IPv6 address (`::ffff:a.b.c.d`) reaches an IPv4
+/// host through a dual-stack socket, so it is read as that IPv4 endpoint.
 pub fn endpoint(sockaddr: &[u8]) -> Option<Endpoint> {
     let family = u16::from_ne_bytes([*sockaddr.first()?, *sockaddr.get(1)?]);
     let port = u16::from_be_bytes([*sockaddr.get(2)?, *sockaddr.get(3)?]);
@@ -187,6 +204,15 @@ pub fn endpoint(sockaddr: &[u8]) -> Option<Endpoint> {
         }
         AF_INET6 => {
             addr.copy_from_slice(sockaddr.get(8..24)?);
+            if addr[..12] == V4_MAPPED_PREFIX {
+                addr.copy_within(12..16, 0);
+                addr[4..].fill(0);
+                return Some(Endpoint {
+                    family: 4,
+                    addr,
+                    port,
+                });
+            }
             Some(Endpoint {
                 family: 6,
                 addr,

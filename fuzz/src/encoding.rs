@@ -169,16 +169,19 @@ fn allows(rule: &NetRule, op: u8, proto: u8, e: &net::Endpoint) -> bool {
                 && (0..usize::from(rule.prefix)).all(|i| bit(&rule.addr, i) == bit(&e.addr, i))))
 }
 
-/// Socket entries allow themselves, raw and ICMP sockets need an entry that names them, and
-/// endpoint decisions agree with [`allows`] at and around every rule's edges.
+/// Socket entries allow themselves; raw sockets, and IP sockets of any protocol but TCP, UDP
+/// and MPTCP (ICMP, SCTP...), need an entry that names them; endpoint decisions agree with
+/// [`allows`] at and around every rule's edges.
 fn check_net(spec: &ProfileSpec, view: net::Net<'_>) {
     for s in &spec.sockets {
         assert!(view.may_create(s.family, s.sock_type, s.protocol));
     }
     let families = spec.sockets.iter().map(|s| s.family).chain([net::AF_INET]);
+    let plain = [0, net::IPPROTO_TCP, net::IPPROTO_UDP, net::IPPROTO_MPTCP];
     for family in families {
-        for sock_type in [0, 1, 2, net::SOCK_RAW, net::SOCK_PACKET] {
-            for protocol in [0, 6, net::IPPROTO_ICMP, net::IPPROTO_ICMPV6] {
+        let ip = family == net::AF_INET || family == net::AF_INET6;
+        for sock_type in [0, 1, 2, 5, net::SOCK_RAW, net::SOCK_PACKET] {
+            for protocol in plain.into_iter().chain([132, net::IPPROTO_ICMP, net::IPPROTO_ICMPV6]) {
                 if !view.may_create(family, sock_type, protocol) {
                     continue;
                 }
@@ -186,9 +189,9 @@ fn check_net(spec: &ProfileSpec, view: net::Net<'_>) {
                 if sock_type == net::SOCK_RAW || sock_type == net::SOCK_PACKET {
                     assert!(entries().any(|s| s.sock_type == sock_type), "raw unnamed");
                 }
-                if protocol == net::IPPROTO_ICMP || protocol == net::IPPROTO_ICMPV6 {
-                    let icmp = |p| p == protocol || p == net::ANY_PROTOCOL;
-                    assert!(entries().any(|s| icmp(s.protocol)), "ICMP unnamed");
+                if ip && !plain.contains(&protocol) {
+                    let named = |p| p == protocol || p == net::ANY_PROTOCOL;
+                    assert!(entries().any(|s| named(s.protocol)), "IP protocol unnamed");
                 }
             }
         }
