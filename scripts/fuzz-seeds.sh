@@ -1,7 +1,10 @@
 #!/usr/bin/env bash
 # Builds the fuzzers' seed corpora in $RUSTLSM_CACHE/fuzz/seeds/ from text in the repository:
 # the example and seed profiles (plus a generated large one) for compile_profile, and what
-# lsmctl compiles them to for verify_blob. Rebuilt on every run, so no binary is committed.
+# lsmctl compiles them to for verify_blob. Rebuilt on every run from text. roundtrip has no
+# seeds here: its inputs are raw model bytes, so it starts from the minimized corpus committed
+# in fuzz/corpus/roundtrip/ (scripts/fuzz.sh copies fuzz/corpus/TARGET/ for every target;
+# FUZZ_UPDATE_CORPUS=1 regenerates them).
 . "$(dirname "$0")/lib.sh"
 
 SEEDS=$RUSTLSM_CACHE/fuzz/seeds

@@ -2,13 +2,18 @@
 # Fuzzes the policy decoder the kernel trusts and lsmctl's TOML compiler (fuzz/): every
 # target for FUZZ_SECONDS (default 300) with one job, then executions, seconds, exec/s and
 # crashes per target and in total. A crash, timeout or out-of-memory fails the run and its
-# input is copied to fuzz/regressions/TARGET/, which `cargo test --workspace` replays.
-# Also: FUZZ_TARGETS (a subset, space-separated), FUZZ_TIMEOUT, FUZZ_SANITIZER (e.g. address).
+# input is copied to fuzz/regressions/TARGET/, which `cargo test --workspace` replays. A
+# target that executed no input fails too. Each run starts from the minimized corpus committed
+# in fuzz/corpus/TARGET/ (copied into the cache's corpus, which grows from run to run).
+# Also: FUZZ_TARGETS (a subset, space-separated), FUZZ_TIMEOUT, FUZZ_SANITIZER (e.g. address),
+# FUZZ_UPDATE_CORPUS=1 (after fuzzing, `cargo fuzz cmin` the cache corpus and replace
+# fuzz/corpus/TARGET/ with it, to commit).
 . "$(dirname "$0")/lib.sh"
 
 FUZZ_SECONDS=${FUZZ_SECONDS:-300}
-# One input running longer than this (seconds) counts as a failure.
-FUZZ_TIMEOUT=${FUZZ_TIMEOUT:-30}
+# One input running longer than this (seconds) counts as a failure. Inputs take well under a
+# millisecond, so 2 s catches superlinear verification or walks (runs of stars did once).
+FUZZ_TIMEOUT=${FUZZ_TIMEOUT:-2}
 CARGO_FUZZ_VERSION=0.13.2
 FUZZ_DIR=$RUSTLSM_CACHE/fuzz
 read -ra TARGETS <<<"${FUZZ_TARGETS:-verify_blob compile_profile roundtrip}"
@@ -48,6 +53,12 @@ for target in "${TARGETS[@]}"; do
   log_file=$FUZZ_DIR/logs/$target.log
   rm -rf "$artifacts"
   mkdir -p "$corpus" "$artifacts" "$(dirname "$log_file")"
+  # libFuzzer names inputs by their SHA-1, so overwriting a file keeps its content.
+  if compgen -G "$REPO_ROOT/fuzz/corpus/$target/*" >/dev/null; then
+    cp "$REPO_ROOT/fuzz/corpus/$target"/* "$corpus/"
+  elif [ "${FUZZ_UPDATE_CORPUS:-0}" != 1 ]; then
+    die "no committed corpus in fuzz/corpus/$target (make one with FUZZ_UPDATE_CORPUS=1)"
+  fi
   extra=()
   [ -f "$REPO_ROOT/fuzz/$target.dict" ] && extra+=("-dict=$REPO_ROOT/fuzz/$target.dict")
   log "fuzzing $target for ${FUZZ_SECONDS}s (log: $log_file)"
@@ -69,6 +80,22 @@ for target in "${TARGETS[@]}"; do
   if [ $status -ne 0 ] && [ $crashes -eq 0 ]; then
     tail -20 "$log_file" >&2
     die "$target: cargo fuzz failed (status $status) without a crash input; see $log_file"
+  fi
+  # A run that executed nothing (bad options, empty build) must not count as fuzzing.
+  if [ $crashes -eq 0 ] && [ "$execs" -eq 0 ]; then
+    tail -20 "$log_file" >&2
+    die "$target: the fuzzer executed 0 inputs; see $log_file"
+  fi
+  if [ $crashes -eq 0 ] && [ "${FUZZ_UPDATE_CORPUS:-0}" = 1 ]; then
+    # The seeds are read but never copied into the corpus: minimize the union. Edges only
+    # (no hit counts) and a greedy set cover keep tens of inputs instead of thousands.
+    cp "$FUZZ_DIR/seeds/$target"/* "$corpus/" 2>/dev/null || true
+    (cd "$REPO_ROOT" && cargo fuzz cmin "${FUZZ_BUILD[@]}" "$target" "$corpus" -- \
+      -set_cover_merge=1 -use_counters=0 -timeout="$FUZZ_TIMEOUT") >>"$log_file" 2>&1
+    rm -rf "$REPO_ROOT/fuzz/corpus/$target"
+    mkdir -p "$REPO_ROOT/fuzz/corpus"
+    cp -r "$corpus" "$REPO_ROOT/fuzz/corpus/$target"
+    log "$target: fuzz/corpus/$target now holds $(ls "$corpus" | wc -l) inputs, $(du -sh "$corpus" | cut -f1)"
   fi
   if [ $crashes -gt 0 ]; then
     mkdir -p "$REPO_ROOT/fuzz/regressions/$target"

@@ -15,6 +15,24 @@ fn compile_profile_regressions() {
     assert!(replay::replay("compile_profile", profile::check) > 0);
 }
 
+/// The minimized seed corpus committed for the fuzzer (fuzz/corpus/compile_profile): the
+/// check on each, so the corpus stays inputs the check accepts.
+#[test]
+fn compile_profile_corpus() {
+    let dir = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../fuzz/corpus/compile_profile"
+    );
+    let inputs: Vec<_> = std::fs::read_dir(dir)
+        .unwrap_or_else(|e| panic!("{dir}: {e}"))
+        .map(|e| e.expect("readable entry").path())
+        .collect();
+    assert!(!inputs.is_empty(), "{dir}: no inputs");
+    for path in &inputs {
+        profile::check(&std::fs::read(path).expect("readable input"));
+    }
+}
+
 #[test]
 fn examples_pass_the_compile_profile_check() {
     let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/../examples");

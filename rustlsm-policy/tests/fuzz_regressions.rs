@@ -11,14 +11,45 @@ mod model;
 #[path = "../../fuzz/src/replay.rs"]
 mod replay;
 
+/// The repository's `fuzz/` directory, from this crate.
+fn fuzz_dir() -> std::path::PathBuf {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../fuzz");
+    assert!(
+        dir.join("regressions").is_dir(),
+        "{}: no fuzz/regressions, so nothing would be replayed",
+        dir.display()
+    );
+    dir
+}
+
+/// Runs `check` on the minimized seed corpus committed for `target` (fuzz/corpus/TARGET),
+/// which must exist and hold inputs: the check then demonstrably runs on real inputs even
+/// while no regression is kept for the target.
+fn replay_corpus(target: &str, check: fn(&[u8])) {
+    let dir = fuzz_dir().join("corpus").join(target);
+    let mut inputs: Vec<_> = std::fs::read_dir(&dir)
+        .unwrap_or_else(|e| panic!("{}: {e}", dir.display()))
+        .map(|e| e.expect("readable entry").path())
+        .collect();
+    assert!(!inputs.is_empty(), "{}: no inputs", dir.display());
+    inputs.sort();
+    for path in &inputs {
+        check(&std::fs::read(path).expect("readable input"));
+    }
+}
+
 #[test]
 fn verify_blob_regressions() {
+    fuzz_dir();
     replay::replay("verify_blob", blob::check);
+    replay_corpus("verify_blob", blob::check);
 }
 
 #[test]
 fn roundtrip_regressions() {
+    fuzz_dir();
     replay::replay("roundtrip", model::check);
+    replay_corpus("roundtrip", model::check);
 }
 
 /// A few hundred pseudo-random models: the oracle agrees with the kernel on each.
