@@ -53,7 +53,7 @@ paths = ["/tmp/esc/fd/*.sock"]
 
 /// Runs `probe ARGS` with `fd` as its descriptor 3 (not close-on-exec).
 fn with_fd3(probe: &str, args: &[&str], fd: RawFd) -> (i32, String) {
-    let mut cmd = Command::new(probe);
+    let mut cmd = super::command(probe);
     cmd.args(args);
     // SAFETY: dup2/fcntl are async-signal-safe; `fd` stays open in the parent meanwhile.
     unsafe {
@@ -69,13 +69,7 @@ fn with_fd3(probe: &str, args: &[&str], fd: RawFd) -> (i32, String) {
             Ok(())
         });
     }
-    match cmd.output() {
-        Ok(o) => (
-            o.status.code().unwrap_or(-1),
-            String::from_utf8_lossy(&o.stdout).into_owned(),
-        ),
-        Err(e) => (-1, e.to_string()),
-    }
+    super::output(&mut cmd)
 }
 
 fn open(path: &str) -> Result<File, String> {
@@ -142,7 +136,7 @@ fn serve(path: &str) -> Result<std::thread::JoinHandle<Outcome>, String> {
 /// `recv-fd` from the runner serving `path`: the probe's errno and output.
 fn receive(path: &str, errno: i32, said: &str) -> Outcome {
     let server = serve(path)?;
-    let (got, out) = crate::run(RECV, &["recv-fd", SOCK]);
+    let (got, out) = super::run_probe(RECV, &["recv-fd", SOCK]);
     let served = server
         .join()
         .map_err(|_| "the server panicked".to_string())?;
@@ -184,6 +178,21 @@ pub(super) fn run(s: &mut Suite) {
             let shadow = open("/etc/shadow")?;
             let got = with_fd3(FREE_PROBE, &["read-fd", "3"], shadow.as_raw_fd());
             check(got.0 == 0, || format!("read-fd 3: {got:?}"))
+        },
+    );
+    // A refused standard descriptor must not simply vanish: SELinux and AppArmor put
+    // /dev/null in its place. A closed fd 0-2 makes the program's startup reopen it (Rust's
+    // runtime opens /dev/null and aborts when that fails) or hands the number to its next open.
+    s.case(
+        "descriptors: a confined program started on /dev/null keeps a stdin",
+        || {
+            let mut cmd = Command::new(PROBE);
+            cmd.args(["read-fd", "0"])
+                .stdin(std::process::Stdio::null());
+            let got = super::output(&mut cmd);
+            check(got.0 == 0, || {
+                format!("read-fd 0: {got:?} (-1: killed by a signal)")
+            })
         },
     );
     s.case(

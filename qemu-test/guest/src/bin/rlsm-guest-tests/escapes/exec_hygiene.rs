@@ -67,7 +67,7 @@ pub(super) fn run(s: &mut Suite) {
         },
     );
     s.case("exec: a traced inherit exec goes through", || {
-        let (code, out) = crate::run(LAUNCH_PROBE, &["traceme-exec", TASK_PROBE, "whoami"]);
+        let (code, out) = super::run_probe(LAUNCH_PROBE, &["traceme-exec", TASK_PROBE, "whoami"]);
         check(
             code == 0 && out.contains("running") && out.contains("launcher"),
             || format!("{code}: {out}"),

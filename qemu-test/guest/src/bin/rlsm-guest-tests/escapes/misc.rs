@@ -5,7 +5,6 @@ use super::{expect, fixture, load, new_denials, remove};
 use crate::{check, Outcome, Suite};
 use std::ffi::CString;
 use std::os::unix::process::{CommandExt, ExitStatusExt};
-use std::process::Command;
 
 const KILL: &str = "/usr/bin/rlsm-probe-esc-kill";
 const QUOTE: &str = "/usr/bin/rlsm-probe-esc-quote";
@@ -27,7 +26,7 @@ attach = ["/usr/bin/rlsm-probe-esc-quote"]
 
 /// How `probe ARGS` ended: its exit code, or 128 + the signal that killed it.
 fn status(probe: &str, args: &[&str]) -> Result<i32, String> {
-    let st = Command::new(probe)
+    let st = super::command(probe)
         .args(args)
         .output()
         .map_err(|e| format!("{probe}: {e}"))?
@@ -73,7 +72,7 @@ fn deep_copy(depth: usize) -> Result<Vec<CString>, String> {
 
 /// The runner's children run `./rlsm-probe-long whoami` from the bottom of the tree.
 fn long_exec(parts: Vec<CString>) -> Result<(i32, String), String> {
-    let mut cmd = Command::new("./rlsm-probe-long");
+    let mut cmd = super::command("./rlsm-probe-long");
     cmd.arg("whoami");
     // SAFETY: chdir is async-signal-safe; `parts` moves into the closure.
     unsafe {

@@ -20,6 +20,7 @@ mod unix;
 
 use crate::{check, kernel_log, lsmctl, Outcome, Suite};
 use std::fs;
+use std::process::{Command, Stdio};
 
 pub(crate) fn run(s: &mut Suite) {
     // Earlier cases may have spent this window's budget of kernel-log lines (100 per 5 s):
@@ -56,9 +57,38 @@ fn remove(names: &[&str]) -> Outcome {
     check(failed.is_empty(), || failed.join("; "))
 }
 
+/// A command for a probe whose standard input is an empty pipe, not /dev/null: the profiles
+/// here grant nothing on /dev/null, and the runner's own stdin is the console. (What a
+/// confined program started on /dev/null gets is a case of its own, in descriptors.rs.)
+fn command(prog: &str) -> Command {
+    let mut cmd = Command::new(prog);
+    cmd.stdin(Stdio::piped());
+    cmd
+}
+
+/// Runs `cmd` to its end (its stdin pipe closed): (exit code or -1, stdout + stderr).
+fn output(cmd: &mut Command) -> (i32, String) {
+    match cmd.output() {
+        Ok(o) => (
+            o.status.code().unwrap_or(-1),
+            format!(
+                "{}{}",
+                String::from_utf8_lossy(&o.stdout),
+                String::from_utf8_lossy(&o.stderr)
+            ),
+        ),
+        Err(e) => (-1, format!("cannot run: {e}")),
+    }
+}
+
+/// `crate::run` with the stdin of [`command`].
+fn run_probe(prog: &str, args: &[&str]) -> (i32, String) {
+    output(command(prog).args(args))
+}
+
 /// `probe ARGS` must end with `errno`; returns its output.
 fn expect(probe: &str, args: &[&str], errno: i32) -> Result<String, String> {
-    let (got, out) = crate::run(probe, args);
+    let (got, out) = run_probe(probe, args);
     check(got == errno, || {
         format!(
             "{probe} {} -> {got}, expected {errno}: {}",

@@ -5,7 +5,7 @@
 use super::{expect, load, refused, remove};
 use crate::{check, Outcome, Suite, FREE_PROBE};
 use std::io::{BufRead, BufReader, Read};
-use std::process::{Child, ChildStdout, Command, Stdio};
+use std::process::{Child, ChildStdout, Stdio};
 
 const CLIENT: &str = "/usr/bin/rlsm-probe-esc-unix";
 const PEER: &str = "/usr/bin/rlsm-probe-esc-unixpeer";
@@ -46,15 +46,16 @@ sockets = ["unix"]
 peers = ["unconfined"]
 "#;
 
-/// A listener (`unix-listen` or `unix-dgram-listen`) counting for two seconds.
+/// A listener (`unix-listen` or `unix-dgram-listen`) counting for two seconds. Its stderr
+/// is a pipe too (it writes nothing there): the profiles grant nothing on /dev/null.
 struct Listener(Child, BufReader<ChildStdout>);
 
 impl Listener {
     fn start(probe: &str, op: &str, name: &str) -> Result<Self, String> {
-        let mut child = Command::new(probe)
+        let mut child = super::command(probe)
             .args([op, name, "2"])
             .stdout(Stdio::piped())
-            .stderr(Stdio::null())
+            .stderr(Stdio::piped())
             .spawn()
             .map_err(|e| format!("{probe}: {e}"))?;
         let mut out = BufReader::new(child.stdout.take().ok_or("no stdout")?);
