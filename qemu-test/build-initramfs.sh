@@ -45,6 +45,13 @@ printf 'root:x:0:\nnogroup:x:65534:\n' > "$STAGE/etc/group"
 printf 'root:$6$not-a-real-hash:19000:0:99999:7:::\n' > "$STAGE/etc/shadow"
 chmod 0600 "$STAGE/etc/shadow"
 echo "top secret" > "$STAGE/root/secret"
+# Guest cases in programs.rs: a dynamically linked program (Debian's coreutils cat, renamed so
+# that it shadows no busybox applet) with exactly the libraries ldd lists, each a regular file
+# at the path ldd names (the loader at its PT_INTERP path), so that profile rules name them.
+install -m 0755 /usr/bin/cat "$STAGE/usr/bin/rlsm-dyn-cat"
+for lib in $(ldd /usr/bin/cat | sed -n 's/.*=> \(\/[^ ]*\) .*/\1/p; s/^[[:space:]]*\(\/[^ ]*\) .*/\1/p'); do
+  install -D -m 0755 "$(readlink -f "$lib")" "$STAGE$lib"
+done
 # The escape suite (rlsm-guest-tests escapes/): one probe per profile it loads, as hard
 # links (a profile attaches by path; links cost no space), and an empty ext4 image that the
 # suite mounts on a loop device (ext4 keeps negative dentries, tmpfs does not).

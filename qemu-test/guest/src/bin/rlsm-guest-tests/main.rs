@@ -8,6 +8,7 @@
 mod escapes;
 mod hostile;
 mod privilege;
+mod programs;
 
 use rustlsm_policy::wire;
 use std::fs;
@@ -689,6 +690,12 @@ fn main() {
         passed: 0,
         failed: 0,
     };
+    // `rlsm-guest-tests programs` runs only the real-program cases.
+    if std::env::args().nth(1).as_deref() == Some("programs") {
+        programs::run(&mut s);
+        println!("{} passed, {} failed", s.passed, s.failed);
+        std::process::exit(if s.failed == 0 { 0 } else { 1 });
+    }
     // `rlsm-guest-tests escapes` runs only the escape suite.
     if std::env::args().nth(1).as_deref() == Some("escapes") {
         escapes::run(&mut s);
@@ -1300,6 +1307,8 @@ fn main() {
         expect_open(PROBE, "/etc/shadow", "r", libc::EACCES)?;
         expect_open(PROBE, "/etc/passwd", "r", 0)
     });
+    // Before the rate-limit flood, whose window would swallow these cases' denial lines.
+    programs::run(&mut s);
     s.case("denials are rate-limited in the kernel log", || {
         let before = kernel_log().matches("op=open path=\"/etc/shadow\"").count();
         let (code, _) = run(PROBE, &["open-many", "/etc/shadow", "300"]);
