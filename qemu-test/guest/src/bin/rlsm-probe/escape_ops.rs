@@ -235,10 +235,15 @@ fn sigio_kill(pid: &str, sig: &str) -> i32 {
     }
 }
 
+/// Reads a byte from descriptor `fd`; prints `read N` (N = 0 at end of file) on success.
 fn read_fd(fd: &str) -> i32 {
     let mut b = [0u8; 1];
     // SAFETY: Reading into a one-byte buffer.
-    errno_of_len(unsafe { libc::read(number(fd) as libc::c_int, b.as_mut_ptr().cast(), 1) })
+    let n = unsafe { libc::read(number(fd) as libc::c_int, b.as_mut_ptr().cast(), 1) };
+    if n >= 0 {
+        println!("read {n}");
+    }
+    errno_of_len(n)
 }
 
 /// Connects to a pathname socket and receives one message with room for one SCM_RIGHTS

@@ -30,8 +30,9 @@
 //!   `udp-bind-unspec PORT` (AF_UNSPEC, INADDR_ANY), `udp6-send-mapped V4ADDR PORT` (IPv6
 //!   socket to ::ffff:V4ADDR), `sctp-socket` (prints `stream=E seqpacket=E`);
 //! - `sigio-kill PID SIG`: F_SETOWN PID, F_SETSIG SIG and O_ASYNC on a pipe, then write to it;
-//! - `read-fd N`: read a byte from inherited descriptor N; `recv-fd SOCKPATH`: receive one
-//!   SCM_RIGHTS descriptor and read from it (13 and `truncated` if the kernel dropped it);
+//! - `read-fd N`: read a byte from inherited descriptor N (prints `read 0|1`); `recv-fd
+//!   SOCKPATH`: receive one SCM_RIGHTS descriptor and read from it (13 and `truncated` if the
+//!   kernel dropped it);
 //! - `uring-read FD` (io_uring_enter on an inherited ring), `uring-open PATH` (IORING_OP_OPENAT
 //!   on a ring of its own; the completion's errno);
 //! - `chroot-open DIR PATH`: chroot(DIR), chdir("/"), open PATH read-only;
