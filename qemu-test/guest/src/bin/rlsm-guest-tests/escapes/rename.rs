@@ -32,6 +32,7 @@ pub(super) fn run(s: &mut Suite) {
                 ("/tmp/esc/rn/a", "a-data"),
                 ("/tmp/esc/rn/keep1", "keep-data"),
                 ("/tmp/esc/rn/x.txt", "x-data"),
+                ("/tmp/esc/rn/z.txt", "z-data"),
                 ("/tmp/esc/rn/y", "y-data"),
             ],
         )?;
@@ -75,24 +76,24 @@ pub(super) fn run(s: &mut Suite) {
     s.case(
         "rename: a link to a name the profile may not create is refused",
         || {
-            let args = ["link", "/tmp/esc/rn/x.txt", "/tmp/esc/rn/x2.php"];
+            let args = ["link", "/tmp/esc/rn/z.txt", "/tmp/esc/rn/z.php"];
             refused(
                 PROBE,
                 &args,
                 libc::EACCES,
                 "esc-rename",
                 "link",
-                "/tmp/esc/rn/x2.php\"",
+                "/tmp/esc/rn/z.php\"",
             )?;
-            check(!Path::new("/tmp/esc/rn/x2.php").exists(), || {
-                "x2.php exists".into()
+            check(!Path::new("/tmp/esc/rn/z.php").exists(), || {
+                "z.php exists".into()
             })
         },
     );
     s.case("rename: a link to an allowed new name", || {
         expect(
             PROBE,
-            &["link", "/tmp/esc/rn/x.txt", "/tmp/esc/rn/x2.txt"],
+            &["link", "/tmp/esc/rn/z.txt", "/tmp/esc/rn/z2.txt"],
             0,
         )
         .map(drop)
