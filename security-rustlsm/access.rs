@@ -3,7 +3,13 @@
 //! The two shapes of decision the hooks make: may the task with these credentials have these
 //! accesses to this path ([`check_path`]), and may it do this other thing ([`check_with`])?
 
-use crate::{cred_blob, path::ResolvedPath, policy::Profile, report, wire::ProfileView};
+use crate::{
+    cred_blob,
+    path::ResolvedPath,
+    policy::Profile,
+    report::{self, Kills},
+    wire::{self, ProfileView},
+};
 use kernel::{bindings, ffi::c_int, prelude::*};
 
 /// The current task's subjective credentials.
@@ -25,6 +31,43 @@ pub(crate) unsafe fn check_path(
     requested: u32,
     resolve: impl FnOnce() -> Result<ResolvedPath>,
 ) -> c_int {
+    // SAFETY: Guaranteed by the caller.
+    unsafe {
+        decide_path(cred, op, requested, resolve, |view, path| {
+            view.refused(path, requested)
+        })
+    }
+}
+
+/// Refuses `requested` on the path `resolve` yields to a confined task whatever its profile
+/// says (reported and answered by its mode like any refusal); unconfined tasks are not
+/// concerned.
+///
+/// # Safety
+///
+/// `cred` must be valid for the duration of the call.
+pub(crate) unsafe fn refuse_path(
+    cred: *const bindings::cred,
+    op: &str,
+    requested: u32,
+    resolve: impl FnOnce() -> Result<ResolvedPath>,
+) -> c_int {
+    // SAFETY: Guaranteed by the caller.
+    unsafe { decide_path(cred, op, requested, resolve, |_, _| requested) }
+}
+
+/// The body of [`check_path`]: `refused` says which of the requested accesses are refused.
+///
+/// # Safety
+///
+/// `cred` must be valid for the duration of the call.
+unsafe fn decide_path(
+    cred: *const bindings::cred,
+    op: &str,
+    requested: u32,
+    resolve: impl FnOnce() -> Result<ResolvedPath>,
+    refused: impl FnOnce(&ProfileView<'_>, &[u8]) -> u32,
+) -> c_int {
     // SAFETY: The caller guarantees `cred` is valid.
     let Some(label) = (unsafe { cred_blob::label(cred) }) else {
         return 0;
@@ -39,19 +82,32 @@ pub(crate) unsafe fn check_path(
         Ok(path) => path,
         Err(e) => return e.to_errno(),
     };
+    // Files of internal mounts (pipes, sockets, pidfds, memfds, namespace files) are made by
+    // their own system calls and have no path to write rules for, so only executing them is
+    // mediated (by the name they show, `/memfd:x (deleted)`), as AppArmor leaves them out of
+    // path mediation (`path_mediated_fs`).
+    if path.is_internal() && requested & (wire::ACCESS_EXEC | wire::ACCESS_MMAP_EXEC) == 0 {
+        return 0;
+    }
     let Some(view) = profile.view() else {
         return EACCES.to_errno();
     };
-    let refused = view.refused(path.bytes(), requested);
+    let refused = refused(&view, path.bytes());
     if refused == 0 {
         return 0;
     }
-    report::denial(&view, op, path.bytes(), requested, refused);
-    report::verdict(view.mode())
+    if core::ptr::eq(cred, current_cred()) {
+        report::denial(&view, op, path.bytes(), requested, refused, Kills::Yes);
+        report::verdict(view.mode())
+    } else {
+        report::denial(&view, op, path.bytes(), requested, refused, Kills::No);
+        report::verdict_without_kill(view.mode(), EACCES)
+    }
 }
 
 /// Lets `decide` rule on the profile of `cred`; a refusal is reported (when `log`) and
-/// answered by the profile's mode with `error`. Unconfined tasks return at once. Takes no
+/// answered by the profile's mode with `error` (kill mode kills only for a logged check of
+/// the current task's own creds). Unconfined tasks return at once. Takes no
 /// lock, no reference and allocates nothing, so it serves hooks that may not sleep.
 ///
 /// # Safety
@@ -76,9 +132,18 @@ pub(crate) unsafe fn check_with(
         if decide(&view) {
             return 0;
         }
+        // Kill mode kills only the task that asked, and never for a probe it asked not to
+        // have audited (`CAP_OPT_NOAUDIT`): the checked creds may be another task's (a
+        // netlink socket's opener, a SIGIO owner), and probes are routine.
+        let kills = log && core::ptr::eq(cred, current_cred());
         if log {
-            report::event(&view, op, object);
+            let how = if kills { Kills::Yes } else { Kills::No };
+            report::event(&view, op, object, how);
         }
-        report::verdict_with(view.mode(), error)
+        if kills {
+            report::verdict_with(view.mode(), error)
+        } else {
+            report::verdict_without_kill(view.mode(), error)
+        }
     })
 }

@@ -70,7 +70,7 @@ pub(crate) unsafe fn set_label(cred: *mut bindings::cred, label: Option<Arc<Labe
 /// # Safety
 ///
 /// As for [`slot`].
-unsafe fn clone_label(cred: *const bindings::cred) -> Option<Arc<Label>> {
+pub(crate) unsafe fn clone_label(cred: *const bindings::cred) -> Option<Arc<Label>> {
     // SAFETY: Guaranteed by the caller.
     let ptr = unsafe { *slot(cred) };
     if ptr.is_null() {

@@ -11,29 +11,33 @@
 
 use crate::{
     access::current_cred,
-    cred_blob,
+    accessors, cred_blob,
     path::ResolvedPath,
-    policy::{self, Label},
-    report, wire,
+    policy::{self, Label, Profile},
+    report, task, wire,
 };
 use kernel::{bindings, ffi::c_int, prelude::*, sync::Arc};
 
-/// The object of a refused transition.
-struct NoProfileFor<'a>(&'a [u8]);
+/// The object of a refused transition: the program and why.
+struct Refused<'a> {
+    path: &'a [u8],
+    info: &'static str,
+}
 
-impl kernel::fmt::Display for NoProfileFor<'_> {
+impl kernel::fmt::Display for Refused<'_> {
     fn fmt(&self, f: &mut kernel::fmt::Formatter<'_>) -> kernel::fmt::Result {
         f.write_fmt(fmt!(
-            "path=\"{}\" info=\"no profile claims the program\"",
-            kernel::str::BStr::from_bytes(self.0)
+            "path=\"{}\" info=\"{}\"",
+            report::Quoted(self.path),
+            self.info
         ))
     }
 }
 
-impl report::Object for NoProfileFor<'_> {
+impl report::Object for Refused<'_> {
     fn audit(&self, ab: *mut bindings::audit_buffer) {
-        report::audit_field(ab, c"path", self.0);
-        report::audit_field(ab, c"info", b"no profile claims the program");
+        report::audit_field(ab, c"path", self.path);
+        report::audit_field(ab, c"info", self.info.as_bytes());
     }
 }
 
@@ -54,7 +58,11 @@ fn transition(path: &[u8]) -> Result<Option<Arc<Label>>, c_int> {
         return Ok(None);
     }
     if allowed & wire::ACCESS_EXEC_PROFILE != 0 && target.is_none() {
-        report::event(&view, "exec", &NoProfileFor(path));
+        let why = Refused {
+            path,
+            info: "no profile claims the program",
+        };
+        report::event(&view, "exec", &why, report::Kills::Yes);
         return match report::verdict(view.mode()) {
             0 => Ok(None),
             e => Err(e),
@@ -63,7 +71,54 @@ fn transition(path: &[u8]) -> Result<Option<Arc<Label>>, c_int> {
     Ok(target)
 }
 
-/// `bprm_creds_for_exec`.
+/// Whether the exec may move the task from `caller` to `target` (different labels) given how
+/// it is run: under `no_new_privs` a confined task may not switch profiles (AppArmor refuses
+/// it too), and a traced task switches only if its tracer may trace the new profile, or the
+/// tracer would control a program of a profile it has no rights over (AppArmor's
+/// `may_change_ptraced_domain`).
+///
+/// # Safety
+///
+/// `bprm` must be valid for the duration of the call.
+unsafe fn may_switch(
+    bprm: *const bindings::linux_binprm,
+    caller: Option<&Arc<Profile>>,
+    target: &Label,
+    path: &[u8],
+) -> c_int {
+    // SAFETY: Guaranteed by the caller.
+    let unsafe_bits = unsafe { accessors::bprm_unsafe(bprm) };
+    if unsafe_bits & bindings::LSM_UNSAFE_NO_NEW_PRIVS != 0 {
+        if let Some(view) = caller.and_then(|c| c.view()) {
+            let why = Refused {
+                path,
+                info: "no_new_privs forbids a profile change",
+            };
+            report::event(&view, "exec", &why, report::Kills::No);
+            return report::verdict_without_kill(view.mode(), EPERM);
+        }
+    }
+    if unsafe_bits & bindings::LSM_UNSAFE_PTRACE == 0 {
+        return 0;
+    }
+    accessors::with_tracer(|tracer| {
+        let Some(tracer) = tracer else {
+            return 0;
+        };
+        // SAFETY: `with_tracer` holds the tracer for the call; nothing here sleeps.
+        unsafe {
+            task::with_task_profile(tracer, |actor| {
+                task::with_label_profile(target, |new| {
+                    task::decide(actor, new, "ptrace", true, task::Report::OnBehalf)
+                })
+            })
+        }
+    })
+}
+
+/// `bprm_creds_for_exec`. A change of profile from a confined caller also makes the exec
+/// secure (`AT_SECURE`), so the caller's `LD_PRELOAD`, `LD_AUDIT` and the like do not run
+/// inside the new profile.
 ///
 /// # Safety
 ///
@@ -76,13 +131,30 @@ pub(crate) unsafe extern "C" fn rustlsm_bprm_creds_for_exec(
     if policy::is_empty() {
         return 0;
     }
+    // SAFETY: The current task's creds are valid while it runs.
+    let caller_label = unsafe { cred_blob::label(current_cred()) };
+    let caller = caller_label.and_then(Label::profile);
     // SAFETY: `bprm` and its file are valid for the duration of the hook.
     let path = match unsafe { ResolvedPath::of_file((*bprm).file) } {
         Ok(path) => path,
+        // An unconfined task's exec is not refused for want of a path to attach by.
+        Err(_) if caller.is_none() => return 0,
         Err(e) => return e.to_errno(),
     };
     match transition(path.bytes()) {
         Ok(Some(label)) => {
+            let same = caller_label.is_some_and(|c| core::ptr::eq(c, &*label));
+            if !same {
+                // SAFETY: `bprm` is valid for the duration of the hook.
+                let rc = unsafe { may_switch(bprm, caller.as_ref(), &label, path.bytes()) };
+                if rc != 0 {
+                    return rc;
+                }
+                if caller.is_some() {
+                    // SAFETY: `bprm` is valid and not yet committed.
+                    unsafe { accessors::set_secureexec(bprm) };
+                }
+            }
             // SAFETY: `bprm->cred` is valid and private to this exec until it is committed.
             unsafe { cred_blob::set_label((*bprm).cred, Some(label)) };
             0

@@ -1,10 +1,11 @@
 // SPDX-License-Identifier: GPL-2.0-only
 
-//! Hooks on open files: `open`, `ftruncate`, `ioctl` on devices and executable `mmap` or
-//! `mprotect`.
+//! Hooks on open files: `open`, `ftruncate`, `ioctl`, `fcntl(F_SETFL)`, and executable or
+//! shared writable `mmap` and `mprotect`.
 
 use crate::{
-    access::{check_path, current_cred},
+    access::{check_path, current_cred, refuse_path},
+    accessors,
     path::ResolvedPath,
     wire,
 };
@@ -34,7 +35,67 @@ unsafe fn open_access(file: *const bindings::file) -> u32 {
             wire::ACCESS_WRITE
         };
     }
+    // `open(O_ACCMODE)` (3) opens for neither reading nor writing, for ioctls only; it still
+    // has the open's side effects (a watchdog arms, a tty becomes controlling), so it needs
+    // `ioctl` on a device and `read` on anything else, as AppArmor maps it.
+    if access == 0 {
+        // SAFETY: The caller guarantees `file` is valid.
+        access = if unsafe { is_device(file) } {
+            wire::ACCESS_IOCTL
+        } else {
+            wire::ACCESS_READ
+        };
+    }
     access
+}
+
+/// Whether `file` was opened writable with `O_APPEND`: its writes are checked as `append`,
+/// so whatever would let them land elsewhere needs `write`.
+///
+/// # Safety
+///
+/// `file` must point to a valid file.
+unsafe fn is_appending(file: *const bindings::file) -> bool {
+    // SAFETY: The caller guarantees `file` is valid.
+    let (mode, flags) = unsafe { ((*file).f_mode, (*file).f_flags) };
+    mode & bindings::FMODE_WRITE != 0 && flags & bindings::O_APPEND != 0
+}
+
+/// Checks `write` on an appending file, for operations that would overwrite it.
+///
+/// # Safety
+///
+/// `file` must point to a valid file, and the hook must be allowed to sleep.
+unsafe fn check_overwrite(op: &str, file: *mut bindings::file) -> c_int {
+    // SAFETY: The current creds and the file are valid during the hook.
+    unsafe {
+        check_path(current_cred(), op, wire::ACCESS_WRITE, || {
+            ResolvedPath::of_file(file)
+        })
+    }
+}
+
+/// `file_fcntl`: clearing `O_APPEND` with `F_SETFL` turns an appending descriptor into one
+/// that writes anywhere, so it needs `write` on the file.
+///
+/// # Safety
+///
+/// Called by the LSM framework with a valid open file.
+#[no_mangle]
+pub(crate) unsafe extern "C" fn rustlsm_file_fcntl(
+    file: *mut bindings::file,
+    cmd: u32,
+    arg: usize,
+) -> c_int {
+    // SAFETY: The file is valid during the hook.
+    if cmd != bindings::F_SETFL || !unsafe { is_appending(file) } {
+        return 0;
+    }
+    if arg & bindings::O_APPEND as usize != 0 {
+        return 0;
+    }
+    // SAFETY: `fcntl()` runs in process context without locks.
+    unsafe { check_overwrite("fcntl", file) }
 }
 
 /// `file_open`. Unconfined tasks pay one pointer test.
@@ -79,7 +140,51 @@ unsafe fn is_device(file: *const bindings::file) -> bool {
     mode == bindings::S_IFCHR || mode == bindings::S_IFBLK
 }
 
-/// `file_ioctl`.
+/// `_IOW(type, nr, size)` of the generic ioctl encoding (x86, arm, riscv...).
+const fn iow(ty: u8, nr: u8, size: u32) -> u32 {
+    (1 << 30) | (size << 16) | ((ty as u32) << 8) | nr as u32
+}
+
+/// `FS_IOC_SETFLAGS` (its `long` argument size) and its 32-bit compat form.
+const FS_IOC_SETFLAGS: u32 = iow(b'f', 2, core::mem::size_of::<core::ffi::c_long>() as u32);
+const FS_IOC32_SETFLAGS: u32 = iow(b'f', 2, 4);
+/// `FS_IOC_FSSETXATTR` (`struct fsxattr` is 28 bytes).
+const FS_IOC_FSSETXATTR: u32 = iow(b'X', 32, 28);
+
+/// What an ioctl asks of a confined task's profile.
+enum IoctlNeeds {
+    /// Nothing: handled by the VFS for the descriptor itself (close-on-exec, non-blocking,
+    /// async), the same for every file, as Landlock leaves them.
+    Nothing,
+    /// Refused whatever the profile says: `TIOCSTI` pushes input into a terminal that
+    /// another (unconfined) program reads, `TIOCLINUX` can select and paste console text.
+    Never,
+    /// `ioctl` on the device.
+    DeviceIoctl,
+    /// `setattr` on the file: inode flags (append-only, immutable, nodump...).
+    SetAttr,
+}
+
+/// What `cmd` on `file` needs.
+///
+/// # Safety
+///
+/// `file` must point to a valid open file.
+unsafe fn ioctl_needs(file: *const bindings::file, cmd: u32) -> IoctlNeeds {
+    match cmd {
+        bindings::FIOCLEX | bindings::FIONCLEX | bindings::FIONBIO | bindings::FIOASYNC => {
+            IoctlNeeds::Nothing
+        }
+        bindings::TIOCSTI | bindings::TIOCLINUX => IoctlNeeds::Never,
+        // SAFETY: The caller guarantees `file`.
+        _ if unsafe { is_device(file) } => IoctlNeeds::DeviceIoctl,
+        FS_IOC_SETFLAGS | FS_IOC32_SETFLAGS | FS_IOC_FSSETXATTR => IoctlNeeds::SetAttr,
+        // Pipes, sockets, regular files and directories answer their own ioctls.
+        _ => IoctlNeeds::Nothing,
+    }
+}
+
+/// `file_ioctl` and `file_ioctl_compat`.
 ///
 /// # Safety
 ///
@@ -87,16 +192,24 @@ unsafe fn is_device(file: *const bindings::file) -> bool {
 #[no_mangle]
 pub(crate) unsafe extern "C" fn rustlsm_file_ioctl(
     file: *mut bindings::file,
-    _cmd: u32,
+    cmd: u32,
     _arg: usize,
 ) -> c_int {
     // SAFETY: The file is valid during the hook.
-    if !unsafe { is_device(file) } {
-        return 0;
-    }
+    let requested = match unsafe { ioctl_needs(file, cmd) } {
+        IoctlNeeds::Nothing => return 0,
+        // SAFETY: The current creds and the file are valid during the hook.
+        IoctlNeeds::Never => unsafe {
+            return refuse_path(current_cred(), "ioctl", wire::ACCESS_IOCTL, || {
+                ResolvedPath::of_file(file)
+            });
+        },
+        IoctlNeeds::DeviceIoctl => wire::ACCESS_IOCTL,
+        IoctlNeeds::SetAttr => wire::ACCESS_SETATTR,
+    };
     // SAFETY: The current creds and the file are valid during the hook.
     unsafe {
-        check_path(current_cred(), "ioctl", wire::ACCESS_IOCTL, || {
+        check_path(current_cred(), "ioctl", requested, || {
             ResolvedPath::of_file(file)
         })
     }
@@ -113,9 +226,22 @@ pub(crate) unsafe extern "C" fn rustlsm_mmap_file(
     file: *mut bindings::file,
     _reqprot: usize,
     prot: usize,
-    _flags: usize,
+    flags: usize,
 ) -> c_int {
-    if file.is_null() || prot & bindings::PROT_EXEC as usize == 0 {
+    if file.is_null() {
+        return 0;
+    }
+    let shared_write = flags & bindings::MAP_TYPE as usize == bindings::MAP_SHARED as usize
+        && prot & bindings::PROT_WRITE as usize != 0;
+    // SAFETY: The file is valid during the hook.
+    if shared_write && unsafe { is_appending(file) } {
+        // SAFETY: `mmap` may sleep here (the hook runs before the mmap lock is taken).
+        let rc = unsafe { check_overwrite("mmap", file) };
+        if rc != 0 {
+            return rc;
+        }
+    }
+    if prot & bindings::PROT_EXEC as usize == 0 {
         return 0;
     }
     // SAFETY: The current creds and the file are valid during the hook.
@@ -140,12 +266,23 @@ pub(crate) unsafe extern "C" fn rustlsm_file_mprotect(
     _reqprot: usize,
     prot: usize,
 ) -> c_int {
-    if prot & bindings::PROT_EXEC as usize == 0 {
-        return 0;
-    }
     // SAFETY: The caller holds the mmap lock, so `vma` is valid and `vm_file` stable.
     let file = unsafe { (*vma).vm_file };
     if file.is_null() {
+        return 0;
+    }
+    // A shared mapping of an appending descriptor made writable overwrites the file.
+    if prot & bindings::PROT_WRITE as usize != 0
+        // SAFETY: As above.
+        && unsafe { accessors::vma_is_shared(vma) && is_appending(file) }
+    {
+        // SAFETY: `mprotect` may sleep in this hook, as for `mmap_exec` below.
+        let rc = unsafe { check_overwrite("mprotect", file) };
+        if rc != 0 {
+            return rc;
+        }
+    }
+    if prot & bindings::PROT_EXEC as usize == 0 {
         return 0;
     }
     // SAFETY: The current creds are valid during the hook, and `file` is pinned by the vma.

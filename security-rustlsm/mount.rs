@@ -72,3 +72,31 @@ pub(crate) unsafe extern "C" fn rustlsm_sb_pivotroot(
 ) -> c_int {
     check("pivot_root", wire::MOUNT_PIVOT_ROOT)
 }
+
+/// `sb_remount`: changing a mounted file system's options counts as a mount.
+///
+/// # Safety
+///
+/// Called by the LSM framework.
+#[no_mangle]
+pub(crate) unsafe extern "C" fn rustlsm_sb_remount(
+    _sb: *mut bindings::super_block,
+    _mnt_opts: *mut kernel::ffi::c_void,
+) -> c_int {
+    check("mount", wire::MOUNT_MOUNT)
+}
+
+/// `move_mount`: the new mount API attaches a mount made by `fsmount()` or cloned by
+/// `open_tree()` here, so it needs `mount`, as `mount()` does (AppArmor and Landlock hook it
+/// for the same reason).
+///
+/// # Safety
+///
+/// Called by the LSM framework.
+#[no_mangle]
+pub(crate) unsafe extern "C" fn rustlsm_move_mount(
+    _from_path: *const bindings::path,
+    _to_path: *const bindings::path,
+) -> c_int {
+    check("mount", wire::MOUNT_MOUNT)
+}

@@ -6,7 +6,7 @@
 
 use crate::{
     access::{check_with, current_cred},
-    cred_blob, net, report,
+    accessors, cred_blob, net, report,
     wire::ProfileView,
 };
 use kernel::{bindings, ffi::c_int, prelude::*};
@@ -132,17 +132,71 @@ pub(crate) unsafe extern "C" fn rustlsm_socket_create(
     })
 }
 
-/// TCP or UDP, by socket type; `None` for sockets whose endpoints are not mediated.
+/// TCP (with MPTCP) or UDP, by the socket's family, type and protocol; `None` for sockets
+/// whose endpoints are not mediated (other families, ping, SCTP and other IP protocols, which
+/// a profile must name to create at all). The family and protocol are read through C
+/// accessors: `struct sock`'s layout depends on the configuration.
 ///
 /// # Safety
 ///
 /// `sock` must be a valid socket.
 unsafe fn ip_proto(sock: *const bindings::socket) -> Option<u8> {
     // SAFETY: The caller guarantees `sock`.
-    match u32::try_from(unsafe { (*sock).type_ }).ok()? {
-        bindings::sock_type_SOCK_STREAM => Some(net::PROTO_TCP),
-        bindings::sock_type_SOCK_DGRAM => Some(net::PROTO_UDP),
+    let family = u16::try_from(unsafe { accessors::sock_family(sock) }).ok()?;
+    if family != net::AF_INET && family != net::AF_INET6 {
+        return None;
+    }
+    // SAFETY: As above.
+    let protocol = u16::try_from(unsafe { accessors::sock_protocol(sock) }).ok()?;
+    // SAFETY: As above.
+    match (u32::try_from(unsafe { (*sock).type_ }).ok()?, protocol) {
+        (bindings::sock_type_SOCK_STREAM, net::IPPROTO_TCP | net::IPPROTO_MPTCP) => {
+            Some(net::PROTO_TCP)
+        }
+        (bindings::sock_type_SOCK_DGRAM, net::IPPROTO_UDP) => Some(net::PROTO_UDP),
         _ => None,
+    }
+}
+
+/// `AF_UNSPEC`, which some calls accept in place of the socket's own family.
+const AF_UNSPEC: u16 = 0;
+
+/// How an address given to a call is to be read.
+enum Target {
+    /// The call names no endpoint (no address, `connect(AF_UNSPEC)` disconnecting, or a
+    /// family the call itself refuses).
+    None,
+    /// This endpoint.
+    Endpoint(net::Endpoint),
+    /// An address rustlsm cannot tell the meaning of: refused.
+    Ambiguous,
+}
+
+/// Reads the endpoint a call on `sock` (family `family`) reaches with `address`, following
+/// how the kernel reads it (as Landlock does, net.c): `AF_UNSPEC` is IPv4 for a bind of the
+/// any-address and for a UDP send on an IPv4 socket; on an IPv6 socket a send with
+/// `AF_UNSPEC` is refused, as `IPV6_ADDRFORM` could turn the socket into an IPv4 one that
+/// reads it as an address. A `connect()` with `AF_UNSPEC` disconnects.
+fn target(op: u8, family: u16, bytes: &[u8]) -> Target {
+    let Some(sa_family) = bytes.get(..2).map(|b| u16::from_ne_bytes([b[0], b[1]])) else {
+        return Target::None;
+    };
+    if sa_family != AF_UNSPEC {
+        return net::endpoint(bytes).map_or(Target::None, Target::Endpoint);
+    }
+    match op {
+        net::OP_CONNECT => Target::None,
+        _ if family == net::AF_INET6 && op == net::OP_SEND => Target::Ambiguous,
+        _ if family == net::AF_INET => {
+            let mut v4 = [0u8; 16];
+            let Some(b) = bytes.get(..8) else {
+                return Target::None;
+            };
+            v4[..8].copy_from_slice(b);
+            v4[..2].copy_from_slice(&net::AF_INET.to_ne_bytes());
+            net::endpoint(&v4).map_or(Target::None, Target::Endpoint)
+        }
+        _ => Target::None,
     }
 }
 
@@ -170,12 +224,20 @@ unsafe fn check_endpoint(
     }
     // SAFETY: The caller guarantees `address` is valid for `len` bytes.
     let bytes = unsafe { core::slice::from_raw_parts(address.cast::<u8>(), len) };
-    // Other families (and AF_UNSPEC, which disconnects) carry no IP endpoint.
-    let Some(endpoint) = net::endpoint(bytes) else {
-        return 0;
+    // SAFETY: The caller guarantees `sock`.
+    let family = u16::try_from(unsafe { accessors::sock_family(sock) }).unwrap_or(0);
+    let endpoint = match target(op, family, bytes) {
+        Target::None => return 0,
+        Target::Endpoint(endpoint) => Some(endpoint),
+        Target::Ambiguous => None,
     };
-    let object = NetObject::Endpoint { proto, endpoint };
-    check(name, &object, |view| view.net().may(op, proto, &endpoint))
+    let object = NetObject::Endpoint {
+        proto,
+        endpoint: endpoint.unwrap_or_default(),
+    };
+    check(name, &object, |view| {
+        endpoint.is_some_and(|e| view.net().may(op, proto, &e))
+    })
 }
 
 /// `socket_bind`.
@@ -238,7 +300,8 @@ pub(crate) unsafe extern "C" fn rustlsm_socket_listen(
 }
 
 /// `socket_sendmsg`: UDP datagrams to an explicit address (a connected socket's peer was
-/// checked at `connect`).
+/// checked at `connect`), and TCP Fast Open: `sendto(MSG_FASTOPEN)` with an address connects
+/// a TCP or MPTCP socket without `connect()`, so it is checked as one (Landlock does too).
 ///
 /// # Safety
 ///
@@ -249,12 +312,14 @@ pub(crate) unsafe extern "C" fn rustlsm_socket_sendmsg(
     msg: *mut bindings::msghdr,
     _size: c_int,
 ) -> c_int {
-    // SAFETY: The socket is valid during the hook.
-    if unsafe { ip_proto(sock) } != Some(net::PROTO_UDP) {
-        return 0;
-    }
     // SAFETY: The message is valid; its name, if any, is a kernel copy of the address.
-    let (name, len) = unsafe { ((*msg).msg_name, (*msg).msg_namelen) };
+    let (name, len, flags) = unsafe { ((*msg).msg_name, (*msg).msg_namelen, (*msg).msg_flags) };
+    // SAFETY: The socket is valid during the hook.
+    let (op, what) = match unsafe { ip_proto(sock) } {
+        Some(net::PROTO_UDP) => (net::OP_SEND, "send"),
+        Some(net::PROTO_TCP) if flags & bindings::MSG_FASTOPEN != 0 => (net::OP_CONNECT, "connect"),
+        _ => return 0,
+    };
     // SAFETY: As above.
-    unsafe { check_endpoint("send", net::OP_SEND, sock, name.cast(), len) }
+    unsafe { check_endpoint(what, op, sock, name.cast(), len) }
 }

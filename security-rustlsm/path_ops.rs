@@ -19,7 +19,7 @@ unsafe fn check_entry(
     op: &str,
     requested: u32,
     dir: *const bindings::path,
-    dentry: *mut bindings::dentry,
+    dentry: *const bindings::dentry,
 ) -> c_int {
     // SAFETY: The caller guarantees `dir` and `dentry`; the current creds are valid.
     unsafe {
@@ -104,8 +104,21 @@ pub(crate) unsafe extern "C" fn rustlsm_path_rmdir(
     unsafe { check_entry("rmdir", wire::ACCESS_DELETE, dir, dentry) }
 }
 
-/// `path_rename`: both the source and the target name need `rename` (for an exchange, each
-/// is both).
+/// Whether `dentry` names an existing file.
+///
+/// # Safety
+///
+/// `dentry` must be valid and its directory locked.
+unsafe fn exists(dentry: *const bindings::dentry) -> bool {
+    // SAFETY: Guaranteed by the caller; the inode pointer is stable under the lock.
+    !unsafe { (*dentry).d_inode }.is_null()
+}
+
+/// `path_rename`: the source name needs `rename`; the target name needs `rename` and
+/// `create` (the rename makes that name), and `delete` if a file there is replaced, so a
+/// rename can neither make a name a create rule refuses nor destroy a file a delete rule
+/// protects (AppArmor asks the same). An exchange (`RENAME_EXCHANGE`) makes and removes no
+/// name: each side needs `rename`.
 ///
 /// # Safety
 ///
@@ -116,18 +129,27 @@ pub(crate) unsafe extern "C" fn rustlsm_path_rename(
     old_dentry: *mut bindings::dentry,
     new_dir: *const bindings::path,
     new_dentry: *mut bindings::dentry,
-    _flags: u32,
+    flags: u32,
 ) -> c_int {
     // SAFETY: Guaranteed by the LSM framework.
     let rc = unsafe { check_entry("rename", wire::ACCESS_RENAME, old_dir, old_dentry) };
     if rc != 0 {
         return rc;
     }
+    let target = if flags & bindings::RENAME_EXCHANGE != 0 {
+        wire::ACCESS_RENAME
+    // SAFETY: The target's directory is locked by the caller.
+    } else if unsafe { exists(new_dentry) } {
+        wire::ACCESS_RENAME | wire::ACCESS_CREATE | wire::ACCESS_DELETE
+    } else {
+        wire::ACCESS_RENAME | wire::ACCESS_CREATE
+    };
     // SAFETY: Guaranteed by the LSM framework.
-    unsafe { check_entry("rename", wire::ACCESS_RENAME, new_dir, new_dentry) }
+    unsafe { check_entry("rename", target, new_dir, new_dentry) }
 }
 
-/// `path_link`: both the existing name and the new one need `link`.
+/// `path_link`: the existing name needs `link`; the new name needs `link` and `create` (it
+/// makes a name; this also covers naming an `O_TMPFILE` file).
 ///
 /// # Safety
 ///
@@ -140,12 +162,23 @@ pub(crate) unsafe extern "C" fn rustlsm_path_link(
 ) -> c_int {
     // The existing entry lives on the same mount as the new one (links never cross mounts).
     // SAFETY: Guaranteed by the LSM framework.
-    let rc = unsafe { check_entry("link", wire::ACCESS_LINK, new_dir, old_dentry) };
+    let rc = unsafe {
+        check_path(current_cred(), "link", wire::ACCESS_LINK, || {
+            ResolvedPath::on_mount_of(new_dir, old_dentry)
+        })
+    };
     if rc != 0 {
         return rc;
     }
     // SAFETY: Guaranteed by the LSM framework.
-    unsafe { check_entry("link", wire::ACCESS_LINK, new_dir, new_dentry) }
+    unsafe {
+        check_entry(
+            "link",
+            wire::ACCESS_LINK | wire::ACCESS_CREATE,
+            new_dir,
+            new_dentry,
+        )
+    }
 }
 
 /// `path_truncate`: `truncate()` by name.

@@ -4,6 +4,7 @@
 //! when audit is enabled, otherwise one rate-limited kernel-log line, with the same fields.
 
 use crate::wire::{Mode, ProfileView};
+use core::fmt::Write as _;
 use kernel::{
     bindings,
     ffi::c_int,
@@ -41,8 +42,8 @@ impl ShortBytes {
 
 /// One letter per access bit, in bit order (see `wire::ACCESS_*`): `r`ead, `w`rite, e`x`ec,
 /// `a`ppend, `c`reate, `d`elete, re`n`ame, `l`ink, `m`map-exec, `s`etattr, `t`runcate,
-/// `i`octl.
-const LETTERS: [u8; 12] = *b"rwxacdnlmsti";
+/// `i`octl, two exec qualifiers that are never requested (`-`), and `u`nix-socket connect.
+const LETTERS: [u8; 15] = *b"rwxacdnlmsti--u";
 
 /// An access mask, rendered as letters.
 struct Access(u32);
@@ -92,6 +93,24 @@ pub(crate) fn audit_number(ab: *mut bindings::audit_buffer, key: &CStr, value: i
     };
 }
 
+/// Bytes for a quoted kernel-log field: printable ASCII as is, except `"` and `\\`, and
+/// every other byte as `\\xNN`, so a file or command name cannot close the quotes and forge
+/// fields (`a" profile="x`). Audit records escape on their own (`audit_log_untrustedstring`).
+pub(crate) struct Quoted<'a>(pub(crate) &'a [u8]);
+
+impl kernel::fmt::Display for Quoted<'_> {
+    fn fmt(&self, f: &mut kernel::fmt::Formatter<'_>) -> kernel::fmt::Result {
+        for &b in self.0 {
+            if (0x20..0x7f).contains(&b) && b != b'"' && b != b'\\' {
+                f.write_char(char::from(b))?;
+            } else {
+                f.write_fmt(fmt!("\\x{:02x}", b))?;
+            }
+        }
+        Ok(())
+    }
+}
+
 /// The object of a file decision: its path and the accesses asked and refused.
 struct FileObject<'a> {
     path: &'a [u8],
@@ -103,7 +122,7 @@ impl kernel::fmt::Display for FileObject<'_> {
     fn fmt(&self, f: &mut kernel::fmt::Formatter<'_>) -> kernel::fmt::Result {
         f.write_fmt(fmt!(
             "path=\"{}\" requested={} denied={}",
-            BStr::from_bytes(self.path),
+            Quoted(self.path),
             Access(self.requested),
             Access(self.refused)
         ))
@@ -122,20 +141,30 @@ impl Object for FileObject<'_> {
     }
 }
 
-/// Reports one file decision that refused `refused` of the `requested` accesses to `path`.
+/// Reports one file decision that refused `refused` of the `requested` accesses to `path`;
+/// `kills` as for [`event`].
 pub(crate) fn denial(
     profile: &ProfileView<'_>,
     op: &str,
     path: &[u8],
     requested: u32,
     refused: u32,
+    kills: Kills,
 ) {
     let object = FileObject {
         path,
         requested,
         refused,
     };
-    event(profile, op, &object);
+    event(profile, op, &object, kills);
+}
+
+/// Whether a refusal in kill mode kills (and is reported as `KILLED`) or only refuses
+/// (reported as `DENIED`); see [`verdict_without_kill`].
+#[derive(Clone, Copy, PartialEq)]
+pub(crate) enum Kills {
+    Yes,
+    No,
 }
 
 /// Kernel-log lines allowed per window while audit is off: a confined program in a loop must
@@ -273,11 +302,11 @@ fn audit_event(verdict: &CStr, profile: &ProfileView<'_>, op: &str, object: &dyn
 /// Reports one refusal (or, in complain mode, would-be refusal) by `profile` of `op` on
 /// `object`, with the task that asked: an audit record when audit is enabled, otherwise a
 /// rate-limited kernel-log line. Never sleeps.
-pub(crate) fn event(profile: &ProfileView<'_>, op: &str, object: &dyn Object) {
-    let verdict = match profile.mode() {
-        Mode::Enforce => c"DENIED",
-        Mode::Complain => c"ALLOWED",
-        Mode::Kill => c"KILLED",
+pub(crate) fn event(profile: &ProfileView<'_>, op: &str, object: &dyn Object, kills: Kills) {
+    let verdict = match (profile.mode(), kills) {
+        (Mode::Complain, _) => c"ALLOWED",
+        (Mode::Kill, Kills::Yes) => c"KILLED",
+        (Mode::Enforce | Mode::Kill, _) => c"DENIED",
     };
     if audit_on() && audit_event(verdict, profile, op, object) {
         return;
@@ -293,7 +322,7 @@ pub(crate) fn event(profile: &ProfileView<'_>, op: &str, object: &dyn Object) {
         op,
         object,
         pid_of(current),
-        BStr::from_bytes(comm_of(current).as_slice()),
+        Quoted(comm_of(current).as_slice()),
     );
 }
 
@@ -313,7 +342,7 @@ pub(crate) fn policy_refusal(interface: &str, reason: &str) {
         interface,
         reason,
         pid_of(current),
-        BStr::from_bytes(comm_of(current).as_slice()),
+        Quoted(comm_of(current).as_slice()),
     );
 }
 
@@ -329,6 +358,17 @@ fn audit_policy_refusal(interface: &str, reason: &str, task: *mut bindings::task
 /// What a file hook returns for a refusal; see [`verdict_with`].
 pub(crate) fn verdict(mode: Mode) -> c_int {
     verdict_with(mode, EACCES)
+}
+
+/// What a hook returns for a refusal that must never kill: complain allows, enforce and kill
+/// refuse with `error`. For checks the caller only probes (`CAP_OPT_NOAUDIT`), checks made
+/// for another task's credentials, and deliveries on another task's behalf (SIGIO), where
+/// killing `current` would hit a task that did not ask.
+pub(crate) fn verdict_without_kill(mode: Mode, error: Error) -> c_int {
+    match mode {
+        Mode::Complain => 0,
+        Mode::Enforce | Mode::Kill => error.to_errno(),
+    }
 }
 
 /// What a hook returns for a refusal, by profile mode: complain allows, enforce refuses with

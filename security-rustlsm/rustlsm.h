@@ -68,5 +68,46 @@ int rustlsm_socket_connect(struct socket *sock, struct sockaddr *address,
 int rustlsm_socket_listen(struct socket *sock, int backlog);
 int rustlsm_socket_sendmsg(struct socket *sock, struct msghdr *msg, int size);
 int rustlsm_manage_policy(u32 op, const void __user *buf, u32 size, u32 flags);
+void rustlsm_bprm_committing_creds(const struct linux_binprm *bprm);
+void rustlsm_file_free_security(struct file *file);
+int rustlsm_file_fcntl(struct file *file, unsigned int cmd, unsigned long arg);
+void rustlsm_file_set_fowner(struct file *file);
+int rustlsm_file_send_sigiotask(struct task_struct *tsk, struct fown_struct *fown,
+				int sig);
+int rustlsm_file_receive(struct file *file);
+int rustlsm_uring_override_creds(const struct cred *new);
+int rustlsm_unix_find(const struct path *path, struct sock *other, int flags);
+int rustlsm_unix_stream_connect(struct sock *sock, struct sock *other,
+				struct sock *newsk);
+int rustlsm_unix_may_send(struct socket *sock, struct socket *other);
+int rustlsm_move_mount(const struct path *from_path, const struct path *to_path);
+int rustlsm_sb_remount(struct super_block *sb, void *mnt_opts);
+
+/* Accessors (accessors.c): values only C reaches reliably. */
+enum rustlsm_unix_kind {
+	RUSTLSM_UNIX_UNNAMED = 0,
+	RUSTLSM_UNIX_PATHNAME = 1,
+	RUSTLSM_UNIX_ABSTRACT = 2,
+};
+
+int rustlsm_sock_family(const struct socket *sock);
+int rustlsm_sock_protocol(const struct socket *sock);
+void rustlsm_unix_lock(struct sock *sk);
+void rustlsm_unix_unlock(struct sock *sk);
+int rustlsm_unix_address(struct sock *sk, const u8 **name, int *len);
+const struct cred *rustlsm_unix_owner_cred(const struct sock *sk);
+struct task_struct *rustlsm_tracer_get(void);
+void rustlsm_task_put(struct task_struct *task);
+void rustlsm_set_secureexec(struct linux_binprm *bprm);
+int rustlsm_bprm_unsafe(const struct linux_binprm *bprm);
+unsigned int rustlsm_next_file(unsigned int n, struct file **file);
+void rustlsm_revoke_fd(unsigned int fd);
+bool rustlsm_is_internal_mount(const struct path *path);
+bool rustlsm_is_io_uring(struct file *file);
+void **rustlsm_file_slot(const struct file *file);
+struct file *rustlsm_fown_file(const struct fown_struct *fown);
+const u8 *rustlsm_dentry_name(const struct dentry *dentry, u32 *len);
+int rustlsm_sk_type(const struct sock *sk);
+bool rustlsm_vma_is_shared(const struct vm_area_struct *vma);
 
 #endif /* _SECURITY_RUSTLSM_H */

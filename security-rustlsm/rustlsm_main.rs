@@ -22,6 +22,10 @@
 //! - [`attr`], a task's profile for `lsm_get_self_attr()` and `/proc/PID/attr/current`;
 //! - [`report`], the kernel log line of a denial;
 //! - [`path`], resolving a file to the path rules are written against;
+//! - [`unix`], which AF_UNIX sockets a confined task may reach;
+//! - [`sigio`], signals a file sends for its owner (`F_SETOWN`);
+//! - [`descriptors`], open files inherited across a profile change or received;
+//! - [`accessors`], values of kernel objects read through small C accessors;
 //! - [`manage`], policy loads and removals, for the syscall and for securityfs;
 //! - [`securityfs`], `/sys/kernel/security/rustlsm/`.
 
@@ -33,9 +37,11 @@ pub mod net;
 pub mod wire;
 
 mod access;
+mod accessors;
 mod attr;
 mod capability;
 mod cred_blob;
+mod descriptors;
 mod exec;
 mod file;
 #[cfg(CONFIG_SECURITY_RUSTLSM_KUNIT_TEST)]
@@ -50,12 +56,14 @@ mod path_ops;
 mod policy;
 mod report;
 mod securityfs;
+mod sigio;
 mod task;
+mod unix;
 
 use kernel::bindings;
 
 /// Compile-time proof that each Rust hook has the exact type `lsm_hook_defs.h` declares.
-const _: [bindings::security_list_options; 36] = [
+const _: [bindings::security_list_options; 47] = [
     bindings::security_list_options {
         cred_prepare: Some(cred_blob::rustlsm_cred_prepare),
     },
@@ -164,4 +172,42 @@ const _: [bindings::security_list_options; 36] = [
     bindings::security_list_options {
         lsm_manage_policy: Some(manage::rustlsm_manage_policy),
     },
+    bindings::security_list_options {
+        bprm_committing_creds: Some(descriptors::rustlsm_bprm_committing_creds),
+    },
+    bindings::security_list_options {
+        file_free_security: Some(sigio::rustlsm_file_free_security),
+    },
+    bindings::security_list_options {
+        file_fcntl: Some(file::rustlsm_file_fcntl),
+    },
+    bindings::security_list_options {
+        file_set_fowner: Some(sigio::rustlsm_file_set_fowner),
+    },
+    bindings::security_list_options {
+        file_send_sigiotask: Some(sigio::rustlsm_file_send_sigiotask),
+    },
+    bindings::security_list_options {
+        file_receive: Some(descriptors::rustlsm_file_receive),
+    },
+    bindings::security_list_options {
+        unix_find: Some(unix::rustlsm_unix_find),
+    },
+    bindings::security_list_options {
+        unix_stream_connect: Some(unix::rustlsm_unix_stream_connect),
+    },
+    bindings::security_list_options {
+        unix_may_send: Some(unix::rustlsm_unix_may_send),
+    },
+    bindings::security_list_options {
+        sb_remount: Some(mount::rustlsm_sb_remount),
+    },
+    bindings::security_list_options {
+        move_mount: Some(mount::rustlsm_move_mount),
+    },
 ];
+
+#[cfg(CONFIG_IO_URING)]
+const _: bindings::security_list_options = bindings::security_list_options {
+    uring_override_creds: Some(descriptors::rustlsm_uring_override_creds),
+};

@@ -13,9 +13,13 @@
 
 #include "rustlsm.h"
 
-/* The Rust side keeps one pointer (its label) in each cred. */
+/*
+ * The Rust side keeps one pointer (a label) in each cred, and in each file
+ * the label of whoever last set its owner for SIGIO (F_SETOWN).
+ */
 struct lsm_blob_sizes rustlsm_blob_sizes __ro_after_init = {
 	.lbs_cred = sizeof(void *),
+	.lbs_file = sizeof(void *),
 };
 
 static const struct lsm_id rustlsm_lsmid = {
@@ -28,6 +32,12 @@ static struct security_hook_list rustlsm_hooks[] __ro_after_init = {
 	LSM_HOOK_INIT(cred_transfer, rustlsm_cred_transfer),
 	LSM_HOOK_INIT(cred_free, rustlsm_cred_free),
 	LSM_HOOK_INIT(bprm_creds_for_exec, rustlsm_bprm_creds_for_exec),
+	LSM_HOOK_INIT(bprm_committing_creds, rustlsm_bprm_committing_creds),
+	LSM_HOOK_INIT(file_free_security, rustlsm_file_free_security),
+	LSM_HOOK_INIT(file_fcntl, rustlsm_file_fcntl),
+	LSM_HOOK_INIT(file_set_fowner, rustlsm_file_set_fowner),
+	LSM_HOOK_INIT(file_send_sigiotask, rustlsm_file_send_sigiotask),
+	LSM_HOOK_INIT(file_receive, rustlsm_file_receive),
 	LSM_HOOK_INIT(file_open, rustlsm_file_open),
 	LSM_HOOK_INIT(file_truncate, rustlsm_file_truncate),
 	LSM_HOOK_INIT(file_ioctl, rustlsm_file_ioctl),
@@ -52,6 +62,8 @@ static struct security_hook_list rustlsm_hooks[] __ro_after_init = {
 	LSM_HOOK_INIT(sb_mount, rustlsm_sb_mount),
 	LSM_HOOK_INIT(sb_umount, rustlsm_sb_umount),
 	LSM_HOOK_INIT(sb_pivotroot, rustlsm_sb_pivotroot),
+	LSM_HOOK_INIT(sb_remount, rustlsm_sb_remount),
+	LSM_HOOK_INIT(move_mount, rustlsm_move_mount),
 	LSM_HOOK_INIT(getselfattr, rustlsm_getselfattr),
 	LSM_HOOK_INIT(getprocattr, rustlsm_getprocattr),
 	LSM_HOOK_INIT(socket_create, rustlsm_socket_create),
@@ -59,6 +71,12 @@ static struct security_hook_list rustlsm_hooks[] __ro_after_init = {
 	LSM_HOOK_INIT(socket_connect, rustlsm_socket_connect),
 	LSM_HOOK_INIT(socket_listen, rustlsm_socket_listen),
 	LSM_HOOK_INIT(socket_sendmsg, rustlsm_socket_sendmsg),
+	LSM_HOOK_INIT(unix_find, rustlsm_unix_find),
+	LSM_HOOK_INIT(unix_stream_connect, rustlsm_unix_stream_connect),
+	LSM_HOOK_INIT(unix_may_send, rustlsm_unix_may_send),
+#ifdef CONFIG_IO_URING
+	LSM_HOOK_INIT(uring_override_creds, rustlsm_uring_override_creds),
+#endif
 	LSM_HOOK_INIT(lsm_manage_policy, rustlsm_manage_policy),
 };
 

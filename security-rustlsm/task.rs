@@ -4,7 +4,12 @@
 //! own profile and the peers its profile names; an unconfined task may trace a confined one
 //! only if that profile allows it.
 
-use crate::{cred_blob, policy::Profile, report, wire::ProfileView};
+use crate::{
+    cred_blob,
+    policy::{Label, Profile},
+    report,
+    wire::ProfileView,
+};
 use kernel::{bindings, ffi::c_int, prelude::*, task::Task};
 
 /// Runs `f` on the profile of the task whose creds are `cred` (`None`: unconfined).
@@ -12,15 +17,23 @@ use kernel::{bindings, ffi::c_int, prelude::*, task::Task};
 /// # Safety
 ///
 /// `cred` must be valid for the duration of the call.
-unsafe fn with_cred_profile<R>(
+pub(crate) unsafe fn with_cred_profile<R>(
     cred: *const bindings::cred,
     f: impl FnOnce(Option<ProfileView<'_>>) -> R,
 ) -> R {
     // SAFETY: The caller guarantees `cred`.
     match unsafe { cred_blob::label(cred) } {
-        Some(label) => label.with_profile(|p| f(p.and_then(Profile::view))),
+        Some(label) => with_label_profile(label, f),
         None => f(None),
     }
+}
+
+/// Runs `f` on `label`'s current profile (`None` once it was removed). Never sleeps.
+pub(crate) fn with_label_profile<R>(
+    label: &Label,
+    f: impl FnOnce(Option<ProfileView<'_>>) -> R,
+) -> R {
+    label.with_profile(|p| f(p.and_then(Profile::view)))
 }
 
 /// Runs `f` on the profile of `task`. Never sleeps.
@@ -28,7 +41,7 @@ unsafe fn with_cred_profile<R>(
 /// # Safety
 ///
 /// `task` must be a valid task.
-unsafe fn with_task_profile<R>(
+pub(crate) unsafe fn with_task_profile<R>(
     task: *mut bindings::task_struct,
     f: impl FnOnce(Option<ProfileView<'_>>) -> R,
 ) -> R {
@@ -67,9 +80,12 @@ impl report::Object for Peer<'_> {
 
 /// How a decision may be reported and enforced.
 #[derive(Clone, Copy, PartialEq)]
-enum Report {
+pub(crate) enum Report {
     /// Logged, and enforced in the profile's mode (kill mode kills).
     Full,
+    /// Logged, but never killed for: the act is done on the actor's behalf by another task
+    /// (SIGIO delivery, a USB async I/O completion), which kill mode must not hit.
+    OnBehalf,
     /// A probe the caller asked not to audit (`PTRACE_MODE_NOAUDIT`, e.g. `/proc/PID/stat`
     /// hiding fields): refused in enforce and kill mode alike, never logged or killed for.
     Quiet,
@@ -84,7 +100,7 @@ fn refuse_without_kill(mode: crate::wire::Mode) -> c_int {
 }
 
 /// Decides whether `actor` may act (`trace` or signal) on `target`.
-fn decide(
+pub(crate) fn decide(
     actor: Option<ProfileView<'_>>,
     target: Option<ProfileView<'_>>,
     op: &str,
@@ -109,18 +125,22 @@ fn decide(
                 what: "target",
                 name: target_name,
             };
-            report::event(&actor, op, &peer);
+            if how == Report::OnBehalf {
+                report::event(&actor, op, &peer, report::Kills::No);
+                return refuse_without_kill(actor.mode());
+            }
+            report::event(&actor, op, &peer, report::Kills::Yes);
             report::verdict_with(actor.mode(), EPERM)
         }
         // Unconfined tasks signal freely; they trace a confined task only if it allows it.
         None => match target {
             Some(target) if trace && !target.traced_by_unconfined() => {
-                if how == Report::Full {
+                if how != Report::Quiet {
                     let peer = Peer {
                         what: "tracer",
                         name: None,
                     };
-                    report::event(&target, "traced", &peer);
+                    report::event(&target, "traced", &peer, report::Kills::No);
                 }
                 // The refused party is the tracer, not the confined task: never kill it.
                 refuse_without_kill(target.mode())
@@ -143,10 +163,12 @@ pub(crate) unsafe extern "C" fn rustlsm_task_kill(
     _sig: c_int,
     cred: *const bindings::cred,
 ) -> c_int {
-    let sender = if cred.is_null() {
-        crate::access::current_cred()
+    // With `cred`, the signal is sent on that task's behalf (USB async I/O completion),
+    // possibly from interrupt context: refuse it, but never kill whoever is running.
+    let (sender, how) = if cred.is_null() {
+        (crate::access::current_cred(), Report::Full)
     } else {
-        cred
+        (cred, Report::OnBehalf)
     };
     // SAFETY: The sender's creds and the target task are valid during the hook.
     unsafe {
@@ -154,9 +176,7 @@ pub(crate) unsafe extern "C" fn rustlsm_task_kill(
             if actor.is_none() {
                 return 0;
             }
-            with_task_profile(p, |target| {
-                decide(actor, target, "signal", false, Report::Full)
-            })
+            with_task_profile(p, |target| decide(actor, target, "signal", false, how))
         })
     }
 }

@@ -1,0 +1,196 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * rustlsm: accessors for kernel objects whose fields or locks only C can
+ * reach reliably (macros, inline functions, config-dependent layouts such as
+ * struct sock's). Each returns a value; every decision stays in Rust.
+ */
+
+#include <linux/anon_inodes.h>
+#include <linux/fdtable.h>
+#include <linux/file.h>
+#include <linux/io_uring.h>
+#include <linux/mm.h>
+#include <linux/mount.h>
+#include <linux/ptrace.h>
+#include <linux/sched.h>
+#include <net/af_unix.h>
+#include <net/sock.h>
+
+#include "rustlsm.h"
+
+int rustlsm_sock_family(const struct socket *sock)
+{
+	return sock->sk ? READ_ONCE(sock->sk->sk_family) : AF_UNSPEC;
+}
+
+int rustlsm_sock_protocol(const struct socket *sock)
+{
+	return sock->sk ? READ_ONCE(sock->sk->sk_protocol) : 0;
+}
+
+void rustlsm_unix_lock(struct sock *sk)
+{
+	unix_state_lock(sk);
+}
+
+void rustlsm_unix_unlock(struct sock *sk)
+{
+	unix_state_unlock(sk);
+}
+
+/*
+ * The name AF_UNIX socket @sk is bound to. Abstract names are returned in
+ * @name and @len without their leading NUL. The address, once published,
+ * lives as long as the socket, which the caller holds.
+ */
+int rustlsm_unix_address(struct sock *sk, const u8 **name, int *len)
+{
+	struct unix_sock *u = unix_sk(sk);
+	/* Pairs with the release that publishes the address at bind. */
+	struct unix_address *addr = smp_load_acquire(&u->addr);
+	int name_len;
+
+	if (!addr)
+		return RUSTLSM_UNIX_UNNAMED;
+	if (u->path.dentry)
+		return RUSTLSM_UNIX_PATHNAME;
+	name_len = addr->len - (int)offsetof(struct sockaddr_un, sun_path) - 1;
+	if (name_len < 0)
+		return RUSTLSM_UNIX_UNNAMED;
+	*name = (const u8 *)addr->name->sun_path + 1;
+	*len = name_len;
+	return RUSTLSM_UNIX_ABSTRACT;
+}
+
+/*
+ * The credentials of whoever created the socket file of @sk (not
+ * referenced), or NULL for a dead or kernel socket. The caller holds @sk's
+ * unix state lock, under which the file cannot go away.
+ */
+const struct cred *rustlsm_unix_owner_cred(const struct sock *sk)
+{
+	if (sock_flag(sk, SOCK_DEAD) || !sk->sk_socket || !sk->sk_socket->file)
+		return NULL;
+	return sk->sk_socket->file->f_cred;
+}
+
+/* The task tracing current, referenced, or NULL. */
+struct task_struct *rustlsm_tracer_get(void)
+{
+	struct task_struct *tracer;
+
+	rcu_read_lock();
+	tracer = ptrace_parent(current);
+	if (tracer)
+		get_task_struct(tracer);
+	rcu_read_unlock();
+	return tracer;
+}
+
+void rustlsm_task_put(struct task_struct *task)
+{
+	put_task_struct(task);
+}
+
+void rustlsm_set_secureexec(struct linux_binprm *bprm)
+{
+	bprm->secureexec = 1;
+}
+
+int rustlsm_bprm_unsafe(const struct linux_binprm *bprm)
+{
+	return bprm->unsafe;
+}
+
+static int rustlsm_take_file(const void *p, struct file *file, unsigned int fd)
+{
+	*(struct file **)p = get_file(file);
+	return fd + 1;
+}
+
+/*
+ * The first open file of current at or after descriptor @n, referenced in
+ * @file: returns its descriptor plus one, or 0 when there is none.
+ */
+unsigned int rustlsm_next_file(unsigned int n, struct file **file)
+{
+	return iterate_fd(current->files, n, rustlsm_take_file, file);
+}
+
+/* What a revoked descriptor reads and writes: nothing, like /dev/null. */
+static ssize_t rustlsm_revoked_read(struct file *file, char __user *buf,
+				    size_t count, loff_t *pos)
+{
+	return 0;
+}
+
+static ssize_t rustlsm_revoked_write(struct file *file, const char __user *buf,
+				     size_t count, loff_t *pos)
+{
+	return count;
+}
+
+static const struct file_operations rustlsm_revoked_fops = {
+	.read = rustlsm_revoked_read,
+	.write = rustlsm_revoked_write,
+	.llseek = noop_llseek,
+};
+
+/*
+ * Replaces descriptor @fd of current with a file that reads nothing and
+ * swallows writes (as AppArmor replaces revoked descriptors with its null
+ * device), so that the number stays taken: programs check that 0, 1 and 2
+ * are open and abort when they cannot reopen them, and a closed number would
+ * be reused by the program's next open. Closes @fd if no such file can be
+ * made.
+ */
+void rustlsm_revoke_fd(unsigned int fd)
+{
+	struct file *null = anon_inode_getfile("[rustlsm-revoked]",
+					      &rustlsm_revoked_fops, NULL, O_RDWR);
+
+	if (IS_ERR(null)) {
+		replace_fd(fd, NULL, 0);
+		return;
+	}
+	replace_fd(fd, null, 0);
+	fput(null);
+}
+
+bool rustlsm_is_internal_mount(const struct path *path)
+{
+	return path->mnt->mnt_flags & MNT_INTERNAL;
+}
+
+bool rustlsm_is_io_uring(struct file *file)
+{
+	return io_is_uring_fops(file);
+}
+
+/* Where @file's owner label lives (see rustlsm_blob_sizes). */
+void **rustlsm_file_slot(const struct file *file)
+{
+	return file->f_security + rustlsm_blob_sizes.lbs_file;
+}
+
+struct file *rustlsm_fown_file(const struct fown_struct *fown)
+{
+	return fown->file;
+}
+
+/* @dentry's name and its length; stable while its parent is locked. */
+const u8 *rustlsm_dentry_name(const struct dentry *dentry, u32 *len)
+{
+	*len = dentry->d_name.len;
+	return dentry->d_name.name;
+}
+
+int rustlsm_sk_type(const struct sock *sk)
+{
+	return sk->sk_type;
+}
+
+bool rustlsm_vma_is_shared(const struct vm_area_struct *vma)
+{
+	return vma->vm_flags & VM_SHARED;
+}
