@@ -523,7 +523,13 @@ fn check(cond: bool, what: impl FnOnce() -> String) -> Outcome {
 
 /// Runs a command; returns (exit code, stdout + stderr).
 pub(crate) fn run(prog: &str, args: &[&str]) -> (i32, String) {
-    match Command::new(prog).args(args).output() {
+    // Standard input is an empty pipe, not /dev/null: profiles do not list /dev/null, and an
+    // exec into a profile revokes (and logs) inherited descriptors the profile may not hold.
+    let child = Command::new(prog)
+        .args(args)
+        .stdin(std::process::Stdio::piped())
+        .output();
+    match child {
         Ok(o) => (
             o.status.code().unwrap_or(-1),
             format!(
