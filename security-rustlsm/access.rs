@@ -92,7 +92,7 @@ unsafe fn decide_path(
     let Some(view) = profile.view() else {
         return EACCES.to_errno();
     };
-    let refused = refused(&view, path.bytes());
+    let refused = refused(&view, path.for_rules(view.attach_disconnected()));
     if refused == 0 {
         return 0;
     }

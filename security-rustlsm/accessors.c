@@ -7,6 +7,7 @@
 
 #include <linux/anon_inodes.h>
 #include <linux/fdtable.h>
+#include <linux/fs.h>
 #include <linux/file.h>
 #include <linux/io_uring.h>
 #include <linux/mm.h>
@@ -193,4 +194,19 @@ int rustlsm_sk_type(const struct sock *sk)
 bool rustlsm_vma_is_shared(const struct vm_area_struct *vma)
 {
 	return vma->vm_flags & VM_SHARED;
+}
+
+/* POSIX message queues' file system (ipc/mqueue.c keeps its magic private). */
+#define RUSTLSM_MQUEUE_MAGIC 0x19800202
+
+bool rustlsm_is_mqueue(const struct path *path)
+{
+	return path->dentry->d_sb->s_magic == RUSTLSM_MQUEUE_MAGIC;
+}
+
+/* Whether ioctl @cmd sets inode flags (the encodings differ between arches). */
+bool rustlsm_ioctl_sets_inode_flags(unsigned int cmd)
+{
+	return cmd == FS_IOC_SETFLAGS || cmd == FS_IOC32_SETFLAGS ||
+	       cmd == FS_IOC_FSSETXATTR;
 }

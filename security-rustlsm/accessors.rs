@@ -20,6 +20,8 @@ mod raw {
         pub(super) fn rustlsm_sock_protocol(sock: *const bindings::socket) -> c_int;
         pub(super) fn rustlsm_sk_type(sk: *const bindings::sock) -> c_int;
         pub(super) fn rustlsm_vma_is_shared(vma: *const bindings::vm_area_struct) -> bool;
+        pub(super) fn rustlsm_is_mqueue(path: *const bindings::path) -> bool;
+        pub(super) fn rustlsm_ioctl_sets_inode_flags(cmd: u32) -> bool;
         pub(super) fn rustlsm_unix_lock(sk: *mut bindings::sock);
         pub(super) fn rustlsm_unix_unlock(sk: *mut bindings::sock);
         pub(super) fn rustlsm_unix_address(
@@ -212,6 +214,23 @@ pub(crate) fn revoke_fd(fd: u32) {
 pub(crate) unsafe fn is_internal_mount(path: *const bindings::path) -> bool {
     // SAFETY: Guaranteed by the caller.
     unsafe { raw::rustlsm_is_internal_mount(path) }
+}
+
+/// Whether `path` is a POSIX message queue.
+///
+/// # Safety
+///
+/// `path` must be a valid path.
+pub(crate) unsafe fn is_mqueue(path: *const bindings::path) -> bool {
+    // SAFETY: Guaranteed by the caller.
+    unsafe { raw::rustlsm_is_mqueue(path) }
+}
+
+/// Whether ioctl `cmd` sets inode flags (`FS_IOC_SETFLAGS`, its 32-bit form,
+/// `FS_IOC_FSSETXATTR`), whose encodings differ between architectures.
+pub(crate) fn ioctl_sets_inode_flags(cmd: u32) -> bool {
+    // SAFETY: Compares numbers.
+    unsafe { raw::rustlsm_ioctl_sets_inode_flags(cmd) }
 }
 
 /// Whether `file` is an io_uring instance.

@@ -38,14 +38,19 @@ unsafe fn held_access(file: *const bindings::file) -> u32 {
     access
 }
 
-/// Whether `file`'s creator ran under `label` (for io_uring instances).
+/// Whether `file`'s creator ran under `label` (`None`: unconfined).
 ///
 /// # Safety
 ///
 /// `file` must point to a valid file.
-unsafe fn created_under(file: *const bindings::file, label: &Label) -> bool {
+unsafe fn created_under(file: *const bindings::file, label: Option<&Label>) -> bool {
     // SAFETY: An open file keeps the creds of its opener.
-    unsafe { cred_blob::label((*file).f_cred) }.is_some_and(|l| core::ptr::eq(l, label))
+    let creator = unsafe { cred_blob::label((*file).f_cred) };
+    match (creator, label) {
+        (Some(c), Some(l)) => core::ptr::eq(c, l),
+        (None, None) => true,
+        _ => false,
+    }
 }
 
 /// Decides whether a task under `label` may hold `file`; on refusal reports it as `op` and
@@ -64,7 +69,7 @@ unsafe fn check_held(op: &str, label: &Label, file: *mut bindings::file) -> c_in
     // SAFETY: The caller guarantees `file`.
     if unsafe { accessors::is_io_uring(file) } {
         // SAFETY: As above.
-        if unsafe { created_under(file, label) } {
+        if unsafe { created_under(file, Some(label)) } {
             return 0;
         }
         report::denial(&view, op, b"anon_inode:[io_uring]", 0, 0, report::Kills::No);
@@ -86,7 +91,7 @@ unsafe fn check_held(op: &str, label: &Label, file: *mut bindings::file) -> c_in
         Ok(path) => path,
         Err(e) => return e.to_errno(),
     };
-    let refused = view.refused(path.bytes(), requested);
+    let refused = view.refused(path.for_rules(view.attach_disconnected()), requested);
     if refused == 0 {
         return 0;
     }
@@ -128,6 +133,9 @@ pub(crate) unsafe extern "C" fn rustlsm_bprm_committing_creds(bprm: *const bindi
 }
 
 /// `file_receive`: a descriptor arriving over a unix socket (`SCM_RIGHTS`) or pidfd_getfd.
+/// An io_uring instance never leaves its creator's profile, not even to an unconfined task:
+/// a confined task could otherwise hand its ring to an unconfined broker, which would fill
+/// it with files the task may not receive (`IORING_MSG_SEND_FD` bypasses this hook).
 ///
 /// # Safety
 ///
@@ -135,7 +143,17 @@ pub(crate) unsafe extern "C" fn rustlsm_bprm_committing_creds(bprm: *const bindi
 #[no_mangle]
 pub(crate) unsafe extern "C" fn rustlsm_file_receive(file: *mut bindings::file) -> c_int {
     // SAFETY: The current creds are valid while the task runs.
-    let Some(label) = (unsafe { cred_blob::label(current_cred()) }) else {
+    let receiver = unsafe { cred_blob::label(current_cred()) };
+    // SAFETY: `file` is valid during the hook.
+    if receiver.is_none() && unsafe { accessors::is_io_uring(file) } {
+        // SAFETY: As above.
+        return if unsafe { created_under(file, None) } {
+            0
+        } else {
+            EACCES.to_errno()
+        };
+    }
+    let Some(label) = receiver else {
         return 0;
     };
     // SAFETY: `file` is valid during the hook; receiving runs in process context.

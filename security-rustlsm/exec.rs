@@ -72,8 +72,8 @@ fn transition(path: &[u8]) -> Result<Option<Arc<Label>>, c_int> {
 }
 
 /// Whether the exec may move the task from `caller` to `target` (different labels) given how
-/// it is run: under `no_new_privs` a confined task may not switch profiles (AppArmor refuses
-/// it too), and a traced task switches only if its tracer may trace the new profile, or the
+/// it is run: under `no_new_privs` or with a shared `fs_struct` a confined task may not switch
+/// profiles (AppArmor and SELinux refuse them too), and a traced task switches only if its tracer may trace the new profile, or the
 /// tracer would control a program of a profile it has no rights over (AppArmor's
 /// `may_change_ptraced_domain`).
 ///
@@ -88,15 +88,18 @@ unsafe fn may_switch(
 ) -> c_int {
     // SAFETY: Guaranteed by the caller.
     let unsafe_bits = unsafe { accessors::bprm_unsafe(bprm) };
-    if unsafe_bits & bindings::LSM_UNSAFE_NO_NEW_PRIVS != 0 {
-        if let Some(view) = caller.and_then(|c| c.view()) {
-            let why = Refused {
-                path,
-                info: "no_new_privs forbids a profile change",
-            };
-            report::event(&view, "exec", &why, report::Kills::No);
-            return report::verdict_without_kill(view.mode(), EPERM);
-        }
+    // A task sharing its root, cwd and umask with the exec (`clone(CLONE_FS)`) would keep
+    // steering the new profile's program: refused as under no_new_privs (SELinux refuses it).
+    let why = if unsafe_bits & bindings::LSM_UNSAFE_NO_NEW_PRIVS != 0 {
+        Some("no_new_privs forbids a profile change")
+    } else if unsafe_bits & bindings::LSM_UNSAFE_SHARE != 0 {
+        Some("a profile change with a shared fs_struct")
+    } else {
+        None
+    };
+    if let (Some(info), Some(view)) = (why, caller.and_then(|c| c.view())) {
+        report::event(&view, "exec", &Refused { path, info }, report::Kills::No);
+        return report::verdict_without_kill(view.mode(), EPERM);
     }
     if unsafe_bits & bindings::LSM_UNSAFE_PTRACE == 0 {
         return 0;

@@ -140,17 +140,6 @@ unsafe fn is_device(file: *const bindings::file) -> bool {
     mode == bindings::S_IFCHR || mode == bindings::S_IFBLK
 }
 
-/// `_IOW(type, nr, size)` of the generic ioctl encoding (x86, arm, riscv...).
-const fn iow(ty: u8, nr: u8, size: u32) -> u32 {
-    (1 << 30) | (size << 16) | ((ty as u32) << 8) | nr as u32
-}
-
-/// `FS_IOC_SETFLAGS` (its `long` argument size) and its 32-bit compat form.
-const FS_IOC_SETFLAGS: u32 = iow(b'f', 2, core::mem::size_of::<core::ffi::c_long>() as u32);
-const FS_IOC32_SETFLAGS: u32 = iow(b'f', 2, 4);
-/// `FS_IOC_FSSETXATTR` (`struct fsxattr` is 28 bytes).
-const FS_IOC_FSSETXATTR: u32 = iow(b'X', 32, 28);
-
 /// What an ioctl asks of a confined task's profile.
 enum IoctlNeeds {
     /// Nothing: handled by the VFS for the descriptor itself (close-on-exec, non-blocking,
@@ -178,7 +167,7 @@ unsafe fn ioctl_needs(file: *const bindings::file, cmd: u32) -> IoctlNeeds {
         bindings::TIOCSTI | bindings::TIOCLINUX => IoctlNeeds::Never,
         // SAFETY: The caller guarantees `file`.
         _ if unsafe { is_device(file) } => IoctlNeeds::DeviceIoctl,
-        FS_IOC_SETFLAGS | FS_IOC32_SETFLAGS | FS_IOC_FSSETXATTR => IoctlNeeds::SetAttr,
+        _ if accessors::ioctl_sets_inode_flags(cmd) => IoctlNeeds::SetAttr,
         // Pipes, sockets, regular files and directories answer their own ioctls.
         _ => IoctlNeeds::Nothing,
     }

@@ -72,7 +72,7 @@ pub struct Net<'a> {
 }
 
 /// An IP endpoint: address (IPv4 in the first 4 bytes) and port.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Endpoint {
     /// 4 for IPv4, 6 for IPv6.
     pub family: u8,

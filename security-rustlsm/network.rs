@@ -161,43 +161,30 @@ unsafe fn ip_proto(sock: *const bindings::socket) -> Option<u8> {
 /// `AF_UNSPEC`, which some calls accept in place of the socket's own family.
 const AF_UNSPEC: u16 = 0;
 
-/// How an address given to a call is to be read.
-enum Target {
-    /// The call names no endpoint (no address, `connect(AF_UNSPEC)` disconnecting, or a
-    /// family the call itself refuses).
-    None,
-    /// This endpoint.
-    Endpoint(net::Endpoint),
-    /// An address rustlsm cannot tell the meaning of: refused.
-    Ambiguous,
-}
-
 /// Reads the endpoint a call on `sock` (family `family`) reaches with `address`, following
 /// how the kernel reads it (as Landlock does, net.c): `AF_UNSPEC` is IPv4 for a bind of the
-/// any-address and for a UDP send on an IPv4 socket; on an IPv6 socket a send with
-/// `AF_UNSPEC` is refused, as `IPV6_ADDRFORM` could turn the socket into an IPv4 one that
-/// reads it as an address. A `connect()` with `AF_UNSPEC` disconnects.
-fn target(op: u8, family: u16, bytes: &[u8]) -> Target {
-    let Some(sa_family) = bytes.get(..2).map(|b| u16::from_ne_bytes([b[0], b[1]])) else {
-        return Target::None;
-    };
+/// any-address on an IPv4 socket and for a UDP send. On an IPv6 socket the kernel takes a
+/// send to `AF_UNSPEC` as "no address", but `IPV6_ADDRFORM` can turn the socket into an IPv4
+/// one meanwhile, which reads the same bytes as an IPv4 address: the send is checked as
+/// that IPv4 endpoint on both, so neither reading escapes the rules (Landlock refuses it).
+/// A `connect()` with `AF_UNSPEC` disconnects, which is always allowed.
+fn target(op: u8, family: u16, bytes: &[u8]) -> Option<net::Endpoint> {
+    let sa_family = u16::from_ne_bytes([*bytes.first()?, *bytes.get(1)?]);
     if sa_family != AF_UNSPEC {
-        return net::endpoint(bytes).map_or(Target::None, Target::Endpoint);
+        return net::endpoint(bytes);
     }
-    match op {
-        net::OP_CONNECT => Target::None,
-        _ if family == net::AF_INET6 && op == net::OP_SEND => Target::Ambiguous,
-        _ if family == net::AF_INET => {
-            let mut v4 = [0u8; 16];
-            let Some(b) = bytes.get(..8) else {
-                return Target::None;
-            };
-            v4[..8].copy_from_slice(b);
-            v4[..2].copy_from_slice(&net::AF_INET.to_ne_bytes());
-            net::endpoint(&v4).map_or(Target::None, Target::Endpoint)
-        }
-        _ => Target::None,
+    let as_ipv4 = match op {
+        net::OP_SEND => true,
+        net::OP_BIND | net::OP_LISTEN => family == net::AF_INET,
+        _ => false,
+    };
+    if !as_ipv4 {
+        return None;
     }
+    let mut v4 = [0u8; 16];
+    v4[..8].copy_from_slice(bytes.get(..8)?);
+    v4[..2].copy_from_slice(&net::AF_INET.to_ne_bytes());
+    net::endpoint(&v4)
 }
 
 /// Checks `op` on `sock` towards the address at `address` (`len` bytes of kernel memory).
@@ -226,18 +213,11 @@ unsafe fn check_endpoint(
     let bytes = unsafe { core::slice::from_raw_parts(address.cast::<u8>(), len) };
     // SAFETY: The caller guarantees `sock`.
     let family = u16::try_from(unsafe { accessors::sock_family(sock) }).unwrap_or(0);
-    let endpoint = match target(op, family, bytes) {
-        Target::None => return 0,
-        Target::Endpoint(endpoint) => Some(endpoint),
-        Target::Ambiguous => None,
+    let Some(endpoint) = target(op, family, bytes) else {
+        return 0;
     };
-    let object = NetObject::Endpoint {
-        proto,
-        endpoint: endpoint.unwrap_or_default(),
-    };
-    check(name, &object, |view| {
-        endpoint.is_some_and(|e| view.net().may(op, proto, &e))
-    })
+    let object = NetObject::Endpoint { proto, endpoint };
+    check(name, &object, |view| view.net().may(op, proto, &endpoint))
 }
 
 /// `socket_bind`.
@@ -251,6 +231,11 @@ pub(crate) unsafe extern "C" fn rustlsm_socket_bind(
     address: *mut bindings::sockaddr,
     addrlen: c_int,
 ) -> c_int {
+    // SAFETY: The socket is valid during the hook.
+    if unsafe { accessors::sock_family(sock) } == bindings::AF_UNIX as c_int {
+        // SAFETY: The address is a kernel copy of `addrlen` bytes.
+        return unsafe { crate::unix::check_bind(address, addrlen) };
+    }
     // SAFETY: Guaranteed by the LSM framework.
     unsafe { check_endpoint("bind", net::OP_BIND, sock, address, addrlen) }
 }

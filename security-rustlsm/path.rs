@@ -12,7 +12,8 @@
 //! executing them is mediated (see [`crate::access`]).
 //! A path that cannot be reached from the namespace root (a detached mount, a dentry that
 //! escaped a bind mount) is rendered `disconnected:` followed by its path within its file
-//! system: no rule matches it, so it is refused.
+//! system: no rule matches it, so it is refused, unless the profile attaches disconnected
+//! paths, which are then matched by their path within their file system.
 
 use crate::accessors;
 use core::mem::MaybeUninit;
@@ -25,6 +26,11 @@ const SHORT: usize = 256;
 
 /// What a path that cannot be reached from the namespace root starts with.
 pub(crate) const DISCONNECTED: &[u8] = b"disconnected:";
+
+/// What a POSIX message queue's name starts with: queues live on an internal mount, but
+/// they are shared objects between programs, so they are mediated under this name (which no
+/// path pattern matches: confined tasks cannot open queues).
+pub(crate) const MQUEUE: &[u8] = b"mqueue:";
 
 /// Where a resolved path lives.
 #[expect(
@@ -112,6 +118,21 @@ unsafe fn render(
     Ok((start, size - 1 - start))
 }
 
+/// Writes `prefix` just before the rendered string at `start..start + len`; returns the
+/// marked string's start and length.
+fn mark(
+    storage: &mut [MaybeUninit<u8>],
+    start: usize,
+    len: usize,
+    prefix: &[u8],
+) -> Result<(usize, usize)> {
+    let at = start.checked_sub(prefix.len()).ok_or(ENAMETOOLONG)?;
+    for (slot, byte) in storage[at..start].iter_mut().zip(prefix) {
+        slot.write(*byte);
+    }
+    Ok((at, len + prefix.len()))
+}
+
 impl ResolvedPath {
     fn empty_stack() -> Self {
         // INVARIANT: An empty range is trivially initialized.
@@ -145,6 +166,12 @@ impl ResolvedPath {
             Ok(found) => found,
             Err(e) if e != EINVAL => return Err(e),
             // SAFETY: Guaranteed by the caller.
+            Err(_) if unsafe { accessors::is_mqueue(path) } => {
+                // SAFETY: As above.
+                let (start, len) = unsafe { render(Renderer::InFileSystem, path, storage)? };
+                mark(storage, start, len, MQUEUE)?
+            }
+            // SAFETY: As above.
             Err(_) if unsafe { accessors::is_internal_mount(path) } => {
                 self.internal = true;
                 // SAFETY: As above.
@@ -153,11 +180,7 @@ impl ResolvedPath {
             Err(_) => {
                 // SAFETY: As above.
                 let (start, len) = unsafe { render(Renderer::InFileSystem, path, storage)? };
-                let mark = start.checked_sub(DISCONNECTED.len()).ok_or(ENAMETOOLONG)?;
-                for (slot, byte) in storage[mark..start].iter_mut().zip(DISCONNECTED) {
-                    slot.write(*byte);
-                }
-                (mark, len + DISCONNECTED.len())
+                mark(storage, start, len, DISCONNECTED)?
             }
         };
         // INVARIANT: `render` wrote `start..start + len`, and the mark (if any) was written.
@@ -275,6 +298,17 @@ impl ResolvedPath {
     /// memfd...), which only system calls other than `open()` create.
     pub(crate) fn is_internal(&self) -> bool {
         self.internal
+    }
+
+    /// The path rules are matched against under a profile that does (`attach_disconnected`)
+    /// or does not attach disconnected paths: a disconnected path is then matched by its
+    /// path within its file system, otherwise by its marked form, which no rule matches.
+    pub(crate) fn for_rules(&self, attach_disconnected: bool) -> &[u8] {
+        let bytes = self.bytes();
+        match bytes.strip_prefix(DISCONNECTED) {
+            Some(within) if attach_disconnected => within,
+            _ => bytes,
+        }
     }
 
     /// The path's bytes, without the terminating NUL.

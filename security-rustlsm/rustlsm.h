@@ -109,5 +109,7 @@ struct file *rustlsm_fown_file(const struct fown_struct *fown);
 const u8 *rustlsm_dentry_name(const struct dentry *dentry, u32 *len);
 int rustlsm_sk_type(const struct sock *sk);
 bool rustlsm_vma_is_shared(const struct vm_area_struct *vma);
+bool rustlsm_is_mqueue(const struct path *path);
+bool rustlsm_ioctl_sets_inode_flags(unsigned int cmd);
 
 #endif /* _SECURITY_RUSTLSM_H */

@@ -13,7 +13,8 @@
 //!   connect and at every datagram send (`unix_stream_connect`, `unix_may_send`), like
 //!   Landlock's abstract-socket scoping.
 //!
-//! The owner of a socket is whoever created its file, as Landlock has it.
+//! The owner of a socket is whoever created its file, as Landlock has it. Binding an abstract
+//! name needs a matching abstract pattern too ([`check_bind`]).
 
 use crate::{
     access::{check_path, check_with, current_cred},
@@ -167,4 +168,39 @@ pub(crate) unsafe extern "C" fn rustlsm_unix_may_send(
     }
     // SAFETY: As above.
     unsafe { check_peer("send", sk) }
+}
+
+/// `socket_bind` of an AF_UNIX socket: an abstract name is taken only if it matches one of
+/// the profile's abstract patterns, so a confined task cannot squat a well-known name (a
+/// session bus, an X display) before its server and impersonate it to unconfined clients
+/// (AppArmor mediates unix binds too). A path is created through `path_mknod`, and so needs
+/// `create`; autobind (a bare family) picks a random name and is free.
+///
+/// # Safety
+///
+/// `address` must be null or valid for `len` bytes.
+pub(crate) unsafe fn check_bind(address: *const bindings::sockaddr, len: c_int) -> c_int {
+    let Ok(len) = usize::try_from(len) else {
+        return 0;
+    };
+    if address.is_null() {
+        return 0;
+    }
+    // SAFETY: Guaranteed by the caller.
+    let bytes = unsafe { core::slice::from_raw_parts(address.cast::<u8>(), len) };
+    // `sun_family`, then `sun_path`, whose first byte is NUL for an abstract name.
+    let Some([0, name @ ..]) = bytes.get(2..) else {
+        return 0;
+    };
+    // SAFETY: The current creds are valid; nothing here sleeps.
+    unsafe {
+        check_with(
+            current_cred(),
+            "bind",
+            &AbstractName(name),
+            EACCES,
+            true,
+            |view| view.may_connect_abstract(name),
+        )
+    }
 }

@@ -16,7 +16,7 @@
 //!
 //! ```text
 //! header   0 magic "RLSM"  4 version u16  6 flags u16 (0)  8 total_len u32  12 count u32
-//! record   0 record_len u32  4 mode u8  5 flags u8 (0)  6 name_len u16  8 attach_count u16
+//! record   0 record_len u32  4 mode u8  5 flags u8 (PROFILE_*)  6 name_len u16  8 attach_count u16
 //!          10 section_count u16  12 reserved u32 (0)  16 name bytes
 //!          then attach_count times: len u16, path bytes
 //!          then section_count times: kind u16, reserved u16 (0), len u32, payload
@@ -74,6 +74,14 @@ pub const MAX_PEERS: u16 = 64;
 pub const PTRACE_TRACED_BY_UNCONFINED: u32 = 1 << 0;
 /// Every ptrace flag this version defines.
 pub const PTRACE_ALL: u32 = PTRACE_TRACED_BY_UNCONFINED;
+
+/// Profile flag: a path that cannot be reached from the mount namespace's root (a detached
+/// mount, a dentry moved out of a bind mount) is matched by its path within its file system,
+/// as if that were absolute (AppArmor's `attach_disconnected`). Without it, such paths are
+/// refused.
+pub const PROFILE_ATTACH_DISCONNECTED: u8 = 1 << 0;
+/// Every profile flag this version defines.
+pub const PROFILE_FLAGS_ALL: u8 = PROFILE_ATTACH_DISCONNECTED;
 
 /// Mount flag: `mount()` (new mounts, binds, moves, remounts).
 pub const MOUNT_MOUNT: u32 = 1 << 0;
@@ -373,7 +381,7 @@ fn verify_record(record: &[u8], offset: usize) -> Result<(), FormatError> {
     if Mode::from_byte(h.mode).is_none() {
         return fail(ErrorKind::BadMode, offset + 4);
     }
-    if h.flags != 0 {
+    if h.flags & !PROFILE_FLAGS_ALL != 0 {
         return fail(ErrorKind::ReservedNotZero, offset + 5);
     }
     if h.reserved != 0 {
@@ -600,6 +608,7 @@ pub struct ProfileView<'a> {
     record: &'a [u8],
     offset: usize,
     mode: Mode,
+    flags: u8,
     name: &'a [u8],
     attach_count: u16,
     /// The attachments.
@@ -636,6 +645,7 @@ impl<'a> ProfileView<'a> {
             record,
             offset,
             mode: Mode::from_byte(h.mode)?,
+            flags: h.flags,
             name,
             attach_count: h.attach_count,
             attachments,
@@ -718,6 +728,12 @@ impl<'a> ProfileView<'a> {
     pub fn may_trace(&self, target: Option<&[u8]>) -> bool {
         let name = target.unwrap_or(UNCONFINED);
         target == Some(self.name) || names_contain(self.ptrace_peers, name)
+    }
+
+    /// Whether disconnected paths are matched by their path within their file system
+    /// ([`PROFILE_ATTACH_DISCONNECTED`]) rather than refused.
+    pub fn attach_disconnected(&self) -> bool {
+        self.flags & PROFILE_ATTACH_DISCONNECTED != 0
     }
 
     /// Whether unconfined tasks may trace tasks under this profile.

@@ -196,6 +196,7 @@ impl<'a> Cursor<'a> {
 /// A verified record, read from its documented layout without `ProfileView`.
 struct Record<'a> {
     mode: u8,
+    flags: u8,
     name: &'a [u8],
     attachments: Vec<&'a [u8]>,
     sections: Vec<(u16, &'a [u8])>,
@@ -205,7 +206,10 @@ impl<'a> Record<'a> {
     fn parse(bytes: &'a [u8]) -> Self {
         let mut c = Cursor { bytes, at: 0 };
         assert_eq!(c.u32() as usize, bytes.len());
-        let mode = c.take(2)[0];
+        let (mode, flags) = {
+            let b = c.take(2);
+            (b[0], b[1])
+        };
         let name_len = usize::from(c.u16());
         let attach_count = c.u16();
         let section_count = c.u16();
@@ -228,6 +232,7 @@ impl<'a> Record<'a> {
         assert_eq!(c.at, bytes.len(), "bytes after the last section");
         Record {
             mode,
+            flags,
             name,
             attachments,
             sections,
@@ -264,6 +269,11 @@ fn check_view(view: &wire::ProfileView<'_>, probes: &Probes, profiles: &[&[u8]])
     assert_eq!(view.name(), record.name);
     assert!(wire::valid_name(view.name()) && view.name() != wire::UNCONFINED);
     assert_eq!(Some(view.mode()), wire::Mode::from_byte(record.mode));
+    assert_eq!(record.flags & !wire::PROFILE_FLAGS_ALL, 0);
+    assert_eq!(
+        view.attach_disconnected(),
+        record.flags & wire::PROFILE_ATTACH_DISCONNECTED != 0
+    );
     let attach: Vec<&[u8]> = view.attachments().collect();
     assert_eq!(attach, record.attachments);
     for a in &attach {

@@ -146,6 +146,7 @@ fn check_tasks(spec: &ProfileSpec, view: &wire::ProfileView<'_>, profiles: &[&st
     assert_eq!(view.may_signal(None), listed(&spec.signal, "unconfined"));
     assert_eq!(view.may_trace(None), listed(&spec.ptrace, "unconfined"));
     assert_eq!(view.traced_by_unconfined(), spec.traced_by_unconfined);
+    assert_eq!(view.attach_disconnected(), spec.attach_disconnected);
     for op in [
         wire::MOUNT_MOUNT,
         wire::MOUNT_UMOUNT,
@@ -181,7 +182,10 @@ fn check_net(spec: &ProfileSpec, view: net::Net<'_>) {
     for family in families {
         let ip = family == net::AF_INET || family == net::AF_INET6;
         for sock_type in [0, 1, 2, 5, net::SOCK_RAW, net::SOCK_PACKET] {
-            for protocol in plain.into_iter().chain([132, net::IPPROTO_ICMP, net::IPPROTO_ICMPV6]) {
+            for protocol in plain
+                .into_iter()
+                .chain([132, net::IPPROTO_ICMP, net::IPPROTO_ICMPV6])
+            {
                 if !view.may_create(family, sock_type, protocol) {
                     continue;
                 }

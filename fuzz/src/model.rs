@@ -65,6 +65,7 @@ fn profile(u: &mut Unstructured<'_>, name: &str, peers: &[String]) -> Result<Pro
         p.ptrace.push(u.choose(peers)?.clone());
     }
     p.traced_by_unconfined = u.arbitrary()?;
+    p.attach_disconnected = u.arbitrary()?;
     p.mount = u.int_in_range(0..=wire::MOUNT_ALL)?;
     for _ in 0..u.int_in_range(0..=3)? {
         p.sockets.push(SocketSpec {

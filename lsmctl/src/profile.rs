@@ -5,6 +5,8 @@
 //! mode = "enforce"            # or "complain" or "kill"; enforce when omitted
 //! attach = ["/usr/bin/demo"]
 //! signal = ["helper"]         # profiles (or "unconfined") it may signal; ptrace alike
+//! attach_disconnected = false # true: paths outside the mount namespace (detached mounts)
+//!                             # are matched within their file system instead of refused
 //!
 //! [[profile.demo.rule]]
 //! allow = ["read", "exec"]
@@ -65,6 +67,8 @@ struct ProfileToml {
     ptrace: Vec<Spanned<String>>,
     #[serde(default)]
     traced_by_unconfined: bool,
+    #[serde(default)]
+    attach_disconnected: bool,
     #[serde(default)]
     mount: Vec<Spanned<String>>,
     #[serde(default)]
@@ -475,6 +479,7 @@ pub fn compile_checked(file: &Path, source: &str) -> Result<Compiled, Diagnostic
             signal: peers(&body.signal)?,
             ptrace: peers(&body.ptrace)?,
             traced_by_unconfined: body.traced_by_unconfined,
+            attach_disconnected: body.attach_disconnected,
             mount,
             unix_abstract,
             unix_peers,

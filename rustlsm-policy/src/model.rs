@@ -30,6 +30,9 @@ pub struct ProfileSpec {
     pub ptrace: Vec<String>,
     /// Whether unconfined tasks may trace it.
     pub traced_by_unconfined: bool,
+    /// Whether disconnected paths are matched within their file system
+    /// (`wire::PROFILE_ATTACH_DISCONNECTED`) rather than refused.
+    pub attach_disconnected: bool,
     /// Mount operations allowed (`wire::MOUNT_*`).
     pub mount: u32,
     /// Sockets it may create.
@@ -78,6 +81,7 @@ impl ProfileSpec {
             signal: Vec::new(),
             ptrace: Vec::new(),
             traced_by_unconfined: false,
+            attach_disconnected: false,
             mount: 0,
             sockets: Vec::new(),
             net_rules: Vec::new(),
@@ -400,7 +404,11 @@ fn encode_profile(p: &ProfileSpec, out: &mut Vec<u8>) -> Result<(), EncodeError>
     let start = out.len();
     put_u32(out, 0); // record_len, patched below
     out.push(p.mode.to_byte());
-    out.push(0);
+    out.push(if p.attach_disconnected {
+        wire::PROFILE_ATTACH_DISCONNECTED
+    } else {
+        0
+    });
     put_u16(out, small(p.name.len()));
     put_u16(out, small(p.attach.len()));
     // Sections: file rules, capabilities, signal, ptrace, mount, network, and maybe unix.

@@ -167,8 +167,12 @@ fn record_faults() {
     let mut m = b.clone();
     m[REC + 4] = 7;
     assert_eq!(kind(&m), ErrorKind::BadMode);
+    // Profile flags: the defined one is accepted, an undefined one refused.
     let mut m = b.clone();
-    m[REC + 5] = 1;
+    m[REC + 5] = wire::PROFILE_ATTACH_DISCONNECTED;
+    assert!(wire::verify(&m).is_ok());
+    let mut m = b.clone();
+    m[REC + 5] = 2;
     assert_eq!(kind(&m), ErrorKind::ReservedNotZero);
     let mut m = b.clone();
     set_u32(&mut m, REC + 12, 1);

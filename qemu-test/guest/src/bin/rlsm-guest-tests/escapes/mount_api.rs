@@ -8,6 +8,8 @@ use crate::{check, Outcome, Suite};
 const NO_MOUNT: &str = "/usr/bin/rlsm-probe-esc-mnt";
 const MOUNT: &str = "/usr/bin/rlsm-probe-esc-mntok";
 const TREE: &str = "/usr/bin/rlsm-probe-esc-tree";
+/// The same rules, attaching disconnected paths.
+const TREE_OK: &str = "/usr/bin/rlsm-probe-esc-treeok";
 const DIR: &str = "/tmp/esc/mnt";
 
 const PROFILES: &str = r#"
@@ -29,6 +31,19 @@ allow = ["read"]
 paths = ["/**"]
 
 [[profile.esc-tree.rule]]
+deny = ["read"]
+paths = ["/etc/shadow"]
+
+[profile.esc-treeok]
+attach = ["/usr/bin/rlsm-probe-esc-treeok"]
+capabilities = ["sys_admin"]
+attach_disconnected = true
+
+[[profile.esc-treeok.rule]]
+allow = ["read"]
+paths = ["/**"]
+
+[[profile.esc-treeok.rule]]
 deny = ["read"]
 paths = ["/etc/shadow"]
 "#;
@@ -97,7 +112,20 @@ pub(super) fn run(s: &mut Suite) {
                 )
                 .map(drop)
             })?;
-            has_line(&lines, "", "disconnected").or_else(|_| has_line(&lines, "open", "f\""))
+            has_line(&lines, "open", "path=\"disconnected:/esc/tree/f\"")
+        },
+    );
+    // With attach_disconnected the same file is matched by its path within its file system
+    // (the tmpfs mounted on /tmp): /esc/tree/f, which `/**` allows.
+    s.case(
+        "mount API: attach_disconnected matches a detached mount's file within its file system",
+        || expect(TREE_OK, &["open-tree-open", "/tmp/esc/tree", "f"], 0).map(drop),
+    );
+    s.case(
+        "mount API: attach_disconnected still applies deny rules (rootfs path /etc/shadow)",
+        || {
+            let args = ["open-tree-open", "/etc", "shadow"];
+            refused(TREE_OK, &args, libc::EACCES, "esc-treeok", "open", "shadow")
         },
     );
     s.case(
@@ -108,6 +136,6 @@ pub(super) fn run(s: &mut Suite) {
         },
     );
     s.case("mount API: remove the mount profiles", || {
-        remove(&["esc-mnt", "esc-mntok", "esc-tree"])
+        remove(&["esc-mnt", "esc-mntok", "esc-tree", "esc-treeok"])
     });
 }

@@ -123,13 +123,21 @@ pub(super) fn run(s: &mut Suite) {
     s.case("net: UDP bind with AF_UNSPEC on the allowed port", || {
         ok(NET, &["udp-bind-unspec", "7778"], 0)
     });
-    // On an IPv6 socket AF_UNSPEC is refused whatever the port: IPV6_ADDRFORM can turn the
-    // socket into an IPv4 one between the check and the send.
+    // On an IPv6 socket the kernel reads AF_UNSPEC as "no address", but IPV6_ADDRFORM can
+    // turn the socket into an IPv4 one between the check and the send, which reads the same
+    // bytes as an IPv4 address: rustlsm checks that IPv4 reading (port and flowinfo bytes).
     s.case(
-        "net: UDP send with AF_UNSPEC from an IPv6 socket is refused",
+        "net: UDP send with AF_UNSPEC from an IPv6 socket to a port without a rule is refused",
         || {
-            let args = ["udp6-send-unspec", "::1", "53"];
-            refused(NET, &args, libc::EACCES, "esc-net", "send", "")
+            let args = ["udp6-send-unspec", "::1", "5555"];
+            refused(NET, &args, libc::EACCES, "esc-net", "send", "port=5555")
+        },
+    );
+    s.case(
+        "net: UDP send with AF_UNSPEC from an IPv6 socket to an allowed port reaches the stack",
+        || {
+            // No address and no connected peer: the kernel answers EDESTADDRREQ.
+            ok(NET, &["udp6-send-unspec", "::1", "53"], libc::EDESTADDRREQ)
         },
     );
     s.case(

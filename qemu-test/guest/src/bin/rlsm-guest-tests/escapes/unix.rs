@@ -26,11 +26,19 @@ peers = ["esc-unixpeer"]
 allow = ["connect"]
 paths = ["/tmp/esc/unix/ok*"]
 
+# Its own listener's socket file (no connect rule covers it).
+[[profile.esc-unix.rule]]
+allow = ["create", "delete"]
+paths = ["/tmp/esc/unix/self.sock"]
+
 [profile.esc-unixpeer]
 attach = ["/usr/bin/rlsm-probe-esc-unixpeer"]
 
 [profile.esc-unixpeer.network]
 sockets = ["unix"]
+
+[profile.esc-unixpeer.unix]
+abstract = ["@esc-peer*"]
 
 [[profile.esc-unixpeer.rule]]
 allow = ["create", "delete"]
@@ -202,11 +210,11 @@ pub(super) fn run(s: &mut Suite) {
             "",
         ),
         (
-            "unix: a listener of the same profile, outside the patterns",
+            "unix: a listener of the same profile, outside the connect rules",
             CLIENT,
             CLIENT,
             true,
-            "@esc-self",
+            "/tmp/esc/unix/self.sock",
             0,
             "",
         ),
@@ -252,6 +260,23 @@ pub(super) fn run(s: &mut Suite) {
             attempt(server, client, *stream, name, *errno, needle)
         });
     }
+    // Squatting: taking a well-known abstract name before its server would let a confined
+    // task answer the server's unconfined clients. (The peer listeners above bind names their
+    // patterns list, which shows the allowed side.)
+    s.case(
+        "unix: binding an abstract name outside the patterns is refused",
+        || {
+            let args = ["unix-listen", "@esc-squat", "1"];
+            refused(
+                CLIENT,
+                &args,
+                libc::EACCES,
+                "esc-unix",
+                "bind",
+                "addr=\"@esc-squat\"",
+            )
+        },
+    );
     s.case("unix: remove the unix-socket profiles", || {
         remove(&["esc-unix", "esc-unixpeer", "esc-unixopen"])
     });
