@@ -12,31 +12,9 @@
 //! received under the profile that created it.
 
 use crate::{
-    access::current_cred, accessors, cred_blob, path::ResolvedPath, policy::Label, report, wire,
+    access::current_cred, accessors, cred_blob, path::ResolvedPath, policy::Label, report,
 };
 use kernel::{bindings, ffi::c_int, prelude::*};
-
-/// The accesses `file` was opened for, as `wire::ACCESS_*` bits (0 for none).
-///
-/// # Safety
-///
-/// `file` must point to a valid file.
-unsafe fn held_access(file: *const bindings::file) -> u32 {
-    // SAFETY: The caller guarantees `file` is valid.
-    let (mode, flags) = unsafe { ((*file).f_mode, (*file).f_flags) };
-    let mut access = 0;
-    if mode & bindings::FMODE_READ != 0 {
-        access |= wire::ACCESS_READ;
-    }
-    if mode & bindings::FMODE_WRITE != 0 {
-        access |= if flags & bindings::O_APPEND != 0 {
-            wire::ACCESS_APPEND
-        } else {
-            wire::ACCESS_WRITE
-        };
-    }
-    access
-}
 
 /// Whether `file`'s creator ran under `label` (`None`: unconfined).
 ///
@@ -82,7 +60,7 @@ unsafe fn check_held(op: &str, label: &Label, file: *mut bindings::file) -> c_in
         return 0;
     }
     // SAFETY: As above.
-    let requested = unsafe { held_access(file) };
+    let requested = unsafe { crate::file::held_access(file) };
     if requested == 0 {
         return 0;
     }

@@ -73,9 +73,9 @@ fn transition(path: &[u8]) -> Result<Option<Arc<Label>>, c_int> {
 
 /// Whether the exec may move the task from `caller` to `target` (different labels) given how
 /// it is run: under `no_new_privs` or with a shared `fs_struct` a confined task may not switch
-/// profiles (AppArmor and SELinux refuse them too), and a traced task switches only if its tracer may trace the new profile, or the
-/// tracer would control a program of a profile it has no rights over (AppArmor's
-/// `may_change_ptraced_domain`).
+/// profiles (AppArmor and SELinux refuse them too), and a traced task switches only if its
+/// tracer may trace the new profile, or the tracer would control a program of a profile it
+/// has no rights over (AppArmor's `may_change_ptraced_domain`).
 ///
 /// # Safety
 ///

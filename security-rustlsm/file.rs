@@ -11,19 +11,15 @@ use crate::{
 };
 use kernel::{bindings, ffi::c_int};
 
-/// The accesses an open file was opened for, as `wire::ACCESS_*` bits.
+/// The read, write or append accesses an open file holds, as `wire::ACCESS_*` bits (0 for
+/// none).
 ///
 /// # Safety
 ///
 /// `file` must point to a valid file.
-unsafe fn open_access(file: *const bindings::file) -> u32 {
+pub(crate) unsafe fn held_access(file: *const bindings::file) -> u32 {
     // SAFETY: The caller guarantees `file` is valid.
     let (mode, flags) = unsafe { ((*file).f_mode, (*file).f_flags) };
-    // The exec of a binary marks its open in f_flags, not f_mode. Reading the image is part
-    // of executing it, so an exec asks for `exec` alone.
-    if flags & bindings::__FMODE_EXEC != 0 {
-        return wire::ACCESS_EXEC;
-    }
     let mut access = 0;
     if mode & bindings::FMODE_READ != 0 {
         access |= wire::ACCESS_READ;
@@ -35,6 +31,24 @@ unsafe fn open_access(file: *const bindings::file) -> u32 {
             wire::ACCESS_WRITE
         };
     }
+    access
+}
+
+/// The accesses an open file is being opened for, as `wire::ACCESS_*` bits.
+///
+/// # Safety
+///
+/// `file` must point to a valid file.
+unsafe fn open_access(file: *const bindings::file) -> u32 {
+    // SAFETY: The caller guarantees `file` is valid.
+    let flags = unsafe { (*file).f_flags };
+    // The exec of a binary marks its open in f_flags, not f_mode. Reading the image is part
+    // of executing it, so an exec asks for `exec` alone.
+    if flags & bindings::__FMODE_EXEC != 0 {
+        return wire::ACCESS_EXEC;
+    }
+    // SAFETY: The caller guarantees `file` is valid.
+    let mut access = unsafe { held_access(file) };
     // `open(O_ACCMODE)` (3) opens for neither reading nor writing, for ioctls only; it still
     // has the open's side effects (a watchdog arms, a tty becomes controlling), so it needs
     // `ioctl` on a device and `read` on anything else, as AppArmor maps it.

@@ -598,11 +598,13 @@ fn check(cond: bool, what: impl FnOnce() -> String) -> Outcome {
 pub(crate) fn run(prog: &str, args: &[&str]) -> (i32, String) {
     // Standard input is an empty pipe, not /dev/null: profiles do not list /dev/null, and an
     // exec into a profile revokes (and logs) inherited descriptors the profile may not hold.
-    let child = Command::new(prog)
-        .args(args)
-        .stdin(std::process::Stdio::piped())
-        .output();
-    match child {
+    output(Command::new(prog).args(args).stdin(std::process::Stdio::piped()))
+}
+
+/// Runs `cmd` to its end: (exit code, or -1 if it was killed or did not start; stdout +
+/// stderr).
+pub(crate) fn output(cmd: &mut Command) -> (i32, String) {
+    match cmd.output() {
         Ok(o) => (
             o.status.code().unwrap_or(-1),
             format!(
@@ -611,7 +613,7 @@ pub(crate) fn run(prog: &str, args: &[&str]) -> (i32, String) {
                 String::from_utf8_lossy(&o.stderr)
             ),
         ),
-        Err(e) => (-1, format!("cannot run {prog}: {e}")),
+        Err(e) => (-1, format!("cannot run {:?}: {e}", cmd.get_program())),
     }
 }
 

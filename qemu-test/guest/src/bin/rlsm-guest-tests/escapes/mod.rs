@@ -18,7 +18,7 @@ mod rename;
 mod signals;
 mod unix;
 
-use crate::{check, kernel_log, lsmctl, Outcome, Suite};
+use crate::{check, kernel_log, lsmctl, output, Outcome, Suite};
 use std::fs;
 use std::process::{Command, Stdio};
 
@@ -64,21 +64,6 @@ fn command(prog: &str) -> Command {
     let mut cmd = Command::new(prog);
     cmd.stdin(Stdio::piped());
     cmd
-}
-
-/// Runs `cmd` to its end (its stdin pipe closed): (exit code or -1, stdout + stderr).
-fn output(cmd: &mut Command) -> (i32, String) {
-    match cmd.output() {
-        Ok(o) => (
-            o.status.code().unwrap_or(-1),
-            format!(
-                "{}{}",
-                String::from_utf8_lossy(&o.stdout),
-                String::from_utf8_lossy(&o.stderr)
-            ),
-        ),
-        Err(e) => (-1, format!("cannot run: {e}")),
-    }
 }
 
 /// `crate::run` with the stdin of [`command`].
