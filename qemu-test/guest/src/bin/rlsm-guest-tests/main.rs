@@ -598,7 +598,11 @@ fn check(cond: bool, what: impl FnOnce() -> String) -> Outcome {
 pub(crate) fn run(prog: &str, args: &[&str]) -> (i32, String) {
     // Standard input is an empty pipe, not /dev/null: profiles do not list /dev/null, and an
     // exec into a profile revokes (and logs) inherited descriptors the profile may not hold.
-    output(Command::new(prog).args(args).stdin(std::process::Stdio::piped()))
+    output(
+        Command::new(prog)
+            .args(args)
+            .stdin(std::process::Stdio::piped()),
+    )
 }
 
 /// Runs `cmd` to its end: (exit code, or -1 if it was killed or did not start; stdout +
