@@ -31,6 +31,21 @@ mod tests {
         }
     }
 
+    /// The same cuts with the header's total length set to what is left, so that they get
+    /// past the length check and reach the record, section and automaton readers.
+    #[test]
+    fn every_truncation_with_an_honest_total_is_refused() -> Result {
+        let mut blob = KVec::new();
+        for len in wire::HEADER_LEN..POLICY.len() {
+            blob.clear();
+            blob.extend_from_slice(&POLICY[..len], GFP_KERNEL)?;
+            let total = u32::try_from(len).map_err(|_| EINVAL)?;
+            blob[8..12].copy_from_slice(&total.to_le_bytes());
+            assert!(wire::verify(&blob).is_err());
+        }
+        Ok(())
+    }
+
     #[test]
     fn header_faults_have_their_errors() -> Result {
         let mut blob = KVec::new();

@@ -192,6 +192,7 @@ pub(crate) fn load(blob: &[u8], dry_run: bool) -> Result {
     // The switch: infallible from here on. Replaced profiles are kept until every reader
     // that could have seen them is done.
     let mut replaced = KVec::with_capacity(fresh.len(), GFP_KERNEL)?;
+    let count = fresh.len();
     let mut spare = new_labels.into_iter();
     for profile in fresh {
         let name_matches = |l: &&Arc<Label>| profile.view().is_some_and(|v| l.name_is(v.name()));
@@ -207,8 +208,10 @@ pub(crate) fn load(blob: &[u8], dry_run: bool) -> Result {
         }
     }
     state.generation += 1;
+    let generation = state.generation;
     LABEL_COUNT.store(state.labels.len(), Relaxed);
     drop(state);
+    crate::report::policy_change("load", b"", count, generation);
     if !replaced.is_empty() {
         rcu::synchronize_rcu();
     }
@@ -230,8 +233,10 @@ pub(crate) fn remove(name: &[u8]) -> Result {
     let label = state.labels.remove(index).map_err(|_| EINVAL)?;
     let old = label.swap(None);
     state.generation += 1;
+    let generation = state.generation;
     LABEL_COUNT.store(state.labels.len(), Relaxed);
     drop(state);
+    crate::report::policy_change("remove", name, 1, generation);
     rcu::synchronize_rcu();
     drop(old);
     Ok(())

@@ -253,8 +253,18 @@ fn audit_on() -> bool {
 
 /// Emits one `AUDIT_RUSTLSM_ACCESS` record: `rustlsm=VERDICT`, the fields `fill` writes, then
 /// `task`'s pid and comm. `false` if audit could not take it (the caller logs instead).
-#[cfg(CONFIG_AUDIT)]
 fn audit_record(
+    verdict: &CStr,
+    task: *mut bindings::task_struct,
+    fill: impl FnOnce(*mut bindings::audit_buffer),
+) -> bool {
+    audit_record_of(bindings::AUDIT_RUSTLSM_ACCESS, verdict, task, fill)
+}
+
+/// Emits one audit record of type `kind`; `false` if audit could not take it.
+#[cfg(CONFIG_AUDIT)]
+fn audit_record_of(
+    kind: u32,
     verdict: &CStr,
     task: *mut bindings::task_struct,
     fill: impl FnOnce(*mut bindings::audit_buffer),
@@ -262,11 +272,7 @@ fn audit_record(
     // SAFETY: A null context is allowed (the record is not tied to a syscall record);
     // `GFP_ATOMIC` because some hooks may not sleep.
     let ab = unsafe {
-        bindings::audit_log_start(
-            core::ptr::null_mut(),
-            bindings::GFP_ATOMIC,
-            bindings::AUDIT_RUSTLSM_ACCESS as c_int,
-        )
+        bindings::audit_log_start(core::ptr::null_mut(), bindings::GFP_ATOMIC, kind as c_int)
     };
     if ab.is_null() {
         return false;
@@ -282,7 +288,8 @@ fn audit_record(
 }
 
 #[cfg(not(CONFIG_AUDIT))]
-fn audit_record(
+fn audit_record_of(
+    _: u32,
     _: &CStr,
     _: *mut bindings::task_struct,
     _: impl FnOnce(*mut bindings::audit_buffer),
@@ -321,6 +328,38 @@ pub(crate) fn event(profile: &ProfileView<'_>, op: &str, object: &dyn Object, ki
         BStr::from_bytes(profile.name()),
         op,
         object,
+        pid_of(current),
+        Quoted(comm_of(current).as_slice()),
+    );
+}
+
+/// Reports a policy change that took effect: a load of `count` profiles, or the removal of
+/// the profile `name`, the generation it made, and the task that made it. An audit record
+/// (`AUDIT_MAC_POLICY_LOAD`, as SELinux's policy loads) when audit is on, otherwise a kernel
+/// log line; never rate-limited (only privileged tasks change policy), so that a reload that
+/// unconfines running tasks always leaves a trace.
+pub(crate) fn policy_change(op: &str, name: &[u8], count: usize, generation: u64) {
+    let current = Task::current_raw();
+    let count = i64::try_from(count).unwrap_or(i64::MAX);
+    let generation = i64::try_from(generation).unwrap_or(i64::MAX);
+    let recorded = audit_on()
+        && audit_record_of(bindings::AUDIT_MAC_POLICY_LOAD, c"POLICY", current, |ab| {
+            audit_field(ab, c"op", op.as_bytes());
+            if !name.is_empty() {
+                audit_field(ab, c"profile", name);
+            }
+            audit_number(ab, c"profiles", count);
+            audit_number(ab, c"generation", generation);
+        });
+    if recorded {
+        return;
+    }
+    pr_info!(
+        "POLICY op={} profile=\"{}\" profiles={} generation={} pid={} comm=\"{}\"\n",
+        op,
+        Quoted(name),
+        count,
+        generation,
         pid_of(current),
         Quoted(comm_of(current).as_slice()),
     );

@@ -508,11 +508,11 @@ type Outcome = Result<(), String>;
 /// The cases a full run registers, and those of the parts run alone or counted on their own
 /// (hostile.rs and privilege.rs keep theirs). A run of any other number fails, so a dropped
 /// case or an early return is seen: update these with the cases.
-const EXPECTED_CASES: u32 = 317;
+const EXPECTED_CASES: u32 = 319;
 const EXPECTED_PROGRAMS: u32 = 15;
 const EXPECTED_ESCAPES: u32 = 125;
 /// The cases of the rustlsm_wire KUnit suite (security-rustlsm's kunit.rs).
-const KUNIT_CASES: u32 = 7;
+const KUNIT_CASES: u32 = 8;
 
 struct Suite {
     passed: u32,
@@ -1012,6 +1012,21 @@ fn main() {
         check(list.starts_with("demo enforce "), || list)
     });
     s.case(
+        "a policy load leaves a log line with the generation it made",
+        || {
+            let generation =
+                fs::read_to_string(format!("{SECFS}/generation")).map_err(|e| e.to_string())?;
+            let want = format!(
+                "rustlsm: POLICY op=load profile=\"\" profiles=1 generation={} ",
+                generation.trim()
+            );
+            let log = kernel_log();
+            check(log.contains(&want), || {
+                format!("no line containing {want:?}")
+            })
+        },
+    );
+    s.case(
         "the policy file reads back the loaded blob byte for byte",
         || {
             let loaded = compiled(&fs::read_to_string(DEMO).unwrap_or_default(), "readback")?;
@@ -1417,6 +1432,18 @@ fn main() {
         },
     );
     s.case("remove the network profile", || lsmctl(&["remove", "net"]));
+    s.case("a removal leaves a log line naming the profile", || {
+        let generation =
+            fs::read_to_string(format!("{SECFS}/generation")).map_err(|e| e.to_string())?;
+        let want = format!(
+            "rustlsm: POLICY op=remove profile=\"net\" profiles=1 generation={} ",
+            generation.trim()
+        );
+        let log = kernel_log();
+        check(log.contains(&want), || {
+            format!("no line containing {want:?}")
+        })
+    });
     s.case(
         "lsmctl list shows the profile with the digest of its compiled form",
         || {
