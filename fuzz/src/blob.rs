@@ -94,13 +94,33 @@ impl Probes {
             });
         }
         for e in &endpoints {
-            assert_eq!(net::endpoint(&sockaddr(e)), Some(*e), "sockaddr round trip");
+            assert_eq!(
+                net::endpoint(&sockaddr(e)),
+                Some(as_read(e)),
+                "sockaddr round trip"
+            );
         }
         Probes {
             paths,
             names,
             endpoints,
         }
+    }
+}
+
+/// `e` as the kernel reads it back from a sockaddr: an IPv4-mapped IPv6 address
+/// (`::ffff:a.b.c.d`) is the IPv4 endpoint it reaches.
+fn as_read(e: &net::Endpoint) -> net::Endpoint {
+    const MAPPED: [u8; 12] = [0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff];
+    if e.family != 6 || e.addr[..12] != MAPPED {
+        return *e;
+    }
+    let mut addr = [0u8; 16];
+    addr[..4].copy_from_slice(&e.addr[12..]);
+    net::Endpoint {
+        family: 4,
+        addr,
+        port: e.port,
     }
 }
 
