@@ -1659,11 +1659,17 @@ fn main() {
     s.part("programs", EXPECTED_PROGRAMS, programs::run);
     s.case("denials are rate-limited in the kernel log", || {
         let before = kernel_log().matches("op=open path=\"/etc/shadow\"").count();
+        let started = std::time::Instant::now();
         let (code, _) = run(PROBE, &["open-many", "/etc/shadow", "300"]);
+        let elapsed_ms = started.elapsed().as_millis() as usize;
         let after = kernel_log().matches("op=open path=\"/etc/shadow\"").count();
         check(code == libc::EACCES, || format!("probe: {code}"))?;
-        check(after > before && after - before <= 100, || {
-            format!("{} new lines for 300 denials", after - before)
+        // At most 100 lines per 5 s window the burst touched (a slow debug kernel spreads it
+        // over several), and always fewer than the denials: some were suppressed.
+        let windows = elapsed_ms / 5000 + 2;
+        let lines = after.saturating_sub(before);
+        check(lines > 0 && lines < 300 && lines <= 100 * windows, || {
+            format!("{lines} new lines for 300 denials in {elapsed_ms} ms")
         })
     });
     s.case(
