@@ -419,20 +419,31 @@ fn verify_record(record: &[u8], offset: usize) -> Result<(), FormatError> {
     Ok(())
 }
 
-/// Verifies a name list: a `u16` count, then that many (`u8` length, name) pairs, exactly.
-fn verify_names(bytes: &[u8], offset: usize) -> Result<(), FormatError> {
-    let mut r = Reader::new(bytes, offset);
+/// Reads a `u16` count of at most [`MAX_PEERS`] at the start of `r`, then that many entries
+/// with `entry`: the shared shape of name lists and abstract-pattern lists.
+fn verify_counted<'a>(
+    r: &mut Reader<'a>,
+    offset: usize,
+    mut entry: impl FnMut(&mut Reader<'a>) -> Result<(), FormatError>,
+) -> Result<(), FormatError> {
     let count = r.u16()?;
     if count > MAX_PEERS {
         return fail(ErrorKind::BadSectionPayload, offset);
     }
-    for _ in 0..count {
+    (0..count).try_for_each(|_| entry(r))
+}
+
+/// Verifies a name list: a `u16` count, then that many (`u8` length, name) pairs, exactly.
+fn verify_names(bytes: &[u8], offset: usize) -> Result<(), FormatError> {
+    let mut r = Reader::new(bytes, offset);
+    verify_counted(&mut r, offset, |r| {
         let at = r.offset();
         let len = usize::from(r.u8()?);
         if !valid_name(r.take(len)?) {
             return fail(ErrorKind::BadName, at);
         }
-    }
+        Ok(())
+    })?;
     if !r.is_empty() {
         return fail(ErrorKind::BadSectionPayload, r.offset());
     }
@@ -443,17 +454,14 @@ fn verify_names(bytes: &[u8], offset: usize) -> Result<(), FormatError> {
 /// abstract name pattern) pairs, then a name list (see [`verify_names`]) that ends the payload.
 fn verify_unix(bytes: &[u8], offset: usize) -> Result<(), FormatError> {
     let mut r = Reader::new(bytes, offset);
-    let count = r.u16()?;
-    if count > MAX_PEERS {
-        return fail(ErrorKind::BadSectionPayload, offset);
-    }
-    for _ in 0..count {
+    verify_counted(&mut r, offset, |r| {
         let at = r.offset();
         let len = usize::from(r.u16()?);
         if !glob::valid_abstract_pattern(r.take(len)?) {
             return fail(ErrorKind::BadPattern, at);
         }
-    }
+        Ok(())
+    })?;
     let names = bytes.get(r.pos..).unwrap_or(&[]);
     verify_names(names, r.offset())
 }
