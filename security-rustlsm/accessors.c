@@ -10,8 +10,10 @@
 #include <linux/fs.h>
 #include <linux/file.h>
 #include <linux/io_uring.h>
+#include <linux/ipc_namespace.h>
 #include <linux/mm.h>
 #include <linux/mount.h>
+#include <linux/nsproxy.h>
 #include <linux/ptrace.h>
 #include <linux/sched.h>
 #include <net/af_unix.h>
@@ -202,6 +204,26 @@ bool rustlsm_vma_is_shared(const struct vm_area_struct *vma)
 bool rustlsm_is_mqueue(const struct path *path)
 {
 	return path->dentry->d_sb->s_magic == RUSTLSM_MQUEUE_MAGIC;
+}
+
+/*
+ * Whether @dir is on the current task's POSIX message queue file system; if so, @root becomes
+ * that file system's internal mount (its IPC namespace holds it), so that a queue being
+ * created is named as an opened one is. Only the current task changes its own nsproxy.
+ */
+bool rustlsm_mqueue_root(const struct inode *dir, struct path *root)
+{
+#ifdef CONFIG_POSIX_MQUEUE
+	struct vfsmount *mnt = current->nsproxy->ipc_ns->mq_mnt;
+
+	if (dir->i_sb->s_magic != RUSTLSM_MQUEUE_MAGIC || !mnt || mnt->mnt_sb != dir->i_sb)
+		return false;
+	root->mnt = mnt;
+	root->dentry = mnt->mnt_root;
+	return true;
+#else
+	return false;
+#endif
 }
 
 /* Whether ioctl @cmd sets inode flags (the encodings differ between arches). */

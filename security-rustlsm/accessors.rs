@@ -21,6 +21,10 @@ mod raw {
         pub(super) fn rustlsm_sk_type(sk: *const bindings::sock) -> c_int;
         pub(super) fn rustlsm_vma_is_shared(vma: *const bindings::vm_area_struct) -> bool;
         pub(super) fn rustlsm_is_mqueue(path: *const bindings::path) -> bool;
+        pub(super) fn rustlsm_mqueue_root(
+            dir: *const bindings::inode,
+            root: *mut bindings::path,
+        ) -> bool;
         pub(super) fn rustlsm_ioctl_sets_inode_flags(cmd: u32) -> bool;
         pub(super) fn rustlsm_unix_lock(sk: *mut bindings::sock);
         pub(super) fn rustlsm_unix_unlock(sk: *mut bindings::sock);
@@ -224,6 +228,21 @@ pub(crate) unsafe fn is_internal_mount(path: *const bindings::path) -> bool {
 pub(crate) unsafe fn is_mqueue(path: *const bindings::path) -> bool {
     // SAFETY: Guaranteed by the caller.
     unsafe { raw::rustlsm_is_mqueue(path) }
+}
+
+/// The current task's POSIX message queue mount, when `dir` is on that file system. The
+/// task's IPC namespace holds the mount for as long as the task uses it.
+///
+/// # Safety
+///
+/// `dir` must be a valid inode.
+pub(crate) unsafe fn mqueue_root(dir: *const bindings::inode) -> Option<bindings::path> {
+    let mut root = bindings::path {
+        mnt: core::ptr::null_mut(),
+        dentry: core::ptr::null_mut(),
+    };
+    // SAFETY: Guaranteed by the caller; `root` is writable.
+    unsafe { raw::rustlsm_mqueue_root(dir, &mut root) }.then_some(root)
 }
 
 /// Whether ioctl `cmd` sets inode flags (`FS_IOC_SETFLAGS`, its 32-bit form,

@@ -53,7 +53,7 @@ pub(crate) fn apply(interface: &str, op: Op, buf: UserPtr, len: usize, flags: u3
     UserSlice::new(buf, len).read_all(&mut data, GFP_KERNEL)?;
     match op {
         Op::Load => policy::load(&data, flags & wire::FLAG_DRY_RUN != 0),
-        Op::Remove => policy::remove(&data),
+        Op::Remove => policy::remove(&data, flags & wire::FLAG_DRY_RUN != 0),
     }
 }
 

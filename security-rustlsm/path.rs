@@ -222,7 +222,8 @@ impl ResolvedPath {
 
     /// Appends `/name` to the directory path held here, in place when it fits.
     fn push_name(&mut self, name: &[u8]) -> Result {
-        let dir_is_root = self.bytes() == b"/";
+        // Only a root ends with a slash: `/`, or `mqueue:/` for a queue being created.
+        let dir_is_root = self.bytes().ends_with(b"/");
         let sep = usize::from(!dir_is_root);
         let total = self
             .len

@@ -5,6 +5,7 @@
 
 use crate::{
     access::{check_path, current_cred},
+    accessors,
     path::ResolvedPath,
     wire,
 };
@@ -43,6 +44,29 @@ pub(crate) unsafe extern "C" fn rustlsm_path_mknod(
 ) -> c_int {
     // SAFETY: Guaranteed by the LSM framework.
     unsafe { check_entry("create", wire::ACCESS_CREATE, dir, dentry) }
+}
+
+/// `inode_create`, for POSIX message queues only (every other create is decided at
+/// `path_mknod`): `mq_open(O_CREAT)` creates a queue without a path hook. The queue is named
+/// `mqueue:/NAME` as when it is opened, which no rule matches, so a confined task creates
+/// none, instead of leaving a queue behind that it may not open.
+///
+/// # Safety
+///
+/// Called by the LSM framework with a held directory inode, locked, and a dentry in it.
+#[no_mangle]
+pub(crate) unsafe extern "C" fn rustlsm_inode_create(
+    dir: *mut bindings::inode,
+    dentry: *mut bindings::dentry,
+    _mode: bindings::umode_t,
+) -> c_int {
+    // SAFETY: The LSM framework passes a valid directory inode.
+    let Some(root) = (unsafe { accessors::mqueue_root(dir) }) else {
+        return 0;
+    };
+    // SAFETY: `root` is the mount of `dir`'s file system, held by the task's IPC namespace;
+    // `dentry` is in `dir`, which the creator has locked.
+    unsafe { check_entry("create", wire::ACCESS_CREATE, &root, dentry) }
 }
 
 /// `path_mkdir`.

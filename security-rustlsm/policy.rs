@@ -219,8 +219,9 @@ pub(crate) fn load(blob: &[u8], dry_run: bool) -> Result {
     Ok(())
 }
 
-/// Removes the profile called `name`. Tasks running under it become unconfined.
-pub(crate) fn remove(name: &[u8]) -> Result {
+/// Removes the profile called `name`. Tasks running under it become unconfined. A dry run
+/// only checks that the profile is there.
+pub(crate) fn remove(name: &[u8], dry_run: bool) -> Result {
     if !wire::valid_name(name) {
         return Err(EINVAL);
     }
@@ -230,6 +231,9 @@ pub(crate) fn remove(name: &[u8]) -> Result {
         .iter()
         .position(|l| l.name_is(name))
         .ok_or(ENOENT)?;
+    if dry_run {
+        return Ok(());
+    }
     let label = state.labels.remove(index).map_err(|_| EINVAL)?;
     let old = label.swap(None);
     state.generation += 1;

@@ -34,6 +34,7 @@ int rustlsm_file_mprotect(struct vm_area_struct *vma, unsigned long reqprot,
 			  unsigned long prot);
 int rustlsm_path_mknod(const struct path *dir, struct dentry *dentry, umode_t mode,
 		       unsigned int dev);
+int rustlsm_inode_create(struct inode *dir, struct dentry *dentry, umode_t mode);
 int rustlsm_path_mkdir(const struct path *dir, struct dentry *dentry, umode_t mode);
 int rustlsm_path_symlink(const struct path *dir, struct dentry *dentry,
 			 const char *old_name);
@@ -110,6 +111,7 @@ const u8 *rustlsm_dentry_name(const struct dentry *dentry, u32 *len);
 int rustlsm_sk_type(const struct sock *sk);
 bool rustlsm_vma_is_shared(const struct vm_area_struct *vma);
 bool rustlsm_is_mqueue(const struct path *path);
+bool rustlsm_mqueue_root(const struct inode *dir, struct path *root);
 bool rustlsm_ioctl_sets_inode_flags(unsigned int cmd);
 
 #endif /* _SECURITY_RUSTLSM_H */

@@ -63,7 +63,7 @@ mod unix;
 use kernel::bindings;
 
 /// Compile-time proof that each Rust hook has the exact type `lsm_hook_defs.h` declares.
-const _: [bindings::security_list_options; 47] = [
+const _: [bindings::security_list_options; 48] = [
     bindings::security_list_options {
         cred_prepare: Some(cred_blob::rustlsm_cred_prepare),
     },
@@ -96,6 +96,9 @@ const _: [bindings::security_list_options; 47] = [
     },
     bindings::security_list_options {
         path_mknod: Some(path_ops::rustlsm_path_mknod),
+    },
+    bindings::security_list_options {
+        inode_create: Some(path_ops::rustlsm_inode_create),
     },
     bindings::security_list_options {
         path_mkdir: Some(path_ops::rustlsm_path_mkdir),

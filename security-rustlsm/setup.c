@@ -46,6 +46,7 @@ static struct security_hook_list rustlsm_hooks[] __ro_after_init = {
 	LSM_HOOK_INIT(file_mprotect, rustlsm_file_mprotect),
 	LSM_HOOK_INIT(path_mknod, rustlsm_path_mknod),
 	LSM_HOOK_INIT(path_mkdir, rustlsm_path_mkdir),
+	LSM_HOOK_INIT(inode_create, rustlsm_inode_create),
 	LSM_HOOK_INIT(path_symlink, rustlsm_path_symlink),
 	LSM_HOOK_INIT(path_unlink, rustlsm_path_unlink),
 	LSM_HOOK_INIT(path_rmdir, rustlsm_path_rmdir),

@@ -508,9 +508,9 @@ type Outcome = Result<(), String>;
 /// The cases a full run registers, and those of the parts run alone or counted on their own
 /// (hostile.rs and privilege.rs keep theirs). A run of any other number fails, so a dropped
 /// case or an early return is seen: update these with the cases.
-const EXPECTED_CASES: u32 = 319;
+const EXPECTED_CASES: u32 = 331;
 const EXPECTED_PROGRAMS: u32 = 15;
-const EXPECTED_ESCAPES: u32 = 125;
+const EXPECTED_ESCAPES: u32 = 136;
 /// The cases of the rustlsm_wire KUnit suite (security-rustlsm's kunit.rs).
 const KUNIT_CASES: u32 = 8;
 
@@ -1457,6 +1457,14 @@ fn main() {
             )
         },
     );
+    s.case("a dry-run remove checks the name and removes nothing", || {
+        let before = snapshot();
+        let got = manage(2, b"demo", wire::FLAG_DRY_RUN);
+        check(got == 0, || format!("errno {got}"))?;
+        before.unchanged("the dry-run remove")?;
+        let got = manage(2, b"absent", wire::FLAG_DRY_RUN);
+        check(got == libc::ENOENT, || format!("absent name: errno {got}"))
+    });
     s.case("remove through the system call takes effect", || {
         lsmctl(&["remove", "--via", "syscall", "demo"])?;
         expect_open(PROBE, "/etc/shadow", "r", 0)?;

@@ -296,6 +296,8 @@ fn recv_fd(path: &str) -> i32 {
 
 const SYS_IO_URING_SETUP: libc::c_long = 425;
 const SYS_IO_URING_ENTER: libc::c_long = 426;
+const SYS_IO_URING_REGISTER: libc::c_long = 427;
+const IORING_REGISTER_PERSONALITY: libc::c_long = 9;
 const IORING_OP_OPENAT: u8 = 18;
 const IORING_ENTER_GETEVENTS: u32 = 1;
 const IORING_OFF_CQ_RING: i64 = 0x800_0000;
@@ -354,14 +356,36 @@ fn ring_map(fd: libc::c_int, len: usize, off: i64) -> Option<*mut u8> {
     (p != libc::MAP_FAILED).then_some(p.cast())
 }
 
-/// Opens PATH read-only through an io_uring of this task's own: the CQE's errno, or 0.
-fn uring_open(path: &str) -> i32 {
+/// Opens PATH read-only through an io_uring of this task's own: the CQE's errno, or 0. With
+/// `personality`, the task first registers its credentials with the ring and the open runs
+/// under them (io_uring's personalities; the kernel's `uring_override_creds` hook).
+fn uring_open(path: &str, personality: bool) -> i32 {
     let p = cstr(path);
     // SAFETY: A zeroed params struct is what io_uring_setup expects.
     let mut params: UringParams = unsafe { std::mem::zeroed() };
     // SAFETY: `params` is a writable struct io_uring_params.
     let fd = unsafe { libc::syscall(SYS_IO_URING_SETUP, 4, &raw mut params) } as libc::c_int;
     fd_then(fd, |fd| {
+        let id = if personality {
+            // SAFETY: IORING_REGISTER_PERSONALITY takes no argument.
+            let id = unsafe {
+                libc::syscall(
+                    SYS_IO_URING_REGISTER,
+                    fd,
+                    IORING_REGISTER_PERSONALITY,
+                    0usize,
+                    0,
+                )
+            };
+            if id < 0 {
+                let e = last();
+                println!("register personality: errno {e}");
+                return e;
+            }
+            id as u64
+        } else {
+            0
+        };
         let sq_len = params.sq_off[6] as usize + params.sq_entries as usize * 4;
         let cq_len = params.cq_off[5] as usize + params.cq_entries as usize * 16;
         let sqe_len = params.sq_entries as usize * std::mem::size_of::<Sqe>();
@@ -389,7 +413,8 @@ fn uring_open(path: &str) -> i32 {
                 len: 0,
                 open_flags: (libc::O_RDONLY | libc::O_CLOEXEC) as u32,
                 user_data: 1,
-                tail: [0; 3],
+                // buf_index (u16), then personality (u16).
+                tail: [id << 16, 0, 0],
             });
             *sq.add(params.sq_off[6] as usize)
                 .cast::<u32>()
@@ -501,6 +526,9 @@ const SYS_MOVE_MOUNT: libc::c_long = 429;
 const SYS_FSOPEN: libc::c_long = 430;
 const SYS_FSCONFIG: libc::c_long = 431;
 const SYS_FSMOUNT: libc::c_long = 432;
+const SYS_FSPICK: libc::c_long = 433;
+const FSPICK_CLOEXEC: libc::c_long = 1;
+const FSCONFIG_CMD_RECONFIGURE: libc::c_long = 7;
 
 /// fsopen("tmpfs"), create, fsmount, move_mount onto DIR; prints the step that failed. The
 /// descriptors are close-on-exec and die with the probe.
@@ -530,6 +558,29 @@ fn fsmount_tmpfs(dir: &str) -> i32 {
         }
     }
     0
+}
+
+/// Picks the file system mounted on DIR (fspick) and reconfigures it with its own options:
+/// a remount through the new mount API, which never calls the `sb_mount` hook.
+fn fspick_reconfigure(dir: &str) -> i32 {
+    let d = cstr(dir);
+    // SAFETY: fspick on a valid C string.
+    let fs = unsafe { libc::syscall(SYS_FSPICK, libc::AT_FDCWD, d.as_ptr(), FSPICK_CLOEXEC) };
+    if fs < 0 {
+        let e = last();
+        println!("fspick: errno {e}");
+        return e;
+    }
+    fd_then(fs as libc::c_int, |fs| {
+        let null = std::ptr::null::<libc::c_char>();
+        // SAFETY: FSCONFIG_CMD_RECONFIGURE takes no key or value.
+        if unsafe { libc::syscall(SYS_FSCONFIG, fs, FSCONFIG_CMD_RECONFIGURE, null, null, 0) } < 0 {
+            let e = last();
+            println!("reconfigure: errno {e}");
+            return e;
+        }
+        0
+    })
 }
 
 /// Clones DIR as a detached mount (open_tree) and opens FILE relative to it.
@@ -620,6 +671,39 @@ fn nnp_exec(args: &[String]) -> i32 {
     last()
 }
 
+/// A child sharing this task's fs_struct (root, cwd, umask: clone(CLONE_FS)) execs PATH
+/// ARGS while this task waits. Prints `exec failed: errno E` (returns E), or returns the
+/// program's exit status.
+fn sharefs_exec(args: &[String]) -> i32 {
+    if args.is_empty() {
+        return libc::EINVAL;
+    }
+    let (_strings, ptrs) = argv(args);
+    let flags = (libc::CLONE_FS | libc::SIGCHLD) as libc::c_long;
+    // SAFETY: Without CLONE_VM the child runs on a copy of this address space, like fork;
+    // it only makes system calls and exits. `ptrs` is valid in both.
+    unsafe {
+        let pid = libc::syscall(libc::SYS_clone, flags, 0usize, 0usize, 0usize, 0usize);
+        if pid < 0 {
+            return last();
+        }
+        if pid == 0 {
+            libc::execv(ptrs[0], ptrs.as_ptr());
+            libc::_exit(100 + last());
+        }
+        let mut st = 0;
+        libc::waitpid(pid as libc::pid_t, &mut st, 0);
+        match libc::WIFEXITED(st).then(|| libc::WEXITSTATUS(st)) {
+            Some(code) if code >= 100 => {
+                println!("exec failed: errno {}", code - 100);
+                code - 100
+            }
+            Some(code) => code,
+            None => 255,
+        }
+    }
+}
+
 /// Opens PATH with O_PATH, unlinks it, then executes it through the descriptor.
 fn execveat_deleted(args: &[String]) -> i32 {
     if args.is_empty() {
@@ -643,6 +727,21 @@ fn execveat_deleted(args: &[String]) -> i32 {
         );
     }
     last()
+}
+
+/// Creates (or opens) the POSIX message queue /NAME, then closes and removes it.
+fn mq_open(name: &str) -> i32 {
+    // The system call takes the name without glibc's leading slash.
+    let n = cstr(name.trim_start_matches('/'));
+    let flags = libc::O_CREAT | libc::O_RDWR | libc::O_CLOEXEC;
+    let null = std::ptr::null::<libc::mq_attr>();
+    // SAFETY: mq_open on a valid C string with default attributes.
+    let fd = unsafe { libc::syscall(libc::SYS_mq_open, n.as_ptr(), flags, 0o600, null) };
+    fd_then(fd as libc::c_int, |_| {
+        // SAFETY: As above.
+        unsafe { libc::syscall(libc::SYS_mq_unlink, n.as_ptr()) };
+        0
+    })
 }
 
 /// Opens a terminal without making it the controlling one and runs `f` on it.
@@ -708,19 +807,22 @@ pub(crate) fn run(op: &str, args: &[String]) -> Option<i32> {
             "read-fd" => read_fd(arg(2)),
             "recv-fd" => recv_fd(arg(2)),
             "uring-read" => uring_enter(arg(2)),
-            "uring-open" => uring_open(arg(2)),
+            "uring-open" => uring_open(arg(2), false),
+            "uring-open-personality" => uring_open(arg(2), true),
             "chroot-open" => chroot_open(arg(2), arg(3)),
             "append-overwrite" => append_overwrite(arg(2)),
             "append-noappend" => append_noappend(arg(2)),
             "append-mmap" => append_mmap(arg(2)),
             "fsmount-tmpfs" => fsmount_tmpfs(arg(2)),
             "open-tree-open" => open_tree_open(arg(2), arg(3)),
+            "fspick-reconfigure" => fspick_reconfigure(arg(2)),
             "at-secure" => {
                 println!("{}", libc::getauxval(libc::AT_SECURE));
                 0
             }
             "traceme-exec" => traceme_exec(rest),
             "nnp-exec" => nnp_exec(rest),
+            "sharefs-exec" => sharefs_exec(rest),
             "execveat-deleted" => execveat_deleted(rest),
             "tiocsti" => on_tty(arg(2), |fd| {
                 errno_if(libc::ioctl(fd, libc::TIOCSTI, c"\n".as_ptr()))
@@ -729,6 +831,7 @@ pub(crate) fn run(op: &str, args: &[String]) -> Option<i32> {
                 let mut t: libc::termios = std::mem::zeroed();
                 errno_if(libc::ioctl(fd, libc::TCGETS, &mut t))
             }),
+            "mq-open" => mq_open(arg(2)),
             "open-mode3" => fd_then(
                 libc::open(cstr(arg(2)).as_ptr(), 3 | libc::O_CLOEXEC),
                 |_| 0,

@@ -34,17 +34,22 @@
 //!   SOCKPATH`: receive one SCM_RIGHTS descriptor and read from it (13 and `truncated` if the
 //!   kernel dropped it);
 //! - `uring-read FD` (io_uring_enter on an inherited ring), `uring-open PATH` (IORING_OP_OPENAT
-//!   on a ring of its own; the completion's errno);
+//!   on a ring of its own; the completion's errno), `uring-open-personality PATH` (the same
+//!   under a personality the task registered);
 //! - `chroot-open DIR PATH`: chroot(DIR), chdir("/"), open PATH read-only;
 //! - `append-overwrite PATH` (O_APPEND, F_SETFL 0, pwrite at 0), `append-noappend PATH`
 //!   (pwritev2 RWF_NOAPPEND at 0), `append-mmap PATH` (O_RDWR|O_APPEND, shared writable map);
 //! - `fsmount-tmpfs DIR` (fsopen, fsconfig, fsmount, move_mount), `open-tree-open DIR FILE`
-//!   (open FILE under a detached clone of DIR); both print the step that failed;
+//!   (open FILE under a detached clone of DIR), `fspick-reconfigure DIR` (fspick, then
+//!   FSCONFIG_CMD_RECONFIGURE); each prints the step that failed;
 //! - `at-secure` (prints AT_SECURE), `traceme-exec PATH ARGS...` (a child that asked to be
 //!   traced execs PATH; prints `running` or `exec failed: errno E`), `nnp-exec PATH ARGS...`
-//!   (no_new_privs, then exec), `execveat-deleted PATH ARGS...` (O_PATH, unlink, execveat);
+//!   (no_new_privs, then exec), `sharefs-exec PATH ARGS...` (a clone(CLONE_FS) child execs
+//!   PATH; prints `exec failed: errno E`), `execveat-deleted PATH ARGS...` (O_PATH, unlink,
+//!   execveat);
 //! - `tiocsti|tcgets PATH` (terminal ioctls, opened O_RDWR|O_NOCTTY), `open-mode3 PATH`
-//!   (open with O_ACCMODE 3), `setflags PATH` (FS_IOC_GETFLAGS then SETFLAGS), `fioclex PATH`.
+//!   (open with O_ACCMODE 3), `mq-open NAME` (create, close and remove a POSIX queue),
+//!   `setflags PATH` (FS_IOC_GETFLAGS then SETFLAGS), `fioclex PATH`.
 
 use std::ffi::CString;
 use std::fs::OpenOptions;

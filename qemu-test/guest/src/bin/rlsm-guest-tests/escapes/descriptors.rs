@@ -241,6 +241,22 @@ pub(super) fn run(s: &mut Suite) {
             )
         },
     );
+    // A registered personality carries the creds it was registered with; the kernel checks
+    // them (uring_override_creds) against the task's profile. A confined task can only hold
+    // a ring made under its own profile (the cases above), so its personalities are its own:
+    // the refusal of another profile's is defence in depth that userspace cannot reach today.
+    s.case(
+        "descriptors: a ring's open under the task's own personality",
+        || expect(PROBE, &["uring-open-personality", "/etc/passwd"], 0).map(drop),
+    );
+    s.case(
+        "descriptors: a personality does not lift the rules: a denied file is refused",
+        || {
+            let args = ["uring-open-personality", "/etc/shadow"];
+            let needle = "path=\"/etc/shadow\"";
+            refused(PROBE, &args, libc::EACCES, "esc-fd", "open", needle)
+        },
+    );
     s.case("descriptors: load the descriptor-passing profile", || {
         load("esc-fdrecv", RECV_PROFILE)
     });

@@ -1,6 +1,7 @@
 //! H1, H2, L7: an exec that changes the profile sets AT_SECURE (so the dynamic loader ignores
 //! LD_PRELOAD and friends); it is refused when the caller is traced by a task that may not
-//! trace the new profile, and under no_new_privs; and a deleted program, executed through a
+//! trace the new profile, under no_new_privs, and when another task shares the caller's
+//! fs_struct (clone(CLONE_FS): it could keep steering the new program's root and cwd); and a deleted program, executed through a
 //! descriptor, still gets the profile of the path it was attached by.
 
 use super::{expect, has_line, load, new_denials, remove};
@@ -81,6 +82,22 @@ pub(super) fn run(s: &mut Suite) {
         prints(
             LAUNCH_PROBE,
             &["nnp-exec", TASK_PROBE, "whoami"],
+            "launcher",
+        )
+    });
+    s.case(
+        "exec: a profile change with a shared fs_struct (clone CLONE_FS) is refused",
+        || {
+            launcher_refused(
+                &["sharefs-exec", PEER_PROBE, "whoami"],
+                "exec failed: errno 1",
+            )
+        },
+    );
+    s.case("exec: an inherit exec with a shared fs_struct", || {
+        prints(
+            LAUNCH_PROBE,
+            &["sharefs-exec", TASK_PROBE, "whoami"],
             "launcher",
         )
     });

@@ -13,6 +13,7 @@ mod exec_hygiene;
 mod ioctl;
 mod misc;
 mod mount_api;
+mod mqueue;
 mod net_bypass;
 mod rename;
 mod signals;
@@ -35,6 +36,7 @@ pub(crate) fn run(s: &mut Suite) {
     chroot::run(s);
     append::run(s);
     mount_api::run(s);
+    mqueue::run(s);
     exec_hygiene::run(s);
     ioctl::run(s);
     misc::run(s);

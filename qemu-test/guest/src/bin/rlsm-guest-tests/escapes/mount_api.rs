@@ -1,5 +1,5 @@
-//! L1: the new mount API (fsopen/fsmount/move_mount) needs the profile's `mount` like
-//! mount(2); a detached mount (open_tree clone) has no path from the root, and opening
+//! L1: the new mount API (fsopen/fsmount/move_mount, and fspick's reconfigure, a remount)
+//! needs the profile's `mount` like mount(2); a detached mount (open_tree clone) has no path from the root, and opening
 //! through it is refused rather than matched as "/FILE".
 
 use super::{expect, fixture, has_line, load, new_denials, refused, remove};
@@ -60,6 +60,24 @@ fn mounted_then_cleared() -> Result<bool, String> {
     Ok(mounted)
 }
 
+/// Mounts a tmpfs on DIR for a case to reconfigure (the runner is unconfined).
+fn mount_tmpfs() -> Outcome {
+    let dir = std::ffi::CString::new(DIR).map_err(|e| e.to_string())?;
+    // SAFETY: Valid C strings; no data argument.
+    let rc = unsafe {
+        libc::mount(
+            c"tmpfs".as_ptr(),
+            dir.as_ptr(),
+            c"tmpfs".as_ptr(),
+            0,
+            std::ptr::null(),
+        )
+    };
+    check(rc == 0, || {
+        format!("mount {DIR}: {}", std::io::Error::last_os_error())
+    })
+}
+
 pub(super) fn run(s: &mut Suite) {
     s.case("mount API: load the mount profiles", || {
         fixture(&[DIR, "/tmp/esc/tree"], &[("/tmp/esc/tree/f", "tree")])?;
@@ -96,6 +114,25 @@ pub(super) fn run(s: &mut Suite) {
             let mounted = mounted_then_cleared()?;
             r?;
             check(mounted, || format!("nothing mounted on {DIR}"))
+        },
+    );
+    s.case(
+        "mount API: fspick + reconfigure (a remount) without a mount rule is refused",
+        || {
+            mount_tmpfs()?;
+            let args = ["fspick-reconfigure", DIR];
+            let r = refused(NO_MOUNT, &args, libc::EACCES, "esc-mnt", "mount", "");
+            mounted_then_cleared()?;
+            r
+        },
+    );
+    s.case(
+        "mount API: fspick + reconfigure with the mount rule",
+        || {
+            mount_tmpfs()?;
+            let r = expect(MOUNT, &["fspick-reconfigure", DIR], 0).map(drop);
+            mounted_then_cleared()?;
+            r
         },
     );
     s.case("mount API: a file opened normally", || {
