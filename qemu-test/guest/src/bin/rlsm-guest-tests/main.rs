@@ -1457,14 +1457,17 @@ fn main() {
             )
         },
     );
-    s.case("a dry-run remove checks the name and removes nothing", || {
-        let before = snapshot();
-        let got = manage(2, b"demo", wire::FLAG_DRY_RUN);
-        check(got == 0, || format!("errno {got}"))?;
-        before.unchanged("the dry-run remove")?;
-        let got = manage(2, b"absent", wire::FLAG_DRY_RUN);
-        check(got == libc::ENOENT, || format!("absent name: errno {got}"))
-    });
+    s.case(
+        "a dry-run remove checks the name and removes nothing",
+        || {
+            let before = snapshot();
+            let got = manage(2, b"demo", wire::FLAG_DRY_RUN);
+            check(got == 0, || format!("errno {got}"))?;
+            before.unchanged("the dry-run remove")?;
+            let got = manage(2, b"absent", wire::FLAG_DRY_RUN);
+            check(got == libc::ENOENT, || format!("absent name: errno {got}"))
+        },
+    );
     s.case("remove through the system call takes effect", || {
         lsmctl(&["remove", "--via", "syscall", "demo"])?;
         expect_open(PROBE, "/etc/shadow", "r", 0)?;
