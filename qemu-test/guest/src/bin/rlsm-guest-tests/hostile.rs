@@ -12,7 +12,8 @@
 //! refused request the policy read back (listing, generation and the `policy` blob) must be
 //! byte-identical to what it was.
 
-use crate::{check, manage, securityfs_write, snapshot, sys_manage, Outcome, Snapshot, Suite};
+use crate::policy_loading::{manage, securityfs_write, snapshot, sys_manage, Snapshot};
+use crate::{check, Outcome, Suite};
 use rustlsm_policy::{file_dfa, wire};
 
 /// The fuzzer's check of accepted blobs (fuzz/src/blob.rs), compiled here as it is for the
@@ -20,6 +21,16 @@ use rustlsm_policy::{file_dfa, wire};
 /// views, and panics on any disagreement.
 #[path = "../../../../../fuzz/src/blob.rs"]
 mod blob;
+
+/// A one-rule profile whose blob (a few hundred bytes) the hostile-input cases mutate.
+pub(crate) const SMALL_PROFILE: &str = r#"
+[profile.small]
+attach = ["/usr/bin/rlsm-probe-small"]
+
+[[profile.small.rule]]
+allow = ["read"]
+paths = ["/etc/*"]
+"#;
 
 /// The cases [`run`] registers, whatever the small profile holds.
 pub(crate) const CASES: u32 = 3 + STRUCTURAL + 3;

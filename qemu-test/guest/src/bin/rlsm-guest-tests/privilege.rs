@@ -3,9 +3,9 @@
 //! Every other caller is refused (EPERM, or EACCES where file permissions or file rules stop
 //! it first), the policy stays byte-identical, and rustlsm's own refusals are logged.
 
-use crate::{
-    as_nobody, check, kernel_log, manage, securityfs_write, snapshot, Outcome, Suite, PROBE, SECFS,
-};
+use crate::harness::kernel_log;
+use crate::policy_loading::{manage, securityfs_write, snapshot};
+use crate::{check, Outcome, Suite, PROBE, SECFS};
 use std::fs;
 use std::io::Write;
 
@@ -25,6 +25,31 @@ fn as_userns_root(f: impl FnOnce() -> i32) -> i32 {
         }
         let code = f();
         // SAFETY: As above.
+        unsafe { libc::_exit(code) };
+    }
+    let mut status = 0;
+    // SAFETY: Waits for the child forked above.
+    unsafe { libc::waitpid(pid, &mut status, 0) };
+    libc::WEXITSTATUS(status)
+}
+
+/// Runs `f` in a child that has dropped to uid/gid 65534 (and so lost every capability);
+/// returns what `f` returned.
+fn as_nobody(f: impl FnOnce() -> i32) -> i32 {
+    // SAFETY: The child only calls async-signal-safe functions and `f`, then exits.
+    let pid = unsafe { libc::fork() };
+    if pid == 0 {
+        // SAFETY: Plain system calls in the child.
+        unsafe {
+            if libc::setgroups(0, std::ptr::null()) != 0
+                || libc::setresgid(65534, 65534, 65534) != 0
+                || libc::setresuid(65534, 65534, 65534) != 0
+            {
+                libc::_exit(250);
+            }
+        }
+        let code = f();
+        // SAFETY: Leaves the child without running the parent's destructors.
         unsafe { libc::_exit(code) };
     }
     let mut status = 0;
@@ -74,7 +99,7 @@ pub(crate) fn run(s: &mut Suite, valid: &[u8]) {
     s.case("privilege: load the CAP_MAC_ADMIN-keeping profile", || {
         fs::copy(PROBE, ADMIN_PROBE).map_err(|e| e.to_string())?;
         fs::write("/tmp/admin.toml", ADMIN_PROFILE).map_err(|e| e.to_string())?;
-        crate::lsmctl(&["load", "/tmp/admin.toml"])
+        crate::harness::lsmctl(&["load", "/tmp/admin.toml"])
     });
     let baseline = snapshot();
     let unchanged = |what: &str| baseline.unchanged(what);
@@ -170,20 +195,20 @@ pub(crate) fn run(s: &mut Suite, valid: &[u8]) {
             cases += 4;
             // `valid` holds the probe's own profile: loading it is a replacement. The
             // profile does not keep CAP_MAC_ADMIN, so the system call's own check refuses.
-            let replace = crate::run(PROBE, &["load", "/tmp/demo/valid.bin"]).0;
+            let replace = crate::harness::run(PROBE, &["load", "/tmp/demo/valid.bin"]).0;
             refused("replace own", replace, eperm)?;
             refused(
                 "remove own",
-                crate::run(PROBE, &["remove", "demo"]).0,
+                crate::harness::run(PROBE, &["remove", "demo"]).0,
                 eperm,
             )?;
             refused(
                 "remove other",
-                crate::run(PROBE, &["remove", "small"]).0,
+                crate::harness::run(PROBE, &["remove", "small"]).0,
                 eperm,
             )?;
             // securityfs: the profile's file rules stop the open first (EACCES).
-            let got = crate::run(PROBE, &["securityfs-load", "/tmp/demo/valid.bin"]).0;
+            let got = crate::harness::run(PROBE, &["securityfs-load", "/tmp/demo/valid.bin"]).0;
             refused("securityfs load", got, eacces)?;
             let after = logged(common);
             check(after >= before + 3, || {
@@ -198,14 +223,15 @@ pub(crate) fn run(s: &mut Suite, valid: &[u8]) {
             let reason = "the caller is confined";
             let before = logged(reason);
             cases += 3;
-            let replace = crate::run(ADMIN_PROBE, &["load", "/tmp/demo/valid.bin"]).0;
+            let replace = crate::harness::run(ADMIN_PROBE, &["load", "/tmp/demo/valid.bin"]).0;
             refused("load", replace, eperm)?;
             refused(
                 "remove",
-                crate::run(ADMIN_PROBE, &["remove", "demo"]).0,
+                crate::harness::run(ADMIN_PROBE, &["remove", "demo"]).0,
                 eperm,
             )?;
-            let got = crate::run(ADMIN_PROBE, &["securityfs-load", "/tmp/demo/valid.bin"]).0;
+            let got =
+                crate::harness::run(ADMIN_PROBE, &["securityfs-load", "/tmp/demo/valid.bin"]).0;
             refused("securityfs load", got, eperm)?;
             let after = logged(reason);
             check(after >= before + 3, || {

@@ -7,7 +7,8 @@
 //! copies are made here, at paths of their own, so that a profile attaches to them alone
 //! and not to every applet behind /bin's symlinks.
 
-use crate::{check, kernel_log, lsmctl, Outcome, Suite};
+use crate::harness::{kernel_log, lsmctl};
+use crate::{check, Outcome, Suite};
 use std::fs;
 use std::io::{Read, Write};
 use std::net::TcpStream;

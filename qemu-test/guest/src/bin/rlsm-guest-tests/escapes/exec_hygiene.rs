@@ -5,10 +5,9 @@
 //! descriptor, still gets the profile of the path it was attached by.
 
 use super::{expect, has_line, load, new_denials, remove};
-use crate::{
-    check, Outcome, Suite, FREE_PROBE, LAUNCHER_PROFILE, LAUNCH_PROBE, PEER_PROBE, TASK_PROBE,
-    TASK_PROFILES,
-};
+use crate::exec::{LAUNCHER_PROFILE, LAUNCH_PROBE};
+use crate::tasks::{PEER_PROBE, TASK_PROBE, TASK_PROFILES};
+use crate::{check, Outcome, Suite, FREE_PROBE};
 
 const DELETED: &str = "/tmp/esc/del/rlsm-probe-del";
 

@@ -19,7 +19,8 @@ mod rename;
 mod signals;
 mod unix;
 
-use crate::{check, kernel_log, lsmctl, output, Outcome, Suite};
+use crate::harness::{kernel_log, lsmctl, output};
+use crate::{check, Outcome, Suite};
 use std::fs;
 use std::process::{Command, Stdio};
 
@@ -68,7 +69,7 @@ fn command(prog: &str) -> Command {
     cmd
 }
 
-/// `crate::run` with the stdin of [`command`].
+/// `crate::harness::run` with the stdin of [`command`].
 fn run_probe(prog: &str, args: &[&str]) -> (i32, String) {
     output(command(prog).args(args))
 }
@@ -167,7 +168,7 @@ fn ext4() -> Outcome {
         return Ok(());
     }
     fs::create_dir_all(EXT4).map_err(|e| e.to_string())?;
-    let (code, dev) = crate::run("/bin/losetup", &["-f"]);
+    let (code, dev) = crate::harness::run("/bin/losetup", &["-f"]);
     let dev = dev.trim().to_string();
     check(code == 0 && dev.starts_with("/dev/loop"), || {
         format!("losetup -f: {code} {dev}")
@@ -176,7 +177,7 @@ fn ext4() -> Outcome {
         ("/bin/losetup", vec![dev.as_str(), "/images/ext4.img"]),
         ("/bin/mount", vec!["-t", "ext4", dev.as_str(), EXT4]),
     ] {
-        let (code, out) = crate::run(prog, &args);
+        let (code, out) = crate::harness::run(prog, &args);
         check(code == 0, || {
             format!("{prog} {}: {code} {out}", args.join(" "))
         })?;
