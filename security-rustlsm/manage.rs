@@ -2,15 +2,16 @@
 
 //! Policy management requests, from `lsm_manage_policy()` and from securityfs alike.
 //!
-//! Both interfaces end in [`apply`], so they accept the same blobs and refuse the same
-//! callers with the same errors.
+//! Both interfaces copy the request into the kernel once (the system call's framework does
+//! it for us) and end in [`apply`], so they accept the same blobs and refuse confined callers
+//! alike. Each checks its caller's privilege first: `CAP_MAC_ADMIN` for the system call,
+//! of the writer and of the opener for securityfs.
 
 use crate::{cred_blob, policy, report, wire};
 use kernel::{
     bindings,
     ffi::{c_int, c_void},
     prelude::*,
-    uaccess::{UserPtr, UserSlice},
 };
 
 /// What a request asks for.
@@ -36,33 +37,41 @@ fn refuse_confined_caller(interface: &str) -> Result {
     Ok(())
 }
 
-/// Copies the request from user space and carries it out. The caller has checked the
-/// caller's privilege for its `interface` (named in refusal reports).
-pub(crate) fn apply(interface: &str, op: Op, buf: UserPtr, len: usize, flags: u32) -> Result {
+/// Who may change the policy through the system call: an unconfined holder of
+/// `CAP_MAC_ADMIN` (rustlsm has one system-wide policy, so the initial user namespace's;
+/// `capable()` lets stacked modules mediate the check). Both operations and their dry runs
+/// ask the same, since the verifier itself is attack surface.
+fn authorize_syscall() -> Result {
+    // SAFETY: `capable` only inspects the current task's creds.
+    if !unsafe { bindings::capable(bindings::CAP_MAC_ADMIN as i32) } {
+        report::policy_refusal("syscall", "the caller lacks CAP_MAC_ADMIN");
+        return Err(EPERM);
+    }
+    refuse_confined_caller("syscall")
+}
+
+/// Carries out a request whose data is already in kernel memory, for a caller the
+/// interface has checked; refusals are reported as coming from `interface`.
+pub(crate) fn apply(interface: &str, op: Op, data: &[u8], flags: u32) -> Result {
+    // Sizes were bounded by the interface; the verifier refuses a blob over its limit.
     if flags & !wire::FLAG_DRY_RUN != 0 {
         return Err(EINVAL);
     }
-    if len == 0 {
-        return Err(EINVAL);
-    }
-    if len > wire::MAX_BLOB_LEN {
-        return Err(E2BIG);
-    }
     refuse_confined_caller(interface)?;
-    let mut data = KVVec::new();
-    UserSlice::new(buf, len).read_all(&mut data, GFP_KERNEL)?;
+    let dry_run = flags & wire::FLAG_DRY_RUN != 0;
     match op {
-        Op::Load => policy::load(&data, flags & wire::FLAG_DRY_RUN != 0),
-        Op::Remove => policy::remove(&data, flags & wire::FLAG_DRY_RUN != 0),
+        Op::Load => policy::load(data, dry_run),
+        Op::Remove => policy::remove(data, dry_run),
     }
 }
 
-/// The `lsm_manage_policy` hook. The syscall has already checked the common flags, the size
-/// cap and `CAP_MAC_ADMIN`.
+/// The `lsm_manage_policy` hook. The framework has checked the common flags and the size
+/// and copied the buffer; the caller's permission is checked here.
 ///
 /// # Safety
 ///
-/// Called by the LSM framework; `buf` is a user pointer, never dereferenced directly.
+/// Called by the LSM framework with `size` readable bytes of kernel memory at `buf`, which
+/// nothing else writes during the call.
 #[no_mangle]
 pub(crate) unsafe extern "C" fn rustlsm_manage_policy(
     op: u32,
@@ -73,11 +82,14 @@ pub(crate) unsafe extern "C" fn rustlsm_manage_policy(
     let op = match op {
         bindings::LSM_POLICY_LOAD => Op::Load,
         bindings::LSM_POLICY_REMOVE => Op::Remove,
-        _ => return EINVAL.to_errno(),
+        _ => return EOPNOTSUPP.to_errno(),
     };
-    let flags = flags & bindings::LSM_POLICY_FLAGS_LSM;
-    let buf = UserPtr::from_ptr(buf.cast_mut());
-    match apply("syscall", op, buf, size as usize, flags) {
+    if let Err(e) = authorize_syscall() {
+        return e.to_errno();
+    }
+    // SAFETY: Guaranteed by the caller; `size` fits in `usize`.
+    let data = unsafe { core::slice::from_raw_parts(buf.cast::<u8>(), size as usize) };
+    match apply("syscall", op, data, flags) {
         Ok(()) => 0,
         Err(e) => e.to_errno(),
     }

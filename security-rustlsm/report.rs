@@ -253,18 +253,8 @@ fn audit_on() -> bool {
 
 /// Emits one `AUDIT_RUSTLSM_ACCESS` record: `rustlsm=VERDICT`, the fields `fill` writes, then
 /// `task`'s pid and comm. `false` if audit could not take it (the caller logs instead).
-fn audit_record(
-    verdict: &CStr,
-    task: *mut bindings::task_struct,
-    fill: impl FnOnce(*mut bindings::audit_buffer),
-) -> bool {
-    audit_record_of(bindings::AUDIT_RUSTLSM_ACCESS, verdict, task, fill)
-}
-
-/// Emits one audit record of type `kind`; `false` if audit could not take it.
 #[cfg(CONFIG_AUDIT)]
-fn audit_record_of(
-    kind: u32,
+fn audit_record(
     verdict: &CStr,
     task: *mut bindings::task_struct,
     fill: impl FnOnce(*mut bindings::audit_buffer),
@@ -272,7 +262,11 @@ fn audit_record_of(
     // SAFETY: A null context is allowed (the record is not tied to a syscall record);
     // `GFP_ATOMIC` because some hooks may not sleep.
     let ab = unsafe {
-        bindings::audit_log_start(core::ptr::null_mut(), bindings::GFP_ATOMIC, kind as c_int)
+        bindings::audit_log_start(
+            core::ptr::null_mut(),
+            bindings::GFP_ATOMIC,
+            bindings::AUDIT_RUSTLSM_ACCESS as c_int,
+        )
     };
     if ab.is_null() {
         return false;
@@ -280,17 +274,48 @@ fn audit_record_of(
     // SAFETY: `ab` is live and the format matches its argument.
     unsafe { bindings::audit_log_format(ab, c"rustlsm=%s".as_char_ptr(), verdict.as_char_ptr()) };
     fill(ab);
-    audit_number(ab, c"pid", i64::from(pid_of(task)));
-    audit_field(ab, c"comm", comm_of(task).as_slice());
-    // SAFETY: Ends and releases the record started above.
-    unsafe { bindings::audit_log_end(ab) };
+    audit_end(ab, task);
     true
 }
 
+/// Emits the `AUDIT_MAC_POLICY_LOAD` record of a policy change by the current task `task`:
+/// `auid ses lsm=rustlsm`, the fields `fill` writes, pid, comm and `res=1`, tied to its
+/// system call's records. `false` if audit could not take it. May sleep.
+#[cfg(CONFIG_AUDIT)]
+fn audit_policy_load(
+    task: *mut bindings::task_struct,
+    fill: impl FnOnce(*mut bindings::audit_buffer),
+) -> bool {
+    let ab = crate::accessors::audit_policy_start();
+    if ab.is_null() {
+        return false;
+    }
+    fill(ab);
+    audit_number(ab, c"res", 1);
+    audit_end(ab, task);
+    true
+}
+
+/// Appends `task`'s pid and comm to the record `ab`, then ends and releases it.
+#[cfg(CONFIG_AUDIT)]
+fn audit_end(ab: *mut bindings::audit_buffer, task: *mut bindings::task_struct) {
+    audit_number(ab, c"pid", i64::from(pid_of(task)));
+    audit_field(ab, c"comm", comm_of(task).as_slice());
+    // SAFETY: `ab` is a live record its caller started and hands over here.
+    unsafe { bindings::audit_log_end(ab) };
+}
+
 #[cfg(not(CONFIG_AUDIT))]
-fn audit_record_of(
-    _: u32,
+fn audit_record(
     _: &CStr,
+    _: *mut bindings::task_struct,
+    _: impl FnOnce(*mut bindings::audit_buffer),
+) -> bool {
+    false
+}
+
+#[cfg(not(CONFIG_AUDIT))]
+fn audit_policy_load(
     _: *mut bindings::task_struct,
     _: impl FnOnce(*mut bindings::audit_buffer),
 ) -> bool {
@@ -343,7 +368,7 @@ pub(crate) fn policy_change(op: &str, name: &[u8], count: usize, generation: u64
     let count = i64::try_from(count).unwrap_or(i64::MAX);
     let generation = i64::try_from(generation).unwrap_or(i64::MAX);
     let recorded = audit_on()
-        && audit_record_of(bindings::AUDIT_MAC_POLICY_LOAD, c"POLICY", current, |ab| {
+        && audit_policy_load(current, |ab| {
             audit_field(ab, c"op", op.as_bytes());
             if !name.is_empty() {
                 audit_field(ab, c"profile", name);

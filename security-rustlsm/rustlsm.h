@@ -68,7 +68,7 @@ int rustlsm_socket_connect(struct socket *sock, struct sockaddr *address,
 			   int addrlen);
 int rustlsm_socket_listen(struct socket *sock, int backlog);
 int rustlsm_socket_sendmsg(struct socket *sock, struct msghdr *msg, int size);
-int rustlsm_manage_policy(u32 op, const void __user *buf, u32 size, u32 flags);
+int rustlsm_manage_policy(u32 op, const void *buf, u32 size, u32 flags);
 void rustlsm_bprm_committing_creds(const struct linux_binprm *bprm);
 void rustlsm_file_free_security(struct file *file);
 int rustlsm_file_fcntl(struct file *file, unsigned int cmd, unsigned long arg);
@@ -113,5 +113,6 @@ bool rustlsm_vma_is_shared(const struct vm_area_struct *vma);
 bool rustlsm_is_mqueue(const struct path *path);
 bool rustlsm_mqueue_root(const struct inode *dir, struct path *root);
 bool rustlsm_ioctl_sets_inode_flags(unsigned int cmd);
+struct audit_buffer *rustlsm_audit_policy_start(void);
 
 #endif /* _SECURITY_RUSTLSM_H */

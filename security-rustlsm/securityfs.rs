@@ -22,7 +22,7 @@ use kernel::{
     error::from_err_ptr,
     ffi::{c_char, c_int, c_void},
     prelude::*,
-    uaccess::UserPtr,
+    uaccess::{UserPtr, UserSlice},
 };
 
 /// Refuses a write unless both the writer and the file's opener hold `CAP_MAC_ADMIN`.
@@ -74,11 +74,25 @@ unsafe extern "C" fn request_write<const OP: u32>(
     } else {
         Op::Load
     };
-    let user = UserPtr::from_ptr(buf.cast_mut().cast::<c_void>());
-    match manage::apply("securityfs", op, user, count, 0) {
+    match copy_and_apply(op, buf, count) {
         Ok(()) => count as isize,
         Err(e) => e.to_errno() as isize,
     }
+}
+
+/// Copies a request written to securityfs, within the system call's limits, and carries it
+/// out.
+fn copy_and_apply(op: Op, buf: *const c_char, count: usize) -> Result {
+    if count == 0 {
+        return Err(EINVAL);
+    }
+    if count > wire::MAX_BLOB_LEN {
+        return Err(E2BIG);
+    }
+    let mut data = KVVec::new();
+    let user = UserPtr::from_ptr(buf.cast_mut().cast::<c_void>());
+    UserSlice::new(user, count).read_all(&mut data, GFP_KERNEL)?;
+    manage::apply("securityfs", op, &data, 0)
 }
 
 /// A read-only file whose contents are rendered once, when it is opened: every `read` of

@@ -6,16 +6,11 @@ use std::fs;
 use std::io::{self, Write};
 use std::path::PathBuf;
 
-/// x86_64 number of the prototype `lsm_manage_policy()` system call.
-pub const SYS_LSM_MANAGE_POLICY: libc::c_long = 473;
+pub use rustlsm_policy::abi::{LSM_ID_RUSTLSM, LSM_POLICY_LOAD, LSM_POLICY_REMOVE};
+/// The prototype `lsm_manage_policy()` system call (x86_64).
+pub const SYS_LSM_MANAGE_POLICY: libc::c_long = rustlsm_policy::abi::SYS_LSM_MANAGE_POLICY;
 /// x86_64 number of `lsm_list_modules()`.
 pub const SYS_LSM_LIST_MODULES: libc::c_long = 461;
-/// rustlsm's LSM id.
-pub const LSM_ID_RUSTLSM: u64 = 114;
-/// `LSM_POLICY_LOAD` from include/uapi/linux/lsm.h.
-pub const LSM_POLICY_LOAD: u32 = 1;
-/// `LSM_POLICY_REMOVE` from include/uapi/linux/lsm.h.
-pub const LSM_POLICY_REMOVE: u32 = 2;
 
 /// Where rustlsm's securityfs files are; `RUSTLSM_SECURITYFS` overrides it (tests).
 pub fn securityfs_dir() -> PathBuf {
@@ -130,7 +125,7 @@ fn syscall_manage(op: u32, buf: &[u8], flags: u32) -> io::Result<()> {
     let rc = unsafe {
         libc::syscall(
             SYS_LSM_MANAGE_POLICY,
-            LSM_ID_RUSTLSM as u32,
+            LSM_ID_RUSTLSM,
             op,
             buf.as_ptr(),
             len,

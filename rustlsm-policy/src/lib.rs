@@ -15,6 +15,7 @@ pub mod net;
 #[path = "../../security-rustlsm/wire.rs"]
 pub mod wire;
 
+pub mod abi;
 pub mod dfa;
 mod model;
 

@@ -14,6 +14,7 @@
 //! point of running this under the debug kernel (KASAN, lockdep, PROVE_RCU,
 //! DEBUG_ATOMIC_SLEEP, KFENCE).
 
+use rustlsm_policy::abi::{self, LSM_POLICY_LOAD as LOAD, LSM_POLICY_REMOVE as REMOVE};
 use std::collections::HashMap;
 use std::fs;
 use std::io::Write;
@@ -203,7 +204,16 @@ fn compile(name: &str, toml: &str) -> Result<Vec<u8>, String> {
 
 fn manage(op: u32, buf: &[u8]) -> i32 {
     // SAFETY: `buf` is valid for its length during the call.
-    let rc = unsafe { libc::syscall(473, 114u32, op, buf.as_ptr(), buf.len() as u32, 0u32) };
+    let rc = unsafe {
+        libc::syscall(
+            abi::SYS_LSM_MANAGE_POLICY,
+            abi::LSM_ID_RUSTLSM,
+            op,
+            buf.as_ptr(),
+            buf.len() as u32,
+            0u32,
+        )
+    };
     if rc == 0 {
         0
     } else {
@@ -227,7 +237,7 @@ fn unexpected(what: &str) {
 /// Loads `version` (through securityfs for B, the system call for A); the state after.
 fn load(version: Version, a: &[u8], b: &[u8], what: &str) -> Option<State> {
     let got = match version {
-        Version::A => manage(1, a),
+        Version::A => manage(LOAD, a),
         Version::B => securityfs_load(b),
     };
     if got == 0 {
@@ -246,7 +256,7 @@ fn remove_both(version: Version) {
         ("race-peer", State::RaceOnly(version)),
         ("race", State::Empty),
     ] {
-        match manage(2, name.as_bytes()) {
+        match manage(REMOVE, name.as_bytes()) {
             0 => {
                 REMOVALS.fetch_add(1, Relaxed);
                 record(after);
@@ -380,7 +390,7 @@ fn main() {
     });
     let elapsed = start.elapsed().as_secs_f64();
     for name in ["race-peer", "race"] {
-        let _ = manage(2, name.as_bytes());
+        let _ = manage(REMOVE, name.as_bytes());
     }
     let (loads, probes) = (LOADS.load(Relaxed), PROBES.load(Relaxed));
     let judged_in = JUDGED_IN

@@ -19,9 +19,7 @@ use std::time::Duration;
 /// Time after which end-to-end loads stop repeating (once they have three samples).
 const END_TO_END_BUDGET: Duration = Duration::from_secs(120);
 
-const SYS_LSM_MANAGE_POLICY: libc::c_long = 473;
-const LSM_ID_RUSTLSM: u32 = 114;
-const LSM_POLICY_LOAD: u32 = 1;
+use rustlsm_policy::abi::{LSM_ID_RUSTLSM, LSM_POLICY_LOAD, SYS_LSM_MANAGE_POLICY};
 
 /// Microseconds one `lsm_manage_policy(rustlsm, LOAD, blob, flags)` takes.
 fn syscall_load(blob: &[u8], flags: u32) -> Result<f64, String> {

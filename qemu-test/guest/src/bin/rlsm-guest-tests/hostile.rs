@@ -37,8 +37,7 @@ pub(crate) const CASES: u32 = 3 + STRUCTURAL + 3;
 /// The named structural mutants.
 const STRUCTURAL: u32 = 30;
 
-const LOAD: u32 = 1;
-const REMOVE: u32 = 2;
+use rustlsm_policy::abi::{LSM_POLICY_LOAD as LOAD, LSM_POLICY_REMOVE as REMOVE};
 
 /// The errno the kernel documents for a blob, as the shared verifier judges it.
 fn expected_errno(blob: &[u8]) -> i32 {

@@ -5,6 +5,7 @@
 
 use crate::harness::{compiled, expect_open, kernel_log, lsmctl, run};
 use crate::{check, Outcome, Suite, DEMO, LSMCTL, PROBE, SECFS};
+use rustlsm_policy::abi::{self, LSM_POLICY_REMOVE as REMOVE};
 use rustlsm_policy::wire;
 use std::fs;
 use std::io::Write;
@@ -85,10 +86,10 @@ pub(crate) fn each_interface(s: &mut Suite) {
         "a dry-run remove checks the name and removes nothing",
         || {
             let before = snapshot();
-            let got = manage(2, b"demo", wire::FLAG_DRY_RUN);
+            let got = manage(REMOVE, b"demo", wire::FLAG_DRY_RUN);
             check(got == 0, || format!("errno {got}"))?;
             before.unchanged("the dry-run remove")?;
-            let got = manage(2, b"absent", wire::FLAG_DRY_RUN);
+            let got = manage(REMOVE, b"absent", wire::FLAG_DRY_RUN);
             check(got == libc::ENOENT, || format!("absent name: errno {got}"))
         },
     );
@@ -99,7 +100,7 @@ pub(crate) fn each_interface(s: &mut Suite) {
         check(list.is_empty(), || list)
     });
     s.case("removing a profile that is not loaded gets ENOENT", || {
-        let got = manage(2, b"demo", 0);
+        let got = manage(REMOVE, b"demo", 0);
         check(got == libc::ENOENT, || format!("errno {got}"))
     });
     s.case("load through the securityfs fallback enforces", || {
@@ -167,7 +168,7 @@ impl Snapshot {
 
 pub(crate) fn sys_manage(op: u32, buf: *const u8, size: u32, flags: u32, lsm_id: u32) -> i32 {
     // SAFETY: The kernel validates `buf` against `size`; bad pointers are part of the test.
-    let rc = unsafe { libc::syscall(473, lsm_id, op, buf, size, flags) };
+    let rc = unsafe { libc::syscall(abi::SYS_LSM_MANAGE_POLICY, lsm_id, op, buf, size, flags) };
     if rc == 0 {
         0
     } else {
@@ -176,7 +177,13 @@ pub(crate) fn sys_manage(op: u32, buf: *const u8, size: u32, flags: u32, lsm_id:
 }
 
 pub(crate) fn manage(op: u32, blob: &[u8], flags: u32) -> i32 {
-    sys_manage(op, blob.as_ptr(), blob.len() as u32, flags, 114)
+    sys_manage(
+        op,
+        blob.as_ptr(),
+        blob.len() as u32,
+        flags,
+        abi::LSM_ID_RUSTLSM,
+    )
 }
 
 pub(crate) fn securityfs_write(file: &str, blob: &[u8]) -> i32 {

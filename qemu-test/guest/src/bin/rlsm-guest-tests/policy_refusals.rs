@@ -6,6 +6,7 @@
 use crate::harness::{compiled, expect_open, kernel_log, lsmctl, run};
 use crate::policy_loading::{manage, securityfs_write, snapshot, sys_manage, Snapshot};
 use crate::{check, Suite, DEMO, LSMCTL, PROBE, SECFS};
+use rustlsm_policy::abi::LSM_POLICY_LOAD as LOAD;
 use rustlsm_policy::wire;
 use std::fs;
 use std::os::unix::fs::FileExt;
@@ -124,7 +125,7 @@ pub(crate) fn interfaces(s: &mut Suite, valid: &[u8], baseline: &Snapshot) {
     s.case(
         "syscall refuses a blob over rustlsm's cap with E2BIG",
         || {
-            let got = manage(1, &oversized, 0);
+            let got = manage(LOAD, &oversized, 0);
             check(got == libc::E2BIG, || format!("errno {got}"))?;
             unchanged("oversized")
         },
@@ -132,7 +133,7 @@ pub(crate) fn interfaces(s: &mut Suite, valid: &[u8], baseline: &Snapshot) {
     s.case(
         "syscall refuses a size over the common cap with E2BIG",
         || {
-            let got = sys_manage(1, valid.as_ptr(), 64 << 20 | 1, 0, 114);
+            let got = sys_manage(LOAD, valid.as_ptr(), 64 << 20 | 1, 0, 114);
             check(got == libc::E2BIG, || format!("errno {got}"))
         },
     );
@@ -144,11 +145,11 @@ pub(crate) fn interfaces(s: &mut Suite, valid: &[u8], baseline: &Snapshot) {
     s.case(
         "syscall refuses size 0, a NULL and an unmapped buffer",
         || {
-            let got = manage(1, &[], 0);
+            let got = manage(LOAD, &[], 0);
             check(got == libc::EINVAL, || format!("size 0: errno {got}"))?;
-            let got = sys_manage(1, std::ptr::null(), 64, 0, 114);
+            let got = sys_manage(LOAD, std::ptr::null(), 64, 0, 114);
             check(got == libc::EFAULT, || format!("NULL: errno {got}"))?;
-            let got = sys_manage(1, 0x10 as *const u8, 64, 0, 114);
+            let got = sys_manage(LOAD, 0x10 as *const u8, 64, 0, 114);
             check(got == libc::EFAULT, || format!("unmapped: errno {got}"))?;
             unchanged("bad buffers")
         },
@@ -157,12 +158,15 @@ pub(crate) fn interfaces(s: &mut Suite, valid: &[u8], baseline: &Snapshot) {
         "syscall refuses an unknown op and reserved flags with EINVAL",
         || {
             for (op, flags) in [
+                // 0, the numbers before the renumbering, and the first unassigned one.
                 (0u32, 0u32),
-                (3, 0),
-                (1, 1),
-                (1, 0x8000),
-                (1, 1 << 17),
-                (1, 1 << 31),
+                (1, 0),
+                (2, 0),
+                (102, 0),
+                (LOAD, 1),
+                (LOAD, 0x8000),
+                (LOAD, 1 << 17),
+                (LOAD, 1 << 31),
             ] {
                 let got = manage(op, valid, flags);
                 check(got == libc::EINVAL, || {
@@ -175,7 +179,7 @@ pub(crate) fn interfaces(s: &mut Suite, valid: &[u8], baseline: &Snapshot) {
     s.case(
         "syscall to an LSM id that manages no policy gets EOPNOTSUPP",
         || {
-            let got = sys_manage(1, valid.as_ptr(), valid.len() as u32, 0, 999);
+            let got = sys_manage(LOAD, valid.as_ptr(), valid.len() as u32, 0, 999);
             check(got == libc::EOPNOTSUPP, || format!("errno {got}"))
         },
     );
@@ -215,7 +219,7 @@ pub(crate) fn explained(s: &mut Suite, valid: &[u8]) {
                 let e = wire::verify(&blob)
                     .err()
                     .ok_or(format!("{what}: verifies"))?;
-                let got = manage(1, &blob, 0);
+                let got = manage(LOAD, &blob, 0);
                 check(got == libc::EINVAL, || format!("{what}: errno {got}"))?;
                 let want = format!(
                     "policy load refused: {} (at byte {})",

@@ -9,8 +9,7 @@ use crate::{check, Outcome, Suite, PROBE, SECFS};
 use std::fs;
 use std::io::Write;
 
-const LOAD: u32 = 1;
-const REMOVE: u32 = 2;
+use rustlsm_policy::abi::{LSM_POLICY_LOAD as LOAD, LSM_POLICY_REMOVE as REMOVE};
 
 /// Runs `f` in a child that has entered a new user namespace, where it is root with every
 /// capability (but none in the initial namespace); returns what `f` returned.
@@ -58,12 +57,15 @@ fn as_nobody(f: impl FnOnce() -> i32) -> i32 {
     libc::WEXITSTATUS(status)
 }
 
-/// Lines of the kernel log that record a refused policy change and contain `what`: a
-/// reason from rustlsm's own checks, or the system call's capability refusal.
+/// rustlsm's log line for a system call refused for want of CAP_MAC_ADMIN.
+const SYSCALL_REFUSAL: &str = "interface=syscall reason=\"the caller lacks CAP_MAC_ADMIN\"";
+
+/// Lines of the kernel log that record a refused policy change and contain `what` (a
+/// reason from rustlsm's checks).
 fn logged(what: &str) -> usize {
     kernel_log()
         .lines()
-        .filter(|l| l.contains("REFUSED op=policy_change") || l.contains("lsm_manage_policy:"))
+        .filter(|l| l.contains("REFUSED op=policy_change"))
         .filter(|l| l.contains(what))
         .count()
 }
@@ -111,7 +113,7 @@ pub(crate) fn run(s: &mut Suite, valid: &[u8]) {
         "privilege: a caller without CAP_MAC_ADMIN is refused by both interfaces",
         || {
             cases += 3;
-            let common = "lsm_manage_policy: refused rlsm-guest-test[";
+            let common = SYSCALL_REFUSAL;
             let before = logged(common);
             refused("syscall load", as_nobody(|| manage(LOAD, valid, 0)), eperm)?;
             refused(
@@ -136,7 +138,7 @@ pub(crate) fn run(s: &mut Suite, valid: &[u8]) {
         "privilege: root in a user namespace is refused by both interfaces",
         || {
             cases += 3;
-            let common = "lsm_manage_policy: refused rlsm-guest-test[";
+            let common = SYSCALL_REFUSAL;
             let before = logged(common);
             let got = as_userns_root(|| manage(LOAD, valid, 0));
             check(got != 250, || "unshare(CLONE_NEWUSER) failed".into())?;
@@ -190,11 +192,11 @@ pub(crate) fn run(s: &mut Suite, valid: &[u8]) {
             // The blob sits where demo lets the probe read it, so only the change is refused.
             fs::create_dir_all("/tmp/demo").map_err(|e| e.to_string())?;
             fs::write("/tmp/demo/valid.bin", valid).map_err(|e| e.to_string())?;
-            let common = "lsm_manage_policy: refused rlsm-probe[";
+            let common = SYSCALL_REFUSAL;
             let before = logged(common);
             cases += 4;
             // `valid` holds the probe's own profile: loading it is a replacement. The
-            // profile does not keep CAP_MAC_ADMIN, so the system call's own check refuses.
+            // profile does not keep CAP_MAC_ADMIN, so rustlsm's capability check refuses.
             let replace = crate::harness::run(PROBE, &["load", "/tmp/demo/valid.bin"]).0;
             refused("replace own", replace, eperm)?;
             refused(

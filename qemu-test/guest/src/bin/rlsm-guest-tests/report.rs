@@ -1,7 +1,7 @@
 //! Reporting (report.rs): denials are rate-limited in the kernel log, become one audit record
-//! each with audit on, and the kernel log holds no BUG, WARNING or Oops.
+//! each with audit on, as policy changes do, and the kernel log holds no BUG, WARNING or Oops.
 
-use crate::harness::{self, kernel_log, probe_open};
+use crate::harness::{self, kernel_log, lsmctl, probe_open};
 use crate::{check, Outcome, Suite, PROBE};
 use std::fs;
 
@@ -121,6 +121,48 @@ pub(crate) fn run(s: &mut Suite) {
                 .collect();
             check(missing.is_empty(), || {
                 format!("{record}: missing {missing:?}")
+            })
+        },
+    );
+    s.case(
+        "with audit on, a policy change becomes one AUDIT_MAC_POLICY_LOAD record",
+        || {
+            // A profile of this case's own, so the one record naming it is this case's.
+            let toml = "/tmp/auditpol.toml";
+            let profile = "[profile.auditpol]\nattach = [\"/nonexistent/auditpol\"]\n";
+            fs::write(toml, profile).map_err(|e| format!("{toml}: {e}"))?;
+            lsmctl(&["load", toml])?;
+            set_audit(true)?;
+            let removed = lsmctl(&["remove", "auditpol"]);
+            std::thread::sleep(std::time::Duration::from_millis(300));
+            set_audit(false)?;
+            removed?;
+            let log = kernel_log();
+            let records: Vec<&str> = log
+                .lines()
+                .filter(|l| l.contains("type=1403") && l.contains("profile=\"auditpol\""))
+                .collect();
+            check(records.len() == 1, || {
+                format!(
+                    "{} type=1403 records for auditpol: {records:?}",
+                    records.len()
+                )
+            })?;
+            let fields = [
+                "auid=",
+                "ses=",
+                "lsm=rustlsm",
+                "op=\"remove\"",
+                "res=1",
+                "comm=\"lsmctl\"",
+            ];
+            let missing: Vec<&str> = fields
+                .iter()
+                .copied()
+                .filter(|f| !records[0].contains(f))
+                .collect();
+            check(missing.is_empty(), || {
+                format!("{}: missing {missing:?}", records[0])
             })
         },
     );

@@ -51,6 +51,7 @@
 //!   (open with O_ACCMODE 3), `mq-open NAME` (create, close and remove a POSIX queue),
 //!   `setflags PATH` (FS_IOC_GETFLAGS then SETFLAGS), `fioclex PATH`.
 
+use rustlsm_policy::abi;
 use std::ffi::CString;
 use std::fs::OpenOptions;
 use std::os::unix::ffi::OsStrExt;
@@ -301,7 +302,16 @@ fn whoami() -> i32 {
 /// `lsm_manage_policy(LSM_ID_RUSTLSM, op, buf)`: the errno, or 0.
 fn manage_policy(op: u32, buf: &[u8]) -> i32 {
     // SAFETY: `buf` is valid for its length during the call.
-    let rc = unsafe { libc::syscall(473, 114u32, op, buf.as_ptr(), buf.len() as u32, 0u32) };
+    let rc = unsafe {
+        libc::syscall(
+            abi::SYS_LSM_MANAGE_POLICY,
+            abi::LSM_ID_RUSTLSM,
+            op,
+            buf.as_ptr(),
+            buf.len() as u32,
+            0u32,
+        )
+    };
     if rc == 0 {
         0
     } else {
@@ -343,10 +353,10 @@ fn main() {
         "whoami" => whoami(),
         "open-many" => (0..number(arg(3))).fold(0, |_, _| open(arg(2), "r")),
         "load" => match std::fs::read(arg(2)) {
-            Ok(blob) => manage_policy(1, &blob),
+            Ok(blob) => manage_policy(abi::LSM_POLICY_LOAD, &blob),
             Err(e) => errno_of(&e),
         },
-        "remove" => manage_policy(2, arg(2).as_bytes()),
+        "remove" => manage_policy(abi::LSM_POLICY_REMOVE, arg(2).as_bytes()),
         "securityfs-load" => match std::fs::read(arg(2)) {
             Ok(blob) => OpenOptions::new()
                 .write(true)

@@ -1,0 +1,12 @@
+//! The numbers of the kernel interface that every userspace caller shares: the prototype
+//! `lsm_manage_policy()` system call, its operations (include/uapi/linux/lsm.h) and rustlsm's
+//! LSM id. One definition, so a renumbering in the series cannot leave a caller behind.
+
+/// x86_64 number of the prototype `lsm_manage_policy()` system call.
+pub const SYS_LSM_MANAGE_POLICY: i64 = 473;
+/// rustlsm's LSM id (`LSM_ID_RUSTLSM`).
+pub const LSM_ID_RUSTLSM: u32 = 114;
+/// `LSM_POLICY_LOAD`: add or replace the profiles of a compiled policy.
+pub const LSM_POLICY_LOAD: u32 = 100;
+/// `LSM_POLICY_REMOVE`: remove the profile the buffer names.
+pub const LSM_POLICY_REMOVE: u32 = 101;
