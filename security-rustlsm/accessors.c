@@ -6,7 +6,6 @@
  */
 
 #include <linux/anon_inodes.h>
-#include <linux/audit.h>
 #include <linux/fdtable.h>
 #include <linux/fs.h>
 #include <linux/file.h>
@@ -232,21 +231,4 @@ bool rustlsm_ioctl_sets_inode_flags(unsigned int cmd)
 {
 	return cmd == FS_IOC_SETFLAGS || cmd == FS_IOC32_SETFLAGS ||
 	       cmd == FS_IOC_FSSETXATTR;
-}
-
-/*
- * Starts the AUDIT_MAC_POLICY_LOAD record of a policy change made by the current task:
- * tied to its system call's records, with its login session, as other modules' policy
- * loads are. NULL if audit takes no record. Process context.
- */
-struct audit_buffer *rustlsm_audit_policy_start(void)
-{
-	struct audit_buffer *ab;
-
-	ab = audit_log_start(audit_context(), GFP_KERNEL, AUDIT_MAC_POLICY_LOAD);
-	if (ab)
-		audit_log_format(ab, "auid=%u ses=%u lsm=rustlsm",
-				 from_kuid(&init_user_ns, audit_get_loginuid(current)),
-				 audit_get_sessionid(current));
-	return ab;
 }

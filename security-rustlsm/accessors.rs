@@ -26,8 +26,6 @@ mod raw {
             root: *mut bindings::path,
         ) -> bool;
         pub(super) fn rustlsm_ioctl_sets_inode_flags(cmd: u32) -> bool;
-        #[cfg(CONFIG_AUDIT)]
-        pub(super) fn rustlsm_audit_policy_start() -> *mut bindings::audit_buffer;
         pub(super) fn rustlsm_unix_lock(sk: *mut bindings::sock);
         pub(super) fn rustlsm_unix_unlock(sk: *mut bindings::sock);
         pub(super) fn rustlsm_unix_address(
@@ -298,13 +296,4 @@ pub(crate) unsafe fn dentry_name<'a>(dentry: *const bindings::dentry) -> &'a [u8
     }
     // SAFETY: A dentry's name is `len` bytes at `name`, stable as the caller guarantees.
     unsafe { core::slice::from_raw_parts(name, len as usize) }
-}
-
-/// Starts the audit record of a policy change by the current task (`AUDIT_MAC_POLICY_LOAD`,
-/// tied to its system call, with `auid`, `ses` and `lsm=rustlsm`); null when audit takes no
-/// record. The caller ends it with `audit_log_end`. May sleep.
-#[cfg(CONFIG_AUDIT)]
-pub(crate) fn audit_policy_start() -> *mut bindings::audit_buffer {
-    // SAFETY: Takes no argument; runs in the process context of a policy change.
-    unsafe { raw::rustlsm_audit_policy_start() }
 }

@@ -15,8 +15,8 @@ impl kernel::fmt::Display for Capability {
 }
 
 impl report::Object for Capability {
-    fn audit(&self, ab: *mut bindings::audit_buffer) {
-        report::audit_number(ab, c"capability", i64::from(self.0));
+    fn audit(&self, record: &mut kernel::audit::Record) {
+        record.number(c"capability", i64::from(self.0));
     }
 }
 

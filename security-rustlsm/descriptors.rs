@@ -151,8 +151,8 @@ impl kernel::fmt::Display for Personality {
 
 #[cfg(CONFIG_IO_URING)]
 impl report::Object for Personality {
-    fn audit(&self, ab: *mut bindings::audit_buffer) {
-        report::audit_field(ab, c"info", b"credentials of another profile");
+    fn audit(&self, record: &mut kernel::audit::Record) {
+        record.field(c"info", b"credentials of another profile");
     }
 }
 

@@ -35,9 +35,9 @@ impl kernel::fmt::Display for Refused<'_> {
 }
 
 impl report::Object for Refused<'_> {
-    fn audit(&self, ab: *mut bindings::audit_buffer) {
-        report::audit_field(ab, c"path", self.path);
-        report::audit_field(ab, c"info", self.info.as_bytes());
+    fn audit(&self, record: &mut kernel::audit::Record) {
+        record.field(c"path", self.path);
+        record.field(c"info", self.info.as_bytes());
     }
 }
 

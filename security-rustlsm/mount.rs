@@ -19,7 +19,7 @@ impl kernel::fmt::Display for NoObject {
 }
 
 impl report::Object for NoObject {
-    fn audit(&self, _ab: *mut bindings::audit_buffer) {}
+    fn audit(&self, _record: &mut kernel::audit::Record) {}
 }
 
 fn check(op: &str, flag: u32) -> c_int {

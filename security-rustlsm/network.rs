@@ -73,21 +73,21 @@ impl kernel::fmt::Display for NetObject {
 }
 
 impl report::Object for NetObject {
-    fn audit(&self, ab: *mut bindings::audit_buffer) {
+    fn audit(&self, record: &mut kernel::audit::Record) {
         match self {
             NetObject::Create {
                 family,
                 sock_type,
                 protocol,
             } => {
-                report::audit_number(ab, c"family", i64::from(*family));
-                report::audit_number(ab, c"type", i64::from(*sock_type));
-                report::audit_number(ab, c"protocol", i64::from(*protocol));
+                record.number(c"family", i64::from(*family));
+                record.number(c"type", i64::from(*sock_type));
+                record.number(c"protocol", i64::from(*protocol));
             }
             NetObject::Endpoint { proto, endpoint } => {
-                report::audit_field(ab, c"proto", proto_name(*proto).as_bytes());
-                report::audit_number(ab, c"port", i64::from(endpoint.port));
-                report::audit_number(ab, c"family", i64::from(endpoint.family));
+                record.field(c"proto", proto_name(*proto).as_bytes());
+                record.number(c"port", i64::from(endpoint.port));
+                record.number(c"family", i64::from(endpoint.family));
             }
         }
     }

@@ -5,6 +5,7 @@
 
 use crate::wire::{Mode, ProfileView};
 use core::fmt::Write as _;
+use kernel::audit::{self, Context, Record};
 use kernel::{
     bindings,
     ffi::c_int,
@@ -68,29 +69,8 @@ impl kernel::fmt::Display for Access {
 
 /// What a decision was about, rendered both for the kernel log and for an audit record.
 pub(crate) trait Object: kernel::fmt::Display {
-    /// Appends the object's fields to the audit record `ab`.
-    fn audit(&self, ab: *mut bindings::audit_buffer);
-}
-
-/// Appends ` key=value` to an audit record, the value quoted or hex-encoded as audit does for
-/// untrusted strings.
-pub(crate) fn audit_field(ab: *mut bindings::audit_buffer, key: &CStr, value: &[u8]) {
-    #[cfg(CONFIG_AUDIT)]
-    // SAFETY: `ab` is a live audit buffer; `key` is NUL-terminated and matches `%s`; `value`
-    // is valid for its length.
-    unsafe {
-        bindings::audit_log_format(ab, c" %s=".as_char_ptr(), key.as_char_ptr());
-        bindings::audit_log_n_untrustedstring(ab, value.as_ptr().cast(), value.len());
-    }
-}
-
-/// Appends ` key=value` for a number.
-pub(crate) fn audit_number(ab: *mut bindings::audit_buffer, key: &CStr, value: i64) {
-    #[cfg(CONFIG_AUDIT)]
-    // SAFETY: `ab` is a live audit buffer and the format matches its arguments.
-    unsafe {
-        bindings::audit_log_format(ab, c" %s=%lld".as_char_ptr(), key.as_char_ptr(), value)
-    };
+    /// Appends the object's fields to the audit record.
+    fn audit(&self, record: &mut Record);
 }
 
 /// Bytes for a quoted kernel-log field: printable ASCII as is, except `"` and `\\`, and
@@ -130,14 +110,10 @@ impl kernel::fmt::Display for FileObject<'_> {
 }
 
 impl Object for FileObject<'_> {
-    fn audit(&self, ab: *mut bindings::audit_buffer) {
-        audit_field(ab, c"path", self.path);
-        audit_field(
-            ab,
-            c"requested",
-            Access(self.requested).letters().as_slice(),
-        );
-        audit_field(ab, c"denied", Access(self.refused).letters().as_slice());
+    fn audit(&self, record: &mut Record) {
+        record.field(c"path", self.path);
+        record.field(c"requested", Access(self.requested).letters().as_slice());
+        record.field(c"denied", Access(self.refused).letters().as_slice());
     }
 }
 
@@ -239,95 +215,53 @@ fn comm_of(task: *mut bindings::task_struct) -> ShortBytes {
     out
 }
 
-/// Whether audit is enabled (`audit=1`, or turned on by auditd or `auditctl -e 1`).
-#[cfg(CONFIG_AUDIT)]
-fn audit_on() -> bool {
-    // SAFETY: `audit_enabled` is a plain global flag that C code reads without a lock.
-    unsafe { core::ptr::read_volatile(&raw const bindings::audit_enabled) != 0 }
-}
-
-#[cfg(not(CONFIG_AUDIT))]
-fn audit_on() -> bool {
-    false
-}
-
 /// Emits one `AUDIT_RUSTLSM_ACCESS` record: `rustlsm=VERDICT`, the fields `fill` writes, then
 /// `task`'s pid and comm. `false` if audit could not take it (the caller logs instead).
-#[cfg(CONFIG_AUDIT)]
+/// Never sleeps.
 fn audit_record(
     verdict: &CStr,
     task: *mut bindings::task_struct,
-    fill: impl FnOnce(*mut bindings::audit_buffer),
+    fill: impl FnOnce(&mut Record),
 ) -> bool {
-    // SAFETY: A null context is allowed (the record is not tied to a syscall record);
-    // `GFP_ATOMIC` because some hooks may not sleep.
-    let ab = unsafe {
-        bindings::audit_log_start(
-            core::ptr::null_mut(),
-            bindings::GFP_ATOMIC,
-            bindings::AUDIT_RUSTLSM_ACCESS as c_int,
-        )
+    let kind = bindings::AUDIT_RUSTLSM_ACCESS;
+    let Some(mut record) = Record::start(Context::Standalone, GFP_ATOMIC, kind) else {
+        return false;
     };
-    if ab.is_null() {
-        return false;
-    }
-    // SAFETY: `ab` is live and the format matches its argument.
-    unsafe { bindings::audit_log_format(ab, c"rustlsm=%s".as_char_ptr(), verdict.as_char_ptr()) };
-    fill(ab);
-    audit_end(ab, task);
+    record.word(c"rustlsm", verdict);
+    fill(&mut record);
+    sign(&mut record, task);
     true
 }
 
-/// Emits the `AUDIT_MAC_POLICY_LOAD` record of a policy change by the current task `task`:
-/// `auid ses lsm=rustlsm`, the fields `fill` writes, pid, comm and `res=1`, tied to its
-/// system call's records. `false` if audit could not take it. May sleep.
-#[cfg(CONFIG_AUDIT)]
-fn audit_policy_load(
-    task: *mut bindings::task_struct,
-    fill: impl FnOnce(*mut bindings::audit_buffer),
-) -> bool {
-    let ab = crate::accessors::audit_policy_start();
-    if ab.is_null() {
+/// Emits the `AUDIT_MAC_POLICY_LOAD` record of a policy change by the current task `task`,
+/// tied to its system call's records as other modules' policy loads are: `auid ses
+/// lsm=rustlsm`, the fields `fill` writes, `res=1`, pid and comm. `false` if audit could not
+/// take it. May sleep.
+fn audit_policy_load(task: *mut bindings::task_struct, fill: impl FnOnce(&mut Record)) -> bool {
+    let kind = bindings::AUDIT_MAC_POLICY_LOAD;
+    let Some(mut record) = Record::start(Context::CurrentSyscall, GFP_KERNEL, kind) else {
         return false;
-    }
-    fill(ab);
-    audit_number(ab, c"res", 1);
-    audit_end(ab, task);
+    };
+    record.session();
+    record.word(c"lsm", c"rustlsm");
+    fill(&mut record);
+    record.number(c"res", 1);
+    sign(&mut record, task);
     true
 }
 
-/// Appends `task`'s pid and comm to the record `ab`, then ends and releases it.
-#[cfg(CONFIG_AUDIT)]
-fn audit_end(ab: *mut bindings::audit_buffer, task: *mut bindings::task_struct) {
-    audit_number(ab, c"pid", i64::from(pid_of(task)));
-    audit_field(ab, c"comm", comm_of(task).as_slice());
-    // SAFETY: `ab` is a live record its caller started and hands over here.
-    unsafe { bindings::audit_log_end(ab) };
-}
-
-#[cfg(not(CONFIG_AUDIT))]
-fn audit_record(
-    _: &CStr,
-    _: *mut bindings::task_struct,
-    _: impl FnOnce(*mut bindings::audit_buffer),
-) -> bool {
-    false
-}
-
-#[cfg(not(CONFIG_AUDIT))]
-fn audit_policy_load(
-    _: *mut bindings::task_struct,
-    _: impl FnOnce(*mut bindings::audit_buffer),
-) -> bool {
-    false
+/// Appends `task`'s pid and comm, the last fields of every record.
+fn sign(record: &mut Record, task: *mut bindings::task_struct) {
+    record.number(c"pid", i64::from(pid_of(task)));
+    record.field(c"comm", comm_of(task).as_slice());
 }
 
 /// Emits the audit record of one decision; `false` if audit could not take it.
 fn audit_event(verdict: &CStr, profile: &ProfileView<'_>, op: &str, object: &dyn Object) -> bool {
-    audit_record(verdict, Task::current_raw(), |ab| {
-        audit_field(ab, c"profile", profile.name());
-        audit_field(ab, c"op", op.as_bytes());
-        object.audit(ab);
+    audit_record(verdict, Task::current_raw(), |r| {
+        r.field(c"profile", profile.name());
+        r.field(c"op", op.as_bytes());
+        object.audit(r);
     })
 }
 
@@ -340,7 +274,7 @@ pub(crate) fn event(profile: &ProfileView<'_>, op: &str, object: &dyn Object, ki
         (Mode::Kill, Kills::Yes) => c"KILLED",
         (Mode::Enforce | Mode::Kill, _) => c"DENIED",
     };
-    if audit_on() && audit_event(verdict, profile, op, object) {
+    if audit::enabled() && audit_event(verdict, profile, op, object) {
         return;
     }
     if !DENIALS.allowed() {
@@ -367,14 +301,14 @@ pub(crate) fn policy_change(op: &str, name: &[u8], count: usize, generation: u64
     let current = Task::current_raw();
     let count = i64::try_from(count).unwrap_or(i64::MAX);
     let generation = i64::try_from(generation).unwrap_or(i64::MAX);
-    let recorded = audit_on()
-        && audit_policy_load(current, |ab| {
-            audit_field(ab, c"op", op.as_bytes());
+    let recorded = audit::enabled()
+        && audit_policy_load(current, |r| {
+            r.field(c"op", op.as_bytes());
             if !name.is_empty() {
-                audit_field(ab, c"profile", name);
+                r.field(c"profile", name);
             }
-            audit_number(ab, c"profiles", count);
-            audit_number(ab, c"generation", generation);
+            r.number(c"profiles", count);
+            r.number(c"generation", generation);
         });
     if recorded {
         return;
@@ -395,7 +329,7 @@ pub(crate) fn policy_change(op: &str, name: &[u8], count: usize, generation: u64
 /// a profile name; rate-limited like denials, so a loop of bad callers cannot flood the log.
 pub(crate) fn policy_refusal(interface: &str, reason: &str) {
     let current = Task::current_raw();
-    if audit_on() && audit_policy_refusal(interface, reason, current) {
+    if audit::enabled() && audit_policy_refusal(interface, reason, current) {
         return;
     }
     if !REFUSALS.allowed() {
@@ -412,10 +346,10 @@ pub(crate) fn policy_refusal(interface: &str, reason: &str) {
 
 /// Emits the audit record of a refused policy change; `false` if audit could not take it.
 fn audit_policy_refusal(interface: &str, reason: &str, task: *mut bindings::task_struct) -> bool {
-    audit_record(c"REFUSED", task, |ab| {
-        audit_field(ab, c"op", b"policy_change");
-        audit_field(ab, c"interface", interface.as_bytes());
-        audit_field(ab, c"reason", reason.as_bytes());
+    audit_record(c"REFUSED", task, |r| {
+        r.field(c"op", b"policy_change");
+        r.field(c"interface", interface.as_bytes());
+        r.field(c"reason", reason.as_bytes());
     })
 }
 

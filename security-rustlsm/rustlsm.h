@@ -113,6 +113,5 @@ bool rustlsm_vma_is_shared(const struct vm_area_struct *vma);
 bool rustlsm_is_mqueue(const struct path *path);
 bool rustlsm_mqueue_root(const struct inode *dir, struct path *root);
 bool rustlsm_ioctl_sets_inode_flags(unsigned int cmd);
-struct audit_buffer *rustlsm_audit_policy_start(void);
 
 #endif /* _SECURITY_RUSTLSM_H */

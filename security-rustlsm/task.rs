@@ -68,13 +68,13 @@ impl kernel::fmt::Display for Peer<'_> {
 }
 
 impl report::Object for Peer<'_> {
-    fn audit(&self, ab: *mut bindings::audit_buffer) {
+    fn audit(&self, record: &mut kernel::audit::Record) {
         let key = if self.what == "tracer" {
             c"tracer"
         } else {
             c"target"
         };
-        report::audit_field(ab, key, self.name.unwrap_or(b"unconfined"));
+        record.field(key, self.name.unwrap_or(b"unconfined"));
     }
 }
 

@@ -105,8 +105,8 @@ impl kernel::fmt::Display for AbstractName<'_> {
 }
 
 impl report::Object for AbstractName<'_> {
-    fn audit(&self, ab: *mut bindings::audit_buffer) {
-        report::audit_field(ab, c"abstract", self.0);
+    fn audit(&self, record: &mut kernel::audit::Record) {
+        record.field(c"abstract", self.0);
     }
 }
 
