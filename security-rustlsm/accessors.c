@@ -214,9 +214,13 @@ bool rustlsm_is_mqueue(const struct path *path)
 bool rustlsm_mqueue_root(const struct inode *dir, struct path *root)
 {
 #ifdef CONFIG_POSIX_MQUEUE
-	struct vfsmount *mnt = current->nsproxy->ipc_ns->mq_mnt;
+	struct vfsmount *mnt;
 
-	if (dir->i_sb->s_magic != RUSTLSM_MQUEUE_MAGIC || !mnt || mnt->mnt_sb != dir->i_sb)
+	/* Every create and unlink on every file system comes here: test the cheap part first. */
+	if (dir->i_sb->s_magic != RUSTLSM_MQUEUE_MAGIC)
+		return false;
+	mnt = current->nsproxy->ipc_ns->mq_mnt;
+	if (!mnt || mnt->mnt_sb != dir->i_sb)
 		return false;
 	root->mnt = mnt;
 	root->dentry = mnt->mnt_root;

@@ -25,7 +25,7 @@ pub(crate) enum Op {
 
 /// Refuses callers that run under a profile: a confined task must not be able to change
 /// the policy that confines it (or anyone else), whatever its capabilities.
-fn refuse_confined_caller(interface: &str) -> Result {
+pub(crate) fn refuse_confined_caller(interface: &str) -> Result {
     // SAFETY: Returns the current task's subjective creds, which stay valid while it runs.
     let cred = unsafe { bindings::current_cred() };
     // SAFETY: See above.
@@ -50,14 +50,13 @@ fn authorize_syscall() -> Result {
     refuse_confined_caller("syscall")
 }
 
-/// Carries out a request whose data is already in kernel memory, for a caller the
-/// interface has checked; refusals are reported as coming from `interface`.
-pub(crate) fn apply(interface: &str, op: Op, data: &[u8], flags: u32) -> Result {
+/// Carries out a request whose data is already in kernel memory, for a caller its
+/// interface has allowed (with [`refuse_confined_caller`] among its checks).
+pub(crate) fn apply(op: Op, data: &[u8], flags: u32) -> Result {
     // Sizes were bounded by the interface; the verifier refuses a blob over its limit.
     if flags & !wire::FLAG_DRY_RUN != 0 {
         return Err(EINVAL);
     }
-    refuse_confined_caller(interface)?;
     let dry_run = flags & wire::FLAG_DRY_RUN != 0;
     match op {
         Op::Load => policy::load(data, dry_run),
@@ -65,8 +64,39 @@ pub(crate) fn apply(interface: &str, op: Op, data: &[u8], flags: u32) -> Result 
     }
 }
 
-/// The `lsm_manage_policy` hook. The framework has checked the common flags and the size
-/// and copied the buffer; the caller's permission is checked here.
+/// The `lsm_manage_policy_permission` hook: whether the caller may ask for `op` at all,
+/// decided before the framework copies anything, so that an unprivileged caller cannot make
+/// the kernel allocate and fill a buffer for it.
+///
+/// # Safety
+///
+/// Called by the LSM framework in the context of the calling task.
+#[no_mangle]
+pub(crate) unsafe extern "C" fn rustlsm_manage_policy_permission(
+    op: u32,
+    _size: u32,
+    _flags: u32,
+) -> c_int {
+    if op_of(op).is_none() {
+        return EOPNOTSUPP.to_errno();
+    }
+    match authorize_syscall() {
+        Ok(()) => 0,
+        Err(e) => e.to_errno(),
+    }
+}
+
+/// The operation a system call number asks for, if rustlsm offers it.
+fn op_of(op: u32) -> Option<Op> {
+    match op {
+        bindings::LSM_POLICY_LOAD => Some(Op::Load),
+        bindings::LSM_POLICY_REMOVE => Some(Op::Remove),
+        _ => None,
+    }
+}
+
+/// The `lsm_manage_policy` hook, for a caller `rustlsm_manage_policy_permission` allowed.
+/// The framework has checked the common flags and the size and copied the buffer.
 ///
 /// # Safety
 ///
@@ -79,17 +109,12 @@ pub(crate) unsafe extern "C" fn rustlsm_manage_policy(
     size: u32,
     flags: u32,
 ) -> c_int {
-    let op = match op {
-        bindings::LSM_POLICY_LOAD => Op::Load,
-        bindings::LSM_POLICY_REMOVE => Op::Remove,
-        _ => return EOPNOTSUPP.to_errno(),
+    let Some(op) = op_of(op) else {
+        return EOPNOTSUPP.to_errno();
     };
-    if let Err(e) = authorize_syscall() {
-        return e.to_errno();
-    }
     // SAFETY: Guaranteed by the caller; `size` fits in `usize`.
     let data = unsafe { core::slice::from_raw_parts(buf.cast::<u8>(), size as usize) };
-    match apply("syscall", op, data, flags) {
+    match apply(op, data, flags) {
         Ok(()) => 0,
         Err(e) => e.to_errno(),
     }

@@ -69,6 +69,26 @@ pub(crate) unsafe extern "C" fn rustlsm_inode_create(
     unsafe { check_entry("create", wire::ACCESS_CREATE, &root, dentry) }
 }
 
+/// `inode_unlink`, for POSIX message queues only (every other unlink is decided at
+/// `path_unlink`): `mq_unlink()` removes a queue without a path hook. Named `mqueue:/NAME`,
+/// which no rule matches, so a confined task removes no queue (another program's included).
+///
+/// # Safety
+///
+/// Called by the LSM framework with a held directory inode, locked, and a dentry in it.
+#[no_mangle]
+pub(crate) unsafe extern "C" fn rustlsm_inode_unlink(
+    dir: *mut bindings::inode,
+    dentry: *mut bindings::dentry,
+) -> c_int {
+    // SAFETY: The LSM framework passes a valid directory inode.
+    let Some(root) = (unsafe { accessors::mqueue_root(dir) }) else {
+        return 0;
+    };
+    // SAFETY: As in `rustlsm_inode_create`.
+    unsafe { check_entry("delete", wire::ACCESS_DELETE, &root, dentry) }
+}
+
 /// `path_mkdir`.
 ///
 /// # Safety

@@ -326,13 +326,16 @@ pub(crate) fn policy_change(op: &str, name: &[u8], count: usize, generation: u64
 
 /// Reports a refused policy change: which interface, why, and the task that asked. The
 /// refusal is the caller's fault, not a profile's, so it goes to the log (or audit) without
-/// a profile name; rate-limited like denials, so a loop of bad callers cannot flood the log.
+/// a profile name; rate-limited like denials, so a loop of bad callers cannot flood the log
+/// or the audit backlog.
 pub(crate) fn policy_refusal(interface: &str, reason: &str) {
-    let current = Task::current_raw();
-    if audit::enabled() && audit_policy_refusal(interface, reason, current) {
+    // Any task can ask (the system call is open to all), so records are rate-limited too:
+    // a loop of refused calls must not fill the audit backlog and crowd out other records.
+    if !REFUSALS.allowed() {
         return;
     }
-    if !REFUSALS.allowed() {
+    let current = Task::current_raw();
+    if audit::enabled() && audit_policy_refusal(interface, reason, current) {
         return;
     }
     pr_notice!(

@@ -35,6 +35,7 @@ int rustlsm_file_mprotect(struct vm_area_struct *vma, unsigned long reqprot,
 int rustlsm_path_mknod(const struct path *dir, struct dentry *dentry, umode_t mode,
 		       unsigned int dev);
 int rustlsm_inode_create(struct inode *dir, struct dentry *dentry, umode_t mode);
+int rustlsm_inode_unlink(struct inode *dir, struct dentry *dentry);
 int rustlsm_path_mkdir(const struct path *dir, struct dentry *dentry, umode_t mode);
 int rustlsm_path_symlink(const struct path *dir, struct dentry *dentry,
 			 const char *old_name);
@@ -68,6 +69,7 @@ int rustlsm_socket_connect(struct socket *sock, struct sockaddr *address,
 			   int addrlen);
 int rustlsm_socket_listen(struct socket *sock, int backlog);
 int rustlsm_socket_sendmsg(struct socket *sock, struct msghdr *msg, int size);
+int rustlsm_manage_policy_permission(u32 op, u32 size, u32 flags);
 int rustlsm_manage_policy(u32 op, const void *buf, u32 size, u32 flags);
 void rustlsm_bprm_committing_creds(const struct linux_binprm *bprm);
 void rustlsm_file_free_security(struct file *file);

@@ -63,7 +63,7 @@ mod unix;
 use kernel::bindings;
 
 /// Compile-time proof that each Rust hook has the exact type `lsm_hook_defs.h` declares.
-const _: [bindings::security_list_options; 48] = [
+const _: [bindings::security_list_options; 50] = [
     bindings::security_list_options {
         cred_prepare: Some(cred_blob::rustlsm_cred_prepare),
     },
@@ -99,6 +99,9 @@ const _: [bindings::security_list_options; 48] = [
     },
     bindings::security_list_options {
         inode_create: Some(path_ops::rustlsm_inode_create),
+    },
+    bindings::security_list_options {
+        inode_unlink: Some(path_ops::rustlsm_inode_unlink),
     },
     bindings::security_list_options {
         path_mkdir: Some(path_ops::rustlsm_path_mkdir),
@@ -171,6 +174,9 @@ const _: [bindings::security_list_options; 48] = [
     },
     bindings::security_list_options {
         socket_sendmsg: Some(network::rustlsm_socket_sendmsg),
+    },
+    bindings::security_list_options {
+        lsm_manage_policy_permission: Some(manage::rustlsm_manage_policy_permission),
     },
     bindings::security_list_options {
         lsm_manage_policy: Some(manage::rustlsm_manage_policy),

@@ -25,7 +25,8 @@ use kernel::{
     uaccess::{UserPtr, UserSlice},
 };
 
-/// Refuses a write unless both the writer and the file's opener hold `CAP_MAC_ADMIN`.
+/// Refuses a write unless both the writer and the file's opener hold `CAP_MAC_ADMIN`, and
+/// the writer runs unconfined.
 ///
 /// # Safety
 ///
@@ -37,7 +38,7 @@ unsafe fn check_writer(file: *mut bindings::file) -> Result {
     // SAFETY: `file` is valid; `init_user_ns` is a static that lives forever.
     let opener = unsafe { bindings::file_ns_capable(file, &raw mut bindings::init_user_ns, cap) };
     match (writer, opener) {
-        (true, true) => Ok(()),
+        (true, true) => manage::refuse_confined_caller("securityfs"),
         (false, _) => {
             report::policy_refusal("securityfs", "the writer lacks CAP_MAC_ADMIN");
             Err(EPERM)
@@ -92,7 +93,7 @@ fn copy_and_apply(op: Op, buf: *const c_char, count: usize) -> Result {
     let mut data = KVVec::new();
     let user = UserPtr::from_ptr(buf.cast_mut().cast::<c_void>());
     UserSlice::new(user, count).read_all(&mut data, GFP_KERNEL)?;
-    manage::apply("securityfs", op, &data, 0)
+    manage::apply(op, &data, 0)
 }
 
 /// A read-only file whose contents are rendered once, when it is opened: every `read` of

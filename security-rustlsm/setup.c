@@ -47,6 +47,7 @@ static struct security_hook_list rustlsm_hooks[] __ro_after_init = {
 	LSM_HOOK_INIT(path_mknod, rustlsm_path_mknod),
 	LSM_HOOK_INIT(path_mkdir, rustlsm_path_mkdir),
 	LSM_HOOK_INIT(inode_create, rustlsm_inode_create),
+	LSM_HOOK_INIT(inode_unlink, rustlsm_inode_unlink),
 	LSM_HOOK_INIT(path_symlink, rustlsm_path_symlink),
 	LSM_HOOK_INIT(path_unlink, rustlsm_path_unlink),
 	LSM_HOOK_INIT(path_rmdir, rustlsm_path_rmdir),
@@ -78,6 +79,7 @@ static struct security_hook_list rustlsm_hooks[] __ro_after_init = {
 #ifdef CONFIG_IO_URING
 	LSM_HOOK_INIT(uring_override_creds, rustlsm_uring_override_creds),
 #endif
+	LSM_HOOK_INIT(lsm_manage_policy_permission, rustlsm_manage_policy_permission),
 	LSM_HOOK_INIT(lsm_manage_policy, rustlsm_manage_policy),
 };
 

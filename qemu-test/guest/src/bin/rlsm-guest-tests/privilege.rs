@@ -4,7 +4,7 @@
 //! it first), the policy stays byte-identical, and rustlsm's own refusals are logged.
 
 use crate::harness::kernel_log;
-use crate::policy_loading::{manage, securityfs_write, snapshot};
+use crate::policy_loading::{manage, securityfs_write, snapshot, sys_manage};
 use crate::{check, Outcome, Suite, PROBE, SECFS};
 use std::fs;
 use std::io::Write;
@@ -95,7 +95,7 @@ fn refused(what: &str, errno: i32, allowed: &[i32]) -> Outcome {
 }
 
 /// The cases [`run`] registers.
-pub(crate) const CASES: u32 = 6;
+pub(crate) const CASES: u32 = 7;
 
 pub(crate) fn run(s: &mut Suite, valid: &[u8]) {
     s.case("privilege: load the CAP_MAC_ADMIN-keeping profile", || {
@@ -132,6 +132,20 @@ pub(crate) fn run(s: &mut Suite, valid: &[u8]) {
                 format!("{} lines logged for 2 system call refusals", after - before)
             })?;
             unchanged("an unprivileged caller")
+        },
+    );
+    // The framework asks rustlsm before it copies anything, so an unprivileged caller cannot
+    // make the kernel allocate or fill a buffer: a pointer that cannot be read is never
+    // read, and the answer is the refusal (EPERM), not EFAULT; so is a size over the cap.
+    s.case(
+        "privilege: an unprivileged call is refused before anything is copied",
+        || {
+            cases += 1;
+            let bad = 0x10 as *const u8;
+            let id = rustlsm_policy::abi::LSM_ID_RUSTLSM;
+            let got = as_nobody(|| sys_manage(LOAD, bad, 16 << 20, 0, id));
+            refused("syscall load from an unreadable 16 MiB buffer", got, eperm)?;
+            unchanged("an unprivileged caller with a bad pointer")
         },
     );
     s.case(

@@ -744,6 +744,13 @@ fn mq_open(name: &str) -> i32 {
     })
 }
 
+/// Removes the POSIX message queue /NAME.
+fn mq_unlink(name: &str) -> i32 {
+    let n = cstr(name.trim_start_matches('/'));
+    // SAFETY: mq_unlink on a valid C string.
+    errno_if(unsafe { libc::syscall(libc::SYS_mq_unlink, n.as_ptr()) } as libc::c_int)
+}
+
 /// Opens a terminal without making it the controlling one and runs `f` on it.
 fn on_tty(path: &str, f: impl FnOnce(libc::c_int) -> i32) -> i32 {
     with_fd(path, libc::O_RDWR | libc::O_NOCTTY, f)
@@ -832,6 +839,7 @@ pub(crate) fn run(op: &str, args: &[String]) -> Option<i32> {
                 errno_if(libc::ioctl(fd, libc::TCGETS, &mut t))
             }),
             "mq-open" => mq_open(arg(2)),
+            "mq-unlink" => mq_unlink(arg(2)),
             "open-mode3" => fd_then(
                 libc::open(cstr(arg(2)).as_ptr(), 3 | libc::O_CLOEXEC),
                 |_| 0,

@@ -49,6 +49,7 @@
 //!   execveat);
 //! - `tiocsti|tcgets PATH` (terminal ioctls, opened O_RDWR|O_NOCTTY), `open-mode3 PATH`
 //!   (open with O_ACCMODE 3), `mq-open NAME` (create, close and remove a POSIX queue),
+//!   `mq-unlink NAME`,
 //!   `setflags PATH` (FS_IOC_GETFLAGS then SETFLAGS), `fioclex PATH`.
 
 use rustlsm_policy::abi;

@@ -1,7 +1,7 @@
 //! POSIX message queues: `mq_open()` reaches its queue through an internal mount, named
 //! `mqueue:/NAME`, which no rule matches. A confined task neither opens a queue (an unconfined
-//! service's included) nor creates one: the create (`inode_create`) is refused before the
-//! queue exists, so nothing is left behind.
+//! service's included), nor creates one (`inode_create` refuses before the queue exists, so
+//! nothing is left behind), nor removes one (`mq_unlink()`, at `inode_unlink`).
 
 use super::{expect, load, refused, remove};
 use crate::{check, Outcome, Suite, FREE_PROBE};
@@ -81,6 +81,23 @@ pub(super) fn run(s: &mut Suite) {
             let existed = runner_mq_unlink("rlsm-esc-shared");
             r?;
             check(existed, || "the queue disappeared".to_string())
+        },
+    );
+    s.case(
+        "mqueue: removing an unconfined program's queue is refused",
+        || {
+            let fd = runner_mq_open("rlsm-esc-keep", libc::O_CREAT | libc::O_RDWR)
+                .map_err(|e| format!("mq_open in the runner: errno {e}"))?;
+            // SAFETY: The runner's own descriptor.
+            unsafe { libc::close(fd) };
+            let args = ["mq-unlink", "/rlsm-esc-keep"];
+            let needle = "path=\"mqueue:/rlsm-esc-keep\"";
+            let r = refused(PROBE, &args, libc::EACCES, "esc-mq", "delete", needle);
+            let existed = runner_mq_unlink("rlsm-esc-keep");
+            r?;
+            check(existed, || {
+                "the confined task removed the queue".to_string()
+            })
         },
     );
     s.case("mqueue: remove the queue profile", || remove(&["esc-mq"]));
