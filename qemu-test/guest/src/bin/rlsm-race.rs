@@ -14,7 +14,7 @@
 //! point of running this under the debug kernel (KASAN, lockdep, PROVE_RCU,
 //! DEBUG_ATOMIC_SLEEP, KFENCE).
 
-use rustlsm_policy::abi::{self, LSM_POLICY_LOAD as LOAD, LSM_POLICY_REMOVE as REMOVE};
+use rustlsm_policy::abi::{LSM_POLICY_LOAD as LOAD, LSM_POLICY_REMOVE as REMOVE};
 use std::collections::HashMap;
 use std::fs;
 use std::io::Write;
@@ -203,22 +203,7 @@ fn compile(name: &str, toml: &str) -> Result<Vec<u8>, String> {
 }
 
 fn manage(op: u32, buf: &[u8]) -> i32 {
-    // SAFETY: `buf` is valid for its length during the call.
-    let rc = unsafe {
-        libc::syscall(
-            abi::SYS_LSM_MANAGE_POLICY,
-            abi::LSM_ID_RUSTLSM,
-            op,
-            buf.as_ptr(),
-            buf.len() as u32,
-            0u32,
-        )
-    };
-    if rc == 0 {
-        0
-    } else {
-        std::io::Error::last_os_error().raw_os_error().unwrap_or(-1)
-    }
+    rlsm_guest::manage_policy(op, buf, 0)
 }
 
 fn securityfs_load(blob: &[u8]) -> i32 {

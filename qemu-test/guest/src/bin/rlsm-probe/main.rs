@@ -300,24 +300,8 @@ fn whoami() -> i32 {
     0
 }
 
-/// `lsm_manage_policy(LSM_ID_RUSTLSM, op, buf)`: the errno, or 0.
 fn manage_policy(op: u32, buf: &[u8]) -> i32 {
-    // SAFETY: `buf` is valid for its length during the call.
-    let rc = unsafe {
-        libc::syscall(
-            abi::SYS_LSM_MANAGE_POLICY,
-            abi::LSM_ID_RUSTLSM,
-            op,
-            buf.as_ptr(),
-            buf.len() as u32,
-            0u32,
-        )
-    };
-    if rc == 0 {
-        0
-    } else {
-        errno_of(&std::io::Error::last_os_error())
-    }
+    rlsm_guest::manage_policy(op, buf, 0)
 }
 
 /// A decimal argument (0 when missing or malformed: the tests pass good ones).
