@@ -9,7 +9,7 @@ FRAGMENTS=("$REPO_ROOT/kernel-config/rustlsm.config" ${KERNEL_EXTRA_FRAGMENTS:-}
 mkdir -p "$KERNEL_OUT_DIR"
 kmake() { make -s -C "$KERNEL_SRC_DIR" O="$1" LLVM=$LLVM_SUFFIX "${@:2}"; }
 
-stamp=$(cat "${FRAGMENTS[@]}" "$REPO_ROOT"/linux-patches/*.patch | sha256sum | cut -d' ' -f1)
+stamp=$(cat "${FRAGMENTS[@]}" $(series_patches) | sha256sum | cut -d' ' -f1)
 if [ "$(cat "$KERNEL_OUT_DIR/.rustlsm-config-stamp" 2>/dev/null)" != "$stamp" ] || [ ! -f "$KERNEL_OUT_DIR/.config" ]; then
   log "configuring: tinyconfig + ${FRAGMENTS[*]##*/}"
   gen=$RUSTLSM_CACHE/config-gen

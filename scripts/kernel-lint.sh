@@ -14,7 +14,7 @@ for f in tools/testing/selftests/lsm/lsm_manage_policy_test.c security/rustlsm/s
     status=1
   fi
 done
-for patch in "$REPO_ROOT"/linux-patches/*.patch; do
+for patch in $(series_patches); do
   if ! (cd "$KERNEL_SRC_DIR" && perl scripts/checkpatch.pl --strict --quiet --show-types --ignore FILE_PATH_CHANGES "$patch"); then
     echo "checkpatch: $(basename "$patch") has findings" >&2
     status=1

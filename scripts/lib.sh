@@ -21,3 +21,38 @@ JOBS=${JOBS:-$(nproc)}
 
 log() { printf '==> %s\n' "$*" >&2; }
 die() { printf 'error: %s\n' "$*" >&2; exit 1; }
+
+# The series' patches in order, without the cover letter (0000-cover-letter.patch).
+series_patches() {
+  local p
+  for p in "$REPO_ROOT"/linux-patches/[0-9][0-9][0-9][0-9]-*.patch; do
+    case "$p" in */0000-cover-letter.patch) ;; *) [ -e "$p" ] && printf '%s\n' "$p" ;; esac
+  done
+}
+
+# Rewrites linux-patches/: the patches of RANGE in git repository DIR, and the cover letter
+# (0000-cover-letter.patch) made of linux-patches/cover-letter.txt (subject line, blank line,
+# body) with git's shortlog and diffstat of the series.
+export_series() {
+  local dir=$1 range=$2 out=$REPO_ROOT/linux-patches tmp
+  tmp=$(mktemp -d)
+  git -C "$dir" format-patch -q --no-signature --zero-commit --cover-letter -o "$tmp" "$range"
+  rm -f "$out"/[0-9][0-9][0-9][0-9]-*.patch
+  python3 - "$tmp/0000-cover-letter.patch" "$out/cover-letter.txt" "$tmp"/0001-*.patch <<'PY'
+import re, sys
+letter, prose, first = sys.argv[1:4]
+text = open(letter).read()
+subject, _, body = open(prose).read().partition("\n\n")
+text = text.replace("*** SUBJECT HERE ***", subject.strip(), 1)
+text = text.replace("*** BLURB HERE ***", body.strip(), 1)
+# The sender and date of the series' first patch, not of whoever regenerates it: the file
+# changes only when the series or the text does.
+head = open(first).read()
+for field in ("From", "Date"):
+    value = re.search(r"^%s: .*(?:\n .*)*" % field, head, re.M).group(0)
+    text = re.sub(r"^%s: .*(?:\n .*)*" % field, lambda _: value, text, count=1, flags=re.M)
+open(letter, "w").write(text)
+PY
+  mv "$tmp"/*.patch "$out"/
+  rmdir "$tmp"
+}

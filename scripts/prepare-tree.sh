@@ -29,7 +29,7 @@ git_am am --abort >/dev/null 2>&1 || true
 git_am reset -q --hard rustlsm-base
 git_am clean -q -fdx
 shopt -s nullglob
-patches=("$REPO_ROOT"/linux-patches/*.patch)
+mapfile -t patches < <(series_patches)
 [ ${#patches[@]} -gt 0 ] || die "no patches in linux-patches/"
 git_am am -q --whitespace=error-all "${patches[@]}" || die "the series does not apply with git am on rustlsm-base"
 new_head=$(git_am rev-parse HEAD)

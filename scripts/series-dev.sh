@@ -21,15 +21,15 @@ start)
   [ -z "$(git_dev status --porcelain --untracked-files=no)" ] ||
     die "$DEV_DIR has uncommitted changes: commit or discard them first"
   git_dev checkout -q -B dev rustlsm-base
-  git_dev am -q --whitespace=error-all "$REPO_ROOT"/linux-patches/*.patch
+  mapfile -t patches < <(series_patches)
+  git_dev am -q --whitespace=error-all "${patches[@]}"
   log "$DEV_DIR: branch dev holds the series ($(git_dev rev-list --count rustlsm-base..dev) patches)"
   ;;
 export)
   [ -z "$(git_dev status --porcelain --untracked-files=no)" ] ||
     die "$DEV_DIR has uncommitted changes: commit them (git commit --fixup=...) first"
   GIT_SEQUENCE_EDITOR=true git_dev rebase -q -i --autosquash rustlsm-base
-  rm -f "$REPO_ROOT"/linux-patches/*.patch
-  git_dev format-patch -q --no-signature --zero-commit -o "$REPO_ROOT/linux-patches" rustlsm-base..dev
+  export_series "$DEV_DIR" rustlsm-base..dev
   "$REPO_ROOT/scripts/make-series.sh"
   log "exported $(git_dev rev-list --count rustlsm-base..dev) patches; review 'git diff linux-patches' and commit"
   ;;
