@@ -55,8 +55,10 @@ unsafe fn check_held(op: &str, label: &Label, file: *mut bindings::file) -> c_in
     }
     // SAFETY: As above.
     let path = unsafe { &raw const (*file).__bindgen_anon_1.f_path };
+    // Files of internal mounts (pipes, sockets...) have no path to revalidate; POSIX queues
+    // do (`mqueue:/NAME`), and a confined task may not hold one it could not open.
     // SAFETY: An open file's path is valid.
-    if unsafe { accessors::is_internal_mount(path) } {
+    if unsafe { accessors::is_internal_mount(path) && !accessors::is_mqueue(path) } {
         return 0;
     }
     // SAFETY: As above.

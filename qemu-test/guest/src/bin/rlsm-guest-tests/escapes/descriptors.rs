@@ -2,7 +2,7 @@
 //! inherited descriptor the new profile may not use is taken away at the exec that changes
 //! the profile (closed, or revoked: its number then reads nothing); SCM_RIGHTS does not
 //! deliver one; an io_uring made under another profile is taken away the same way, and a
-//! ring's own opens are checked like open(2).
+//! ring's own opens are checked like open(2); a POSIX queue descriptor is taken away too.
 
 use super::{expect, has_line, load, new_denials, refused, remove};
 use crate::{check, Outcome, Suite, FREE_PROBE};
@@ -93,6 +93,20 @@ fn ring() -> Result<File, String> {
             "io_uring_setup: {}",
             std::io::Error::last_os_error()
         ));
+    }
+    // SAFETY: A fresh descriptor we own.
+    Ok(unsafe { <File as std::os::unix::io::FromRawFd>::from_raw_fd(fd as RawFd) })
+}
+
+/// A POSIX message queue made by the (unconfined) runner.
+fn mq_open(name: &str) -> Result<File, String> {
+    let n = std::ffi::CString::new(name).map_err(|e| e.to_string())?;
+    let flags = libc::O_CREAT | libc::O_RDWR | libc::O_CLOEXEC;
+    let null = std::ptr::null::<libc::mq_attr>();
+    // SAFETY: mq_open on a valid C string with default attributes.
+    let fd = unsafe { libc::syscall(libc::SYS_mq_open, n.as_ptr(), flags, 0o600, null) };
+    if fd < 0 {
+        return Err(format!("mq_open: {}", std::io::Error::last_os_error()));
     }
     // SAFETY: A fresh descriptor we own.
     Ok(unsafe { <File as std::os::unix::io::FromRawFd>::from_raw_fd(fd as RawFd) })
@@ -222,6 +236,21 @@ pub(super) fn run(s: &mut Suite) {
                 format!("uring-read 3: {got:?}")
             })?;
             has_line(&lines, "inherit", "io_uring")
+        },
+    );
+    s.case(
+        "descriptors: an inherited POSIX queue is closed or revoked at exec",
+        || {
+            let queue = mq_open("rlsm-esc-fd")?;
+            let mut got = (0, String::new());
+            let lines = new_denials("esc-fd", || {
+                got = with_fd3(PROBE, &["read-fd", "3"], queue.as_raw_fd());
+                Ok(())
+            })?;
+            // SAFETY: A valid C string.
+            unsafe { libc::syscall(libc::SYS_mq_unlink, c"rlsm-esc-fd".as_ptr()) };
+            check(no_data(&got), || format!("read-fd 3: {got:?}"))?;
+            has_line(&lines, "inherit", "path=\"mqueue:/rlsm-esc-fd\"")
         },
     );
     s.case("descriptors: a ring's own open of an allowed file", || {
