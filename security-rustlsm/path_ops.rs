@@ -60,13 +60,29 @@ pub(crate) unsafe extern "C" fn rustlsm_inode_create(
     dentry: *mut bindings::dentry,
     _mode: bindings::umode_t,
 ) -> c_int {
-    // SAFETY: The LSM framework passes a valid directory inode.
+    // SAFETY: Guaranteed by the LSM framework.
+    unsafe { check_queue_entry("create", wire::ACCESS_CREATE, dir, dentry) }
+}
+
+/// Checks `requested` on the entry `dentry` of `dir` when `dir` is the current task's POSIX
+/// message queue file system; other file systems are decided by the path hooks.
+///
+/// # Safety
+///
+/// `dir` must be a valid directory inode, locked by the caller, and `dentry` an entry in it.
+unsafe fn check_queue_entry(
+    op: &str,
+    requested: u32,
+    dir: *mut bindings::inode,
+    dentry: *mut bindings::dentry,
+) -> c_int {
+    // SAFETY: Guaranteed by the caller.
     let Some(root) = (unsafe { accessors::mqueue_root(dir) }) else {
         return 0;
     };
     // SAFETY: `root` is the mount of `dir`'s file system, held by the task's IPC namespace;
-    // `dentry` is in `dir`, which the creator has locked.
-    unsafe { check_entry("create", wire::ACCESS_CREATE, &root, dentry) }
+    // `dentry` is in `dir`, which the caller has locked.
+    unsafe { check_entry(op, requested, &root, dentry) }
 }
 
 /// `inode_unlink`, for POSIX message queues only (every other unlink is decided at
@@ -81,12 +97,8 @@ pub(crate) unsafe extern "C" fn rustlsm_inode_unlink(
     dir: *mut bindings::inode,
     dentry: *mut bindings::dentry,
 ) -> c_int {
-    // SAFETY: The LSM framework passes a valid directory inode.
-    let Some(root) = (unsafe { accessors::mqueue_root(dir) }) else {
-        return 0;
-    };
-    // SAFETY: As in `rustlsm_inode_create`.
-    unsafe { check_entry("delete", wire::ACCESS_DELETE, &root, dentry) }
+    // SAFETY: Guaranteed by the LSM framework.
+    unsafe { check_queue_entry("delete", wire::ACCESS_DELETE, dir, dentry) }
 }
 
 /// `path_mkdir`.

@@ -98,20 +98,6 @@ fn ring() -> Result<File, String> {
     Ok(unsafe { <File as std::os::unix::io::FromRawFd>::from_raw_fd(fd as RawFd) })
 }
 
-/// A POSIX message queue made by the (unconfined) runner.
-fn mq_open(name: &str) -> Result<File, String> {
-    let n = std::ffi::CString::new(name).map_err(|e| e.to_string())?;
-    let flags = libc::O_CREAT | libc::O_RDWR | libc::O_CLOEXEC;
-    let null = std::ptr::null::<libc::mq_attr>();
-    // SAFETY: mq_open on a valid C string with default attributes.
-    let fd = unsafe { libc::syscall(libc::SYS_mq_open, n.as_ptr(), flags, 0o600, null) };
-    if fd < 0 {
-        return Err(format!("mq_open: {}", std::io::Error::last_os_error()));
-    }
-    // SAFETY: A fresh descriptor we own.
-    Ok(unsafe { <File as std::os::unix::io::FromRawFd>::from_raw_fd(fd as RawFd) })
-}
-
 /// Serves one connection on SOCK: sends one byte with a descriptor of `path` (SCM_RIGHTS).
 fn serve(path: &str) -> Result<std::thread::JoinHandle<Outcome>, String> {
     let _ = std::fs::remove_file(SOCK);
@@ -241,14 +227,17 @@ pub(super) fn run(s: &mut Suite) {
     s.case(
         "descriptors: an inherited POSIX queue is closed or revoked at exec",
         || {
-            let queue = mq_open("rlsm-esc-fd")?;
+            let flags = libc::O_CREAT | libc::O_RDWR | libc::O_CLOEXEC;
+            let queue = super::mqueue::runner_mq_open("rlsm-esc-fd", flags)
+                .map_err(|e| format!("mq_open: errno {e}"))?;
+            // SAFETY: A fresh descriptor the runner owns.
+            let queue = unsafe { <File as std::os::unix::io::FromRawFd>::from_raw_fd(queue) };
             let mut got = (0, String::new());
             let lines = new_denials("esc-fd", || {
                 got = with_fd3(PROBE, &["read-fd", "3"], queue.as_raw_fd());
                 Ok(())
             })?;
-            // SAFETY: A valid C string.
-            unsafe { libc::syscall(libc::SYS_mq_unlink, c"rlsm-esc-fd".as_ptr()) };
+            super::mqueue::runner_mq_unlink("rlsm-esc-fd");
             check(no_data(&got), || format!("read-fd 3: {got:?}"))?;
             has_line(&lines, "inherit", "path=\"mqueue:/rlsm-esc-fd\"")
         },

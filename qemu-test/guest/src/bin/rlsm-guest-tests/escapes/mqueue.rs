@@ -19,7 +19,7 @@ paths = ["/**"]
 "#;
 
 /// mq_open(NAME, flags) in the (unconfined) runner: the descriptor, or the errno.
-fn runner_mq_open(name: &str, flags: libc::c_int) -> Result<libc::c_int, i32> {
+pub(super) fn runner_mq_open(name: &str, flags: libc::c_int) -> Result<libc::c_int, i32> {
     let n = std::ffi::CString::new(name).map_err(|_| libc::EINVAL)?;
     let null = std::ptr::null::<libc::mq_attr>();
     // SAFETY: mq_open on a valid C string (without the leading slash) and no attributes.
@@ -32,7 +32,7 @@ fn runner_mq_open(name: &str, flags: libc::c_int) -> Result<libc::c_int, i32> {
 }
 
 /// Removes queue NAME in the runner; whether it existed.
-fn runner_mq_unlink(name: &str) -> bool {
+pub(super) fn runner_mq_unlink(name: &str) -> bool {
     let Ok(n) = std::ffi::CString::new(name) else {
         return false;
     };
