@@ -10,122 +10,99 @@ use crate::{
     report::{self, Kills},
     wire::{self, ProfileView},
 };
-use kernel::{bindings, ffi::c_int, prelude::*};
-
-/// The current task's subjective credentials.
-pub(crate) fn current_cred() -> *const bindings::cred {
-    // SAFETY: Always valid for the running task, which keeps them while it runs.
-    unsafe { bindings::current_cred() }
-}
+use kernel::{cred::Credential, error::to_result, prelude::*};
 
 /// Checks `requested` (`wire::ACCESS_*` bits) for the path `resolve` yields, on behalf of
 /// `cred`. Unconfined tasks return at once, before any path is resolved; a confined task's
 /// refusal is reported and answered by its profile's mode (see [`report::verdict`]).
-///
-/// # Safety
-///
-/// `cred` must be valid for the duration of the call.
-pub(crate) unsafe fn check_path(
-    cred: *const bindings::cred,
+pub(crate) fn check_path(
+    cred: &Credential,
     op: &str,
     requested: u32,
     resolve: impl FnOnce() -> Result<ResolvedPath>,
-) -> c_int {
-    // SAFETY: Guaranteed by the caller.
-    unsafe {
-        decide_path(cred, op, requested, resolve, |view, path| {
-            view.refused(path, requested)
-        })
-    }
+) -> Result {
+    decide_path(cred, op, requested, resolve, |view, path| {
+        view.refused(path, requested)
+    })
 }
 
-/// Refuses `requested` on the path `resolve` yields to a confined task whatever its profile
-/// says (reported and answered by its mode like any refusal); unconfined tasks are not
-/// concerned.
-///
-/// # Safety
-///
-/// `cred` must be valid for the duration of the call.
-pub(crate) unsafe fn refuse_path(
-    cred: *const bindings::cred,
+/// [`check_path`] on behalf of the current task.
+pub(crate) fn check_current_path(
     op: &str,
     requested: u32,
     resolve: impl FnOnce() -> Result<ResolvedPath>,
-) -> c_int {
-    // SAFETY: Guaranteed by the caller.
-    unsafe { decide_path(cred, op, requested, resolve, |_, _| requested) }
+) -> Result {
+    Credential::with_current(|cred| check_path(cred, op, requested, resolve))
+}
+
+/// Refuses `requested` on the path `resolve` yields to a confined current task whatever its
+/// profile says (reported and answered by its mode like any refusal); unconfined tasks are
+/// not concerned.
+pub(crate) fn refuse_current_path(
+    op: &str,
+    requested: u32,
+    resolve: impl FnOnce() -> Result<ResolvedPath>,
+) -> Result {
+    Credential::with_current(|cred| decide_path(cred, op, requested, resolve, |_, _| requested))
 }
 
 /// The body of [`check_path`]: `refused` says which of the requested accesses are refused.
-///
-/// # Safety
-///
-/// `cred` must be valid for the duration of the call.
-unsafe fn decide_path(
-    cred: *const bindings::cred,
+fn decide_path(
+    cred: &Credential,
     op: &str,
     requested: u32,
     resolve: impl FnOnce() -> Result<ResolvedPath>,
     refused: impl FnOnce(&ProfileView<'_>, &[u8]) -> u32,
-) -> c_int {
-    // SAFETY: The caller guarantees `cred` is valid.
-    let Some(label) = (unsafe { cred_blob::label(cred) }) else {
-        return 0;
+) -> Result {
+    let Some(label) = cred_blob::label(cred) else {
+        return Ok(());
     };
     let Some(profile) = label.profile() else {
-        return 0;
+        return Ok(());
     };
     if requested == 0 {
-        return 0;
+        return Ok(());
     }
-    let path = match resolve() {
-        Ok(path) => path,
-        Err(e) => return e.to_errno(),
-    };
+    let path = resolve()?;
     // Files of internal mounts (pipes, sockets, pidfds, memfds, namespace files) are made by
     // their own system calls and have no path to write rules for, so only executing them is
     // mediated (by the name they show, `/memfd:x (deleted)`), as AppArmor leaves them out of
     // path mediation (`path_mediated_fs`).
     if path.is_internal() && requested & (wire::ACCESS_EXEC | wire::ACCESS_MMAP_EXEC) == 0 {
-        return 0;
+        return Ok(());
     }
     let Some(view) = profile.view() else {
-        return EACCES.to_errno();
+        return Err(EACCES);
     };
     let refused = refused(&view, path.for_rules(view.attach_disconnected()));
     if refused == 0 {
-        return 0;
+        return Ok(());
     }
-    if core::ptr::eq(cred, current_cred()) {
+    to_result(if cred.is_current() {
         report::denial(&view, op, path.bytes(), requested, refused, Kills::Yes);
         report::verdict(view.mode())
     } else {
         report::denial(&view, op, path.bytes(), requested, refused, Kills::No);
         report::verdict_without_kill(view.mode(), EACCES)
-    }
+    })
 }
 
 /// Lets `decide` rule on the profile of `cred`; a refusal is reported (when `log`) and
 /// answered by the profile's mode with `error` (kill mode kills only for a logged check of
 /// the current task's own creds). Unconfined tasks return at once. Takes no
 /// lock, no reference and allocates nothing, so it serves hooks that may not sleep.
-///
-/// # Safety
-///
-/// `cred` must be valid for the duration of the call.
-pub(crate) unsafe fn check_with(
-    cred: *const bindings::cred,
+pub(crate) fn check_with(
+    cred: &Credential,
     op: &str,
     object: &dyn report::Object,
     error: Error,
     log: bool,
     decide: impl FnOnce(&ProfileView<'_>) -> bool,
-) -> c_int {
-    // SAFETY: The caller guarantees `cred`.
-    let Some(label) = (unsafe { cred_blob::label(cred) }) else {
-        return 0;
+) -> Result {
+    let Some(label) = cred_blob::label(cred) else {
+        return Ok(());
     };
-    label.with_profile(|profile| {
+    to_result(label.with_profile(|profile| {
         let Some(view) = profile.and_then(Profile::view) else {
             return 0;
         };
@@ -135,7 +112,7 @@ pub(crate) unsafe fn check_with(
         // Kill mode kills only the task that asked, and never for a probe it asked not to
         // have audited (`CAP_OPT_NOAUDIT`): the checked creds may be another task's (a
         // netlink socket's opener, a SIGIO owner), and probes are routine.
-        let kills = log && core::ptr::eq(cred, current_cred());
+        let kills = log && cred.is_current();
         if log {
             let how = if kills { Kills::Yes } else { Kills::No };
             report::event(&view, op, object, how);
@@ -145,5 +122,17 @@ pub(crate) unsafe fn check_with(
         } else {
             report::verdict_without_kill(view.mode(), error)
         }
-    })
+    }))
 }
+
+/// [`check_with`] on behalf of the current task.
+pub(crate) fn check_current_with(
+    op: &str,
+    object: &dyn report::Object,
+    error: Error,
+    log: bool,
+    decide: impl FnOnce(&ProfileView<'_>) -> bool,
+) -> Result {
+    Credential::with_current(|cred| check_with(cred, op, object, error, log, decide))
+}
+

@@ -21,6 +21,8 @@
 
 #include "rustlsm.h"
 
+static_assert(RUSTLSM_UNIX_NAME_MAX == UNIX_PATH_MAX - 1);
+
 int rustlsm_sock_family(const struct socket *sock)
 {
 	return sock->sk ? READ_ONCE(sock->sk->sk_family) : AF_UNSPEC;
@@ -42,11 +44,12 @@ void rustlsm_unix_unlock(struct sock *sk)
 }
 
 /*
- * The name AF_UNIX socket @sk is bound to. Abstract names are returned in
- * @name and @len without their leading NUL. The address, once published,
- * lives as long as the socket, which the caller holds.
+ * The name AF_UNIX socket @sk is bound to. Abstract names are copied into
+ * @name (RUSTLSM_UNIX_NAME_MAX bytes) with their length in @len, without
+ * their leading NUL. The address, once published, lives as long as the
+ * socket, which the caller holds.
  */
-int rustlsm_unix_address(struct sock *sk, const u8 **name, int *len)
+int rustlsm_unix_address(struct sock *sk, u8 *name, int *len)
 {
 	struct unix_sock *u = unix_sk(sk);
 	/* Pairs with the release that publishes the address at bind. */
@@ -58,9 +61,9 @@ int rustlsm_unix_address(struct sock *sk, const u8 **name, int *len)
 	if (u->path.dentry)
 		return RUSTLSM_UNIX_PATHNAME;
 	name_len = addr->len - (int)offsetof(struct sockaddr_un, sun_path) - 1;
-	if (name_len < 0)
+	if (name_len < 0 || name_len > RUSTLSM_UNIX_NAME_MAX)
 		return RUSTLSM_UNIX_UNNAMED;
-	*name = (const u8 *)addr->name->sun_path + 1;
+	memcpy(name, addr->name->sun_path + 1, name_len);
 	*len = name_len;
 	return RUSTLSM_UNIX_ABSTRACT;
 }
@@ -88,21 +91,6 @@ struct task_struct *rustlsm_tracer_get(void)
 		get_task_struct(tracer);
 	rcu_read_unlock();
 	return tracer;
-}
-
-void rustlsm_task_put(struct task_struct *task)
-{
-	put_task_struct(task);
-}
-
-void rustlsm_set_secureexec(struct linux_binprm *bprm)
-{
-	bprm->secureexec = 1;
-}
-
-int rustlsm_bprm_unsafe(const struct linux_binprm *bprm)
-{
-	return bprm->unsafe;
 }
 
 static int rustlsm_take_file(const void *p, struct file *file, unsigned int fd)
@@ -170,32 +158,9 @@ bool rustlsm_is_io_uring(struct file *file)
 	return io_is_uring_fops(file);
 }
 
-/* Where @file's owner label lives (see rustlsm_blob_sizes). */
-void **rustlsm_file_slot(const struct file *file)
-{
-	return file->f_security + rustlsm_blob_sizes.lbs_file;
-}
-
-struct file *rustlsm_fown_file(const struct fown_struct *fown)
-{
-	return fown->file;
-}
-
-/* @dentry's name and its length; stable while its parent is locked. */
-const u8 *rustlsm_dentry_name(const struct dentry *dentry, u32 *len)
-{
-	*len = dentry->d_name.len;
-	return dentry->d_name.name;
-}
-
 int rustlsm_sk_type(const struct sock *sk)
 {
 	return sk->sk_type;
-}
-
-bool rustlsm_vma_is_shared(const struct vm_area_struct *vma)
-{
-	return vma->vm_flags & VM_SHARED;
 }
 
 /* POSIX message queues' file system (ipc/mqueue.c keeps its magic private). */

@@ -3,7 +3,7 @@
 //! `capable`: a confined task keeps only the capabilities its profile lists.
 
 use crate::{access, report};
-use kernel::{bindings, ffi::c_int, prelude::*};
+use kernel::{bindings, cred::Credential, ffi::c_int, prelude::*};
 
 /// The object of a capability decision.
 struct Capability(c_int);
@@ -22,22 +22,9 @@ impl report::Object for Capability {
 
 /// `capable`. Called very often, also where sleeping is forbidden (see
 /// [`access::check_with`]). Probing checks (`CAP_OPT_NOAUDIT`) are refused silently.
-///
-/// # Safety
-///
-/// Called by the LSM framework with valid creds.
-#[no_mangle]
-pub(crate) unsafe extern "C" fn rustlsm_capable(
-    cred: *const bindings::cred,
-    _ns: *mut bindings::user_namespace,
-    cap: c_int,
-    opts: u32,
-) -> c_int {
+pub(crate) fn capable(cred: &Credential, cap: c_int, opts: u32) -> Result {
     let log = opts & bindings::CAP_OPT_NOAUDIT == 0;
-    // SAFETY: The creds are valid for the duration of the hook.
-    unsafe {
-        access::check_with(cred, "capable", &Capability(cap), EPERM, log, |view| {
-            u32::try_from(cap).is_ok_and(|cap| view.has_capability(cap))
-        })
-    }
+    access::check_with(cred, "capable", &Capability(cap), EPERM, log, |view| {
+        u32::try_from(cap).is_ok_and(|cap| view.has_capability(cap))
+    })
 }

@@ -10,13 +10,19 @@
 //! confined task never becomes unconfined by executing something.
 
 use crate::{
-    access::current_cred,
     accessors, cred_blob,
     path::ResolvedPath,
     policy::{self, Label, Profile},
     report, task, wire,
 };
-use kernel::{bindings, ffi::c_int, prelude::*, sync::Arc};
+use kernel::{
+    bindings,
+    cred::Credential,
+    error::to_result,
+    lsm::ExecPrepare,
+    prelude::*,
+    sync::Arc,
+};
 
 /// The object of a refused transition: the program and why.
 struct Refused<'a> {
@@ -43,15 +49,13 @@ impl report::Object for Refused<'_> {
 
 /// What the new program's creds should hold: `Ok(Some(label))` to switch, `Ok(None)` to keep
 /// what they inherited from the caller, or the error that refuses the exec.
-fn transition(path: &[u8]) -> Result<Option<Arc<Label>>, c_int> {
-    // SAFETY: The current task's creds are valid while it runs.
-    let caller = unsafe { cred_blob::label(current_cred()) }.and_then(Label::profile);
+fn transition(caller: Option<&Arc<Profile>>, path: &[u8]) -> Result<Option<Arc<Label>>> {
     let target = policy::attachment_for(path);
     let Some(caller) = caller else {
         return Ok(target);
     };
     let Some(view) = caller.view() else {
-        return Err(EACCES.to_errno());
+        return Err(EACCES);
     };
     let (allowed, _) = view.file_dfa().map_or((0, 0), |dfa| dfa.lookup(path));
     if allowed & wire::ACCESS_EXEC_INHERIT != 0 {
@@ -63,10 +67,7 @@ fn transition(path: &[u8]) -> Result<Option<Arc<Label>>, c_int> {
             info: "no profile claims the program",
         };
         report::event(&view, "exec", &why, report::Kills::Yes);
-        return match report::verdict(view.mode()) {
-            0 => Ok(None),
-            e => Err(e),
-        };
+        return to_result(report::verdict(view.mode())).map(|()| None);
     }
     Ok(target)
 }
@@ -76,18 +77,13 @@ fn transition(path: &[u8]) -> Result<Option<Arc<Label>>, c_int> {
 /// profiles (AppArmor and SELinux refuse them too), and a traced task switches only if its
 /// tracer may trace the new profile, or the tracer would control a program of a profile it
 /// has no rights over (AppArmor's `may_change_ptraced_domain`).
-///
-/// # Safety
-///
-/// `bprm` must be valid for the duration of the call.
-unsafe fn may_switch(
-    bprm: *const bindings::linux_binprm,
+fn may_switch(
+    exec: &ExecPrepare<'_>,
     caller: Option<&Arc<Profile>>,
     target: &Label,
     path: &[u8],
-) -> c_int {
-    // SAFETY: Guaranteed by the caller.
-    let unsafe_bits = unsafe { accessors::bprm_unsafe(bprm) };
+) -> Result {
+    let unsafe_bits = exec.unsafe_flags();
     // A task sharing its root, cwd and umask with the exec (`clone(CLONE_FS)`) would keep
     // steering the new profile's program: refused as under no_new_privs (SELinux refuses it).
     let why = if unsafe_bits & bindings::LSM_UNSAFE_NO_NEW_PRIVS != 0 {
@@ -99,70 +95,51 @@ unsafe fn may_switch(
     };
     if let (Some(info), Some(view)) = (why, caller.and_then(|c| c.view())) {
         report::event(&view, "exec", &Refused { path, info }, report::Kills::No);
-        return report::verdict_without_kill(view.mode(), EPERM);
+        return to_result(report::verdict_without_kill(view.mode(), EPERM));
     }
     if unsafe_bits & bindings::LSM_UNSAFE_PTRACE == 0 {
-        return 0;
+        return Ok(());
     }
-    accessors::with_tracer(|tracer| {
+    to_result(accessors::with_tracer(|tracer| {
         let Some(tracer) = tracer else {
             return 0;
         };
-        // SAFETY: `with_tracer` holds the tracer for the call; nothing here sleeps.
-        unsafe {
-            task::with_task_profile(tracer, |actor| {
-                task::with_label_profile(target, |new| {
-                    task::decide(actor, new, "ptrace", true, task::Report::OnBehalf)
-                })
+        // Nothing here sleeps; `with_tracer` holds the tracer for the call.
+        task::with_task_profile(tracer, |actor| {
+            task::with_label_profile(target, |new| {
+                task::decide(actor, new, "ptrace", true, task::Report::OnBehalf)
             })
-        }
-    })
+        })
+    }))
 }
 
 /// `bprm_creds_for_exec`. A change of profile from a confined caller also makes the exec
 /// secure (`AT_SECURE`), so the caller's `LD_PRELOAD`, `LD_AUDIT` and the like do not run
 /// inside the new profile.
-///
-/// # Safety
-///
-/// Called by the LSM framework with a valid `bprm` whose `file` is open and whose `cred` is
-/// the not yet committed cred of the new program.
-#[no_mangle]
-pub(crate) unsafe extern "C" fn rustlsm_bprm_creds_for_exec(
-    bprm: *mut bindings::linux_binprm,
-) -> c_int {
+pub(crate) fn bprm_creds_for_exec(exec: &mut ExecPrepare<'_>) -> Result {
     if policy::is_empty() {
-        return 0;
+        return Ok(());
     }
-    // SAFETY: The current task's creds are valid while it runs.
-    let caller_label = unsafe { cred_blob::label(current_cred()) };
-    let caller = caller_label.and_then(Label::profile);
-    // SAFETY: `bprm` and its file are valid for the duration of the hook.
-    let path = match unsafe { ResolvedPath::of_file((*bprm).file) } {
+    let caller_label = Credential::with_current(cred_blob::clone_label);
+    let caller = caller_label.as_deref().and_then(Label::profile);
+    let path = match ResolvedPath::of_file(exec.file()) {
         Ok(path) => path,
         // An unconfined task's exec is not refused for want of a path to attach by.
-        Err(_) if caller.is_none() => return 0,
-        Err(e) => return e.to_errno(),
+        Err(_) if caller.is_none() => return Ok(()),
+        Err(e) => return Err(e),
     };
-    match transition(path.bytes()) {
-        Ok(Some(label)) => {
-            let same = caller_label.is_some_and(|c| core::ptr::eq(c, &*label));
-            if !same {
-                // SAFETY: `bprm` is valid for the duration of the hook.
-                let rc = unsafe { may_switch(bprm, caller.as_ref(), &label, path.bytes()) };
-                if rc != 0 {
-                    return rc;
-                }
-                if caller.is_some() {
-                    // SAFETY: `bprm` is valid and not yet committed.
-                    unsafe { accessors::set_secureexec(bprm) };
-                }
-            }
-            // SAFETY: `bprm->cred` is valid and private to this exec until it is committed.
-            unsafe { cred_blob::set_label((*bprm).cred, Some(label)) };
-            0
+    let Some(label) = transition(caller.as_ref(), path.bytes())? else {
+        return Ok(());
+    };
+    let same = caller_label
+        .as_deref()
+        .is_some_and(|c| core::ptr::eq(c, &*label));
+    if !same {
+        may_switch(exec, caller.as_ref(), &label, path.bytes())?;
+        if caller.is_some() {
+            exec.set_secure();
         }
-        Ok(None) => 0,
-        Err(e) => e,
     }
+    cred_blob::set_label(&mut exec.new_cred(), Some(label));
+    Ok(())
 }

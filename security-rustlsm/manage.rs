@@ -10,7 +10,7 @@
 use crate::{cred_blob, policy, report, wire};
 use kernel::{
     bindings,
-    ffi::{c_int, c_void},
+    cred::{self, Credential},
     prelude::*,
 };
 
@@ -26,10 +26,9 @@ pub(crate) enum Op {
 /// Refuses callers that run under a profile: a confined task must not be able to change
 /// the policy that confines it (or anyone else), whatever its capabilities.
 pub(crate) fn refuse_confined_caller(interface: &str) -> Result {
-    // SAFETY: Returns the current task's subjective creds, which stay valid while it runs.
-    let cred = unsafe { bindings::current_cred() };
-    // SAFETY: See above.
-    let confined = unsafe { cred_blob::label(cred) }.is_some_and(|l| l.profile().is_some());
+    let confined = Credential::with_current(|cred| {
+        cred_blob::label(cred).is_some_and(|l| l.profile().is_some())
+    });
     if confined {
         report::policy_refusal(interface, "the caller is confined");
         return Err(EPERM);
@@ -42,8 +41,7 @@ pub(crate) fn refuse_confined_caller(interface: &str) -> Result {
 /// `capable()` lets stacked modules mediate the check). Both operations and their dry runs
 /// ask the same, since the verifier itself is attack surface.
 fn authorize_syscall() -> Result {
-    // SAFETY: `capable` only inspects the current task's creds.
-    if !unsafe { bindings::capable(bindings::CAP_MAC_ADMIN as i32) } {
+    if !cred::capable(bindings::CAP_MAC_ADMIN as i32) {
         report::policy_refusal("syscall", "the caller lacks CAP_MAC_ADMIN");
         return Err(EPERM);
     }
@@ -67,23 +65,11 @@ pub(crate) fn apply(op: Op, data: &[u8], flags: u32) -> Result {
 /// The `lsm_manage_policy_permission` hook: whether the caller may ask for `op` at all,
 /// decided before the framework copies anything, so that an unprivileged caller cannot make
 /// the kernel allocate and fill a buffer for it.
-///
-/// # Safety
-///
-/// Called by the LSM framework in the context of the calling task.
-#[no_mangle]
-pub(crate) unsafe extern "C" fn rustlsm_manage_policy_permission(
-    op: u32,
-    _size: u32,
-    _flags: u32,
-) -> c_int {
+pub(crate) fn manage_policy_permission(op: u32, _size: u32, _flags: u32) -> Result {
     if op_of(op).is_none() {
-        return EOPNOTSUPP.to_errno();
+        return Err(EOPNOTSUPP);
     }
-    match authorize_syscall() {
-        Ok(()) => 0,
-        Err(e) => e.to_errno(),
-    }
+    authorize_syscall()
 }
 
 /// The operation a system call number asks for, if rustlsm offers it.
@@ -95,27 +81,9 @@ fn op_of(op: u32) -> Option<Op> {
     }
 }
 
-/// The `lsm_manage_policy` hook, for a caller `rustlsm_manage_policy_permission` allowed.
-/// The framework has checked the common flags and the size and copied the buffer.
-///
-/// # Safety
-///
-/// Called by the LSM framework with `size` readable bytes of kernel memory at `buf`, which
-/// nothing else writes during the call.
-#[no_mangle]
-pub(crate) unsafe extern "C" fn rustlsm_manage_policy(
-    op: u32,
-    buf: *const c_void,
-    size: u32,
-    flags: u32,
-) -> c_int {
-    let Some(op) = op_of(op) else {
-        return EOPNOTSUPP.to_errno();
-    };
-    // SAFETY: Guaranteed by the caller; `size` fits in `usize`.
-    let data = unsafe { core::slice::from_raw_parts(buf.cast::<u8>(), size as usize) };
-    match apply(op, data, flags) {
-        Ok(()) => 0,
-        Err(e) => e.to_errno(),
-    }
+/// The `lsm_manage_policy` hook, for a caller [`manage_policy_permission`] allowed. The
+/// framework has checked the common flags and the size and copied the buffer.
+pub(crate) fn manage_policy(op: u32, data: &[u8], flags: u32) -> Result {
+    let op = op_of(op).ok_or(EOPNOTSUPP)?;
+    apply(op, data, flags)
 }

@@ -3,11 +3,8 @@
 //! `mount`, `umount` and `pivot_root`: refused to confined tasks unless their profile allows
 //! the operation.
 
-use crate::{
-    access::{check_with, current_cred},
-    report, wire,
-};
-use kernel::{bindings, ffi::c_int, prelude::*};
+use crate::{access::check_current_with, report, wire};
+use kernel::{fs::Path, prelude::*};
 
 /// The object of a mount decision (the operation says it all).
 struct NoObject;
@@ -22,81 +19,33 @@ impl report::Object for NoObject {
     fn audit(&self, _record: &mut kernel::audit::Record) {}
 }
 
-fn check(op: &str, flag: u32) -> c_int {
-    // SAFETY: The current task's creds are valid while it runs.
-    unsafe {
-        check_with(current_cred(), op, &NoObject, EACCES, true, |view| {
-            view.may_mount(flag)
-        })
-    }
+fn check(op: &str, flag: u32) -> Result {
+    check_current_with(op, &NoObject, EACCES, true, |view| view.may_mount(flag))
 }
 
 /// `sb_mount`: new mounts, bind mounts, moves and remounts alike.
-///
-/// # Safety
-///
-/// Called by the LSM framework.
-#[no_mangle]
-pub(crate) unsafe extern "C" fn rustlsm_sb_mount(
-    _dev_name: *const kernel::ffi::c_char,
-    _path: *const bindings::path,
-    _type: *const kernel::ffi::c_char,
-    _flags: usize,
-    _data: *mut kernel::ffi::c_void,
-) -> c_int {
+pub(crate) fn sb_mount(_path: &Path, _flags: usize) -> Result {
     check("mount", wire::MOUNT_MOUNT)
 }
 
 /// `sb_umount`.
-///
-/// # Safety
-///
-/// Called by the LSM framework.
-#[no_mangle]
-pub(crate) unsafe extern "C" fn rustlsm_sb_umount(
-    _mnt: *mut bindings::vfsmount,
-    _flags: c_int,
-) -> c_int {
+pub(crate) fn sb_umount(_flags: i32) -> Result {
     check("umount", wire::MOUNT_UMOUNT)
 }
 
 /// `sb_pivotroot`.
-///
-/// # Safety
-///
-/// Called by the LSM framework.
-#[no_mangle]
-pub(crate) unsafe extern "C" fn rustlsm_sb_pivotroot(
-    _old_path: *const bindings::path,
-    _new_path: *const bindings::path,
-) -> c_int {
+pub(crate) fn sb_pivotroot(_old_path: &Path, _new_path: &Path) -> Result {
     check("pivot_root", wire::MOUNT_PIVOT_ROOT)
 }
 
 /// `sb_remount`: changing a mounted file system's options counts as a mount.
-///
-/// # Safety
-///
-/// Called by the LSM framework.
-#[no_mangle]
-pub(crate) unsafe extern "C" fn rustlsm_sb_remount(
-    _sb: *mut bindings::super_block,
-    _mnt_opts: *mut kernel::ffi::c_void,
-) -> c_int {
+pub(crate) fn sb_remount() -> Result {
     check("mount", wire::MOUNT_MOUNT)
 }
 
 /// `move_mount`: the new mount API attaches a mount made by `fsmount()` or cloned by
 /// `open_tree()` here, so it needs `mount`, as `mount()` does (AppArmor and Landlock hook it
 /// for the same reason).
-///
-/// # Safety
-///
-/// Called by the LSM framework.
-#[no_mangle]
-pub(crate) unsafe extern "C" fn rustlsm_move_mount(
-    _from_path: *const bindings::path,
-    _to_path: *const bindings::path,
-) -> c_int {
+pub(crate) fn move_mount(_from_path: &Path, _to_path: &Path) -> Result {
     check("mount", wire::MOUNT_MOUNT)
 }

@@ -4,12 +4,8 @@
 //! may bind, listen on, connect or send to (rules in [`crate::net`]). Unconfined tasks and
 //! kernel sockets are not restricted.
 
-use crate::{
-    access::{check_with, current_cred},
-    accessors, cred_blob, net, report,
-    wire::ProfileView,
-};
-use kernel::{bindings, ffi::c_int, prelude::*};
+use crate::{access::check_current_with, accessors, cred_blob, net, report, wire::ProfileView};
+use kernel::{bindings, cred::Credential, ffi::c_int, net::socket::Socket, prelude::*};
 
 /// The object of a socket decision.
 enum NetObject {
@@ -93,26 +89,15 @@ impl report::Object for NetObject {
     }
 }
 
-/// Lets `decide` rule on the current task's profile (see [`check_with`]).
-fn check(op: &str, object: &NetObject, decide: impl FnOnce(&ProfileView<'_>) -> bool) -> c_int {
-    // SAFETY: The current task's creds are valid while it runs.
-    unsafe { check_with(current_cred(), op, object, EACCES, true, decide) }
+/// Lets `decide` rule on the current task's profile (see [`crate::access::check_with`]).
+fn check(op: &str, object: &NetObject, decide: impl FnOnce(&ProfileView<'_>) -> bool) -> Result {
+    check_current_with(op, object, EACCES, true, decide)
 }
 
 /// `socket_create`.
-///
-/// # Safety
-///
-/// Called by the LSM framework.
-#[no_mangle]
-pub(crate) unsafe extern "C" fn rustlsm_socket_create(
-    family: c_int,
-    sock_type: c_int,
-    protocol: c_int,
-    kern: c_int,
-) -> c_int {
-    if kern != 0 {
-        return 0;
+pub(crate) fn socket_create(family: c_int, sock_type: c_int, protocol: c_int, kern: bool) -> Result {
+    if kern {
+        return Ok(());
     }
     let object = NetObject::Create {
         family,
@@ -136,20 +121,13 @@ pub(crate) unsafe extern "C" fn rustlsm_socket_create(
 /// whose endpoints are not mediated (other families, ping, SCTP and other IP protocols, which
 /// a profile must name to create at all). The family and protocol are read through C
 /// accessors: `struct sock`'s layout depends on the configuration.
-///
-/// # Safety
-///
-/// `sock` must be a valid socket.
-unsafe fn ip_proto(sock: *const bindings::socket) -> Option<u8> {
-    // SAFETY: The caller guarantees `sock`.
-    let family = u16::try_from(unsafe { accessors::sock_family(sock) }).ok()?;
+fn ip_proto(sock: &Socket) -> Option<u8> {
+    let family = u16::try_from(accessors::sock_family(sock)).ok()?;
     if family != net::AF_INET && family != net::AF_INET6 {
         return None;
     }
-    // SAFETY: As above.
-    let protocol = u16::try_from(unsafe { accessors::sock_protocol(sock) }).ok()?;
-    // SAFETY: As above.
-    match (u32::try_from(unsafe { (*sock).type_ }).ok()?, protocol) {
+    let protocol = u16::try_from(accessors::sock_protocol(sock)).ok()?;
+    match (sock.sock_type(), protocol) {
         (bindings::sock_type_SOCK_STREAM, net::IPPROTO_TCP | net::IPPROTO_MPTCP) => {
             Some(net::PROTO_TCP)
         }
@@ -187,124 +165,54 @@ fn target(op: u8, family: u16, bytes: &[u8]) -> Option<net::Endpoint> {
     net::endpoint(&v4)
 }
 
-/// Checks `op` on `sock` towards the address at `address` (`len` bytes of kernel memory).
-///
-/// # Safety
-///
-/// `sock` must be valid and `address` valid for `len` bytes.
-unsafe fn check_endpoint(
-    name: &str,
-    op: u8,
-    sock: *const bindings::socket,
-    address: *const bindings::sockaddr,
-    len: c_int,
-) -> c_int {
-    // SAFETY: The caller guarantees `sock`.
-    let Some(proto) = (unsafe { ip_proto(sock) }) else {
-        return 0;
+/// Checks `op` on `sock` towards `address` (kernel memory).
+fn check_endpoint(name: &str, op: u8, sock: &Socket, address: &[u8]) -> Result {
+    let Some(proto) = ip_proto(sock) else {
+        return Ok(());
     };
-    let Ok(len) = usize::try_from(len) else {
-        return 0;
-    };
-    if address.is_null() {
-        return 0;
-    }
-    // SAFETY: The caller guarantees `address` is valid for `len` bytes.
-    let bytes = unsafe { core::slice::from_raw_parts(address.cast::<u8>(), len) };
-    // SAFETY: The caller guarantees `sock`.
-    let family = u16::try_from(unsafe { accessors::sock_family(sock) }).unwrap_or(0);
-    let Some(endpoint) = target(op, family, bytes) else {
-        return 0;
+    let family = u16::try_from(accessors::sock_family(sock)).unwrap_or(0);
+    let Some(endpoint) = target(op, family, address) else {
+        return Ok(());
     };
     let object = NetObject::Endpoint { proto, endpoint };
     check(name, &object, |view| view.net().may(op, proto, &endpoint))
 }
 
 /// `socket_bind`.
-///
-/// # Safety
-///
-/// Called by the LSM framework with a valid socket and a kernel copy of the address.
-#[no_mangle]
-pub(crate) unsafe extern "C" fn rustlsm_socket_bind(
-    sock: *mut bindings::socket,
-    address: *mut bindings::sockaddr,
-    addrlen: c_int,
-) -> c_int {
-    // SAFETY: The socket is valid during the hook.
-    if unsafe { accessors::sock_family(sock) } == bindings::AF_UNIX as c_int {
-        // SAFETY: The address is a kernel copy of `addrlen` bytes.
-        return unsafe { crate::unix::check_bind(address, addrlen) };
+pub(crate) fn socket_bind(sock: &Socket, address: &[u8]) -> Result {
+    if accessors::sock_family(sock) == bindings::AF_UNIX as c_int {
+        return crate::unix::check_bind(address);
     }
-    // SAFETY: Guaranteed by the LSM framework.
-    unsafe { check_endpoint("bind", net::OP_BIND, sock, address, addrlen) }
+    check_endpoint("bind", net::OP_BIND, sock, address)
 }
 
 /// `socket_connect`.
-///
-/// # Safety
-///
-/// Called by the LSM framework with a valid socket and a kernel copy of the address.
-#[no_mangle]
-pub(crate) unsafe extern "C" fn rustlsm_socket_connect(
-    sock: *mut bindings::socket,
-    address: *mut bindings::sockaddr,
-    addrlen: c_int,
-) -> c_int {
-    // SAFETY: Guaranteed by the LSM framework.
-    unsafe { check_endpoint("connect", net::OP_CONNECT, sock, address, addrlen) }
+pub(crate) fn socket_connect(sock: &Socket, address: &[u8]) -> Result {
+    check_endpoint("connect", net::OP_CONNECT, sock, address)
 }
 
 /// `socket_listen`: checked against the address the socket is bound to.
-///
-/// # Safety
-///
-/// Called by the LSM framework with a valid socket.
-#[no_mangle]
-pub(crate) unsafe extern "C" fn rustlsm_socket_listen(
-    sock: *mut bindings::socket,
-    _backlog: c_int,
-) -> c_int {
-    // SAFETY: The socket is valid during the hook.
-    if unsafe { ip_proto(sock) } != Some(net::PROTO_TCP) {
-        return 0;
+pub(crate) fn socket_listen(sock: &Socket, _backlog: c_int) -> Result {
+    if ip_proto(sock) != Some(net::PROTO_TCP) {
+        return Ok(());
     }
-    // SAFETY: Unconfined tasks need no address; this keeps their listen() free of the lookup.
-    if unsafe { cred_blob::label(current_cred()) }.is_none() {
-        return 0;
+    // Unconfined tasks need no address; this keeps their listen() free of the lookup.
+    if Credential::with_current(|cred| cred_blob::label(cred).is_none()) {
+        return Ok(());
     }
     let mut storage = bindings::__kernel_sockaddr_storage::default();
-    let addr = (&raw mut storage).cast::<bindings::sockaddr>();
-    // SAFETY: `sock` is valid and `storage` is large enough for any address.
-    let len = unsafe { bindings::kernel_getsockname(sock, addr) };
-    if len < 0 {
-        return len;
-    }
-    // SAFETY: `kernel_getsockname` wrote `len` bytes of `storage`.
-    unsafe { check_endpoint("listen", net::OP_LISTEN, sock, addr, len) }
+    let address = sock.local_address(&mut storage)?;
+    check_endpoint("listen", net::OP_LISTEN, sock, address)
 }
 
 /// `socket_sendmsg`: UDP datagrams to an explicit address (a connected socket's peer was
 /// checked at `connect`), and TCP Fast Open: `sendto(MSG_FASTOPEN)` with an address connects
 /// a TCP or MPTCP socket without `connect()`, so it is checked as one (Landlock does too).
-///
-/// # Safety
-///
-/// Called by the LSM framework with a valid socket and message.
-#[no_mangle]
-pub(crate) unsafe extern "C" fn rustlsm_socket_sendmsg(
-    sock: *mut bindings::socket,
-    msg: *mut bindings::msghdr,
-    _size: c_int,
-) -> c_int {
-    // SAFETY: The message is valid; its name, if any, is a kernel copy of the address.
-    let (name, len, flags) = unsafe { ((*msg).msg_name, (*msg).msg_namelen, (*msg).msg_flags) };
-    // SAFETY: The socket is valid during the hook.
-    let (op, what) = match unsafe { ip_proto(sock) } {
+pub(crate) fn socket_sendmsg(sock: &Socket, name: &[u8], flags: u32, _size: c_int) -> Result {
+    let (op, what) = match ip_proto(sock) {
         Some(net::PROTO_UDP) => (net::OP_SEND, "send"),
         Some(net::PROTO_TCP) if flags & bindings::MSG_FASTOPEN != 0 => (net::OP_CONNECT, "connect"),
-        _ => return 0,
+        _ => return Ok(()),
     };
-    // SAFETY: As above.
-    unsafe { check_endpoint(what, op, sock, name.cast(), len) }
+    check_endpoint(what, op, sock, name)
 }

@@ -17,7 +17,11 @@
 
 use crate::accessors;
 use core::mem::MaybeUninit;
-use kernel::{bindings, error::from_err_ptr, ffi::c_int, prelude::*};
+use kernel::{
+    bindings,
+    fs::{Dentry, LocalFile, LockedDentry, Path},
+    prelude::*,
+};
 
 const PATH_MAX: usize = bindings::PATH_MAX as usize;
 
@@ -84,38 +88,15 @@ enum Renderer {
 }
 
 /// Renders `path` with `how` into `storage`; returns where the string starts and its length
-/// (without the NUL the renderers put in the last byte).
-///
-/// # Safety
-///
-/// `path` must be valid as for [`ResolvedPath::of`].
-unsafe fn render(
-    how: Renderer,
-    path: *const bindings::path,
-    storage: &mut [MaybeUninit<u8>],
-) -> Result<(usize, usize)> {
-    let size = storage.len();
-    let last = storage.last_mut().ok_or(EINVAL)?;
-    // The renderers end the string with a NUL in the last byte; anything else means the
-    // string is not where it is expected, and the path is refused rather than misread.
-    last.write(1);
-    let base = storage.as_mut_ptr().cast::<u8>();
-    let len = c_int::try_from(size).map_err(|_| EINVAL)?;
-    // SAFETY: The caller guarantees `path`; `base` is writable for `len` bytes.
-    let end = unsafe {
-        match how {
-            Renderer::Absolute => bindings::d_absolute_path(path, base.cast(), len),
-            Renderer::Named => bindings::d_path(path, base.cast(), len),
-            Renderer::InFileSystem => bindings::dentry_path_raw((*path).dentry, base.cast(), len),
-        }
+/// (without the NUL the renderers put in the last byte). `storage[start..]` is then
+/// initialized.
+fn render(how: Renderer, path: &Path, storage: &mut [MaybeUninit<u8>]) -> Result<(usize, usize)> {
+    let start = match how {
+        Renderer::Absolute => path.render_absolute(storage)?,
+        Renderer::Named => path.render_named(storage)?,
+        Renderer::InFileSystem => path.dentry().render_in_file_system(storage)?,
     };
-    let end = from_err_ptr(end)?;
-    let start = (end as usize).wrapping_sub(base as usize);
-    // SAFETY: The last byte was written above (and perhaps again by the renderer).
-    if start >= size || unsafe { storage[size - 1].assume_init() } != 0 {
-        return Err(EINVAL);
-    }
-    Ok((start, size - 1 - start))
+    Ok((start, storage.len() - 1 - start))
 }
 
 /// Writes `prefix` just before the rendered string at `start..start + len`; returns the
@@ -155,31 +136,21 @@ impl ResolvedPath {
     }
 
     /// Renders `path` into this buffer.
-    ///
-    /// # Safety
-    ///
-    /// `path` must be valid as for [`ResolvedPath::of`].
-    unsafe fn fill(&mut self, path: *const bindings::path) -> Result {
+    fn fill(&mut self, path: &Path) -> Result {
         let storage = self.buf.storage();
-        // SAFETY: Guaranteed by the caller.
-        let (start, len) = match unsafe { render(Renderer::Absolute, path, storage) } {
+        let (start, len) = match render(Renderer::Absolute, path, storage) {
             Ok(found) => found,
             Err(e) if e != EINVAL => return Err(e),
-            // SAFETY: Guaranteed by the caller.
-            Err(_) if unsafe { accessors::is_mqueue(path) } => {
-                // SAFETY: As above.
-                let (start, len) = unsafe { render(Renderer::InFileSystem, path, storage)? };
+            Err(_) if accessors::is_mqueue(path) => {
+                let (start, len) = render(Renderer::InFileSystem, path, storage)?;
                 mark(storage, start, len, MQUEUE)?
             }
-            // SAFETY: As above.
-            Err(_) if unsafe { accessors::is_internal_mount(path) } => {
+            Err(_) if accessors::is_internal_mount(path) => {
                 self.internal = true;
-                // SAFETY: As above.
-                unsafe { render(Renderer::Named, path, storage)? }
+                render(Renderer::Named, path, storage)?
             }
             Err(_) => {
-                // SAFETY: As above.
-                let (start, len) = unsafe { render(Renderer::InFileSystem, path, storage)? };
+                let (start, len) = render(Renderer::InFileSystem, path, storage)?;
                 mark(storage, start, len, DISCONNECTED)?
             }
         };
@@ -191,33 +162,21 @@ impl ResolvedPath {
 
     /// Resolves `path`: on the stack when it is shorter than [`SHORT`] bytes, otherwise in a
     /// `PATH_MAX` allocation (which may sleep). `Err(ENAMETOOLONG)` past `PATH_MAX`.
-    ///
-    /// # Safety
-    ///
-    /// `path` must point to a valid `struct path` whose dentry has a parent chain (a dentry
-    /// being removed or renamed under a held directory qualifies).
-    pub(crate) unsafe fn of(path: *const bindings::path) -> Result<Self> {
+    pub(crate) fn of(path: &Path) -> Result<Self> {
         let mut resolved = Self::empty_stack();
-        // SAFETY: Guaranteed by the caller.
-        match unsafe { resolved.fill(path) } {
+        match resolved.fill(path) {
             Ok(()) => return Ok(resolved),
             Err(e) if e != ENAMETOOLONG => return Err(e),
             Err(_) => {}
         }
         let mut resolved = Self::heap()?;
-        // SAFETY: Guaranteed by the caller.
-        unsafe { resolved.fill(path)? };
+        resolved.fill(path)?;
         Ok(resolved)
     }
 
     /// Resolves the path of an open file.
-    ///
-    /// # Safety
-    ///
-    /// `file` must point to a valid, open file.
-    pub(crate) unsafe fn of_file(file: *const bindings::file) -> Result<Self> {
-        // SAFETY: An open file's `f_path` is valid while the file is.
-        unsafe { Self::of(&raw const (*file).__bindgen_anon_1.f_path) }
+    pub(crate) fn of_file(file: &LocalFile) -> Result<Self> {
+        Self::of(file.path())
     }
 
     /// Appends `/name` to the directory path held here, in place when it fits.
@@ -252,47 +211,21 @@ impl ResolvedPath {
 
     /// Resolves the name `dentry` in the directory `dir` as the directory's path plus the
     /// name, whatever state the dentry is in (being created, negative, or about to go).
-    ///
-    /// # Safety
-    ///
-    /// `dir` must point to a valid path and `dentry` to a dentry in that directory, both held
-    /// by the caller for the duration of the call, with the directory locked so that the
-    /// name is stable.
-    pub(crate) unsafe fn of_entry(
-        dir: *const bindings::path,
-        dentry: *const bindings::dentry,
-    ) -> Result<Self> {
-        // SAFETY: The caller holds the dentry and locks its directory.
-        let name = unsafe { accessors::dentry_name(dentry) };
-        // SAFETY: The caller guarantees `dir`.
-        let mut resolved = unsafe { Self::of(dir)? };
+    pub(crate) fn of_entry(dir: &Path, dentry: &LockedDentry) -> Result<Self> {
+        let name = dentry.name();
+        let mut resolved = Self::of(dir)?;
         if resolved.bytes().starts_with(DISCONNECTED) || resolved.push_name(name).is_ok() {
             return Ok(resolved);
         }
         let mut resolved = Self::heap()?;
-        // SAFETY: As above.
-        unsafe { resolved.fill(dir)? };
+        resolved.fill(dir)?;
         resolved.push_name(name)?;
         Ok(resolved)
     }
 
     /// Resolves an existing dentry reached on `dir`'s mount (the source of a hard link).
-    ///
-    /// # Safety
-    ///
-    /// `dir` must point to a valid path and `dentry` to a dentry held by the caller on the
-    /// same mount.
-    pub(crate) unsafe fn on_mount_of(
-        dir: *const bindings::path,
-        dentry: *mut bindings::dentry,
-    ) -> Result<Self> {
-        let path = bindings::path {
-            // SAFETY: The caller guarantees `dir` is valid.
-            mnt: unsafe { (*dir).mnt },
-            dentry,
-        };
-        // SAFETY: `path` names `dentry` on `dir`'s mount.
-        unsafe { Self::of(&path) }
+    pub(crate) fn on_mount_of(dir: &Path, dentry: &Dentry) -> Result<Self> {
+        dir.with_dentry(dentry, Self::of)
     }
 
     /// Whether the file lives on one of the kernel's internal mounts (a pipe, socket, pidfd,

@@ -28,6 +28,7 @@ int rustlsm_bprm_creds_for_exec(struct linux_binprm *bprm);
 int rustlsm_file_open(struct file *file);
 int rustlsm_file_truncate(struct file *file);
 int rustlsm_file_ioctl(struct file *file, unsigned int cmd, unsigned long arg);
+int rustlsm_file_ioctl_compat(struct file *file, unsigned int cmd, unsigned long arg);
 int rustlsm_mmap_file(struct file *file, unsigned long reqprot, unsigned long prot,
 		      unsigned long flags);
 int rustlsm_file_mprotect(struct vm_area_struct *vma, unsigned long reqprot,
@@ -97,21 +98,16 @@ int rustlsm_sock_family(const struct socket *sock);
 int rustlsm_sock_protocol(const struct socket *sock);
 void rustlsm_unix_lock(struct sock *sk);
 void rustlsm_unix_unlock(struct sock *sk);
-int rustlsm_unix_address(struct sock *sk, const u8 **name, int *len);
+/* The longest abstract AF_UNIX name: UNIX_PATH_MAX less the leading NUL. */
+#define RUSTLSM_UNIX_NAME_MAX 107
+int rustlsm_unix_address(struct sock *sk, u8 *name, int *len);
 const struct cred *rustlsm_unix_owner_cred(const struct sock *sk);
 struct task_struct *rustlsm_tracer_get(void);
-void rustlsm_task_put(struct task_struct *task);
-void rustlsm_set_secureexec(struct linux_binprm *bprm);
-int rustlsm_bprm_unsafe(const struct linux_binprm *bprm);
 unsigned int rustlsm_next_file(unsigned int n, struct file **file);
 void rustlsm_revoke_fd(unsigned int fd);
 bool rustlsm_is_internal_mount(const struct path *path);
 bool rustlsm_is_io_uring(struct file *file);
-void **rustlsm_file_slot(const struct file *file);
-struct file *rustlsm_fown_file(const struct fown_struct *fown);
-const u8 *rustlsm_dentry_name(const struct dentry *dentry, u32 *len);
 int rustlsm_sk_type(const struct sock *sk);
-bool rustlsm_vma_is_shared(const struct vm_area_struct *vma);
 bool rustlsm_is_mqueue(const struct path *path);
 bool rustlsm_mqueue_root(const struct inode *dir, struct path *root);
 bool rustlsm_ioctl_sets_inode_flags(unsigned int cmd);

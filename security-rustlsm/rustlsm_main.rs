@@ -60,163 +60,63 @@ mod sigio;
 mod task;
 mod unix;
 
-use kernel::bindings;
-
-/// Compile-time proof that each Rust hook has the exact type `lsm_hook_defs.h` declares.
-const _: [bindings::security_list_options; 50] = [
-    bindings::security_list_options {
-        cred_prepare: Some(cred_blob::rustlsm_cred_prepare),
-    },
-    bindings::security_list_options {
-        cred_transfer: Some(cred_blob::rustlsm_cred_transfer),
-    },
-    bindings::security_list_options {
-        cred_free: Some(cred_blob::rustlsm_cred_free),
-    },
-    bindings::security_list_options {
-        bprm_creds_for_exec: Some(exec::rustlsm_bprm_creds_for_exec),
-    },
-    bindings::security_list_options {
-        file_open: Some(file::rustlsm_file_open),
-    },
-    bindings::security_list_options {
-        file_truncate: Some(file::rustlsm_file_truncate),
-    },
-    bindings::security_list_options {
-        file_ioctl: Some(file::rustlsm_file_ioctl),
-    },
-    bindings::security_list_options {
-        file_ioctl_compat: Some(file::rustlsm_file_ioctl),
-    },
-    bindings::security_list_options {
-        mmap_file: Some(file::rustlsm_mmap_file),
-    },
-    bindings::security_list_options {
-        file_mprotect: Some(file::rustlsm_file_mprotect),
-    },
-    bindings::security_list_options {
-        path_mknod: Some(path_ops::rustlsm_path_mknod),
-    },
-    bindings::security_list_options {
-        inode_create: Some(path_ops::rustlsm_inode_create),
-    },
-    bindings::security_list_options {
-        inode_unlink: Some(path_ops::rustlsm_inode_unlink),
-    },
-    bindings::security_list_options {
-        path_mkdir: Some(path_ops::rustlsm_path_mkdir),
-    },
-    bindings::security_list_options {
-        path_symlink: Some(path_ops::rustlsm_path_symlink),
-    },
-    bindings::security_list_options {
-        path_unlink: Some(path_ops::rustlsm_path_unlink),
-    },
-    bindings::security_list_options {
-        path_rmdir: Some(path_ops::rustlsm_path_rmdir),
-    },
-    bindings::security_list_options {
-        path_rename: Some(path_ops::rustlsm_path_rename),
-    },
-    bindings::security_list_options {
-        path_link: Some(path_ops::rustlsm_path_link),
-    },
-    bindings::security_list_options {
-        path_truncate: Some(path_ops::rustlsm_path_truncate),
-    },
-    bindings::security_list_options {
-        path_chmod: Some(path_ops::rustlsm_path_chmod),
-    },
-    bindings::security_list_options {
-        path_chown: Some(path_ops::rustlsm_path_chown),
-    },
-    bindings::security_list_options {
-        path_utimes: Some(path_ops::rustlsm_path_utimes),
-    },
-    bindings::security_list_options {
-        capable: Some(capability::rustlsm_capable),
-    },
-    bindings::security_list_options {
-        task_kill: Some(task::rustlsm_task_kill),
-    },
-    bindings::security_list_options {
-        ptrace_access_check: Some(task::rustlsm_ptrace_access_check),
-    },
-    bindings::security_list_options {
-        ptrace_traceme: Some(task::rustlsm_ptrace_traceme),
-    },
-    bindings::security_list_options {
-        sb_mount: Some(mount::rustlsm_sb_mount),
-    },
-    bindings::security_list_options {
-        sb_umount: Some(mount::rustlsm_sb_umount),
-    },
-    bindings::security_list_options {
-        sb_pivotroot: Some(mount::rustlsm_sb_pivotroot),
-    },
-    bindings::security_list_options {
-        getselfattr: Some(attr::rustlsm_getselfattr),
-    },
-    bindings::security_list_options {
-        getprocattr: Some(attr::rustlsm_getprocattr),
-    },
-    bindings::security_list_options {
-        socket_create: Some(network::rustlsm_socket_create),
-    },
-    bindings::security_list_options {
-        socket_bind: Some(network::rustlsm_socket_bind),
-    },
-    bindings::security_list_options {
-        socket_connect: Some(network::rustlsm_socket_connect),
-    },
-    bindings::security_list_options {
-        socket_listen: Some(network::rustlsm_socket_listen),
-    },
-    bindings::security_list_options {
-        socket_sendmsg: Some(network::rustlsm_socket_sendmsg),
-    },
-    bindings::security_list_options {
-        lsm_manage_policy_permission: Some(manage::rustlsm_manage_policy_permission),
-    },
-    bindings::security_list_options {
-        lsm_manage_policy: Some(manage::rustlsm_manage_policy),
-    },
-    bindings::security_list_options {
-        bprm_committing_creds: Some(descriptors::rustlsm_bprm_committing_creds),
-    },
-    bindings::security_list_options {
-        file_free_security: Some(sigio::rustlsm_file_free_security),
-    },
-    bindings::security_list_options {
-        file_fcntl: Some(file::rustlsm_file_fcntl),
-    },
-    bindings::security_list_options {
-        file_set_fowner: Some(sigio::rustlsm_file_set_fowner),
-    },
-    bindings::security_list_options {
-        file_send_sigiotask: Some(sigio::rustlsm_file_send_sigiotask),
-    },
-    bindings::security_list_options {
-        file_receive: Some(descriptors::rustlsm_file_receive),
-    },
-    bindings::security_list_options {
-        unix_find: Some(unix::rustlsm_unix_find),
-    },
-    bindings::security_list_options {
-        unix_stream_connect: Some(unix::rustlsm_unix_stream_connect),
-    },
-    bindings::security_list_options {
-        unix_may_send: Some(unix::rustlsm_unix_may_send),
-    },
-    bindings::security_list_options {
-        sb_remount: Some(mount::rustlsm_sb_remount),
-    },
-    bindings::security_list_options {
-        move_mount: Some(mount::rustlsm_move_mount),
-    },
-];
+// Every hook setup.c registers, written as a safe function (the cred hooks copy and drop
+// the label of `cred_blob::BLOBS`); each generated `rustlsm_*` function has the type
+// `lsm_hook_defs.h` gives its hook, checked at compile time.
+kernel::lsm_hooks! {
+    rustlsm_cred_prepare: cred_prepare(cred_blob::BLOBS);
+    rustlsm_cred_transfer: cred_transfer(cred_blob::BLOBS);
+    rustlsm_cred_free: cred_free(cred_blob::BLOBS);
+    rustlsm_bprm_creds_for_exec: bprm_creds_for_exec(exec::bprm_creds_for_exec);
+    rustlsm_bprm_committing_creds: bprm_committing_creds(descriptors::bprm_committing_creds);
+    rustlsm_file_free_security: file_free_security(sigio::file_free_security);
+    rustlsm_file_fcntl: file_fcntl(file::file_fcntl);
+    rustlsm_file_set_fowner: file_set_fowner(sigio::file_set_fowner);
+    rustlsm_file_send_sigiotask: file_send_sigiotask(sigio::file_send_sigiotask);
+    rustlsm_file_receive: file_receive(descriptors::file_receive);
+    rustlsm_file_open: file_open(file::file_open);
+    rustlsm_file_truncate: file_truncate(file::file_truncate);
+    rustlsm_file_ioctl: file_ioctl(file::file_ioctl);
+    rustlsm_file_ioctl_compat: file_ioctl_compat(file::file_ioctl);
+    rustlsm_mmap_file: mmap_file(file::mmap_file);
+    rustlsm_file_mprotect: file_mprotect(file::file_mprotect);
+    rustlsm_path_mknod: path_mknod(path_ops::path_mknod);
+    rustlsm_path_mkdir: path_mkdir(path_ops::path_mkdir);
+    rustlsm_inode_create: inode_create(path_ops::inode_create);
+    rustlsm_inode_unlink: inode_unlink(path_ops::inode_unlink);
+    rustlsm_path_symlink: path_symlink(path_ops::path_symlink);
+    rustlsm_path_unlink: path_unlink(path_ops::path_unlink);
+    rustlsm_path_rmdir: path_rmdir(path_ops::path_rmdir);
+    rustlsm_path_rename: path_rename(path_ops::path_rename);
+    rustlsm_path_link: path_link(path_ops::path_link);
+    rustlsm_path_truncate: path_truncate(path_ops::path_truncate);
+    rustlsm_path_chmod: path_chmod(path_ops::path_chmod);
+    rustlsm_path_chown: path_chown(path_ops::path_chown);
+    rustlsm_path_utimes: path_utimes(path_ops::path_utimes);
+    rustlsm_capable: capable(capability::capable);
+    rustlsm_task_kill: task_kill(task::task_kill);
+    rustlsm_ptrace_access_check: ptrace_access_check(task::ptrace_access_check);
+    rustlsm_ptrace_traceme: ptrace_traceme(task::ptrace_traceme);
+    rustlsm_sb_mount: sb_mount(mount::sb_mount);
+    rustlsm_sb_umount: sb_umount(mount::sb_umount);
+    rustlsm_sb_pivotroot: sb_pivotroot(mount::sb_pivotroot);
+    rustlsm_sb_remount: sb_remount(mount::sb_remount);
+    rustlsm_move_mount: move_mount(mount::move_mount);
+    rustlsm_getselfattr: getselfattr(attr::getselfattr);
+    rustlsm_getprocattr: getprocattr(attr::getprocattr);
+    rustlsm_socket_create: socket_create(network::socket_create);
+    rustlsm_socket_bind: socket_bind(network::socket_bind);
+    rustlsm_socket_connect: socket_connect(network::socket_connect);
+    rustlsm_socket_listen: socket_listen(network::socket_listen);
+    rustlsm_socket_sendmsg: socket_sendmsg(network::socket_sendmsg);
+    rustlsm_unix_find: unix_find(unix::unix_find);
+    rustlsm_unix_stream_connect: unix_stream_connect(unix::unix_stream_connect);
+    rustlsm_unix_may_send: unix_may_send(unix::unix_may_send);
+    rustlsm_manage_policy_permission: lsm_manage_policy_permission(manage::manage_policy_permission);
+    rustlsm_manage_policy: lsm_manage_policy(manage::manage_policy);
+}
 
 #[cfg(CONFIG_IO_URING)]
-const _: bindings::security_list_options = bindings::security_list_options {
-    uring_override_creds: Some(descriptors::rustlsm_uring_override_creds),
-};
+kernel::lsm_hooks! {
+    rustlsm_uring_override_creds: uring_override_creds(descriptors::uring_override_creds);
+}

@@ -14,13 +14,9 @@
 #include "rustlsm.h"
 
 /*
- * The Rust side keeps one pointer (a label) in each cred, and in each file
- * the label of whoever last set its owner for SIGIO (F_SETOWN).
+ * rustlsm_blob_sizes (one pointer, a label, in each cred and each file) is
+ * defined on the Rust side, in cred_blob.rs, which alone reaches the slots.
  */
-struct lsm_blob_sizes rustlsm_blob_sizes __ro_after_init = {
-	.lbs_cred = sizeof(void *),
-	.lbs_file = sizeof(void *),
-};
 
 static const struct lsm_id rustlsm_lsmid = {
 	.name = "rustlsm",
@@ -41,7 +37,7 @@ static struct security_hook_list rustlsm_hooks[] __ro_after_init = {
 	LSM_HOOK_INIT(file_open, rustlsm_file_open),
 	LSM_HOOK_INIT(file_truncate, rustlsm_file_truncate),
 	LSM_HOOK_INIT(file_ioctl, rustlsm_file_ioctl),
-	LSM_HOOK_INIT(file_ioctl_compat, rustlsm_file_ioctl),
+	LSM_HOOK_INIT(file_ioctl_compat, rustlsm_file_ioctl_compat),
 	LSM_HOOK_INIT(mmap_file, rustlsm_mmap_file),
 	LSM_HOOK_INIT(file_mprotect, rustlsm_file_mprotect),
 	LSM_HOOK_INIT(path_mknod, rustlsm_path_mknod),

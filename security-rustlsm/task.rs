@@ -10,20 +10,15 @@ use crate::{
     report,
     wire::ProfileView,
 };
-use kernel::{bindings, ffi::c_int, prelude::*, task::Task};
+use kernel::{bindings, cred::Credential, error::to_result, ffi::c_int, prelude::*, task::Task};
 
 /// Runs `f` on the profile of the task whose creds are `cred` (`None`: unconfined).
-///
-/// # Safety
-///
-/// `cred` must be valid for the duration of the call.
-pub(crate) unsafe fn with_cred_profile<R>(
-    cred: *const bindings::cred,
+pub(crate) fn with_cred_profile<R>(
+    cred: &Credential,
     f: impl FnOnce(Option<ProfileView<'_>>) -> R,
 ) -> R {
-    // SAFETY: The caller guarantees `cred`.
-    match unsafe { cred_blob::label(cred) } {
-        Some(label) => with_label_profile(label, f),
+    match cred_blob::label(cred) {
+        Some(label) => with_label_profile(&label, f),
         None => f(None),
     }
 }
@@ -36,22 +31,14 @@ pub(crate) fn with_label_profile<R>(
     label.with_profile(|p| f(p.and_then(Profile::view)))
 }
 
-/// Runs `f` on the profile of `task`. Never sleeps.
-///
-/// # Safety
-///
-/// `task` must be a valid task.
-pub(crate) unsafe fn with_task_profile<R>(
-    task: *mut bindings::task_struct,
-    f: impl FnOnce(Option<ProfileView<'_>>) -> R,
-) -> R {
-    // SAFETY: `task` is valid; this takes a reference on its objective creds.
-    let cred = unsafe { bindings::get_task_cred(task) };
-    // SAFETY: `cred` is held until `put_cred` below.
-    let r = unsafe { with_cred_profile(cred, f) };
-    // SAFETY: Releases the reference taken above.
-    unsafe { bindings::put_cred(cred) };
-    r
+/// Runs `f` on the profile of `task` (its objective creds, held for the call). Never sleeps.
+pub(crate) fn with_task_profile<R>(task: &Task, f: impl FnOnce(Option<ProfileView<'_>>) -> R) -> R {
+    with_cred_profile(&task.objective_cred(), f)
+}
+
+/// [`with_cred_profile`] for the current task.
+fn with_current_profile<R>(f: impl FnOnce(Option<ProfileView<'_>>) -> R) -> R {
+    Credential::with_current(|cred| with_cred_profile(cred, f))
 }
 
 /// The object of a signal or ptrace decision: the other task's profile.
@@ -150,35 +137,20 @@ pub(crate) fn decide(
     }
 }
 
-/// `task_kill`: `cred` is the sender's when the signal is sent on someone's behalf (SIGIO),
-/// otherwise the current task's.
-///
-/// # Safety
-///
-/// Called by the LSM framework with a valid target task.
-#[no_mangle]
-pub(crate) unsafe extern "C" fn rustlsm_task_kill(
-    p: *mut bindings::task_struct,
-    _info: *mut bindings::kernel_siginfo,
-    _sig: c_int,
-    cred: *const bindings::cred,
-) -> c_int {
-    // With `cred`, the signal is sent on that task's behalf (USB async I/O completion),
-    // possibly from interrupt context: refuse it, but never kill whoever is running.
-    let (sender, how) = if cred.is_null() {
-        (crate::access::current_cred(), Report::Full)
-    } else {
-        (cred, Report::OnBehalf)
+/// `task_kill`: `cred` is the sender's when the signal is sent on someone's behalf (USB
+/// async I/O completion, possibly from interrupt context: refused, but never killing
+/// whoever is running), otherwise the current task's.
+pub(crate) fn task_kill(target: &Task, _sig: c_int, cred: Option<&Credential>) -> Result {
+    let decide_for = |actor: Option<ProfileView<'_>>, how| {
+        if actor.is_none() {
+            return 0;
+        }
+        with_task_profile(target, |target| decide(actor, target, "signal", false, how))
     };
-    // SAFETY: The sender's creds and the target task are valid during the hook.
-    unsafe {
-        with_cred_profile(sender, |actor| {
-            if actor.is_none() {
-                return 0;
-            }
-            with_task_profile(p, |target| decide(actor, target, "signal", false, how))
-        })
-    }
+    to_result(match cred {
+        Some(cred) => with_cred_profile(cred, |actor| decide_for(actor, Report::OnBehalf)),
+        None => with_current_profile(|actor| decide_for(actor, Report::Full)),
+    })
 }
 
 /// `ptrace_access_check`: the current task wants to trace `child` (attach modes) or inspect
@@ -187,49 +159,25 @@ pub(crate) unsafe extern "C" fn rustlsm_task_kill(
 /// A confined task may inspect exactly the tasks it may trace. Unconfined tasks inspect
 /// freely: the profile's `traced_by_unconfined` guards attaching only, so that `ps`, `top`
 /// and `lsof` run by an administrator keep working on confined programs.
-///
-/// # Safety
-///
-/// Called by the LSM framework with a valid child task.
-#[no_mangle]
-pub(crate) unsafe extern "C" fn rustlsm_ptrace_access_check(
-    child: *mut bindings::task_struct,
-    mode: u32,
-) -> c_int {
+pub(crate) fn ptrace_access_check(child: &Task, mode: u32) -> Result {
     let attach = mode & bindings::PTRACE_MODE_ATTACH != 0;
     let how = if mode & bindings::PTRACE_MODE_NOAUDIT != 0 {
         Report::Quiet
     } else {
         Report::Full
     };
-    // SAFETY: The current creds and the child are valid during the hook.
-    unsafe {
-        with_cred_profile(crate::access::current_cred(), |actor| {
-            if !attach && actor.is_none() {
-                return 0;
-            }
-            let op = if attach { "ptrace" } else { "ptrace_read" };
-            with_task_profile(child, |target| decide(actor, target, op, true, how))
-        })
-    }
+    to_result(with_current_profile(|actor| {
+        if !attach && actor.is_none() {
+            return 0;
+        }
+        let op = if attach { "ptrace" } else { "ptrace_read" };
+        with_task_profile(child, |target| decide(actor, target, op, true, how))
+    }))
 }
 
 /// `ptrace_traceme`: the current task asks `parent` to trace it.
-///
-/// # Safety
-///
-/// Called by the LSM framework with a valid parent task.
-#[no_mangle]
-pub(crate) unsafe extern "C" fn rustlsm_ptrace_traceme(
-    parent: *mut bindings::task_struct,
-) -> c_int {
-    let _ = Task::current_raw();
-    // SAFETY: The parent and the current creds are valid during the hook.
-    unsafe {
-        with_task_profile(parent, |actor| {
-            with_cred_profile(crate::access::current_cred(), |target| {
-                decide(actor, target, "ptrace", true, Report::Full)
-            })
-        })
-    }
+pub(crate) fn ptrace_traceme(parent: &Task) -> Result {
+    to_result(with_task_profile(parent, |actor| {
+        with_current_profile(|target| decide(actor, target, "ptrace", true, Report::Full))
+    }))
 }

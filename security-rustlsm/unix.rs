@@ -17,7 +17,7 @@
 //! name needs a matching abstract pattern too ([`check_bind`]).
 
 use crate::{
-    access::{check_path, check_with, current_cred},
+    access::{check_current_with, check_path},
     accessors::{self, UnixAddress},
     cred_blob,
     path::ResolvedPath,
@@ -25,23 +25,26 @@ use crate::{
     task::with_label_profile,
     wire::{self, ProfileView},
 };
-use kernel::{bindings, ffi::c_int, prelude::*};
+use kernel::{
+    bindings,
+    cred::Credential,
+    ffi::c_int,
+    fs::Path,
+    net::socket::{Sock, Socket, UnixSockLocked},
+    prelude::*,
+};
 
-/// Whether `actor` may reach a socket owned by `owner` (its creds) as a peer: the same
-/// profile, or one its `unix` peers list (`unconfined` for unconfined owners).
-///
-/// # Safety
-///
-/// `owner` must be null or valid for the duration of the call.
-unsafe fn peer_allowed(actor: &ProfileView<'_>, owner: *const bindings::cred) -> bool {
-    if owner.is_null() {
+/// Whether `actor` may reach a socket owned by `owner` (its creds; `None` for a dead or
+/// kernel socket) as a peer: the same profile, or one its `unix` peers list (`unconfined`
+/// for unconfined owners).
+fn peer_allowed(actor: &ProfileView<'_>, owner: Option<&Credential>) -> bool {
+    let Some(owner) = owner else {
         return false;
-    }
-    // SAFETY: Guaranteed by the caller.
-    let Some(label) = (unsafe { cred_blob::label(owner) }) else {
+    };
+    let Some(label) = cred_blob::label(owner) else {
         return actor.may_connect_unix_peer(None);
     };
-    with_label_profile(label, |peer| match peer {
+    with_label_profile(&label, |peer| match peer {
         Some(peer) => peer.name() == actor.name() || actor.may_connect_unix_peer(Some(peer.name())),
         None => actor.may_connect_unix_peer(None),
     })
@@ -58,41 +61,26 @@ fn op_for(sock_type: c_int) -> &'static str {
 
 /// `unix_find`: the lookup of a socket bound to `path`, for connect and addressed sends.
 /// Process context, no lock held: the path may be resolved with an allocation.
-///
-/// # Safety
-///
-/// Called by the LSM framework with a valid path and a referenced socket.
-#[no_mangle]
-pub(crate) unsafe extern "C" fn rustlsm_unix_find(
-    path: *const bindings::path,
-    other: *mut bindings::sock,
-    flags: c_int,
-) -> c_int {
+pub(crate) fn unix_find(path: &Path, other: &Sock, flags: c_int) -> Result {
     // The kernel's own lookup of a core-dump socket (SOCK_COREDUMP is O_NOCTTY).
     if flags & bindings::O_NOCTTY as c_int != 0 {
-        return 0;
+        return Ok(());
     }
-    let cred = current_cred();
-    // SAFETY: The current creds are valid while the task runs.
-    let Some(label) = (unsafe { cred_blob::label(cred) }) else {
-        return 0;
-    };
-    // SAFETY: `other` is referenced by the caller; the owner's creds are read under its lock.
-    let by_peer = unsafe {
-        accessors::with_unix_lock(other, || {
-            let owner = accessors::unix_owner_cred(other);
-            with_label_profile(label, |actor| {
-                actor.is_some_and(|a| peer_allowed(&a, owner))
-            })
-        })
-    };
-    if by_peer {
-        return 0;
-    }
-    // SAFETY: `other` is valid; its type never changes.
-    let op = op_for(unsafe { accessors::sock_type(other) });
-    // SAFETY: The creds and the path are valid during the hook.
-    unsafe { check_path(cred, op, wire::ACCESS_CONNECT, || ResolvedPath::of(path)) }
+    Credential::with_current(|cred| {
+        let Some(label) = cred_blob::label(cred) else {
+            return Ok(());
+        };
+        // The owner's creds are read under the socket's lock.
+        let by_peer = accessors::with_unix_lock(other, |locked| {
+            let owner = accessors::unix_owner_cred(locked);
+            with_label_profile(&label, |actor| actor.is_some_and(|a| peer_allowed(&a, owner)))
+        });
+        if by_peer {
+            return Ok(());
+        }
+        let op = op_for(accessors::sock_type(other));
+        check_path(cred, op, wire::ACCESS_CONNECT, || ResolvedPath::of(path))
+    })
 }
 
 /// The object of an abstract-socket decision.
@@ -112,95 +100,40 @@ impl report::Object for AbstractName<'_> {
 
 /// Checks the current task reaching `other` (its unix state lock held by the caller).
 /// Sockets bound to a path were decided at lookup; unnamed ones cannot be addressed.
-///
-/// # Safety
-///
-/// `other` must be a valid AF_UNIX socket whose unix state lock the caller holds.
-unsafe fn check_peer(op: &str, other: *mut bindings::sock) -> c_int {
-    // SAFETY: Guaranteed by the caller.
-    let UnixAddress::Abstract(name) = (unsafe { accessors::unix_address(other) }) else {
-        return 0;
+/// Neither sleeps nor allocates.
+fn check_peer(op: &str, other: &UnixSockLocked) -> Result {
+    let UnixAddress::Abstract(name, len) = accessors::unix_address(other) else {
+        return Ok(());
     };
-    // SAFETY: The lock the caller holds keeps the owner's file, so its creds.
-    let owner = unsafe { accessors::unix_owner_cred(other) };
-    // SAFETY: The current creds are valid; `decide` neither sleeps nor allocates.
-    unsafe {
-        check_with(
-            current_cred(),
-            op,
-            &AbstractName(name),
-            EACCES,
-            true,
-            |view| view.may_connect_abstract(name) || peer_allowed(view, owner),
-        )
-    }
+    let name = &name[..len];
+    // The lock the caller holds keeps the owner's file, so its creds.
+    let owner = accessors::unix_owner_cred(other);
+    check_current_with(op, &AbstractName(name), EACCES, true, |view| {
+        view.may_connect_abstract(name) || peer_allowed(view, owner)
+    })
 }
 
 /// `unix_stream_connect`: `other` is the listening socket, locked by the caller.
-///
-/// # Safety
-///
-/// Called by the LSM framework with valid sockets and `other`'s unix state lock held.
-#[no_mangle]
-pub(crate) unsafe extern "C" fn rustlsm_unix_stream_connect(
-    _sock: *mut bindings::sock,
-    other: *mut bindings::sock,
-    _newsk: *mut bindings::sock,
-) -> c_int {
-    // SAFETY: Guaranteed by the LSM framework.
-    unsafe { check_peer("connect", other) }
+pub(crate) fn unix_stream_connect(_sock: &Sock, other: &UnixSockLocked, _newsk: &Sock) -> Result {
+    check_peer("connect", other)
 }
 
 /// `unix_may_send`: a datagram connect or send to `other`, whose lock the caller holds.
-///
-/// # Safety
-///
-/// Called by the LSM framework with valid sockets and `other`'s unix state lock held.
-#[no_mangle]
-pub(crate) unsafe extern "C" fn rustlsm_unix_may_send(
-    _sock: *mut bindings::socket,
-    other: *mut bindings::socket,
-) -> c_int {
-    // SAFETY: `other` is a valid socket; its `sk` is set while its lock is held.
-    let sk = unsafe { (*other).sk };
-    if sk.is_null() {
-        return 0;
-    }
-    // SAFETY: As above.
-    unsafe { check_peer("send", sk) }
+pub(crate) fn unix_may_send(_sock: &Socket, other: Option<&UnixSockLocked>) -> Result {
+    other.map_or(Ok(()), |other| check_peer("send", other))
 }
 
 /// `socket_bind` of an AF_UNIX socket: an abstract name is taken only if it matches one of
 /// the profile's abstract patterns, so a confined task cannot squat a well-known name (a
 /// session bus, an X display) before its server and impersonate it to unconfined clients
 /// (AppArmor mediates unix binds too). A path is created through `path_mknod`, and so needs
-/// `create`; autobind (a bare family) picks a random name and is free.
-///
-/// # Safety
-///
-/// `address` must be null or valid for `len` bytes.
-pub(crate) unsafe fn check_bind(address: *const bindings::sockaddr, len: c_int) -> c_int {
-    let Ok(len) = usize::try_from(len) else {
-        return 0;
-    };
-    if address.is_null() {
-        return 0;
-    }
-    // SAFETY: Guaranteed by the caller.
-    let bytes = unsafe { core::slice::from_raw_parts(address.cast::<u8>(), len) };
+/// `create`; autobind (a bare family) picks a random name and is free. Never sleeps.
+pub(crate) fn check_bind(address: &[u8]) -> Result {
     // `sun_family`, then `sun_path`, whose first byte is NUL for an abstract name.
-    let Some([0, name @ ..]) = bytes.get(2..) else {
-        return 0;
+    let Some([0, name @ ..]) = address.get(2..) else {
+        return Ok(());
     };
-    // SAFETY: The current creds are valid; nothing here sleeps.
-    unsafe {
-        check_with(
-            current_cred(),
-            "bind",
-            &AbstractName(name),
-            EACCES,
-            true,
-            |view| view.may_connect_abstract(name),
-        )
-    }
+    check_current_with("bind", &AbstractName(name), EACCES, true, |view| {
+        view.may_connect_abstract(name)
+    })
 }
