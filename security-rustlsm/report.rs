@@ -169,8 +169,7 @@ impl RateLimit {
 
     /// Whether another kernel-log line fits in the current window.
     fn allowed(&self) -> bool {
-        // SAFETY: `jiffies` is the kernel's tick counter; C code reads it the same way.
-        let now = unsafe { core::ptr::read_volatile(&raw const bindings::jiffies) };
+        let now = kernel::time::jiffies();
         let start = self.window_start.load(Relaxed);
         if now.wrapping_sub(start) > kernel::time::msecs_to_jiffies(LOG_WINDOW_MS)
             && self.window_start.cmpxchg(start, now, Relaxed).is_ok()
@@ -195,21 +194,16 @@ impl RateLimit {
 static DENIALS: RateLimit = RateLimit::new("denial");
 static REFUSALS: RateLimit = RateLimit::new("policy refusal");
 
-/// The pid of `task` in its own namespace.
-fn pid_of(task: *mut bindings::task_struct) -> i32 {
-    // SAFETY: `task` is a valid task; a null namespace means the task's own.
-    unsafe {
-        bindings::__task_pid_nr_ns(task, bindings::pid_type_PIDTYPE_PID, core::ptr::null_mut())
-    }
+/// The thread id of `task` in the current task's pid namespace.
+fn pid_of(task: &Task) -> i32 {
+    task.pid_nr_ns(None)
 }
 
 /// The command name of `task`.
-fn comm_of(task: *mut bindings::task_struct) -> ShortBytes {
-    let mut comm = [0u8; bindings::TASK_COMM_LEN as usize];
-    // SAFETY: `task` is a valid task and `comm` has room for `TASK_COMM_LEN` bytes.
-    unsafe { bindings::get_task_comm(comm.as_mut_ptr(), task) };
+fn comm_of(task: &Task) -> ShortBytes {
     let mut out = ShortBytes::new();
-    comm.iter()
+    task.comm()
+        .iter()
         .take_while(|&&b| b != 0)
         .for_each(|&b| out.push(b));
     out
@@ -220,7 +214,7 @@ fn comm_of(task: *mut bindings::task_struct) -> ShortBytes {
 /// Never sleeps.
 fn audit_record(
     verdict: &CStr,
-    task: *mut bindings::task_struct,
+    task: &Task,
     fill: impl FnOnce(&mut Record),
 ) -> bool {
     let kind = bindings::AUDIT_RUSTLSM_ACCESS;
@@ -237,7 +231,7 @@ fn audit_record(
 /// tied to its system call's records as other modules' policy loads are: `auid ses
 /// lsm=rustlsm`, the fields `fill` writes, `res=1`, pid and comm. `false` if audit could not
 /// take it. May sleep.
-fn audit_policy_load(task: *mut bindings::task_struct, fill: impl FnOnce(&mut Record)) -> bool {
+fn audit_policy_load(task: &Task, fill: impl FnOnce(&mut Record)) -> bool {
     let kind = bindings::AUDIT_MAC_POLICY_LOAD;
     let Some(mut record) = Record::start(Context::CurrentSyscall, GFP_KERNEL, kind) else {
         return false;
@@ -251,14 +245,14 @@ fn audit_policy_load(task: *mut bindings::task_struct, fill: impl FnOnce(&mut Re
 }
 
 /// Appends `task`'s pid and comm, the last fields of every record.
-fn sign(record: &mut Record, task: *mut bindings::task_struct) {
+fn sign(record: &mut Record, task: &Task) {
     record.number(c"pid", i64::from(pid_of(task)));
     record.field(c"comm", comm_of(task).as_slice());
 }
 
 /// Emits the audit record of one decision; `false` if audit could not take it.
 fn audit_event(verdict: &CStr, profile: &ProfileView<'_>, op: &str, object: &dyn Object) -> bool {
-    audit_record(verdict, Task::current_raw(), |r| {
+    audit_record(verdict, current!(), |r| {
         r.field(c"profile", profile.name());
         r.field(c"op", op.as_bytes());
         object.audit(r);
@@ -280,15 +274,15 @@ pub(crate) fn event(profile: &ProfileView<'_>, op: &str, object: &dyn Object, ki
     if !DENIALS.allowed() {
         return;
     }
-    let current = Task::current_raw();
+    let current = current!();
     pr_notice!(
         "{} profile=\"{}\" op={} {} pid={} comm=\"{}\"\n",
         BStr::from_bytes(verdict.to_bytes()),
         BStr::from_bytes(profile.name()),
         op,
         object,
-        pid_of(current),
-        Quoted(comm_of(current).as_slice()),
+        pid_of(&current),
+        Quoted(comm_of(&current).as_slice()),
     );
 }
 
@@ -298,11 +292,11 @@ pub(crate) fn event(profile: &ProfileView<'_>, op: &str, object: &dyn Object, ki
 /// log line; never rate-limited (only privileged tasks change policy), so that a reload that
 /// unconfines running tasks always leaves a trace.
 pub(crate) fn policy_change(op: &str, name: &[u8], count: usize, generation: u64) {
-    let current = Task::current_raw();
+    let current = current!();
     let count = i64::try_from(count).unwrap_or(i64::MAX);
     let generation = i64::try_from(generation).unwrap_or(i64::MAX);
     let recorded = audit::enabled()
-        && audit_policy_load(current, |r| {
+        && audit_policy_load(&current, |r| {
             r.field(c"op", op.as_bytes());
             if !name.is_empty() {
                 r.field(c"profile", name);
@@ -319,8 +313,8 @@ pub(crate) fn policy_change(op: &str, name: &[u8], count: usize, generation: u64
         Quoted(name),
         count,
         generation,
-        pid_of(current),
-        Quoted(comm_of(current).as_slice()),
+        pid_of(&current),
+        Quoted(comm_of(&current).as_slice()),
     );
 }
 
@@ -334,21 +328,21 @@ pub(crate) fn policy_refusal(interface: &str, reason: &str) {
     if !REFUSALS.allowed() {
         return;
     }
-    let current = Task::current_raw();
-    if audit::enabled() && audit_policy_refusal(interface, reason, current) {
+    let current = current!();
+    if audit::enabled() && audit_policy_refusal(interface, reason, &current) {
         return;
     }
     pr_notice!(
         "REFUSED op=policy_change interface={} reason=\"{}\" pid={} comm=\"{}\"\n",
         interface,
         reason,
-        pid_of(current),
-        Quoted(comm_of(current).as_slice()),
+        pid_of(&current),
+        Quoted(comm_of(&current).as_slice()),
     );
 }
 
 /// Emits the audit record of a refused policy change; `false` if audit could not take it.
-fn audit_policy_refusal(interface: &str, reason: &str, task: *mut bindings::task_struct) -> bool {
+fn audit_policy_refusal(interface: &str, reason: &str, task: &Task) -> bool {
     audit_record(c"REFUSED", task, |r| {
         r.field(c"op", b"policy_change");
         r.field(c"interface", interface.as_bytes());
@@ -379,8 +373,7 @@ pub(crate) fn verdict_with(mode: Mode, error: Error) -> c_int {
         Mode::Complain => 0,
         Mode::Enforce => error.to_errno(),
         Mode::Kill => {
-            // SAFETY: `current` is a valid task; sending it a signal needs no other context.
-            unsafe { bindings::send_sig(bindings::SIGKILL as c_int, Task::current_raw(), 0) };
+            current!().kill();
             error.to_errno()
         }
     }

@@ -18,26 +18,18 @@ use crate::{
     policy, report, wire,
 };
 use kernel::{
-    bindings,
-    error::from_err_ptr,
-    ffi::{c_char, c_int, c_void},
+    bindings, cred,
+    fs::LocalFile,
     prelude::*,
-    uaccess::{UserPtr, UserSlice},
+    securityfs::{Dir, Request, Snapshot},
+    uaccess::UserSliceReader,
 };
 
 /// Refuses a write unless both the writer and the file's opener hold `CAP_MAC_ADMIN`, and
 /// the writer runs unconfined.
-///
-/// # Safety
-///
-/// `file` must point to a valid open file.
-unsafe fn check_writer(file: *mut bindings::file) -> Result {
+fn check_writer(file: &LocalFile) -> Result {
     let cap = bindings::CAP_MAC_ADMIN as i32;
-    // SAFETY: `capable` only inspects the current task's creds.
-    let writer = unsafe { bindings::capable(cap) };
-    // SAFETY: `file` is valid; `init_user_ns` is a static that lives forever.
-    let opener = unsafe { bindings::file_ns_capable(file, &raw mut bindings::init_user_ns, cap) };
-    match (writer, opener) {
+    match (cred::capable(cap), file.opener_capable(cap)) {
         (true, true) => manage::refuse_confined_caller("securityfs"),
         (false, _) => {
             report::policy_refusal("securityfs", "the writer lacks CAP_MAC_ADMIN");
@@ -50,57 +42,37 @@ unsafe fn check_writer(file: *mut bindings::file) -> Result {
     }
 }
 
-/// `write` of `load` (`OP` = `LSM_POLICY_LOAD`) and `remove` (`LSM_POLICY_REMOVE`).
-///
-/// # Safety
-///
-/// Called by the VFS with a valid file, user buffer and position.
-unsafe extern "C" fn request_write<const OP: u32>(
-    file: *mut bindings::file,
-    buf: *const c_char,
-    count: usize,
-    ppos: *mut bindings::loff_t,
-) -> isize {
-    // SAFETY: The VFS passes a valid file.
-    if let Err(e) = unsafe { check_writer(file) } {
-        return e.to_errno() as isize;
-    }
-    // SAFETY: The VFS passes a valid position pointer.
-    if unsafe { *ppos } != 0 {
-        // A policy arrives in one write: no appending to a half-written blob.
-        return ESPIPE.to_errno() as isize;
-    }
-    let op = if OP == bindings::LSM_POLICY_REMOVE {
-        Op::Remove
-    } else {
-        Op::Load
-    };
-    match copy_and_apply(op, buf, count) {
-        Ok(()) => count as isize,
-        Err(e) => e.to_errno() as isize,
-    }
-}
-
 /// Copies a request written to securityfs, within the system call's limits, and carries it
-/// out.
-fn copy_and_apply(op: Op, buf: *const c_char, count: usize) -> Result {
-    if count == 0 {
+/// out for a writer [`check_writer`] allowed.
+fn copy_and_apply(op: Op, file: &LocalFile, data: UserSliceReader, len: usize) -> Result {
+    check_writer(file)?;
+    if len == 0 {
         return Err(EINVAL);
     }
-    if count > wire::MAX_BLOB_LEN {
+    if len > wire::MAX_BLOB_LEN {
         return Err(E2BIG);
     }
-    let mut data = KVVec::new();
-    let user = UserPtr::from_ptr(buf.cast_mut().cast::<c_void>());
-    UserSlice::new(user, count).read_all(&mut data, GFP_KERNEL)?;
-    manage::apply(op, &data, 0)
+    let mut buf = KVVec::new();
+    data.read_all(&mut buf, GFP_KERNEL)?;
+    manage::apply(op, &buf, 0)
 }
 
-/// A read-only file whose contents are rendered once, when it is opened: every `read` of
-/// that open file sees the same snapshot, however the policy changes meanwhile.
-trait Snapshot {
-    /// Appends the file's contents to `out`.
-    fn render(out: &mut KVVec<u8>) -> Result;
+/// `load`: a policy blob whose profiles are added or replaced.
+struct Load;
+
+impl Request for Load {
+    fn write(file: &LocalFile, data: UserSliceReader, len: usize) -> Result {
+        copy_and_apply(Op::Load, file, data, len)
+    }
+}
+
+/// `remove`: the name of a profile to remove.
+struct Remove;
+
+impl Request for Remove {
+    fn write(file: &LocalFile, data: UserSliceReader, len: usize) -> Result {
+        copy_and_apply(Op::Remove, file, data, len)
+    }
 }
 
 /// `profiles`: one line per loaded profile.
@@ -141,94 +113,6 @@ impl Snapshot for AbiVersion {
     }
 }
 
-/// `open` of a [`Snapshot`] file: renders it into a buffer owned by the open file.
-///
-/// # Safety
-///
-/// Called by the VFS with a valid inode and file.
-unsafe extern "C" fn snapshot_open<T: Snapshot>(
-    _inode: *mut bindings::inode,
-    file: *mut bindings::file,
-) -> c_int {
-    let mut contents = KVVec::new();
-    if let Err(e) = T::render(&mut contents) {
-        return e.to_errno();
-    }
-    match KBox::new(contents, GFP_KERNEL) {
-        Ok(snapshot) => {
-            // SAFETY: `file` is valid and not yet shared; `snapshot_release` takes the box back.
-            unsafe { (*file).private_data = KBox::into_raw(snapshot).cast() };
-            0
-        }
-        Err(e) => Error::from(e).to_errno(),
-    }
-}
-
-/// `read` of a [`Snapshot`] file.
-///
-/// # Safety
-///
-/// Called by the VFS with a file opened by [`snapshot_open`], a user buffer and a position.
-unsafe extern "C" fn snapshot_read(
-    file: *mut bindings::file,
-    buf: *mut c_char,
-    count: usize,
-    ppos: *mut bindings::loff_t,
-) -> isize {
-    // SAFETY: `snapshot_open` stored a live `KVVec<u8>` here, released only on the last close.
-    let contents = unsafe { &*(*file).private_data.cast::<KVVec<u8>>() };
-    // SAFETY: `buf` is a user pointer the callee checks, `ppos` is valid, and `contents` is
-    // valid for its length.
-    unsafe {
-        bindings::simple_read_from_buffer(
-            buf.cast(),
-            count,
-            ppos,
-            contents.as_ptr().cast(),
-            contents.len(),
-        )
-    }
-}
-
-/// `release` of a [`Snapshot`] file: frees what [`snapshot_open`] rendered.
-///
-/// # Safety
-///
-/// Called by the VFS once, on the last close of a file opened by [`snapshot_open`].
-unsafe extern "C" fn snapshot_release(
-    _inode: *mut bindings::inode,
-    file: *mut bindings::file,
-) -> c_int {
-    // SAFETY: `snapshot_open` stored a box made by `KBox::into_raw`; this is its only release.
-    drop(unsafe { KBox::from_raw((*file).private_data.cast::<KVVec<u8>>()) });
-    0
-}
-
-const fn write_only<const OP: u32>() -> bindings::file_operations {
-    bindings::file_operations {
-        write: Some(request_write::<OP>),
-        llseek: Some(bindings::noop_llseek),
-        ..pin_init::zeroed()
-    }
-}
-
-const fn read_only<T: Snapshot>() -> bindings::file_operations {
-    bindings::file_operations {
-        open: Some(snapshot_open::<T>),
-        read: Some(snapshot_read),
-        release: Some(snapshot_release),
-        llseek: Some(bindings::generic_file_llseek),
-        ..pin_init::zeroed()
-    }
-}
-
-const LOAD_FOPS: bindings::file_operations = write_only::<{ bindings::LSM_POLICY_LOAD }>();
-const REMOVE_FOPS: bindings::file_operations = write_only::<{ bindings::LSM_POLICY_REMOVE }>();
-const PROFILES_FOPS: bindings::file_operations = read_only::<Profiles>();
-const POLICY_FOPS: bindings::file_operations = read_only::<PolicyBlob>();
-const GENERATION_FOPS: bindings::file_operations = read_only::<Generation>();
-const ABI_FOPS: bindings::file_operations = read_only::<AbiVersion>();
-
 /// Creates the directory and its files. Runs as the LSM's `fs` initcall.
 #[no_mangle]
 pub(crate) extern "C" fn rustlsm_securityfs_init() -> kernel::ffi::c_int {
@@ -239,34 +123,14 @@ pub(crate) extern "C" fn rustlsm_securityfs_init() -> kernel::ffi::c_int {
 }
 
 fn create_files() -> Result {
-    // SAFETY: Called once at boot from process context; the name is a static C string.
-    let dir =
-        unsafe { bindings::securityfs_create_dir(c"rustlsm".as_char_ptr(), core::ptr::null_mut()) };
-    let dir = from_err_ptr(dir)?;
-    let files: [(&CStr, u16, &'static bindings::file_operations); 6] = [
-        (c"load", 0o200, &LOAD_FOPS),
-        (c"remove", 0o200, &REMOVE_FOPS),
-        (c"profiles", 0o444, &PROFILES_FOPS),
-        (c"policy", 0o400, &POLICY_FOPS),
-        (c"generation", 0o444, &GENERATION_FOPS),
-        (c"abi_version", 0o444, &ABI_FOPS),
-    ];
-    for (name, mode, fops) in files {
-        // SAFETY: `dir` is a valid securityfs directory; `name` and `fops` are static.
-        let file = unsafe {
-            bindings::securityfs_create_file(
-                name.as_char_ptr(),
-                mode,
-                dir,
-                core::ptr::null_mut(),
-                fops,
-            )
-        };
-        if let Err(e) = from_err_ptr(file) {
-            // SAFETY: `dir` was created above; removing it removes what was made in it.
-            unsafe { bindings::securityfs_remove(dir) };
-            return Err(e);
-        }
-    }
+    let dir = Dir::create(c"rustlsm")?;
+    dir.request::<Load>(c"load", 0o200)?;
+    dir.request::<Remove>(c"remove", 0o200)?;
+    dir.snapshot::<Profiles>(c"profiles", 0o444)?;
+    dir.snapshot::<PolicyBlob>(c"policy", 0o400)?;
+    dir.snapshot::<Generation>(c"generation", 0o444)?;
+    dir.snapshot::<AbiVersion>(c"abi_version", 0o444)?;
+    // On an error above, dropping `dir` removes it with whatever was made in it.
+    dir.keep();
     Ok(())
 }
