@@ -11,7 +11,7 @@ export PATH := $(RUSTLSM_CACHE)/tools/bin:$(HOME)/.cargo/bin:$(PATH)
 
 .PHONY: all deps kernel initramfs lint kernel-lint unit-test guest-test test run series \
 	test-debug test-stacking \
-	check-series-builds bench fuzz fuzz-smoke clean-cache
+	check-series-builds bench bench-icount fuzz fuzz-smoke clean-cache
 
 all: kernel initramfs
 
@@ -70,6 +70,13 @@ run: initramfs
 ## Writes Documentation/bench/ (results.md, results.csv, bench.png).
 bench: initramfs
 	@scripts/bench.sh
+
+## bench-icount: instructions per open+fstat+close, unconfined and under rustlsm, at path
+## depths 2, 8, 32, in one boot under QEMU -icount (deterministic; a few minutes). Another
+## kernel: make bench-icount BENCH_ICOUNT_ARGS="--kernel BZIMAGE --initramfs CPIO" (then
+## nothing is built first).
+bench-icount: $(if $(BENCH_ICOUNT_ARGS),,initramfs)
+	@scripts/bench-icount.sh $(BENCH_ICOUNT_ARGS)
 
 ## series: regenerate linux-patches/ after editing security-rustlsm/ or the admin guide.
 series: deps

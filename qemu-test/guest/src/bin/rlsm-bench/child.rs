@@ -1,6 +1,6 @@
 //! Loop children: what the parent runs to take one sample, and the child's side of it.
 //!
-//! A child first tries to read a file no profile grants (/etc/passwd) and reports whether it
+//! A child first tries to read a file no profile grants (/etc/group) and reports whether it
 //! was refused, so the parent can tell that a profile or domain really applied (and that an
 //! unconfined child really is unconfined) before trusting its figure.
 
@@ -10,8 +10,8 @@ use crate::runner::run;
 use crate::workload;
 use std::process::Command;
 
-/// A file outside every bench policy.
-const OUTSIDE: &str = "/etc/passwd";
+/// A file outside every bench policy (the icount policy grants /etc/passwd).
+const OUTSIDE: &str = "/etc/group";
 
 /// One measured loop, as its parameter label and the child's arguments.
 pub struct Workload {
@@ -40,6 +40,18 @@ pub fn workloads(fs_iters: u32, net_iters: u32) -> Vec<Workload> {
     w
 }
 
+/// The icount loops (`rlsm-bench icount`): open+fstat+close at each of
+/// [`policy::icount_paths`], timed in CLOCK_MONOTONIC nanoseconds.
+pub fn icount_workloads(fs_iters: u32) -> Vec<Workload> {
+    policy::icount_paths()
+        .into_iter()
+        .map(|(d, path)| Workload {
+            label: format!("depth {d}"),
+            args: vec!["loop".into(), "icount".into(), path, fs_iters.to_string()],
+        })
+        .collect()
+}
+
 /// How a child is started: a binary run directly (confined or not by its path), or the bench
 /// binary inside a Landlock domain that the sandboxer sets up.
 pub enum Start {
@@ -50,6 +62,12 @@ pub enum Start {
 /// Runs one child of `workload` and returns its nanoseconds per iteration, after checking
 /// that it was confined exactly when `confined` says so.
 pub fn sample(start: &Start, workload: &Workload, confined: bool) -> Result<f64, String> {
+    sample_raw(start, workload, confined).map(clock::ns)
+}
+
+/// Like [`sample`], but the child's figure as it printed it (TSC ticks, or nanoseconds for
+/// the icount loops).
+pub fn sample_raw(start: &Start, workload: &Workload, confined: bool) -> Result<f64, String> {
     let mut cmd = match start {
         Start::Direct(bin) => Command::new(bin),
         Start::Landlock { sandboxer, bench } => {
@@ -60,13 +78,12 @@ pub fn sample(start: &Start, workload: &Workload, confined: bool) -> Result<f64,
     };
     let out = run(cmd.args(&workload.args))?;
     let mut fields = out.split_whitespace();
-    let ns = fields
+    let value = fields
         .next()
         .and_then(|f| f.parse::<f64>().ok())
-        .map(clock::ns)
         .ok_or_else(|| format!("unexpected child output {out:?}"))?;
     match (fields.next(), confined) {
-        (Some("refused"), true) | (Some("allowed"), false) => Ok(ns),
+        (Some("refused"), true) | (Some("allowed"), false) => Ok(value),
         (Some(seen), _) => Err(format!(
             "reading {OUTSIDE} was {seen}: the child was {}confined",
             if confined { "not " } else { "" }
@@ -75,9 +92,9 @@ pub fn sample(start: &Start, workload: &Workload, confined: bool) -> Result<f64,
     }
 }
 
-/// The child's side: `loop fs PATH N` or `loop net N`. Prints "<TSC ticks per iteration>
-/// <refused|allowed>" (the parent converts ticks, having calibrated once) and returns the
-/// exit status.
+/// The child's side: `loop fs PATH N`, `loop net N` or `loop icount PATH N`. Prints "<TSC
+/// ticks per iteration> <refused|allowed>" (the parent converts ticks, having calibrated
+/// once; icount loops print nanoseconds) and returns the exit status.
 pub fn child_main(args: &[String]) -> i32 {
     let probe = match std::fs::File::open(OUTSIDE) {
         Ok(_) => "allowed",
@@ -98,8 +115,11 @@ pub fn child_main(args: &[String]) -> i32 {
             iterations(n).and_then(|n| workload::open_stat_close(path, n))
         }
         [kind, n] if kind == "net" => iterations(n).and_then(workload::socket_connect),
+        [kind, path, n] if kind == "icount" => {
+            iterations(n).and_then(|n| workload::open_fstat_close(path, n))
+        }
         _ => Err(std::io::Error::other(
-            "usage: rlsm-bench loop fs PATH N | loop net N",
+            "usage: rlsm-bench loop fs PATH N | loop net N | loop icount PATH N",
         )),
     };
     match result {

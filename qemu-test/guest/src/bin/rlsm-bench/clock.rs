@@ -8,6 +8,10 @@
 //! (`rlsm-bench tsc-mhz` on the host, passed in as `--tsc-mhz`). Without it, the rate is
 //! measured here against the jiffies clock, which is good to a per cent or two. Processes are
 //! pinned to one CPU (see main), so a loop never reads two CPUs' counters.
+//!
+//! Under QEMU's `-icount shift=0,sleep=off` (`rlsm-bench icount`, scripts/bench-icount.sh)
+//! the TSC does calibrate (1,000 MHz, one tick per instruction), the kernel switches to it,
+//! and CLOCK_MONOTONIC nanoseconds count guest instructions: [`monotonic_ns`].
 
 use std::sync::OnceLock;
 use std::time::{Duration, Instant};
@@ -29,6 +33,17 @@ fn clock_step() -> (Instant, u64) {
             return (now, ticks());
         }
     }
+}
+
+/// CLOCK_MONOTONIC in nanoseconds: instructions under icount.
+pub fn monotonic_ns() -> u64 {
+    let mut ts = libc::timespec {
+        tv_sec: 0,
+        tv_nsec: 0,
+    };
+    // SAFETY: `ts` is writable.
+    unsafe { libc::clock_gettime(libc::CLOCK_MONOTONIC, &mut ts) };
+    ts.tv_sec as u64 * 1_000_000_000 + ts.tv_nsec as u64
 }
 
 /// Measures the TSC rate against CLOCK_MONOTONIC over `span`, from one clock step to

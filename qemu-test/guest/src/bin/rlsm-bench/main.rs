@@ -3,7 +3,9 @@
 //! ```text
 //! rlsm-bench full       [OPTIONS]   policy load times, then confined costs (needs rustlsm)
 //! rlsm-bench unconfined [OPTIONS]   the loops in a task without a profile
-//! rlsm-bench loop fs PATH N | loop net N   one measured child (run by the two above)
+//! rlsm-bench icount     [OPTIONS]   open+fstat+close in instructions, unconfined and under
+//!                                   rustlsm (a guest under -icount: scripts/bench-icount.sh)
+//! rlsm-bench loop fs PATH N | loop net N | loop icount PATH N   one measured child
 //! rlsm-bench tsc-mhz                 the TSC rate (run on the host, see clock.rs)
 //!
 //! OPTIONS: --runs N (loop samples), --load-runs N, --fs-iters N, --net-iters N,
@@ -19,6 +21,7 @@
 mod child;
 mod clock;
 mod confined;
+mod icount;
 mod load;
 mod matrix;
 mod policy;
@@ -157,7 +160,7 @@ fn header(opts: &Options) {
 fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let Some(mode) = args.first() else {
-        eprintln!("usage: rlsm-bench full|unconfined [OPTIONS] (see the source's header)");
+        eprintln!("usage: rlsm-bench full|unconfined|icount [OPTIONS] (see the source's header)");
         std::process::exit(2);
     };
     if mode == "loop" {
@@ -181,6 +184,17 @@ fn main() {
     if let Err(e) = make_tree() {
         eprintln!("rlsm-bench: cannot create the bench tree: {e}");
         std::process::exit(1);
+    }
+    if mode == "icount" {
+        report::info(
+            "kernel",
+            &fs::read_to_string("/proc/sys/kernel/osrelease").unwrap_or_default(),
+        );
+        if let Err(e) = icount::section(&opts) {
+            eprintln!("rlsm-bench icount: {e}");
+            std::process::exit(1);
+        }
+        return;
     }
     header(&opts);
     let counts: Vec<usize> = RULE_COUNTS

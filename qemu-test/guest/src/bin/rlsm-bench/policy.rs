@@ -19,6 +19,15 @@ pub const TREE: &str = "/bench";
 /// Path depths (components, counting `bench` and the file) the loops are measured at.
 pub const DEPTHS: [usize; 3] = [2, 8, 32];
 
+/// The icount mode's files, by depth: /etc/passwd, then the tree's files at depths 8 and 32.
+pub fn icount_paths() -> [(usize, String); 3] {
+    [
+        (2, "/etc/passwd".into()),
+        (DEPTHS[1], path_at(DEPTHS[1])),
+        (DEPTHS[2], path_at(DEPTHS[2])),
+    ]
+}
+
 /// Where the load section leaves the policies it compiled, for the confined section to load.
 pub const WORK: &str = "/tmp/bench-policy";
 
@@ -87,6 +96,21 @@ fn file_rules(n: usize, variant: usize) -> Vec<FileRule> {
 
 /// A rustlsm profile `name` attached to `attach` with `n` file rules and the connect rule.
 pub fn rustlsm_profile(name: &str, attach: &str, n: usize, variant: usize) -> String {
+    rustlsm_profile_of(name, attach, file_rules(n, variant))
+}
+
+/// The icount mode's profile of `n` rules (at least 2): those of [`rustlsm_profile`] with
+/// `n - 1` rules, and read on /etc/passwd, its depth-2 file.
+pub fn icount_profile(name: &str, attach: &str, n: usize) -> String {
+    let mut rules = file_rules(n.max(2) - 1, 0);
+    rules.push(FileRule {
+        pattern: "/etc/passwd".into(),
+        write: false,
+    });
+    rustlsm_profile_of(name, attach, rules)
+}
+
+fn rustlsm_profile_of(name: &str, attach: &str, rules: Vec<FileRule>) -> String {
     let mut t = format!("[profile.{name}]\nattach = [\"{attach}\"]\n\n");
     let _ = write!(
         t,
@@ -94,7 +118,7 @@ pub fn rustlsm_profile(name: &str, attach: &str, n: usize, variant: usize) -> St
          [[profile.{name}.network.rule]]\nallow = [\"connect\"]\nprotocol = \"tcp\"\n\
          ports = [{CLOSED_PORT}]\naddresses = [\"127.0.0.1\"]\n"
     );
-    for r in file_rules(n, variant) {
+    for r in rules {
         let allow = if r.write {
             "\"read\", \"write\""
         } else {
@@ -169,6 +193,20 @@ mod tests {
                 apparmor_profile("p", "/x", n, 1).matches(",\n").count(),
                 n + 2
             );
+        }
+    }
+
+    #[test]
+    fn icount_profile_grants_its_paths_in_n_rules() {
+        let t = icount_profile("p", "/x", 10);
+        assert_eq!(t.matches("[[profile.p.rule]]").count(), 10);
+        assert!(t.contains("\"/etc/passwd\""));
+        assert!(t.contains(&format!("\"{TREE}/**\"")));
+        assert!(!t.contains("/etc/group"));
+        let paths = icount_paths();
+        assert_eq!(paths[0].1, "/etc/passwd");
+        for (depth, path) in paths {
+            assert_eq!(path.matches('/').count(), depth);
         }
     }
 

@@ -14,16 +14,17 @@ use std::io;
 pub const CLOSED_PORT: u16 = 9;
 
 /// Runs `once` `n` times after untimed warm-up iterations (so the dentry cache and the
-/// policy's first-use work are warm); TSC ticks per timed iteration.
-fn timed(n: u32, once: impl Fn() -> io::Result<()>) -> io::Result<f64> {
+/// policy's first-use work are warm); `now` units (TSC ticks, or nanoseconds) per timed
+/// iteration.
+fn timed(n: u32, now: fn() -> u64, once: impl Fn() -> io::Result<()>) -> io::Result<f64> {
     for _ in 0..(n / 10).max(10) {
         once()?;
     }
-    let start = clock::ticks();
+    let start = now();
     for _ in 0..n {
         once()?;
     }
-    Ok((clock::ticks() - start) as f64 / f64::from(n))
+    Ok((now() - start) as f64 / f64::from(n))
 }
 
 /// stat(), open(O_RDONLY) and close() of `path`, `n` times; TSC ticks per iteration.
@@ -44,7 +45,32 @@ pub fn open_stat_close(path: &str, n: u32) -> io::Result<f64> {
         unsafe { libc::close(fd) };
         Ok(())
     };
-    timed(n, once)
+    timed(n, clock::ticks, once)
+}
+
+/// open(O_RDONLY), fstat() and close() of `path`, `n` times; CLOCK_MONOTONIC nanoseconds per
+/// iteration, which are instructions under icount (`rlsm-bench icount`). Three system calls:
+/// no O_CLOEXEC, for which musl's open() adds an fcntl(F_SETFD) (the child never executes).
+pub fn open_fstat_close(path: &str, n: u32) -> io::Result<f64> {
+    let c_path = CString::new(path).map_err(|_| io::Error::from(io::ErrorKind::InvalidInput))?;
+    let once = || -> io::Result<()> {
+        // SAFETY: `c_path` is a valid NUL-terminated string.
+        let fd = unsafe { libc::open(c_path.as_ptr(), libc::O_RDONLY) };
+        if fd < 0 {
+            return Err(io::Error::last_os_error());
+        }
+        // SAFETY: `fd` is ours and open, `st` is writable.
+        let mut st: libc::stat = unsafe { std::mem::zeroed() };
+        let rc = unsafe { libc::fstat(fd, &mut st) };
+        let err = io::Error::last_os_error();
+        // SAFETY: `fd` is ours and open; closed on every path.
+        unsafe { libc::close(fd) };
+        if rc != 0 {
+            return Err(err);
+        }
+        Ok(())
+    };
+    timed(n, clock::monotonic_ns, once)
 }
 
 /// socket(AF_INET, SOCK_STREAM), connect() to 127.0.0.1:[`CLOSED_PORT`] (refused by the
@@ -84,5 +110,5 @@ pub fn socket_connect(n: u32) -> io::Result<f64> {
             _ => Err(err),
         }
     };
-    timed(n, once)
+    timed(n, clock::ticks, once)
 }
