@@ -135,4 +135,3 @@ pub(crate) fn check_current_with(
 ) -> Result {
     Credential::with_current(|cred| check_with(cred, op, object, error, log, decide))
 }
-

@@ -80,34 +80,6 @@ const struct cred *rustlsm_unix_owner_cred(const struct sock *sk)
 	return sk->sk_socket->file->f_cred;
 }
 
-/* The task tracing current, referenced, or NULL. */
-struct task_struct *rustlsm_tracer_get(void)
-{
-	struct task_struct *tracer;
-
-	rcu_read_lock();
-	tracer = ptrace_parent(current);
-	if (tracer)
-		get_task_struct(tracer);
-	rcu_read_unlock();
-	return tracer;
-}
-
-static int rustlsm_take_file(const void *p, struct file *file, unsigned int fd)
-{
-	*(struct file **)p = get_file(file);
-	return fd + 1;
-}
-
-/*
- * The first open file of current at or after descriptor @n, referenced in
- * @file: returns its descriptor plus one, or 0 when there is none.
- */
-unsigned int rustlsm_next_file(unsigned int n, struct file **file)
-{
-	return iterate_fd(current->files, n, rustlsm_take_file, file);
-}
-
 /* What a revoked descriptor reads and writes: nothing, like /dev/null. */
 static ssize_t rustlsm_revoked_read(struct file *file, char __user *buf,
 				    size_t count, loff_t *pos)

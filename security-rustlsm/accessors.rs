@@ -4,16 +4,14 @@
 //! that depend on the configuration, such as `struct sock`'s), read through `accessors.c`.
 //!
 //! Each C function is declared with the Rust types that make calling it safe: references to
-//! the objects it reads, owned references ([`ARef`](kernel::sync::aref::ARef)) for what it returns referenced.
-//! What no type expresses (a lock held, a path the IPC namespace holds) is in the three
-//! `unsafe` blocks below.
+//! the objects it reads, and `&mut` for what it writes. What no type expresses (a lock held, a path the IPC namespace
+//! holds) is in the three `unsafe` blocks below.
 
 use kernel::{
     bindings,
     ffi::c_int,
     fs::{Inode, LocalFile, Path},
-    net::socket::{Sock, Socket, UnixSockLocked},
-    task::Task,
+    net::socket::{Sock, Socket, UnixSock, UnixSockLocked},
 };
 
 /// Longest abstract AF_UNIX name (`UNIX_PATH_MAX` less the leading NUL).
@@ -26,19 +24,16 @@ mod raw {
         cred::Credential,
         ffi::c_int,
         fs::{Inode, LocalFile, Path},
-        net::socket::{Sock, Socket, UnixSockLocked},
-        sync::aref::ARef,
-        task::Task,
+        net::socket::{Sock, Socket, UnixSock, UnixSockLocked},
     };
 
     // SAFETY: Each function is defined in accessors.c with the prototype rustlsm.h gives it,
-    // and the Rust types state its contract: references are to objects valid for the call,
-    // which the function only reads (`rustlsm_unix_lock` takes the socket's spinlock, which
-    // `with_unix_lock` releases); `&mut` out-parameters are written (with a new reference
-    // for an `Option<ARef<_>>`, which starts as `None`); a returned `Option<ARef<_>>` owns
-    // the reference the function took, and a returned reference lives as long as the locked
-    // socket it is read from. None sleeps except `rustlsm_revoke_fd` and `rustlsm_next_file`,
-    // called from process context only.
+    // and the Rust types state its contract: references are to objects valid for the call
+    // (AF_UNIX socks where the C side reads a `struct unix_sock`), which the function only
+    // reads (`rustlsm_unix_lock` takes the socket's spinlock, which `with_unix_lock`
+    // releases); `&mut` out-parameters are written; a returned reference lives as long as
+    // the locked socket it is read from. None sleeps but `rustlsm_revoke_fd`, which only
+    // replaces a descriptor of the current task and is called from process context.
     #[expect(
         improper_ctypes,
         reason = "references to transparent wrappers of bindgen structs"
@@ -47,16 +42,14 @@ mod raw {
         pub(super) safe fn rustlsm_sock_family(sock: &Socket) -> c_int;
         pub(super) safe fn rustlsm_sock_protocol(sock: &Socket) -> c_int;
         pub(super) safe fn rustlsm_sk_type(sk: &Sock) -> c_int;
-        pub(super) safe fn rustlsm_unix_lock(sk: &Sock);
-        pub(super) fn rustlsm_unix_unlock(sk: &Sock);
+        pub(super) safe fn rustlsm_unix_lock(sk: &UnixSock);
+        pub(super) fn rustlsm_unix_unlock(sk: &UnixSock);
         pub(super) safe fn rustlsm_unix_address(
-            sk: &Sock,
+            sk: &UnixSock,
             name: &mut [u8; UNIX_NAME_MAX],
             len: &mut c_int,
         ) -> c_int;
         pub(super) safe fn rustlsm_unix_owner_cred(sk: &UnixSockLocked) -> Option<&Credential>;
-        pub(super) safe fn rustlsm_tracer_get() -> Option<ARef<Task>>;
-        pub(super) safe fn rustlsm_next_file(n: u32, file: &mut Option<ARef<LocalFile>>) -> u32;
         pub(super) safe fn rustlsm_revoke_fd(fd: u32);
         pub(super) safe fn rustlsm_is_internal_mount(path: &Path) -> bool;
         pub(super) safe fn rustlsm_is_io_uring(file: &LocalFile) -> bool;
@@ -96,7 +89,7 @@ const UNIX_PATHNAME: c_int = 1;
 const UNIX_ABSTRACT: c_int = 2;
 
 /// The address AF_UNIX socket `sk` is bound to.
-pub(crate) fn unix_address(sk: &Sock) -> UnixAddress {
+pub(crate) fn unix_address(sk: &UnixSock) -> UnixAddress {
     let mut name = [0u8; UNIX_NAME_MAX];
     let mut len: c_int = 0;
     match raw::rustlsm_unix_address(sk, &mut name, &mut len) {
@@ -110,11 +103,10 @@ pub(crate) fn unix_address(sk: &Sock) -> UnixAddress {
 }
 
 /// Runs `f` with `sk`'s unix state lock held (a spinlock: `f` must not sleep).
-pub(crate) fn with_unix_lock<R>(sk: &Sock, f: impl FnOnce(&UnixSockLocked) -> R) -> R {
+pub(crate) fn with_unix_lock<R>(sk: &UnixSock, f: impl FnOnce(&UnixSockLocked) -> R) -> R {
     raw::rustlsm_unix_lock(sk);
-    // SAFETY: `sk` is an AF_UNIX sock (the only kind the callers pass) whose lock is now
-    // held, until after `f` returns.
-    let r = f(unsafe { UnixSockLocked::from_sock(sk) });
+    // SAFETY: The lock is now held, until after `f` returns.
+    let r = f(unsafe { UnixSockLocked::from_unix_sock(sk) });
     // SAFETY: The lock was taken above, by this thread, and `f` cannot release it (a
     // `&UnixSockLocked` offers no unlock).
     unsafe { raw::rustlsm_unix_unlock(sk) };
@@ -127,23 +119,13 @@ pub(crate) fn unix_owner_cred(sk: &UnixSockLocked) -> Option<&kernel::cred::Cred
     raw::rustlsm_unix_owner_cred(sk)
 }
 
-/// Runs `f` on the task tracing the current task, if any (held for the call).
-pub(crate) fn with_tracer<R>(f: impl FnOnce(Option<&Task>) -> R) -> R {
-    let tracer = raw::rustlsm_tracer_get();
-    f(tracer.as_deref())
-}
-
 /// Calls `f(fd, file)` for each open file of the current task, holding a reference to the
 /// file (and no lock) during the call: `f` may sleep.
 pub(crate) fn for_each_open_file(mut f: impl FnMut(u32, &LocalFile)) {
-    let mut n = 0u32;
-    loop {
-        let mut file = None;
-        n = raw::rustlsm_next_file(n, &mut file);
-        let (true, Some(file)) = (n != 0, file) else {
-            return;
-        };
-        f(n - 1, &file);
+    let mut next = 0u32;
+    while let Some((fd, file)) = LocalFile::next_of_current(next) {
+        f(fd, &file);
+        next = fd + 1;
     }
 }
 

@@ -42,4 +42,3 @@ pub(crate) fn clone_label(cred: &Credential) -> Option<Arc<Label>> {
 pub(crate) fn set_label(cred: &mut PrivateCred<'_>, label: Option<Arc<Label>>) {
     drop(BLOBS.replace_cred(cred, label));
 }
-

@@ -12,13 +12,7 @@
 //! received under the profile that created it.
 
 use crate::{accessors, cred_blob, path::ResolvedPath, policy::Label, report};
-use kernel::{
-    cred::Credential,
-    error::to_result,
-    fs::LocalFile,
-    lsm::ExecCommit,
-    prelude::*,
-};
+use kernel::{cred::Credential, error::to_result, fs::LocalFile, lsm::ExecCommit, prelude::*};
 
 /// Whether `file`'s creator ran under `label` (`None`: unconfined).
 fn created_under(file: &LocalFile, label: Option<&Label>) -> bool {

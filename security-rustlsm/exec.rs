@@ -10,18 +10,13 @@
 //! confined task never becomes unconfined by executing something.
 
 use crate::{
-    accessors, cred_blob,
+    cred_blob,
     path::ResolvedPath,
     policy::{self, Label, Profile},
     report, task, wire,
 };
 use kernel::{
-    bindings,
-    cred::Credential,
-    error::to_result,
-    lsm::ExecPrepare,
-    prelude::*,
-    sync::Arc,
+    bindings, cred::Credential, error::to_result, lsm::ExecPrepare, prelude::*, sync::Arc,
 };
 
 /// The object of a refused transition: the program and why.
@@ -100,15 +95,12 @@ fn may_switch(
     if unsafe_bits & bindings::LSM_UNSAFE_PTRACE == 0 {
         return Ok(());
     }
-    to_result(accessors::with_tracer(|tracer| {
-        let Some(tracer) = tracer else {
-            return 0;
-        };
-        // Nothing here sleeps; `with_tracer` holds the tracer for the call.
-        task::with_task_profile(tracer, |actor| {
-            task::with_label_profile(target, |new| {
-                task::decide(actor, new, "ptrace", true, task::Report::OnBehalf)
-            })
+    let Some(tracer) = current!().tracer() else {
+        return Ok(());
+    };
+    to_result(task::with_task_profile(&tracer, |actor| {
+        task::with_label_profile(target, |new| {
+            task::decide(actor, new, "ptrace", true, task::Report::OnBehalf)
         })
     }))
 }

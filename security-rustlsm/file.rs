@@ -62,8 +62,7 @@ fn check_overwrite(op: &str, file: &LocalFile) -> Result {
 /// that writes anywhere, so it needs `write` on the file. `fcntl()` runs in process context
 /// without locks.
 pub(crate) fn file_fcntl(file: &LocalFile, cmd: u32, arg: usize) -> Result {
-    if cmd != bindings::F_SETFL || !is_appending(file) || arg & bindings::O_APPEND as usize != 0
-    {
+    if cmd != bindings::F_SETFL || !is_appending(file) || arg & bindings::O_APPEND as usize != 0 {
         return Ok(());
     }
     check_overwrite("fcntl", file)
@@ -117,9 +116,7 @@ pub(crate) fn file_ioctl(file: &LocalFile, cmd: u32, _arg: usize) -> Result {
     let requested = match ioctl_needs(file, cmd) {
         IoctlNeeds::Nothing => return Ok(()),
         IoctlNeeds::Never => {
-            return refuse_current_path("ioctl", wire::ACCESS_IOCTL, || {
-                ResolvedPath::of_file(file)
-            })
+            return refuse_current_path("ioctl", wire::ACCESS_IOCTL, || ResolvedPath::of_file(file))
         }
         IoctlNeeds::DeviceIoctl => wire::ACCESS_IOCTL,
         IoctlNeeds::SetAttr => wire::ACCESS_SETATTR,

@@ -95,7 +95,12 @@ fn check(op: &str, object: &NetObject, decide: impl FnOnce(&ProfileView<'_>) -> 
 }
 
 /// `socket_create`.
-pub(crate) fn socket_create(family: c_int, sock_type: c_int, protocol: c_int, kern: bool) -> Result {
+pub(crate) fn socket_create(
+    family: c_int,
+    sock_type: c_int,
+    protocol: c_int,
+    kern: bool,
+) -> Result {
     if kern {
         return Ok(());
     }

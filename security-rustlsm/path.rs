@@ -19,7 +19,7 @@ use crate::accessors;
 use core::mem::MaybeUninit;
 use kernel::{
     bindings,
-    fs::{Dentry, LocalFile, LockedDentry, Path},
+    fs::{LocalFile, Path},
     prelude::*,
 };
 
@@ -209,10 +209,9 @@ impl ResolvedPath {
         Ok(())
     }
 
-    /// Resolves the name `dentry` in the directory `dir` as the directory's path plus the
-    /// name, whatever state the dentry is in (being created, negative, or about to go).
-    pub(crate) fn of_entry(dir: &Path, dentry: &LockedDentry) -> Result<Self> {
-        let name = dentry.name();
+    /// Resolves the entry `name` of the directory `dir` as the directory's path plus the
+    /// name, whatever state its dentry is in (being created, negative, or about to go).
+    pub(crate) fn of_entry(dir: &Path, name: &[u8]) -> Result<Self> {
         let mut resolved = Self::of(dir)?;
         if resolved.bytes().starts_with(DISCONNECTED) || resolved.push_name(name).is_ok() {
             return Ok(resolved);
@@ -221,11 +220,6 @@ impl ResolvedPath {
         resolved.fill(dir)?;
         resolved.push_name(name)?;
         Ok(resolved)
-    }
-
-    /// Resolves an existing dentry reached on `dir`'s mount (the source of a hard link).
-    pub(crate) fn on_mount_of(dir: &Path, dentry: &Dentry) -> Result<Self> {
-        dir.with_dentry(dentry, Self::of)
     }
 
     /// Whether the file lives on one of the kernel's internal mounts (a pipe, socket, pidfd,

@@ -12,9 +12,10 @@ use kernel::{
     task::Kuid,
 };
 
-/// Checks `requested` on the entry `dentry` of directory `dir` for the current task.
+/// Checks `requested` on the entry `dentry` of directory `dir` (locked, so the name is
+/// stable) for the current task.
 fn check_entry(op: &str, requested: u32, dir: &Path, dentry: &LockedDentry) -> Result {
-    check_current_path(op, requested, || ResolvedPath::of_entry(dir, dentry))
+    check_current_path(op, requested, || ResolvedPath::of_entry(dir, dentry.name()))
 }
 
 /// `path_mknod`: creating a file (including `open(O_CREAT)`), a device, FIFO or socket.
@@ -31,21 +32,26 @@ pub(crate) fn path_mknod(
 /// `path_mknod`): `mq_open(O_CREAT)` creates a queue without a path hook. The queue is named
 /// `mqueue:/NAME` as when it is opened, which no rule matches, so a confined task creates
 /// none, instead of leaving a queue behind that it may not open.
-pub(crate) fn inode_create(dir: &Inode, dentry: &LockedDentry, _mode: bindings::umode_t) -> Result {
+pub(crate) fn inode_create(dir: &Inode, dentry: &Dentry, _mode: bindings::umode_t) -> Result {
     check_queue_entry("create", wire::ACCESS_CREATE, dir, dentry)
 }
 
 /// Checks `requested` on the entry `dentry` of `dir` when `dir` is the current task's POSIX
-/// message queue file system; other file systems are decided by the path hooks.
-fn check_queue_entry(op: &str, requested: u32, dir: &Inode, dentry: &LockedDentry) -> Result {
-    accessors::with_mqueue_root(dir, |root| check_entry(op, requested, root, dentry))
-        .unwrap_or(Ok(()))
+/// message queue file system; other file systems are decided by the path hooks. The name is
+/// copied: not every caller of these hooks locks the directory.
+fn check_queue_entry(op: &str, requested: u32, dir: &Inode, dentry: &Dentry) -> Result {
+    accessors::with_mqueue_root(dir, |root| {
+        dentry.with_name(|name| {
+            check_current_path(op, requested, || ResolvedPath::of_entry(root, name))
+        })
+    })
+    .unwrap_or(Ok(()))
 }
 
 /// `inode_unlink`, for POSIX message queues only (every other unlink is decided at
 /// `path_unlink`): `mq_unlink()` removes a queue without a path hook. Named `mqueue:/NAME`,
 /// which no rule matches, so a confined task removes no queue (another program's included).
-pub(crate) fn inode_unlink(dir: &Inode, dentry: &LockedDentry) -> Result {
+pub(crate) fn inode_unlink(dir: &Inode, dentry: &Dentry) -> Result {
     check_queue_entry("delete", wire::ACCESS_DELETE, dir, dentry)
 }
 
@@ -96,11 +102,8 @@ pub(crate) fn path_rename(
 
 /// `path_link`: the existing name needs `link`; the new name needs `link` and `create` (it
 /// makes a name; this also covers naming an `O_TMPFILE` file).
-pub(crate) fn path_link(old_dentry: &Dentry, new_dir: &Path, new_dentry: &LockedDentry) -> Result {
-    // The existing entry lives on the same mount as the new one (links never cross mounts).
-    check_current_path("link", wire::ACCESS_LINK, || {
-        ResolvedPath::on_mount_of(new_dir, old_dentry)
-    })?;
+pub(crate) fn path_link(old_path: &Path, new_dir: &Path, new_dentry: &LockedDentry) -> Result {
+    check_current_path("link", wire::ACCESS_LINK, || ResolvedPath::of(old_path))?;
     check_entry(
         "link",
         wire::ACCESS_LINK | wire::ACCESS_CREATE,

@@ -212,11 +212,7 @@ fn comm_of(task: &Task) -> ShortBytes {
 /// Emits one `AUDIT_RUSTLSM_ACCESS` record: `rustlsm=VERDICT`, the fields `fill` writes, then
 /// `task`'s pid and comm. `false` if audit could not take it (the caller logs instead).
 /// Never sleeps.
-fn audit_record(
-    verdict: &CStr,
-    task: &Task,
-    fill: impl FnOnce(&mut Record),
-) -> bool {
+fn audit_record(verdict: &CStr, task: &Task, fill: impl FnOnce(&mut Record)) -> bool {
     let kind = bindings::AUDIT_RUSTLSM_ACCESS;
     let Some(mut record) = Record::start(Context::Standalone, GFP_ATOMIC, kind) else {
         return false;

@@ -102,8 +102,6 @@ void rustlsm_unix_unlock(struct sock *sk);
 #define RUSTLSM_UNIX_NAME_MAX 107
 int rustlsm_unix_address(struct sock *sk, u8 *name, int *len);
 const struct cred *rustlsm_unix_owner_cred(const struct sock *sk);
-struct task_struct *rustlsm_tracer_get(void);
-unsigned int rustlsm_next_file(unsigned int n, struct file **file);
 void rustlsm_revoke_fd(unsigned int fd);
 bool rustlsm_is_internal_mount(const struct path *path);
 bool rustlsm_is_io_uring(struct file *file);

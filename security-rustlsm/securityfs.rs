@@ -44,8 +44,7 @@ fn check_writer(file: &LocalFile) -> Result {
 
 /// Copies a request written to securityfs, within the system call's limits, and carries it
 /// out for a writer [`check_writer`] allowed.
-fn copy_and_apply(op: Op, file: &LocalFile, data: UserSliceReader, len: usize) -> Result {
-    check_writer(file)?;
+fn copy_and_apply(op: Op, data: UserSliceReader, len: usize) -> Result {
     if len == 0 {
         return Err(EINVAL);
     }
@@ -61,8 +60,12 @@ fn copy_and_apply(op: Op, file: &LocalFile, data: UserSliceReader, len: usize) -
 struct Load;
 
 impl Request for Load {
-    fn write(file: &LocalFile, data: UserSliceReader, len: usize) -> Result {
-        copy_and_apply(Op::Load, file, data, len)
+    fn authorize(file: &LocalFile) -> Result {
+        check_writer(file)
+    }
+
+    fn write(_file: &LocalFile, data: UserSliceReader, len: usize) -> Result {
+        copy_and_apply(Op::Load, data, len)
     }
 }
 
@@ -70,8 +73,12 @@ impl Request for Load {
 struct Remove;
 
 impl Request for Remove {
-    fn write(file: &LocalFile, data: UserSliceReader, len: usize) -> Result {
-        copy_and_apply(Op::Remove, file, data, len)
+    fn authorize(file: &LocalFile) -> Result {
+        check_writer(file)
+    }
+
+    fn write(_file: &LocalFile, data: UserSliceReader, len: usize) -> Result {
+        copy_and_apply(Op::Remove, data, len)
     }
 }
 

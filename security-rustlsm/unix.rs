@@ -30,7 +30,7 @@ use kernel::{
     cred::Credential,
     ffi::c_int,
     fs::Path,
-    net::socket::{Sock, Socket, UnixSockLocked},
+    net::socket::{Sock, Socket, UnixSock, UnixSockLocked},
     prelude::*,
 };
 
@@ -61,7 +61,7 @@ fn op_for(sock_type: c_int) -> &'static str {
 
 /// `unix_find`: the lookup of a socket bound to `path`, for connect and addressed sends.
 /// Process context, no lock held: the path may be resolved with an allocation.
-pub(crate) fn unix_find(path: &Path, other: &Sock, flags: c_int) -> Result {
+pub(crate) fn unix_find(path: &Path, other: &UnixSock, flags: c_int) -> Result {
     // The kernel's own lookup of a core-dump socket (SOCK_COREDUMP is O_NOCTTY).
     if flags & bindings::O_NOCTTY as c_int != 0 {
         return Ok(());
@@ -73,7 +73,9 @@ pub(crate) fn unix_find(path: &Path, other: &Sock, flags: c_int) -> Result {
         // The owner's creds are read under the socket's lock.
         let by_peer = accessors::with_unix_lock(other, |locked| {
             let owner = accessors::unix_owner_cred(locked);
-            with_label_profile(&label, |actor| actor.is_some_and(|a| peer_allowed(&a, owner)))
+            with_label_profile(&label, |actor| {
+                actor.is_some_and(|a| peer_allowed(&a, owner))
+            })
         });
         if by_peer {
             return Ok(());
