@@ -21,7 +21,7 @@
 
 #include "rustlsm.h"
 
-static_assert(RUSTLSM_UNIX_NAME_MAX == UNIX_PATH_MAX - 1);
+static_assert(sizeof_field(struct sockaddr_un, sun_path) == RUSTLSM_UNIX_NAME_MAX + 1);
 
 int rustlsm_sock_family(const struct socket *sock)
 {

@@ -4,8 +4,8 @@
 //! that depend on the configuration, such as `struct sock`'s), read through `accessors.c`.
 //!
 //! Each C function is declared with the Rust types that make calling it safe: references to
-//! the objects it reads, and `&mut` for what it writes. What no type expresses (a lock held, a path the IPC namespace
-//! holds) is in the three `unsafe` blocks below.
+//! the objects it reads, and `&mut` for what it writes. What no type expresses (a lock held,
+//! a path the IPC namespace holds) is in the three `unsafe` blocks below.
 
 use kernel::{
     bindings,

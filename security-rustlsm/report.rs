@@ -277,8 +277,8 @@ pub(crate) fn event(profile: &ProfileView<'_>, op: &str, object: &dyn Object, ki
         BStr::from_bytes(profile.name()),
         op,
         object,
-        pid_of(&current),
-        Quoted(comm_of(&current).as_slice()),
+        pid_of(current),
+        Quoted(comm_of(current).as_slice()),
     );
 }
 
@@ -292,7 +292,7 @@ pub(crate) fn policy_change(op: &str, name: &[u8], count: usize, generation: u64
     let count = i64::try_from(count).unwrap_or(i64::MAX);
     let generation = i64::try_from(generation).unwrap_or(i64::MAX);
     let recorded = audit::enabled()
-        && audit_policy_load(&current, |r| {
+        && audit_policy_load(current, |r| {
             r.field(c"op", op.as_bytes());
             if !name.is_empty() {
                 r.field(c"profile", name);
@@ -309,8 +309,8 @@ pub(crate) fn policy_change(op: &str, name: &[u8], count: usize, generation: u64
         Quoted(name),
         count,
         generation,
-        pid_of(&current),
-        Quoted(comm_of(&current).as_slice()),
+        pid_of(current),
+        Quoted(comm_of(current).as_slice()),
     );
 }
 
@@ -325,15 +325,15 @@ pub(crate) fn policy_refusal(interface: &str, reason: &str) {
         return;
     }
     let current = current!();
-    if audit::enabled() && audit_policy_refusal(interface, reason, &current) {
+    if audit::enabled() && audit_policy_refusal(interface, reason, current) {
         return;
     }
     pr_notice!(
         "REFUSED op=policy_change interface={} reason=\"{}\" pid={} comm=\"{}\"\n",
         interface,
         reason,
-        pid_of(&current),
-        Quoted(comm_of(&current).as_slice()),
+        pid_of(current),
+        Quoted(comm_of(current).as_slice()),
     );
 }
 

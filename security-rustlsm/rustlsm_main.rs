@@ -112,7 +112,8 @@ kernel::lsm_hooks! {
     rustlsm_unix_find: unix_find(unix::unix_find);
     rustlsm_unix_stream_connect: unix_stream_connect(unix::unix_stream_connect);
     rustlsm_unix_may_send: unix_may_send(unix::unix_may_send);
-    rustlsm_manage_policy_permission: lsm_manage_policy_permission(manage::manage_policy_permission);
+    rustlsm_manage_policy_permission:
+        lsm_manage_policy_permission(manage::manage_policy_permission);
     rustlsm_manage_policy: lsm_manage_policy(manage::manage_policy);
 }
 
