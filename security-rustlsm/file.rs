@@ -14,11 +14,12 @@ use kernel::{bindings, fs::LocalFile, mm::virt::VmaRef, prelude::*};
 /// The read, write or append accesses an open file holds, as `wire::ACCESS_*` bits (0 for
 /// none).
 pub(crate) fn held_access(file: &LocalFile) -> u32 {
+    let mode = file.mode();
     let mut access = 0;
-    if file.mode() & bindings::FMODE_READ != 0 {
+    if mode & bindings::FMODE_READ != 0 {
         access |= wire::ACCESS_READ;
     }
-    if file.mode() & bindings::FMODE_WRITE != 0 {
+    if mode & bindings::FMODE_WRITE != 0 {
         access |= if file.flags() & bindings::O_APPEND != 0 {
             wire::ACCESS_APPEND
         } else {
