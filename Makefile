@@ -11,7 +11,7 @@ export PATH := $(RUSTLSM_CACHE)/tools/bin:$(HOME)/.cargo/bin:$(PATH)
 
 .PHONY: all deps kernel initramfs lint kernel-lint unit-test guest-test test run series \
 	test-debug test-stacking \
-	check-series-builds bench bench-icount fuzz fuzz-smoke clean-cache
+	check-series-builds check-docs bench bench-icount fuzz fuzz-smoke clean-cache
 
 all: kernel initramfs
 
@@ -81,6 +81,11 @@ bench-icount: $(if $(BENCH_ICOUNT_ARGS),,initramfs)
 ## series: regenerate linux-patches/ after editing security-rustlsm/ or the admin guide.
 series: deps
 	@scripts/make-series.sh
+
+## check-docs: make htmldocs (admin-guide, userspace-api) and make rustdoc, failing on any
+## warning about the series' files (installs Debian's Sphinx if missing).
+check-docs: kernel
+	@scripts/check-docs.sh
 
 ## check-series-builds: build the kernel at every patch of the series (about 20 minutes).
 check-series-builds: deps
