@@ -125,13 +125,12 @@ pub(crate) fn check_with(
     }))
 }
 
-/// [`check_with`] on behalf of the current task.
+/// [`check_with`] on behalf of the current task, logged and refused with `EACCES`: the
+/// shape of the mount, socket and unix-socket decisions.
 pub(crate) fn check_current_with(
     op: &str,
     object: &dyn report::Object,
-    error: Error,
-    log: bool,
     decide: impl FnOnce(&ProfileView<'_>) -> bool,
 ) -> Result {
-    Credential::with_current(|cred| check_with(cred, op, object, error, log, decide))
+    Credential::with_current(|cred| check_with(cred, op, object, EACCES, true, decide))
 }

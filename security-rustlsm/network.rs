@@ -91,7 +91,7 @@ impl report::Object for NetObject {
 
 /// Lets `decide` rule on the current task's profile (see [`crate::access::check_with`]).
 fn check(op: &str, object: &NetObject, decide: impl FnOnce(&ProfileView<'_>) -> bool) -> Result {
-    check_current_with(op, object, EACCES, true, decide)
+    check_current_with(op, object, decide)
 }
 
 /// `socket_create`.

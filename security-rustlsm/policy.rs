@@ -178,14 +178,18 @@ pub(crate) fn load(blob: &[u8], dry_run: bool) -> Result {
 
     let mut state = POLICY.lock();
     // New labels for new names, allocated before the first change so the switch cannot fail.
+    // Which profiles replace a loaded one, for the record of the change.
     let mut new_labels = KVec::new();
+    let mut replacing = KVec::with_capacity(fresh.len(), GFP_KERNEL)?;
     for profile in fresh.iter() {
         let Some(view) = profile.view() else {
             return Err(EINVAL);
         };
-        if !state.labels.iter().any(|l| l.name_is(view.name())) {
+        let loaded = state.labels.iter().any(|l| l.name_is(view.name()));
+        if !loaded {
             new_labels.push(Arc::new(Label::new(), GFP_KERNEL)?, GFP_KERNEL)?;
         }
+        replacing.push(loaded, GFP_KERNEL)?;
     }
     state.labels.reserve(new_labels.len(), GFP_KERNEL)?;
 
@@ -211,7 +215,12 @@ pub(crate) fn load(blob: &[u8], dry_run: bool) -> Result {
     let generation = state.generation;
     LABEL_COUNT.store(state.labels.len(), Relaxed);
     drop(state);
-    crate::report::policy_change("load", b"", count, generation);
+    // One record per profile, naming it, as AppArmor records each profile it loads or
+    // replaces: an audit trail shows which programs' rules changed, not only that some did.
+    for (view, replaced) in wire::profiles(blob).zip(replacing) {
+        let op = if replaced { "replace" } else { "load" };
+        crate::report::policy_change(op, view.name(), count, generation);
+    }
     if !replaced.is_empty() {
         rcu::synchronize_rcu();
     }

@@ -282,8 +282,9 @@ pub(crate) fn event(profile: &ProfileView<'_>, op: &str, object: &dyn Object, ki
     );
 }
 
-/// Reports a policy change that took effect: a load of `count` profiles, or the removal of
-/// the profile `name`, the generation it made, and the task that made it. An audit record
+/// Reports a policy change that took effect: the profile `name` loaded, replaced (by a load
+/// of `count` profiles, each reported) or removed, the generation it made, and the task that
+/// made it. An audit record
 /// (`AUDIT_MAC_POLICY_LOAD`, as SELinux's policy loads) when audit is on, otherwise a kernel
 /// log line; never rate-limited (only privileged tasks change policy), so that a reload that
 /// unconfines running tasks always leaves a trace.

@@ -56,29 +56,18 @@ fn copy_and_apply(op: Op, data: UserSliceReader, len: usize) -> Result {
     manage::apply(op, &buf, 0)
 }
 
-/// `load`: a policy blob whose profiles are added or replaced.
-struct Load;
+/// `load` (`REMOVE` false): a policy blob whose profiles are added or replaced; `remove`
+/// (`REMOVE` true): the name of a profile to remove.
+struct PolicyRequest<const REMOVE: bool>;
 
-impl Request for Load {
+impl<const REMOVE: bool> Request for PolicyRequest<REMOVE> {
     fn authorize(file: &LocalFile) -> Result {
         check_writer(file)
     }
 
     fn write(_file: &LocalFile, data: UserSliceReader, len: usize) -> Result {
-        copy_and_apply(Op::Load, data, len)
-    }
-}
-
-/// `remove`: the name of a profile to remove.
-struct Remove;
-
-impl Request for Remove {
-    fn authorize(file: &LocalFile) -> Result {
-        check_writer(file)
-    }
-
-    fn write(_file: &LocalFile, data: UserSliceReader, len: usize) -> Result {
-        copy_and_apply(Op::Remove, data, len)
+        let op = if REMOVE { Op::Remove } else { Op::Load };
+        copy_and_apply(op, data, len)
     }
 }
 
@@ -131,8 +120,8 @@ pub(crate) extern "C" fn rustlsm_securityfs_init() -> kernel::ffi::c_int {
 
 fn create_files() -> Result {
     let dir = Dir::create(c"rustlsm")?;
-    dir.request::<Load>(c"load", 0o200)?;
-    dir.request::<Remove>(c"remove", 0o200)?;
+    dir.request::<PolicyRequest<false>>(c"load", 0o200)?;
+    dir.request::<PolicyRequest<true>>(c"remove", 0o200)?;
     dir.snapshot::<Profiles>(c"profiles", 0o444)?;
     dir.snapshot::<PolicyBlob>(c"policy", 0o400)?;
     dir.snapshot::<Generation>(c"generation", 0o444)?;

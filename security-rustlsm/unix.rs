@@ -110,7 +110,7 @@ fn check_peer(op: &str, other: &UnixSockLocked) -> Result {
     let name = &name[..len];
     // The lock the caller holds keeps the owner's file, so its creds.
     let owner = accessors::unix_owner_cred(other);
-    check_current_with(op, &AbstractName(name), EACCES, true, |view| {
+    check_current_with(op, &AbstractName(name), |view| {
         view.may_connect_abstract(name) || peer_allowed(view, owner)
     })
 }
@@ -135,7 +135,7 @@ pub(crate) fn check_bind(address: &[u8]) -> Result {
     let Some([0, name @ ..]) = address.get(2..) else {
         return Ok(());
     };
-    check_current_with("bind", &AbstractName(name), EACCES, true, |view| {
+    check_current_with("bind", &AbstractName(name), |view| {
         view.may_connect_abstract(name)
     })
 }

@@ -29,19 +29,8 @@ pub(crate) fn first_load(s: &mut Suite) {
         check(list.starts_with("demo enforce "), || list)
     });
     s.case(
-        "a policy load leaves a log line with the generation it made",
-        || {
-            let generation =
-                fs::read_to_string(format!("{SECFS}/generation")).map_err(|e| e.to_string())?;
-            let want = format!(
-                "rustlsm: POLICY op=load profile=\"\" profiles=1 generation={} ",
-                generation.trim()
-            );
-            let log = kernel_log();
-            check(log.contains(&want), || {
-                format!("no line containing {want:?}")
-            })
-        },
+        "a policy load leaves a log line naming the profile, with the generation it made",
+        || expect_policy_line("load", "demo"),
     );
     s.case(
         "the policy file reads back the loaded blob byte for byte",
@@ -58,16 +47,7 @@ pub(crate) fn first_load(s: &mut Suite) {
 /// Removal, listing and dry runs, and loading and removing through each interface.
 pub(crate) fn each_interface(s: &mut Suite) {
     s.case("a removal leaves a log line naming the profile", || {
-        let generation =
-            fs::read_to_string(format!("{SECFS}/generation")).map_err(|e| e.to_string())?;
-        let want = format!(
-            "rustlsm: POLICY op=remove profile=\"net\" profiles=1 generation={} ",
-            generation.trim()
-        );
-        let log = kernel_log();
-        check(log.contains(&want), || {
-            format!("no line containing {want:?}")
-        })
+        expect_policy_line("remove", "net")
     });
     s.case(
         "lsmctl list shows the profile with the digest of its compiled form",
@@ -109,6 +89,13 @@ pub(crate) fn each_interface(s: &mut Suite) {
         expect_open(PROBE, "/etc/shadow", "r", libc::EACCES)?;
         expect_open(PROBE, "/etc/passwd", "r", 0)
     });
+    s.case(
+        "reloading a profile leaves a line naming it as replaced",
+        || {
+            lsmctl(&["load", "--via", "securityfs", DEMO])?;
+            expect_policy_line("replace", "demo")
+        },
+    );
     s.case("remove through securityfs takes effect", || {
         lsmctl(&["remove", "--via", "securityfs", "demo"])?;
         expect_open(PROBE, "/etc/shadow", "r", 0)
@@ -118,6 +105,21 @@ pub(crate) fn each_interface(s: &mut Suite) {
         lsmctl(&["load", "--dry-run", DEMO])?;
         before.unchanged("the dry run")
     });
+}
+
+/// Checks that the kernel log has the line of the last policy change: `op` on one profile
+/// `profile` (alone in its load), at the current generation.
+fn expect_policy_line(op: &str, profile: &str) -> Result<(), String> {
+    let generation =
+        fs::read_to_string(format!("{SECFS}/generation")).map_err(|e| e.to_string())?;
+    let want = format!(
+        "rustlsm: POLICY op={op} profile=\"{profile}\" profiles=1 generation={} ",
+        generation.trim()
+    );
+    let log = kernel_log();
+    check(log.contains(&want), || {
+        format!("no line containing {want:?}")
+    })
 }
 
 /// The policy as the kernel shows it: listing, generation and the `policy` blob.
