@@ -17,7 +17,8 @@ fi
 "$REPO_ROOT/scripts/prepare-tree.sh"
 [ -f "$KERNEL_OUT_DIR/.config" ] || die "no kernel configuration in $KERNEL_OUT_DIR: run 'make kernel' first"
 
-ours='rustlsm|lsm\.rst|lsm_manage_policy|rust/kernel/(lsm|securityfs|fs/path|net/socket|cred|task|time|types|fs/file|mm/virt|audit)\.rs'
+# The series' files, as paths inside the kernel tree (the cache's own path says "rustlsm" too).
+ours='Documentation/(admin-guide/LSM/rustlsm|userspace-api/lsm)\.rst|security/rustlsm/|rust/kernel/(lsm|securityfs|fs/path|net/socket|cred|task|time|types|fs/file|mm/virt|audit)\.rs'
 status=0
 
 docs_out=$RUSTLSM_CACHE/build-docs
