@@ -61,8 +61,9 @@ int rustlsm_unix_address(struct sock *sk, u8 *name, int *len)
 	if (u->path.dentry)
 		return RUSTLSM_UNIX_PATHNAME;
 	name_len = addr->len - (int)offsetof(struct sockaddr_un, sun_path) - 1;
-	if (name_len < 0 || name_len > RUSTLSM_UNIX_NAME_MAX)
-		return RUSTLSM_UNIX_UNNAMED;
+	/* unix_validate_addr() makes both impossible; if not, refuse rather than skip. */
+	if (WARN_ON_ONCE(name_len < 0 || name_len > RUSTLSM_UNIX_NAME_MAX))
+		return RUSTLSM_UNIX_UNREADABLE;
 	memcpy(name, addr->name->sun_path + 1, name_len);
 	*len = name_len;
 	return RUSTLSM_UNIX_ABSTRACT;

@@ -82,9 +82,13 @@ pub(crate) enum UnixAddress {
     Pathname,
     /// Bound to an abstract name: its bytes (without the leading NUL) and their length.
     Abstract([u8; UNIX_NAME_MAX], usize),
+    /// Bound to an address that cannot be read (a length the kernel never makes).
+    Unreadable,
 }
 
-/// `RUSTLSM_UNIX_PATHNAME` and `RUSTLSM_UNIX_ABSTRACT` of rustlsm.h.
+/// `RUSTLSM_UNIX_UNNAMED`, `RUSTLSM_UNIX_PATHNAME` and `RUSTLSM_UNIX_ABSTRACT` of rustlsm.h
+/// (anything else is unreadable).
+const UNIX_UNNAMED: c_int = 0;
 const UNIX_PATHNAME: c_int = 1;
 const UNIX_ABSTRACT: c_int = 2;
 
@@ -93,12 +97,13 @@ pub(crate) fn unix_address(sk: &UnixSock) -> UnixAddress {
     let mut name = [0u8; UNIX_NAME_MAX];
     let mut len: c_int = 0;
     match raw::rustlsm_unix_address(sk, &mut name, &mut len) {
+        UNIX_UNNAMED => UnixAddress::Unnamed,
         UNIX_PATHNAME => UnixAddress::Pathname,
         UNIX_ABSTRACT => match usize::try_from(len) {
             Ok(len) if len <= UNIX_NAME_MAX => UnixAddress::Abstract(name, len),
-            _ => UnixAddress::Unnamed,
+            _ => UnixAddress::Unreadable,
         },
-        _ => UnixAddress::Unnamed,
+        _ => UnixAddress::Unreadable,
     }
 }
 

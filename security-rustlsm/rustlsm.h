@@ -92,6 +92,7 @@ enum rustlsm_unix_kind {
 	RUSTLSM_UNIX_UNNAMED = 0,
 	RUSTLSM_UNIX_PATHNAME = 1,
 	RUSTLSM_UNIX_ABSTRACT = 2,
+	RUSTLSM_UNIX_UNREADABLE = 3,
 };
 
 int rustlsm_sock_family(const struct socket *sock);

@@ -104,8 +104,13 @@ impl report::Object for AbstractName<'_> {
 /// Sockets bound to a path were decided at lookup; unnamed ones cannot be addressed.
 /// Neither sleeps nor allocates.
 fn check_peer(op: &str, other: &UnixSockLocked) -> Result {
-    let UnixAddress::Abstract(name, len) = accessors::unix_address(other) else {
-        return Ok(());
+    let (name, len) = match accessors::unix_address(other) {
+        UnixAddress::Abstract(name, len) => (name, len),
+        UnixAddress::Unnamed | UnixAddress::Pathname => return Ok(()),
+        // Fails closed for a confined task: what cannot be read cannot be allowed.
+        UnixAddress::Unreadable => {
+            return check_current_with(op, &AbstractName(b"?"), |_| false);
+        }
     };
     let name = &name[..len];
     // The lock the caller holds keeps the owner's file, so its creds.

@@ -60,18 +60,32 @@ fn no_data(got: &(i32, String)) -> bool {
 
 /// Runs `probe ARGS` with `fd` as its descriptor 3 (not close-on-exec).
 fn with_fd3(probe: &str, args: &[&str], fd: RawFd) -> (i32, String) {
+    with_fds(probe, args, &[(3, fd)])
+}
+
+/// Runs `probe ARGS` with each `(number, fd)` of `fds` as its descriptor `number` (not
+/// close-on-exec); the runner's other descriptors are close-on-exec, so the numbers between
+/// stay free.
+fn with_fds(probe: &str, args: &[&str], fds: &[(RawFd, RawFd)]) -> (i32, String) {
     let mut cmd = super::command(probe);
     cmd.args(args);
-    // SAFETY: dup2/fcntl are async-signal-safe; `fd` stays open in the parent meanwhile.
+    let fds = fds.to_vec();
+    // SAFETY: dup/dup2/fcntl are async-signal-safe; the runner's descriptors stay open
+    // meanwhile.
     unsafe {
         cmd.pre_exec(move || {
-            let rc = if fd == 3 {
-                libc::fcntl(3, libc::F_SETFD, 0)
-            } else {
-                libc::dup2(fd, 3)
-            };
-            if rc < 0 {
-                return Err(std::io::Error::last_os_error());
+            // First out of the way (a source may be another pair's number), then in place.
+            let mut moved = [0; 8];
+            for (slot, &(_, fd)) in moved.iter_mut().zip(&fds) {
+                *slot = libc::fcntl(fd, libc::F_DUPFD_CLOEXEC, 900);
+                if *slot < 0 {
+                    return Err(std::io::Error::last_os_error());
+                }
+            }
+            for (&from, &(number, _)) in moved.iter().zip(&fds) {
+                if libc::dup2(from, number) < 0 {
+                    return Err(std::io::Error::last_os_error());
+                }
             }
             Ok(())
         });
@@ -169,6 +183,39 @@ pub(super) fn run(s: &mut Suite) {
             })?;
             check(no_data(&got), || format!("read-fd 3: {got:?}"))?;
             has_line(&lines, "inherit", "path=\"/etc/shadow\"")
+        },
+    );
+    // The exec walks the whole table: refused files past a gap and above the first table
+    // size (64) are found too, every one of them in the same exec, and allowed ones between
+    // them stay.
+    s.case(
+        "descriptors: every refused file is revoked, past gaps and above fd 64",
+        || {
+            let (shadow, passwd) = (open("/etc/shadow")?, open("/etc/passwd")?);
+            let fds = [
+                (7, shadow.as_raw_fd()),
+                (100, passwd.as_raw_fd()),
+                (200, shadow.as_raw_fd()),
+            ];
+            let mut got = (0, String::new());
+            let lines = new_denials("esc-fd", || {
+                got = with_fds(PROBE, &["read-fd", "7"], &fds);
+                Ok(())
+            })?;
+            check(no_data(&got), || format!("read-fd 7: {got:?}"))?;
+            let inherits = lines
+                .iter()
+                .filter(|l| l.contains(" op=inherit") && l.contains("path=\"/etc/shadow\""))
+                .count();
+            check(inherits == 2, || {
+                format!("{inherits} inherit lines: {lines:?}")
+            })?;
+            let got = with_fds(PROBE, &["read-fd", "200"], &fds);
+            check(no_data(&got), || format!("read-fd 200: {got:?}"))?;
+            let got = with_fds(PROBE, &["read-fd", "100"], &fds);
+            check(got == (0, "read 1\n".into()), || {
+                format!("read-fd 100: {got:?}")
+            })
         },
     );
     s.case(
