@@ -16,6 +16,15 @@ kernel=$KERNEL_OUT_DIR/arch/x86/boot/bzImage
 log "debug kernel: the guest suite"
 QEMU_TIMEOUT=2400 "$REPO_ROOT/qemu-test/run" --kernel "$kernel" \
   --log "$RUSTLSM_CACHE/logs/debug-suite.log" -- /usr/bin/rlsm-guest-tests
+# The kernel crate's doctests ran as KUnit at boot (CONFIG_RUST_KERNEL_DOCTESTS): they must
+# have reported, run some and failed none.
+doctests=$(tr -d '\r' <"$RUSTLSM_CACHE/logs/debug-suite.log" |
+  grep -m1 -o '# rust_doctests_kernel: pass:[0-9]* fail:[0-9]*' || true)
+case "$doctests" in
+  *" pass:0 "*|"") die "the rust_doctests_kernel KUnit suite ran no test (log: $RUSTLSM_CACHE/logs/debug-suite.log)" ;;
+  *" fail:0") log "debug kernel: ${doctests#\# }" ;;
+  *) die "rust_doctests_kernel has failures: $doctests (log: $RUSTLSM_CACHE/logs/debug-suite.log)" ;;
+esac
 log "debug kernel: ${RACE_SECONDS:-60} s race of loads, replacements and removals against probes"
 # The guest first shows that the checkers are on (their boot banners, and the hung-task
 # detector's sysctl), so a config that lost them cannot pass quietly. After the race it has
