@@ -16,15 +16,6 @@ kernel=$KERNEL_OUT_DIR/arch/x86/boot/bzImage
 log "debug kernel: the guest suite"
 QEMU_TIMEOUT=2400 "$REPO_ROOT/qemu-test/run" --kernel "$kernel" \
   --log "$RUSTLSM_CACHE/logs/debug-suite.log" -- /usr/bin/rlsm-guest-tests
-# The kernel crate's doctests ran as KUnit at boot (CONFIG_RUST_KERNEL_DOCTESTS): they must
-# have reported, run some and failed none.
-doctests=$(tr -d '\r' <"$RUSTLSM_CACHE/logs/debug-suite.log" |
-  grep -m1 -o '# rust_doctests_kernel: pass:[0-9]* fail:[0-9]*' || true)
-case "$doctests" in
-  *" pass:0 "*|"") die "the rust_doctests_kernel KUnit suite ran no test (log: $RUSTLSM_CACHE/logs/debug-suite.log)" ;;
-  *" fail:0") log "debug kernel: ${doctests#\# }" ;;
-  *) die "rust_doctests_kernel has failures: $doctests (log: $RUSTLSM_CACHE/logs/debug-suite.log)" ;;
-esac
 log "debug kernel: ${RACE_SECONDS:-60} s race of loads, replacements and removals against probes"
 # The guest first shows that the checkers are on (their boot banners, and the hung-task
 # detector's sysctl), so a config that lost them cannot pass quietly. After the race it has
@@ -37,6 +28,7 @@ mkdir -p "$overlay/etc/rustlsm"
 cat >"$overlay/etc/rustlsm/debug-race.sh" <<EOF
 #!/bin/sh
 dmesg | grep -E '$banners' | sed 's/^/CHECKER: /'
+dmesg | grep -o '# rust_doctests_kernel: pass:[0-9]* fail:[0-9]*' | sed 's/^/DOCTESTS: /'
 hung=\$(cat /proc/sys/kernel/hung_task_timeout_secs 2>/dev/null)
 [ "\${hung:-0}" -gt 0 ] && echo "CHECKER: hung task detector, \$hung s"
 /usr/bin/rlsm-race ${RACE_SECONDS:-60}
@@ -72,4 +64,12 @@ if [ "$ours" -gt 0 ]; then
   grep -a '^KMEMLEAK: ' "$race_log" | head -n 80 >&2
   die "kmemleak: $ours of $all unreferenced objects were allocated through rustlsm; log: $race_log"
 fi
-log "debug kernel: no test failure, no splat; kmemleak: $all unreferenced objects, none through rustlsm"
+# The kernel crate's doctests ran as KUnit at boot (CONFIG_RUST_KERNEL_DOCTESTS): they must
+# have reported, run some and failed none.
+doctests=$(tr -d '\r' <"$race_log" | grep -a -m1 -o 'DOCTESTS: # rust_doctests_kernel: pass:[0-9]* fail:[0-9]*' || true)
+case "$doctests" in
+  *" pass:0 "*|"") die "the rust_doctests_kernel KUnit suite reported no test (log: $race_log)" ;;
+  *" fail:0") ;;
+  *) die "rust_doctests_kernel has failures: ${doctests#DOCTESTS: } (log: $race_log)" ;;
+esac
+log "debug kernel: no test failure, no splat; kmemleak: $all unreferenced objects, none through rustlsm; ${doctests#DOCTESTS: # }"
