@@ -87,7 +87,7 @@ series: deps
 check-docs: kernel
 	@scripts/check-docs.sh
 
-## check-series-builds: build the kernel at every patch of the series (about 20 minutes).
+## check-series-builds: build the kernel at every patch of the series (about an hour on 2 cores).
 check-series-builds: deps
 	@scripts/check-series-builds.sh
 
