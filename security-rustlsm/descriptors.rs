@@ -91,13 +91,12 @@ pub(crate) fn bprm_committing_creds(exec: &ExecCommit<'_>) {
 /// it with files the task may not receive (`IORING_MSG_SEND_FD` bypasses this hook).
 /// Receiving runs in process context.
 pub(crate) fn file_receive(file: &LocalFile) -> Result {
-    let Some(label) = Credential::with_current(cred_blob::clone_label) else {
-        if accessors::is_io_uring(file) && !created_under(file, None) {
-            return Err(EACCES);
-        }
-        return Ok(());
-    };
-    check_held("receive", &label, file)
+    // The receiver's label is borrowed from its creds, which stay put during the call.
+    Credential::with_current(|cred| match cred_blob::label(cred) {
+        Some(label) => check_held("receive", &label, file),
+        None if accessors::is_io_uring(file) && !created_under(file, None) => Err(EACCES),
+        None => Ok(()),
+    })
 }
 
 /// The object of a refused io_uring personality.
