@@ -9,7 +9,9 @@
 # programs give the same figures (see the design notes' perf-method.md). In the guest,
 # `rlsm-bench icount` times open()+fstat()+close() of an allowed file at path depths 2
 # (/etc/passwd), 8 and 32, unconfined and under a rustlsm profile of 10 rules, best of --runs
-# (default 5) children of --iters (default 20,000) iterations each, and this prints the table.
+# (default 5) children of --iters (default 20,000) iterations each, and this prints the table;
+# then the instructions of an unconfined spawn of a static program, with no profile and with
+# the 1,000 idle profiles loaded (what exec's attachment lookup costs every program).
 # The rlsm-bench of this tree (built for musl into target/) reaches the guest in an overlay,
 # so an older kernel's initramfs (--initramfs) works too: its lsmctl loads the profile. The
 # serial log is kept in $RUSTLSM_CACHE/bench-icount/logs/.
@@ -80,5 +82,21 @@ for depth, path, _, _, free_s, confined_s in rows:
     print("depth %s: %s" % (depth, path))
     print("  unconfined samples: %s" % free_s.replace(";", " "))
     print("  confined samples:   %s" % confined_s.replace(";", " "))
+execs = re.findall(r"ICOUNT-EXEC,(\d+),([\d.]+),([\d.;]+)", text)
+if len(execs) != 2:
+    sys.exit("error: expected 2 ICOUNT-EXEC lines in %s, found %d" % (console, len(execs)))
+print()
+print("instructions per unconfined spawn (posix_spawn + wait) of a static program, best of %s x 200:"
+      % runs)
+print()
+print("| rustlsm profiles loaded | instructions | against none |")
+print("| --- | --- | --- |")
+base = float(execs[0][1])
+for profiles, value, _ in execs:
+    value = float(value)
+    print("| %s | %s | %+.1f%% |" % (profiles, format(round(value), ","), 100 * (value - base) / base))
+print()
+for profiles, _, samples in execs:
+    print("exec, %s profiles: %s" % (profiles, samples.replace(";", " ")))
 print("(one boot, %s s; console: %s)" % (seconds, console))
 PY

@@ -19,7 +19,7 @@ pub(crate) fn check_path(
     cred: &Credential,
     op: &str,
     requested: u32,
-    resolve: impl FnOnce() -> Result<ResolvedPath>,
+    resolve: impl FnOnce(&mut ResolvedPath) -> Result,
 ) -> Result {
     decide_path(cred, op, requested, resolve, |view, path| {
         view.refused(path, requested)
@@ -30,7 +30,7 @@ pub(crate) fn check_path(
 pub(crate) fn check_current_path(
     op: &str,
     requested: u32,
-    resolve: impl FnOnce() -> Result<ResolvedPath>,
+    resolve: impl FnOnce(&mut ResolvedPath) -> Result,
 ) -> Result {
     Credential::with_current(|cred| check_path(cred, op, requested, resolve))
 }
@@ -41,7 +41,7 @@ pub(crate) fn check_current_path(
 pub(crate) fn refuse_current_path(
     op: &str,
     requested: u32,
-    resolve: impl FnOnce() -> Result<ResolvedPath>,
+    resolve: impl FnOnce(&mut ResolvedPath) -> Result,
 ) -> Result {
     Credential::with_current(|cred| decide_path(cred, op, requested, resolve, |_, _| requested))
 }
@@ -51,7 +51,7 @@ fn decide_path(
     cred: &Credential,
     op: &str,
     requested: u32,
-    resolve: impl FnOnce() -> Result<ResolvedPath>,
+    resolve: impl FnOnce(&mut ResolvedPath) -> Result,
     refused: impl FnOnce(&ProfileView<'_>, &[u8]) -> u32,
 ) -> Result {
     let Some(label) = cred_blob::label(cred) else {
@@ -63,7 +63,8 @@ fn decide_path(
     if requested == 0 {
         return Ok(());
     }
-    let path = resolve()?;
+    let mut path = ResolvedPath::empty();
+    resolve(&mut path)?;
     // Files of internal mounts (pipes, sockets, pidfds, memfds, namespace files) are made by
     // their own system calls and have no path to write rules for, so only executing them is
     // mediated (by the name they show, `/memfd:x (deleted)`), as AppArmor leaves them out of
@@ -71,9 +72,7 @@ fn decide_path(
     if path.is_internal() && requested & (wire::ACCESS_EXEC | wire::ACCESS_MMAP_EXEC) == 0 {
         return Ok(());
     }
-    let Some(view) = profile.view() else {
-        return Err(EACCES);
-    };
+    let view = profile.view();
     let refused = refused(&view, path.for_rules(view.attach_disconnected()));
     if refused == 0 {
         return Ok(());
@@ -103,7 +102,7 @@ pub(crate) fn check_with(
         return Ok(());
     };
     to_result(label.with_profile(|profile| {
-        let Some(view) = profile.and_then(Profile::view) else {
+        let Some(view) = profile.map(Profile::view) else {
             return 0;
         };
         if decide(&view) {

@@ -18,7 +18,7 @@ fn profile_name(cred: &Credential, buf: &mut [u8; NAME_BUF]) -> usize {
     let profile = cred_blob::label(cred).and_then(|l| l.profile());
     let name = profile
         .as_deref()
-        .and_then(|p| p.view())
+        .map(|p| p.view())
         .map_or(wire::UNCONFINED, |v| v.name());
     let len = name.len().min(wire::MAX_NAME_LEN);
     buf[..len].copy_from_slice(&name[..len]);

@@ -49,9 +49,7 @@ fn transition(caller: Option<&Arc<Profile>>, path: &[u8]) -> Result<Option<Arc<L
     let Some(caller) = caller else {
         return Ok(target);
     };
-    let Some(view) = caller.view() else {
-        return Err(EACCES);
-    };
+    let view = caller.view();
     let (allowed, _) = view.file_dfa().map_or((0, 0), |dfa| dfa.lookup(path));
     if allowed & wire::ACCESS_EXEC_INHERIT != 0 {
         return Ok(None);
@@ -88,7 +86,7 @@ fn may_switch(
     } else {
         None
     };
-    if let (Some(info), Some(view)) = (why, caller.and_then(|c| c.view())) {
+    if let (Some(info), Some(view)) = (why, caller.map(|c| c.view())) {
         report::event(&view, "exec", &Refused { path, info }, report::Kills::No);
         return to_result(report::verdict_without_kill(view.mode(), EPERM));
     }
@@ -114,6 +112,10 @@ pub(crate) fn bprm_creds_for_exec(exec: &mut ExecPrepare<'_>) -> Result {
     }
     let caller_label = Credential::with_current(cred_blob::clone_label);
     let caller = caller_label.as_deref().and_then(Label::profile);
+    if caller.is_none() && !policy::has_attachments() {
+        // No profile claims any program, so an unconfined task stays unconfined.
+        return Ok(());
+    }
     let path = match ResolvedPath::of_file(exec.file()) {
         Ok(path) => path,
         // An unconfined task's exec is not refused for want of a path to attach by.

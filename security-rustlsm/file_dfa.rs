@@ -26,6 +26,9 @@ pub const MAX_STATES: u32 = 1 << 20;
 /// Most edges one profile's automaton may have.
 pub const MAX_EDGES: u32 = 1 << 22;
 
+/// States with at most this many edges are scanned rather than searched.
+const LINEAR_SCAN: usize = 8;
+
 /// Why a table was refused, with the offset in the section.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum DfaFault {
@@ -49,9 +52,10 @@ pub enum DfaFault {
     Access,
 }
 
+#[inline]
 fn le32(b: &[u8], at: usize) -> Option<u32> {
-    let s = b.get(at..at.checked_add(4)?)?;
-    Some(u32::from_le_bytes([s[0], s[1], s[2], s[3]]))
+    let s: &[u8; 4] = b.get(at..at.checked_add(4)?)?.try_into().ok()?;
+    Some(u32::from_le_bytes(*s))
 }
 
 fn le16(b: &[u8], at: usize) -> Option<u16> {
@@ -66,7 +70,7 @@ pub struct FileDfa<'a> {
     num_edges: usize,
     num_classes: usize,
     start: usize,
-    class_map: &'a [u8],
+    class_map: &'a [u8; 256],
     states: &'a [u8],
     edge_class: &'a [u8],
     edge_next: &'a [u8],
@@ -79,7 +83,7 @@ impl<'a> FileDfa<'a> {
         let num_edges = le32(section, 4)? as usize;
         let start = le32(section, 8)? as usize;
         let num_classes = usize::from(le16(section, 12)?);
-        let class_map = section.get(16..HEADER_LEN)?;
+        let class_map = section.get(16..HEADER_LEN)?.try_into().ok()?;
         let states_len = num_states.checked_mul(STATE_LEN)?;
         let states_end = HEADER_LEN.checked_add(states_len)?;
         let classes_end = states_end.checked_add(num_edges)?;
@@ -109,11 +113,13 @@ impl<'a> FileDfa<'a> {
     }
 
     /// Where the edges of state `s` start.
+    #[inline]
     fn first_edge(&self, s: usize) -> Option<usize> {
         le32(self.states, s.checked_mul(STATE_LEN)?).map(|first| first as usize)
     }
 
     /// The edges of state `s`, as a range of edge indices.
+    #[inline]
     fn edges(&self, s: usize) -> Option<core::ops::Range<usize>> {
         let first = self.first_edge(s)?;
         let end = if s + 1 < self.num_states {
@@ -125,30 +131,40 @@ impl<'a> FileDfa<'a> {
     }
 
     /// The state after `state` on a byte of class `class`; `None` for the dead state.
+    ///
+    /// This is the walk's inner loop, so it reads the table directly rather than through
+    /// [`Self::edges`]; index arithmetic wraps instead of failing, as every read is
+    /// bounds-checked anyway and an unverified table can only mislead the walk, not crash it.
+    #[inline]
     fn step(&self, state: usize, class: u8) -> Option<usize> {
-        let range = self.edges(state)?;
-        let classes = self.edge_class.get(range.clone())?;
+        let at = state.wrapping_mul(STATE_LEN);
+        let first = le32(self.states, at)? as usize;
+        // The edges end where the next state's begin; the last state's end with the table.
+        let end =
+            le32(self.states, at.wrapping_add(STATE_LEN)).map_or(self.num_edges, |e| e as usize);
+        let classes = self.edge_class.get(first..end)?;
         // A verified state's classes strictly increase and are below `num_classes`, so a state
-        // with `num_classes` edges has class `c` at index `c`: no search, no mispredicted
-        // branches. The check below keeps an unverified table from misleading the walk.
+        // with `num_classes` edges has class `c` at index `c`: no search. Most other states
+        // have a handful of edges (a literal run has one), which a scan finds sooner than a
+        // search.
         let k = if classes.len() == self.num_classes {
             usize::from(class)
+        } else if classes.len() <= LINEAR_SCAN {
+            classes.iter().position(|&c| c >= class)?
         } else {
             classes.binary_search(&class).ok()?
         };
-        if classes.get(k) != Some(&class) {
+        if *classes.get(k)? != class {
             return None;
         }
-        le32(self.edge_next, range.start.checked_add(k)?.checked_mul(4)?).map(|n| n as usize)
+        le32(self.edge_next, first.wrapping_add(k).wrapping_mul(4)).map(|n| n as usize)
     }
 
     /// The (allowed, denied) access masks for `path`. Unknown paths get `(0, 0)`.
     pub fn lookup(&self, path: &[u8]) -> (u32, u32) {
         let mut state = self.start;
         for &b in path {
-            let Some(&class) = self.class_map.get(usize::from(b)) else {
-                return (0, 0);
-            };
+            let class = self.class_map[usize::from(b)];
             match self.step(state, class) {
                 Some(next) => state = next,
                 None => return (0, 0),

@@ -115,7 +115,10 @@ fn mark(
 }
 
 impl ResolvedPath {
-    fn empty_stack() -> Self {
+    /// An empty path with its buffer on the stack, for [`Self::resolve`] and its siblings to
+    /// fill in place: checks resolve into their own frame, so the buffer is never moved.
+    #[inline]
+    pub(crate) fn empty() -> Self {
         // INVARIANT: An empty range is trivially initialized.
         ResolvedPath {
             buf: Buffer::Stack([MaybeUninit::uninit(); SHORT]),
@@ -125,14 +128,14 @@ impl ResolvedPath {
         }
     }
 
-    fn heap() -> Result<Self> {
-        // INVARIANT: As above.
-        Ok(ResolvedPath {
-            buf: Buffer::Heap(KVec::with_capacity(PATH_MAX, GFP_KERNEL)?),
-            start: 0,
-            len: 0,
-            internal: false,
-        })
+    /// Moves to a `PATH_MAX` heap buffer (which may sleep), emptied.
+    fn to_heap(&mut self) -> Result {
+        // INVARIANT: The range is emptied with the buffer.
+        self.buf = Buffer::Heap(KVec::with_capacity(PATH_MAX, GFP_KERNEL)?);
+        self.start = 0;
+        self.len = 0;
+        self.internal = false;
+        Ok(())
     }
 
     /// Renders `path` into this buffer.
@@ -160,23 +163,29 @@ impl ResolvedPath {
         Ok(())
     }
 
-    /// Resolves `path`: on the stack when it is shorter than [`SHORT`] bytes, otherwise in a
-    /// `PATH_MAX` allocation (which may sleep). `Err(ENAMETOOLONG)` past `PATH_MAX`.
-    pub(crate) fn of(path: &Path) -> Result<Self> {
-        let mut resolved = Self::empty_stack();
-        match resolved.fill(path) {
-            Ok(()) => return Ok(resolved),
-            Err(e) if e != ENAMETOOLONG => return Err(e),
-            Err(_) => {}
+    /// Resolves `path` into this (empty) buffer: in place when it is shorter than [`SHORT`]
+    /// bytes, otherwise in a `PATH_MAX` allocation (which may sleep). `Err(ENAMETOOLONG)` past
+    /// `PATH_MAX`.
+    pub(crate) fn resolve(&mut self, path: &Path) -> Result {
+        match self.fill(path) {
+            Err(e) if e == ENAMETOOLONG && matches!(self.buf, Buffer::Stack(_)) => {
+                self.to_heap()?;
+                self.fill(path)
+            }
+            done => done,
         }
-        let mut resolved = Self::heap()?;
-        resolved.fill(path)?;
-        Ok(resolved)
     }
 
-    /// Resolves the path of an open file.
+    /// Resolves the path of an open file into this (empty) buffer.
+    pub(crate) fn resolve_file(&mut self, file: &LocalFile) -> Result {
+        self.resolve(file.path())
+    }
+
+    /// Resolves the path of an open file, for callers outside a check.
     pub(crate) fn of_file(file: &LocalFile) -> Result<Self> {
-        Self::of(file.path())
+        let mut resolved = Self::empty();
+        resolved.resolve_file(file)?;
+        Ok(resolved)
     }
 
     /// Appends `/name` to the directory path held here, in place when it fits.
@@ -209,17 +218,20 @@ impl ResolvedPath {
         Ok(())
     }
 
-    /// Resolves the entry `name` of the directory `dir` as the directory's path plus the
-    /// name, whatever state its dentry is in (being created, negative, or about to go).
-    pub(crate) fn of_entry(dir: &Path, name: &[u8]) -> Result<Self> {
-        let mut resolved = Self::of(dir)?;
-        if resolved.bytes().starts_with(DISCONNECTED) || resolved.push_name(name).is_ok() {
-            return Ok(resolved);
+    /// Resolves the entry `name` of the directory `dir` into this (empty) buffer, as the
+    /// directory's path plus the name, whatever state its dentry is in (being created,
+    /// negative, or about to go).
+    pub(crate) fn resolve_entry(&mut self, dir: &Path, name: &[u8]) -> Result {
+        self.resolve(dir)?;
+        if self.bytes().starts_with(DISCONNECTED) || self.push_name(name).is_ok() {
+            return Ok(());
         }
-        let mut resolved = Self::heap()?;
-        resolved.fill(dir)?;
-        resolved.push_name(name)?;
-        Ok(resolved)
+        if matches!(self.buf, Buffer::Heap(_)) {
+            return Err(ENAMETOOLONG);
+        }
+        self.to_heap()?;
+        self.fill(dir)?;
+        self.push_name(name)
     }
 
     /// Whether the file lives on one of the kernel's internal mounts (a pipe, socket, pidfd,

@@ -6,110 +6,68 @@
 //! for the tasks already running under it. A load is verified and fully built before anything
 //! changes; the switch itself cannot fail, so a rejected load leaves the policy untouched.
 
-use crate::wire;
+use crate::{attach::AttachIndex, rcu_slot::RcuSlot, wire};
 // `Pin` is named by the expansion of `global_lock!`.
 use core::pin::Pin;
 use kernel::{
     prelude::*,
     sync::{
-        atomic::{Acquire, Atomic, Full, Relaxed},
-        rcu, Arc, ArcBorrow,
+        atomic::{Atomic, Relaxed},
+        rcu, Arc,
     },
 };
 
-/// One loaded profile: its own copy of the verified record it was loaded from.
+/// One loaded profile: its own copy of the verified record it was loaded from, and where
+/// the record's parts lie, found once at load so that checks do not parse it again.
 pub(crate) struct Profile {
     record: KVVec<u8>,
+    layout: wire::Layout,
     digest: u64,
 }
 
 impl Profile {
-    /// The profile's contents. `None` is impossible for a verified record; callers treat it
-    /// as "refuse everything" so a bug fails closed.
-    pub(crate) fn view(&self) -> Option<wire::ProfileView<'_>> {
-        wire::ProfileView::new(&self.record, 0)
+    /// The profile's contents.
+    pub(crate) fn view(&self) -> wire::ProfileView<'_> {
+        wire::ProfileView::with_layout(&self.record, self.layout)
     }
 }
 
 /// A named slot that tasks attach to; its profile is swapped on replacement and cleared on
 /// removal (tasks under a removed profile run unconfined, as they would after a reload).
 ///
-/// Readers take no lock: the profile pointer is published with release ordering and read
-/// under RCU, and a replaced profile is only released after a grace period, so hooks that may
-/// not sleep (`capable`, signal delivery) can read it.
-///
-/// # Invariants
-///
-/// `profile` is null, or a pointer made by `Arc::into_raw` that owns one reference. It is only
-/// replaced by [`Label::swap`], whose caller waits for an RCU grace period before dropping the
-/// reference it gets back.
+/// Readers take no lock (see [`RcuSlot`]), so hooks that may not sleep (`capable`, signal
+/// delivery) can read it.
 pub(crate) struct Label {
-    profile: Atomic<*const Profile>,
+    profile: RcuSlot<Profile>,
 }
-
-// SAFETY: `Label` only holds a pointer to a `Profile`, which is `Send + Sync` (immutable bytes);
-// the pointer is only accessed through atomics.
-unsafe impl Send for Label {}
-// SAFETY: As above.
-unsafe impl Sync for Label {}
 
 impl Label {
     fn new() -> Self {
-        // INVARIANT: Null is allowed.
         Label {
-            profile: Atomic::new(core::ptr::null()),
+            profile: RcuSlot::new(),
         }
     }
 
     /// Runs `f` on the label's current profile (or `None`), without a lock or a reference
     /// count: for hooks that may not sleep. `f` must not sleep.
     pub(crate) fn with_profile<R>(&self, f: impl FnOnce(Option<&Profile>) -> R) -> R {
-        let _rcu = rcu::read_lock();
-        let ptr = self.profile.load(Acquire);
-        // SAFETY: By the type invariant a non-null pointer owns a reference that is dropped
-        // only after a grace period following its replacement; we are inside a read-side
-        // critical section that started before any such grace period could end.
-        f(unsafe { ptr.as_ref() })
+        self.profile.with(f)
     }
 
     /// A counted reference to the label's current profile, for hooks that sleep while they
     /// use it.
     pub(crate) fn profile(&self) -> Option<Arc<Profile>> {
-        let _rcu = rcu::read_lock();
-        let ptr = self.profile.load(Acquire);
-        if ptr.is_null() {
-            return None;
-        }
-        // SAFETY: As in `with_profile`, the reference owned by the label cannot be dropped
-        // before this read-side critical section ends, so the count is not zero.
-        let borrowed = unsafe { ArcBorrow::from_raw(ptr) };
-        Some(borrowed.into())
+        self.profile.get()
     }
 
     /// Publishes `new` and returns the previous profile. The caller must wait for an RCU grace
     /// period (`synchronize_rcu`) before dropping what this returns, and must hold `POLICY`.
     fn swap(&self, new: Option<Arc<Profile>>) -> Option<Arc<Profile>> {
-        let new = new.map_or(core::ptr::null(), Arc::into_raw);
-        // INVARIANT: `new` is null or owns one reference; the old pointer's reference is
-        // handed to the caller.
-        let old = self.profile.xchg(new, Full);
-        // SAFETY: By the type invariant, a non-null `old` owns one reference.
-        (!old.is_null()).then(|| unsafe { Arc::from_raw(old) })
+        self.profile.swap(new)
     }
 
     fn name_is(&self, name: &[u8]) -> bool {
-        self.with_profile(|p| p.and_then(Profile::view).is_some_and(|v| v.name() == name))
-    }
-}
-
-impl Drop for Label {
-    fn drop(&mut self) {
-        // The last reference is gone, so no task (and no reader) can reach this label.
-        let old = self.profile.xchg(core::ptr::null(), Full);
-        if !old.is_null() {
-            // SAFETY: By the type invariant, a non-null pointer owns one reference.
-            drop(unsafe { Arc::from_raw(old) });
-        }
+        self.with_profile(|p| p.is_some_and(|p| p.view().name() == name))
     }
 }
 
@@ -126,6 +84,10 @@ kernel::sync::global_lock! {
         generation: 0,
     };
 }
+
+/// The attachments of the loaded profiles, for exec to look up without taking `POLICY`.
+/// Replaced (under `POLICY`) on every policy change.
+static ATTACHMENTS: RcuSlot<AttachIndex> = RcuSlot::new();
 
 /// The number of loaded labels, kept beside `POLICY` so exec can skip resolving paths on a
 /// system without policy without taking the lock. Written only under `POLICY`.
@@ -166,6 +128,7 @@ pub(crate) fn load(blob: &[u8], dry_run: bool) -> Result {
         let profile = Arc::new(
             Profile {
                 digest: wire::digest(view.record()),
+                layout: view.layout(),
                 record,
             },
             GFP_KERNEL,
@@ -177,40 +140,61 @@ pub(crate) fn load(blob: &[u8], dry_run: bool) -> Result {
     }
 
     let mut state = POLICY.lock();
-    // New labels for new names, allocated before the first change so the switch cannot fail.
-    // Which profiles replace a loaded one, for the record of the change.
-    let mut new_labels = KVec::new();
-    let mut replacing = KVec::with_capacity(fresh.len(), GFP_KERNEL)?;
+    // Where each fresh profile goes: the loaded label of its name (a replacement) or a new
+    // one, allocated before the first change so the switch cannot fail.
+    let mut targets = KVec::with_capacity(fresh.len(), GFP_KERNEL)?;
+    let mut added = 0;
     for profile in fresh.iter() {
-        let Some(view) = profile.view() else {
-            return Err(EINVAL);
+        let name = profile.view().name();
+        let target = match state.labels.iter().find(|l| l.name_is(name)) {
+            Some(label) => (label.clone(), true),
+            None => {
+                added += 1;
+                (Arc::new(Label::new(), GFP_KERNEL)?, false)
+            }
         };
-        let loaded = state.labels.iter().any(|l| l.name_is(view.name()));
-        if !loaded {
-            new_labels.push(Arc::new(Label::new(), GFP_KERNEL)?, GFP_KERNEL)?;
-        }
-        replacing.push(loaded, GFP_KERNEL)?;
+        targets.push(target, GFP_KERNEL)?;
     }
-    state.labels.reserve(new_labels.len(), GFP_KERNEL)?;
+    state.labels.reserve(added, GFP_KERNEL)?;
+    // The attachments as they will be after the switch, also built before it.
+    let replacement = |label: &Arc<Label>| {
+        let mut pairs = fresh.iter().zip(targets.iter());
+        pairs
+            .find(|(_, (target, _))| Arc::ptr_eq(target, label))
+            .map(|(profile, _)| profile.clone())
+    };
+    let after: KVec<(Arc<Label>, Option<Arc<Profile>>)> = {
+        let mut after = KVec::with_capacity(state.labels.len() + added, GFP_KERNEL)?;
+        for label in state.labels.iter() {
+            let profile = replacement(label).or_else(|| label.profile());
+            after.push((label.clone(), profile), GFP_KERNEL)?;
+        }
+        for (profile, (label, replacing)) in fresh.iter().zip(targets.iter()) {
+            if !replacing {
+                after.push((label.clone(), Some(profile.clone())), GFP_KERNEL)?;
+            }
+        }
+        after
+    };
+    let index = Arc::new(index_of(&after)?, GFP_KERNEL)?;
+    drop(after);
 
-    // The switch: infallible from here on. Replaced profiles are kept until every reader
-    // that could have seen them is done.
+    // The switch: infallible from here on. Replaced profiles and the replaced index are kept
+    // until every reader that could have seen them is done.
     let mut replaced = KVec::with_capacity(fresh.len(), GFP_KERNEL)?;
     let count = fresh.len();
-    let mut spare = new_labels.into_iter();
-    for profile in fresh {
-        let name_matches = |l: &&Arc<Label>| profile.view().is_some_and(|v| l.name_is(v.name()));
-        if let Some(label) = state.labels.iter().find(name_matches) {
-            if let Some(old) = label.swap(Some(profile)) {
-                // Capacity was reserved above, so this push does not allocate.
-                let _ = replaced.push(old, GFP_KERNEL);
-            }
-        } else if let Some(label) = spare.next() {
-            drop(label.swap(Some(profile)));
-            // Capacity was reserved above, so this push does not allocate.
+    let mut replacing = KVec::with_capacity(fresh.len(), GFP_KERNEL)?;
+    for (profile, (label, is_replacement)) in fresh.into_iter().zip(targets) {
+        // Capacity was reserved above, so these pushes do not allocate.
+        let _ = replacing.push(is_replacement, GFP_KERNEL);
+        let old = label.swap(Some(profile));
+        if is_replacement {
+            let _ = replaced.push(old, GFP_KERNEL);
+        } else {
             let _ = state.labels.push(label, GFP_KERNEL);
         }
     }
+    let old_index = ATTACHMENTS.swap(Some(index));
     state.generation += 1;
     let generation = state.generation;
     LABEL_COUNT.store(state.labels.len(), Relaxed);
@@ -221,11 +205,20 @@ pub(crate) fn load(blob: &[u8], dry_run: bool) -> Result {
         let op = if replaced { "replace" } else { "load" };
         crate::report::policy_change(op, view.name(), count, generation);
     }
-    if !replaced.is_empty() {
-        rcu::synchronize_rcu();
-    }
+    rcu::synchronize_rcu();
     drop(replaced);
+    drop(old_index);
     Ok(())
+}
+
+/// Indexes the attachments of `labels` (in load order, each with the profile it has or is
+/// about to have).
+fn index_of(labels: &[(Arc<Label>, Option<Arc<Profile>>)]) -> Result<AttachIndex> {
+    AttachIndex::build(
+        labels
+            .iter()
+            .map(|(label, profile)| (label, profile.as_deref().map(Profile::view))),
+    )
 }
 
 /// Removes the profile called `name`. Tasks running under it become unconfined. A dry run
@@ -243,8 +236,18 @@ pub(crate) fn remove(name: &[u8], dry_run: bool) -> Result {
     if dry_run {
         return Ok(());
     }
+    // The attachments without the removed profile's, built before anything changes.
+    let mut after = KVec::with_capacity(state.labels.len(), GFP_KERNEL)?;
+    for (i, label) in state.labels.iter().enumerate() {
+        if i != index {
+            after.push((label.clone(), label.profile()), GFP_KERNEL)?;
+        }
+    }
+    let attachments = Arc::new(index_of(&after)?, GFP_KERNEL)?;
+    drop(after);
     let label = state.labels.remove(index).map_err(|_| EINVAL)?;
     let old = label.swap(None);
+    let old_index = ATTACHMENTS.swap(Some(attachments));
     state.generation += 1;
     let generation = state.generation;
     LABEL_COUNT.store(state.labels.len(), Relaxed);
@@ -252,25 +255,20 @@ pub(crate) fn remove(name: &[u8], dry_run: bool) -> Result {
     crate::report::policy_change("remove", name, 1, generation);
     rcu::synchronize_rcu();
     drop(old);
+    drop(old_index);
     Ok(())
 }
 
 /// The label whose profile claims the executable at `path` most specifically, if any.
+/// Takes no lock and does not sleep.
 pub(crate) fn attachment_for(path: &[u8]) -> Option<Arc<Label>> {
-    let state = POLICY.lock();
-    let mut best: Option<(usize, &Arc<Label>)> = None;
-    for label in state.labels.iter() {
-        let Some(profile) = label.profile() else {
-            continue;
-        };
-        let Some(score) = profile.view().and_then(|v| v.attach_score(path)) else {
-            continue;
-        };
-        if best.is_none_or(|(s, _)| score > s) {
-            best = Some((score, label));
-        }
-    }
-    best.map(|(_, label)| label.clone())
+    ATTACHMENTS.with(|index| index.and_then(|index| index.claimant(path)))
+}
+
+/// Whether some loaded profile has an attachment (if not, no program is claimed and exec
+/// need not render an unconfined task's program path). Lock-free, like [`is_empty`].
+pub(crate) fn has_attachments() -> bool {
+    ATTACHMENTS.with(|index| index.is_some_and(|index| !index.is_empty()))
 }
 
 /// Appends the listing `/sys/kernel/security/rustlsm/profiles` shows: one line per profile,
@@ -281,9 +279,7 @@ pub(crate) fn list(out: &mut KVVec<u8>) -> Result {
         let Some(profile) = label.profile() else {
             continue;
         };
-        let Some(view) = profile.view() else {
-            continue;
-        };
+        let view = profile.view();
         out.extend_from_slice(view.name(), GFP_KERNEL)?;
         out.extend_from_slice(b" ", GFP_KERNEL)?;
         out.extend_from_slice(view.mode().name().as_bytes(), GFP_KERNEL)?;

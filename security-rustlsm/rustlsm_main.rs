@@ -7,9 +7,10 @@
 //! - [`wire`], the policy format and its verifier, with [`file_dfa`] (the file-rules
 //!   automaton), [`glob`] (attachment patterns) and [`net`] (network rules): all shared with
 //!   userspace `lsmctl`;
-//! - [`policy`], the loaded profiles and their atomic replacement;
+//! - [`policy`], the loaded profiles and their atomic replacement, published for lock-free
+//!   readers through [`rcu_slot`];
 //! - [`cred_blob`], the profile label each task's credentials carry;
-//! - [`exec`], the profile a program runs under after `exec`;
+//! - [`exec`], the profile a program runs under after `exec`, found through [`attach`];
 //! - [`access`], the decision every file-system hook makes;
 //! - [`file`], hooks on open files (`open`, `ftruncate`, device `ioctl`, executable `mmap`
 //!   and `mprotect`);
@@ -38,6 +39,7 @@ pub mod wire;
 
 mod access;
 mod accessors;
+mod attach;
 mod attr;
 mod capability;
 mod cred_blob;
@@ -54,6 +56,7 @@ mod network;
 mod path;
 mod path_ops;
 mod policy;
+mod rcu_slot;
 mod report;
 mod securityfs;
 mod sigio;

@@ -28,7 +28,7 @@ pub(crate) fn with_label_profile<R>(
     label: &Label,
     f: impl FnOnce(Option<ProfileView<'_>>) -> R,
 ) -> R {
-    label.with_profile(|p| f(p.and_then(Profile::view)))
+    label.with_profile(|p| f(p.map(Profile::view)))
 }
 
 /// Runs `f` on the profile of `task` (its objective creds, held for the call). Never sleeps.

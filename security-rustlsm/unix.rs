@@ -19,9 +19,7 @@
 use crate::{
     access::{check_current_with, check_path},
     accessors::{self, UnixAddress},
-    cred_blob,
-    path::ResolvedPath,
-    report,
+    cred_blob, report,
     task::with_label_profile,
     wire::{self, ProfileView},
 };
@@ -81,7 +79,7 @@ pub(crate) fn unix_find(path: &Path, other: &UnixSock, flags: c_int) -> Result {
             return Ok(());
         }
         let op = op_for(accessors::sock_type(other));
-        check_path(cred, op, wire::ACCESS_CONNECT, || ResolvedPath::of(path))
+        check_path(cred, op, wire::ACCESS_CONNECT, |p| p.resolve(path))
     })
 }
 

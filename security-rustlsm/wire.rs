@@ -607,51 +607,62 @@ impl<'a> Iterator for Profiles<'a> {
     }
 }
 
-/// A read-only view of one verified profile record.
-///
-/// Every accessor is bounds-checked, so a view over unverified bytes yields wrong answers at
-/// worst, never a panic; over a verified record it yields exactly what was encoded.
+/// Where a part of a record lies in it, in bytes (records are under 4 GiB).
+#[derive(Clone, Copy, Default)]
+struct Span {
+    start: u32,
+    end: u32,
+}
+
+impl Span {
+    /// The span of `part`, which `r` has just read, ending at `r`'s position.
+    fn ending_at(r: &Reader<'_>, part: &[u8]) -> Option<Self> {
+        let end = u32::try_from(r.pos).ok()?;
+        let start = end.checked_sub(u32::try_from(part.len()).ok()?)?;
+        Some(Span { start, end })
+    }
+}
+
+/// Where each part of one record lies, and its fixed fields: what [`ProfileView::new`] learns
+/// by parsing the record. The kernel keeps it beside a loaded profile, so that a check builds
+/// its view with [`ProfileView::with_layout`] instead of parsing the record again.
 #[derive(Clone, Copy)]
-pub struct ProfileView<'a> {
-    record: &'a [u8],
-    offset: usize,
+pub struct Layout {
     mode: Mode,
     flags: u8,
-    name: &'a [u8],
+    name: Span,
     attach_count: u16,
-    /// The attachments.
-    attachments: &'a [u8],
-    file_dfa: Option<file_dfa::FileDfa<'a>>,
+    /// The attachments, each a `u16` length and the path.
+    attachments: Span,
+    file_dfa: Option<Span>,
     caps: u64,
-    signal_peers: &'a [u8],
+    signal_peers: Span,
     ptrace_flags: u32,
-    ptrace_peers: &'a [u8],
+    ptrace_peers: Span,
     mount: u32,
-    net: net::Net<'a>,
+    net: Span,
     /// Number of abstract name patterns in `unix_abstract`.
     unix_abstract_count: u16,
     /// The abstract name patterns, each a `u16` length and the pattern.
-    unix_abstract: &'a [u8],
+    unix_abstract: Span,
     /// The unix peer name list.
-    unix_peers: &'a [u8],
+    unix_peers: Span,
 }
 
-impl<'a> ProfileView<'a> {
-    /// Views a single record (for instance one the kernel copied out of a verified blob).
-    /// `offset` is only used in reports. Returns `None` if the record is malformed.
-    pub fn new(record: &'a [u8], offset: usize) -> Option<Self> {
-        let mut r = Reader::new(record, offset);
+impl Layout {
+    /// Parses `record`; `None` if it is malformed.
+    fn of(record: &[u8]) -> Option<Self> {
+        let mut r = Reader::new(record, 0);
         let h = read_record_header(&mut r).ok()?;
         let name = r.take(h.name_len).ok()?;
+        let name = Span::ending_at(&r, name)?;
         let attach_start = r.pos;
         for _ in 0..h.attach_count {
             let len = usize::from(r.u16().ok()?);
             r.take(len).ok()?;
         }
-        let attachments = record.get(attach_start..r.pos)?;
-        let mut view = ProfileView {
-            record,
-            offset,
+        let attachments = Span::ending_at(&r, record.get(attach_start..r.pos)?)?;
+        let mut layout = Layout {
             mode: Mode::from_byte(h.mode)?,
             flags: h.flags,
             name,
@@ -659,38 +670,97 @@ impl<'a> ProfileView<'a> {
             attachments,
             file_dfa: None,
             caps: 0,
-            signal_peers: &[],
+            signal_peers: Span::default(),
             ptrace_flags: 0,
-            ptrace_peers: &[],
+            ptrace_peers: Span::default(),
             mount: 0,
-            net: net::Net::default(),
+            net: Span::default(),
             unix_abstract_count: 0,
-            unix_abstract: &[],
-            unix_peers: &[],
+            unix_abstract: Span::default(),
+            unix_peers: Span::default(),
         };
         for _ in 0..h.section_count {
             let section = read_section(&mut r).ok()?;
             let p = section.payload;
+            let span = Span::ending_at(&r, p)?;
             match section.kind {
-                SECTION_FILE_DFA => view.file_dfa = file_dfa::FileDfa::new(p),
-                SECTION_CAPS => view.caps = u64::from_le_bytes(p.try_into().ok()?),
-                SECTION_SIGNAL => view.signal_peers = p,
+                SECTION_FILE_DFA => layout.file_dfa = Some(span),
+                SECTION_CAPS => layout.caps = u64::from_le_bytes(p.try_into().ok()?),
+                SECTION_SIGNAL => layout.signal_peers = span,
                 SECTION_PTRACE => {
-                    view.ptrace_flags = flags_payload(p.get(..4)?, PTRACE_ALL)?;
-                    view.ptrace_peers = p.get(4..)?;
+                    layout.ptrace_flags = flags_payload(p.get(..4)?, PTRACE_ALL)?;
+                    layout.ptrace_peers = Span {
+                        start: span.start.checked_add(4)?,
+                        end: span.end,
+                    };
                 }
-                SECTION_MOUNT => view.mount = flags_payload(p, MOUNT_ALL)?,
-                SECTION_NET => view.net = net::Net::new(p),
+                SECTION_MOUNT => layout.mount = flags_payload(p, MOUNT_ALL)?,
+                SECTION_NET => layout.net = span,
                 SECTION_UNIX => {
                     let (count, patterns, peers) = split_unix(p)?;
-                    view.unix_abstract_count = count;
-                    view.unix_abstract = patterns;
-                    view.unix_peers = peers;
+                    let patterns_end = span
+                        .start
+                        .checked_add(u32::try_from(2 + patterns.len()).ok()?)?;
+                    layout.unix_abstract_count = count;
+                    layout.unix_abstract = Span {
+                        start: span.start.checked_add(2)?,
+                        end: patterns_end,
+                    };
+                    layout.unix_peers = Span {
+                        start: span.end.checked_sub(u32::try_from(peers.len()).ok()?)?,
+                        end: span.end,
+                    };
                 }
                 _ => {}
             }
         }
-        Some(view)
+        Some(layout)
+    }
+}
+
+/// A read-only view of one verified profile record.
+///
+/// Every accessor is bounds-checked, so a view over unverified bytes (or with another
+/// record's layout) yields wrong answers at worst, never a panic; over a verified record it
+/// yields exactly what was encoded.
+#[derive(Clone, Copy)]
+pub struct ProfileView<'a> {
+    record: &'a [u8],
+    offset: usize,
+    layout: Layout,
+}
+
+impl<'a> ProfileView<'a> {
+    /// Views a single record (for instance one the kernel copied out of a verified blob).
+    /// `offset` is only used in reports. Returns `None` if the record is malformed.
+    pub fn new(record: &'a [u8], offset: usize) -> Option<Self> {
+        Some(ProfileView {
+            record,
+            offset,
+            layout: Layout::of(record)?,
+        })
+    }
+
+    /// Views `record` through the layout a view of it gave before (see [`Self::layout`]),
+    /// without parsing it again.
+    pub fn with_layout(record: &'a [u8], layout: Layout) -> Self {
+        ProfileView {
+            record,
+            offset: 0,
+            layout,
+        }
+    }
+
+    /// Where the record's parts lie, for [`Self::with_layout`].
+    pub fn layout(&self) -> Layout {
+        self.layout
+    }
+
+    /// The bytes of one part of the record (empty if the span is not in it).
+    fn part(&self, span: Span) -> &'a [u8] {
+        self.record
+            .get(span.start as usize..span.end as usize)
+            .unwrap_or(&[])
     }
 
     /// The whole record, as it sits in the blob.
@@ -700,69 +770,71 @@ impl<'a> ProfileView<'a> {
 
     /// The profile's name.
     pub fn name(&self) -> &'a [u8] {
-        self.name
+        self.part(self.layout.name)
     }
 
     /// The profile's mode.
     pub fn mode(&self) -> Mode {
-        self.mode
+        self.layout.mode
     }
 
     /// The file-rules automaton, if the profile has file rules.
     pub fn file_dfa(&self) -> Option<file_dfa::FileDfa<'a>> {
-        self.file_dfa
+        self.layout
+            .file_dfa
+            .and_then(|span| file_dfa::FileDfa::new(self.part(span)))
     }
 
     /// Whether a task under this profile keeps capability `cap`.
     pub fn has_capability(&self, cap: u32) -> bool {
         1u64.checked_shl(cap)
-            .is_some_and(|bit| self.caps & bit != 0)
+            .is_some_and(|bit| self.layout.caps & bit != 0)
     }
 
     /// The capabilities a task under this profile keeps, bit n for capability n.
     pub fn capabilities(&self) -> u64 {
-        self.caps
+        self.layout.caps
     }
 
     /// Whether a task under this profile may signal a task under `target` (`None`: an
     /// unconfined task). Its own profile is always allowed.
     pub fn may_signal(&self, target: Option<&[u8]>) -> bool {
         let name = target.unwrap_or(UNCONFINED);
-        target == Some(self.name) || names_contain(self.signal_peers, name)
+        target == Some(self.name()) || names_contain(self.part(self.layout.signal_peers), name)
     }
 
     /// Whether a task under this profile may trace a task under `target` (`None`: an
     /// unconfined task). Its own profile is always allowed.
     pub fn may_trace(&self, target: Option<&[u8]>) -> bool {
         let name = target.unwrap_or(UNCONFINED);
-        target == Some(self.name) || names_contain(self.ptrace_peers, name)
+        target == Some(self.name()) || names_contain(self.part(self.layout.ptrace_peers), name)
     }
 
     /// Whether disconnected paths are matched by their path within their file system
     /// ([`PROFILE_ATTACH_DISCONNECTED`]) rather than refused.
     pub fn attach_disconnected(&self) -> bool {
-        self.flags & PROFILE_ATTACH_DISCONNECTED != 0
+        self.layout.flags & PROFILE_ATTACH_DISCONNECTED != 0
     }
 
     /// Whether unconfined tasks may trace tasks under this profile.
     pub fn traced_by_unconfined(&self) -> bool {
-        self.ptrace_flags & PTRACE_TRACED_BY_UNCONFINED != 0
+        self.layout.ptrace_flags & PTRACE_TRACED_BY_UNCONFINED != 0
     }
 
     /// Whether the mount operation `op` (`MOUNT_*`) is allowed.
     pub fn may_mount(&self, op: u32) -> bool {
-        self.mount & op == op
+        self.layout.mount & op == op
     }
 
     /// The profile's network rules (which allow nothing when the profile has none).
     pub fn net(&self) -> net::Net<'a> {
-        self.net
+        net::Net::new(self.part(self.layout.net))
     }
 
     /// The abstract `AF_UNIX` name patterns of the profile's unix section (none without one).
     pub fn unix_abstract_patterns(&self) -> impl Iterator<Item = &'a [u8]> + 'a {
-        let mut r = Reader::new(self.unix_abstract, 0);
-        (0..self.unix_abstract_count).map_while(move |_| {
+        let mut r = Reader::new(self.part(self.layout.unix_abstract), 0);
+        (0..self.layout.unix_abstract_count).map_while(move |_| {
             let len = usize::from(r.u16().ok()?);
             r.take(len).ok()
         })
@@ -782,13 +854,16 @@ impl<'a> ProfileView<'a> {
     /// iff the unix section lists it. False without a unix section; the profile itself is not
     /// implied (the caller decides that).
     pub fn may_connect_unix_peer(&self, peer: Option<&[u8]>) -> bool {
-        names_contain(self.unix_peers, peer.unwrap_or(UNCONFINED))
+        names_contain(
+            self.part(self.layout.unix_peers),
+            peer.unwrap_or(UNCONFINED),
+        )
     }
 
     /// The executable paths or patterns this profile attaches to.
     pub fn attachments(&self) -> impl Iterator<Item = &'a [u8]> + 'a {
-        let mut r = Reader::new(self.attachments, 0);
-        (0..self.attach_count).map_while(move |_| {
+        let mut r = Reader::new(self.part(self.layout.attachments), 0);
+        (0..self.layout.attach_count).map_while(move |_| {
             let len = usize::from(r.u16().ok()?);
             r.take(len).ok()
         })
@@ -800,13 +875,7 @@ impl<'a> ProfileView<'a> {
     pub fn attach_score(&self, path: &[u8]) -> Option<usize> {
         self.attachments()
             .filter(|pattern| glob::glob_match(pattern, path))
-            .map(|pattern| {
-                if glob::is_glob(pattern) {
-                    pattern.len()
-                } else {
-                    usize::MAX
-                }
-            })
+            .map(attachment_specificity)
             .max()
     }
 
@@ -814,8 +883,18 @@ impl<'a> ProfileView<'a> {
     /// (0 means allowed). A bit is refused unless an allow rule grants it, and always when a
     /// deny rule names it. One automaton walk, whatever the number of rules.
     pub fn refused(&self, path: &[u8], requested: u32) -> u32 {
-        let (allowed, denied) = self.file_dfa.map_or((0, 0), |dfa| dfa.lookup(path));
+        let (allowed, denied) = self.file_dfa().map_or((0, 0), |dfa| dfa.lookup(path));
         requested & (!allowed | denied)
+    }
+}
+
+/// How specific a claim the attachment `pattern` makes on a program it matches: an exact
+/// path beats any pattern, a longer pattern beats a shorter one.
+pub fn attachment_specificity(pattern: &[u8]) -> usize {
+    if glob::is_glob(pattern) {
+        pattern.len()
+    } else {
+        usize::MAX
     }
 }
 

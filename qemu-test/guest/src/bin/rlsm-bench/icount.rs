@@ -7,9 +7,12 @@
 //! Each sample is one child (`rlsm-bench loop icount PATH N`); the figure of a case is the
 //! best (lowest) of `--runs` samples. The idle profiles sit loaded, as in `rlsm-bench full`.
 //! One `ICOUNT,depth,path,unconfined,confined,unconfined samples,confined samples` line per
-//! depth goes to the host, which prints the table.
+//! depth goes to the host, which prints the table; then one
+//! `ICOUNT-EXEC,profiles loaded,instructions,samples` line for an unconfined spawn of a
+//! static program before and after the idle profiles are loaded.
 
 use crate::child::{icount_workloads, sample_raw, Start};
+use crate::clock;
 use crate::policy;
 use crate::runner::run;
 use crate::unconfined;
@@ -47,7 +50,9 @@ pub fn section(opts: &Options) -> Result<(), String> {
     if !unconfined::rustlsm_active() {
         return Err("rustlsm is not active (see lsm=)".into());
     }
+    let exec_without = exec_samples(opts)?;
     unconfined::load_idle_profiles().map_err(|e| format!("idle profiles: {e}"))?;
+    let exec_with = exec_samples(opts)?;
     let cases = [
         (Start::Direct(BENCH.into()), false),
         (Start::Direct(load_profile()?), true),
@@ -75,5 +80,33 @@ pub fn section(opts: &Options) -> Result<(), String> {
             join(confined)
         );
     }
+    for (profiles, samples) in [(0, &exec_without), (unconfined::IDLE_PROFILES, &exec_with)] {
+        println!("ICOUNT-EXEC,{profiles},{:.1},{}", best(samples), join(samples));
+    }
     Ok(())
+}
+
+/// Spawns of an unconfined static program per sample.
+const EXEC_ITERS: u32 = 200;
+
+/// Instructions per spawn (`posix_spawn()`, which is `vfork()` and `execve()` in musl, then
+/// `wait()`) of this static binary with nothing to do, unconfined: `--runs` samples of
+/// [`EXEC_ITERS`] spawns. What exec costs every program on the system, with or without
+/// profiles loaded.
+fn exec_samples(opts: &Options) -> Result<Vec<f64>, String> {
+    (0..opts.runs)
+        .map(|_| {
+            let start = clock::monotonic_ns();
+            for _ in 0..EXEC_ITERS {
+                let status = Command::new(BENCH)
+                    .arg("noop")
+                    .status()
+                    .map_err(|e| format!("spawn {BENCH}: {e}"))?;
+                if !status.success() {
+                    return Err(format!("{BENCH} noop: {status}"));
+                }
+            }
+            Ok((clock::monotonic_ns() - start) as f64 / f64::from(EXEC_ITERS))
+        })
+        .collect()
 }

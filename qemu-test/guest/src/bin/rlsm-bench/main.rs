@@ -6,6 +6,7 @@
 //! rlsm-bench icount     [OPTIONS]   open+fstat+close in instructions, unconfined and under
 //!                                   rustlsm (a guest under -icount: scripts/bench-icount.sh)
 //! rlsm-bench loop fs PATH N | loop net N | loop icount PATH N   one measured child
+//! rlsm-bench noop                    start and exit (the program icount's exec figures spawn)
 //! rlsm-bench tsc-mhz                 the TSC rate (run on the host, see clock.rs)
 //!
 //! OPTIONS: --runs N (loop samples), --load-runs N, --fs-iters N, --net-iters N,
@@ -163,6 +164,10 @@ fn main() {
         eprintln!("usage: rlsm-bench full|unconfined|icount [OPTIONS] (see the source's header)");
         std::process::exit(2);
     };
+    if mode == "noop" {
+        // What the exec figures of `icount` spawn: a program that only starts and exits.
+        return;
+    }
     if mode == "loop" {
         std::process::exit(child::child_main(&args[1..]));
     }
