@@ -2,7 +2,7 @@
 # Where a confined open's instructions go, per kernel function, exactly.
 #
 #   scripts/profile-icount.sh [--kernel BZIMAGE] [--initramfs CPIO] [--depth 2|8|32]
-#                             [--iters N] [--unconfined]
+#                             [--iters N] [--unconfined] [--load]
 #
 # Boots the kernel twice under QEMU -icount with the TCG plugin scripts/profile/insn-profile.c,
 # which counts the guest instructions run in each kernel translation block. In each boot a
@@ -11,8 +11,9 @@
 # Boots are deterministic under icount, so the difference of the two counts, divided by N,
 # is what one iteration costs in each kernel function (inlined code counts in its caller).
 # Prints the functions by cost, and the total. --unconfined runs the same loop without a
-# profile, for the baseline. Needs the kernel's vmlinux (for its symbols) beside BZIMAGE's
-# build tree.
+# profile, for the baseline. --load profiles a policy load instead: one profile of 10,000
+# path rules (compiled here by this tree's lsmctl) written to securityfs N and 2N times.
+# Needs the kernel's vmlinux (for its symbols) beside BZIMAGE's build tree.
 . "$(dirname "$0")/lib.sh"
 
 DIR=$RUSTLSM_CACHE/profile-icount
@@ -21,6 +22,7 @@ initramfs=$RUSTLSM_CACHE/initramfs.cpio
 depth=2
 iters=20000
 confine=1
+workload=open
 while [ $# -gt 0 ]; do
   case "$1" in
     --kernel) kernel=$2; shift 2 ;;
@@ -28,6 +30,7 @@ while [ $# -gt 0 ]; do
     --depth) depth=$2; shift 2 ;;
     --iters) iters=$2; shift 2 ;;
     --unconfined) confine=0; shift ;;
+    --load) workload=load; shift ;;
     *) die "unknown option $1 (see the header of $0)" ;;
   esac
 done
@@ -59,6 +62,25 @@ cp /usr/bin/rlsm-bench /usr/bin/rlsm-bench-icount
 [ "$confine" = 0 ] || lsmctl load /tmp/profile/icount.toml
 /usr/bin/rlsm-bench-icount loop icount $file \$1
 SH
+if [ "$workload" = load ]; then
+  python3 - "$DIR/load.toml" <<'PY'
+import sys
+with open(sys.argv[1], "w") as f:
+    f.write('[profile.load-bench]\nattach = ["/usr/bin/load-bench"]\n')
+    for i in range(10000):
+        f.write('\n[[profile.load-bench.rule]]\nallow = ["read"]\npaths = ["/srv/tree%d/sub%d/**"]\n'
+                % (i // 100, i % 100))
+PY
+  (cd "$REPO_ROOT" && cargo run -q --release -p lsmctl -- compile "$DIR/load.toml" -o "$DIR/overlay/load.blob")
+  cat > "$DIR/overlay/usr/bin/profile-loop" <<'SH'
+#!/bin/sh
+i=0
+while [ $i -lt "$1" ]; do
+  dd if=/load.blob of=/sys/kernel/security/rustlsm/load bs=4M 2>/dev/null || exit 1
+  i=$((i + 1))
+done
+SH
+fi
 chmod +x "$DIR/overlay/usr/bin/profile-loop"
 
 for n in "$iters" "$((2 * iters))"; do

@@ -112,29 +112,11 @@ impl<'a> FileDfa<'a> {
         ))
     }
 
-    /// Where the edges of state `s` start.
-    #[inline]
-    fn first_edge(&self, s: usize) -> Option<usize> {
-        le32(self.states, s.checked_mul(STATE_LEN)?).map(|first| first as usize)
-    }
-
-    /// The edges of state `s`, as a range of edge indices.
-    #[inline]
-    fn edges(&self, s: usize) -> Option<core::ops::Range<usize>> {
-        let first = self.first_edge(s)?;
-        let end = if s + 1 < self.num_states {
-            self.first_edge(s + 1)?
-        } else {
-            self.num_edges
-        };
-        (first <= end && end <= self.num_edges).then_some(first..end)
-    }
-
     /// The state after `state` on a byte of class `class`; `None` for the dead state.
     ///
-    /// This is the walk's inner loop, so it reads the table directly rather than through
-    /// [`Self::edges`]; index arithmetic wraps instead of failing, as every read is
-    /// bounds-checked anyway and an unverified table can only mislead the walk, not crash it.
+    /// This is the walk's inner loop: index arithmetic wraps instead of failing, as every
+    /// read is bounds-checked anyway and an unverified table can only mislead the walk, not
+    /// crash it.
     #[inline]
     fn step(&self, state: usize, class: u8) -> Option<usize> {
         let at = state.wrapping_mul(STATE_LEN);
@@ -205,10 +187,19 @@ pub fn verify(section: &[u8], known: u32) -> Result<(), (DfaFault, usize)> {
     {
         return Err((DfaFault::ClassMap, 16 + i));
     }
+    // One pass over the states in order, reading each entry once; a state's edges end where
+    // the next state's begin.
+    let edges_at = HEADER_LEN + dfa.num_states * STATE_LEN;
     let mut previous_first = 0;
-    for s in 0..dfa.num_states {
+    let mut entries = dfa.states.chunks_exact(STATE_LEN).enumerate().peekable();
+    while let Some((s, entry)) = entries.next() {
         let at = HEADER_LEN + s * STATE_LEN;
-        let (first, allow, deny) = dfa.state(s).ok_or((DfaFault::Length, at))?;
+        let field = |offset| le32(entry, offset).ok_or((DfaFault::Length, at));
+        let (first, allow, deny) = (field(0)? as usize, field(4)?, field(8)?);
+        let end = match entries.peek() {
+            Some((_, next)) => le32(next, 0).ok_or((DfaFault::Length, at))? as usize,
+            None => dfa.num_edges,
+        };
         if first < previous_first || first > dfa.num_edges || (s == 0 && first != 0) {
             return Err((DfaFault::EdgeRange, at));
         }
@@ -216,22 +207,29 @@ pub fn verify(section: &[u8], known: u32) -> Result<(), (DfaFault, usize)> {
         if (allow | deny) & !known != 0 {
             return Err((DfaFault::Access, at + 4));
         }
-        let range = dfa.edges(s).ok_or((DfaFault::EdgeRange, at))?;
-        if s == 0 && (!range.is_empty() || allow != 0 || deny != 0) {
+        if end < first || end > dfa.num_edges {
+            return Err((DfaFault::EdgeRange, at));
+        }
+        if s == 0 && (end != first || allow != 0 || deny != 0) {
             return Err((DfaFault::DeadState, at));
         }
+        let classes = dfa
+            .edge_class
+            .get(first..end)
+            .ok_or((DfaFault::Length, at))?;
         let mut last_class: Option<u8> = None;
-        for e in range {
-            let class = *dfa.edge_class.get(e).ok_or((DfaFault::Length, at))?;
-            let edge_at = HEADER_LEN + dfa.num_states * STATE_LEN + e;
+        for (k, &class) in classes.iter().enumerate() {
             if usize::from(class) >= num_classes || last_class.is_some_and(|l| class <= l) {
-                return Err((DfaFault::EdgeClass, edge_at));
+                return Err((DfaFault::EdgeClass, edges_at + first + k));
             }
             last_class = Some(class);
-            let next = le32(dfa.edge_next, e * 4).ok_or((DfaFault::Length, at))?;
-            if next as usize >= dfa.num_states {
-                return Err((DfaFault::EdgeTarget, edge_at + dfa.num_edges + e * 3));
-            }
+        }
+    }
+    // Every edge leads to a state that exists: one pass over the targets.
+    for (e, next) in dfa.edge_next.chunks_exact(4).enumerate() {
+        let next = le32(next, 0).ok_or((DfaFault::Length, edges_at))?;
+        if next as usize >= dfa.num_states {
+            return Err((DfaFault::EdgeTarget, edges_at + dfa.num_edges + e * 4));
         }
     }
     Ok(())
