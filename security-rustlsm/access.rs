@@ -5,54 +5,63 @@
 
 use crate::{
     cred_blob,
-    path::ResolvedPath,
+    decision_cache::{self, Decision},
+    path::{ResolvedPath, Target},
     policy::Profile,
     report::{self, Kills},
     wire::{self, ProfileView},
 };
 use kernel::{cred::Credential, error::to_result, prelude::*};
 
-/// Checks `requested` (`wire::ACCESS_*` bits) for the path `resolve` yields, on behalf of
-/// `cred`. Unconfined tasks return at once, before any path is resolved; a confined task's
-/// refusal is reported and answered by its profile's mode (see [`report::verdict`]).
+/// Checks `requested` (`wire::ACCESS_*` bits) on `target`, on behalf of `cred`. Unconfined
+/// tasks return at once, before any path is resolved; a confined task's refusal is reported
+/// and answered by its profile's mode (see [`report::verdict`]).
 pub(crate) fn check_path(
     cred: &Credential,
     op: &str,
     requested: u32,
-    resolve: impl FnOnce(&mut ResolvedPath) -> Result,
+    target: Target<'_>,
 ) -> Result {
-    decide_path(cred, op, requested, resolve, |view, path| {
-        view.refused(path, requested)
-    })
+    decide_path(cred, op, requested, target, false)
 }
 
 /// [`check_path`] on behalf of the current task.
-pub(crate) fn check_current_path(
-    op: &str,
-    requested: u32,
-    resolve: impl FnOnce(&mut ResolvedPath) -> Result,
-) -> Result {
-    Credential::with_current(|cred| check_path(cred, op, requested, resolve))
+pub(crate) fn check_current_path(op: &str, requested: u32, target: Target<'_>) -> Result {
+    Credential::with_current(|cred| check_path(cred, op, requested, target))
 }
 
-/// Refuses `requested` on the path `resolve` yields to a confined current task whatever its
-/// profile says (reported and answered by its mode like any refusal); unconfined tasks are
-/// not concerned.
-pub(crate) fn refuse_current_path(
-    op: &str,
-    requested: u32,
-    resolve: impl FnOnce(&mut ResolvedPath) -> Result,
-) -> Result {
-    Credential::with_current(|cred| decide_path(cred, op, requested, resolve, |_, _| requested))
+/// Refuses `requested` on `target` to a confined current task whatever its profile says
+/// (reported and answered by its mode like any refusal); unconfined tasks are not concerned.
+pub(crate) fn refuse_current_path(op: &str, requested: u32, target: Target<'_>) -> Result {
+    Credential::with_current(|cred| decide_path(cred, op, requested, target, true))
 }
 
-/// The body of [`check_path`]: `refused` says which of the requested accesses are refused.
+/// The requested accesses `decision` refuses (all of them with `always`). Files of internal
+/// mounts (pipes, sockets, pidfds, memfds, namespace files) are made by their own system calls
+/// and have no path to write rules for, so only executing them is mediated (by the name they
+/// show, `/memfd:x (deleted)`), as AppArmor leaves them out of path mediation
+/// (`path_mediated_fs`).
+fn refusal(decision: &Decision, requested: u32, always: bool) -> u32 {
+    if decision.internal && requested & (wire::ACCESS_EXEC | wire::ACCESS_MMAP_EXEC) == 0 {
+        0
+    } else if always {
+        requested
+    } else {
+        requested & (!decision.allowed | decision.denied)
+    }
+}
+
+/// The body of [`check_path`] and [`refuse_current_path`] (`always`).
+///
+/// A held file checked again under the same profile is decided from the decision kept the
+/// last time (see [`decision_cache`]), without rendering its path, unless that decision
+/// refuses: a refusal is reported with the path, so it takes the full check.
 fn decide_path(
     cred: &Credential,
     op: &str,
     requested: u32,
-    resolve: impl FnOnce(&mut ResolvedPath) -> Result,
-    refused: impl FnOnce(&ProfileView<'_>, &[u8]) -> u32,
+    target: Target<'_>,
+    always: bool,
 ) -> Result {
     let Some(label) = cred_blob::label(cred) else {
         return Ok(());
@@ -63,17 +72,26 @@ fn decide_path(
     if requested == 0 {
         return Ok(());
     }
-    let mut path = ResolvedPath::empty();
-    resolve(&mut path)?;
-    // Files of internal mounts (pipes, sockets, pidfds, memfds, namespace files) are made by
-    // their own system calls and have no path to write rules for, so only executing them is
-    // mediated (by the name they show, `/memfd:x (deleted)`), as AppArmor leaves them out of
-    // path mediation (`path_mediated_fs`).
-    if path.is_internal() && requested & (wire::ACCESS_EXEC | wire::ACCESS_MMAP_EXEC) == 0 {
+    let key = target
+        .held()
+        .and_then(|held| decision_cache::Key::of(held, profile.serial()));
+    let kept = key.as_ref().and_then(decision_cache::lookup);
+    if kept.is_some_and(|kept| refusal(&kept, requested, always) == 0) {
         return Ok(());
     }
+    let mut path = ResolvedPath::empty();
+    target.resolve(&mut path)?;
     let view = profile.view();
-    let refused = refused(&view, path.for_rules(view.attach_disconnected()));
+    let (allowed, denied) = view.file_masks(path.for_rules(view.attach_disconnected()));
+    let decision = Decision {
+        allowed,
+        denied,
+        internal: path.is_internal(),
+    };
+    if let Some(key) = &key {
+        decision_cache::store(key, decision);
+    }
+    let refused = refusal(&decision, requested, always);
     if refused == 0 {
         return Ok(());
     }

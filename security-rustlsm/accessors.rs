@@ -57,6 +57,12 @@ mod raw {
         pub(super) safe fn rustlsm_mqueue_root(dir: &Inode, root: &mut bindings::path) -> bool;
         pub(super) safe fn rustlsm_ioctl_sets_inode_flags(cmd: u32) -> bool;
     }
+
+    // SAFETY: Defined in fs/d_path.c with this prototype (include/linux/dcache.h); it only
+    // writes its out-parameter, and never sleeps.
+    unsafe extern "C" {
+        pub(super) safe fn path_names_seq(seq: &mut u64) -> bool;
+    }
 }
 
 /// The address family of `sock`'s `struct sock` (`AF_UNSPEC` without one).
@@ -175,4 +181,10 @@ pub(crate) fn ioctl_sets_inode_flags(cmd: u32) -> bool {
 /// Whether `file` is an io_uring instance.
 pub(crate) fn is_io_uring(file: &LocalFile) -> bool {
     raw::rustlsm_is_io_uring(file)
+}
+
+/// Samples the counts of dentry moves and mount changes into `seq` (see
+/// [`crate::decision_cache`]); false, and no sample, while either is being written.
+pub(crate) fn path_names_seq(seq: &mut u64) -> bool {
+    raw::path_names_seq(seq)
 }

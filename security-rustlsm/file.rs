@@ -5,7 +5,9 @@
 
 use crate::{
     access::{check_current_path, check_path, refuse_current_path},
-    accessors, wire,
+    accessors,
+    path::Target,
+    wire,
 };
 use kernel::{bindings, fs::LocalFile, mm::virt::VmaRef, prelude::*};
 
@@ -54,7 +56,7 @@ fn is_appending(file: &LocalFile) -> bool {
 /// Checks `write` on an appending file, for operations that would overwrite it (the hook
 /// must be allowed to sleep).
 fn check_overwrite(op: &str, file: &LocalFile) -> Result {
-    check_current_path(op, wire::ACCESS_WRITE, |p| p.resolve_file(file))
+    check_current_path(op, wire::ACCESS_WRITE, Target::File(file))
 }
 
 /// `file_fcntl`: clearing `O_APPEND` with `F_SETFL` turns an appending descriptor into one
@@ -69,14 +71,12 @@ pub(crate) fn file_fcntl(file: &LocalFile, cmd: u32, arg: usize) -> Result {
 
 /// `file_open`, on behalf of the opener's creds. Unconfined tasks pay one pointer test.
 pub(crate) fn file_open(file: &LocalFile) -> Result {
-    check_path(file.cred(), "open", open_access(file), |p| {
-        p.resolve_file(file)
-    })
+    check_path(file.cred(), "open", open_access(file), Target::File(file))
 }
 
 /// `file_truncate`: `ftruncate()` and `open(O_TRUNC)`.
 pub(crate) fn file_truncate(file: &LocalFile) -> Result {
-    check_current_path("truncate", wire::ACCESS_TRUNCATE, |p| p.resolve_file(file))
+    check_current_path("truncate", wire::ACCESS_TRUNCATE, Target::File(file))
 }
 
 /// What an ioctl asks of a confined task's profile.
@@ -113,12 +113,12 @@ pub(crate) fn file_ioctl(file: &LocalFile, cmd: u32, _arg: usize) -> Result {
     let requested = match ioctl_needs(file, cmd) {
         IoctlNeeds::Nothing => return Ok(()),
         IoctlNeeds::Never => {
-            return refuse_current_path("ioctl", wire::ACCESS_IOCTL, |p| p.resolve_file(file))
+            return refuse_current_path("ioctl", wire::ACCESS_IOCTL, Target::File(file))
         }
         IoctlNeeds::DeviceIoctl => wire::ACCESS_IOCTL,
         IoctlNeeds::SetAttr => wire::ACCESS_SETATTR,
     };
-    check_current_path("ioctl", requested, |p| p.resolve_file(file))
+    check_current_path("ioctl", requested, Target::File(file))
 }
 
 /// `mmap_file`: mapping a file executable needs `mmap_exec` on it. This includes the kernel's
@@ -142,7 +142,7 @@ pub(crate) fn mmap_file(
     if prot & bindings::PROT_EXEC as usize == 0 {
         return Ok(());
     }
-    check_current_path("mmap", wire::ACCESS_MMAP_EXEC, |p| p.resolve_file(file))
+    check_current_path("mmap", wire::ACCESS_MMAP_EXEC, Target::File(file))
 }
 
 /// `file_mprotect`: making a file mapping executable later needs `mmap_exec` on the file,
@@ -161,5 +161,5 @@ pub(crate) fn file_mprotect(vma: &VmaRef, _reqprot: usize, prot: usize) -> Resul
     if prot & bindings::PROT_EXEC as usize == 0 {
         return Ok(());
     }
-    check_current_path("mprotect", wire::ACCESS_MMAP_EXEC, |p| p.resolve_file(file))
+    check_current_path("mprotect", wire::ACCESS_MMAP_EXEC, Target::File(file))
 }

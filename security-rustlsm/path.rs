@@ -76,6 +76,37 @@ pub(crate) struct ResolvedPath {
     internal: bool,
 }
 
+/// What a path check is about: an open file, a held path, or a name in a directory.
+#[derive(Clone, Copy)]
+pub(crate) enum Target<'a> {
+    /// An open file.
+    File(&'a LocalFile),
+    /// A held path (`truncate()`, `chmod()`, a socket's path...).
+    Path(&'a Path),
+    /// The entry `name` of the directory at the path (being created, removed or renamed).
+    Entry(&'a Path, &'a [u8]),
+}
+
+impl<'a> Target<'a> {
+    /// The held path the target is, if any: a name in a directory is not held.
+    pub(crate) fn held(&self) -> Option<&'a Path> {
+        match *self {
+            Target::File(file) => Some(file.path()),
+            Target::Path(path) => Some(path),
+            Target::Entry(..) => None,
+        }
+    }
+
+    /// Resolves the target into `path` (empty).
+    pub(crate) fn resolve(&self, path: &mut ResolvedPath) -> Result {
+        match *self {
+            Target::File(file) => path.resolve_file(file),
+            Target::Path(held) => path.resolve(held),
+            Target::Entry(dir, name) => path.resolve_entry(dir, name),
+        }
+    }
+}
+
 /// Which kernel function renders a path.
 #[derive(Clone, Copy)]
 enum Renderer {

@@ -3,7 +3,7 @@
 //! Hooks on names: creating, removing, renaming and linking entries, and changing a file's
 //! attributes or size by path.
 
-use crate::{access::check_current_path, accessors, wire};
+use crate::{access::check_current_path, accessors, path::Target, wire};
 use kernel::{
     bindings,
     fs::{Dentry, Inode, LockedDentry, Path},
@@ -15,7 +15,7 @@ use kernel::{
 /// Checks `requested` on the entry `dentry` of directory `dir` (locked, so the name is
 /// stable) for the current task.
 fn check_entry(op: &str, requested: u32, dir: &Path, dentry: &LockedDentry) -> Result {
-    check_current_path(op, requested, |p| p.resolve_entry(dir, dentry.name()))
+    check_current_path(op, requested, Target::Entry(dir, dentry.name()))
 }
 
 /// `path_mknod`: creating a file (including `open(O_CREAT)`), a device, FIFO or socket.
@@ -41,7 +41,7 @@ pub(crate) fn inode_create(dir: &Inode, dentry: &Dentry, _mode: bindings::umode_
 /// copied: not every caller of these hooks locks the directory.
 fn check_queue_entry(op: &str, requested: u32, dir: &Inode, dentry: &Dentry) -> Result {
     accessors::with_mqueue_root(dir, |root| {
-        dentry.with_name(|name| check_current_path(op, requested, |p| p.resolve_entry(root, name)))
+        dentry.with_name(|name| check_current_path(op, requested, Target::Entry(root, name)))
     })
     .unwrap_or(Ok(()))
 }
@@ -101,7 +101,7 @@ pub(crate) fn path_rename(
 /// `path_link`: the existing name needs `link`; the new name needs `link` and `create` (it
 /// makes a name; this also covers naming an `O_TMPFILE` file).
 pub(crate) fn path_link(old_path: &Path, new_dir: &Path, new_dentry: &LockedDentry) -> Result {
-    check_current_path("link", wire::ACCESS_LINK, |p| p.resolve(old_path))?;
+    check_current_path("link", wire::ACCESS_LINK, Target::Path(old_path))?;
     check_entry(
         "link",
         wire::ACCESS_LINK | wire::ACCESS_CREATE,
@@ -112,21 +112,21 @@ pub(crate) fn path_link(old_path: &Path, new_dir: &Path, new_dentry: &LockedDent
 
 /// `path_truncate`: `truncate()` by name.
 pub(crate) fn path_truncate(path: &Path) -> Result {
-    check_current_path("truncate", wire::ACCESS_TRUNCATE, |p| p.resolve(path))
+    check_current_path("truncate", wire::ACCESS_TRUNCATE, Target::Path(path))
 }
 
 /// `path_chmod`.
 pub(crate) fn path_chmod(path: &Path, _mode: bindings::umode_t) -> Result {
-    check_current_path("chmod", wire::ACCESS_SETATTR, |p| p.resolve(path))
+    check_current_path("chmod", wire::ACCESS_SETATTR, Target::Path(path))
 }
 
 /// `path_chown`.
 pub(crate) fn path_chown(path: &Path, _uid: Kuid, _gid: bindings::kgid_t) -> Result {
-    check_current_path("chown", wire::ACCESS_SETATTR, |p| p.resolve(path))
+    check_current_path("chown", wire::ACCESS_SETATTR, Target::Path(path))
 }
 
 /// `path_utimes`: setting a file's access and modification times, by name or through an
 /// open file.
 pub(crate) fn path_utimes(path: &Path) -> Result {
-    check_current_path("utimes", wire::ACCESS_SETATTR, |p| p.resolve(path))
+    check_current_path("utimes", wire::ACCESS_SETATTR, Target::Path(path))
 }

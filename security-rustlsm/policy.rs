@@ -22,9 +22,20 @@ use kernel::{
 pub(crate) struct Profile {
     record: KVVec<u8>,
     layout: wire::Layout,
+    /// Tells this profile apart from every other loaded since boot (see
+    /// [`crate::decision_cache`]); a replacement gets a new one.
+    serial: u64,
 }
 
+/// The serial number of the next profile made.
+static NEXT_SERIAL: Atomic<u64> = Atomic::new(1);
+
 impl Profile {
+    /// The profile's serial number: never 0, never reused.
+    pub(crate) fn serial(&self) -> u64 {
+        self.serial
+    }
+
     /// The profile's contents.
     pub(crate) fn view(&self) -> wire::ProfileView<'_> {
         wire::ProfileView::with_layout(&self.record, self.layout)
@@ -130,6 +141,7 @@ pub(crate) fn load(blob: &[u8], dry_run: bool) -> Result {
             Profile {
                 layout: view.layout(),
                 record,
+                serial: NEXT_SERIAL.fetch_add(1, Relaxed),
             },
             GFP_KERNEL,
         )?;

@@ -37,6 +37,7 @@ int rustlsm_path_mknod(const struct path *dir, struct dentry *dentry, umode_t mo
 		       unsigned int dev);
 int rustlsm_inode_create(struct inode *dir, struct dentry *dentry, umode_t mode);
 int rustlsm_inode_unlink(struct inode *dir, struct dentry *dentry);
+void rustlsm_d_instantiate(struct dentry *dentry, struct inode *inode);
 int rustlsm_path_mkdir(const struct path *dir, struct dentry *dentry, umode_t mode);
 int rustlsm_path_symlink(const struct path *dir, struct dentry *dentry,
 			 const char *old_name);

@@ -11,7 +11,8 @@
 //!   readers through [`rcu_slot`];
 //! - [`cred_blob`], the profile label each task's credentials carry;
 //! - [`exec`], the profile a program runs under after `exec`, found through [`attach`];
-//! - [`access`], the decision every file-system hook makes;
+//! - [`access`], the decision every file-system hook makes, and [`decision_cache`], the
+//!   decisions it keeps on open files;
 //! - [`file`], hooks on open files (`open`, `ftruncate`, device `ioctl`, executable `mmap`
 //!   and `mprotect`);
 //! - [`path_ops`], hooks on names (create, delete, rename, link, truncate, chmod, chown,
@@ -43,6 +44,7 @@ mod attach;
 mod attr;
 mod capability;
 mod cred_blob;
+mod decision_cache;
 mod descriptors;
 mod exec;
 mod file;
@@ -87,6 +89,7 @@ kernel::lsm_hooks! {
     rustlsm_path_mkdir: path_mkdir(path_ops::path_mkdir);
     rustlsm_inode_create: inode_create(path_ops::inode_create);
     rustlsm_inode_unlink: inode_unlink(path_ops::inode_unlink);
+    rustlsm_d_instantiate: d_instantiate(decision_cache::d_instantiate);
     rustlsm_path_symlink: path_symlink(path_ops::path_symlink);
     rustlsm_path_unlink: path_unlink(path_ops::path_unlink);
     rustlsm_path_rmdir: path_rmdir(path_ops::path_rmdir);

@@ -19,7 +19,9 @@
 use crate::{
     access::{check_current_with, check_path},
     accessors::{self, UnixAddress},
-    cred_blob, report,
+    cred_blob,
+    path::Target,
+    report,
     task::with_label_profile,
     wire::{self, ProfileView},
 };
@@ -79,7 +81,7 @@ pub(crate) fn unix_find(path: &Path, other: &UnixSock, flags: c_int) -> Result {
             return Ok(());
         }
         let op = op_for(accessors::sock_type(other));
-        check_path(cred, op, wire::ACCESS_CONNECT, |p| p.resolve(path))
+        check_path(cred, op, wire::ACCESS_CONNECT, Target::Path(path))
     })
 }
 

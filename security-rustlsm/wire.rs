@@ -883,8 +883,13 @@ impl<'a> ProfileView<'a> {
     /// (0 means allowed). A bit is refused unless an allow rule grants it, and always when a
     /// deny rule names it. One automaton walk, whatever the number of rules.
     pub fn refused(&self, path: &[u8], requested: u32) -> u32 {
-        let (allowed, denied) = self.file_dfa().map_or((0, 0), |dfa| dfa.lookup(path));
+        let (allowed, denied) = self.file_masks(path);
         requested & (!allowed | denied)
+    }
+
+    /// The (allowed, denied) access masks the file rules give `path`: one automaton walk.
+    pub fn file_masks(&self, path: &[u8]) -> (u32, u32) {
+        self.file_dfa().map_or((0, 0), |dfa| dfa.lookup(path))
     }
 }
 

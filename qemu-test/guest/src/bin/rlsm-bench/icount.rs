@@ -81,7 +81,11 @@ pub fn section(opts: &Options) -> Result<(), String> {
         );
     }
     for (profiles, samples) in [(0, &exec_without), (unconfined::IDLE_PROFILES, &exec_with)] {
-        println!("ICOUNT-EXEC,{profiles},{:.1},{}", best(samples), join(samples));
+        println!(
+            "ICOUNT-EXEC,{profiles},{:.1},{}",
+            best(samples),
+            join(samples)
+        );
     }
     Ok(())
 }

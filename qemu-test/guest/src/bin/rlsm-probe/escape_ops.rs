@@ -845,10 +845,51 @@ pub(crate) fn run(op: &str, args: &[String]) -> Option<i32> {
                 |_| 0,
             ),
             "setflags" => setflags(arg(2)),
+            "churn" => churn(arg(2), number(arg(3))),
             "fioclex" => with_fd(arg(2), libc::O_RDONLY, |fd| {
                 errno_if(libc::ioctl(fd, libc::FIOCLEX))
             }),
             _ => return None,
         }
     })
+}
+
+/// `churn DIR N`: N times, create DIR/ok-I and read it (allowed, so its decision is kept),
+/// remove it, let a grace period pass (the freed dentry's memory may then go to the next
+/// one), create DIR/no-I and read it (refused). A read of no-I that succeeds prints
+/// `read DIR/no-I` and ends with 1; any other unexpected result ends with its errno.
+fn churn(dir: &str, n: u32) -> i32 {
+    let create = |path: &str| {
+        std::fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .open(path)
+            .map(drop)
+    };
+    for i in 0..n {
+        let ok = format!("{dir}/ok-{i}");
+        let no = format!("{dir}/no-{i}");
+        let steps = create(&ok)
+            .and_then(|()| std::fs::File::open(&ok).map(drop))
+            .and_then(|()| std::fs::remove_file(&ok));
+        if let Err(e) = steps {
+            return errno_of(&e);
+        }
+        std::thread::sleep(std::time::Duration::from_millis(2));
+        if let Err(e) = create(&no) {
+            return errno_of(&e);
+        }
+        match std::fs::File::open(&no) {
+            Ok(_) => {
+                println!("read {no}");
+                return 1;
+            }
+            Err(e) if e.raw_os_error() == Some(libc::EACCES) => {}
+            Err(e) => return errno_of(&e),
+        }
+        if let Err(e) = std::fs::remove_file(&no) {
+            return errno_of(&e);
+        }
+    }
+    0
 }

@@ -50,7 +50,9 @@
 //! - `tiocsti|tcgets PATH` (terminal ioctls, opened O_RDWR|O_NOCTTY), `open-mode3 PATH`
 //!   (open with O_ACCMODE 3), `mq-open NAME` (create, close and remove a POSIX queue),
 //!   `mq-unlink NAME`,
-//!   `setflags PATH` (FS_IOC_GETFLAGS then SETFLAGS), `fioclex PATH`.
+//!   `setflags PATH` (FS_IOC_GETFLAGS then SETFLAGS), `fioclex PATH`;
+//! - `churn DIR N`: create, read and remove DIR/ok-I, then create DIR/no-I and read it (the
+//!   read must be refused; prints `read PATH` if not), N times.
 
 use rustlsm_policy::abi;
 use std::ffi::CString;

@@ -8,6 +8,7 @@
 mod append;
 mod chroot;
 mod create_paths;
+mod decision_cache;
 mod descriptors;
 mod exec_hygiene;
 mod ioctl;
@@ -41,6 +42,8 @@ pub(crate) fn run(s: &mut Suite) {
     exec_hygiene::run(s);
     ioctl::run(s);
     misc::run(s);
+    // Last: its churn case fills the kernel log's rate-limit window with refusals.
+    decision_cache::run(s);
 }
 
 /// Writes `toml` to /tmp/esc/NAME.toml and loads it with lsmctl.
