@@ -105,6 +105,7 @@ def ordered(values, order):
 def main():
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("--accel", required=True)
+    ap.add_argument("--mode", choices=["icount", "tsc"], default="tsc")
     ap.add_argument("--boots", required=True)
     ap.add_argument("--apparmor", default="unknown")
     ap.add_argument("--host", default="")
@@ -194,16 +195,25 @@ def markdown(results, info, broken, kernel, args):
     guest_mhz = sorted(float(v) for v in info.get("guest_clock_mhz", set()))
     guest_range = f"{guest_mhz[0]:.0f}-{guest_mhz[-1]:.0f}" if guest_mhz else "?"
     resolution = ", ".join(sorted(info.get("clock_resolution_ns", {"?"})))
+    if args.mode == "icount":
+        timing = ("Mode: **icount**. QEMU ran with `-icount shift=0,sleep=off` on one vCPU: "
+                  "guest time advances one nanosecond per instruction executed, so every "
+                  "figure below is an **instruction count** (ns = instructions, "
+                  "µs = thousands of instructions), exact and the same on every run. "
+                  "Instruction counts do not see cache misses; `BENCH_MODE=tsc make bench` "
+                  "measures cycles instead.\n")
+    else:
+        timing = (f"Mode: **tsc**. Timing: TSC ticks at {tsc} MHz ({tsc_source}); the "
+                  f"guest's CLOCK_MONOTONIC (resolution {resolution} ns) puts that rate at "
+                  f"{guest_range} MHz. Medians with [min..max] over all runs. Timings on an "
+                  "emulated, shared machine are noisy: compare ratios, not absolute times.\n")
     out = ["# rustlsm, AppArmor and Landlock: benchmark results\n",
            f"Kernel {kernel}, QEMU accelerator **{args.accel.upper()}**, {args.boots} boots, "
            f"{args.minutes} minutes. Loops: {runs} runs per boot (pooled over boots), "
            f"{fs_iters} file / {net_iters} connect iterations per run. Loads: {load_runs} "
            f"runs (end to end: at least 3, fewer once a case has taken 120 s). "
            f"AppArmor parser: Debian {args.apparmor}. Host: {args.host}.\n",
-           f"Timing: TSC ticks at {tsc} MHz ({tsc_source}); the guest's CLOCK_MONOTONIC "
-           f"(resolution {resolution} ns) puts that rate at {guest_range} MHz.\n",
-           "Medians with [min..max] over all runs. Timings on an emulated, shared machine "
-           "are noisy: compare ratios, not absolute times.\n"]
+           timing]
     if broken:
         out.append(f"{broken} result line(s) broken on the console were dropped.\n")
     notes = OrderedDict()

@@ -12,14 +12,32 @@
 # bench.png and match-cost.tsv (one lookup of the file-rules automaton, native).
 # BENCH_ARGS passes options to the guest's rlsm-bench (for a quick look:
 # BENCH_ARGS="--runs 3 --load-runs 3 --max-rules 100" BENCH_ROUNDS=1).
+#
+# BENCH_MODE=icount (the default) boots QEMU TCG with `-icount shift=0,sleep=off` on one vCPU:
+# guest time then advances one nanosecond per instruction executed and the guest's TSC one
+# tick per instruction, so every figure is an instruction count, exact and the same on every
+# run (one round and three runs per loop suffice; see the design notes' perf-method.md).
+# BENCH_MODE=tsc measures cycles with the host's TSC instead, for what instruction counts
+# cannot see (cache misses), over BENCH_ROUNDS (default 4) noisy rounds.
 . "$(dirname "$0")/lib.sh"
 
 MUSL=x86_64-unknown-linux-musl
 BENCH_DIR=$RUSTLSM_CACHE/bench
 OVERLAY=$BENCH_DIR/overlay
 OUT=${BENCH_OUT:-$REPO_ROOT/Documentation/bench}
-ROUNDS=${BENCH_ROUNDS:-4}
-read -r -a GUEST_ARGS <<< "${BENCH_ARGS:-}"
+MODE=${BENCH_MODE:-icount}
+case "$MODE" in
+  icount)
+    export QEMU_ACCEL=tcg QEMU_SMP=1 QEMU_EXTRA_ARGS="-icount shift=0,sleep=off"
+    ROUNDS=${BENCH_ROUNDS:-1}
+    read -r -a GUEST_ARGS <<< "${BENCH_ARGS:---runs 3 --load-runs 3}"
+    ;;
+  tsc)
+    ROUNDS=${BENCH_ROUNDS:-4}
+    read -r -a GUEST_ARGS <<< "${BENCH_ARGS:-}"
+    ;;
+  *) die "BENCH_MODE is icount or tsc" ;;
+esac
 LSM_WITH=landlock,yama,rustlsm,apparmor
 LSM_WITHOUT=landlock,yama,apparmor
 
@@ -79,7 +97,11 @@ build_overlay() {
   APPARMOR_VERSION=$(cat "$aa/VERSION")
   # The guest's clock ticks in 4 ms steps; it times with the TSC, whose rate the host can
   # measure properly against its own clock (see qemu-test/guest/src/bin/rlsm-bench/clock.rs).
-  TSC_MHZ=$("$REPO_ROOT/target/$MUSL/release/rlsm-bench" tsc-mhz)
+  if [ "$MODE" = icount ]; then
+    TSC_MHZ=1000 # one tick per instruction under -icount shift=0
+  else
+    TSC_MHZ=$("$REPO_ROOT/target/$MUSL/release/rlsm-bench" tsc-mhz)
+  fi
 }
 
 # boot NAME LSM MODE: one guest run of `rlsm-bench MODE`; its log is $BENCH_DIR/logs/NAME.log.
@@ -132,7 +154,8 @@ load=$(sort -n "$BENCH_DIR/logs/loadavg" | awk '{v[NR] = $1} END {
 
 rm -rf "$BENCH_DIR/plot"
 mkdir -p "$BENCH_DIR/plot"
-python3 "$REPO_ROOT/scripts/bench-report.py" --accel "$ACCEL" --boots "$((1 + 2 * ROUNDS))" \
+python3 "$REPO_ROOT/scripts/bench-report.py" --accel "$ACCEL" --mode "$MODE" \
+  --boots "$((1 + 2 * ROUNDS))" \
   --apparmor "$APPARMOR_VERSION" \
   --host "$(nproc) CPUs, 1-minute load average during the boots $load" \
   --minutes "$(( ($(date +%s) - start + 59) / 60 ))" \

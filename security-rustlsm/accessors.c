@@ -126,6 +126,13 @@ bool rustlsm_is_internal_mount(const struct path *path)
 	return path->mnt->mnt_flags & MNT_INTERNAL;
 }
 
+bool rustlsm_is_private(const struct path *path)
+{
+	struct inode *inode = d_backing_inode(path->dentry);
+
+	return inode && IS_PRIVATE(inode);
+}
+
 bool rustlsm_is_io_uring(struct file *file)
 {
 	return io_is_uring_fops(file);

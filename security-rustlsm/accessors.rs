@@ -27,7 +27,8 @@ mod raw {
         net::socket::{Sock, Socket, UnixSock, UnixSockLocked},
     };
 
-    // SAFETY: Each function is defined in accessors.c with the prototype rustlsm.h gives it,
+    // SAFETY: Each function is defined in accessors.c with the prototype rustlsm.h gives it
+    // (`path_names_seq` in fs/d_path.c, with the prototype of include/linux/dcache.h),
     // and the Rust types state its contract: references are to objects valid for the call
     // (AF_UNIX socks where the C side reads a `struct unix_sock`), which the function only
     // reads (`rustlsm_unix_lock` takes the socket's spinlock, which `with_unix_lock`
@@ -52,15 +53,13 @@ mod raw {
         pub(super) safe fn rustlsm_unix_owner_cred(sk: &UnixSockLocked) -> Option<&Credential>;
         pub(super) safe fn rustlsm_revoke_fd(fd: u32);
         pub(super) safe fn rustlsm_is_internal_mount(path: &Path) -> bool;
+        pub(super) safe fn rustlsm_is_private(path: &Path) -> bool;
         pub(super) safe fn rustlsm_is_io_uring(file: &LocalFile) -> bool;
         pub(super) safe fn rustlsm_is_mqueue(path: &Path) -> bool;
         pub(super) safe fn rustlsm_mqueue_root(dir: &Inode, root: &mut bindings::path) -> bool;
         pub(super) safe fn rustlsm_ioctl_sets_inode_flags(cmd: u32) -> bool;
-    }
-
-    // SAFETY: Defined in fs/d_path.c with this prototype (include/linux/dcache.h); it only
-    // writes its out-parameter, and never sleeps.
-    unsafe extern "C" {
+        // From fs/d_path.c (include/linux/dcache.h): only writes its out-parameter, and never
+        // waits (it reads plain seqcounts).
         pub(super) safe fn path_names_seq(seq: &mut u64) -> bool;
     }
 }
@@ -150,6 +149,12 @@ pub(crate) fn revoke_fd(fd: u32) {
 /// Whether `path` is on one of the kernel's internal mounts (pipes, sockets, anon inodes).
 pub(crate) fn is_internal_mount(path: &Path) -> bool {
     raw::rustlsm_is_internal_mount(path)
+}
+
+/// Whether the file's inode is private to the kernel (`S_PRIVATE`: SysV shared memory,
+/// pidfds, anonymous inodes), which the security hooks of its dentries do not see.
+pub(crate) fn is_private(path: &Path) -> bool {
+    raw::rustlsm_is_private(path)
 }
 
 /// Whether `path` is a POSIX message queue.

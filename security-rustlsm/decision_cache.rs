@@ -14,7 +14,13 @@
 //! - the (mount, dentry) addresses name the same objects: a mount's address is only reused
 //!   after the mount tree changed, and a dentry freed and reallocated at the same address gets
 //!   its inode through the `d_instantiate` hook, which forgets the address
-//!   ([`forget_dentry`]).
+//!   ([`forget_dentry`]);
+//! - the sample has not come round again: each count wraps after 2^31 changes, so an entry
+//!   expires [`EXPIRY_MS`] after it was made, far sooner than 2^31 renames can run.
+//!
+//! Files on internal mounts (memfds, SysV shared memory, pidfds, anonymous inodes, dma-bufs)
+//! are never cached: the hook does not see the dentries of `S_PRIVATE` inodes, and a
+//! dma-buf's name changes with no count moving. They only need checks to be executed anyway.
 //!
 //! The table is direct-mapped by the dentry's address, so a dentry has one slot to forget
 //! (it is cached for one profile at a time). Each slot is a sequence lock made of atomics:
@@ -28,10 +34,14 @@ use kernel::{
         atomic::{Acquire, Atomic, Full, Relaxed, Release},
         barrier::{smp_mb, Read},
     },
+    time::{jiffies, msecs_to_jiffies, Jiffies},
 };
 
 /// Slots in the table, as a power of two.
 const SLOT_BITS: u32 = 11;
+
+/// How long a kept decision may be used, in milliseconds.
+const EXPIRY_MS: u32 = 10_000;
 
 /// What a decision is kept by.
 pub(crate) struct Key {
@@ -43,8 +53,12 @@ pub(crate) struct Key {
 
 impl Key {
     /// The key of `path` under the profile with serial number `profile`; `None` while a
-    /// rename or a mount change is under way (nothing is cached then).
+    /// rename or a mount change is under way, or for a file of an internal mount (nothing is
+    /// cached then).
     pub(crate) fn of(path: &Path, profile: u64) -> Option<Self> {
+        if accessors::is_internal_mount(path) || accessors::is_private(path) {
+            return None;
+        }
         let mut names = 0;
         accessors::path_names_seq(&mut names).then(|| Key {
             dentry: path.dentry().as_ptr() as usize,
@@ -77,19 +91,24 @@ struct Slot {
     names: Atomic<u64>,
     /// `allowed | denied << 32`.
     masks: Atomic<u64>,
+    /// When the decision was made, in jiffies.
+    made: Atomic<Jiffies>,
     internal: Atomic<bool>,
 }
 
 impl Slot {
-    const EMPTY: Slot = Slot {
-        seq: Atomic::new(0),
-        dentry: Atomic::new(0),
-        mount: Atomic::new(0),
-        profile: Atomic::new(0),
-        names: Atomic::new(0),
-        masks: Atomic::new(0),
-        internal: Atomic::new(false),
-    };
+    const fn empty() -> Slot {
+        Slot {
+            seq: Atomic::new(0),
+            dentry: Atomic::new(0),
+            mount: Atomic::new(0),
+            profile: Atomic::new(0),
+            names: Atomic::new(0),
+            masks: Atomic::new(0),
+            made: Atomic::new(0),
+            internal: Atomic::new(false),
+        }
+    }
 
     /// Takes the slot for writing if it is stable and its sequence is still `seq`; returns
     /// the sequence to publish with [`Self::release`].
@@ -107,7 +126,7 @@ impl Slot {
     }
 }
 
-static SLOTS: [Slot; 1 << SLOT_BITS] = [Slot::EMPTY; 1 << SLOT_BITS];
+static SLOTS: [Slot; 1 << SLOT_BITS] = [const { Slot::empty() }; 1 << SLOT_BITS];
 
 /// The slot of the dentry at `dentry` (Fibonacci hashing of the address).
 fn slot_of(dentry: usize) -> &'static Slot {
@@ -127,10 +146,14 @@ pub(crate) fn lookup(key: &Key) -> Option<Decision> {
         && slot.profile.load(Relaxed) == key.profile
         && slot.names.load(Relaxed) == key.names;
     let masks = slot.masks.load(Relaxed);
+    let made = slot.made.load(Relaxed);
     let internal = slot.internal.load(Relaxed);
     // The fields above were read before the sequence is read again.
     smp_mb(Read);
     if !same || slot.seq.load(Relaxed) != seq {
+        return None;
+    }
+    if jiffies().wrapping_sub(made) > msecs_to_jiffies(EXPIRY_MS) {
         return None;
     }
     Some(Decision {
@@ -157,6 +180,7 @@ pub(crate) fn store(key: &Key, decision: Decision) {
     slot.names.store(key.names, Relaxed);
     let masks = u64::from(decision.allowed) | u64::from(decision.denied) << 32;
     slot.masks.store(masks, Relaxed);
+    slot.made.store(jiffies(), Relaxed);
     slot.internal.store(decision.internal, Relaxed);
     slot.release(publish);
 }

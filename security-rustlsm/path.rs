@@ -160,7 +160,7 @@ impl ResolvedPath {
     }
 
     /// Moves to a `PATH_MAX` heap buffer (which may sleep), emptied.
-    fn to_heap(&mut self) -> Result {
+    fn move_to_heap(&mut self) -> Result {
         // INVARIANT: The range is emptied with the buffer.
         self.buf = Buffer::Heap(KVec::with_capacity(PATH_MAX, GFP_KERNEL)?);
         self.start = 0;
@@ -200,7 +200,7 @@ impl ResolvedPath {
     pub(crate) fn resolve(&mut self, path: &Path) -> Result {
         match self.fill(path) {
             Err(e) if e == ENAMETOOLONG && matches!(self.buf, Buffer::Stack(_)) => {
-                self.to_heap()?;
+                self.move_to_heap()?;
                 self.fill(path)
             }
             done => done,
@@ -260,7 +260,7 @@ impl ResolvedPath {
         if matches!(self.buf, Buffer::Heap(_)) {
             return Err(ENAMETOOLONG);
         }
-        self.to_heap()?;
+        self.move_to_heap()?;
         self.fill(dir)?;
         self.push_name(name)
     }

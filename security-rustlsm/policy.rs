@@ -201,7 +201,11 @@ pub(crate) fn load(blob: &[u8], dry_run: bool) -> Result {
         let _ = replacing.push(is_replacement, GFP_KERNEL);
         let old = label.swap(Some(profile));
         if is_replacement {
-            let _ = replaced.push(old, GFP_KERNEL);
+            // Should the capacity be missing, leaking the old profile is safe; dropping it
+            // before the grace period below would not be.
+            if let Err(e) = replaced.push_within_capacity(old) {
+                core::mem::forget(e);
+            }
         } else {
             let _ = state.labels.push(label, GFP_KERNEL);
         }

@@ -106,6 +106,7 @@ int rustlsm_unix_address(struct sock *sk, u8 *name, int *len);
 const struct cred *rustlsm_unix_owner_cred(const struct sock *sk);
 void rustlsm_revoke_fd(unsigned int fd);
 bool rustlsm_is_internal_mount(const struct path *path);
+bool rustlsm_is_private(const struct path *path);
 bool rustlsm_is_io_uring(struct file *file);
 int rustlsm_sk_type(const struct sock *sk);
 bool rustlsm_is_mqueue(const struct path *path);
