@@ -66,19 +66,29 @@ fn decide_path(
     let Some(label) = cred_blob::label(cred) else {
         return Ok(());
     };
+    // Unconfined, nothing asked, or allowed by a kept decision: settled under RCU, without
+    // taking a reference to the profile.
+    let settled = label.with_profile(|profile| {
+        let Some(profile) = profile else {
+            return true;
+        };
+        let key = target
+            .held()
+            .and_then(|held| decision_cache::Key::of(held, profile.serial()));
+        let kept = key.as_ref().and_then(decision_cache::lookup);
+        requested == 0 || kept.is_some_and(|kept| refusal(&kept, requested, always) == 0)
+    });
+    if settled {
+        return Ok(());
+    }
     let Some(profile) = label.profile() else {
         return Ok(());
     };
-    if requested == 0 {
-        return Ok(());
-    }
+    // The key is sampled again, before the path is rendered: the profile may have been
+    // replaced meanwhile, and the sample must come before the rendering it vouches for.
     let key = target
         .held()
         .and_then(|held| decision_cache::Key::of(held, profile.serial()));
-    let kept = key.as_ref().and_then(decision_cache::lookup);
-    if kept.is_some_and(|kept| refusal(&kept, requested, always) == 0) {
-        return Ok(());
-    }
     let mut path = ResolvedPath::empty();
     target.resolve(&mut path)?;
     let view = profile.view();

@@ -91,8 +91,8 @@ struct Slot {
     names: Atomic<u64>,
     /// `allowed | denied << 32`.
     masks: Atomic<u64>,
-    /// When the decision was made, in jiffies.
-    made: Atomic<Jiffies>,
+    /// When the decision expires, in jiffies.
+    expires: Atomic<Jiffies>,
     internal: Atomic<bool>,
 }
 
@@ -105,7 +105,7 @@ impl Slot {
             profile: Atomic::new(0),
             names: Atomic::new(0),
             masks: Atomic::new(0),
-            made: Atomic::new(0),
+            expires: Atomic::new(0),
             internal: Atomic::new(false),
         }
     }
@@ -146,14 +146,15 @@ pub(crate) fn lookup(key: &Key) -> Option<Decision> {
         && slot.profile.load(Relaxed) == key.profile
         && slot.names.load(Relaxed) == key.names;
     let masks = slot.masks.load(Relaxed);
-    let made = slot.made.load(Relaxed);
+    let expires = slot.expires.load(Relaxed);
     let internal = slot.internal.load(Relaxed);
     // The fields above were read before the sequence is read again.
     smp_mb(Read);
     if !same || slot.seq.load(Relaxed) != seq {
         return None;
     }
-    if jiffies().wrapping_sub(made) > msecs_to_jiffies(EXPIRY_MS) {
+    // `time_after(jiffies, expires)`: the difference read as signed.
+    if expires.wrapping_sub(jiffies()) as isize <= 0 {
         return None;
     }
     Some(Decision {
@@ -180,7 +181,8 @@ pub(crate) fn store(key: &Key, decision: Decision) {
     slot.names.store(key.names, Relaxed);
     let masks = u64::from(decision.allowed) | u64::from(decision.denied) << 32;
     slot.masks.store(masks, Relaxed);
-    slot.made.store(jiffies(), Relaxed);
+    slot.expires
+        .store(jiffies().wrapping_add(msecs_to_jiffies(EXPIRY_MS)), Relaxed);
     slot.internal.store(decision.internal, Relaxed);
     slot.release(publish);
 }

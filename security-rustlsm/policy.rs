@@ -6,14 +6,14 @@
 //! for the tasks already running under it. A load is verified and fully built before anything
 //! changes; the switch itself cannot fail, so a rejected load leaves the policy untouched.
 
-use crate::{attach::AttachIndex, rcu_slot::RcuSlot, wire};
+use crate::{attach::AttachIndex, rcu_slot::RcuSlot, retired::Retired, wire};
 // `Pin` is named by the expansion of `global_lock!`.
 use core::pin::Pin;
 use kernel::{
     prelude::*,
     sync::{
         atomic::{Atomic, Relaxed},
-        rcu, Arc,
+        Arc,
     },
 };
 
@@ -70,8 +70,8 @@ impl Label {
         self.profile.get()
     }
 
-    /// Publishes `new` and returns the previous profile. The caller must wait for an RCU grace
-    /// period (`synchronize_rcu`) before dropping what this returns, and must hold `POLICY`.
+    /// Publishes `new` and returns the previous profile. The caller must keep what this
+    /// returns for an RCU grace period ([`Retired`]), and must hold `POLICY`.
     fn swap(&self, new: Option<Arc<Profile>>) -> Option<Arc<Profile>> {
         self.profile.swap(new)
     }
@@ -192,8 +192,9 @@ pub(crate) fn load(blob: &[u8], dry_run: bool) -> Result {
     drop(after);
 
     // The switch: infallible from here on. Replaced profiles and the replaced index are kept
-    // until every reader that could have seen them is done.
-    let mut replaced = KVec::with_capacity(fresh.len(), GFP_KERNEL)?;
+    // until every reader that could have seen them is done (by a worker: the load does not
+    // wait for it).
+    let mut retired = Retired::with_capacity(fresh.len())?;
     let count = fresh.len();
     let mut replacing = KVec::with_capacity(fresh.len(), GFP_KERNEL)?;
     for (profile, (label, is_replacement)) in fresh.into_iter().zip(targets) {
@@ -201,16 +202,12 @@ pub(crate) fn load(blob: &[u8], dry_run: bool) -> Result {
         let _ = replacing.push(is_replacement, GFP_KERNEL);
         let old = label.swap(Some(profile));
         if is_replacement {
-            // Should the capacity be missing, leaking the old profile is safe; dropping it
-            // before the grace period below would not be.
-            if let Err(e) = replaced.push_within_capacity(old) {
-                core::mem::forget(e);
-            }
+            retired.as_mut().keep_profile(old);
         } else {
             let _ = state.labels.push(label, GFP_KERNEL);
         }
     }
-    let old_index = ATTACHMENTS.swap(Some(index));
+    retired.as_mut().keep_index(ATTACHMENTS.swap(Some(index)));
     state.generation += 1;
     let generation = state.generation;
     LABEL_COUNT.store(state.labels.len(), Relaxed);
@@ -221,9 +218,7 @@ pub(crate) fn load(blob: &[u8], dry_run: bool) -> Result {
         let op = if replaced { "replace" } else { "load" };
         crate::report::policy_change(op, view.name(), count, generation);
     }
-    rcu::synchronize_rcu();
-    drop(replaced);
-    drop(old_index);
+    retired.release();
     Ok(())
 }
 
@@ -261,17 +256,18 @@ pub(crate) fn remove(name: &[u8], dry_run: bool) -> Result {
     }
     let attachments = Arc::new(index_of(&after)?, GFP_KERNEL)?;
     drop(after);
+    let mut retired = Retired::with_capacity(1)?;
     let label = state.labels.remove(index).map_err(|_| EINVAL)?;
-    let old = label.swap(None);
-    let old_index = ATTACHMENTS.swap(Some(attachments));
+    retired.as_mut().keep_profile(label.swap(None));
+    retired
+        .as_mut()
+        .keep_index(ATTACHMENTS.swap(Some(attachments)));
     state.generation += 1;
     let generation = state.generation;
     LABEL_COUNT.store(state.labels.len(), Relaxed);
     drop(state);
     crate::report::policy_change("remove", name, 1, generation);
-    rcu::synchronize_rcu();
-    drop(old);
-    drop(old_index);
+    retired.release();
     Ok(())
 }
 

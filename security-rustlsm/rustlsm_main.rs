@@ -8,7 +8,7 @@
 //!   automaton), [`glob`] (attachment patterns) and [`net`] (network rules): all shared with
 //!   userspace `lsmctl`;
 //! - [`policy`], the loaded profiles and their atomic replacement, published for lock-free
-//!   readers through [`rcu_slot`];
+//!   readers through [`rcu_slot`] and released after a grace period by [`retired`];
 //! - [`cred_blob`], the profile label each task's credentials carry;
 //! - [`exec`], the profile a program runs under after `exec`, found through [`attach`];
 //! - [`access`], the decision every file-system hook makes, and [`decision_cache`], the
@@ -60,6 +60,7 @@ mod path_ops;
 mod policy;
 mod rcu_slot;
 mod report;
+mod retired;
 mod securityfs;
 mod sigio;
 mod task;
