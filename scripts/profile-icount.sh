@@ -2,7 +2,7 @@
 # Where a confined open's instructions go, per kernel function, exactly.
 #
 #   scripts/profile-icount.sh [--kernel BZIMAGE] [--initramfs CPIO] [--depth 2|8|32]
-#                             [--iters N] [--unconfined] [--load]
+#                             [--iters N] [--unconfined] [--load] [--lsm LIST]
 #
 # Boots the kernel twice under QEMU -icount with the TCG plugin scripts/profile/insn-profile.c,
 # which counts the guest instructions run in each kernel translation block. In each boot a
@@ -13,6 +13,8 @@
 # Prints the functions by cost, and the total. --unconfined runs the same loop without a
 # profile, for the baseline. --load profiles a policy load instead: one profile of 10,000
 # path rules (compiled here by this tree's lsmctl) written to securityfs N and 2N times.
+# --lsm sets the boot's lsm= list (default landlock,yama,rustlsm,apparmor): with --unconfined
+# and a list without rustlsm, the difference says what rustlsm costs tasks it does not confine.
 # Needs the kernel's vmlinux (for its symbols) beside BZIMAGE's build tree.
 . "$(dirname "$0")/lib.sh"
 
@@ -23,6 +25,7 @@ depth=2
 iters=20000
 confine=1
 workload=open
+lsm=landlock,yama,rustlsm,apparmor
 while [ $# -gt 0 ]; do
   case "$1" in
     --kernel) kernel=$2; shift 2 ;;
@@ -31,6 +34,7 @@ while [ $# -gt 0 ]; do
     --iters) iters=$2; shift 2 ;;
     --unconfined) confine=0; shift ;;
     --load) workload=load; shift ;;
+    --lsm) lsm=$2; shift 2 ;;
     *) die "unknown option $1 (see the header of $0)" ;;
   esac
 done
@@ -88,7 +92,7 @@ for n in "$iters" "$((2 * iters))"; do
   QEMU_ACCEL=tcg QEMU_SMP=1 \
     QEMU_EXTRA_ARGS="-icount shift=0,sleep=off -plugin $DIR/insn-profile.so,out=$DIR/blocks-$n" \
     "$REPO_ROOT/qemu-test/run" --kernel "$kernel" --initramfs "$initramfs" \
-      --overlay "$DIR/overlay" --append "lsm=landlock,yama,rustlsm,apparmor" \
+      --overlay "$DIR/overlay" --append "lsm=$lsm" \
       --timeout 1800 --log "$DIR/console-$n.log" -- /usr/bin/profile-loop "$n" > /dev/null \
     || die "the profiled boot failed (console: $DIR/console-$n.log)"
 done
