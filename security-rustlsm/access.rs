@@ -7,7 +7,7 @@ use crate::{
     cred_blob,
     decision_cache::{self, Decision},
     path::{ResolvedPath, Target},
-    policy::Profile,
+    policy::{Label, Profile},
     report::{self, Kills},
     wire::{self, ProfileView},
 };
@@ -16,6 +16,7 @@ use kernel::{cred::Credential, error::to_result, prelude::*};
 /// Checks `requested` (`wire::ACCESS_*` bits) on `target`, on behalf of `cred`. Unconfined
 /// tasks return at once, before any path is resolved; a confined task's refusal is reported
 /// and answered by its profile's mode (see [`report::verdict`]).
+#[inline]
 pub(crate) fn check_path(
     cred: &Credential,
     op: &str,
@@ -36,13 +37,13 @@ pub(crate) fn refuse_current_path(op: &str, requested: u32, target: Target<'_>) 
     Credential::with_current(|cred| decide_path(cred, op, requested, target, true))
 }
 
-/// The requested accesses `decision` refuses (all of them with `always`). Files of internal
-/// mounts (pipes, sockets, pidfds, memfds, namespace files) are made by their own system calls
-/// and have no path to write rules for, so only executing them is mediated (by the name they
-/// show, `/memfd:x (deleted)`), as AppArmor leaves them out of path mediation
-/// (`path_mediated_fs`).
-fn refusal(decision: &Decision, requested: u32, always: bool) -> u32 {
-    if decision.internal && requested & (wire::ACCESS_EXEC | wire::ACCESS_MMAP_EXEC) == 0 {
+/// The requested accesses `decision` refuses (all of them with `always`) for a file that is
+/// (`internal`) or is not on an internal mount. Files of internal mounts (pipes, sockets,
+/// pidfds, memfds, namespace files) are made by their own system calls and have no path to
+/// write rules for, so only executing them is mediated (by the name they show,
+/// `/memfd:x (deleted)`), as AppArmor leaves them out of path mediation (`path_mediated_fs`).
+fn refusal(decision: &Decision, internal: bool, requested: u32, always: bool) -> u32 {
+    if internal && requested & (wire::ACCESS_EXEC | wire::ACCESS_MMAP_EXEC) == 0 {
         0
     } else if always {
         requested
@@ -51,11 +52,10 @@ fn refusal(decision: &Decision, requested: u32, always: bool) -> u32 {
     }
 }
 
-/// The body of [`check_path`] and [`refuse_current_path`] (`always`).
-///
-/// A held file checked again under the same profile is decided from the decision kept the
-/// last time (see [`decision_cache`]), without rendering its path, unless that decision
-/// refuses: a refusal is reported with the path, so it takes the full check.
+/// The body of [`check_path`] and [`refuse_current_path`] (`always`). Unconfined tasks
+/// return here, in the hook itself: the test is all they pay (`inline(always)`: at opt-level
+/// `s` a plain hint left it a call).
+#[inline(always)]
 fn decide_path(
     cred: &Credential,
     op: &str,
@@ -63,11 +63,27 @@ fn decide_path(
     target: Target<'_>,
     always: bool,
 ) -> Result {
-    let Some(label) = cred_blob::label(cred) else {
-        return Ok(());
-    };
+    match cred_blob::label(cred) {
+        Some(label) => decide_for_label(&label, cred, op, requested, target, always),
+        None => Ok(()),
+    }
+}
+
+/// [`decide_path`] for a task with a label.
+///
+/// A held file checked again under the same profile is decided from the decision kept the
+/// last time (see [`decision_cache`]), without rendering its path, unless that decision
+/// refuses: a refusal is reported with the path, so it takes the full check.
+fn decide_for_label(
+    label: &Label,
+    cred: &Credential,
+    op: &str,
+    requested: u32,
+    target: Target<'_>,
+    always: bool,
+) -> Result {
     // Unconfined, nothing asked, or allowed by a kept decision: settled under RCU, without
-    // taking a reference to the profile.
+    // taking a reference to the profile. Files of internal mounts are never kept.
     let settled = label.with_profile(|profile| {
         let Some(profile) = profile else {
             return true;
@@ -76,7 +92,7 @@ fn decide_path(
             .held()
             .and_then(|held| decision_cache::Key::of(held, profile.serial()));
         let kept = key.as_ref().and_then(decision_cache::lookup);
-        requested == 0 || kept.is_some_and(|kept| refusal(&kept, requested, always) == 0)
+        requested == 0 || kept.is_some_and(|kept| refusal(&kept, false, requested, always) == 0)
     });
     if settled {
         return Ok(());
@@ -93,15 +109,11 @@ fn decide_path(
     target.resolve(&mut path)?;
     let view = profile.view();
     let (allowed, denied) = view.file_masks(path.for_rules(view.attach_disconnected()));
-    let decision = Decision {
-        allowed,
-        denied,
-        internal: path.is_internal(),
-    };
+    let decision = Decision { allowed, denied };
     if let Some(key) = &key {
         decision_cache::store(key, decision);
     }
-    let refused = refusal(&decision, requested, always);
+    let refused = refusal(&decision, path.is_internal(), requested, always);
     if refused == 0 {
         return Ok(());
     }

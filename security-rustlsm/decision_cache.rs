@@ -4,7 +4,7 @@
 //! path nor walks the automaton.
 //!
 //! A decision on a held path (a mount and a dentry) is its profile's (allowed, denied) masks
-//! for the path's string, and whether the file lives on an internal mount. It stays right
+//! for the path's string. It stays right
 //! while three things hold, and each entry records what shows it:
 //!
 //! - the profile is the same: its serial number, which is never reused;
@@ -76,8 +76,6 @@ pub(crate) struct Decision {
     pub(crate) allowed: u32,
     /// The accesses they deny.
     pub(crate) denied: u32,
-    /// Whether the file lives on an internal mount (a pipe, a socket...).
-    pub(crate) internal: bool,
 }
 
 /// One cached decision.
@@ -93,7 +91,6 @@ struct Slot {
     masks: Atomic<u64>,
     /// When the decision expires, in jiffies.
     expires: Atomic<Jiffies>,
-    internal: Atomic<bool>,
 }
 
 impl Slot {
@@ -106,7 +103,6 @@ impl Slot {
             names: Atomic::new(0),
             masks: Atomic::new(0),
             expires: Atomic::new(0),
-            internal: Atomic::new(false),
         }
     }
 
@@ -147,7 +143,6 @@ pub(crate) fn lookup(key: &Key) -> Option<Decision> {
         && slot.names.load(Relaxed) == key.names;
     let masks = slot.masks.load(Relaxed);
     let expires = slot.expires.load(Relaxed);
-    let internal = slot.internal.load(Relaxed);
     // The fields above were read before the sequence is read again.
     smp_mb(Read);
     if !same || slot.seq.load(Relaxed) != seq {
@@ -160,7 +155,6 @@ pub(crate) fn lookup(key: &Key) -> Option<Decision> {
     Some(Decision {
         allowed: masks as u32,
         denied: (masks >> 32) as u32,
-        internal,
     })
 }
 
@@ -183,7 +177,6 @@ pub(crate) fn store(key: &Key, decision: Decision) {
     slot.masks.store(masks, Relaxed);
     slot.expires
         .store(jiffies().wrapping_add(msecs_to_jiffies(EXPIRY_MS)), Relaxed);
-    slot.internal.store(decision.internal, Relaxed);
     slot.release(publish);
 }
 

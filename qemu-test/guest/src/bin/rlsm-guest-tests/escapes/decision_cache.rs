@@ -4,9 +4,8 @@
 //! is, in every way the cache must notice, and opens it by its new path: the open must be
 //! refused as if nothing had been kept, and logged with the new path.
 
-use super::{expect, fixture, load, refused, remove};
+use super::{expect, fixture, load, mount, refused, remove, umount};
 use crate::{check, Outcome, Suite};
-use std::ffi::CString;
 
 const PROBE: &str = "/usr/bin/rlsm-probe-esc-cache";
 const DIR: &str = "/tmp/esc/cache";
@@ -45,38 +44,6 @@ fn refused_at(path: &str) -> Outcome {
         "open",
         &needle,
     )
-}
-
-fn c(path: &str) -> Result<CString, String> {
-    CString::new(path).map_err(|e| e.to_string())
-}
-
-/// `mount(source, target, fstype, flags)` as the (unconfined) runner.
-fn mount(source: &str, target: &str, fstype: &str, flags: libc::c_ulong) -> Outcome {
-    std::fs::create_dir_all(target).map_err(|e| format!("{target}: {e}"))?;
-    let (source, target_c, fstype) = (c(source)?, c(target)?, c(fstype)?);
-    // SAFETY: Valid C strings; no data argument.
-    let rc = unsafe {
-        libc::mount(
-            source.as_ptr(),
-            target_c.as_ptr(),
-            fstype.as_ptr(),
-            flags,
-            std::ptr::null(),
-        )
-    };
-    check(rc == 0, || {
-        format!("mount on {target}: {}", std::io::Error::last_os_error())
-    })
-}
-
-fn umount(target: &str) -> Outcome {
-    let target_c = c(target)?;
-    // SAFETY: A valid C string.
-    let rc = unsafe { libc::umount(target_c.as_ptr()) };
-    check(rc == 0, || {
-        format!("umount {target}: {}", std::io::Error::last_os_error())
-    })
 }
 
 fn rename(from: &str, to: &str) -> Outcome {

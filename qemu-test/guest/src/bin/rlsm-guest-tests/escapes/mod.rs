@@ -22,6 +22,7 @@ mod unix;
 
 use crate::harness::{kernel_log, lsmctl, output};
 use crate::{check, Outcome, Suite};
+use std::ffi::CString;
 use std::fs;
 use std::process::{Command, Stdio};
 
@@ -44,6 +45,39 @@ pub(crate) fn run(s: &mut Suite) {
     misc::run(s);
     // Last: its churn case fills the kernel log's rate-limit window with refusals.
     decision_cache::run(s);
+}
+
+fn c_string(path: &str) -> Result<CString, String> {
+    CString::new(path).map_err(|e| e.to_string())
+}
+
+/// `mount(source, target, fstype, flags)` as the (unconfined) runner, creating `target`.
+fn mount(source: &str, target: &str, fstype: &str, flags: libc::c_ulong) -> Outcome {
+    std::fs::create_dir_all(target).map_err(|e| format!("{target}: {e}"))?;
+    let (source, target_c, fstype) = (c_string(source)?, c_string(target)?, c_string(fstype)?);
+    // SAFETY: Valid C strings; no data argument.
+    let rc = unsafe {
+        libc::mount(
+            source.as_ptr(),
+            target_c.as_ptr(),
+            fstype.as_ptr(),
+            flags,
+            std::ptr::null(),
+        )
+    };
+    check(rc == 0, || {
+        format!("mount on {target}: {}", std::io::Error::last_os_error())
+    })
+}
+
+/// `umount(target)` as the runner.
+fn umount(target: &str) -> Outcome {
+    let target_c = c_string(target)?;
+    // SAFETY: A valid C string.
+    let rc = unsafe { libc::umount(target_c.as_ptr()) };
+    check(rc == 0, || {
+        format!("umount {target}: {}", std::io::Error::last_os_error())
+    })
 }
 
 /// Writes `toml` to /tmp/esc/NAME.toml and loads it with lsmctl.

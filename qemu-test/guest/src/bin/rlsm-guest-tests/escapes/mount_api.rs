@@ -2,7 +2,7 @@
 //! needs the profile's `mount` like mount(2); a detached mount (open_tree clone) has no path from the root, and opening
 //! through it is refused rather than matched as "/FILE".
 
-use super::{expect, fixture, has_line, load, new_denials, refused, remove};
+use super::{expect, fixture, has_line, load, mount, new_denials, refused, remove, umount};
 use crate::{check, Outcome, Suite};
 
 const NO_MOUNT: &str = "/usr/bin/rlsm-probe-esc-mnt";
@@ -53,29 +53,14 @@ fn mounted_then_cleared() -> Result<bool, String> {
     let info = std::fs::read_to_string("/proc/self/mountinfo").map_err(|e| e.to_string())?;
     let mounted = info.lines().any(|l| l.split(' ').nth(4) == Some(DIR));
     if mounted {
-        let dir = std::ffi::CString::new(DIR).map_err(|e| e.to_string())?;
-        // SAFETY: A valid C string.
-        unsafe { libc::umount(dir.as_ptr()) };
+        let _ = umount(DIR);
     }
     Ok(mounted)
 }
 
 /// Mounts a tmpfs on DIR for a case to reconfigure (the runner is unconfined).
 fn mount_tmpfs() -> Outcome {
-    let dir = std::ffi::CString::new(DIR).map_err(|e| e.to_string())?;
-    // SAFETY: Valid C strings; no data argument.
-    let rc = unsafe {
-        libc::mount(
-            c"tmpfs".as_ptr(),
-            dir.as_ptr(),
-            c"tmpfs".as_ptr(),
-            0,
-            std::ptr::null(),
-        )
-    };
-    check(rc == 0, || {
-        format!("mount {DIR}: {}", std::io::Error::last_os_error())
-    })
+    mount("tmpfs", DIR, "tmpfs", 0)
 }
 
 pub(super) fn run(s: &mut Suite) {
