@@ -3,24 +3,26 @@
 //! The file-rules section of a profile: one deterministic automaton over path bytes that
 //! `lsmctl` compiles from all of the profile's path rules, shared by the kernel and `lsmctl`.
 //!
-//! A lookup costs one step per path byte, whatever the number of rules: a direct index in a
-//! state that has an edge for every class (the states `**` leaves behind, where long paths
-//! spend most of their bytes), a binary search among its edges in any other state. The table
-//! has no default transitions and no chains: a missing edge means the dead state, so a walk is
-//! bounded by the path's length by construction, and [`verify`] checks every index before the
-//! kernel accepts the table.
+//! A lookup costs one step per path byte, whatever the number of rules. Each state has a
+//! default transition and explicit edges for the byte classes that go elsewhere: the states
+//! `**` leaves behind, where long paths spend most of their bytes, send nearly every class to
+//! one state and so store one or two edges instead of one per class. A step scans a state's
+//! few edges or, past eight, searches them; a state with an edge for every class is
+//! indexed directly. There are no fallback chains (a default is a plain transition, taken at
+//! most once per byte), so a walk is bounded by the path's length by construction, and
+//! [`verify`] checks every index before the kernel accepts the table.
 //!
 //! ```text
 //! 0 num_states u32 (state 0 is the dead state)  4 num_edges u32  8 start u32
 //! 12 num_classes u16  14 reserved u16 (0)  16 class_map [u8; 256]
-//! 272 num_states x { first_edge u32, allow u32, deny u32 }
+//! 272 num_states x { first_edge u32, default u32, allow u32, deny u32 }
 //! then num_edges x class u8, then num_edges x next u32
 //! ```
 
 /// Size of the fixed part of the section.
 pub const HEADER_LEN: usize = 16 + 256;
 /// Size of one state entry.
-pub const STATE_LEN: usize = 12;
+pub const STATE_LEN: usize = 16;
 /// Most states one profile's automaton may have.
 pub const MAX_STATES: u32 = 1 << 20;
 /// Most edges one profile's automaton may have.
@@ -40,13 +42,13 @@ pub enum DfaFault {
     Start,
     /// A byte maps to a class that does not exist.
     ClassMap,
-    /// The dead state has edges or grants something.
+    /// The dead state has edges, leaves itself or grants something.
     DeadState,
     /// A state's edges start before the previous state's, or past the end.
     EdgeRange,
     /// A state's edge classes are not strictly increasing or out of range.
     EdgeClass,
-    /// An edge leads to a state that does not exist.
+    /// An edge or a default transition leads to a state that does not exist.
     EdgeTarget,
     /// An access mask has bits the format does not define.
     Access,
@@ -103,16 +105,14 @@ impl<'a> FileDfa<'a> {
         })
     }
 
-    fn state(&self, s: usize) -> Option<(usize, u32, u32)> {
+    /// The (allowed, denied) masks of state `s`.
+    fn masks(&self, s: usize) -> Option<(u32, u32)> {
         let at = s.checked_mul(STATE_LEN)?;
-        Some((
-            le32(self.states, at)? as usize,
-            le32(self.states, at + 4)?,
-            le32(self.states, at + 8)?,
-        ))
+        Some((le32(self.states, at + 8)?, le32(self.states, at + 12)?))
     }
 
-    /// The state after `state` on a byte of class `class`; `None` for the dead state.
+    /// The state after `state` on a byte of class `class` (0 is the dead state); `None` if the
+    /// table is malformed, which [`verify`] rules out.
     ///
     /// This is the walk's inner loop: index arithmetic wraps instead of failing, as every
     /// read is bounds-checked anyway and an unverified table can only mislead the walk, not
@@ -130,16 +130,17 @@ impl<'a> FileDfa<'a> {
         // have a handful of edges (a literal run has one), which a scan finds sooner than a
         // search.
         let k = if classes.len() == self.num_classes {
-            usize::from(class)
+            Some(usize::from(class))
         } else if classes.len() <= LINEAR_SCAN {
-            classes.iter().position(|&c| c >= class)?
+            classes.iter().position(|&c| c == class)
         } else {
-            classes.binary_search(&class).ok()?
+            classes.binary_search(&class).ok()
         };
-        if *classes.get(k)? != class {
-            return None;
+        match k {
+            Some(k) => le32(self.edge_next, first.wrapping_add(k).wrapping_mul(4)),
+            None => le32(self.states, at.wrapping_add(4)),
         }
-        le32(self.edge_next, first.wrapping_add(k).wrapping_mul(4)).map(|n| n as usize)
+        .map(|n| n as usize)
     }
 
     /// The (allowed, denied) access masks for `path`. Unknown paths get `(0, 0)`.
@@ -148,12 +149,11 @@ impl<'a> FileDfa<'a> {
         for &b in path {
             let class = self.class_map[usize::from(b)];
             match self.step(state, class) {
+                Some(0) | None => return (0, 0),
                 Some(next) => state = next,
-                None => return (0, 0),
             }
         }
-        self.state(state)
-            .map_or((0, 0), |(_, allow, deny)| (allow, deny))
+        self.masks(state).unwrap_or((0, 0))
     }
 
     /// Number of states and edges, for reports.
@@ -195,7 +195,8 @@ pub fn verify(section: &[u8], known: u32) -> Result<(), (DfaFault, usize)> {
     while let Some((s, entry)) = entries.next() {
         let at = HEADER_LEN + s * STATE_LEN;
         let field = |offset| le32(entry, offset).ok_or((DfaFault::Length, at));
-        let (first, allow, deny) = (field(0)? as usize, field(4)?, field(8)?);
+        let (first, default) = (field(0)? as usize, field(4)? as usize);
+        let (allow, deny) = (field(8)?, field(12)?);
         let end = match entries.peek() {
             Some((_, next)) => le32(next, 0).ok_or((DfaFault::Length, at))? as usize,
             None => dfa.num_edges,
@@ -204,13 +205,16 @@ pub fn verify(section: &[u8], known: u32) -> Result<(), (DfaFault, usize)> {
             return Err((DfaFault::EdgeRange, at));
         }
         previous_first = first;
+        if default >= dfa.num_states {
+            return Err((DfaFault::EdgeTarget, at + 4));
+        }
         if (allow | deny) & !known != 0 {
-            return Err((DfaFault::Access, at + 4));
+            return Err((DfaFault::Access, at + 8));
         }
         if end < first || end > dfa.num_edges {
             return Err((DfaFault::EdgeRange, at));
         }
-        if s == 0 && (end != first || allow != 0 || deny != 0) {
+        if s == 0 && (end != first || default != 0 || allow != 0 || deny != 0) {
             return Err((DfaFault::DeadState, at));
         }
         let classes = dfa

@@ -29,7 +29,7 @@ use crate::{file_dfa, glob, net};
 /// The four bytes every policy blob starts with.
 pub const MAGIC: [u8; 4] = *b"RLSM";
 /// The format version this code reads and writes; the kernel's ABI version.
-pub const VERSION: u16 = 2;
+pub const VERSION: u16 = 3;
 /// Size of the blob header.
 pub const HEADER_LEN: usize = 16;
 /// Size of the fixed part of a profile record.

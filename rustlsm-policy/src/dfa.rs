@@ -24,9 +24,10 @@ pub struct Dfa {
     pub class_map: [u8; 256],
     pub num_classes: u16,
     pub start: u32,
-    /// Per state: (first edge, allow mask, deny mask).
-    pub states: Vec<(u32, u32, u32)>,
-    /// Edges, grouped by state and sorted by class within a state.
+    /// Per state: (first edge, default transition, allow mask, deny mask).
+    pub states: Vec<(u32, u32, u32, u32)>,
+    /// Edges for the classes that do not take the state's default transition, grouped by
+    /// state and sorted by class within a state.
     pub edge_class: Vec<u8>,
     pub edge_next: Vec<u32>,
 }
@@ -230,6 +231,8 @@ pub fn compile(rules: &[DfaRule<'_>], max_states: usize) -> Result<Dfa, DfaError
         edge_class: Vec::new(),
         edge_next: Vec::new(),
     };
+    let used = |class: u16| class != 0 || other_used;
+    let mut row = Vec::with_capacity(usize::from(num_classes));
     for (set, out) in sets.iter().zip(&edges) {
         let (mut allow, mut deny) = (0, 0);
         for pos in set {
@@ -239,13 +242,37 @@ pub fn compile(rules: &[DfaRule<'_>], max_states: usize) -> Result<Dfa, DfaError
                 deny |= r.deny;
             }
         }
-        dfa.states.push((dfa.edge_class.len() as u32, allow, deny));
-        for (&class, &next) in out {
-            dfa.edge_class.push(class);
-            dfa.edge_next.push(next);
+        row.clear();
+        row.extend(
+            (0..num_classes)
+                .filter(|&c| used(c))
+                .map(|c| out.get(&(c as u8)).copied().unwrap_or(0)),
+        );
+        let default = most_frequent(&mut row.clone());
+        dfa.states
+            .push((dfa.edge_class.len() as u32, default, allow, deny));
+        for class in (0..num_classes).filter(|&c| used(c)) {
+            let next = out.get(&(class as u8)).copied().unwrap_or(0);
+            if next != default {
+                dfa.edge_class.push(class as u8);
+                dfa.edge_next.push(next);
+            }
         }
     }
     Ok(dfa)
+}
+
+/// The value that occurs most often in `targets` (the smallest on a tie; 0 if empty): the
+/// transition worth making a state's default.
+fn most_frequent(targets: &mut [u32]) -> u32 {
+    targets.sort_unstable();
+    let mut best = (0, 0u32);
+    for run in targets.chunk_by(|a, b| a == b) {
+        if run.len() > best.0 {
+            best = (run.len(), run[0]);
+        }
+    }
+    best.1
 }
 
 impl Dfa {
@@ -257,16 +284,17 @@ impl Dfa {
                 return (0, 0);
             }
             let class = self.class_map[usize::from(b)];
-            let first = self.states[state].0 as usize;
+            let (first, default, _, _) = self.states[state];
             let end = self
                 .states
                 .get(state + 1)
                 .map_or(self.edge_class.len(), |s| s.0 as usize);
-            match self.edge_class[first..end].binary_search(&class) {
-                Ok(k) => state = self.edge_next[first + k] as usize,
-                Err(_) => return (0, 0),
-            }
+            let first = first as usize;
+            state = match self.edge_class[first..end].binary_search(&class) {
+                Ok(k) => self.edge_next[first + k],
+                Err(_) => default,
+            } as usize;
         }
-        (self.states[state].1, self.states[state].2)
+        (self.states[state].2, self.states[state].3)
     }
 }

@@ -350,7 +350,11 @@ fn encode_file_dfa(p: &ProfileSpec, out: &mut Vec<u8>) -> Result<(), EncodeError
         }
     })?;
     let both = wire::ACCESS_EXEC_INHERIT | wire::ACCESS_EXEC_PROFILE;
-    if dfa.states.iter().any(|&(_, allow, _)| allow & both == both) {
+    if dfa
+        .states
+        .iter()
+        .any(|&(_, _, allow, _)| allow & both == both)
+    {
         return Err(EncodeError::ExecConflict(p.name.clone()));
     }
     if dfa.edge_next.len() > file_dfa::MAX_EDGES as usize {
@@ -366,8 +370,9 @@ fn encode_file_dfa(p: &ProfileSpec, out: &mut Vec<u8>) -> Result<(), EncodeError
     put_u16(&mut payload, dfa.num_classes);
     put_u16(&mut payload, 0);
     payload.extend_from_slice(&dfa.class_map);
-    for &(first, allow, deny) in &dfa.states {
+    for &(first, default, allow, deny) in &dfa.states {
         put_u32(&mut payload, first);
+        put_u32(&mut payload, default);
         put_u32(&mut payload, allow);
         put_u32(&mut payload, deny);
     }

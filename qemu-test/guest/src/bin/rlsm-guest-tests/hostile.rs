@@ -35,7 +35,7 @@ paths = ["/etc/*"]
 /// The cases [`run`] registers, whatever the small profile holds.
 pub(crate) const CASES: u32 = 3 + STRUCTURAL + 3;
 /// The named structural mutants.
-const STRUCTURAL: u32 = 30;
+const STRUCTURAL: u32 = 33;
 
 use rustlsm_policy::abi::{LSM_POLICY_LOAD as LOAD, LSM_POLICY_REMOVE as REMOVE};
 
@@ -207,11 +207,22 @@ fn structural(valid: &[u8]) -> Vec<Mutant> {
         set32(b, at, u32::MAX)
     });
     with("automaton: undefined access bits", inval, dfa, &|b| {
-        let at = d + file_dfa::HEADER_LEN + file_dfa::STATE_LEN + 4;
+        let at = d + file_dfa::HEADER_LEN + file_dfa::STATE_LEN + 8;
         set32(b, at, 1 << 31)
     });
     with("automaton: dead state grants access", inval, dfa, &|b| {
+        set32(b, d + file_dfa::HEADER_LEN + 8, 1)
+    });
+    with("automaton: dead state leaves itself", inval, dfa, &|b| {
         set32(b, d + file_dfa::HEADER_LEN + 4, 1)
+    });
+    with("automaton: default to a missing state", inval, dfa, &|b| {
+        let at = d + file_dfa::HEADER_LEN + file_dfa::STATE_LEN + 4;
+        set32(b, at, states)
+    });
+    with("automaton: default to state u32::MAX", inval, dfa, &|b| {
+        let last = d + file_dfa::HEADER_LEN + (states as usize - 1) * file_dfa::STATE_LEN;
+        set32(b, last + 4, u32::MAX)
     });
     with(
         "automaton: edge to a missing state",
@@ -225,16 +236,19 @@ fn structural(valid: &[u8]) -> Vec<Mutant> {
         with_edges,
         &|b| set32(b, edge_next, u32::MAX),
     );
-    // Every edge back to the start state: a cycle, which is legal (walks are bounded by the
-    // path's length) and must be accepted.
+    // Every edge and every live state's default back to the start state: cycles, which are
+    // legal (walks are bounded by the path's length) and must be accepted.
     with(
-        "automaton: every edge loops to the start",
+        "automaton: every transition loops to the start",
         0,
         with_edges,
         &|b| {
             let start = le32(b, d + 8) as u32;
             for e in 0..edges {
                 set32(b, edge_next + 4 * e, start);
+            }
+            for s in 1..states as usize {
+                set32(b, d + file_dfa::HEADER_LEN + s * file_dfa::STATE_LEN + 4, start);
             }
         },
     );
