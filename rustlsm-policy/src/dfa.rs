@@ -7,6 +7,7 @@
 //! pattern ends there. Bytes that no pattern names literally behave alike, so the automaton
 //! runs over byte classes, not bytes.
 
+use crate::minimize::minimize;
 use std::collections::{BTreeMap, HashMap};
 
 /// One glob and what it grants or refuses.
@@ -223,16 +224,15 @@ pub fn compile(rules: &[DfaRule<'_>], max_states: usize) -> Result<Dfa, DfaError
         i += 1;
     }
 
-    let mut dfa = Dfa {
-        class_map,
-        num_classes,
-        start,
-        states: Vec::with_capacity(sets.len()),
-        edge_class: Vec::new(),
-        edge_next: Vec::new(),
-    };
-    let used = |class: u16| class != 0 || other_used;
-    let mut row = Vec::with_capacity(usize::from(num_classes));
+    // Every state's full row over the classes some byte maps to (a missing edge leads to
+    // the dead state), and what it grants and refuses.
+    let used: Vec<u8> = (0..num_classes)
+        .filter(|&c| c != 0 || other_used)
+        .map(|c| c as u8)
+        .collect();
+    let width = used.len();
+    let mut rows = Vec::with_capacity(sets.len() * width);
+    let mut masks = Vec::with_capacity(sets.len());
     for (set, out) in sets.iter().zip(&edges) {
         let (mut allow, mut deny) = (0, 0);
         for pos in set {
@@ -242,19 +242,41 @@ pub fn compile(rules: &[DfaRule<'_>], max_states: usize) -> Result<Dfa, DfaError
                 deny |= r.deny;
             }
         }
+        masks.push((allow, deny));
+        rows.extend(used.iter().map(|c| out.get(c).copied().unwrap_or(0)));
+    }
+    drop(edges);
+    drop(sets);
+    let (block, blocks) = minimize(&rows, width, &masks);
+
+    let mut dfa = Dfa {
+        class_map,
+        num_classes,
+        start: block[start as usize],
+        states: Vec::with_capacity(blocks),
+        edge_class: Vec::new(),
+        edge_next: Vec::new(),
+    };
+    let mut row = Vec::with_capacity(width);
+    // Blocks are numbered by their smallest state, so the first state of each new number is
+    // its representative.
+    for (s, &b) in block.iter().enumerate() {
+        if b as usize != dfa.states.len() {
+            continue;
+        }
         row.clear();
         row.extend(
-            (0..num_classes)
-                .filter(|&c| used(c))
-                .map(|c| out.get(&(c as u8)).copied().unwrap_or(0)),
+            rows[s * width..(s + 1) * width]
+                .iter()
+                .map(|&t| block[t as usize]),
         );
         let default = most_frequent(&mut row.clone());
+        let (allow, deny) = masks[s];
         dfa.states
             .push((dfa.edge_class.len() as u32, default, allow, deny));
-        for class in (0..num_classes).filter(|&c| used(c)) {
-            let next = out.get(&(class as u8)).copied().unwrap_or(0);
+        for (&class, &next) in used.iter().zip(&row) {
             if next != default {
-                dfa.edge_class.push(class as u8);
+                dfa.edge_class.push(class);
                 dfa.edge_next.push(next);
             }
         }

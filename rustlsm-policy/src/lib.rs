@@ -3,7 +3,8 @@
 //! [`wire`], [`glob`] and [`file_dfa`] are the kernel's own source files (from
 //! security-rustlsm/), compiled here unchanged, so what `lsmctl` checks and what these tests
 //! and fuzzers exercise is exactly what the kernel runs. This crate adds what only userspace
-//! needs: an owned model of a policy, the rule compiler ([`dfa`]), the encoder, and a decoder
+//! needs: an owned model of a policy, the rule compiler ([`dfa`], whose automata are
+//! minimized), the encoder, and a decoder
 //! back into a summary.
 
 #[path = "../../security-rustlsm/file_dfa.rs"]
@@ -17,6 +18,7 @@ pub mod wire;
 
 pub mod abi;
 pub mod dfa;
+mod minimize;
 mod model;
 
 pub use model::{

@@ -248,7 +248,11 @@ fn structural(valid: &[u8]) -> Vec<Mutant> {
                 set32(b, edge_next + 4 * e, start);
             }
             for s in 1..states as usize {
-                set32(b, d + file_dfa::HEADER_LEN + s * file_dfa::STATE_LEN + 4, start);
+                set32(
+                    b,
+                    d + file_dfa::HEADER_LEN + s * file_dfa::STATE_LEN + 4,
+                    start,
+                );
             }
         },
     );
