@@ -263,6 +263,20 @@ def markdown(results, info, broken, kernel, args):
         out.append(table(["kernel"] + params, rows))
         note_errors(grid)
 
+    cases, params, grid = section_grid(results, "exec")
+    if cases:
+        params = sorted(params, key=lambda p: not p.startswith("none"))
+        out.append("## Exec of a program without a profile (ns per spawn)\n")
+        out.append("`posix_spawn()+wait()` of a static program that exits at once, before and "
+                   "after a thousand one-rule profiles are loaded (attached to binaries nobody "
+                   "runs): what having profiles costs every exec on the system. rustlsm's in "
+                   "the boot with rustlsm, AppArmor's in the boot without.\n")
+        out.append(table(["profiles"] + params + ["loaded / none"],
+                         [[c] + [cell(grid.get((c, p))) for p in params]
+                          + [ratio(grid.get((c, params[-1])), grid.get((c, params[0])))]
+                          for c in cases]))
+        note_errors(grid)
+
     if notes:
         out.append("\\* Could not be measured:\n")
         out += [f"- {n}" for n in notes]

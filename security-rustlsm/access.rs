@@ -23,6 +23,18 @@ pub(crate) fn check_path(
     requested: u32,
     target: Target<'_>,
 ) -> Result {
+    decide_path(cred, op, || requested, target, false)
+}
+
+/// [`check_path`] for a hook whose requested accesses take work to find (`open`): worked out
+/// only for a task with a label, so that unconfined tasks skip it.
+#[inline]
+pub(crate) fn check_path_with(
+    cred: &Credential,
+    op: &str,
+    requested: impl FnOnce() -> u32,
+    target: Target<'_>,
+) -> Result {
     decide_path(cred, op, requested, target, false)
 }
 
@@ -34,7 +46,7 @@ pub(crate) fn check_current_path(op: &str, requested: u32, target: Target<'_>) -
 /// Refuses `requested` on `target` to a confined current task whatever its profile says
 /// (reported and answered by its mode like any refusal); unconfined tasks are not concerned.
 pub(crate) fn refuse_current_path(op: &str, requested: u32, target: Target<'_>) -> Result {
-    Credential::with_current(|cred| decide_path(cred, op, requested, target, true))
+    Credential::with_current(|cred| decide_path(cred, op, || requested, target, true))
 }
 
 /// The requested accesses `decision` refuses (all of them with `always`) for a file that is
@@ -59,12 +71,12 @@ fn refusal(decision: &Decision, internal: bool, requested: u32, always: bool) ->
 fn decide_path(
     cred: &Credential,
     op: &str,
-    requested: u32,
+    requested: impl FnOnce() -> u32,
     target: Target<'_>,
     always: bool,
 ) -> Result {
     match cred_blob::label(cred) {
-        Some(label) => decide_for_label(&label, cred, op, requested, target, always),
+        Some(label) => decide_for_label(&label, cred, op, requested(), target, always),
         None => Ok(()),
     }
 }

@@ -4,7 +4,7 @@
 //! shared writable `mmap` and `mprotect`.
 
 use crate::{
-    access::{check_current_path, check_path, refuse_current_path},
+    access::{check_current_path, check_path_with, refuse_current_path},
     accessors,
     path::Target,
     wire,
@@ -71,7 +71,12 @@ pub(crate) fn file_fcntl(file: &LocalFile, cmd: u32, arg: usize) -> Result {
 
 /// `file_open`, on behalf of the opener's creds. Unconfined tasks pay one pointer test.
 pub(crate) fn file_open(file: &LocalFile) -> Result {
-    check_path(file.cred(), "open", open_access(file), Target::File(file))
+    check_path_with(
+        file.cred(),
+        "open",
+        || open_access(file),
+        Target::File(file),
+    )
 }
 
 /// `file_truncate`: `ftruncate()` and `open(O_TRUNC)`.

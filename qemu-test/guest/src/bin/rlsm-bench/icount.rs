@@ -12,7 +12,7 @@
 //! static program before and after the idle profiles are loaded.
 
 use crate::child::{icount_workloads, sample_raw, Start};
-use crate::clock;
+use crate::exec;
 use crate::policy;
 use crate::runner::run;
 use crate::unconfined;
@@ -50,9 +50,9 @@ pub fn section(opts: &Options) -> Result<(), String> {
     if !unconfined::rustlsm_active() {
         return Err("rustlsm is not active (see lsm=)".into());
     }
-    let exec_without = exec_samples(opts)?;
+    let exec_without = exec::samples(opts.runs)?;
     unconfined::load_idle_profiles().map_err(|e| format!("idle profiles: {e}"))?;
-    let exec_with = exec_samples(opts)?;
+    let exec_with = exec::samples(opts.runs)?;
     let cases = [
         (Start::Direct(BENCH.into()), false),
         (Start::Direct(load_profile()?), true),
@@ -88,29 +88,4 @@ pub fn section(opts: &Options) -> Result<(), String> {
         );
     }
     Ok(())
-}
-
-/// Spawns of an unconfined static program per sample.
-const EXEC_ITERS: u32 = 200;
-
-/// Instructions per spawn (`posix_spawn()`, which is `vfork()` and `execve()` in musl, then
-/// `wait()`) of this static binary with nothing to do, unconfined: `--runs` samples of
-/// [`EXEC_ITERS`] spawns. What exec costs every program on the system, with or without
-/// profiles loaded.
-fn exec_samples(opts: &Options) -> Result<Vec<f64>, String> {
-    (0..opts.runs)
-        .map(|_| {
-            let start = clock::monotonic_ns();
-            for _ in 0..EXEC_ITERS {
-                let status = Command::new(BENCH)
-                    .arg("noop")
-                    .status()
-                    .map_err(|e| format!("spawn {BENCH}: {e}"))?;
-                if !status.success() {
-                    return Err(format!("{BENCH} noop: {status}"));
-                }
-            }
-            Ok((clock::monotonic_ns() - start) as f64 / f64::from(EXEC_ITERS))
-        })
-        .collect()
 }

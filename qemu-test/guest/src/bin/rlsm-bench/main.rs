@@ -22,6 +22,7 @@
 mod child;
 mod clock;
 mod confined;
+mod exec;
 mod icount;
 mod load;
 mod matrix;

@@ -158,6 +158,18 @@ pub fn many_profiles(count: usize) -> String {
     t
 }
 
+/// The same idle profiles for AppArmor.
+pub fn many_apparmor_profiles(count: usize) -> String {
+    let mut t = String::new();
+    for i in 0..count {
+        let _ = writeln!(
+            t,
+            "profile idle-{i} /opt/idle/{i}/bin {{\n  /opt/idle/{i}/** r,\n}}"
+        );
+    }
+    t
+}
+
 /// The Landlock sandboxer's environment for the same rights: read (and execute) beneath the
 /// tree and on the bench binary, read-write on /dev/null, TCP connect to the closed port.
 pub fn landlock_env(bench_binary: &str) -> Vec<(&'static str, String)> {
