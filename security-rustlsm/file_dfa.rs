@@ -7,8 +7,7 @@
 //! default transition and explicit edges for the byte classes that go elsewhere: the states
 //! `**` leaves behind, where long paths spend most of their bytes, send nearly every class to
 //! one state and so store one or two edges instead of one per class. A step scans a state's
-//! few edges or, past eight, searches them; a state with an edge for every class is
-//! indexed directly. There are no fallback chains (a default is a plain transition, taken at
+//! few edges or, past eight, searches them. There are no fallback chains (a default is a plain transition, taken at
 //! most once per byte), so a walk is bounded by the path's length by construction, and
 //! [`verify`] checks every index before the kernel accepts the table.
 //!
@@ -61,8 +60,8 @@ fn le32(b: &[u8], at: usize) -> Option<u32> {
 }
 
 fn le16(b: &[u8], at: usize) -> Option<u16> {
-    let s = b.get(at..at.checked_add(2)?)?;
-    Some(u16::from_le_bytes([s[0], s[1]]))
+    let s: &[u8; 2] = b.get(at..at.checked_add(2)?)?.try_into().ok()?;
+    Some(u16::from_le_bytes(*s))
 }
 
 /// A view of a verified file-rules section.
@@ -125,13 +124,9 @@ impl<'a> FileDfa<'a> {
         let end =
             le32(self.states, at.wrapping_add(STATE_LEN)).map_or(self.num_edges, |e| e as usize);
         let classes = self.edge_class.get(first..end)?;
-        // A verified state's classes strictly increase and are below `num_classes`, so a state
-        // with `num_classes` edges has class `c` at index `c`: no search. Most other states
-        // have a handful of edges (a literal run has one), which a scan finds sooner than a
-        // search.
-        let k = if classes.len() == self.num_classes {
-            Some(usize::from(class))
-        } else if classes.len() <= LINEAR_SCAN {
+        // A verified state's classes strictly increase. Most states have a handful of edges
+        // (a literal run has one), which a scan finds sooner than a search.
+        let k = if classes.len() <= LINEAR_SCAN {
             classes.iter().position(|&c| c == class)
         } else {
             classes.binary_search(&class).ok()

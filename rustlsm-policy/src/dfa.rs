@@ -40,12 +40,19 @@ pub enum DfaError {
     TooManyClasses,
     /// The automaton would exceed the given number of states.
     TooManyStates(usize),
+    /// The automaton would exceed the given number of edges.
+    TooManyEdges(usize),
 }
 
 impl std::fmt::Display for DfaError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
             DfaError::TooManyClasses => write!(f, "the patterns use too many distinct bytes"),
+            DfaError::TooManyEdges(n) => write!(
+                f,
+                "the path rules compile to more than {n} automaton edges; \
+                 fewer `*`/`**` patterns that overlap would help"
+            ),
             DfaError::TooManyStates(n) => write!(
                 f,
                 "the path rules compile to more than {n} automaton states; \
@@ -224,6 +231,7 @@ pub fn compile(rules: &[DfaRule<'_>], max_states: usize) -> Result<Dfa, DfaError
         i += 1;
     }
 
+    drop(ids);
     // Every state's full row over the classes some byte maps to (a missing edge leads to
     // the dead state), and what it grants and refuses.
     let used: Vec<u8> = (0..num_classes)

@@ -109,23 +109,24 @@ impl Partition {
 /// the order of their smallest state, so the dead state's stays 0.
 pub fn minimize(rows: &[u32], width: usize, masks: &[(u32, u32)]) -> (Vec<u32>, usize) {
     let n = masks.len();
-    // Predecessors by (target, class), as offsets into one array.
-    let mut pred_at = vec![0usize; n * width + 1];
+    // Predecessors by (target, class): `preds[pred_at[k]..pred_at[k + 1]]` for key
+    // k = target * width + class. Offsets are u32: the compiler caps states at 2^20 and
+    // classes at 256.
+    let mut pred_at = vec![0u32; n * width + 1];
     for (i, &t) in rows.iter().enumerate() {
-        pred_at[t as usize * width + i % width + 1] += 1;
+        pred_at[t as usize * width + i % width] += 1;
     }
     for i in 1..pred_at.len() {
         pred_at[i] += pred_at[i - 1];
     }
-    let mut fill = pred_at.clone();
+    // `pred_at[k]` is now the end of key k's range; filling each range from its end leaves
+    // it at the range's start (and the last entry, the total, stays the end of the last).
     let mut preds = vec![0u32; rows.len()];
     for (i, &t) in rows.iter().enumerate() {
         let key = t as usize * width + i % width;
-        preds[fill[key]] = (i / width) as u32;
-        fill[key] += 1;
+        pred_at[key] -= 1;
+        preds[pred_at[key] as usize] = (i / width) as u32;
     }
-    drop(fill);
-
     let mut p = Partition::by_key(masks);
     // Hopcroft: every block waits to split the others by its predecessors; once a block has
     // split, its smaller part suffices (the larger's split is implied).
@@ -140,7 +141,7 @@ pub fn minimize(rows: &[u32], width: usize, masks: &[(u32, u32)]) -> (Vec<u32>, 
         for class in 0..width {
             for &t in &splitter {
                 let key = t as usize * width + class;
-                for &s in &preds[pred_at[key]..pred_at[key + 1]] {
+                for &s in &preds[pred_at[key] as usize..pred_at[key + 1] as usize] {
                     p.mark(s);
                 }
             }

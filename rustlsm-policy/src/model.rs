@@ -360,7 +360,7 @@ fn encode_file_dfa(p: &ProfileSpec, out: &mut Vec<u8>) -> Result<(), EncodeError
     if dfa.edge_next.len() > file_dfa::MAX_EDGES as usize {
         return Err(EncodeError::Automaton {
             profile: p.name.clone(),
-            error: dfa::DfaError::TooManyStates(file_dfa::MAX_STATES as usize),
+            error: dfa::DfaError::TooManyEdges(file_dfa::MAX_EDGES as usize),
         });
     }
     let mut payload = Vec::new();

@@ -35,7 +35,7 @@ paths = ["/etc/*"]
 /// The cases [`run`] registers, whatever the small profile holds.
 pub(crate) const CASES: u32 = 3 + STRUCTURAL + 3;
 /// The named structural mutants.
-const STRUCTURAL: u32 = 33;
+const STRUCTURAL: u32 = 38;
 
 use rustlsm_policy::abi::{LSM_POLICY_LOAD as LOAD, LSM_POLICY_REMOVE as REMOVE};
 
@@ -196,6 +196,33 @@ fn structural(valid: &[u8]) -> Vec<Mutant> {
     with("automaton: class count 0", inval, dfa, &|b| {
         set16(b, d + 12, 0)
     });
+    with("automaton: class count 257", inval, dfa, &|b| {
+        set16(b, d + 12, 257)
+    });
+    with("automaton: reserved field set", inval, dfa, &|b| {
+        set16(b, d + 14, 1)
+    });
+    with(
+        "automaton: dead state has an edge",
+        inval,
+        with_edges,
+        &|b| set32(b, d + file_dfa::HEADER_LEN + file_dfa::STATE_LEN, 1),
+    );
+    with(
+        "automaton: first edge before the previous state's",
+        inval,
+        with_edges && states >= 3,
+        &|b| {
+            let last = d + file_dfa::HEADER_LEN + (states as usize - 1) * file_dfa::STATE_LEN;
+            set32(b, last, 0)
+        },
+    );
+    with(
+        "automaton: edge class past the class count",
+        inval,
+        with_edges,
+        &|b| b[edge_next - edges] = 255,
+    );
     with(
         "automaton: byte mapped to a missing class",
         inval,
