@@ -7,9 +7,9 @@
 //! default transition and explicit edges for the byte classes that go elsewhere: the states
 //! `**` leaves behind, where long paths spend most of their bytes, send nearly every class to
 //! one state and so store one or two edges instead of one per class. A step scans a state's
-//! few edges or, past eight, searches them. There are no fallback chains (a default is a plain transition, taken at
-//! most once per byte), so a walk is bounded by the path's length by construction, and
-//! [`verify`] checks every index before the kernel accepts the table.
+//! few edges or, past eight, searches them. There are no fallback chains (a default is a
+//! plain transition, taken at most once per byte), so a walk is bounded by the path's length
+//! by construction, and [`verify`] checks every index before the kernel accepts the table.
 //!
 //! ```text
 //! 0 num_states u32 (state 0 is the dead state)  4 num_edges u32  8 start u32
