@@ -5,7 +5,7 @@
 //! semantics as `wire::glob_match`); the subset construction below merges all of them. A DFA
 //! state carries the union of the access masks of the allow rules and of the deny rules whose
 //! pattern ends there. Bytes that no pattern names literally behave alike, so the automaton
-//! runs over byte classes, not bytes. The result is minimized (see [`crate::minimize`]) and
+//! runs over byte classes, not bytes. The result is minimized (minimize.rs) and
 //! each state given its most frequent target as default transition, so that it stores only
 //! the edges that leave it.
 
