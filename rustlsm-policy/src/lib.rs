@@ -4,8 +4,7 @@
 //! security-rustlsm/), compiled here unchanged, so what `lsmctl` checks and what these tests
 //! and fuzzers exercise is exactly what the kernel runs. This crate adds what only userspace
 //! needs: an owned model of a policy, the rule compiler ([`dfa`], whose automata are
-//! minimized), the encoder, and a decoder
-//! back into a summary.
+//! minimized), the encoder, and a decoder back into a summary.
 
 #[path = "../../security-rustlsm/file_dfa.rs"]
 pub mod file_dfa;
