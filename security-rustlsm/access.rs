@@ -23,7 +23,7 @@ pub(crate) fn check_path(
     requested: u32,
     target: Target<'_>,
 ) -> Result {
-    decide_path(cred, op, || requested, target, false)
+    check_path_with(cred, op, || requested, target)
 }
 
 /// [`check_path`] for a hook whose requested accesses take work to find (`open`): worked out

@@ -4,8 +4,8 @@
 //! path nor walks the automaton.
 //!
 //! A decision on a held path (a mount and a dentry) is its profile's (allowed, denied) masks
-//! for the path's string. It stays right
-//! while three things hold, and each entry records what shows it:
+//! for the path's string. It stays right while three things hold, and each entry records
+//! what shows it:
 //!
 //! - the profile is the same: its serial number, which is never reused;
 //! - the string is the same: a sample of the rename and mount counts (`path_names_seq()`),

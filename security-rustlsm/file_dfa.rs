@@ -22,6 +22,12 @@
 pub const HEADER_LEN: usize = 16 + 256;
 /// Size of one state entry.
 pub const STATE_LEN: usize = 16;
+/// Where a state entry's default transition is.
+pub const STATE_DEFAULT: usize = 4;
+/// Where a state entry's allow mask is.
+pub const STATE_ALLOW: usize = 8;
+/// Where a state entry's deny mask is.
+pub const STATE_DENY: usize = 12;
 /// Most states one profile's automaton may have.
 pub const MAX_STATES: u32 = 1 << 20;
 /// Most edges one profile's automaton may have.
@@ -107,7 +113,10 @@ impl<'a> FileDfa<'a> {
     /// The (allowed, denied) masks of state `s`.
     fn masks(&self, s: usize) -> Option<(u32, u32)> {
         let at = s.checked_mul(STATE_LEN)?;
-        Some((le32(self.states, at + 8)?, le32(self.states, at + 12)?))
+        Some((
+            le32(self.states, at + STATE_ALLOW)?,
+            le32(self.states, at + STATE_DENY)?,
+        ))
     }
 
     /// The state after `state` on a byte of class `class` (0 is the dead state); `None` if the
@@ -133,7 +142,7 @@ impl<'a> FileDfa<'a> {
         };
         match k {
             Some(k) => le32(self.edge_next, first.wrapping_add(k).wrapping_mul(4)),
-            None => le32(self.states, at.wrapping_add(4)),
+            None => le32(self.states, at.wrapping_add(STATE_DEFAULT)),
         }
         .map(|n| n as usize)
     }
@@ -190,8 +199,8 @@ pub fn verify(section: &[u8], known: u32) -> Result<(), (DfaFault, usize)> {
     while let Some((s, entry)) = entries.next() {
         let at = HEADER_LEN + s * STATE_LEN;
         let field = |offset| le32(entry, offset).ok_or((DfaFault::Length, at));
-        let (first, default) = (field(0)? as usize, field(4)? as usize);
-        let (allow, deny) = (field(8)?, field(12)?);
+        let (first, default) = (field(0)? as usize, field(STATE_DEFAULT)? as usize);
+        let (allow, deny) = (field(STATE_ALLOW)?, field(STATE_DENY)?);
         let end = match entries.peek() {
             Some((_, next)) => le32(next, 0).ok_or((DfaFault::Length, at))? as usize,
             None => dfa.num_edges,
@@ -201,10 +210,10 @@ pub fn verify(section: &[u8], known: u32) -> Result<(), (DfaFault, usize)> {
         }
         previous_first = first;
         if default >= dfa.num_states {
-            return Err((DfaFault::EdgeTarget, at + 4));
+            return Err((DfaFault::EdgeTarget, at + STATE_DEFAULT));
         }
         if (allow | deny) & !known != 0 {
-            return Err((DfaFault::Access, at + 8));
+            return Err((DfaFault::Access, at + STATE_ALLOW));
         }
         if end < first || end > dfa.num_edges {
             return Err((DfaFault::EdgeRange, at));

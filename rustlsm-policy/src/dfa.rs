@@ -268,6 +268,7 @@ pub fn compile(rules: &[DfaRule<'_>], max_states: usize) -> Result<Dfa, DfaError
         edge_next: Vec::new(),
     };
     let mut row = Vec::with_capacity(width);
+    let mut scratch = Vec::with_capacity(width);
     // Blocks are numbered by their smallest state, so the first state of each new number is
     // its representative.
     for (s, &b) in block.iter().enumerate() {
@@ -280,7 +281,8 @@ pub fn compile(rules: &[DfaRule<'_>], max_states: usize) -> Result<Dfa, DfaError
                 .iter()
                 .map(|&t| block[t as usize]),
         );
-        let default = most_frequent(&mut row.clone());
+        scratch.clone_from(&row);
+        let default = most_frequent(&mut scratch);
         let (allow, deny) = masks[s];
         dfa.states
             .push((dfa.edge_class.len() as u32, default, allow, deny));

@@ -452,7 +452,7 @@ fn connect_access_bit() {
     assert_eq!(kind, wire::SECTION_FILE_DFA);
     let (states, _) = v.file_dfa().unwrap().size();
     let granting = (1..states)
-        .map(|s| dfa_at + file_dfa::HEADER_LEN + s * file_dfa::STATE_LEN + 8)
+        .map(|s| dfa_at + file_dfa::HEADER_LEN + s * file_dfa::STATE_LEN + file_dfa::STATE_ALLOW)
         .find(|&at| get_u32(&b, at) != 0)
         .unwrap();
     let mut m = b.clone();

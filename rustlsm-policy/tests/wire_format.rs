@@ -243,19 +243,23 @@ fn automaton_faults() {
     set_u32(&mut m, d + 12, 0); // zero classes (and reserved stays 0)
     assert_eq!(fault(&m), Counts);
     let mut m = b.clone();
-    set_u32(&mut m, state_at(0) + 8, ACCESS_READ); // the dead state grants
+    set_u32(&mut m, state_at(0) + file_dfa::STATE_ALLOW, ACCESS_READ); // the dead state grants
     assert_eq!(fault(&m), DeadState);
     let mut m = b.clone();
-    set_u32(&mut m, state_at(0) + 4, 1); // the dead state leaves itself
+    set_u32(&mut m, state_at(0) + file_dfa::STATE_DEFAULT, 1); // the dead state leaves itself
     assert_eq!(fault(&m), DeadState);
     let mut m = b.clone();
-    set_u32(&mut m, state_at(1) + 8, 1 << 20); // unknown access bit
+    set_u32(&mut m, state_at(1) + file_dfa::STATE_ALLOW, 1 << 20); // unknown access bit
     assert_eq!(fault(&m), Access);
     let mut m = b.clone();
-    set_u32(&mut m, state_at(1) + 4, states as u32); // default to a missing state
+    set_u32(&mut m, state_at(1) + file_dfa::STATE_DEFAULT, states as u32); // default to a missing state
     assert_eq!(fault(&m), EdgeTarget);
     let mut m = b.clone();
-    set_u32(&mut m, state_at(states - 1) + 4, u32::MAX);
+    set_u32(
+        &mut m,
+        state_at(states - 1) + file_dfa::STATE_DEFAULT,
+        u32::MAX,
+    );
     assert_eq!(fault(&m), EdgeTarget);
     let mut m = b.clone();
     set_u32(&mut m, state_at(2), edges as u32 + 1); // edges past the end

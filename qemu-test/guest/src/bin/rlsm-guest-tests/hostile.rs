@@ -180,6 +180,8 @@ fn structural(valid: &[u8]) -> Vec<Mutant> {
     let edges = if dfa { le32(valid, d + 4) } else { 0 };
     let edge_next = d + file_dfa::HEADER_LEN + states as usize * file_dfa::STATE_LEN + edges;
     let with_edges = dfa && edges > 0;
+    let state_at = |s: usize| d + file_dfa::HEADER_LEN + s * file_dfa::STATE_LEN;
+    let last_state = (states as usize).saturating_sub(1);
     with("automaton: state count 0", inval, dfa, &|b| set32(b, d, 0));
     with("automaton: state count u32::MAX", inval, dfa, &|b| {
         set32(b, d, u32::MAX)
@@ -206,16 +208,13 @@ fn structural(valid: &[u8]) -> Vec<Mutant> {
         "automaton: dead state has an edge",
         inval,
         with_edges,
-        &|b| set32(b, d + file_dfa::HEADER_LEN + file_dfa::STATE_LEN, 1),
+        &|b| set32(b, state_at(1), 1),
     );
     with(
         "automaton: first edge before the previous state's",
         inval,
         with_edges && states >= 3,
-        &|b| {
-            let last = d + file_dfa::HEADER_LEN + (states as usize - 1) * file_dfa::STATE_LEN;
-            set32(b, last, 0)
-        },
+        &|b| set32(b, state_at(last_state), 0),
     );
     with(
         "automaton: edge class past the class count",
@@ -230,26 +229,22 @@ fn structural(valid: &[u8]) -> Vec<Mutant> {
         &|b| b[d + 16 + usize::from(b'/')] = 255,
     );
     with("automaton: first edge past the table", inval, dfa, &|b| {
-        let at = d + file_dfa::HEADER_LEN + file_dfa::STATE_LEN;
-        set32(b, at, u32::MAX)
+        set32(b, state_at(1), u32::MAX)
     });
     with("automaton: undefined access bits", inval, dfa, &|b| {
-        let at = d + file_dfa::HEADER_LEN + file_dfa::STATE_LEN + 8;
-        set32(b, at, 1 << 31)
+        set32(b, state_at(1) + file_dfa::STATE_ALLOW, 1 << 31)
     });
     with("automaton: dead state grants access", inval, dfa, &|b| {
-        set32(b, d + file_dfa::HEADER_LEN + 8, 1)
+        set32(b, state_at(0) + file_dfa::STATE_ALLOW, 1)
     });
     with("automaton: dead state leaves itself", inval, dfa, &|b| {
-        set32(b, d + file_dfa::HEADER_LEN + 4, 1)
+        set32(b, state_at(0) + file_dfa::STATE_DEFAULT, 1)
     });
     with("automaton: default to a missing state", inval, dfa, &|b| {
-        let at = d + file_dfa::HEADER_LEN + file_dfa::STATE_LEN + 4;
-        set32(b, at, states)
+        set32(b, state_at(1) + file_dfa::STATE_DEFAULT, states)
     });
     with("automaton: default to state u32::MAX", inval, dfa, &|b| {
-        let last = d + file_dfa::HEADER_LEN + (states as usize - 1) * file_dfa::STATE_LEN;
-        set32(b, last + 4, u32::MAX)
+        set32(b, state_at(last_state) + file_dfa::STATE_DEFAULT, u32::MAX)
     });
     with(
         "automaton: edge to a missing state",
@@ -275,11 +270,7 @@ fn structural(valid: &[u8]) -> Vec<Mutant> {
                 set32(b, edge_next + 4 * e, start);
             }
             for s in 1..states as usize {
-                set32(
-                    b,
-                    d + file_dfa::HEADER_LEN + s * file_dfa::STATE_LEN + 4,
-                    start,
-                );
+                set32(b, state_at(s) + file_dfa::STATE_DEFAULT, start);
             }
         },
     );
