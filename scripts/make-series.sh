@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Regenerates linux-patches/ from this repo: the last patch of the series (the one that adds
-# security/rustlsm) is rebuilt from security-rustlsm/ and the admin guide in Documentation/,
+# security/rustlsm) is rebuilt from security-rustlsm/ and the two pages in Documentation/,
 # every other patch is kept as it is, and the cover letter (0000) is made from
 # linux-patches/cover-letter.txt with the series' shortlog and diffstat. Run it (`make
 # series`) after editing either, and commit the result; `make test` refuses a stale series.
@@ -12,8 +12,11 @@ git_am() { git -C "$AM_DIR" -c user.name="rustlsm developers" -c user.email=rust
 "$REPO_ROOT/scripts/prepare-tree.sh" --no-stale-check
 rsync_dir() { rm -rf "$2" && mkdir -p "$2" && cp -a "$1"/. "$2"/; }
 rsync_dir "$REPO_ROOT/security-rustlsm" "$AM_DIR/security/rustlsm"
-cp "$REPO_ROOT/Documentation/admin-guide/LSM/rustlsm.rst" "$AM_DIR/Documentation/admin-guide/LSM/rustlsm.rst"
-git_am add -A -f security/rustlsm Documentation/admin-guide/LSM/rustlsm.rst
+for doc in admin-guide/LSM/rustlsm.rst userspace-api/rustlsm.rst; do
+  cp "$REPO_ROOT/Documentation/$doc" "$AM_DIR/Documentation/$doc"
+done
+git_am add -A -f security/rustlsm Documentation/admin-guide/LSM/rustlsm.rst \
+  Documentation/userspace-api/rustlsm.rst
 if git_am diff --cached --quiet; then
   log "the last patch already matches security-rustlsm/"
 else

@@ -2,16 +2,60 @@
 
 //! The two shapes of decision the hooks make: may the task with these credentials have these
 //! accesses to this path ([`check_path`]), and may it do this other thing ([`check_with`])?
+//!
+//! A task may be confined twice: by the system profile it runs under and by the layers of
+//! the sandbox it stacked on itself ([`crate::sandbox`]). Each set of [`Rules`] is asked in
+//! turn, and the first that refuses (in its own mode) decides.
 
 use crate::{
-    cred_blob,
+    cred_blob::{self, Confinement},
     decision_cache::{self, Decision},
     path::{ResolvedPath, Target},
-    policy::{Label, Profile},
+    policy::Label,
     report::{self, Kills},
+    sandbox::Domain,
     wire::{self, ProfileView},
 };
-use kernel::{cred::Credential, error::to_result, prelude::*};
+use core::ops::Deref;
+use kernel::{cred::Credential, error::to_result, ffi::c_int, prelude::*};
+
+/// The rules one decision consults: a system profile's, or the newest layer of a sandbox
+/// domain. Reads as the [`ProfileView`] of those rules.
+pub(crate) struct Rules<'a> {
+    view: ProfileView<'a>,
+    sandbox: Option<&'a Domain>,
+}
+
+impl<'a> Rules<'a> {
+    /// The rules of a system profile.
+    pub(crate) fn system(view: ProfileView<'a>) -> Self {
+        Rules {
+            view,
+            sandbox: None,
+        }
+    }
+
+    /// The rules of `domain`'s newest layer.
+    pub(crate) fn layer(domain: &'a Domain) -> Self {
+        Rules {
+            view: domain.rules(),
+            sandbox: Some(domain),
+        }
+    }
+
+    /// The sandbox domain these rules are a layer of (`None`: a system profile's).
+    pub(crate) fn sandbox(&self) -> Option<&'a Domain> {
+        self.sandbox
+    }
+}
+
+impl<'a> Deref for Rules<'a> {
+    type Target = ProfileView<'a>;
+
+    fn deref(&self) -> &ProfileView<'a> {
+        &self.view
+    }
+}
 
 /// Checks `requested` (`wire::ACCESS_*` bits) on `target`, on behalf of `cred`. Unconfined
 /// tasks return at once, before any path is resolved; a confined task's refusal is reported
@@ -75,10 +119,83 @@ fn decide_path(
     target: Target<'_>,
     always: bool,
 ) -> Result {
-    match cred_blob::label(cred) {
-        Some(label) => decide_for_label(&label, cred, op, requested(), target, always),
+    match cred_blob::confinement(cred) {
+        Some(confinement) => decide_confined(&confinement, cred, op, requested(), target, always),
         None => Ok(()),
     }
+}
+
+/// [`decide_path`] for a confined task: its system profile decides first, then each layer of
+/// its sandbox.
+fn decide_confined(
+    confinement: &Confinement,
+    cred: &Credential,
+    op: &str,
+    requested: u32,
+    target: Target<'_>,
+    always: bool,
+) -> Result {
+    if let Some(label) = confinement.label() {
+        decide_for_label(label, cred, op, requested, target, always)?;
+    }
+    match confinement.domain() {
+        Some(domain) if requested != 0 => {
+            decide_for_domain(domain, cred, op, requested, target, always)
+        }
+        _ => Ok(()),
+    }
+}
+
+/// [`decide_path`] for the layers of a sandbox, newest first. Their decisions are not kept
+/// on open files: layers are few, and each is one walk of the same rendered path.
+///
+/// An open file that was opened outside a layer's domain (before the sandbox was made, as
+/// its terminal was) keeps the rights it was opened with: a layer governs what its tasks
+/// open, as a Landlock domain does. Files handed in later are checked as they arrive
+/// (`file_receive`).
+fn decide_for_domain(
+    domain: &Domain,
+    cred: &Credential,
+    op: &str,
+    requested: u32,
+    target: Target<'_>,
+    always: bool,
+) -> Result {
+    let opener = match target {
+        Target::File(file) => Some(cred_blob::confinement(file.cred())),
+        _ => None,
+    };
+    let opened_outside = |layer: &Domain| {
+        opener.as_ref().is_some_and(|opener| {
+            !layer.encloses(opener.as_deref().and_then(|c| c.domain().map(|d| &**d)))
+        })
+    };
+    if domain.layers().all(opened_outside) {
+        return Ok(());
+    }
+    let mut path = ResolvedPath::empty();
+    target.resolve(&mut path)?;
+    for layer in domain.layers() {
+        if opened_outside(layer) {
+            continue;
+        }
+        let rules = Rules::layer(layer);
+        let (allowed, denied) = rules.file_masks(path.for_rules(rules.attach_disconnected()));
+        let decision = Decision { allowed, denied };
+        let refused = refusal(&decision, path.is_internal(), requested, always);
+        if refused == 0 {
+            continue;
+        }
+        let kills = cred.is_current();
+        let how = if kills { Kills::Yes } else { Kills::No };
+        report::denial_in(&rules, op, path.bytes(), requested, refused, how);
+        to_result(if kills {
+            report::verdict(rules.mode())
+        } else {
+            report::verdict_without_kill(rules.mode(), EACCES)
+        })?;
+    }
+    Ok(())
 }
 
 /// [`decide_path`] for a task with a label.
@@ -138,42 +255,51 @@ fn decide_for_label(
     })
 }
 
-/// Lets `decide` rule on the profile of `cred`; a refusal is reported (when `log`) and
-/// answered by the profile's mode with `error` (kill mode kills only for a logged check of
-/// the current task's own creds). Unconfined tasks return at once. Takes no
-/// lock, no reference and allocates nothing, so it serves hooks that may not sleep.
+/// Lets `decide` rule on the profile of `cred`, then on each layer of its sandbox; a
+/// refusal is reported (when `log`) and answered by the refusing rules' mode with `error`
+/// (kill mode kills only for a logged check of the current task's own creds). Unconfined
+/// tasks return at once. Takes no lock, no reference and allocates nothing, so it serves
+/// hooks that may not sleep.
 pub(crate) fn check_with(
     cred: &Credential,
     op: &str,
     object: &dyn report::Object,
     error: Error,
     log: bool,
-    decide: impl FnOnce(&ProfileView<'_>) -> bool,
+    decide: impl Fn(&Rules<'_>) -> bool,
 ) -> Result {
-    let Some(label) = cred_blob::label(cred) else {
+    let Some(confinement) = cred_blob::confinement(cred) else {
         return Ok(());
     };
-    to_result(label.with_profile(|profile| {
-        let Some(view) = profile.map(Profile::view) else {
-            return 0;
-        };
-        if decide(&view) {
+    // Kill mode kills only the task that asked, and never for a probe it asked not to
+    // have audited (`CAP_OPT_NOAUDIT`): the checked creds may be another task's (a
+    // netlink socket's opener, a SIGIO owner), and probes are routine.
+    let kills = log && cred.is_current();
+    let judge = |rules: &Rules<'_>| -> c_int {
+        if decide(rules) {
             return 0;
         }
-        // Kill mode kills only the task that asked, and never for a probe it asked not to
-        // have audited (`CAP_OPT_NOAUDIT`): the checked creds may be another task's (a
-        // netlink socket's opener, a SIGIO owner), and probes are routine.
-        let kills = log && cred.is_current();
         if log {
             let how = if kills { Kills::Yes } else { Kills::No };
-            report::event(&view, op, object, how);
+            report::event_in(rules, op, object, how);
         }
         if kills {
-            report::verdict_with(view.mode(), error)
+            report::verdict_with(rules.mode(), error)
         } else {
-            report::verdict_without_kill(view.mode(), error)
+            report::verdict_without_kill(rules.mode(), error)
         }
-    }))
+    };
+    if let Some(label) = confinement.label() {
+        to_result(
+            label.with_profile(|profile| profile.map_or(0, |p| judge(&Rules::system(p.view())))),
+        )?;
+    }
+    if let Some(domain) = confinement.domain() {
+        for layer in domain.layers() {
+            to_result(judge(&Rules::layer(layer)))?;
+        }
+    }
+    Ok(())
 }
 
 /// [`check_with`] on behalf of the current task, logged and refused with `EACCES`: the
@@ -181,7 +307,7 @@ pub(crate) fn check_with(
 pub(crate) fn check_current_with(
     op: &str,
     object: &dyn report::Object,
-    decide: impl FnOnce(&ProfileView<'_>) -> bool,
+    decide: impl Fn(&Rules<'_>) -> bool,
 ) -> Result {
     Credential::with_current(|cred| check_with(cred, op, object, EACCES, true, decide))
 }

@@ -15,7 +15,7 @@ const NAME_BUF: usize = wire::MAX_NAME_LEN + 1;
 /// Writes the profile name of `cred` (NUL-terminated) into `buf`; returns its length with
 /// the NUL.
 fn profile_name(cred: &Credential, buf: &mut [u8; NAME_BUF]) -> usize {
-    let profile = cred_blob::label(cred).and_then(|l| l.profile());
+    let profile = cred_blob::clone_label(cred).and_then(|l| l.profile());
     let name = profile
         .as_deref()
         .map(|p| p.view())

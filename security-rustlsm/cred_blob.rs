@@ -1,44 +1,112 @@
 // SPDX-License-Identifier: GPL-2.0-only
 
-//! The label each set of credentials carries, and the owner label of files that send SIGIO.
+//! What confines each set of credentials, and the owner of files that send SIGIO.
 //!
-//! A cred's slot holds nothing (unconfined) or one reference to a [`Label`]. Creds are
-//! immutable once committed, so only creds being prepared (for exec) have their label
-//! changed; the cred hooks that copy and drop the reference are generated from [`BLOBS`].
+//! A cred's slot holds nothing (unconfined) or one reference to a [`Confinement`]: the
+//! system profile's [`Label`] the task runs under, the sandbox [`Domain`] it stacked on
+//! itself, or both. Creds are immutable once committed, so only creds being prepared (for
+//! exec, or by a task restricting itself) have theirs changed; the cred hooks that copy and
+//! drop the reference are generated from [`BLOBS`].
 //!
-//! `cred_free` may run from an RCU callback, so it must only ever free the label itself: a
-//! label loses its profile (in process context, in `policy::remove` or `policy::load`) before
-//! the policy lets go of it, so the last reference, if it is a cred's, never frees a
-//! profile's vmalloc'ed record.
+//! `cred_free` may run from an RCU callback, so what it frees must be freeable there: a
+//! label loses its profile (in process context, in `policy::remove` or `policy::load`)
+//! before the policy lets go of it, and a domain's layers are `kvmalloc`'ed, which `kvfree`
+//! releases from any context but NMI.
 
-use crate::policy::Label;
+use crate::{policy::Label, sandbox::Domain};
 use kernel::{
     cred::Credential,
     lsm::{Blobs, PrivateCred},
+    prelude::*,
     sync::{Arc, ArcBorrow},
 };
 
-/// rustlsm's security blobs: one label reference in each cred and in each file (the label of
+/// What confines a set of credentials: never both `None` (that is no confinement at all,
+/// and the slot is then empty).
+pub(crate) struct Confinement {
+    label: Option<Arc<Label>>,
+    domain: Option<Arc<Domain>>,
+}
+
+impl Confinement {
+    /// `None` when neither a label nor a domain confines.
+    pub(crate) fn new(
+        label: Option<Arc<Label>>,
+        domain: Option<Arc<Domain>>,
+    ) -> Result<Option<Arc<Self>>> {
+        if label.is_none() && domain.is_none() {
+            return Ok(None);
+        }
+        Ok(Some(Arc::new(Confinement { label, domain }, GFP_KERNEL)?))
+    }
+
+    /// The label of the system profile the task runs under.
+    pub(crate) fn label(&self) -> Option<&Arc<Label>> {
+        self.label.as_ref()
+    }
+
+    /// The sandbox the task stacked on itself.
+    pub(crate) fn domain(&self) -> Option<&Arc<Domain>> {
+        self.domain.as_ref()
+    }
+}
+
+/// rustlsm's security blobs: one reference in each cred and in each file (the confinement of
 /// whoever set the file's SIGIO owner). setup.c names it as the module's `blobs`.
 #[export_name = "rustlsm_blob_sizes"]
 #[link_section = ".data..ro_after_init"]
-pub(crate) static BLOBS: Blobs<Label> =
+pub(crate) static BLOBS: Blobs<Confinement> =
     // SAFETY: setup.c registers this as rustlsm's `blobs`, and only this static reaches
     // rustlsm's slots.
     unsafe { Blobs::new() };
 
-/// The label of `cred`, borrowed for as long as `cred` is.
+/// What confines `cred`, borrowed for as long as `cred` is.
 #[inline]
-pub(crate) fn label(cred: &Credential) -> Option<ArcBorrow<'_, Label>> {
+pub(crate) fn confinement(cred: &Credential) -> Option<ArcBorrow<'_, Confinement>> {
     BLOBS.cred(cred)
 }
 
-/// A new reference to the label `cred` holds, if any.
-pub(crate) fn clone_label(cred: &Credential) -> Option<Arc<Label>> {
+/// A new reference to what confines `cred`, if anything.
+pub(crate) fn clone_confinement(cred: &Credential) -> Option<Arc<Confinement>> {
     BLOBS.cred_owned(cred)
 }
 
-/// Makes the cred being prepared hold `label` (or nothing), releasing what it held before.
-pub(crate) fn set_label(cred: &mut PrivateCred<'_>, label: Option<Arc<Label>>) {
-    drop(BLOBS.replace_cred(cred, label));
+/// Runs `f` on the label of `cred` (`None`: no system profile).
+#[inline]
+pub(crate) fn with_label<R>(cred: &Credential, f: impl FnOnce(Option<&Label>) -> R) -> R {
+    let confinement = confinement(cred);
+    f(confinement.as_deref().and_then(|c| c.label.as_deref()))
+}
+
+/// A new reference to the label of `cred`, if any.
+pub(crate) fn clone_label(cred: &Credential) -> Option<Arc<Label>> {
+    confinement(cred).and_then(|c| c.label.clone())
+}
+
+/// Whether `cred` is confined at all (by a system profile's label or a sandbox).
+#[inline]
+pub(crate) fn is_confined(cred: &Credential) -> bool {
+    confinement(cred).is_some()
+}
+
+/// A new reference to what confines the cred being prepared.
+pub(crate) fn confinement_of_private(cred: &mut PrivateCred<'_>) -> Option<Arc<Confinement>> {
+    let current = BLOBS.replace_cred(cred, None);
+    let copy = current.clone();
+    drop(BLOBS.replace_cred(cred, current));
+    copy
+}
+
+/// Makes the cred being prepared hold `confinement`, releasing what it held before.
+pub(crate) fn set_confinement(cred: &mut PrivateCred<'_>, confinement: Option<Arc<Confinement>>) {
+    drop(BLOBS.replace_cred(cred, confinement));
+}
+
+/// Makes the cred being prepared run under `label` (or no system profile), keeping its
+/// sandbox.
+pub(crate) fn set_label(cred: &mut PrivateCred<'_>, label: Option<Arc<Label>>) -> Result {
+    let old = confinement_of_private(cred);
+    let domain = old.as_deref().and_then(|c| c.domain.clone());
+    set_confinement(cred, Confinement::new(label, domain)?);
+    Ok(())
 }

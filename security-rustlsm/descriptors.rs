@@ -11,32 +11,74 @@
 //! whoever created it (SQPOLL) or registered a personality, so a ring is only kept or
 //! received under the profile that created it.
 
-use crate::{accessors, cred_blob, path::ResolvedPath, policy::Label, report};
-use kernel::{cred::Credential, error::to_result, fs::LocalFile, lsm::ExecCommit, prelude::*};
+use crate::{
+    access::Rules,
+    accessors,
+    cred_blob::{self, Confinement},
+    path::ResolvedPath,
+    report,
+};
+use kernel::{
+    cred::Credential, error::to_result, fs::LocalFile, lsm::ExecCommit, prelude::*, sync::Arc,
+};
 
-/// Whether `file`'s creator ran under `label` (`None`: unconfined).
-fn created_under(file: &LocalFile, label: Option<&Label>) -> bool {
-    // An open file keeps the creds of its opener.
-    match (cred_blob::label(file.cred()), label) {
-        (Some(c), Some(l)) => core::ptr::eq(&*c, l),
-        (None, None) => true,
-        _ => false,
-    }
+/// Whether `a` and `b` confine alike: the same label and the same sandbox (`None`: neither).
+fn same_confinement(a: Option<&Confinement>, b: Option<&Confinement>) -> bool {
+    let parts = |c: Option<&Confinement>| {
+        (
+            c.and_then(|c| c.label().map(Arc::as_ptr)),
+            c.and_then(|c| c.domain().map(Arc::as_ptr)),
+        )
+    };
+    parts(a) == parts(b)
 }
 
-/// Decides whether a task under `label` may hold `file`; on refusal reports it as `op` and
-/// returns the profile's answer (`Ok` in complain mode). May sleep.
-fn check_held(op: &str, label: &Label, file: &LocalFile) -> Result {
-    let Some(profile) = label.profile() else {
+/// Whether `file`'s creator was confined as `confinement` says (`None`: unconfined).
+fn created_under(file: &LocalFile, confinement: Option<&Confinement>) -> bool {
+    // An open file keeps the creds of its opener.
+    let creator = cred_blob::confinement(file.cred());
+    same_confinement(creator.as_deref(), confinement)
+}
+
+/// Which rules revalidate a held file.
+#[derive(Clone, Copy, PartialEq)]
+enum Revalidate {
+    /// The system profile's only: an exec changed it, the sandbox stays.
+    Profile,
+    /// The system profile's and every sandbox layer's: the file comes from elsewhere.
+    All,
+}
+
+/// Decides whether a task confined by `confinement` may hold `file`; on refusal reports it
+/// as `op` and returns the refusing rules' answer (`Ok` in complain mode). May sleep.
+fn check_held(op: &str, confinement: &Confinement, file: &LocalFile, which: Revalidate) -> Result {
+    let profile = confinement.label().and_then(|label| label.profile());
+    let domain = confinement.domain().filter(|_| which == Revalidate::All);
+    let system = profile.as_deref().map(|p| Rules::system(p.view()));
+    let layers = domain
+        .into_iter()
+        .flat_map(|d| d.layers())
+        .map(Rules::layer);
+    let mut rules = Iterator::chain(system.into_iter(), layers).peekable();
+    if rules.peek().is_none() {
         return Ok(());
-    };
-    let view = profile.view();
+    }
     if accessors::is_io_uring(file) {
-        if created_under(file, Some(label)) {
+        if created_under(file, Some(confinement)) {
             return Ok(());
         }
-        report::denial(&view, op, b"anon_inode:[io_uring]", 0, 0, report::Kills::No);
-        return to_result(report::verdict_without_kill(view.mode(), EACCES));
+        for rules in rules {
+            report::denial_in(
+                &rules,
+                op,
+                b"anon_inode:[io_uring]",
+                0,
+                0,
+                report::Kills::No,
+            );
+            to_result(report::verdict_without_kill(rules.mode(), EACCES))?;
+        }
+        return Ok(());
     }
     // Files of internal mounts (pipes, sockets...) have no path to revalidate; POSIX queues
     // do (`mqueue:/NAME`), and a confined task may not hold one it could not open.
@@ -48,50 +90,52 @@ fn check_held(op: &str, label: &Label, file: &LocalFile) -> Result {
         return Ok(());
     }
     let path = ResolvedPath::of_file(file)?;
-    let refused = view.refused(path.for_rules(view.attach_disconnected()), requested);
-    if refused == 0 {
-        return Ok(());
+    for rules in rules {
+        let refused = rules.refused(path.for_rules(rules.attach_disconnected()), requested);
+        if refused == 0 {
+            continue;
+        }
+        let how = report::Kills::No;
+        report::denial_in(&rules, op, path.bytes(), requested, refused, how);
+        to_result(report::verdict_without_kill(rules.mode(), EACCES))?;
     }
-    report::denial(
-        &view,
-        op,
-        path.bytes(),
-        requested,
-        refused,
-        report::Kills::No,
-    );
-    to_result(report::verdict_without_kill(view.mode(), EACCES))
+    Ok(())
 }
 
 /// `bprm_committing_creds`: when the exec moves the task into another profile, revokes the
 /// descriptors the new profile may not hold. Runs in process context, before the new creds
 /// are installed; every file is checked holding only a reference to it.
 pub(crate) fn bprm_committing_creds(exec: &ExecCommit<'_>) {
-    let Some(new) = cred_blob::label(exec.new_cred()) else {
+    let Some(new) = cred_blob::confinement(exec.new_cred()) else {
         return;
     };
     let same = Credential::with_current(|cred| {
-        cred_blob::label(cred).is_some_and(|old| core::ptr::eq(&*old, &*new))
+        cred_blob::with_label(cred, |old| match (old, new.label()) {
+            (Some(old), Some(new)) => core::ptr::eq(old, &**new),
+            (None, None) => true,
+            _ => false,
+        })
     });
     if same {
         return;
     }
     accessors::for_each_open_file(|fd, file| {
-        if check_held("inherit", &new, file).is_err() {
+        if check_held("inherit", &new, file, Revalidate::Profile).is_err() {
             accessors::revoke_fd(fd);
         }
     });
 }
 
 /// `file_receive`: a descriptor arriving over a unix socket (`SCM_RIGHTS`) or pidfd_getfd.
-/// An io_uring instance never leaves its creator's profile, not even to an unconfined task:
-/// a confined task could otherwise hand its ring to an unconfined broker, which would fill
-/// it with files the task may not receive (`IORING_MSG_SEND_FD` bypasses this hook).
-/// Receiving runs in process context.
+/// It is checked against the receiver's system profile and every layer of its sandbox, so a
+/// sandbox cannot be handed what it could not open. An io_uring instance never leaves its
+/// creator's confinement, not even to an unconfined task: a confined task could otherwise
+/// hand its ring to an unconfined broker, which would fill it with files the task may not
+/// receive (`IORING_MSG_SEND_FD` bypasses this hook). Receiving runs in process context.
 pub(crate) fn file_receive(file: &LocalFile) -> Result {
-    // The receiver's label is borrowed from its creds, which stay put during the call.
-    Credential::with_current(|cred| match cred_blob::label(cred) {
-        Some(label) => check_held("receive", &label, file),
+    // The receiver's confinement is borrowed from its creds, which stay put during the call.
+    Credential::with_current(|cred| match cred_blob::confinement(cred) {
+        Some(confinement) => check_held("receive", &confinement, file, Revalidate::All),
         None if accessors::is_io_uring(file) && !created_under(file, None) => Err(EACCES),
         None => Ok(()),
     })
@@ -116,15 +160,13 @@ impl report::Object for Personality {
 }
 
 /// `uring_override_creds`: an io_uring request run with a registered personality. A confined
-/// task may only use the credentials of its own profile. Never sleeps.
+/// task may only use credentials confined exactly as its own. Never sleeps.
 #[cfg(CONFIG_IO_URING)]
 pub(crate) fn uring_override_creds(new: &Credential) -> Result {
     Credential::with_current(|cur| {
-        let same = match (cred_blob::label(cur), cred_blob::label(new)) {
-            (Some(c), Some(n)) => core::ptr::eq(&*c, &*n),
-            (None, _) => true,
-            (Some(_), None) => false,
-        };
+        let current = cred_blob::confinement(cur);
+        let registered = cred_blob::confinement(new);
+        let same = current.is_none() || same_confinement(current.as_deref(), registered.as_deref());
         if same {
             return Ok(());
         }

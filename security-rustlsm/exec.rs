@@ -134,6 +134,5 @@ pub(crate) fn bprm_creds_for_exec(exec: &mut ExecPrepare<'_>) -> Result {
             exec.set_secure();
         }
     }
-    cred_blob::set_label(&mut exec.new_cred(), Some(label));
-    Ok(())
+    cred_blob::set_label(&mut exec.new_cred(), Some(label))
 }

@@ -5,9 +5,10 @@
 //! Both interfaces copy the request into the kernel once (the system call's framework does
 //! it for us) and end in [`apply`], so they accept the same blobs and refuse confined callers
 //! alike. Each checks its caller's privilege first: `CAP_MAC_ADMIN` for the system call,
-//! of the writer and of the opener for securityfs.
+//! of the writer and of the opener for securityfs. The system call also lets any task
+//! sandbox itself (`LSM_POLICY_RESTRICT_SELF`, see [`sandbox`]).
 
-use crate::{cred_blob, policy, report, wire};
+use crate::{cred_blob, policy, report, sandbox, wire};
 use kernel::{
     bindings,
     cred::{self, Credential},
@@ -21,13 +22,18 @@ pub(crate) enum Op {
     Load,
     /// Remove the profile the buffer names.
     Remove,
+    /// Stack the buffer's one profile on the caller as a sandbox layer.
+    RestrictSelf,
 }
 
-/// Refuses callers that run under a profile: a confined task must not be able to change
-/// the policy that confines it (or anyone else), whatever its capabilities.
+/// Refuses callers that run under a profile or in a sandbox: a confined task must not be
+/// able to change the policy that confines it (or anyone else), whatever its capabilities.
 pub(crate) fn refuse_confined_caller(interface: &str) -> Result {
     let confined = Credential::with_current(|cred| {
-        cred_blob::label(cred).is_some_and(|l| l.profile().is_some())
+        let confinement = cred_blob::confinement(cred);
+        confinement.as_deref().is_some_and(|c| {
+            c.domain().is_some() || c.label().is_some_and(|l| l.profile().is_some())
+        })
     });
     if confined {
         report::policy_refusal(interface, "the caller is confined");
@@ -52,6 +58,7 @@ fn authorize_syscall() -> Result {
 /// interface has allowed (with [`refuse_confined_caller`] among its checks).
 pub(crate) fn apply(op: Op, data: &[u8], flags: u32) -> Result {
     // Sizes were bounded by the interface; the verifier refuses a blob over its limit.
+    // (A sandbox's flags were checked by `sandbox::authorize`.)
     if flags & !wire::FLAG_DRY_RUN != 0 {
         return Err(EINVAL);
     }
@@ -59,17 +66,19 @@ pub(crate) fn apply(op: Op, data: &[u8], flags: u32) -> Result {
     match op {
         Op::Load => policy::load(data, dry_run),
         Op::Remove => policy::remove(data, dry_run),
+        Op::RestrictSelf => sandbox::restrict_self(data, flags),
     }
 }
 
 /// The `lsm_manage_policy_permission` hook: whether the caller may ask for `op` at all,
 /// decided before the framework copies anything, so that an unprivileged caller cannot make
 /// the kernel allocate and fill a buffer for it.
-pub(crate) fn manage_policy_permission(op: u32, _size: u32, _flags: u32) -> Result {
-    if op_of(op).is_none() {
-        return Err(EOPNOTSUPP);
+pub(crate) fn manage_policy_permission(op: u32, size: u32, flags: u32) -> Result {
+    match op_of(op) {
+        None => Err(EOPNOTSUPP),
+        Some(Op::RestrictSelf) => sandbox::authorize(size, flags),
+        Some(_) => authorize_syscall(),
     }
-    authorize_syscall()
 }
 
 /// The operation a system call number asks for, if rustlsm offers it.
@@ -77,6 +86,7 @@ fn op_of(op: u32) -> Option<Op> {
     match op {
         bindings::LSM_POLICY_LOAD => Some(Op::Load),
         bindings::LSM_POLICY_REMOVE => Some(Op::Remove),
+        bindings::LSM_POLICY_RESTRICT_SELF => Some(Op::RestrictSelf),
         _ => None,
     }
 }

@@ -6,21 +6,8 @@
 use crate::{access::check_current_with, report, wire};
 use kernel::{fs::Path, prelude::*};
 
-/// The object of a mount decision (the operation says it all).
-struct NoObject;
-
-impl kernel::fmt::Display for NoObject {
-    fn fmt(&self, _f: &mut kernel::fmt::Formatter<'_>) -> kernel::fmt::Result {
-        Ok(())
-    }
-}
-
-impl report::Object for NoObject {
-    fn audit(&self, _record: &mut kernel::audit::Record) {}
-}
-
 fn check(op: &str, flag: u32) -> Result {
-    check_current_with(op, &NoObject, |view| view.may_mount(flag))
+    check_current_with(op, &report::NoObject, |rules| rules.may_mount(flag))
 }
 
 /// `sb_mount`: new mounts, bind mounts, moves and remounts alike.

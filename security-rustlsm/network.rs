@@ -4,7 +4,10 @@
 //! may bind, listen on, connect or send to (rules in [`crate::net`]). Unconfined tasks and
 //! kernel sockets are not restricted.
 
-use crate::{access::check_current_with, accessors, cred_blob, net, report, wire::ProfileView};
+use crate::{
+    access::{check_current_with, Rules},
+    accessors, cred_blob, net, report,
+};
 use kernel::{bindings, cred::Credential, ffi::c_int, net::socket::Socket, prelude::*};
 
 /// The object of a socket decision.
@@ -90,7 +93,7 @@ impl report::Object for NetObject {
 }
 
 /// Lets `decide` rule on the current task's profile (see [`crate::access::check_with`]).
-fn check(op: &str, object: &NetObject, decide: impl FnOnce(&ProfileView<'_>) -> bool) -> Result {
+fn check(op: &str, object: &NetObject, decide: impl Fn(&Rules<'_>) -> bool) -> Result {
     check_current_with(op, object, decide)
 }
 
@@ -202,7 +205,7 @@ pub(crate) fn socket_listen(sock: &Socket, _backlog: c_int) -> Result {
         return Ok(());
     }
     // Unconfined tasks need no address; this keeps their listen() free of the lookup.
-    if Credential::with_current(|cred| cred_blob::label(cred).is_none()) {
+    if !Credential::with_current(cred_blob::is_confined) {
         return Ok(());
     }
     let mut storage = bindings::__kernel_sockaddr_storage::default();

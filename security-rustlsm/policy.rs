@@ -31,6 +31,19 @@ pub(crate) struct Profile {
 static NEXT_SERIAL: Atomic<u64> = Atomic::new(1);
 
 impl Profile {
+    /// A profile with its own copy of `view`'s verified record, allocated with `flags`.
+    pub(crate) fn new(view: &wire::ProfileView<'_>, flags: kernel::alloc::Flags) -> Result<Self> {
+        // Copied as one block: `extend_from_slice` clones byte by byte, five times the
+        // instructions of the copy, and a load is mostly this copy and the verification.
+        let mut record = KVVec::zeroed(view.record().len(), flags)?;
+        record.copy_from_slice(view.record());
+        Ok(Profile {
+            layout: view.layout(),
+            record,
+            serial: NEXT_SERIAL.fetch_add(1, Relaxed),
+        })
+    }
+
     /// The profile's serial number: never 0, never reused.
     pub(crate) fn serial(&self) -> u64 {
         self.serial
@@ -112,7 +125,7 @@ pub(crate) extern "C" fn rustlsm_policy_init() -> kernel::ffi::c_int {
 }
 
 /// Maps a verifier refusal to the errno documented for it.
-fn format_errno(e: wire::FormatError) -> Error {
+pub(crate) fn format_errno(e: wire::FormatError) -> Error {
     pr_info!(
         "policy load refused: {} (at byte {})\n",
         e.kind.describe(),
@@ -133,18 +146,7 @@ pub(crate) fn load(blob: &[u8], dry_run: bool) -> Result {
     // Build everything the switch needs while nothing is locked and nothing has changed.
     let mut fresh = KVec::new();
     for view in wire::profiles(blob) {
-        // Copied as one block: `extend_from_slice` clones byte by byte, five times the
-        // instructions of the copy, and a load is mostly this copy and the verification.
-        let mut record = KVVec::zeroed(view.record().len(), GFP_KERNEL)?;
-        record.copy_from_slice(view.record());
-        let profile = Arc::new(
-            Profile {
-                layout: view.layout(),
-                record,
-                serial: NEXT_SERIAL.fetch_add(1, Relaxed),
-            },
-            GFP_KERNEL,
-        )?;
+        let profile = Arc::new(Profile::new(&view, GFP_KERNEL)?, GFP_KERNEL)?;
         fresh.push(profile, GFP_KERNEL)?;
     }
     if dry_run {

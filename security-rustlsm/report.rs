@@ -3,7 +3,11 @@
 //! Reporting a refused (or, in complain mode, would-be refused) operation: one audit record
 //! when audit is enabled, otherwise one rate-limited kernel-log line, with the same fields.
 
-use crate::wire::{Mode, ProfileView};
+use crate::{
+    access::Rules,
+    sandbox::Domain,
+    wire::{Mode, ProfileView},
+};
 use core::fmt::Write as _;
 use kernel::audit::{self, Context, Record};
 use kernel::{
@@ -127,12 +131,44 @@ pub(crate) fn denial(
     refused: u32,
     kills: Kills,
 ) {
+    denial_in(
+        &Rules::system(*profile),
+        op,
+        path,
+        requested,
+        refused,
+        kills,
+    );
+}
+
+/// [`denial`] by the rules of `rules`, a system profile's or a sandbox layer's.
+pub(crate) fn denial_in(
+    rules: &Rules<'_>,
+    op: &str,
+    path: &[u8],
+    requested: u32,
+    refused: u32,
+    kills: Kills,
+) {
     let object = FileObject {
         path,
         requested,
         refused,
     };
-    event(profile, op, &object, kills);
+    event_in(rules, op, &object, kills);
+}
+
+/// The object of a decision whose operation says it all (mount, user namespaces).
+pub(crate) struct NoObject;
+
+impl kernel::fmt::Display for NoObject {
+    fn fmt(&self, _f: &mut kernel::fmt::Formatter<'_>) -> kernel::fmt::Result {
+        Ok(())
+    }
+}
+
+impl Object for NoObject {
+    fn audit(&self, _record: &mut Record) {}
 }
 
 /// Whether a refusal in kill mode kills (and is reported as `KILLED`) or only refuses
@@ -247,24 +283,66 @@ fn sign(record: &mut Record, task: &Task) {
 }
 
 /// Emits the audit record of one decision; `false` if audit could not take it.
-fn audit_event(verdict: &CStr, profile: &ProfileView<'_>, op: &str, object: &dyn Object) -> bool {
+fn audit_event(
+    verdict: &CStr,
+    profile: &ProfileView<'_>,
+    sandbox: Option<u64>,
+    op: &str,
+    object: &dyn Object,
+) -> bool {
     audit_record(verdict, current!(), |r| {
+        if let Some(id) = sandbox {
+            r.number(c"sandbox", i64::try_from(id).unwrap_or(i64::MAX));
+        }
         r.field(c"profile", profile.name());
         r.field(c"op", op.as_bytes());
         object.audit(r);
     })
 }
 
+/// The `sandbox=ID ` prefix of a layer's kernel-log line: a sandbox names its own profile,
+/// so the id keeps it from passing for a system profile of the same name.
+struct SandboxField(Option<u64>);
+
+impl kernel::fmt::Display for SandboxField {
+    fn fmt(&self, f: &mut kernel::fmt::Formatter<'_>) -> kernel::fmt::Result {
+        match self.0 {
+            Some(id) => f.write_fmt(fmt!("sandbox={} ", id)),
+            None => Ok(()),
+        }
+    }
+}
+
 /// Reports one refusal (or, in complain mode, would-be refusal) by `profile` of `op` on
 /// `object`, with the task that asked: an audit record when audit is enabled, otherwise a
 /// rate-limited kernel-log line. Never sleeps.
 pub(crate) fn event(profile: &ProfileView<'_>, op: &str, object: &dyn Object, kills: Kills) {
+    emit(profile, None, op, object, kills);
+}
+
+/// [`event`] for the rules of `rules`, a system profile's or a sandbox layer's.
+pub(crate) fn event_in(rules: &Rules<'_>, op: &str, object: &dyn Object, kills: Kills) {
+    emit(rules, rules.sandbox().map(Domain::id), op, object, kills);
+}
+
+/// [`event`] for the newest layer of `domain`, whose rules are `rules`; never kills.
+pub(crate) fn layer_event(domain: &Domain, rules: &ProfileView<'_>, op: &str, object: &dyn Object) {
+    emit(rules, Some(domain.id()), op, object, Kills::No);
+}
+
+fn emit(
+    profile: &ProfileView<'_>,
+    sandbox: Option<u64>,
+    op: &str,
+    object: &dyn Object,
+    kills: Kills,
+) {
     let verdict = match (profile.mode(), kills) {
         (Mode::Complain, _) => c"ALLOWED",
         (Mode::Kill, Kills::Yes) => c"KILLED",
         (Mode::Enforce | Mode::Kill, _) => c"DENIED",
     };
-    if audit::enabled() && audit_event(verdict, profile, op, object) {
+    if audit::enabled() && audit_event(verdict, profile, sandbox, op, object) {
         return;
     }
     if !DENIALS.allowed() {
@@ -272,8 +350,9 @@ pub(crate) fn event(profile: &ProfileView<'_>, op: &str, object: &dyn Object, ki
     }
     let current = current!();
     pr_notice!(
-        "{} profile=\"{}\" op={} {} pid={} comm=\"{}\"\n",
+        "{} {}profile=\"{}\" op={} {} pid={} comm=\"{}\"\n",
         BStr::from_bytes(verdict.to_bytes()),
+        SandboxField(sandbox),
         BStr::from_bytes(profile.name()),
         op,
         object,

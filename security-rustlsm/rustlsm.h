@@ -85,6 +85,7 @@ int rustlsm_unix_find(const struct path *path, struct sock *other, int flags);
 int rustlsm_unix_stream_connect(struct sock *sock, struct sock *other,
 				struct sock *newsk);
 int rustlsm_unix_may_send(struct socket *sock, struct socket *other);
+int rustlsm_userns_create(const struct cred *cred);
 int rustlsm_move_mount(const struct path *from_path, const struct path *to_path);
 int rustlsm_sb_remount(struct super_block *sb, void *mnt_opts);
 

@@ -9,7 +9,8 @@
 //!   userspace `lsmctl`;
 //! - [`policy`], the loaded profiles and their atomic replacement, published for lock-free
 //!   readers through [`rcu_slot`] and released after a grace period by [`retired`];
-//! - [`cred_blob`], the profile label each task's credentials carry;
+//! - [`cred_blob`], what confines each task's credentials: a profile's label, a sandbox;
+//! - [`sandbox`], the layers a task stacks on itself without privilege, and their scope;
 //! - [`exec`], the profile a program runs under after `exec`, found through [`attach`];
 //! - [`access`], the decision every file-system hook makes, and [`decision_cache`], the
 //!   decisions it keeps on open files;
@@ -61,6 +62,7 @@ mod policy;
 mod rcu_slot;
 mod report;
 mod retired;
+mod sandbox;
 mod securityfs;
 mod sigio;
 mod task;
@@ -119,6 +121,7 @@ kernel::lsm_hooks! {
     rustlsm_unix_find: unix_find(unix::unix_find);
     rustlsm_unix_stream_connect: unix_stream_connect(unix::unix_stream_connect);
     rustlsm_unix_may_send: unix_may_send(unix::unix_may_send);
+    rustlsm_userns_create: userns_create(sandbox::userns_create);
     rustlsm_manage_policy_permission:
         lsm_manage_policy_permission(manage::manage_policy_permission);
     rustlsm_manage_policy: lsm_manage_policy(manage::manage_policy);

@@ -14,7 +14,8 @@
 #include "rustlsm.h"
 
 /*
- * rustlsm_blob_sizes (one pointer, a label, in each cred and each file) is
+ * rustlsm_blob_sizes (one pointer, what confines a task, in each cred and
+ * each file) is
  * defined on the Rust side, in cred_blob.rs, which alone reaches the slots.
  */
 
@@ -73,6 +74,7 @@ static struct security_hook_list rustlsm_hooks[] __ro_after_init = {
 	LSM_HOOK_INIT(unix_find, rustlsm_unix_find),
 	LSM_HOOK_INIT(unix_stream_connect, rustlsm_unix_stream_connect),
 	LSM_HOOK_INIT(unix_may_send, rustlsm_unix_may_send),
+	LSM_HOOK_INIT(userns_create, rustlsm_userns_create),
 #ifdef CONFIG_IO_URING
 	LSM_HOOK_INIT(uring_override_creds, rustlsm_uring_override_creds),
 #endif

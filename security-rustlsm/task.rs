@@ -2,12 +2,15 @@
 
 //! Signals and ptrace between tasks: a confined task may signal or trace only tasks under its
 //! own profile and the peers its profile names; an unconfined task may trace a confined one
-//! only if that profile allows it.
+//! only if that profile allows it. On top of that, a sandboxed task reaches only tasks of its
+//! own sandbox or of one nested in it ([`scope`]).
 
 use crate::{
+    access::Rules,
     cred_blob,
     policy::{Label, Profile},
     report,
+    sandbox::Domain,
     wire::ProfileView,
 };
 use kernel::{bindings, cred::Credential, error::to_result, ffi::c_int, prelude::*, task::Task};
@@ -17,10 +20,10 @@ pub(crate) fn with_cred_profile<R>(
     cred: &Credential,
     f: impl FnOnce(Option<ProfileView<'_>>) -> R,
 ) -> R {
-    match cred_blob::label(cred) {
-        Some(label) => with_label_profile(&label, f),
+    cred_blob::with_label(cred, |label| match label {
+        Some(label) => with_label_profile(label, f),
         None => f(None),
-    }
+    })
 }
 
 /// Runs `f` on `label`'s current profile (`None` once it was removed). Never sleeps.
@@ -34,11 +37,6 @@ pub(crate) fn with_label_profile<R>(
 /// Runs `f` on the profile of `task` (its objective creds, held for the call). Never sleeps.
 pub(crate) fn with_task_profile<R>(task: &Task, f: impl FnOnce(Option<ProfileView<'_>>) -> R) -> R {
     with_cred_profile(&task.objective_cred(), f)
-}
-
-/// [`with_cred_profile`] for the current task.
-fn with_current_profile<R>(f: impl FnOnce(Option<ProfileView<'_>>) -> R) -> R {
-    Credential::with_current(|cred| with_cred_profile(cred, f))
 }
 
 /// The object of a signal or ptrace decision: the other task's profile.
@@ -137,19 +135,96 @@ pub(crate) fn decide(
     }
 }
 
-/// `task_kill`: `cred` is the sender's when the signal is sent on someone's behalf (USB
-/// async I/O completion, possibly from interrupt context: refused, but never killing
-/// whoever is running), otherwise the current task's.
-pub(crate) fn task_kill(target: &Task, _sig: c_int, cred: Option<&Credential>) -> Result {
-    let decide_for = |actor: Option<ProfileView<'_>>, how| {
-        if actor.is_none() {
+/// Sandbox scoping: whether a task in `actor` may signal or trace (`op`) a task in `target`
+/// (each `None` outside sandboxes). Each layer of `actor` refuses a target outside the domain
+/// it made, reports it and answers in its own mode. Never sleeps, never kills.
+pub(crate) fn scope(
+    actor: Option<&Domain>,
+    target: Option<&Domain>,
+    op: &str,
+    how: Report,
+) -> c_int {
+    let Some(actor) = actor else {
+        return 0;
+    };
+    for layer in actor.layers() {
+        if layer.encloses(target) {
+            // Older layers made larger domains, which enclose the target too.
             return 0;
         }
-        with_task_profile(target, |target| decide(actor, target, "signal", false, how))
-    };
+        let rules = Rules::layer(layer);
+        if how != Report::Quiet {
+            let peer = Peer {
+                what: "target",
+                name: Some(b"outside the sandbox"),
+            };
+            report::event_in(&rules, op, &peer, report::Kills::No);
+        }
+        let rc = refuse_without_kill(rules.mode());
+        if rc != 0 {
+            return rc;
+        }
+    }
+    0
+}
+
+/// The sandbox of `cred`, for [`scope`].
+fn with_domain<R>(cred: &Credential, f: impl FnOnce(Option<&Domain>) -> R) -> R {
+    let confinement = cred_blob::confinement(cred);
+    f(confinement
+        .as_deref()
+        .and_then(|c| c.domain().map(|d| &**d)))
+}
+
+/// Decides whether the task with creds `actor` may act on the task with creds `target`: its
+/// system profile first ([`decide`]), then its sandbox's scope.
+fn decide_between(
+    actor: &Credential,
+    target: &Credential,
+    op: &str,
+    trace: bool,
+    how: Report,
+) -> c_int {
+    let rc = with_cred_profile(actor, |a| {
+        with_cred_profile(target, |t| decide(a, t, op, trace, how))
+    });
+    if rc != 0 {
+        return rc;
+    }
+    with_domain(actor, |a| with_domain(target, |t| scope(a, t, op, how)))
+}
+
+/// `task_kill`: `cred` is the sender's when the signal is sent on someone's behalf (USB
+/// async I/O completion, possibly from interrupt context: refused, but never killing
+/// whoever is running), otherwise the current task's. Threads of one process always signal
+/// each other, even if one of them sandboxed itself alone: the C library's `set*id()`
+/// wrappers signal every thread (Landlock's exception too).
+pub(crate) fn task_kill(target: &Task, _sig: c_int, cred: Option<&Credential>) -> Result {
+    let target_cred = || target.objective_cred();
     to_result(match cred {
-        Some(cred) => with_cred_profile(cred, |actor| decide_for(actor, Report::OnBehalf)),
-        None => with_current_profile(|actor| decide_for(actor, Report::Full)),
+        Some(cred) if cred_blob::is_confined(cred) => {
+            decide_between(cred, &target_cred(), "signal", false, Report::OnBehalf)
+        }
+        Some(_) => 0,
+        None => Credential::with_current(|cred| {
+            if !cred_blob::is_confined(cred) {
+                return 0;
+            }
+            let rc = with_cred_profile(cred, |actor| {
+                if actor.is_none() {
+                    return 0;
+                }
+                with_task_profile(target, |t| decide(actor, t, "signal", false, Report::Full))
+            });
+            // Thread group ids as the current task's pid namespace sees them: a task outside
+            // it has none (0), unlike the current task.
+            if rc != 0 || current!().tgid_nr_ns(None) == target.tgid_nr_ns(None) {
+                return rc;
+            }
+            with_domain(cred, |a| {
+                with_domain(&target_cred(), |t| scope(a, t, "signal", Report::Full))
+            })
+        }),
     })
 }
 
@@ -158,7 +233,8 @@ pub(crate) fn task_kill(target: &Task, _sig: c_int, cred: Option<&Credential>) -
 ///
 /// A confined task may inspect exactly the tasks it may trace. Unconfined tasks inspect
 /// freely: the profile's `traced_by_unconfined` guards attaching only, so that `ps`, `top`
-/// and `lsof` run by an administrator keep working on confined programs.
+/// and `lsof` run by an administrator keep working on confined programs. A sandboxed task
+/// inspects only tasks of its sandbox, as Landlock has it.
 pub(crate) fn ptrace_access_check(child: &Task, mode: u32) -> Result {
     let attach = mode & bindings::PTRACE_MODE_ATTACH != 0;
     let how = if mode & bindings::PTRACE_MODE_NOAUDIT != 0 {
@@ -166,18 +242,28 @@ pub(crate) fn ptrace_access_check(child: &Task, mode: u32) -> Result {
     } else {
         Report::Full
     };
-    to_result(with_current_profile(|actor| {
-        if !attach && actor.is_none() {
-            return 0;
+    let op = if attach { "ptrace" } else { "ptrace_read" };
+    to_result(Credential::with_current(|cred| {
+        let rc = with_cred_profile(cred, |actor| {
+            if !attach && actor.is_none() {
+                return 0;
+            }
+            with_task_profile(child, |target| decide(actor, target, op, true, how))
+        });
+        if rc != 0 {
+            return rc;
         }
-        let op = if attach { "ptrace" } else { "ptrace_read" };
-        with_task_profile(child, |target| decide(actor, target, op, true, how))
+        with_domain(cred, |a| {
+            a.map_or(0, |_| {
+                with_domain(&child.objective_cred(), |t| scope(a, t, op, how))
+            })
+        })
     }))
 }
 
 /// `ptrace_traceme`: the current task asks `parent` to trace it.
 pub(crate) fn ptrace_traceme(parent: &Task) -> Result {
-    to_result(with_task_profile(parent, |actor| {
-        with_current_profile(|target| decide(actor, target, "ptrace", true, Report::Full))
+    to_result(Credential::with_current(|cred| {
+        decide_between(&parent.objective_cred(), cred, "ptrace", true, Report::Full)
     }))
 }

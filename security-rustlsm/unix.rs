@@ -17,13 +17,13 @@
 //! name needs a matching abstract pattern too ([`check_bind`]).
 
 use crate::{
-    access::{check_current_with, check_path},
+    access::{check_current_with, check_path, check_with, Rules},
     accessors::{self, UnixAddress},
     cred_blob,
     path::Target,
     report,
     task::with_label_profile,
-    wire::{self, ProfileView},
+    wire,
 };
 use kernel::{
     bindings,
@@ -34,19 +34,28 @@ use kernel::{
     prelude::*,
 };
 
-/// Whether `actor` may reach a socket owned by `owner` (its creds; `None` for a dead or
-/// kernel socket) as a peer: the same profile, or one its `unix` peers list (`unconfined`
-/// for unconfined owners).
-fn peer_allowed(actor: &ProfileView<'_>, owner: Option<&Credential>) -> bool {
+/// Whether `rules` let their task reach a socket owned by `owner` (its creds; `None` for a
+/// dead or kernel socket) as a peer. A system profile's: the same profile, or one its `unix`
+/// peers list (`unconfined` for unconfined owners). A sandbox layer's: an owner in the domain
+/// the layer made or one nested in it.
+fn peer_allowed(rules: &Rules<'_>, owner: Option<&Credential>) -> bool {
     let Some(owner) = owner else {
         return false;
     };
-    let Some(label) = cred_blob::label(owner) else {
-        return actor.may_connect_unix_peer(None);
+    let confinement = cred_blob::confinement(owner);
+    if let Some(layer) = rules.sandbox() {
+        return layer.encloses(
+            confinement
+                .as_deref()
+                .and_then(|c| c.domain().map(|d| &**d)),
+        );
+    }
+    let Some(label) = confinement.as_deref().and_then(|c| c.label()) else {
+        return rules.may_connect_unix_peer(None);
     };
-    with_label_profile(&label, |peer| match peer {
-        Some(peer) => peer.name() == actor.name() || actor.may_connect_unix_peer(Some(peer.name())),
-        None => actor.may_connect_unix_peer(None),
+    with_label_profile(label, |peer| match peer {
+        Some(peer) => peer.name() == rules.name() || rules.may_connect_unix_peer(Some(peer.name())),
+        None => rules.may_connect_unix_peer(None),
     })
 }
 
@@ -67,15 +76,17 @@ pub(crate) fn unix_find(path: &Path, other: &UnixSock, flags: c_int) -> Result {
         return Ok(());
     }
     Credential::with_current(|cred| {
-        let Some(label) = cred_blob::label(cred) else {
+        if !cred_blob::is_confined(cred) {
             return Ok(());
-        };
-        // The owner's creds are read under the socket's lock.
+        }
+        // The owner's creds are read under the socket's lock. Reaching a peer that the
+        // system profile and every layer accept needs no path rule.
         let by_peer = accessors::with_unix_lock(other, |locked| {
             let owner = accessors::unix_owner_cred(locked);
-            with_label_profile(&label, |actor| {
-                actor.is_some_and(|a| peer_allowed(&a, owner))
+            check_with(cred, "connect", &report::NoObject, EACCES, false, |rules| {
+                peer_allowed(rules, owner)
             })
+            .is_ok()
         });
         if by_peer {
             return Ok(());
@@ -115,8 +126,8 @@ fn check_peer(op: &str, other: &UnixSockLocked) -> Result {
     let name = &name[..len];
     // The lock the caller holds keeps the owner's file, so its creds.
     let owner = accessors::unix_owner_cred(other);
-    check_current_with(op, &AbstractName(name), |view| {
-        view.may_connect_abstract(name) || peer_allowed(view, owner)
+    check_current_with(op, &AbstractName(name), |rules| {
+        rules.may_connect_abstract(name) || peer_allowed(rules, owner)
     })
 }
 
@@ -140,7 +151,7 @@ pub(crate) fn check_bind(address: &[u8]) -> Result {
     let Some([0, name @ ..]) = address.get(2..) else {
         return Ok(());
     };
-    check_current_with("bind", &AbstractName(name), |view| {
-        view.may_connect_abstract(name)
+    check_current_with("bind", &AbstractName(name), |rules| {
+        rules.may_connect_abstract(name)
     })
 }

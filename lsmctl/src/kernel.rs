@@ -6,7 +6,9 @@ use std::fs;
 use std::io::{self, Write};
 use std::path::PathBuf;
 
-pub use rustlsm_policy::abi::{LSM_ID_RUSTLSM, LSM_POLICY_LOAD, LSM_POLICY_REMOVE};
+pub use rustlsm_policy::abi::{
+    LSM_ID_RUSTLSM, LSM_POLICY_LOAD, LSM_POLICY_REMOVE, LSM_POLICY_RESTRICT_SELF,
+};
 /// The prototype `lsm_manage_policy()` system call (x86_64).
 pub const SYS_LSM_MANAGE_POLICY: libc::c_long = rustlsm_policy::abi::SYS_LSM_MANAGE_POLICY;
 /// x86_64 number of `lsm_list_modules()`.
@@ -200,6 +202,74 @@ pub fn load(blob: &[u8], via: Via, dry_run: bool) -> Result<Used, KernelError> {
 /// Removes the profile called `name`.
 pub fn remove(name: &str, via: Via) -> Result<Used, KernelError> {
     request(Op::Remove, via, name.as_bytes(), 0)
+}
+
+/// A refused `LSM_POLICY_RESTRICT_SELF`, explained.
+#[derive(Debug)]
+pub struct RestrictError(pub io::Error);
+
+impl RestrictError {
+    /// Whether the kernel cannot sandbox at all (as opposed to refusing this sandbox).
+    pub fn unsupported(&self) -> bool {
+        matches!(
+            self.0.raw_os_error(),
+            Some(libc::ENOSYS | libc::EOPNOTSUPP | libc::EPROTONOSUPPORT)
+        )
+    }
+}
+
+impl fmt::Display for RestrictError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let why = match self.0.raw_os_error().unwrap_or(0) {
+            libc::ENOSYS => "this kernel has no lsm_manage_policy() system call".to_string(),
+            libc::EOPNOTSUPP => "rustlsm is not active in this kernel".to_string(),
+            libc::EPROTONOSUPPORT => format!(
+                "the kernel reads another policy format version; this lsmctl writes version {}",
+                rustlsm_policy::wire::VERSION
+            ),
+            libc::EPERM => "the kernel wants no_new_privs or CAP_SYS_ADMIN in the caller's user \
+                            namespace"
+                .to_string(),
+            libc::E2BIG => format!(
+                "the task is already in {} nested sandboxes, or the sandbox is over {} bytes",
+                rustlsm_policy::abi::MAX_LAYERS,
+                rustlsm_policy::abi::MAX_LAYER_LEN
+            ),
+            libc::EINVAL => "the kernel does not know sandboxes (LSM_POLICY_RESTRICT_SELF), or \
+                             refused the profile; its log (dmesg) names the reason"
+                .to_string(),
+            libc::ENOMEM => "the kernel ran out of memory".to_string(),
+            _ => return write!(f, "the kernel refused the sandbox: {}", self.0),
+        };
+        write!(f, "the kernel refused the sandbox: {why} ({})", self.0)
+    }
+}
+
+impl std::error::Error for RestrictError {}
+
+/// Stacks the one profile of `blob` on the calling thread as a sandbox layer (with
+/// `dry_run`, only has the kernel check that it would). Needs `no_new_privs` set first
+/// (see [`set_no_new_privs`]) unless the caller has `CAP_SYS_ADMIN`.
+pub fn restrict_self(blob: &[u8], dry_run: bool) -> Result<(), RestrictError> {
+    let flags = if dry_run {
+        rustlsm_policy::wire::FLAG_DRY_RUN
+    } else {
+        0
+    };
+    syscall_manage(LSM_POLICY_RESTRICT_SELF, blob, flags).map_err(RestrictError)
+}
+
+/// Sets `no_new_privs` on the calling thread: no exec it or its children make can gain
+/// privileges (setuid bits and file capabilities stop working), which is what makes a
+/// sandbox safe to stack without privilege.
+pub fn set_no_new_privs() -> io::Result<()> {
+    // SAFETY: `prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0)` takes no pointers.
+    let rc = unsafe { libc::prctl(libc::PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) };
+    if rc == 0 {
+        Ok(())
+    } else {
+        Err(io::Error::last_os_error())
+    }
 }
 
 /// The ids `lsm_list_modules()` reports, or the error it gave.

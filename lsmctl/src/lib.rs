@@ -5,6 +5,7 @@ mod braces;
 mod diag;
 mod network;
 pub mod profile;
+pub mod sandbox;
 mod unix;
 
 pub use diag::{Diagnostic, Warning, WarningKind};

@@ -66,6 +66,75 @@ enum Command {
         #[arg(required = true)]
         files: Vec<PathBuf>,
     },
+    /// Run a command in a sandbox it can never leave; any user may. Paths may be globs and
+    /// comma-separated lists; a plain path covers everything beneath it.
+    #[command(after_help = RUN_EXAMPLES)]
+    Run(Box<RunCli>),
+    /// Show what the running kernel supports (sandboxes, policy format).
+    Features {
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+const RUN_EXAMPLES: &str = "Examples:
+  lsmctl run --rox /usr --ro /etc -- ls /etc
+  lsmctl run --rox /usr --rw /tmp/work --deny /tmp/work/secrets -- make -C /tmp/work
+  lsmctl run --rox /usr --ro /etc --connect-tcp 443 --connect-udp 53 -- curl https://example.org
+  lsmctl run --rox /usr --connect-tcp 10.0.0.0/8:22 -- ssh host
+  lsmctl run --profile build.toml --rw . -- cargo build";
+
+/// `lsmctl run`'s options.
+#[derive(clap::Args)]
+struct RunCli {
+    /// A TOML file with one profile whose rules the sandbox starts from.
+    #[arg(short, long)]
+    profile: Option<PathBuf>,
+    /// Paths to read.
+    #[arg(long, value_delimiter = ',', value_name = "PATH")]
+    ro: Vec<String>,
+    /// Paths to read and execute.
+    #[arg(long, value_delimiter = ',', value_name = "PATH")]
+    rox: Vec<String>,
+    /// Paths to read and write (create, delete, rename, link, setattr, ioctl).
+    #[arg(long, value_delimiter = ',', value_name = "PATH")]
+    rw: Vec<String>,
+    /// Paths to read, write and execute.
+    #[arg(long, value_delimiter = ',', value_name = "PATH")]
+    rwx: Vec<String>,
+    /// Paths refused whatever else allows them (for example a directory inside an allowed
+    /// tree).
+    #[arg(long, value_delimiter = ',', value_name = "PATH")]
+    deny: Vec<String>,
+    /// Unix sockets, by path, to connect or send to.
+    #[arg(long, value_delimiter = ',', value_name = "PATH")]
+    unix: Vec<String>,
+    /// TCP endpoints to bind and listen on: [ADDRESS[/PREFIX]:]PORTS ([IPv6]:PORTS).
+    #[arg(long, value_delimiter = ',', value_name = "ENDPOINT")]
+    bind_tcp: Vec<String>,
+    /// TCP endpoints to connect to: [ADDRESS[/PREFIX]:]PORTS.
+    #[arg(long, value_delimiter = ',', value_name = "ENDPOINT")]
+    connect_tcp: Vec<String>,
+    /// UDP endpoints to bind: [ADDRESS[/PREFIX]:]PORTS.
+    #[arg(long, value_delimiter = ',', value_name = "ENDPOINT")]
+    bind_udp: Vec<String>,
+    /// UDP endpoints to connect and send to: [ADDRESS[/PREFIX]:]PORTS.
+    #[arg(long, value_delimiter = ',', value_name = "ENDPOINT")]
+    connect_udp: Vec<String>,
+    /// Allow raw IP and ICMP (ping) sockets.
+    #[arg(long)]
+    raw: bool,
+    /// Report what the sandbox would refuse without refusing it.
+    #[arg(long)]
+    complain: bool,
+    /// Run the command unsandboxed, saying so, when the kernel cannot sandbox at all
+    /// (by default that is an error).
+    #[arg(long)]
+    best_effort: bool,
+    /// The command and its arguments.
+    #[arg(last = true, required = true, value_name = "COMMAND")]
+    command: Vec<std::ffi::OsString>,
 }
 
 fn run(cli: Cli) -> Result<(), String> {
@@ -81,6 +150,30 @@ fn run(cli: Cli) -> Result<(), String> {
         Command::Remove { names, via } => cmd::remove::run(&names, via),
         Command::List { json } => cmd::list::run(json),
         Command::Status { json, pid } => cmd::status::run(json, pid),
+        Command::Features { json } => cmd::features::run(json),
+        Command::Run(r) => {
+            let r = *r;
+            let args = cmd::run::RunArgs {
+                profile: r.profile,
+                request: lsmctl::sandbox::SandboxRequest {
+                    ro: r.ro,
+                    rox: r.rox,
+                    rw: r.rw,
+                    rwx: r.rwx,
+                    deny: r.deny,
+                    unix: r.unix,
+                    bind_tcp: r.bind_tcp,
+                    connect_tcp: r.connect_tcp,
+                    bind_udp: r.bind_udp,
+                    connect_udp: r.connect_udp,
+                    raw: r.raw,
+                    complain: r.complain,
+                },
+                best_effort: r.best_effort,
+                command: r.command,
+            };
+            cmd::run::run(args, deny_warnings)
+        }
     }
 }
 

@@ -1,5 +1,5 @@
 //! The `[profile.NAME.network]` table: sockets a profile may create and the TCP/UDP endpoints
-//! it may use.
+//! it may use; its port and address forms are `lsmctl run`'s too.
 //!
 //! ```toml
 //! [profile.web.network]
@@ -105,38 +105,39 @@ fn socket(spec: &Spanned<String>) -> Result<SocketSpec, Located> {
     })
 }
 
-fn port_range(p: &Spanned<PortToml>) -> Result<(u16, u16), Located> {
-    let bad = || {
-        (
-            p.span(),
-            "a port is a number from 0 to 65535 or a range such as \"8000-8100\"".to_string(),
-        )
+/// What a port or port range must look like.
+const PORTS_FORM: &str = "a port is a number from 0 to 65535 or a range such as \"8000-8100\"";
+
+/// Parses a port (`443`) or an inclusive range (`8000-8100`).
+pub fn parse_ports(s: &str) -> Result<(u16, u16), String> {
+    let num = |s: &str| s.trim().parse::<u16>().map_err(|_| PORTS_FORM.to_string());
+    let (lo, hi) = match s.split_once('-') {
+        Some((lo, hi)) => (num(lo)?, num(hi)?),
+        None => (num(s)?, num(s)?),
     };
-    let num = |s: &str| s.trim().parse::<u16>().map_err(|_| bad());
+    if lo > hi {
+        return Err(PORTS_FORM.to_string());
+    }
+    Ok((lo, hi))
+}
+
+fn port_range(p: &Spanned<PortToml>) -> Result<(u16, u16), Located> {
     match p.get_ref() {
         PortToml::Number(n) => {
-            let n = u16::try_from(*n).map_err(|_| bad())?;
+            let n = u16::try_from(*n).map_err(|_| (p.span(), PORTS_FORM.to_string()))?;
             Ok((n, n))
         }
-        PortToml::Range(s) => {
-            let (lo, hi) = match s.split_once('-') {
-                Some((lo, hi)) => (num(lo)?, num(hi)?),
-                None => (num(s)?, num(s)?),
-            };
-            if lo > hi {
-                return Err(bad());
-            }
-            Ok((lo, hi))
-        }
+        PortToml::Range(s) => parse_ports(s).map_err(|e| (p.span(), e)),
     }
 }
 
-/// Parses `address[/prefix]`: (family 4 or 6, prefix, address bytes).
-fn address(a: &Spanned<String>) -> Result<(u8, u8, [u8; 16]), Located> {
-    let bad = |msg: &str| (a.span(), format!("{:?}: {msg}", a.get_ref()));
-    let (ip, prefix) = match a.get_ref().split_once('/') {
+/// Parses `address[/prefix]`: (family 4 or 6, prefix, address bytes with the host bits
+/// cleared, so two spellings of one network compile alike).
+pub fn parse_address(text: &str) -> Result<(u8, u8, [u8; 16]), String> {
+    let bad = |msg: &str| format!("{text:?}: {msg}");
+    let (ip, prefix) = match text.split_once('/') {
         Some((ip, p)) => (ip, Some(p)),
-        None => (a.get_ref().as_str(), None),
+        None => (text, None),
     };
     let ip: IpAddr = ip.parse().map_err(|_| bad("not an IPv4 or IPv6 address"))?;
     let (family, max, mut bytes) = match ip {
@@ -155,12 +156,15 @@ fn address(a: &Spanned<String>) -> Result<(u8, u8, [u8; 16]), Located> {
             .filter(|&p| p <= max)
             .ok_or_else(|| bad("the prefix length is out of range"))?,
     };
-    // Clear the host bits so two spellings of one network compile alike.
     for (i, byte) in bytes.iter_mut().enumerate() {
         let keep = usize::from(prefix).saturating_sub(i * 8).min(8);
         *byte &= if keep == 0 { 0 } else { 0xffu8 << (8 - keep) };
     }
     Ok((family, prefix, bytes))
+}
+
+fn address(a: &Spanned<String>) -> Result<(u8, u8, [u8; 16]), Located> {
+    parse_address(a.get_ref()).map_err(|e| (a.span(), e))
 }
 
 /// Compiles the network table into socket entries and endpoint rules.

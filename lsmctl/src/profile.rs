@@ -500,13 +500,19 @@ pub fn compile_checked(file: &Path, source: &str) -> Result<Compiled, Diagnostic
 
 /// The patterns `p` stands for after brace expansion, each checked as the kernel would.
 fn expanded(p: &Spanned<String>) -> Result<Vec<String>, String> {
-    let all = crate::braces::expand(p.get_ref())?;
+    expand_pattern(p.get_ref())
+}
+
+/// The patterns `pattern` stands for after brace expansion, each checked as the kernel
+/// would: absolute, in the form the kernel renders paths, not too long.
+pub fn expand_pattern(pattern: &str) -> Result<Vec<String>, String> {
+    let all = crate::braces::expand(pattern)?;
     for one in &all {
         check_pattern(one).map_err(|msg| {
-            if one == p.get_ref() {
+            if one == pattern {
                 msg
             } else {
-                format!("{msg} (from the brace expansion of {:?})", p.get_ref())
+                format!("{msg} (from the brace expansion of {pattern:?})")
             }
         })?;
     }

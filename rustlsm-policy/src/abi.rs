@@ -10,3 +10,10 @@ pub const LSM_ID_RUSTLSM: u32 = 114;
 pub const LSM_POLICY_LOAD: u32 = 100;
 /// `LSM_POLICY_REMOVE`: remove the profile the buffer names.
 pub const LSM_POLICY_REMOVE: u32 = 101;
+/// `LSM_POLICY_RESTRICT_SELF`: stack the buffer's one profile on the caller as a sandbox layer.
+pub const LSM_POLICY_RESTRICT_SELF: u32 = 102;
+/// Sandbox layers one task may stack (the kernel's `sandbox::MAX_LAYERS`); the next request
+/// fails with `E2BIG`.
+pub const MAX_LAYERS: usize = 16;
+/// The largest sandbox profile the kernel takes, in bytes (`sandbox::MAX_LAYER_LEN`).
+pub const MAX_LAYER_LEN: usize = 256 << 10;

@@ -3,9 +3,11 @@
 
 pub(crate) mod check;
 pub(crate) mod compile;
+pub(crate) mod features;
 pub(crate) mod list;
 pub(crate) mod load;
 pub(crate) mod remove;
+pub(crate) mod run;
 pub(crate) mod status;
 
 use lsmctl::{Diagnostic, Warning, WarningKind};

@@ -27,6 +27,7 @@ mod privilege;
 mod programs;
 mod registration;
 mod report;
+mod sandbox;
 mod tasks;
 
 use harness::{compiled, run};
@@ -44,7 +45,7 @@ type Outcome = Result<(), String>;
 /// The cases a full run registers, and those of the parts run alone or counted on their own
 /// (hostile.rs and privilege.rs keep theirs). A run of any other number fails, so a dropped
 /// case or an early return is seen: update these with the cases.
-const EXPECTED_CASES: u32 = 352;
+const EXPECTED_CASES: u32 = 388;
 const EXPECTED_PROGRAMS: u32 = 15;
 const EXPECTED_ESCAPES: u32 = 146;
 
@@ -139,6 +140,11 @@ fn main() {
         programs::run(&mut s);
         s.finish(EXPECTED_PROGRAMS);
     }
+    // `rlsm-guest-tests sandbox` runs only the sandbox cases.
+    if std::env::args().nth(1).as_deref() == Some("sandbox") {
+        s.part("sandbox", sandbox::CASES, sandbox::run);
+        s.finish(sandbox::CASES);
+    }
     // `rlsm-guest-tests escapes` runs only the escape suite.
     if std::env::args().nth(1).as_deref() == Some("escapes") {
         escapes::run(&mut s);
@@ -172,6 +178,7 @@ fn main() {
     }
     policy_refusals::interfaces(&mut s, &valid, &baseline);
     s.part("privilege", privilege::CASES, |s| privilege::run(s, &valid));
+    s.part("sandbox", sandbox::CASES, sandbox::run);
     policy_refusals::explained(&mut s, &valid);
     // Before the rate-limit flood, whose window would swallow these cases' denial lines.
     s.part("programs", EXPECTED_PROGRAMS, programs::run);

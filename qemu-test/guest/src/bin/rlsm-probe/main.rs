@@ -16,6 +16,8 @@
 //!   `tcp-connect ADDR PORT`, `udp-send ADDR PORT` (IPv4 or IPv6 by ADDR; binds are on
 //!   127.0.0.1);
 //! - `rlsm-probe load BLOB`, `remove NAME`, `securityfs-load BLOB`: policy changes;
+//! - `rlsm-probe restrict BLOB N [PATH ARGS...]`: stack BLOB as a sandbox layer N times
+//!   (prints `stacked K`, and `errno E` after a refusal), then execute PATH if given;
 //! - `rlsm-probe whoami`: print the task's rustlsm profile (`lsm_get_self_attr`), or
 //!   `(no rustlsm context)` for an unconfined task.
 //!
@@ -306,6 +308,33 @@ fn manage_policy(op: u32, buf: &[u8]) -> i32 {
     rlsm_guest::manage_policy(op, buf, 0)
 }
 
+/// Stacks `blob` as a sandbox layer `times` times, printing `stacked K` (the layers that
+/// took) and, after a refusal, `errno E`; then executes `exec` if it names a program (also
+/// after a refusal, to show what the task may still do). The errno of the refusal, or of
+/// the exec.
+fn restrict(blob: &[u8], times: u32, exec: &[String]) -> i32 {
+    let mut stacked = 0;
+    let mut code = 0;
+    while stacked < times {
+        code = rlsm_guest::manage_policy(abi::LSM_POLICY_RESTRICT_SELF, blob, 0);
+        if code != 0 {
+            break;
+        }
+        stacked += 1;
+    }
+    println!("stacked {stacked}");
+    if code != 0 {
+        println!("errno {code}");
+    }
+    let Some((program, args)) = exec.split_first() else {
+        return code;
+    };
+    use std::io::Write;
+    let _ = std::io::stdout().flush();
+    use std::os::unix::process::CommandExt;
+    errno_of(&std::process::Command::new(program).args(args).exec())
+}
+
 /// A decimal argument (0 when missing or malformed: the tests pass good ones).
 pub(crate) fn number(s: &str) -> u32 {
     s.parse().unwrap_or(0)
@@ -344,6 +373,10 @@ fn main() {
             Err(e) => errno_of(&e),
         },
         "remove" => manage_policy(abi::LSM_POLICY_REMOVE, arg(2).as_bytes()),
+        "restrict" => match std::fs::read(arg(2)) {
+            Ok(blob) => restrict(&blob, number(arg(3)), &args[4.min(args.len())..]),
+            Err(e) => errno_of(&e),
+        },
         "securityfs-load" => match std::fs::read(arg(2)) {
             Ok(blob) => OpenOptions::new()
                 .write(true)

@@ -114,8 +114,15 @@ fn ring() -> Result<File, String> {
 
 /// Serves one connection on SOCK: sends one byte with a descriptor of `path` (SCM_RIGHTS).
 fn serve(path: &str) -> Result<std::thread::JoinHandle<Outcome>, String> {
-    let _ = std::fs::remove_file(SOCK);
-    let listener = UnixListener::bind(SOCK).map_err(|e| format!("{SOCK}: {e}"))?;
+    serve_at(SOCK, path)
+}
+
+/// [`serve`] on the socket `sock`, which any user may connect to.
+pub(crate) fn serve_at(sock: &str, path: &str) -> Result<std::thread::JoinHandle<Outcome>, String> {
+    let _ = std::fs::remove_file(sock);
+    let listener = UnixListener::bind(sock).map_err(|e| format!("{sock}: {e}"))?;
+    std::fs::set_permissions(sock, std::os::unix::fs::PermissionsExt::from_mode(0o777))
+        .map_err(|e| format!("{sock}: {e}"))?;
     listener.set_nonblocking(true).map_err(|e| e.to_string())?;
     let file = open(path)?;
     Ok(std::thread::spawn(move || {

@@ -9,7 +9,7 @@ mod append;
 mod chroot;
 mod create_paths;
 mod decision_cache;
-mod descriptors;
+pub(crate) mod descriptors;
 mod exec_hygiene;
 mod ioctl;
 mod misc;

@@ -1,0 +1,274 @@
+//! The sandbox profile `lsmctl run` builds from its command line: paths by access class
+//! (`--ro`, `--rox`, `--rw`, `--rwx`, `--deny`), TCP and UDP endpoints, raw sockets and
+//! unix sockets by path, added to the rules of an optional profile file.
+//!
+//! A path argument may be a glob; a plain path covers itself and everything beneath it, and
+//! is resolved to the form the kernel renders (absolute, symbolic links followed when it
+//! exists), since rules match rendered paths. An endpoint is `[ADDRESS[/PREFIX]:]PORTS`,
+//! with IPv6 addresses in brackets: `443`, `8000-8100`, `10.0.0.0/8:53`, `[::1]:8080`.
+
+use crate::network::{parse_address, parse_ports, AF_UNIX};
+use crate::profile::ACCESS_NAMES;
+use rustlsm_policy::{net, Effect, Mode, NetRule, ProfileSpec, RuleSpec, SocketSpec};
+use std::path::{Component, Path, PathBuf};
+
+/// The name of the profile `lsmctl run` stacks when no profile file names one.
+pub const DEFAULT_NAME: &str = "sandbox";
+
+/// What the command line asks the sandbox to allow or refuse.
+#[derive(Clone, Debug, Default)]
+pub struct SandboxRequest {
+    /// Readable paths.
+    pub ro: Vec<String>,
+    /// Readable and executable paths.
+    pub rox: Vec<String>,
+    /// Readable and writable paths (create, delete, rename, link, setattr included).
+    pub rw: Vec<String>,
+    /// Writable and executable paths.
+    pub rwx: Vec<String>,
+    /// Paths refused whatever else allows them.
+    pub deny: Vec<String>,
+    /// Pathname unix sockets the sandbox may connect or send to.
+    pub unix: Vec<String>,
+    /// TCP endpoints to bind and listen on.
+    pub bind_tcp: Vec<String>,
+    /// TCP endpoints to connect to.
+    pub connect_tcp: Vec<String>,
+    /// UDP endpoints to bind.
+    pub bind_udp: Vec<String>,
+    /// UDP endpoints to connect and send to.
+    pub connect_udp: Vec<String>,
+    /// Raw IP and ICMP (ping) sockets.
+    pub raw: bool,
+    /// Report refusals without enforcing them.
+    pub complain: bool,
+}
+
+/// The access names each path class grants.
+const READ: &[&str] = &["read"];
+const READ_EXEC: &[&str] = &["read", "exec"];
+const READ_WRITE: &[&str] = &[
+    "read", "write", "create", "delete", "rename", "link", "setattr", "ioctl",
+];
+const READ_WRITE_EXEC: &[&str] = &[
+    "read", "write", "create", "delete", "rename", "link", "setattr", "ioctl", "exec",
+];
+
+/// The `wire::ACCESS_*` bits of `names`.
+fn access(names: &[&str]) -> u32 {
+    ACCESS_NAMES
+        .iter()
+        .filter(|(name, _)| names.contains(name))
+        .fold(0, |bits, (_, bit)| bits | bit)
+}
+
+/// Every access a rule can name.
+fn all_access() -> u32 {
+    ACCESS_NAMES.iter().fold(0, |bits, (_, bit)| bits | bit)
+}
+
+/// Whether `arg` is a glob rather than a plain path.
+fn is_glob(arg: &str) -> bool {
+    arg.contains(['*', '?', '{', '}'])
+}
+
+/// Makes `arg` absolute against `cwd` and removes `.`, `..` and repeated slashes, without
+/// touching the file system.
+fn lexical_absolute(arg: &str, cwd: &Path) -> PathBuf {
+    let mut out = PathBuf::from("/");
+    let joined = if arg.starts_with('/') {
+        PathBuf::from(arg)
+    } else {
+        cwd.join(arg)
+    };
+    for c in joined.components() {
+        match c {
+            Component::Normal(part) => out.push(part),
+            Component::ParentDir => {
+                out.pop();
+            }
+            Component::RootDir | Component::CurDir | Component::Prefix(_) => {}
+        }
+    }
+    out
+}
+
+/// The patterns a path argument covers: a glob as given (absolute, braces expanded), a plain
+/// path resolved as the kernel renders it, itself and everything beneath it.
+pub fn patterns(arg: &str, cwd: &Path) -> Result<Vec<String>, String> {
+    if arg.is_empty() {
+        return Err("an empty path".into());
+    }
+    if is_glob(arg) {
+        return crate::profile::expand_pattern(arg);
+    }
+    let lexical = lexical_absolute(arg, cwd);
+    // Rules match the path the kernel renders, with links followed: `/lib` on a merged-/usr
+    // system is `/usr/lib`. A path that does not exist yet is taken as written.
+    let real = std::fs::canonicalize(&lexical).unwrap_or(lexical);
+    let text = real
+        .to_str()
+        .ok_or_else(|| format!("{arg:?}: the path is not UTF-8"))?
+        .to_string();
+    if is_glob(&text) {
+        return Err(format!(
+            "{arg:?} resolves to {text:?}, which has glob characters: write it as a pattern"
+        ));
+    }
+    Ok(if text == "/" {
+        vec!["/".into(), "/**".into()]
+    } else {
+        vec![text.clone(), format!("{text}/**")]
+    })
+}
+
+/// The rule an endpoint argument makes for `ops` on `proto` (address family 0: any).
+fn endpoint(arg: &str, proto: u8, ops: u8) -> Result<NetRule, String> {
+    let bad = |e: String| format!("{arg:?}: {e}");
+    let (address, ports) = if let Some(rest) = arg.strip_prefix('[') {
+        let (address, tail) = rest
+            .split_once(']')
+            .ok_or_else(|| bad("an IPv6 address opened with `[` is not closed".into()))?;
+        let ports = tail
+            .strip_prefix(':')
+            .ok_or_else(|| bad("expected `:PORTS` after `]`".into()))?;
+        (Some(address), ports)
+    } else {
+        match arg.rsplit_once(':') {
+            Some((address, ports)) => (Some(address), ports),
+            None => (None, arg),
+        }
+    };
+    let ports = if ports == "*" {
+        (0, u16::MAX)
+    } else {
+        parse_ports(ports).map_err(bad)?
+    };
+    let (family, prefix, addr) = match address {
+        Some(a) => parse_address(a).map_err(bad)?,
+        None => (0, 0, [0; 16]),
+    };
+    Ok(NetRule {
+        ops,
+        proto,
+        family,
+        prefix,
+        ports,
+        addr,
+    })
+}
+
+fn socket(family: u16, sock_type: u16, protocol: u16) -> SocketSpec {
+    SocketSpec {
+        family,
+        sock_type,
+        protocol,
+    }
+}
+
+/// Adds `spec`'s sockets unless already there.
+fn add_socket(spec: &mut ProfileSpec, s: SocketSpec) {
+    if !spec.sockets.contains(&s) {
+        spec.sockets.push(s);
+    }
+}
+
+/// Builds the sandbox profile: `base` (from a profile file) or an empty profile, plus what
+/// `req` asks. Paths are resolved against `cwd`.
+pub fn build(
+    req: &SandboxRequest,
+    base: Option<ProfileSpec>,
+    cwd: &Path,
+) -> Result<ProfileSpec, String> {
+    let mut spec = base.unwrap_or_else(|| ProfileSpec::new(DEFAULT_NAME, Mode::Enforce));
+    if !spec.attach.is_empty() {
+        return Err(format!(
+            "profile {:?} has attachments: a sandbox applies to the command it runs, not to \
+             programs it names",
+            spec.name
+        ));
+    }
+    let peers = [
+        ("signal", &spec.signal),
+        ("ptrace", &spec.ptrace),
+        ("unix peers", &spec.unix_peers),
+    ];
+    if let Some((what, _)) = peers.iter().find(|(_, names)| !names.is_empty()) {
+        return Err(format!(
+            "profile {:?} names {what} profiles: a sandbox reaches the tasks of its own sandbox \
+             only, whatever profiles they run under",
+            spec.name
+        ));
+    }
+    if req.complain {
+        spec.mode = Mode::Complain;
+    }
+    let classes: [(&[String], Effect, u32, &str); 6] = [
+        (&req.ro, Effect::Allow, access(READ), "--ro"),
+        (&req.rox, Effect::Allow, access(READ_EXEC), "--rox"),
+        (&req.rw, Effect::Allow, access(READ_WRITE), "--rw"),
+        (&req.rwx, Effect::Allow, access(READ_WRITE_EXEC), "--rwx"),
+        (&req.unix, Effect::Allow, access(&["connect"]), "--unix"),
+        (&req.deny, Effect::Deny, all_access(), "--deny"),
+    ];
+    for (args, effect, bits, flag) in classes {
+        for arg in args {
+            let patterns = patterns(arg, cwd).map_err(|e| format!("{flag}: {e}"))?;
+            for pattern in patterns {
+                spec.rules.push(RuleSpec {
+                    effect,
+                    access: bits,
+                    pattern,
+                });
+            }
+        }
+    }
+    // Programs talk to local daemons over unix sockets; which ones they reach is decided
+    // by path rules (`--unix`) and the sandbox's scope, not by socket creation.
+    add_socket(&mut spec, socket(AF_UNIX, 0, 0));
+    let endpoints: [(&[String], u8, u8, u16, &str); 4] = [
+        (
+            &req.bind_tcp,
+            net::PROTO_TCP,
+            net::OP_BIND | net::OP_LISTEN,
+            1,
+            "--bind-tcp",
+        ),
+        (
+            &req.connect_tcp,
+            net::PROTO_TCP,
+            net::OP_CONNECT,
+            1,
+            "--connect-tcp",
+        ),
+        (&req.bind_udp, net::PROTO_UDP, net::OP_BIND, 2, "--bind-udp"),
+        (
+            &req.connect_udp,
+            net::PROTO_UDP,
+            net::OP_CONNECT | net::OP_SEND,
+            2,
+            "--connect-udp",
+        ),
+    ];
+    for (args, proto, ops, sock_type, flag) in endpoints {
+        for arg in args {
+            let rule = endpoint(arg, proto, ops).map_err(|e| format!("{flag}: {e}"))?;
+            spec.net_rules.push(rule);
+            add_socket(&mut spec, socket(net::AF_INET, sock_type, 0));
+            add_socket(&mut spec, socket(net::AF_INET6, sock_type, 0));
+        }
+    }
+    if req.raw {
+        add_socket(
+            &mut spec,
+            socket(net::AF_INET, net::SOCK_RAW, net::ANY_PROTOCOL),
+        );
+        add_socket(
+            &mut spec,
+            socket(net::AF_INET6, net::SOCK_RAW, net::ANY_PROTOCOL),
+        );
+        add_socket(&mut spec, socket(net::AF_INET, 2, net::IPPROTO_ICMP));
+        add_socket(&mut spec, socket(net::AF_INET6, 2, net::IPPROTO_ICMPV6));
+    }
+    Ok(spec)
+}

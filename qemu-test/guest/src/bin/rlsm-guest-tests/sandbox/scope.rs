@@ -1,0 +1,99 @@
+//! What a sandbox reaches outside itself: signals, ptrace and `/proc` inspection, abstract
+//! unix sockets only within the same sandbox or one nested in it; no user namespaces; no
+//! mounts, not even for root.
+
+use super::{as_nobody_shell, expect, Outsider, BIN};
+use crate::{check, Suite, FREE_PROBE, LSMCTL};
+
+pub(super) const CASES: u32 = 7;
+
+const EPERM: i32 = libc::EPERM;
+const EACCES: i32 = libc::EACCES;
+
+pub(super) fn run(s: &mut Suite) {
+    s.case("sandbox: signals reach no task outside the sandbox", || {
+        let outsider = Outsider::start()?;
+        let pid = outsider.pid();
+        expect(&["--rox", BIN], &[FREE_PROBE, "kill", &pid, "0"], EPERM)?;
+        expect(&["--rox", BIN], &["kill", "-TERM", &pid], 1)?;
+        // The same user, unsandboxed, may.
+        super::as_nobody_shell(&format!("{FREE_PROBE} kill {pid} 0")).map(drop)
+    });
+    s.case("sandbox: signals reach the sandbox's own tasks", || {
+        expect(
+            &["--rox", BIN],
+            &["sh", "-c", "sleep 30 & kill $!; wait $!; test $? -eq 143"],
+            0,
+        )
+        .map(drop)
+    });
+    s.case(
+        "sandbox: no ptrace or /proc inspection of tasks outside",
+        || {
+            let outsider = Outsider::start()?;
+            let pid = outsider.pid();
+            expect(&["--rox", BIN], &[FREE_PROBE, "ptrace", &pid], EPERM)?;
+            let sandbox = ["--rox", BIN, "--ro", "/proc"];
+            let environ = format!("/proc/{pid}/environ");
+            let out = expect(&sandbox, &["cat", &environ], 1)?;
+            check(out.contains("denied"), || format!("cat said {out:?}"))?;
+            // Its own tasks stay inspectable: `ps`-like reads of itself work.
+            expect(&sandbox, &["cat", "/proc/self/environ"], 0).map(drop)
+        },
+    );
+    s.case(
+        "sandbox: abstract unix sockets outside are out of reach",
+        || {
+            let name = format!("@rlsm-sb-{}", std::process::id());
+            let listen = |name: &str| format!("{FREE_PROBE} unix-listen {name} 2 & sleep 1; ");
+            as_nobody_shell(&format!(
+                "{}{FREE_PROBE} unix-connect {name}",
+                listen(&name)
+            ))?;
+            let name = format!("{name}b");
+            as_nobody_shell(&format!(
+            "{}{LSMCTL} run --rox {BIN} -- {FREE_PROBE} unix-connect {name}; test $? -eq {EACCES}",
+            listen(&name)
+        ))
+            .map(drop)
+        },
+    );
+    s.case(
+        "sandbox: no user namespaces (no mounts of its own to bind over its rules)",
+        || {
+            let out = expect(&["--rox", BIN], &["unshare", "-U", "true"], 1)?;
+            check(out.contains("not permitted"), || {
+                format!("unshare said {out:?}")
+            })?;
+            // Unsandboxed, the same user may (the guest allows user namespaces).
+            as_nobody_shell("unshare -U true").map(drop)
+        },
+    );
+    s.case(
+        "sandbox: root in a sandbox cannot mount, by either mount API",
+        || {
+            let dir = format!("{}/mnt", super::DIR);
+            std::fs::create_dir_all(&dir).map_err(|e| e.to_string())?;
+            for op in ["mount-tmpfs", "fsmount-tmpfs"] {
+                let (code, out) =
+                    crate::harness::run(LSMCTL, &["run", "--rox", BIN, "--", FREE_PROBE, op, &dir]);
+                check(code != 0, || {
+                    format!("root mounted with {op} in a sandbox: {out}")
+                })?;
+            }
+            let mounts = std::fs::read_to_string("/proc/mounts").map_err(|e| e.to_string())?;
+            check(!mounts.contains(&dir), || {
+                format!("{dir} is mounted: {mounts}")
+            })
+        },
+    );
+    s.case("sandbox: root in a sandbox keeps no capability", || {
+        let (code, out) = crate::harness::run(
+            LSMCTL,
+            &["run", "--rox", BIN, "--", FREE_PROBE, "setuid", "1"],
+        );
+        check(code == EPERM, || {
+            format!("setuid in a sandbox -> {code}: {out}")
+        })
+    });
+}

@@ -1,0 +1,169 @@
+// SPDX-License-Identifier: GPL-2.0-only
+
+//! Sandboxes: profiles a task stacks on its own credentials (`LSM_POLICY_RESTRICT_SELF`),
+//! without privilege.
+//!
+//! Each request adds a layer to the task's [`Domain`]; an access is allowed only if the
+//! system profile (if any) and every layer allow it, so a layer can only take rights away.
+//! No intersection of rules is ever computed: each layer is checked as it was given. Layers
+//! ride in the credentials, so fork and exec keep them, and nothing removes one.
+//!
+//! Beyond its own rules, a sandbox is scoped like a Landlock domain: its tasks may signal,
+//! trace and reach abstract unix sockets of tasks in the same sandbox or one nested in it
+//! only ([`Domain::encloses`]), and may not create user namespaces, in which they would hold
+//! capabilities over mounts the sandbox's paths rely on.
+
+use crate::{cred_blob, policy::Profile, report, wire};
+use kernel::{
+    cred::{self, Credential, NewCredentials},
+    prelude::*,
+    sync::{
+        atomic::{Atomic, Relaxed},
+        Arc,
+    },
+};
+
+/// Layers one task may stack; the next request fails with `E2BIG` (Landlock's limit too: it
+/// bounds the cost of each check and exposes a program that stacks a layer per rule).
+pub(crate) const MAX_LAYERS: usize = 16;
+
+/// The largest policy an unprivileged task may stack: well above any hand-written sandbox
+/// (`lsmctl run` makes a few hundred bytes), far below what the system-wide limit lets an
+/// administrator load, since each layer stays in memory for the life of the sandbox.
+pub(crate) const MAX_LAYER_LEN: u32 = 256 << 10;
+
+/// The flags `LSM_POLICY_RESTRICT_SELF` accepts.
+const FLAGS: u32 = wire::FLAG_DRY_RUN;
+
+/// A stack of layers: the newest layer, and the domain it was stacked on.
+pub(crate) struct Domain {
+    layer: Profile,
+    parent: Option<Arc<Domain>>,
+    /// Layers in this domain, this one included: `1..=MAX_LAYERS`.
+    depth: usize,
+    /// Names the domain in denial records; never 0, never reused.
+    id: u64,
+}
+
+/// The id of the next domain made.
+static NEXT_ID: Atomic<u64> = Atomic::new(1);
+
+impl Domain {
+    /// The domain's id, as denial records show it.
+    pub(crate) fn id(&self) -> u64 {
+        self.id
+    }
+
+    /// This domain's layers, newest first, each with the id of the domain it made.
+    pub(crate) fn layers(&self) -> impl Iterator<Item = &Domain> {
+        core::iter::successors(Some(self), |d| d.parent.as_deref())
+    }
+
+    /// The rules of this domain's newest layer.
+    pub(crate) fn rules(&self) -> wire::ProfileView<'_> {
+        self.layer.view()
+    }
+
+    /// Whether a task in `other` (`None`: in no sandbox) is in this domain or in one nested
+    /// in it: the tasks a task of this domain may signal, trace or reach over abstract unix
+    /// sockets. Never sleeps.
+    pub(crate) fn encloses(&self, other: Option<&Domain>) -> bool {
+        let mut other = other;
+        while let Some(d) = other {
+            if d.depth <= self.depth {
+                return core::ptr::eq(d, self);
+            }
+            other = d.parent.as_deref();
+        }
+        false
+    }
+}
+
+/// Who may ask for `LSM_POLICY_RESTRICT_SELF`: a task with `no_new_privs` set, or with
+/// `CAP_SYS_ADMIN` in its own user namespace (the Landlock and seccomp rule: without it, a
+/// sandbox could make a setuid program fail in a way that serves its caller). Checked
+/// before the framework copies anything, so `size` is bounded here too.
+pub(crate) fn authorize(size: u32, flags: u32) -> Result {
+    if flags & !FLAGS != 0 {
+        return Err(EINVAL);
+    }
+    if size > MAX_LAYER_LEN {
+        return Err(E2BIG);
+    }
+    // `no_new_privs` first: the capability check is audited, and most callers set it.
+    if current!().no_new_privs()
+        || cred::capable_in_own_user_ns(kernel::bindings::CAP_SYS_ADMIN as i32)
+    {
+        return Ok(());
+    }
+    report::policy_refusal(
+        "restrict_self",
+        "the caller has neither no_new_privs nor CAP_SYS_ADMIN",
+    );
+    Err(EPERM)
+}
+
+/// Stacks the one profile `blob` holds on the current task's credentials as a new layer.
+/// With `dry_run`, stops after verification and allocation. Everything that can fail comes
+/// before the commit, so a refused request leaves the task as it was.
+pub(crate) fn restrict_self(blob: &[u8], flags: u32) -> Result {
+    let count = wire::verify(blob).map_err(crate::policy::format_errno)?;
+    let mut profiles = wire::profiles(blob);
+    let (Some(view), 1) = (profiles.next(), count) else {
+        return Err(EINVAL);
+    };
+    // A layer applies to the task that stacks it, not to programs it could name.
+    if view.attachments().next().is_some() {
+        return Err(EINVAL);
+    }
+    let mut new = NewCredentials::prepare()?;
+    let mut private = new.private();
+    let old = cred_blob::confinement_of_private(&mut private);
+    let parent = old.as_deref().and_then(|c| c.domain().cloned());
+    let depth = parent.as_deref().map_or(0, |p| p.depth) + 1;
+    if depth > MAX_LAYERS {
+        return Err(E2BIG);
+    }
+    let domain = Arc::new(
+        Domain {
+            layer: Profile::new(&view, GFP_KERNEL_ACCOUNT)?,
+            parent,
+            depth,
+            id: NEXT_ID.fetch_add(1, Relaxed),
+        },
+        GFP_KERNEL_ACCOUNT,
+    )?;
+    let label = old.as_deref().and_then(|c| c.label().cloned());
+    let confinement = cred_blob::Confinement::new(label, Some(domain))?;
+    if flags & wire::FLAG_DRY_RUN != 0 {
+        return Ok(());
+    }
+    cred_blob::set_confinement(&mut private, confinement);
+    drop(old);
+    drop(private);
+    new.commit();
+    Ok(())
+}
+
+/// `userns_create`: a sandboxed task may not create user namespaces. In one it would hold
+/// every capability over the mounts it could make there, and bind a tree its layers refuse
+/// onto a path they allow (unprivileged user namespaces are how bubblewrap sandboxes; a
+/// sandbox that wants them is the thing to be contained). Never sleeps.
+pub(crate) fn userns_create(cred: &Credential) -> Result {
+    let confinement = cred_blob::confinement(cred);
+    let Some(domain) = confinement.as_deref().and_then(|c| c.domain()) else {
+        return Ok(());
+    };
+    // Each layer reports the attempt; a complain-mode layer lets it through.
+    let mut refused = false;
+    for layer in domain.layers() {
+        let rules = layer.rules();
+        report::layer_event(layer, &rules, "userns_create", &report::NoObject);
+        refused |= rules.mode() != wire::Mode::Complain;
+    }
+    if refused {
+        Err(EPERM)
+    } else {
+        Ok(())
+    }
+}
