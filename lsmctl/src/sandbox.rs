@@ -2,9 +2,10 @@
 //! (`--ro`, `--rox`, `--rw`, `--rwx`, `--deny`), TCP and UDP endpoints, raw sockets and
 //! unix sockets by path, added to the rules of an optional profile file.
 //!
-//! A path argument may be a glob; a plain path covers itself and everything beneath it, and
-//! is resolved to the form the kernel renders (absolute, symbolic links followed when it
-//! exists), since rules match rendered paths. An endpoint is `[ADDRESS[/PREFIX]:]PORTS`,
+//! Every sandbox may read and write /dev/null, /dev/zero and /dev/full and read /dev/random
+//! and /dev/urandom. A path argument may be a glob; a plain path covers itself and everything
+//! beneath it, and is resolved to the form the kernel renders (absolute, symbolic links
+//! followed when it exists), since rules match rendered paths. An endpoint is `[ADDRESS[/PREFIX]:]PORTS`,
 //! with IPv6 addresses in brackets: `443`, `8000-8100`, `10.0.0.0/8:53`, `[::1]:8080`.
 
 use crate::network::{parse_address, parse_ports, AF_UNIX};
@@ -43,6 +44,17 @@ pub struct SandboxRequest {
     /// Report refusals without enforcing them.
     pub complain: bool,
 }
+
+/// Devices every sandbox may use, as nearly every program expects to (shells redirect
+/// background jobs from /dev/null): they hold no data and reach nothing. A `--deny` still
+/// refuses them.
+const DEVICES: [(&str, &[&str]); 5] = [
+    ("/dev/null", &["read", "write"]),
+    ("/dev/zero", &["read", "write"]),
+    ("/dev/full", &["read", "write"]),
+    ("/dev/random", &["read"]),
+    ("/dev/urandom", &["read"]),
+];
 
 /// The access names each path class grants.
 const READ: &[&str] = &["read"];
@@ -211,6 +223,13 @@ pub fn build(
         (&req.unix, Effect::Allow, access(&["connect"]), "--unix"),
         (&req.deny, Effect::Deny, all_access(), "--deny"),
     ];
+    for (device, names) in DEVICES {
+        spec.rules.push(RuleSpec {
+            effect: Effect::Allow,
+            access: access(names),
+            pattern: device.to_string(),
+        });
+    }
     for (args, effect, bits, flag) in classes {
         for arg in args {
             let patterns = patterns(arg, cwd).map_err(|e| format!("{flag}: {e}"))?;

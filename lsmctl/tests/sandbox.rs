@@ -55,7 +55,14 @@ fn path_classes_grant_their_accesses_beneath_the_path() {
     assert_ne!(refused("/srv/data/private", wire::ACCESS_READ), 0);
     assert_ne!(refused("/srv/data/private/key", wire::ACCESS_READ), 0);
     assert_eq!(refused("/srv/data/private2", wire::ACCESS_READ), 0);
-    // Nothing else.
+    // The harmless devices, and nothing else.
+    assert_eq!(
+        refused("/dev/null", wire::ACCESS_READ | wire::ACCESS_WRITE),
+        0
+    );
+    assert_eq!(refused("/dev/urandom", wire::ACCESS_READ), 0);
+    assert_ne!(refused("/dev/urandom", wire::ACCESS_WRITE), 0);
+    assert_ne!(refused("/dev/sda", wire::ACCESS_READ), 0);
     assert_ne!(refused("/srv", wire::ACCESS_READ), 0);
     assert_ne!(refused("/etc/passwd", wire::ACCESS_READ), 0);
 }
@@ -191,7 +198,8 @@ fn complain_and_a_base_profile() {
     let spec = build(&req, Some(base), Path::new("/")).unwrap();
     assert_eq!((spec.name.as_str(), spec.mode), ("build", Mode::Complain));
     assert_eq!(spec.capabilities, 1);
-    assert_eq!(spec.rules.len(), 2);
+    // Two for /src, five for the devices.
+    assert_eq!(spec.rules.len(), 7);
 }
 
 #[test]

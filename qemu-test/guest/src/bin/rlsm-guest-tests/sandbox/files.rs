@@ -5,7 +5,7 @@
 use super::{expect, expect_refused, sandbox_lines, BIN, DIR};
 use crate::{check, Suite};
 
-pub(super) const CASES: u32 = 12;
+pub(super) const CASES: u32 = 13;
 
 pub(super) fn run(s: &mut Suite) {
     let tree = format!("{DIR}/tree");
@@ -122,6 +122,18 @@ pub(super) fn run(s: &mut Suite) {
             let script = format!("exec {} run --rox {BIN} -- cat < {other}", crate::LSMCTL);
             let out = super::as_nobody_shell(&script)?;
             check(out.contains("other"), || format!("cat printed {out:?}"))
+        },
+    );
+    s.case(
+        "sandbox: /dev/null and friends work in every sandbox, unless denied",
+        || {
+            let script = "echo x > /dev/null && head -c 4 /dev/urandom > /dev/null";
+            expect(&["--rox", BIN], &["sh", "-c", script], 0)?;
+            expect_refused(
+                &["--rox", BIN, "--deny", "/dev/null"],
+                &["sh", "-c", script],
+            )
+            .map(drop)
         },
     );
     s.case("sandbox: --complain reports without refusing", || {
