@@ -29,15 +29,16 @@ pub(crate) struct Confinement {
 }
 
 impl Confinement {
-    /// `None` when neither a label nor a domain confines.
+    /// `None` when neither a label nor a domain confines; allocated with `flags`.
     pub(crate) fn new(
         label: Option<Arc<Label>>,
         domain: Option<Arc<Domain>>,
+        flags: kernel::alloc::Flags,
     ) -> Result<Option<Arc<Self>>> {
         if label.is_none() && domain.is_none() {
             return Ok(None);
         }
-        Ok(Some(Arc::new(Confinement { label, domain }, GFP_KERNEL)?))
+        Ok(Some(Arc::new(Confinement { label, domain }, flags)?))
     }
 
     /// The label of the system profile the task runs under.
@@ -90,11 +91,8 @@ pub(crate) fn is_confined(cred: &Credential) -> bool {
 }
 
 /// A new reference to what confines the cred being prepared.
-pub(crate) fn confinement_of_private(cred: &mut PrivateCred<'_>) -> Option<Arc<Confinement>> {
-    let current = BLOBS.replace_cred(cred, None);
-    let copy = current.clone();
-    drop(BLOBS.replace_cred(cred, current));
-    copy
+pub(crate) fn confinement_of_private(cred: &PrivateCred<'_>) -> Option<Arc<Confinement>> {
+    BLOBS.private_cred_owned(cred)
 }
 
 /// Makes the cred being prepared hold `confinement`, releasing what it held before.
@@ -107,6 +105,6 @@ pub(crate) fn set_confinement(cred: &mut PrivateCred<'_>, confinement: Option<Ar
 pub(crate) fn set_label(cred: &mut PrivateCred<'_>, label: Option<Arc<Label>>) -> Result {
     let old = confinement_of_private(cred);
     let domain = old.as_deref().and_then(|c| c.domain.clone());
-    set_confinement(cred, Confinement::new(label, domain)?);
+    set_confinement(cred, Confinement::new(label, domain, GFP_KERNEL)?);
     Ok(())
 }

@@ -117,8 +117,7 @@ pub(crate) fn restrict_self(blob: &[u8], flags: u32) -> Result {
         return Err(EINVAL);
     }
     let mut new = NewCredentials::prepare()?;
-    let mut private = new.private();
-    let old = cred_blob::confinement_of_private(&mut private);
+    let old = cred_blob::confinement_of_private(&new.private());
     let parent = old.as_deref().and_then(|c| c.domain().cloned());
     let depth = parent.as_deref().map_or(0, |p| p.depth) + 1;
     if depth > MAX_LAYERS {
@@ -134,13 +133,11 @@ pub(crate) fn restrict_self(blob: &[u8], flags: u32) -> Result {
         GFP_KERNEL_ACCOUNT,
     )?;
     let label = old.as_deref().and_then(|c| c.label().cloned());
-    let confinement = cred_blob::Confinement::new(label, Some(domain))?;
+    let confinement = cred_blob::Confinement::new(label, Some(domain), GFP_KERNEL_ACCOUNT)?;
     if flags & wire::FLAG_DRY_RUN != 0 {
         return Ok(());
     }
-    cred_blob::set_confinement(&mut private, confinement);
-    drop(old);
-    drop(private);
+    cred_blob::set_confinement(&mut new.private(), confinement);
     new.commit();
     Ok(())
 }
