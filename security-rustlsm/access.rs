@@ -79,7 +79,19 @@ pub(crate) fn check_path_with(
     requested: impl FnOnce() -> u32,
     target: Target<'_>,
 ) -> Result {
-    decide_path(cred, op, requested, target, false)
+    decide_path(cred, op, requested, target, Strictness::Rules)
+}
+
+/// How strictly a path decision holds.
+#[derive(Clone, Copy, PartialEq)]
+enum Strictness {
+    /// The rules decide; a sandbox layer leaves alone a file opened outside its domain.
+    Rules,
+    /// The rules decide, also for a file opened outside a layer's domain: for what a file
+    /// held from before the sandbox must not do from inside it (take the terminal).
+    HeldToo,
+    /// Refused whatever the rules say.
+    Always,
 }
 
 /// [`check_path`] on behalf of the current task.
@@ -87,18 +99,27 @@ pub(crate) fn check_current_path(op: &str, requested: u32, target: Target<'_>) -
     Credential::with_current(|cred| check_path(cred, op, requested, target))
 }
 
+/// [`check_current_path`] that holds for files opened outside a sandbox too (see
+/// [`decide_for_domain`]).
+pub(crate) fn check_current_path_held_too(op: &str, requested: u32, target: Target<'_>) -> Result {
+    Credential::with_current(|cred| {
+        decide_path(cred, op, || requested, target, Strictness::HeldToo)
+    })
+}
+
 /// Refuses `requested` on `target` to a confined current task whatever its profile says
 /// (reported and answered by its mode like any refusal); unconfined tasks are not concerned.
 pub(crate) fn refuse_current_path(op: &str, requested: u32, target: Target<'_>) -> Result {
-    Credential::with_current(|cred| decide_path(cred, op, || requested, target, true))
+    Credential::with_current(|cred| decide_path(cred, op, || requested, target, Strictness::Always))
 }
 
-/// The requested accesses `decision` refuses (all of them with `always`) for a file that is
+/// The requested accesses `decision` refuses (all of them when `Always`) for a file that is
 /// (`internal`) or is not on an internal mount. Files of internal mounts (pipes, sockets,
 /// pidfds, memfds, namespace files) are made by their own system calls and have no path to
 /// write rules for, so only executing them is mediated (by the name they show,
 /// `/memfd:x (deleted)`), as AppArmor leaves them out of path mediation (`path_mediated_fs`).
-fn refusal(decision: &Decision, internal: bool, requested: u32, always: bool) -> u32 {
+fn refusal(decision: &Decision, internal: bool, requested: u32, strictness: Strictness) -> u32 {
+    let always = strictness == Strictness::Always;
     if internal && requested & (wire::ACCESS_EXEC | wire::ACCESS_MMAP_EXEC) == 0 {
         0
     } else if always {
@@ -108,7 +129,7 @@ fn refusal(decision: &Decision, internal: bool, requested: u32, always: bool) ->
     }
 }
 
-/// The body of [`check_path`] and [`refuse_current_path`] (`always`). Unconfined tasks
+/// The body of [`check_path`] and its stricter forms. Unconfined tasks
 /// return here, in the hook itself: the test is all they pay (`inline(always)`: at opt-level
 /// `s` a plain hint left it a call).
 #[inline(always)]
@@ -117,10 +138,12 @@ fn decide_path(
     op: &str,
     requested: impl FnOnce() -> u32,
     target: Target<'_>,
-    always: bool,
+    strictness: Strictness,
 ) -> Result {
     match cred_blob::confinement(cred) {
-        Some(confinement) => decide_confined(&confinement, cred, op, requested(), target, always),
+        Some(confinement) => {
+            decide_confined(&confinement, cred, op, requested(), target, strictness)
+        }
         None => Ok(()),
     }
 }
@@ -133,14 +156,14 @@ fn decide_confined(
     op: &str,
     requested: u32,
     target: Target<'_>,
-    always: bool,
+    strictness: Strictness,
 ) -> Result {
     if let Some(label) = confinement.label() {
-        decide_for_label(label, cred, op, requested, target, always)?;
+        decide_for_label(label, cred, op, requested, target, strictness)?;
     }
     match confinement.domain() {
         Some(domain) if requested != 0 => {
-            decide_for_domain(domain, cred, op, requested, target, always)
+            decide_for_domain(domain, cred, op, requested, target, strictness)
         }
         _ => Ok(()),
     }
@@ -159,16 +182,17 @@ fn decide_for_domain(
     op: &str,
     requested: u32,
     target: Target<'_>,
-    always: bool,
+    strictness: Strictness,
 ) -> Result {
     let opener = match target {
         Target::File(file) => Some(cred_blob::confinement(file.cred())),
         _ => None,
     };
     let opened_outside = |layer: &Domain| {
-        opener.as_ref().is_some_and(|opener| {
-            !layer.encloses(opener.as_deref().and_then(|c| c.domain().map(|d| &**d)))
-        })
+        strictness == Strictness::Rules
+            && opener.as_ref().is_some_and(|opener| {
+                !layer.encloses(opener.as_deref().and_then(Confinement::sandbox))
+            })
     };
     if domain.layers().all(opened_outside) {
         return Ok(());
@@ -182,7 +206,7 @@ fn decide_for_domain(
         let rules = Rules::layer(layer);
         let (allowed, denied) = rules.file_masks(path.for_rules(rules.attach_disconnected()));
         let decision = Decision { allowed, denied };
-        let refused = refusal(&decision, path.is_internal(), requested, always);
+        let refused = refusal(&decision, path.is_internal(), requested, strictness);
         if refused == 0 {
             continue;
         }
@@ -209,7 +233,7 @@ fn decide_for_label(
     op: &str,
     requested: u32,
     target: Target<'_>,
-    always: bool,
+    strictness: Strictness,
 ) -> Result {
     // Unconfined, nothing asked, or allowed by a kept decision: settled under RCU, without
     // taking a reference to the profile. Files of internal mounts are never kept.
@@ -221,7 +245,7 @@ fn decide_for_label(
             .held()
             .and_then(|held| decision_cache::Key::of(held, profile.serial()));
         let kept = key.as_ref().and_then(decision_cache::lookup);
-        requested == 0 || kept.is_some_and(|kept| refusal(&kept, false, requested, always) == 0)
+        requested == 0 || kept.is_some_and(|kept| refusal(&kept, false, requested, strictness) == 0)
     });
     if settled {
         return Ok(());
@@ -242,7 +266,7 @@ fn decide_for_label(
     if let Some(key) = &key {
         decision_cache::store(key, decision);
     }
-    let refused = refusal(&decision, path.is_internal(), requested, always);
+    let refused = refusal(&decision, path.is_internal(), requested, strictness);
     if refused == 0 {
         return Ok(());
     }

@@ -16,6 +16,7 @@
 #include <linux/nsproxy.h>
 #include <linux/ptrace.h>
 #include <linux/sched.h>
+#include <linux/sched/signal.h>
 #include <net/af_unix.h>
 #include <net/sock.h>
 
@@ -136,6 +137,20 @@ bool rustlsm_is_private(const struct path *path)
 bool rustlsm_is_io_uring(struct file *file)
 {
 	return io_is_uring_fops(file);
+}
+
+bool rustlsm_current_has_other_threads(void)
+{
+	return !thread_group_empty(current);
+}
+
+bool rustlsm_current_used_io_uring(void)
+{
+#ifdef CONFIG_IO_URING
+	return READ_ONCE(current->io_uring);
+#else
+	return false;
+#endif
 }
 
 int rustlsm_sk_type(const struct sock *sk)

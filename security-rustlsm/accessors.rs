@@ -55,6 +55,8 @@ mod raw {
         pub(super) safe fn rustlsm_is_internal_mount(path: &Path) -> bool;
         pub(super) safe fn rustlsm_is_private(path: &Path) -> bool;
         pub(super) safe fn rustlsm_is_io_uring(file: &LocalFile) -> bool;
+        pub(super) safe fn rustlsm_current_has_other_threads() -> bool;
+        pub(super) safe fn rustlsm_current_used_io_uring() -> bool;
         pub(super) safe fn rustlsm_is_mqueue(path: &Path) -> bool;
         pub(super) safe fn rustlsm_mqueue_root(dir: &Inode, root: &mut bindings::path) -> bool;
         pub(super) safe fn rustlsm_ioctl_sets_inode_flags(cmd: u32) -> bool;
@@ -186,6 +188,17 @@ pub(crate) fn ioctl_sets_inode_flags(cmd: u32) -> bool {
 /// Whether `file` is an io_uring instance.
 pub(crate) fn is_io_uring(file: &LocalFile) -> bool {
     raw::rustlsm_is_io_uring(file)
+}
+
+/// Whether the current task shares its process with other threads.
+pub(crate) fn current_has_other_threads() -> bool {
+    raw::rustlsm_current_has_other_threads()
+}
+
+/// Whether the current task ever created or used an io_uring instance (it then has an
+/// io_uring context until it exits).
+pub(crate) fn current_used_io_uring() -> bool {
+    raw::rustlsm_current_used_io_uring()
 }
 
 /// Samples the counts of dentry moves and mount changes into `seq` (see

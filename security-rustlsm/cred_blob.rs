@@ -8,10 +8,10 @@
 //! exec, or by a task restricting itself) have theirs changed; the cred hooks that copy and
 //! drop the reference are generated from [`BLOBS`].
 //!
-//! `cred_free` may run from an RCU callback, so what it frees must be freeable there: a
-//! label loses its profile (in process context, in `policy::remove` or `policy::load`)
-//! before the policy lets go of it, and a domain's layers are `kvmalloc`'ed, which `kvfree`
-//! releases from any context but NMI.
+//! `cred_free` may run from an RCU callback and `file_set_fowner` with interrupts off, so
+//! what they free must be freeable there: a label loses its profile (in process context, in
+//! `policy::remove` or `policy::load`) before the policy lets go of it, and a domain's layers
+//! are `kmalloc`'ed.
 
 use crate::{policy::Label, sandbox::Domain};
 use kernel::{
@@ -49,6 +49,11 @@ impl Confinement {
     /// The sandbox the task stacked on itself.
     pub(crate) fn domain(&self) -> Option<&Arc<Domain>> {
         self.domain.as_ref()
+    }
+
+    /// [`Self::domain`], borrowed plainly (for [`Domain::encloses`]).
+    pub(crate) fn sandbox(&self) -> Option<&Domain> {
+        self.domain.as_deref()
     }
 }
 

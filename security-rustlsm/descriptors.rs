@@ -47,13 +47,21 @@ enum Revalidate {
     Profile,
     /// The system profile's and every sandbox layer's: the file comes from elsewhere.
     All,
+    /// Every layer's, for io_uring instances only: an exec in a sandbox.
+    Rings,
 }
 
 /// Decides whether a task confined by `confinement` may hold `file`; on refusal reports it
 /// as `op` and returns the refusing rules' answer (`Ok` in complain mode). May sleep.
 fn check_held(op: &str, confinement: &Confinement, file: &LocalFile, which: Revalidate) -> Result {
+    let ring = accessors::is_io_uring(file);
+    if which == Revalidate::Rings && !ring {
+        return Ok(());
+    }
     let profile = confinement.label().and_then(|label| label.profile());
-    let domain = confinement.domain().filter(|_| which == Revalidate::All);
+    let domain = confinement
+        .domain()
+        .filter(|_| which != Revalidate::Profile);
     let system = profile.as_deref().map(|p| Rules::system(p.view()));
     let layers = domain
         .into_iter()
@@ -63,7 +71,7 @@ fn check_held(op: &str, confinement: &Confinement, file: &LocalFile, which: Reva
     if rules.peek().is_none() {
         return Ok(());
     }
-    if accessors::is_io_uring(file) {
+    if ring {
         if created_under(file, Some(confinement)) {
             return Ok(());
         }
@@ -103,8 +111,9 @@ fn check_held(op: &str, confinement: &Confinement, file: &LocalFile, which: Reva
 }
 
 /// `bprm_committing_creds`: when the exec moves the task into another profile, revokes the
-/// descriptors the new profile may not hold. Runs in process context, before the new creds
-/// are installed; every file is checked holding only a reference to it.
+/// descriptors the new profile may not hold, and in a sandbox the io_uring instances made
+/// outside it. Runs in process context, before the new creds are installed; every file is
+/// checked holding only a reference to it.
 pub(crate) fn bprm_committing_creds(exec: &ExecCommit<'_>) {
     let Some(new) = cred_blob::confinement(exec.new_cred()) else {
         return;
@@ -116,11 +125,17 @@ pub(crate) fn bprm_committing_creds(exec: &ExecCommit<'_>) {
             _ => false,
         })
     });
-    if same {
+    // In a sandbox, a ring made outside it is revoked at every exec, whatever happens to the
+    // profile: its SQPOLL thread runs requests with its creator's credentials, so a ring
+    // inherited from the sandbox's caller would act outside the sandbox.
+    let sandboxed = new.domain().is_some();
+    if same && !sandboxed {
         return;
     }
     accessors::for_each_open_file(|fd, file| {
-        if check_held("inherit", &new, file, Revalidate::Profile).is_err() {
+        let by_profile = !same && check_held("inherit", &new, file, Revalidate::Profile).is_err();
+        let by_sandbox = sandboxed && check_held("inherit", &new, file, Revalidate::Rings).is_err();
+        if by_profile || by_sandbox {
             accessors::revoke_fd(fd);
         }
     });

@@ -4,7 +4,9 @@
 //! shared writable `mmap` and `mprotect`.
 
 use crate::{
-    access::{check_current_path, check_path_with, refuse_current_path},
+    access::{
+        check_current_path, check_current_path_held_too, check_path_with, refuse_current_path,
+    },
     accessors,
     path::Target,
     wire,
@@ -94,6 +96,10 @@ enum IoctlNeeds {
     Never,
     /// `ioctl` on the device.
     DeviceIoctl,
+    /// `ioctl` on the terminal, even one held from before a sandbox: `TIOCSPGRP` makes a
+    /// process group the terminal's foreground, and one of a sandbox left behind on its
+    /// caller's terminal would read what the user types next.
+    Foreground,
     /// `setattr` on the file: inode flags (append-only, immutable, nodump...).
     SetAttr,
 }
@@ -106,6 +112,7 @@ fn ioctl_needs(file: &LocalFile, cmd: u32) -> IoctlNeeds {
             IoctlNeeds::Nothing
         }
         bindings::TIOCSTI | bindings::TIOCLINUX => IoctlNeeds::Never,
+        bindings::TIOCSPGRP => IoctlNeeds::Foreground,
         _ if file.inode().is_device() => IoctlNeeds::DeviceIoctl,
         _ if accessors::ioctl_sets_inode_flags(cmd) => IoctlNeeds::SetAttr,
         // Pipes, sockets, regular files and directories answer their own ioctls.
@@ -119,6 +126,9 @@ pub(crate) fn file_ioctl(file: &LocalFile, cmd: u32, _arg: usize) -> Result {
         IoctlNeeds::Nothing => return Ok(()),
         IoctlNeeds::Never => {
             return refuse_current_path("ioctl", wire::ACCESS_IOCTL, Target::File(file))
+        }
+        IoctlNeeds::Foreground => {
+            return check_current_path_held_too("ioctl", wire::ACCESS_IOCTL, Target::File(file))
         }
         IoctlNeeds::DeviceIoctl => wire::ACCESS_IOCTL,
         IoctlNeeds::SetAttr => wire::ACCESS_SETATTR,

@@ -20,28 +20,58 @@ use kernel::{
 /// One loaded profile: its own copy of the verified record it was loaded from, and where
 /// the record's parts lie, found once at load so that checks do not parse it again.
 pub(crate) struct Profile {
-    record: KVVec<u8>,
+    record: Record,
     layout: wire::Layout,
     /// Tells this profile apart from every other loaded since boot (see
     /// [`crate::decision_cache`]); a replacement gets a new one.
     serial: u64,
 }
 
+/// A profile's copy of its record. A system profile's may be large and is `kvmalloc`'ed; a
+/// sandbox layer's is small and `kmalloc`'ed, because its last reference may go where `vfree`
+/// must not run (`file_set_fowner` drops a file owner's confinement with interrupts off).
+enum Record {
+    System(KVVec<u8>),
+    Layer(KVec<u8>),
+}
+
+impl core::ops::Deref for Record {
+    type Target = [u8];
+
+    fn deref(&self) -> &[u8] {
+        match self {
+            Record::System(bytes) => bytes,
+            Record::Layer(bytes) => bytes,
+        }
+    }
+}
+
 /// The serial number of the next profile made.
 static NEXT_SERIAL: Atomic<u64> = Atomic::new(1);
 
 impl Profile {
-    /// A profile with its own copy of `view`'s verified record, allocated with `flags`.
-    pub(crate) fn new(view: &wire::ProfileView<'_>, flags: kernel::alloc::Flags) -> Result<Self> {
+    /// A system profile with its own copy of `view`'s verified record.
+    pub(crate) fn new(view: &wire::ProfileView<'_>) -> Result<Self> {
         // Copied as one block: `extend_from_slice` clones byte by byte, five times the
         // instructions of the copy, and a load is mostly this copy and the verification.
-        let mut record = KVVec::zeroed(view.record().len(), flags)?;
+        let mut record = KVVec::zeroed(view.record().len(), GFP_KERNEL)?;
         record.copy_from_slice(view.record());
-        Ok(Profile {
+        Ok(Self::with_record(view, Record::System(record)))
+    }
+
+    /// A sandbox layer with its own copy of `view`'s verified record, charged to the caller.
+    pub(crate) fn new_layer(view: &wire::ProfileView<'_>) -> Result<Self> {
+        let mut record = KVec::zeroed(view.record().len(), GFP_KERNEL_ACCOUNT)?;
+        record.copy_from_slice(view.record());
+        Ok(Self::with_record(view, Record::Layer(record)))
+    }
+
+    fn with_record(view: &wire::ProfileView<'_>, record: Record) -> Self {
+        Profile {
             layout: view.layout(),
             record,
             serial: NEXT_SERIAL.fetch_add(1, Relaxed),
-        })
+        }
     }
 
     /// The profile's serial number: never 0, never reused.
@@ -146,7 +176,7 @@ pub(crate) fn load(blob: &[u8], dry_run: bool) -> Result {
     // Build everything the switch needs while nothing is locked and nothing has changed.
     let mut fresh = KVec::new();
     for view in wire::profiles(blob) {
-        let profile = Arc::new(Profile::new(&view, GFP_KERNEL)?, GFP_KERNEL)?;
+        let profile = Arc::new(Profile::new(&view)?, GFP_KERNEL)?;
         fresh.push(profile, GFP_KERNEL)?;
     }
     if dry_run {

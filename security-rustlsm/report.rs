@@ -225,9 +225,11 @@ impl RateLimit {
     }
 }
 
-/// Denials and policy refusals have separate budgets: a confined program flooding the log
-/// with denials must not hide attempts on the policy interface.
+/// Denials, sandbox denials and policy refusals have separate budgets: a confined program
+/// flooding the log with denials must not hide attempts on the policy interface, nor a
+/// sandbox any user made the denials of system profiles.
 static DENIALS: RateLimit = RateLimit::new("denial");
+static SANDBOX_DENIALS: RateLimit = RateLimit::new("sandbox denial");
 static REFUSALS: RateLimit = RateLimit::new("policy refusal");
 
 /// The thread id of `task` in the current task's pid namespace.
@@ -342,10 +344,16 @@ fn emit(
         (Mode::Kill, Kills::Yes) => c"KILLED",
         (Mode::Enforce | Mode::Kill, _) => c"DENIED",
     };
+    // Any user can make a sandbox refuse things in a loop: its reports have a budget of
+    // their own, audit records included, so that they can neither flood the audit backlog
+    // nor spend the budget that keeps system profiles' denials visible.
+    if sandbox.is_some() && !SANDBOX_DENIALS.allowed() {
+        return;
+    }
     if audit::enabled() && audit_event(verdict, profile, sandbox, op, object) {
         return;
     }
-    if !DENIALS.allowed() {
+    if sandbox.is_none() && !DENIALS.allowed() {
         return;
     }
     let current = current!();

@@ -58,6 +58,11 @@ int rustlsm_task_kill(struct task_struct *p, struct kernel_siginfo *info, int si
 		      const struct cred *cred);
 int rustlsm_ptrace_access_check(struct task_struct *child, unsigned int mode);
 int rustlsm_ptrace_traceme(struct task_struct *parent);
+int rustlsm_task_setnice(struct task_struct *p, int nice);
+int rustlsm_task_setioprio(struct task_struct *p, int ioprio);
+int rustlsm_task_setscheduler(struct task_struct *p);
+int rustlsm_task_prlimit(const struct cred *cred, const struct cred *tcred,
+			 unsigned int flags);
 int rustlsm_sb_mount(const char *dev_name, const struct path *path, const char *type,
 		     unsigned long flags, void *data);
 int rustlsm_sb_umount(struct vfsmount *mnt, int flags);
@@ -109,6 +114,8 @@ void rustlsm_revoke_fd(unsigned int fd);
 bool rustlsm_is_internal_mount(const struct path *path);
 bool rustlsm_is_private(const struct path *path);
 bool rustlsm_is_io_uring(struct file *file);
+bool rustlsm_current_has_other_threads(void);
+bool rustlsm_current_used_io_uring(void);
 int rustlsm_sk_type(const struct sock *sk);
 bool rustlsm_is_mqueue(const struct path *path);
 bool rustlsm_mqueue_root(const struct inode *dir, struct path *root);

@@ -19,7 +19,7 @@
 //! - [`path_ops`], hooks on names (create, delete, rename, link, truncate, chmod, chown,
 //!   utimes);
 //! - [`capability`], the capabilities a confined task keeps;
-//! - [`task`], signals and ptrace between tasks;
+//! - [`task`], signals, ptrace, limits and scheduling between tasks;
 //! - [`mount`], mount, umount and pivot_root;
 //! - [`network`], socket creation and TCP/UDP endpoints (rules in [`net`], shared);
 //! - [`attr`], a task's profile for `lsm_get_self_attr()` and `/proc/PID/attr/current`;
@@ -106,6 +106,10 @@ kernel::lsm_hooks! {
     rustlsm_task_kill: task_kill(task::task_kill);
     rustlsm_ptrace_access_check: ptrace_access_check(task::ptrace_access_check);
     rustlsm_ptrace_traceme: ptrace_traceme(task::ptrace_traceme);
+    rustlsm_task_setnice: task_setnice(task::task_setnice);
+    rustlsm_task_setioprio: task_setioprio(task::task_setioprio);
+    rustlsm_task_setscheduler: task_setscheduler(task::task_setscheduler);
+    rustlsm_task_prlimit: task_prlimit(task::task_prlimit);
     rustlsm_sb_mount: sb_mount(mount::sb_mount);
     rustlsm_sb_umount: sb_umount(mount::sb_umount);
     rustlsm_sb_pivotroot: sb_pivotroot(mount::sb_pivotroot);

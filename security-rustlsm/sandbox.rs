@@ -13,7 +13,7 @@
 //! only ([`Domain::encloses`]), and may not create user namespaces, in which they would hold
 //! capabilities over mounts the sandbox's paths rely on.
 
-use crate::{cred_blob, policy::Profile, report, wire};
+use crate::{accessors, cred_blob, policy::Profile, report, wire};
 use kernel::{
     cred::{self, Credential, NewCredentials},
     prelude::*,
@@ -28,9 +28,15 @@ use kernel::{
 pub(crate) const MAX_LAYERS: usize = 16;
 
 /// The largest policy an unprivileged task may stack: well above any hand-written sandbox
-/// (`lsmctl run` makes a few hundred bytes), far below what the system-wide limit lets an
-/// administrator load, since each layer stays in memory for the life of the sandbox.
-pub(crate) const MAX_LAYER_LEN: u32 = 256 << 10;
+/// (`lsmctl run` makes a few hundred bytes; 10,000 path rules compile to 30 KiB), far below
+/// what an administrator may load, since each layer stays in memory for the life of the
+/// sandbox, in one `kmalloc` (see `policy::Profile::new_layer`).
+pub(crate) const MAX_LAYER_LEN: u32 = 64 << 10;
+
+/// Abstract unix socket patterns all layers of a sandbox may hold together: each send to an
+/// abstract socket matches them under the receiver's lock, so their number is bounded for
+/// the sandbox, not per layer.
+pub(crate) const MAX_ABSTRACT_PATTERNS: usize = wire::MAX_PEERS as usize;
 
 /// The flags `LSM_POLICY_RESTRICT_SELF` accepts.
 const FLAGS: u32 = wire::FLAG_DRY_RUN;
@@ -41,6 +47,8 @@ pub(crate) struct Domain {
     parent: Option<Arc<Domain>>,
     /// Layers in this domain, this one included: `1..=MAX_LAYERS`.
     depth: usize,
+    /// Abstract unix patterns in this domain's layers, at most `MAX_ABSTRACT_PATTERNS`.
+    abstract_patterns: usize,
     /// Names the domain in denial records; never 0, never reused.
     id: u64,
 }
@@ -90,7 +98,14 @@ pub(crate) fn authorize(size: u32, flags: u32) -> Result {
     if size > MAX_LAYER_LEN {
         return Err(E2BIG);
     }
-    // `no_new_privs` first: the capability check is audited, and most callers set it.
+    // A layer covers the calling thread only: threads beside it would keep working outside
+    // it in the same memory and descriptor table, and a ring made before it would keep
+    // running requests (SQPOLL) with the credentials from before. Refused rather than
+    // half-done; `lsmctl run` stacks from a single thread that never used io_uring.
+    if accessors::current_has_other_threads() || accessors::current_used_io_uring() {
+        return Err(EBUSY);
+    }
+    // `no_new_privs` first: it is what most callers set, and needs no capability check.
     if current!().no_new_privs()
         || cred::capable_in_own_user_ns(kernel::bindings::CAP_SYS_ADMIN as i32)
     {
@@ -120,14 +135,17 @@ pub(crate) fn restrict_self(blob: &[u8], flags: u32) -> Result {
     let old = cred_blob::confinement_of_private(&new.private());
     let parent = old.as_deref().and_then(|c| c.domain().cloned());
     let depth = parent.as_deref().map_or(0, |p| p.depth) + 1;
-    if depth > MAX_LAYERS {
+    let abstract_patterns = parent.as_deref().map_or(0, |p| p.abstract_patterns)
+        + view.unix_abstract_patterns().count();
+    if depth > MAX_LAYERS || abstract_patterns > MAX_ABSTRACT_PATTERNS {
         return Err(E2BIG);
     }
     let domain = Arc::new(
         Domain {
-            layer: Profile::new(&view, GFP_KERNEL_ACCOUNT)?,
+            layer: Profile::new_layer(&view)?,
             parent,
             depth,
+            abstract_patterns,
             id: NEXT_ID.fetch_add(1, Relaxed),
         },
         GFP_KERNEL_ACCOUNT,
@@ -151,16 +169,16 @@ pub(crate) fn userns_create(cred: &Credential) -> Result {
     let Some(domain) = confinement.as_deref().and_then(|c| c.domain()) else {
         return Ok(());
     };
-    // Each layer reports the attempt; a complain-mode layer lets it through.
-    let mut refused = false;
-    for layer in domain.layers() {
-        let rules = layer.rules();
-        report::layer_event(layer, &rules, "userns_create", &report::NoObject);
-        refused |= rules.mode() != wire::Mode::Complain;
-    }
-    if refused {
-        Err(EPERM)
-    } else {
+    // The newest layer reports the attempt (once, however deep the sandbox); it is refused
+    // unless every layer is in complain mode.
+    let rules = domain.rules();
+    report::layer_event(domain, &rules, "userns_create", &report::NoObject);
+    if domain
+        .layers()
+        .all(|l| l.rules().mode() == wire::Mode::Complain)
+    {
         Ok(())
+    } else {
+        Err(EPERM)
     }
 }

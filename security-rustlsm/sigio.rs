@@ -7,7 +7,7 @@
 //! (`hook_file_set_fowner`, `hook_file_send_sigiotask`).
 
 use crate::{
-    cred_blob::{self, BLOBS},
+    cred_blob::{self, Confinement, BLOBS},
     task::{decide, scope, with_label_profile, with_task_profile, Report},
 };
 use kernel::{
@@ -57,9 +57,7 @@ pub(crate) fn file_send_sigiotask(
     };
     let target_cred = target.objective_cred();
     let target_confinement = cred_blob::confinement(&target_cred);
-    let target_domain = target_confinement
-        .as_deref()
-        .and_then(|c| c.domain().map(|d| &**d));
+    let target_domain = target_confinement.as_deref().and_then(Confinement::sandbox);
     to_result(scope(
         Some(domain),
         target_domain,

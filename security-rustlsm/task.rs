@@ -3,11 +3,12 @@
 //! Signals and ptrace between tasks: a confined task may signal or trace only tasks under its
 //! own profile and the peers its profile names; an unconfined task may trace a confined one
 //! only if that profile allows it. On top of that, a sandboxed task reaches only tasks of its
-//! own sandbox or of one nested in it ([`scope`]).
+//! own sandbox or of one nested in it ([`scope`]): to signal, trace, and change their limits
+//! or scheduling.
 
 use crate::{
     access::Rules,
-    cred_blob,
+    cred_blob::{self, Confinement},
     policy::{Label, Profile},
     report,
     sandbox::Domain,
@@ -171,9 +172,7 @@ pub(crate) fn scope(
 /// The sandbox of `cred`, for [`scope`].
 fn with_domain<R>(cred: &Credential, f: impl FnOnce(Option<&Domain>) -> R) -> R {
     let confinement = cred_blob::confinement(cred);
-    f(confinement
-        .as_deref()
-        .and_then(|c| c.domain().map(|d| &**d)))
+    f(confinement.as_deref().and_then(Confinement::sandbox))
 }
 
 /// Decides whether the task with creds `actor` may act on the task with creds `target`: its
@@ -265,5 +264,45 @@ pub(crate) fn ptrace_access_check(child: &Task, mode: u32) -> Result {
 pub(crate) fn ptrace_traceme(parent: &Task) -> Result {
     to_result(Credential::with_current(|cred| {
         decide_between(&parent.objective_cred(), cred, "ptrace", true, Report::Full)
+    }))
+}
+
+/// Scopes the current task's change to `target` as `op` (a sandboxed task may change only
+/// tasks of its sandbox).
+fn scope_current(target: &Task, op: &str) -> Result {
+    to_result(Credential::with_current(|cred| {
+        with_domain(cred, |a| {
+            a.map_or(0, |_| {
+                with_domain(&target.objective_cred(), |t| scope(a, t, op, Report::Full))
+            })
+        })
+    }))
+}
+
+/// `task_setnice`: `setpriority()` on another task. A sandbox could otherwise starve every
+/// task of its user outside it (`setpriority(PRIO_USER, ...)`). Never sleeps.
+pub(crate) fn task_setnice(target: &Task, _nice: c_int) -> Result {
+    scope_current(target, "setnice")
+}
+
+/// `task_setioprio`: `ioprio_set()` on another task. Never sleeps.
+pub(crate) fn task_setioprio(target: &Task, _ioprio: c_int) -> Result {
+    scope_current(target, "setioprio")
+}
+
+/// `task_setscheduler`: `sched_setscheduler()`, `sched_setattr()`, `sched_setaffinity()` on
+/// another task.
+pub(crate) fn task_setscheduler(target: &Task) -> Result {
+    scope_current(target, "setscheduler")
+}
+
+/// `task_prlimit`: `prlimit()` on another task, which could cut an outside task's CPU time
+/// (`RLIMIT_CPU`: the kernel then kills it) or descriptors. Reading is scoped like
+/// `/proc/PID` inspection. Never sleeps.
+pub(crate) fn task_prlimit(cred: &Credential, target: &Credential, _flags: u32) -> Result {
+    to_result(with_domain(cred, |a| {
+        a.map_or(0, |_| {
+            with_domain(target, |t| scope(a, t, "prlimit", Report::Full))
+        })
     }))
 }

@@ -19,7 +19,7 @@
 use crate::{
     access::{check_current_with, check_path, check_with, Rules},
     accessors::{self, UnixAddress},
-    cred_blob,
+    cred_blob::{self, Confinement},
     path::Target,
     report,
     task::with_label_profile,
@@ -44,11 +44,7 @@ fn peer_allowed(rules: &Rules<'_>, owner: Option<&Credential>) -> bool {
     };
     let confinement = cred_blob::confinement(owner);
     if let Some(layer) = rules.sandbox() {
-        return layer.encloses(
-            confinement
-                .as_deref()
-                .and_then(|c| c.domain().map(|d| &**d)),
-        );
+        return layer.encloses(confinement.as_deref().and_then(Confinement::sandbox));
     }
     let Some(label) = confinement.as_deref().and_then(|c| c.label()) else {
         return rules.may_connect_unix_peer(None);

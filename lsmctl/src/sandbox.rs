@@ -105,6 +105,28 @@ fn lexical_absolute(arg: &str, cwd: &Path) -> PathBuf {
     out
 }
 
+/// `path` as the kernel renders it: rules match the path with links followed (`/lib` on a
+/// merged-/usr system is `/usr/lib`). What does not exist yet is appended to its longest
+/// existing ancestor, resolved, so that `--deny ~/proj/.env` still matches when `~/proj` is
+/// a link.
+fn resolved(path: &Path) -> PathBuf {
+    let mut missing = Vec::new();
+    let mut existing = path;
+    loop {
+        if let Ok(mut real) = std::fs::canonicalize(existing) {
+            real.extend(missing.iter().rev());
+            return real;
+        }
+        match (existing.file_name(), existing.parent()) {
+            (Some(name), Some(parent)) => {
+                missing.push(name);
+                existing = parent;
+            }
+            _ => return path.to_path_buf(),
+        }
+    }
+}
+
 /// The patterns a path argument covers: a glob as given (absolute, braces expanded), a plain
 /// path resolved as the kernel renders it, itself and everything beneath it.
 pub fn patterns(arg: &str, cwd: &Path) -> Result<Vec<String>, String> {
@@ -114,10 +136,7 @@ pub fn patterns(arg: &str, cwd: &Path) -> Result<Vec<String>, String> {
     if is_glob(arg) {
         return crate::profile::expand_pattern(arg);
     }
-    let lexical = lexical_absolute(arg, cwd);
-    // Rules match the path the kernel renders, with links followed: `/lib` on a merged-/usr
-    // system is `/usr/lib`. A path that does not exist yet is taken as written.
-    let real = std::fs::canonicalize(&lexical).unwrap_or(lexical);
+    let real = resolved(&lexical_absolute(arg, cwd));
     let text = real
         .to_str()
         .ok_or_else(|| format!("{arg:?}: the path is not UTF-8"))?
@@ -132,6 +151,18 @@ pub fn patterns(arg: &str, cwd: &Path) -> Result<Vec<String>, String> {
     } else {
         vec![text.clone(), format!("{text}/**")]
     })
+}
+
+/// The directories above `pattern` that a rename could move it by: every ancestor of its
+/// part before the first component with a glob character (`/a/b/*.env`: `/a/b` and `/a`).
+fn literal_ancestors(pattern: &str) -> Vec<String> {
+    let components: Vec<&str> = pattern.split('/').skip(1).collect();
+    let literal = components.iter().take_while(|c| !is_glob(c)).count();
+    // The pattern's own last component is what it denies, not an ancestor.
+    let literal = literal.min(components.len().saturating_sub(1));
+    (1..=literal)
+        .map(|n| format!("/{}", components[..n].join("/")))
+        .collect()
 }
 
 /// The rule an endpoint argument makes for `ops` on `proto` (address family 0: any).
@@ -230,10 +261,14 @@ pub fn build(
             pattern: device.to_string(),
         });
     }
+    let mut guarded = Vec::new();
     for (args, effect, bits, flag) in classes {
         for arg in args {
             let patterns = patterns(arg, cwd).map_err(|e| format!("{flag}: {e}"))?;
             for pattern in patterns {
+                if effect == Effect::Deny {
+                    guarded.extend(literal_ancestors(&pattern));
+                }
                 spec.rules.push(RuleSpec {
                     effect,
                     access: bits,
@@ -241,6 +276,17 @@ pub fn build(
                 });
             }
         }
+    }
+    // Renaming a directory above a denied path would carry it out from under its rule: the
+    // directories above every deny may not be renamed.
+    guarded.sort();
+    guarded.dedup();
+    for dir in guarded {
+        spec.rules.push(RuleSpec {
+            effect: Effect::Deny,
+            access: access(&["rename"]),
+            pattern: dir,
+        });
     }
     // Programs talk to local daemons over unix sockets; which ones they reach is decided
     // by path rules (`--unix`) and the sandbox's scope, not by socket creation.

@@ -213,3 +213,37 @@ fn base_profiles_that_cannot_be_sandboxes_are_refused() {
     let e = build(&SandboxRequest::default(), Some(peers), Path::new("/")).unwrap_err();
     assert!(e.contains("signal"), "{e}");
 }
+
+#[test]
+fn the_directories_above_a_deny_cannot_be_renamed() {
+    let req = SandboxRequest {
+        rw: strings(&["/home/u/work"]),
+        deny: strings(&["/home/u/work/cfg/token", "/home/u/work/*.key"]),
+        ..Default::default()
+    };
+    let blob = blob(&req);
+    let v = view(&blob);
+    let refused = |path: &str, access: u32| v.refused(path.as_bytes(), access);
+    // Moving cfg (or work) elsewhere would take the token out from under its rule.
+    assert_ne!(refused("/home/u/work/cfg", wire::ACCESS_RENAME), 0);
+    assert_ne!(refused("/home/u/work", wire::ACCESS_RENAME), 0);
+    // Everything else under the writable tree still renames.
+    assert_eq!(refused("/home/u/work/other", wire::ACCESS_RENAME), 0);
+    assert_eq!(refused("/home/u/work/cfg/notes", wire::ACCESS_RENAME), 0);
+    assert_eq!(refused("/home/u/work/cfg", wire::ACCESS_WRITE), 0);
+}
+
+#[test]
+fn a_deny_below_a_link_is_resolved_through_it() {
+    let dir = std::env::temp_dir().join(format!("lsmctl-deny-{}", std::process::id()));
+    let real = dir.join("data");
+    std::fs::create_dir_all(&real).unwrap();
+    let link = dir.join("proj");
+    let _ = std::fs::remove_file(&link);
+    std::os::unix::fs::symlink(&real, &link).unwrap();
+    let missing = link.join("later/.env");
+    let got = patterns(missing.to_str().unwrap(), Path::new("/")).unwrap();
+    let expected = std::fs::canonicalize(&real).unwrap().join("later/.env");
+    assert_eq!(got[0], expected.to_str().unwrap());
+    std::fs::remove_dir_all(&dir).unwrap();
+}

@@ -16,4 +16,4 @@ pub const LSM_POLICY_RESTRICT_SELF: u32 = 102;
 /// fails with `E2BIG`.
 pub const MAX_LAYERS: usize = 16;
 /// The largest sandbox profile the kernel takes, in bytes (`sandbox::MAX_LAYER_LEN`).
-pub const MAX_LAYER_LEN: usize = 256 << 10;
+pub const MAX_LAYER_LEN: usize = 64 << 10;

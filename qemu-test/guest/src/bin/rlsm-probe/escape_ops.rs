@@ -834,6 +834,28 @@ pub(crate) fn run(op: &str, args: &[String]) -> Option<i32> {
             "tiocsti" => on_tty(arg(2), |fd| {
                 errno_if(libc::ioctl(fd, libc::TIOCSTI, c"\n".as_ptr()))
             }),
+            "tiocsti-fd" => errno_if(libc::ioctl(
+                number(arg(2)) as i32,
+                libc::TIOCSTI,
+                c"\n".as_ptr(),
+            )),
+            "prlimit-cpu" => {
+                // RLIMIT_CPU of another task, set to what it already is.
+                let pid = number(arg(2)) as libc::pid_t;
+                let mut old: libc::rlimit64 = std::mem::zeroed();
+                let rc = libc::prlimit64(pid, libc::RLIMIT_CPU, std::ptr::null(), &mut old);
+                if rc != 0 {
+                    errno_if(rc)
+                } else {
+                    errno_if(libc::prlimit64(
+                        pid,
+                        libc::RLIMIT_CPU,
+                        &old,
+                        std::ptr::null_mut(),
+                    ))
+                }
+            }
+            "tcsetpgrp-fd" => errno_if(libc::tcsetpgrp(number(arg(2)) as i32, libc::getpgrp())),
             "tcgets" => on_tty(arg(2), |fd| {
                 let mut t: libc::termios = std::mem::zeroed();
                 errno_if(libc::ioctl(fd, libc::TCGETS, &mut t))

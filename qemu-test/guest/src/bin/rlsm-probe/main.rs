@@ -18,6 +18,8 @@
 //! - `rlsm-probe load BLOB`, `remove NAME`, `securityfs-load BLOB`: policy changes;
 //! - `rlsm-probe restrict BLOB N [PATH ARGS...]`: stack BLOB as a sandbox layer N times
 //!   (prints `stacked K`, and `errno E` after a refusal), then execute PATH if given;
+//!   `restrict-threaded BLOB`, `restrict-after-uring BLOB`: stack it with a second thread
+//!   running, or after making an io_uring instance;
 //! - `rlsm-probe whoami`: print the task's rustlsm profile (`lsm_get_self_attr`), or
 //!   `(no rustlsm context)` for an unconfined task.
 //!
@@ -49,6 +51,8 @@
 //!   (no_new_privs, then exec), `sharefs-exec PATH ARGS...` (a clone(CLONE_FS) child execs
 //!   PATH; prints `exec failed: errno E`), `execveat-deleted PATH ARGS...` (O_PATH, unlink,
 //!   execveat);
+//! - `tiocsti-fd N`, `tcsetpgrp-fd N` (on a terminal held as descriptor N); `prlimit-cpu PID`
+//!   (read, then set again, another task's RLIMIT_CPU);
 //! - `tiocsti|tcgets PATH` (terminal ioctls, opened O_RDWR|O_NOCTTY), `open-mode3 PATH`
 //!   (open with O_ACCMODE 3), `mq-open NAME` (create, close and remove a POSIX queue),
 //!   `mq-unlink NAME`,
@@ -335,6 +339,21 @@ fn restrict(blob: &[u8], times: u32, exec: &[String]) -> i32 {
     errno_of(&std::process::Command::new(program).args(args).exec())
 }
 
+/// Stacks `blob` once with another thread running (`threaded`) or after making an io_uring
+/// instance: the errno.
+fn restrict_busy(blob: &[u8], threaded: bool) -> i32 {
+    let _thread = threaded
+        .then(|| std::thread::spawn(|| std::thread::sleep(std::time::Duration::from_secs(2))));
+    if !threaded {
+        let mut params = [0u32; 30]; // struct io_uring_params
+                                     // SAFETY: `params` is a writable struct io_uring_params.
+        if unsafe { libc::syscall(425, 4u32, params.as_mut_ptr()) } < 0 {
+            return errno_of(&std::io::Error::last_os_error());
+        }
+    }
+    rlsm_guest::manage_policy(abi::LSM_POLICY_RESTRICT_SELF, blob, 0)
+}
+
 /// A decimal argument (0 when missing or malformed: the tests pass good ones).
 pub(crate) fn number(s: &str) -> u32 {
     s.parse().unwrap_or(0)
@@ -373,6 +392,10 @@ fn main() {
             Err(e) => errno_of(&e),
         },
         "remove" => manage_policy(abi::LSM_POLICY_REMOVE, arg(2).as_bytes()),
+        "restrict-threaded" | "restrict-after-uring" => match std::fs::read(arg(2)) {
+            Ok(blob) => restrict_busy(&blob, arg(1) == "restrict-threaded"),
+            Err(e) => errno_of(&e),
+        },
         "restrict" => match std::fs::read(arg(2)) {
             Ok(blob) => restrict(&blob, number(arg(3)), &args[4.min(args.len())..]),
             Err(e) => errno_of(&e),

@@ -59,7 +59,7 @@ fn no_data(got: &(i32, String)) -> bool {
 }
 
 /// Runs `probe ARGS` with `fd` as its descriptor 3 (not close-on-exec).
-fn with_fd3(probe: &str, args: &[&str], fd: RawFd) -> (i32, String) {
+pub(crate) fn with_fd3(probe: &str, args: &[&str], fd: RawFd) -> (i32, String) {
     with_fds(probe, args, &[(3, fd)])
 }
 
@@ -98,7 +98,7 @@ fn open(path: &str) -> Result<File, String> {
 }
 
 /// An io_uring made by the (unconfined) runner.
-fn ring() -> Result<File, String> {
+pub(crate) fn ring() -> Result<File, String> {
     let mut params = [0u32; 30]; // struct io_uring_params
                                  // SAFETY: `params` is a writable struct io_uring_params.
     let fd = unsafe { libc::syscall(425, 4u32, params.as_mut_ptr()) };

@@ -5,7 +5,7 @@
 use super::{expect, expect_refused, sandbox_lines, BIN, DIR};
 use crate::{check, Suite};
 
-pub(super) const CASES: u32 = 13;
+pub(super) const CASES: u32 = 14;
 
 pub(super) fn run(s: &mut Suite) {
     let tree = format!("{DIR}/tree");
@@ -62,6 +62,29 @@ pub(super) fn run(s: &mut Suite) {
         expect(&["--rox", BIN, "--ro", &work], &["rm", &file], 1)?;
         expect(&["--rox", BIN, "--rw", &work], &["rm", &file], 0).map(drop)
     });
+    s.case(
+        "sandbox: a directory above a --deny cannot be renamed away",
+        || {
+            let cfg = format!("{work}/cfg");
+            std::fs::create_dir_all(&cfg).map_err(|e| e.to_string())?;
+            std::fs::write(format!("{cfg}/token"), "t\n").map_err(|e| e.to_string())?;
+            std::os::unix::fs::chown(&cfg, Some(super::NOBODY), Some(super::NOBODY))
+                .map_err(|e| e.to_string())?;
+            let sandbox = [
+                "--rox",
+                BIN,
+                "--rw",
+                &work,
+                "--deny",
+                &format!("{cfg}/token"),
+            ];
+            expect_refused(&sandbox, &["mv", &cfg, &format!("{work}/moved")])?;
+            expect_refused(&sandbox, &["cat", &format!("{cfg}/token")])?;
+            // Other renames in the tree still work.
+            let script = format!("echo x > {work}/a && mv {work}/a {work}/b && rm {work}/b");
+            expect(&sandbox, &["sh", "-c", &script], 0).map(drop)
+        },
+    );
     s.case(
         "sandbox: a path that does not exist yet can be granted",
         || {

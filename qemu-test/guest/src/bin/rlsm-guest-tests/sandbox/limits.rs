@@ -186,7 +186,8 @@ pub(super) fn run(s: &mut Suite) {
         "sandbox: refused requests leave the task unsandboxed",
         || {
             let big = format!("{DIR}/big.bin");
-            fs::write(&big, vec![0u8; 300 << 10]).map_err(|e| e.to_string())?;
+            fs::write(&big, vec![0u8; rustlsm_policy::abi::MAX_LAYER_LEN + 1])
+                .map_err(|e| e.to_string())?;
             // A layer whose last byte is cut off: the header's length no longer adds up.
             let bad = format!("{DIR}/bad.bin");
             let mut cut = fs::read(blob("empty", EMPTY_LAYER)?).map_err(|e| e.to_string())?;

@@ -2,9 +2,10 @@
 //! uid 65534 with real programs: busybox applets, a dynamically linked `cat`, a shell, and
 //! the probe where an exact errno is the point. One module per concern: what the sandbox's
 //! rules allow (files.rs, network.rs), what it can reach outside itself (scope.rs), and the
-//! ways one might undo or widen it (limits.rs).
+//! ways one might undo or widen it (limits.rs) or use what it held before (held.rs).
 
 mod files;
+mod held;
 mod limits;
 mod network;
 mod scope;
@@ -24,7 +25,8 @@ const DIR: &str = "/tmp/sb";
 const BIN: &str = "/bin";
 
 /// The cases this part registers.
-pub(crate) const CASES: u32 = files::CASES + network::CASES + scope::CASES + limits::CASES;
+pub(crate) const CASES: u32 =
+    files::CASES + network::CASES + scope::CASES + limits::CASES + held::CASES;
 
 pub(crate) fn run(s: &mut Suite) {
     // The log-line cases need room in the kernel log's rate-limit window (100 per 5 s).
@@ -37,6 +39,7 @@ pub(crate) fn run(s: &mut Suite) {
     network::run(s);
     scope::run(s);
     limits::run(s);
+    held::run(s);
 }
 
 /// /tmp/sb, owned by nobody: `tree` (pub.txt, data.log, secret/key), other.txt, work/.

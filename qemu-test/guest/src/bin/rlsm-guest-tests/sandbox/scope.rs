@@ -5,7 +5,7 @@
 use super::{as_nobody_shell, expect, Outsider, BIN};
 use crate::{check, Suite, FREE_PROBE, LSMCTL};
 
-pub(super) const CASES: u32 = 7;
+pub(super) const CASES: u32 = 8;
 
 const EPERM: i32 = libc::EPERM;
 const EACCES: i32 = libc::EACCES;
@@ -27,6 +27,23 @@ pub(super) fn run(s: &mut Suite) {
         )
         .map(drop)
     });
+    s.case(
+        "sandbox: no limits, priority or scheduling changes to tasks outside",
+        || {
+            let outsider = Outsider::start()?;
+            let pid = outsider.pid();
+            expect(&["--rox", BIN], &["renice", "-n", "5", "-p", &pid], 1)?;
+            expect(&["--rox", BIN], &["ionice", "-c", "3", "-p", &pid], 1)?;
+            expect(&["--rox", BIN], &["taskset", "-p", "1", &pid], 1)?;
+            expect(&["--rox", BIN], &[FREE_PROBE, "prlimit-cpu", &pid], EPERM)?;
+            // Its own tasks, yes; and the same user outside the sandbox, yes.
+            expect(&["--rox", BIN], &["sh", "-c", "renice -n 3 -p $$"], 0)?;
+            as_nobody_shell(&format!(
+                "renice -n 5 -p {pid} && {FREE_PROBE} prlimit-cpu {pid}"
+            ))
+            .map(drop)
+        },
+    );
     s.case(
         "sandbox: no ptrace or /proc inspection of tasks outside",
         || {
