@@ -17,6 +17,7 @@
 #include <linux/ptrace.h>
 #include <linux/sched.h>
 #include <linux/sched/signal.h>
+#include <linux/termios.h>
 #include <net/af_unix.h>
 #include <net/sock.h>
 
@@ -139,9 +140,11 @@ bool rustlsm_is_io_uring(struct file *file)
 	return io_is_uring_fops(file);
 }
 
-bool rustlsm_current_has_other_threads(void)
+bool rustlsm_current_shares_itself(void)
 {
-	return !thread_group_empty(current);
+	return !current_is_single_threaded() ||
+	       atomic_read(&current->files->count) > 1 ||
+	       !list_empty(&current->ptraced);
 }
 
 bool rustlsm_current_used_io_uring(void)
@@ -195,4 +198,30 @@ bool rustlsm_ioctl_sets_inode_flags(unsigned int cmd)
 {
 	return cmd == FS_IOC_SETFLAGS || cmd == FS_IOC32_SETFLAGS ||
 	       cmd == FS_IOC_FSSETXATTR;
+}
+
+bool rustlsm_ioctl_is_terminal_routine(unsigned int cmd)
+{
+	switch (cmd) {
+	case TCGETS:
+	case TCSETS:
+	case TCSETSW:
+	case TCSETSF:
+	case TCGETS2:
+	case TCSETS2:
+	case TCSETSW2:
+	case TCSETSF2:
+	case TIOCGWINSZ:
+	case TIOCGPGRP:
+	case TIOCGSID:
+	case FIONREAD:
+	case TIOCOUTQ:
+	case TCSBRK:
+	case TCSBRKP:
+	case TCFLSH:
+	case TCXONC:
+		return true;
+	default:
+		return false;
+	}
 }

@@ -55,11 +55,12 @@ mod raw {
         pub(super) safe fn rustlsm_is_internal_mount(path: &Path) -> bool;
         pub(super) safe fn rustlsm_is_private(path: &Path) -> bool;
         pub(super) safe fn rustlsm_is_io_uring(file: &LocalFile) -> bool;
-        pub(super) safe fn rustlsm_current_has_other_threads() -> bool;
+        pub(super) safe fn rustlsm_current_shares_itself() -> bool;
         pub(super) safe fn rustlsm_current_used_io_uring() -> bool;
         pub(super) safe fn rustlsm_is_mqueue(path: &Path) -> bool;
         pub(super) safe fn rustlsm_mqueue_root(dir: &Inode, root: &mut bindings::path) -> bool;
         pub(super) safe fn rustlsm_ioctl_sets_inode_flags(cmd: u32) -> bool;
+        pub(super) safe fn rustlsm_ioctl_is_terminal_routine(cmd: u32) -> bool;
         // From fs/d_path.c (include/linux/dcache.h): only writes its out-parameter, and never
         // waits (it reads plain seqcounts).
         pub(super) safe fn path_names_seq(seq: &mut u64) -> bool;
@@ -185,14 +186,22 @@ pub(crate) fn ioctl_sets_inode_flags(cmd: u32) -> bool {
     raw::rustlsm_ioctl_sets_inode_flags(cmd)
 }
 
+/// Whether `cmd` is a terminal ioctl any program makes on the terminal it was given: get or
+/// set its modes (`TCGETS`, `TCSETS*`, their `termios2` forms), get its size or process
+/// group or session, count queued bytes, drain, flush, suspend or resume.
+pub(crate) fn ioctl_is_terminal_routine(cmd: u32) -> bool {
+    raw::rustlsm_ioctl_is_terminal_routine(cmd)
+}
+
 /// Whether `file` is an io_uring instance.
 pub(crate) fn is_io_uring(file: &LocalFile) -> bool {
     raw::rustlsm_is_io_uring(file)
 }
 
-/// Whether the current task shares its process with other threads.
-pub(crate) fn current_has_other_threads() -> bool {
-    raw::rustlsm_current_has_other_threads()
+/// Whether the current task shares its memory (threads, `CLONE_VM`, a `vfork()` parent) or
+/// its descriptor table with another task, or traces one.
+pub(crate) fn current_shares_itself() -> bool {
+    raw::rustlsm_current_shares_itself()
 }
 
 /// Whether the current task ever created or used an io_uring instance (it then has an

@@ -58,7 +58,12 @@ fn check_held(op: &str, confinement: &Confinement, file: &LocalFile, which: Reva
     if which == Revalidate::Rings && !ring {
         return Ok(());
     }
-    let profile = confinement.label().and_then(|label| label.profile());
+    // A ring is revoked for a sandbox by its layers alone: the system profile's rules had
+    // no part in it.
+    let profile = confinement
+        .label()
+        .filter(|_| which != Revalidate::Rings)
+        .and_then(|label| label.profile());
     let domain = confinement
         .domain()
         .filter(|_| which != Revalidate::Profile);
@@ -134,7 +139,9 @@ pub(crate) fn bprm_committing_creds(exec: &ExecCommit<'_>) {
     }
     accessors::for_each_open_file(|fd, file| {
         let by_profile = !same && check_held("inherit", &new, file, Revalidate::Profile).is_err();
-        let by_sandbox = sandboxed && check_held("inherit", &new, file, Revalidate::Rings).is_err();
+        let by_sandbox = !by_profile
+            && sandboxed
+            && check_held("inherit", &new, file, Revalidate::Rings).is_err();
         if by_profile || by_sandbox {
             accessors::revoke_fd(fd);
         }

@@ -130,6 +130,12 @@ pub(crate) fn file_ioctl(file: &LocalFile, cmd: u32, _arg: usize) -> Result {
         IoctlNeeds::Foreground => {
             return check_current_path_held_too("ioctl", wire::ACCESS_IOCTL, Target::File(file))
         }
+        // On a device held from before a sandbox, only what any program does with its
+        // terminal goes unchecked: the rest outlasts the sandbox (a line discipline, an
+        // exclusive or frozen terminal, a console's keyboard mode).
+        IoctlNeeds::DeviceIoctl if !accessors::ioctl_is_terminal_routine(cmd) => {
+            return check_current_path_held_too("ioctl", wire::ACCESS_IOCTL, Target::File(file))
+        }
         IoctlNeeds::DeviceIoctl => wire::ACCESS_IOCTL,
         IoctlNeeds::SetAttr => wire::ACCESS_SETATTR,
     };

@@ -58,6 +58,7 @@ int rustlsm_task_kill(struct task_struct *p, struct kernel_siginfo *info, int si
 		      const struct cred *cred);
 int rustlsm_ptrace_access_check(struct task_struct *child, unsigned int mode);
 int rustlsm_ptrace_traceme(struct task_struct *parent);
+int rustlsm_task_setpgid(struct task_struct *p, pid_t pgid);
 int rustlsm_task_setnice(struct task_struct *p, int nice);
 int rustlsm_task_setioprio(struct task_struct *p, int ioprio);
 int rustlsm_task_setscheduler(struct task_struct *p);
@@ -114,11 +115,12 @@ void rustlsm_revoke_fd(unsigned int fd);
 bool rustlsm_is_internal_mount(const struct path *path);
 bool rustlsm_is_private(const struct path *path);
 bool rustlsm_is_io_uring(struct file *file);
-bool rustlsm_current_has_other_threads(void);
+bool rustlsm_current_shares_itself(void);
 bool rustlsm_current_used_io_uring(void);
 int rustlsm_sk_type(const struct sock *sk);
 bool rustlsm_is_mqueue(const struct path *path);
 bool rustlsm_mqueue_root(const struct inode *dir, struct path *root);
 bool rustlsm_ioctl_sets_inode_flags(unsigned int cmd);
+bool rustlsm_ioctl_is_terminal_routine(unsigned int cmd);
 
 #endif /* _SECURITY_RUSTLSM_H */

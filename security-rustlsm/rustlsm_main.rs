@@ -106,6 +106,7 @@ kernel::lsm_hooks! {
     rustlsm_task_kill: task_kill(task::task_kill);
     rustlsm_ptrace_access_check: ptrace_access_check(task::ptrace_access_check);
     rustlsm_ptrace_traceme: ptrace_traceme(task::ptrace_traceme);
+    rustlsm_task_setpgid: task_setpgid(task::task_setpgid);
     rustlsm_task_setnice: task_setnice(task::task_setnice);
     rustlsm_task_setioprio: task_setioprio(task::task_setioprio);
     rustlsm_task_setscheduler: task_setscheduler(task::task_setscheduler);

@@ -87,6 +87,13 @@ impl Domain {
     }
 }
 
+/// Whether the current task holds an io_uring instance (inherited, received or its own).
+fn holds_ring() -> bool {
+    let mut found = false;
+    accessors::for_each_open_file(|_, file| found |= accessors::is_io_uring(file));
+    found
+}
+
 /// Who may ask for `LSM_POLICY_RESTRICT_SELF`: a task with `no_new_privs` set, or with
 /// `CAP_SYS_ADMIN` in its own user namespace (the Landlock and seccomp rule: without it, a
 /// sandbox could make a setuid program fail in a way that serves its caller). Checked
@@ -98,11 +105,12 @@ pub(crate) fn authorize(size: u32, flags: u32) -> Result {
     if size > MAX_LAYER_LEN {
         return Err(E2BIG);
     }
-    // A layer covers the calling thread only: threads beside it would keep working outside
-    // it in the same memory and descriptor table, and a ring made before it would keep
-    // running requests (SQPOLL) with the credentials from before. Refused rather than
-    // half-done; `lsmctl run` stacks from a single thread that never used io_uring.
-    if accessors::current_has_other_threads() || accessors::current_used_io_uring() {
+    // A layer covers the calling task only: a task sharing its memory or descriptor table
+    // would keep working outside it on the same state, a tracee would stay under its
+    // control, and a ring made before it would keep running requests (SQPOLL) with the
+    // credentials from before. Refused rather than half-done; `lsmctl run` stacks from a
+    // single task that holds no ring.
+    if accessors::current_shares_itself() || accessors::current_used_io_uring() || holds_ring() {
         return Err(EBUSY);
     }
     // `no_new_privs` first: it is what most callers set, and needs no capability check.
@@ -169,16 +177,20 @@ pub(crate) fn userns_create(cred: &Credential) -> Result {
     let Some(domain) = confinement.as_deref().and_then(|c| c.domain()) else {
         return Ok(());
     };
-    // The newest layer reports the attempt (once, however deep the sandbox); it is refused
-    // unless every layer is in complain mode.
-    let rules = domain.rules();
-    report::layer_event(domain, &rules, "userns_create", &report::NoObject);
-    if domain
+    // Reported once, however deep the sandbox: by the newest layer that enforces (which
+    // refuses it), or by the newest layer when all of them only complain.
+    let enforcing = domain
         .layers()
-        .all(|l| l.rules().mode() == wire::Mode::Complain)
-    {
-        Ok(())
-    } else {
-        Err(EPERM)
+        .find(|l| l.rules().mode() != wire::Mode::Complain);
+    let reporter = enforcing.unwrap_or(domain);
+    report::layer_event(
+        reporter,
+        &reporter.rules(),
+        "userns_create",
+        &report::NoObject,
+    );
+    match enforcing {
+        Some(_) => Err(EPERM),
+        None => Ok(()),
     }
 }

@@ -59,6 +59,7 @@ static struct security_hook_list rustlsm_hooks[] __ro_after_init = {
 	LSM_HOOK_INIT(task_kill, rustlsm_task_kill),
 	LSM_HOOK_INIT(ptrace_access_check, rustlsm_ptrace_access_check),
 	LSM_HOOK_INIT(ptrace_traceme, rustlsm_ptrace_traceme),
+	LSM_HOOK_INIT(task_setpgid, rustlsm_task_setpgid),
 	LSM_HOOK_INIT(task_setnice, rustlsm_task_setnice),
 	LSM_HOOK_INIT(task_setioprio, rustlsm_task_setioprio),
 	LSM_HOOK_INIT(task_setscheduler, rustlsm_task_setscheduler),

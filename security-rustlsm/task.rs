@@ -306,3 +306,18 @@ pub(crate) fn task_prlimit(cred: &Credential, target: &Credential, _flags: u32) 
         })
     }))
 }
+
+/// `task_setpgid`: a sandboxed task may put a task (itself or a child) only in a new group
+/// of that task's own. Joining an existing group could join its caller's shell's, which the
+/// shell puts back in the terminal's foreground when the sandboxed command ends: a task left
+/// behind there would read what the user types next (`TIOCSPGRP` is refused for the same
+/// reason). Runs under `tasklist_lock` with interrupts off: never sleeps.
+pub(crate) fn task_setpgid(target: &Task, pgid: c_int) -> Result {
+    if pgid == 0 || pgid == target.pid_nr_ns(None) {
+        return Ok(());
+    }
+    // Every layer refuses a group it cannot vouch for (complain-mode layers report it).
+    to_result(Credential::with_current(|cred| {
+        with_domain(cred, |a| scope(a, None, "setpgid", Report::Full))
+    }))
+}

@@ -231,10 +231,15 @@ impl fmt::Display for RestrictError {
                             namespace"
                 .to_string(),
             libc::E2BIG => format!(
-                "the task is already in {} nested sandboxes, or the sandbox is over {} bytes",
+                "the task is already in {} nested sandboxes, the sandbox is over {} bytes, or \
+                 the sandboxes would hold more than 64 abstract socket patterns together",
                 rustlsm_policy::abi::MAX_LAYERS,
                 rustlsm_policy::abi::MAX_LAYER_LEN
             ),
+            libc::EBUSY => "the task shares its memory or descriptor table with another, \
+                            traces one, or holds or used an io_uring instance: a sandbox \
+                            would not cover them"
+                .to_string(),
             libc::EINVAL => "the kernel does not know sandboxes (LSM_POLICY_RESTRICT_SELF), or \
                              refused the profile; its log (dmesg) names the reason"
                 .to_string(),
@@ -257,6 +262,34 @@ pub fn restrict_self(blob: &[u8], dry_run: bool) -> Result<(), RestrictError> {
         0
     };
     syscall_manage(LSM_POLICY_RESTRICT_SELF, blob, flags).map_err(RestrictError)
+}
+
+/// Closes the io_uring instances this process inherited (a shell may leak one): the kernel
+/// refuses to sandbox a task that holds one (`EBUSY`), since its `SQPOLL` thread would keep
+/// the credentials it was made with. Where `/proc` cannot be read (in a sandbox that does
+/// not allow it) nothing is closed, and the kernel's refusal explains itself.
+pub fn close_inherited_rings() {
+    let Ok(entries) = fs::read_dir("/proc/self/fd") else {
+        return;
+    };
+    let mut rings = Vec::new();
+    for entry in entries.flatten() {
+        let Some(fd) = entry
+            .file_name()
+            .to_str()
+            .and_then(|n| n.parse::<i32>().ok())
+        else {
+            continue;
+        };
+        if fs::read_link(entry.path()).is_ok_and(|t| t.as_os_str() == "anon_inode:[io_uring]") {
+            rings.push(fd);
+        }
+    }
+    for fd in rings {
+        // SAFETY: `fd` is an io_uring descriptor this process holds and nothing in lsmctl
+        // uses.
+        unsafe { libc::close(fd) };
+    }
 }
 
 /// Sets `no_new_privs` on the calling thread: no exec it or its children make can gain

@@ -66,6 +66,7 @@ pub(crate) fn run(args: RunArgs, deny_warnings: bool) -> Result<(), String> {
     };
     let spec = sandbox::build(&args.request, base, &cwd)?;
     let blob = encode(std::slice::from_ref(&spec)).map_err(|e| format!("the sandbox: {e}"))?;
+    kernel::close_inherited_rings();
     kernel::set_no_new_privs().map_err(|e| format!("prctl(PR_SET_NO_NEW_PRIVS): {e}"))?;
     match kernel::restrict_self(&blob, false) {
         Ok(()) => {}

@@ -840,21 +840,25 @@ pub(crate) fn run(op: &str, args: &[String]) -> Option<i32> {
                 c"\n".as_ptr(),
             )),
             "prlimit-cpu" => {
-                // RLIMIT_CPU of another task, set to what it already is.
+                // Another task's RLIMIT_CPU set (only set) to unlimited, as it is by default.
+                let unlimited = libc::rlimit64 {
+                    rlim_cur: libc::RLIM64_INFINITY,
+                    rlim_max: libc::RLIM64_INFINITY,
+                };
                 let pid = number(arg(2)) as libc::pid_t;
-                let mut old: libc::rlimit64 = std::mem::zeroed();
-                let rc = libc::prlimit64(pid, libc::RLIMIT_CPU, std::ptr::null(), &mut old);
-                if rc != 0 {
-                    errno_if(rc)
-                } else {
-                    errno_if(libc::prlimit64(
-                        pid,
-                        libc::RLIMIT_CPU,
-                        &old,
-                        std::ptr::null_mut(),
-                    ))
-                }
+                errno_if(libc::prlimit64(
+                    pid,
+                    libc::RLIMIT_CPU,
+                    &unlimited,
+                    std::ptr::null_mut(),
+                ))
             }
+            "setpgid" => errno_if(libc::setpgid(0, number(arg(2)) as libc::pid_t)),
+            "tcgets-fd" => {
+                let mut t: libc::termios = std::mem::zeroed();
+                errno_if(libc::ioctl(number(arg(2)) as i32, libc::TCGETS, &mut t))
+            }
+            "tiocexcl-fd" => errno_if(libc::ioctl(number(arg(2)) as i32, libc::TIOCEXCL)),
             "tcsetpgrp-fd" => errno_if(libc::tcsetpgrp(number(arg(2)) as i32, libc::getpgrp())),
             "tcgets" => on_tty(arg(2), |fd| {
                 let mut t: libc::termios = std::mem::zeroed();

@@ -51,8 +51,9 @@
 //!   (no_new_privs, then exec), `sharefs-exec PATH ARGS...` (a clone(CLONE_FS) child execs
 //!   PATH; prints `exec failed: errno E`), `execveat-deleted PATH ARGS...` (O_PATH, unlink,
 //!   execveat);
-//! - `tiocsti-fd N`, `tcsetpgrp-fd N` (on a terminal held as descriptor N); `prlimit-cpu PID`
-//!   (read, then set again, another task's RLIMIT_CPU);
+//! - `tiocsti-fd N`, `tcsetpgrp-fd N`, `tcgets-fd N`, `tiocexcl-fd N` (on a terminal held as
+//!   descriptor N); `prlimit-cpu PID` (set another task's RLIMIT_CPU to unlimited);
+//!   `setpgid PGID` (move itself into process group PGID, 0: its own);
 //! - `tiocsti|tcgets PATH` (terminal ioctls, opened O_RDWR|O_NOCTTY), `open-mode3 PATH`
 //!   (open with O_ACCMODE 3), `mq-open NAME` (create, close and remove a POSIX queue),
 //!   `mq-unlink NAME`,

@@ -1,8 +1,8 @@
 //! What a sandbox held before it was made: the caller's terminal keeps working but gives no
-//! way to type into the caller's shell or take its foreground; an io_uring instance of the
-//! caller's does not survive the exec into the sandbox (its SQPOLL thread would work with the
-//! caller's credentials); and a task that cannot be wholly covered (other threads, rings of
-//! its own) cannot stack a layer at all.
+//! way to type into the caller's shell, take its foreground or lock it; an io_uring instance
+//! from outside never gets in (its SQPOLL thread would work with its maker's credentials);
+//! and a task that cannot be wholly covered (other threads, rings of its own) cannot stack a
+//! layer at all.
 
 use super::{DIR, NOBODY};
 use crate::escapes::descriptors::{ring, with_fd3};
@@ -89,8 +89,8 @@ pub(super) fn run(s: &mut Suite) {
     s.case(
         "sandbox: the caller's terminal takes no input and no foreground from inside",
         || {
-            for op in ["tiocsti-fd", "tcsetpgrp-fd"] {
-                // Outside a sandbox both work on one's own controlling terminal ...
+            for op in ["tiocsti-fd", "tcsetpgrp-fd", "tiocexcl-fd"] {
+                // Outside a sandbox each works on one's own controlling terminal ...
                 let free = on_controlling_tty(op, false)?;
                 check(free == 0, || format!("{op} outside a sandbox -> {free}"))?;
                 // ... inside, the terminal held from before does not give them.
@@ -99,20 +99,33 @@ pub(super) fn run(s: &mut Suite) {
                     format!("{op} in a sandbox -> {got}")
                 })?;
             }
-            Ok(())
+            // What any program does with its terminal still works.
+            let modes = on_controlling_tty("tcgets-fd", true)?;
+            check(modes == 0, || format!("TCGETS in a sandbox -> {modes}"))
         },
     );
     s.case(
-        "sandbox: an io_uring instance of the caller's is revoked at exec",
+        "sandbox: an io_uring instance from outside never gets in (EBUSY, or closed)",
         || {
             let ring = ring()?;
+            // The ring works where it was made ...
+            let free = with_fd3(FREE_PROBE, &["uring-read", "3"], ring.as_raw_fd());
+            check(free.0 == 0, || {
+                format!("uring-read 3 outside a sandbox: {free:?}")
+            })?;
+            // ... the kernel refuses to sandbox a task that holds it ...
+            let blob = layer()?;
+            let (code, out) = with_fd3(FREE_PROBE, &["restrict", &blob, "1"], ring.as_raw_fd());
+            check(code == libc::EBUSY, || {
+                format!("restrict holding a ring -> {code}: {out}")
+            })?;
+            // ... so lsmctl run closes an inherited one first: the command never sees it.
             let (code, out) = with_fd3(
                 LSMCTL,
                 &["run", "--rox", "/bin", "--", FREE_PROBE, "uring-read", "3"],
                 ring.as_raw_fd(),
             );
-            // Revoked: fd 3 is no ring any more (EOPNOTSUPP), or closed (EBADF).
-            check(code == libc::EOPNOTSUPP || code == libc::EBADF, || {
+            check(code == libc::EBADF, || {
                 format!("uring-read 3 in a sandbox -> {code}: {out}")
             })
         },

@@ -114,7 +114,7 @@ fn expect_refused(sandbox: &[&str], command: &[&str]) -> Result<String, String> 
 }
 
 /// A task of uid 65534 outside any sandbox, sleeping until dropped.
-struct Outsider(Child);
+struct Outsider(pub(super) Child);
 
 impl Outsider {
     fn start() -> Result<Self, String> {

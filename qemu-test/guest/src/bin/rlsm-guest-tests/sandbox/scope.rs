@@ -4,8 +4,9 @@
 
 use super::{as_nobody_shell, expect, Outsider, BIN};
 use crate::{check, Suite, FREE_PROBE, LSMCTL};
+use std::os::unix::process::CommandExt;
 
-pub(super) const CASES: u32 = 8;
+pub(super) const CASES: u32 = 9;
 
 const EPERM: i32 = libc::EPERM;
 const EACCES: i32 = libc::EACCES;
@@ -36,12 +37,30 @@ pub(super) fn run(s: &mut Suite) {
             expect(&["--rox", BIN], &["ionice", "-c", "3", "-p", &pid], 1)?;
             expect(&["--rox", BIN], &["taskset", "-p", "1", &pid], 1)?;
             expect(&["--rox", BIN], &[FREE_PROBE, "prlimit-cpu", &pid], EPERM)?;
-            // Its own tasks, yes; and the same user outside the sandbox, yes.
+            // Its own tasks, yes; and the same user outside the sandbox, yes, every one.
             expect(&["--rox", BIN], &["sh", "-c", "renice -n 3 -p $$"], 0)?;
             as_nobody_shell(&format!(
-                "renice -n 5 -p {pid} && {FREE_PROBE} prlimit-cpu {pid}"
+                "renice -n 5 -p {pid} && ionice -c 3 -p {pid} && taskset -p 1 {pid} && \
+                 {FREE_PROBE} prlimit-cpu {pid}"
             ))
             .map(drop)
+        },
+    );
+    s.case(
+        "sandbox: no joining a process group outside the sandbox",
+        || {
+            let mut leader = std::process::Command::new(FREE_PROBE);
+            leader
+                .args(["sleep", "60"])
+                .uid(super::NOBODY)
+                .gid(super::NOBODY);
+            leader.process_group(0);
+            let leader = super::Outsider(leader.spawn().map_err(|e| e.to_string())?);
+            let pgid = leader.pid();
+            // Unsandboxed, the same user joins it; sandboxed, it may only make a group of its own.
+            as_nobody_shell(&format!("{FREE_PROBE} setpgid {pgid}"))?;
+            expect(&["--rox", BIN], &[FREE_PROBE, "setpgid", &pgid], EPERM)?;
+            expect(&["--rox", BIN], &[FREE_PROBE, "setpgid", "0"], 0).map(drop)
         },
     );
     s.case(
@@ -49,6 +68,10 @@ pub(super) fn run(s: &mut Suite) {
         || {
             let outsider = Outsider::start()?;
             let pid = outsider.pid();
+            // The same user outside a sandbox may (Yama is off in the test VM).
+            as_nobody_shell(&format!(
+                "{FREE_PROBE} ptrace {pid} && cat /proc/{pid}/environ"
+            ))?;
             expect(&["--rox", BIN], &[FREE_PROBE, "ptrace", &pid], EPERM)?;
             let sandbox = ["--rox", BIN, "--ro", "/proc"];
             let environ = format!("/proc/{pid}/environ");
