@@ -127,6 +127,27 @@ fn resolved(path: &Path) -> PathBuf {
     }
 }
 
+/// `pattern` with its literal directories (those before the first component with a glob
+/// character) [`resolved`], so that `--deny ~/proj/*.env` matches when `~/proj` is a link.
+fn resolved_prefix(pattern: &str) -> String {
+    let components: Vec<&str> = pattern.split('/').skip(1).collect();
+    let literal = components.iter().take_while(|c| !is_glob(c)).count();
+    if literal == 0 || literal == components.len() {
+        return pattern.to_string();
+    }
+    let prefix = format!("/{}", components[..literal].join("/"));
+    match resolved(Path::new(&prefix)).to_str() {
+        Some(real) if !is_glob(real) => {
+            format!(
+                "{}/{}",
+                real.trim_end_matches('/'),
+                components[literal..].join("/")
+            )
+        }
+        _ => pattern.to_string(),
+    }
+}
+
 /// The patterns a path argument covers: a glob as given (absolute, braces expanded), a plain
 /// path resolved as the kernel renders it, itself and everything beneath it.
 pub fn patterns(arg: &str, cwd: &Path) -> Result<Vec<String>, String> {
@@ -134,7 +155,8 @@ pub fn patterns(arg: &str, cwd: &Path) -> Result<Vec<String>, String> {
         return Err("an empty path".into());
     }
     if is_glob(arg) {
-        return crate::profile::expand_pattern(arg);
+        let expanded = crate::profile::expand_pattern(arg)?;
+        return Ok(expanded.iter().map(|p| resolved_prefix(p)).collect());
     }
     let real = resolved(&lexical_absolute(arg, cwd));
     let text = real

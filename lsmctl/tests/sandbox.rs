@@ -245,5 +245,10 @@ fn a_deny_below_a_link_is_resolved_through_it() {
     let got = patterns(missing.to_str().unwrap(), Path::new("/")).unwrap();
     let expected = std::fs::canonicalize(&real).unwrap().join("later/.env");
     assert_eq!(got[0], expected.to_str().unwrap());
+    // A glob's literal directories are resolved too.
+    let glob = format!("{}/*.env", link.display());
+    let got = patterns(&glob, Path::new("/")).unwrap();
+    let expected = format!("{}/*.env", std::fs::canonicalize(&real).unwrap().display());
+    assert_eq!(got, vec![expected]);
     std::fs::remove_dir_all(&dir).unwrap();
 }
