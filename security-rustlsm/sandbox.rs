@@ -9,9 +9,10 @@
 //! ride in the credentials, so fork and exec keep them, and nothing removes one.
 //!
 //! Beyond its own rules, a sandbox is scoped like a Landlock domain: its tasks may signal,
-//! trace and reach abstract unix sockets of tasks in the same sandbox or one nested in it
-//! only ([`Domain::encloses`]), and may not create user namespaces, in which they would hold
-//! capabilities over mounts the sandbox's paths rely on.
+//! trace, reach abstract unix sockets of, and change the limits, priorities or scheduling of
+//! tasks in the same sandbox or one nested in it only ([`Domain::encloses`]); they may join
+//! no process group outside it, and may not create user namespaces, in which they would
+//! hold capabilities over mounts the sandbox's paths rely on.
 
 use crate::{accessors, cred_blob, policy::Profile, report, wire};
 use kernel::{
@@ -105,6 +106,16 @@ pub(crate) fn authorize(size: u32, flags: u32) -> Result {
     if size > MAX_LAYER_LEN {
         return Err(E2BIG);
     }
+    // `no_new_privs` first: it is what most callers set, and needs no capability check.
+    if !current!().no_new_privs()
+        && !cred::capable_in_own_user_ns(kernel::bindings::CAP_SYS_ADMIN as i32)
+    {
+        report::policy_refusal(
+            "restrict_self",
+            "the caller has neither no_new_privs nor CAP_SYS_ADMIN",
+        );
+        return Err(EPERM);
+    }
     // A layer covers the calling task only: a task sharing its memory or descriptor table
     // would keep working outside it on the same state, a tracee would stay under its
     // control, and a ring made before it would keep running requests (SQPOLL) with the
@@ -113,17 +124,7 @@ pub(crate) fn authorize(size: u32, flags: u32) -> Result {
     if accessors::current_shares_itself() || accessors::current_used_io_uring() || holds_ring() {
         return Err(EBUSY);
     }
-    // `no_new_privs` first: it is what most callers set, and needs no capability check.
-    if current!().no_new_privs()
-        || cred::capable_in_own_user_ns(kernel::bindings::CAP_SYS_ADMIN as i32)
-    {
-        return Ok(());
-    }
-    report::policy_refusal(
-        "restrict_self",
-        "the caller has neither no_new_privs nor CAP_SYS_ADMIN",
-    );
-    Err(EPERM)
+    Ok(())
 }
 
 /// Stacks the one profile `blob` holds on the current task's credentials as a new layer.
