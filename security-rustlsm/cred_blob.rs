@@ -109,6 +109,11 @@ pub(crate) fn set_confinement(cred: &mut PrivateCred<'_>, confinement: Option<Ar
 /// sandbox.
 pub(crate) fn set_label(cred: &mut PrivateCred<'_>, label: Option<Arc<Label>>) -> Result {
     let old = confinement_of_private(cred);
+    // An exec that keeps the caller's label keeps its confinement: no allocation.
+    let current = old.as_deref().and_then(|c| c.label.as_ref());
+    if current.map(Arc::as_ptr) == label.as_ref().map(Arc::as_ptr) {
+        return Ok(());
+    }
     let domain = old.as_deref().and_then(|c| c.domain.clone());
     set_confinement(cred, Confinement::new(label, domain, GFP_KERNEL)?);
     Ok(())

@@ -4,7 +4,7 @@
 //! and a task that cannot be wholly covered (other threads, rings of its own) cannot stack a
 //! layer at all.
 
-use super::{DIR, NOBODY};
+use super::NOBODY;
 use crate::escapes::descriptors::{ring, with_fd3};
 use crate::{check, Outcome, Suite, FREE_PROBE, LSMCTL};
 use std::os::unix::io::AsRawFd;
@@ -63,23 +63,9 @@ fn on_controlling_tty(op: &str, sandboxed: bool) -> Result<i32, String> {
     Ok(status?.code().unwrap_or(-1))
 }
 
-fn layer() -> Result<String, String> {
-    let bytes = crate::harness::compiled("[profile.layer]\n", "sb-held")?;
-    let path = format!("{DIR}/held.bin");
-    std::fs::write(&path, bytes).map_err(|e| format!("{path}: {e}"))?;
-    Ok(path)
-}
-
 /// `probe OP BLOB` as nobody under `no_new_privs` must end with `errno`.
 fn busy(op: &str, blob: &str, errno: i32) -> Outcome {
-    let script = format!("exec setpriv --nnp {FREE_PROBE} {op} {blob}");
-    let (code, out) = crate::harness::output(
-        Command::new("/bin/sh")
-            .args(["-c", &script])
-            .uid(NOBODY)
-            .gid(NOBODY)
-            .stdin(Stdio::piped()),
-    );
+    let (code, out) = super::nnp_probe(&format!("{op} {blob}"));
     check(code == errno, || {
         format!("{op} -> {code}, expected {errno}: {out}")
     })
@@ -114,7 +100,7 @@ pub(super) fn run(s: &mut Suite) {
                 format!("uring-read 3 outside a sandbox: {free:?}")
             })?;
             // ... the kernel refuses to sandbox a task that holds it ...
-            let blob = layer()?;
+            let blob = super::layer_blob("held", "[profile.layer]\n")?;
             let (code, out) = with_fd3(FREE_PROBE, &["restrict", &blob, "1"], ring.as_raw_fd());
             check(code == libc::EBUSY, || {
                 format!("restrict holding a ring -> {code}: {out}")
@@ -133,7 +119,7 @@ pub(super) fn run(s: &mut Suite) {
     s.case(
         "sandbox: other threads or an io_uring of its own refuse a layer (EBUSY)",
         || {
-            let blob = layer()?;
+            let blob = super::layer_blob("held", "[profile.layer]\n")?;
             busy("restrict-threaded", &blob, libc::EBUSY)?;
             busy("restrict-after-uring", &blob, libc::EBUSY)?;
             busy("restrict", &format!("{blob} 1"), 0)

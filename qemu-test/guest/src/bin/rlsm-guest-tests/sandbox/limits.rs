@@ -4,12 +4,11 @@
 //! CAP_SYS_ADMIN), descriptors handed in are checked, and the layer and size limits hold.
 //! A refused request leaves the task as it was.
 
-use super::{as_nobody, as_nobody_shell, expect, expect_refused, BIN, DIR, NOBODY};
+use super::{as_nobody, as_nobody_shell, expect, expect_refused, BIN, DIR};
 use crate::harness::lsmctl;
 use crate::{check, Outcome, Suite, FREE_PROBE, LSMCTL};
 use std::fs;
 use std::os::unix::fs::PermissionsExt;
-use std::os::unix::process::CommandExt;
 
 pub(super) const CASES: u32 = 11;
 
@@ -23,21 +22,7 @@ const EMPTY_LAYER: &str = "[profile.layer]\n";
 
 /// `setpriv --nnp probe restrict BLOB N [PROGRAM...]` as nobody: exit status and output.
 fn restrict_nnp(blob: &str, times: &str, exec: &str) -> (i32, String) {
-    let script = format!("exec setpriv --nnp {FREE_PROBE} restrict {blob} {times} {exec}");
-    crate::harness::output(
-        std::process::Command::new("/bin/sh")
-            .args(["-c", &script])
-            .uid(NOBODY)
-            .gid(NOBODY)
-            .stdin(std::process::Stdio::piped()),
-    )
-}
-
-fn blob(name: &str, toml: &str) -> Result<String, String> {
-    let bytes = crate::harness::compiled(toml, &format!("sb-{name}"))?;
-    let path = format!("{DIR}/{name}.bin");
-    fs::write(&path, bytes).map_err(|e| format!("{path}: {e}"))?;
-    Ok(path)
+    super::nnp_probe(&format!("restrict {blob} {times} {exec}"))
 }
 
 /// The system profile of the "under a system profile" case, attached to a probe copy.
@@ -158,14 +143,8 @@ pub(super) fn run(s: &mut Suite) {
     s.case(
         "sandbox: the op needs no_new_privs from an unprivileged task",
         || {
-            let layer = blob("empty", EMPTY_LAYER)?;
-            let script = format!("{FREE_PROBE} restrict {layer} 1");
-            let (code, out) = crate::harness::output(
-                std::process::Command::new("/bin/sh")
-                    .args(["-c", &script])
-                    .uid(NOBODY)
-                    .gid(NOBODY),
-            );
+            let layer = super::layer_blob("empty", EMPTY_LAYER)?;
+            let (code, out) = super::nobody_sh(&format!("{FREE_PROBE} restrict {layer} 1"));
             check(code == EPERM, || {
                 format!("restrict without no_new_privs -> {code}: {out}")
             })?;
@@ -178,7 +157,7 @@ pub(super) fn run(s: &mut Suite) {
     s.case(
         "sandbox: 16 layers stack, the 17th is refused with E2BIG",
         || {
-            let layer = blob("empty", EMPTY_LAYER)?;
+            let layer = super::layer_blob("empty", EMPTY_LAYER)?;
             let (code, out) = restrict_nnp(&layer, "17", "");
             check(code == E2BIG && out.contains("stacked 16"), || {
                 format!("17 layers -> {code}: {out}")
@@ -193,10 +172,12 @@ pub(super) fn run(s: &mut Suite) {
                 .map_err(|e| e.to_string())?;
             // A layer whose last byte is cut off: the header's length no longer adds up.
             let bad = format!("{DIR}/bad.bin");
-            let mut cut = fs::read(blob("empty", EMPTY_LAYER)?).map_err(|e| e.to_string())?;
+            let mut cut =
+                fs::read(super::layer_blob("empty", EMPTY_LAYER)?).map_err(|e| e.to_string())?;
             cut.pop();
             fs::write(&bad, cut).map_err(|e| e.to_string())?;
-            let attached = blob("attached", "[profile.x]\nattach = [\"/bin/true\"]\n")?;
+            let attached =
+                super::layer_blob("attached", "[profile.x]\nattach = [\"/bin/true\"]\n")?;
             for (file, errno) in [(&big, E2BIG), (&bad, EINVAL), (&attached, EINVAL)] {
                 // After the refusal the same task still reads what no layer would allow.
                 let (code, out) = restrict_nnp(file, "1", &format!("/bin/cat {other}"));

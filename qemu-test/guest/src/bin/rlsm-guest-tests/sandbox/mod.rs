@@ -149,17 +149,35 @@ fn sandbox_lines(needle: &str) -> Vec<String> {
         .collect()
 }
 
-/// `sh -c SCRIPT` as uid 65534 outside any sandbox; its output, or why it failed.
-fn as_nobody_shell(script: &str) -> Result<String, String> {
-    let (code, out) = output(
+/// `sh -c SCRIPT` as uid 65534 outside any sandbox: its exit status and output.
+fn nobody_sh(script: &str) -> (i32, String) {
+    output(
         Command::new("/bin/sh")
             .args(["-c", script])
             .uid(NOBODY)
             .gid(NOBODY)
             .stdin(Stdio::piped()),
-    );
+    )
+}
+
+/// [`nobody_sh`] that must succeed; its output, or why it failed.
+fn as_nobody_shell(script: &str) -> Result<String, String> {
+    let (code, out) = nobody_sh(script);
     check(code == 0, || {
         format!("sh -c {script:?} -> {code}: {}", out.trim())
     })?;
     Ok(out)
+}
+
+/// `setpriv --nnp rlsm-probe-free ARGS` as uid 65534: its exit status and output.
+fn nnp_probe(args: &str) -> (i32, String) {
+    nobody_sh(&format!("exec setpriv --nnp {} {args}", crate::FREE_PROBE))
+}
+
+/// A layer compiled by lsmctl from `toml`, written to /tmp/sb/NAME.bin for any user to read.
+fn layer_blob(name: &str, toml: &str) -> Result<String, String> {
+    let bytes = crate::harness::compiled(toml, &format!("sb-{name}"))?;
+    let path = format!("{DIR}/{name}.bin");
+    fs::write(&path, bytes).map_err(|e| format!("{path}: {e}"))?;
+    Ok(path)
 }
