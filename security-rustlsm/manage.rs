@@ -12,6 +12,7 @@ use crate::{cred_blob, policy, report, sandbox, wire};
 use kernel::{
     bindings,
     cred::{self, Credential},
+    ffi::c_int,
     prelude::*,
 };
 
@@ -55,19 +56,19 @@ fn authorize_syscall() -> Result {
 }
 
 /// Carries out a request whose data is already in kernel memory, for a caller its
-/// interface has allowed (with [`refuse_confined_caller`] among its checks).
-pub(crate) fn apply(op: Op, data: &[u8], flags: u32) -> Result {
+/// interface has allowed (with [`refuse_confined_caller`] among its checks). Returns 0, or
+/// the descriptor a sandbox's creator asked for.
+pub(crate) fn apply(op: Op, data: &[u8], flags: u32) -> Result<c_int> {
     // Sizes were bounded by the interface; the verifier refuses a blob over its limit.
-    // (A sandbox's flags were checked by `sandbox::authorize`.)
-    if flags & !wire::FLAG_DRY_RUN != 0 {
-        return Err(EINVAL);
-    }
+    // A sandbox's flags were checked by `sandbox::authorize`.
     let dry_run = flags & wire::FLAG_DRY_RUN != 0;
-    match op {
+    let change = match op {
+        Op::RestrictSelf => return sandbox::restrict_self(data, flags),
+        _ if flags & !wire::FLAG_DRY_RUN != 0 => return Err(EINVAL),
         Op::Load => policy::load(data, dry_run),
         Op::Remove => policy::remove(data, dry_run),
-        Op::RestrictSelf => sandbox::restrict_self(data, flags),
-    }
+    };
+    change.map(|()| 0)
 }
 
 /// The `lsm_manage_policy_permission` hook: whether the caller may ask for `op` at all,
@@ -93,7 +94,7 @@ fn op_of(op: u32) -> Option<Op> {
 
 /// The `lsm_manage_policy` hook, for a caller [`manage_policy_permission`] allowed. The
 /// framework has checked the common flags and the size and copied the buffer.
-pub(crate) fn manage_policy(op: u32, data: &[u8], flags: u32) -> Result {
+pub(crate) fn manage_policy(op: u32, data: &[u8], flags: u32) -> Result<c_int> {
     let op = op_of(op).ok_or(EOPNOTSUPP)?;
     apply(op, data, flags)
 }

@@ -324,17 +324,43 @@ pub(crate) fn event(profile: &ProfileView<'_>, op: &str, object: &dyn Object, ki
 
 /// [`event`] for the rules of `rules`, a system profile's or a sandbox layer's.
 pub(crate) fn event_in(rules: &Rules<'_>, op: &str, object: &dyn Object, kills: Kills) {
-    emit(rules, rules.sandbox().map(Domain::id), op, object, kills);
+    emit(rules, rules.sandbox(), op, object, kills);
 }
 
 /// [`event`] for the newest layer of `domain`, whose rules are `rules`; never kills.
 pub(crate) fn layer_event(domain: &Domain, rules: &ProfileView<'_>, op: &str, object: &dyn Object) {
-    emit(rules, Some(domain.id()), op, object, Kills::No);
+    emit(rules, Some(domain), op, object, Kills::No);
+}
+
+/// One decision as a line: the kernel log's words, and a sandbox's records.
+struct Line<'a> {
+    verdict: &'a CStr,
+    sandbox: Option<u64>,
+    profile: &'a [u8],
+    op: &'a str,
+    object: &'a dyn Object,
+    pid: i32,
+    comm: &'a [u8],
+}
+
+impl kernel::fmt::Display for Line<'_> {
+    fn fmt(&self, f: &mut kernel::fmt::Formatter<'_>) -> kernel::fmt::Result {
+        f.write_fmt(fmt!(
+            "{} {}profile=\"{}\" op={} {} pid={} comm=\"{}\"",
+            BStr::from_bytes(self.verdict.to_bytes()),
+            SandboxField(self.sandbox),
+            BStr::from_bytes(self.profile),
+            self.op,
+            self.object,
+            self.pid,
+            Quoted(self.comm),
+        ))
+    }
 }
 
 fn emit(
     profile: &ProfileView<'_>,
-    sandbox: Option<u64>,
+    sandbox: Option<&Domain>,
     op: &str,
     object: &dyn Object,
     kills: Kills,
@@ -344,29 +370,34 @@ fn emit(
         (Mode::Kill, Kills::Yes) => c"KILLED",
         (Mode::Enforce | Mode::Kill, _) => c"DENIED",
     };
+    let current = current!();
+    let comm = comm_of(current);
+    let line = Line {
+        verdict,
+        sandbox: sandbox.map(Domain::id),
+        profile: profile.name(),
+        op,
+        object,
+        pid: pid_of(current),
+        comm: comm.as_slice(),
+    };
+    // The sandbox's creator gets every line, whatever the log's budget: the ring bounds them.
+    if let Some(records) = sandbox.and_then(Domain::records) {
+        records.append(&line);
+    }
     // Any user can make a sandbox refuse things in a loop: its reports have a budget of
     // their own, audit records included, so that they can neither flood the audit backlog
     // nor spend the budget that keeps system profiles' denials visible.
     if sandbox.is_some() && !SANDBOX_DENIALS.allowed() {
         return;
     }
-    if audit::enabled() && audit_event(verdict, profile, sandbox, op, object) {
+    if audit::enabled() && audit_event(verdict, profile, line.sandbox, op, object) {
         return;
     }
     if sandbox.is_none() && !DENIALS.allowed() {
         return;
     }
-    let current = current!();
-    pr_notice!(
-        "{} {}profile=\"{}\" op={} {} pid={} comm=\"{}\"\n",
-        BStr::from_bytes(verdict.to_bytes()),
-        SandboxField(sandbox),
-        BStr::from_bytes(profile.name()),
-        op,
-        object,
-        pid_of(current),
-        Quoted(comm_of(current).as_slice()),
-    );
+    pr_notice!("{}\n", line);
 }
 
 /// Reports a policy change that took effect: the profile `name` loaded, replaced (by a load

@@ -60,6 +60,7 @@ mod path;
 mod path_ops;
 mod policy;
 mod rcu_slot;
+mod records;
 mod report;
 mod retired;
 mod sandbox;

@@ -14,9 +14,10 @@
 //! no process group outside it, and may not create user namespaces, in which they would
 //! hold capabilities over mounts the sandbox's paths rely on.
 
-use crate::{accessors, cred_blob, policy::Profile, report, wire};
+use crate::{accessors, cred_blob, policy::Profile, records::Records, report, wire};
 use kernel::{
     cred::{self, Credential, NewCredentials},
+    ffi::c_int,
     prelude::*,
     sync::{
         atomic::{Atomic, Relaxed},
@@ -40,7 +41,7 @@ pub(crate) const MAX_LAYER_LEN: u32 = 64 << 10;
 pub(crate) const MAX_ABSTRACT_PATTERNS: usize = wire::MAX_PEERS as usize;
 
 /// The flags `LSM_POLICY_RESTRICT_SELF` accepts.
-const FLAGS: u32 = wire::FLAG_DRY_RUN;
+const FLAGS: u32 = wire::FLAG_DRY_RUN | wire::FLAG_RECORDS;
 
 /// A stack of layers: the newest layer, and the domain it was stacked on.
 pub(crate) struct Domain {
@@ -52,6 +53,18 @@ pub(crate) struct Domain {
     abstract_patterns: usize,
     /// Names the domain in denial records; never 0, never reused.
     id: u64,
+    /// Where this layer's refusals go for the task that stacked it, if it asked.
+    records: Option<Arc<Records>>,
+}
+
+impl Drop for Domain {
+    /// The last credentials in the sandbox are gone (this may run in an RCU callback): its
+    /// creator reads what is left, then the end.
+    fn drop(&mut self) {
+        if let Some(records) = &self.records {
+            records.close();
+        }
+    }
 }
 
 /// The id of the next domain made.
@@ -66,6 +79,11 @@ impl Domain {
     /// This domain's layers, newest first, each with the id of the domain it made.
     pub(crate) fn layers(&self) -> impl Iterator<Item = &Domain> {
         core::iter::successors(Some(self), |d| d.parent.as_deref())
+    }
+
+    /// The records of this domain's newest layer, if its creator asked for them.
+    pub(crate) fn records(&self) -> Option<&Records> {
+        self.records.as_deref()
     }
 
     /// The rules of this domain's newest layer.
@@ -129,8 +147,9 @@ pub(crate) fn authorize(size: u32, flags: u32) -> Result {
 
 /// Stacks the one profile `blob` holds on the current task's credentials as a new layer.
 /// With `dry_run`, stops after verification and allocation. Everything that can fail comes
-/// before the commit, so a refused request leaves the task as it was.
-pub(crate) fn restrict_self(blob: &[u8], flags: u32) -> Result {
+/// before the commit, so a refused request leaves the task as it was. Returns 0, or with
+/// `FLAG_RECORDS` the descriptor that reads the layer's records (see [`Records`]).
+pub(crate) fn restrict_self(blob: &[u8], flags: u32) -> Result<c_int> {
     let count = wire::verify(blob).map_err(crate::policy::format_errno)?;
     let mut profiles = wire::profiles(blob);
     let (Some(view), 1) = (profiles.next(), count) else {
@@ -149,6 +168,13 @@ pub(crate) fn restrict_self(blob: &[u8], flags: u32) -> Result {
     if depth > MAX_LAYERS || abstract_patterns > MAX_ABSTRACT_PATTERNS {
         return Err(E2BIG);
     }
+    let records = match flags & wire::FLAG_RECORDS {
+        0 => None,
+        _ => Some(Records::new()?),
+    };
+    // Reserved and made now, installed only after the commit: a failure leaves no
+    // descriptor behind.
+    let fd = records.as_ref().map(Records::new_fd).transpose()?;
     let domain = Arc::new(
         Domain {
             layer: Profile::new_layer(&view)?,
@@ -156,17 +182,19 @@ pub(crate) fn restrict_self(blob: &[u8], flags: u32) -> Result {
             depth,
             abstract_patterns,
             id: NEXT_ID.fetch_add(1, Relaxed),
+            records,
         },
         GFP_KERNEL_ACCOUNT,
     )?;
     let label = old.as_deref().and_then(|c| c.label().cloned());
     let confinement = cred_blob::Confinement::new(label, Some(domain), GFP_KERNEL_ACCOUNT)?;
     if flags & wire::FLAG_DRY_RUN != 0 {
-        return Ok(());
+        return Ok(0);
     }
     cred_blob::set_confinement(&mut new.private(), confinement);
     new.commit();
-    Ok(())
+    // A descriptor number is below `INT_MAX` (the `nr_open` limit).
+    Ok(fd.map_or(0, |fd| fd.install() as c_int))
 }
 
 /// `userns_create`: a sandboxed task may not create user namespaces. In one it would hold

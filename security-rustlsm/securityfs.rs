@@ -53,7 +53,7 @@ fn copy_and_apply(op: Op, data: UserSliceReader, len: usize) -> Result {
     }
     let mut buf = KVVec::new();
     data.read_all(&mut buf, GFP_KERNEL)?;
-    manage::apply(op, &buf, 0)
+    manage::apply(op, &buf, 0).map(|_| ())
 }
 
 /// `load` (`REMOVE` false): a policy blob whose profiles are added or replaced; `remove`

@@ -915,3 +915,9 @@ pub fn digest(bytes: &[u8]) -> u64 {
 /// then discard it instead of loading it. Lets tools check a blob against the running
 /// kernel, and benchmarks separate parsing from loading.
 pub const FLAG_DRY_RUN: u32 = 1 << 16;
+
+/// `LSM_POLICY_RESTRICT_SELF` flag: on success, return a new descriptor (close-on-exec,
+/// read-only) from which the caller reads the new layer's records, one line per refusal (or,
+/// in complain mode, would-be refusal), as the kernel log words them. The caller stays
+/// outside the sandbox it reads about by handing the descriptor to a process that is.
+pub const FLAG_RECORDS: u32 = 1 << 17;

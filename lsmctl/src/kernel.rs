@@ -4,6 +4,7 @@
 use std::fmt;
 use std::fs;
 use std::io::{self, Write};
+use std::os::fd::{FromRawFd, OwnedFd, RawFd};
 use std::path::PathBuf;
 
 pub use rustlsm_policy::abi::{
@@ -121,7 +122,9 @@ impl fmt::Display for KernelError {
 
 impl std::error::Error for KernelError {}
 
-fn syscall_manage(op: u32, buf: &[u8], flags: u32) -> io::Result<()> {
+/// Makes an `lsm_manage_policy()` request. Returns what the kernel returned: 0, or for a
+/// `FLAG_RECORDS` sandbox a new descriptor.
+fn syscall_manage(op: u32, buf: &[u8], flags: u32) -> io::Result<libc::c_long> {
     let len = u32::try_from(buf.len()).map_err(|_| io::Error::from_raw_os_error(libc::E2BIG))?;
     // SAFETY: The kernel reads at most `len` bytes from `buf`, which is valid for that long.
     let rc = unsafe {
@@ -134,8 +137,8 @@ fn syscall_manage(op: u32, buf: &[u8], flags: u32) -> io::Result<()> {
             flags,
         )
     };
-    if rc == 0 {
-        Ok(())
+    if rc >= 0 {
+        Ok(rc)
     } else {
         Err(io::Error::last_os_error())
     }
@@ -162,7 +165,7 @@ fn request(op: Op, via: Via, buf: &[u8], flags: u32) -> Result<Used, KernelError
     };
     if via != Via::Securityfs {
         match syscall_manage(code, buf, flags) {
-            Ok(()) => return Ok(Used::Syscall),
+            Ok(_) => return Ok(Used::Syscall),
             Err(e) if via == Via::Auto && e.raw_os_error() == Some(libc::ENOSYS) => {}
             Err(error) => {
                 return Err(KernelError {
@@ -209,6 +212,11 @@ pub fn remove(name: &str, via: Via) -> Result<Used, KernelError> {
 pub struct RestrictError(pub io::Error);
 
 impl RestrictError {
+    /// The error number the kernel gave, if any.
+    pub fn errno(&self) -> Option<i32> {
+        self.0.raw_os_error()
+    }
+
     /// Whether the kernel cannot sandbox at all (as opposed to refusing this sandbox).
     pub fn unsupported(&self) -> bool {
         matches!(
@@ -261,7 +269,25 @@ pub fn restrict_self(blob: &[u8], dry_run: bool) -> Result<(), RestrictError> {
     } else {
         0
     };
-    syscall_manage(LSM_POLICY_RESTRICT_SELF, blob, flags).map_err(RestrictError)
+    syscall_manage(LSM_POLICY_RESTRICT_SELF, blob, flags)
+        .map(|_| ())
+        .map_err(RestrictError)
+}
+
+/// Like [`restrict_self`], and asks for the new layer's records (`FLAG_RECORDS`): returns the
+/// descriptor that reads them (read-only, close-on-exec). A kernel that predates records
+/// refuses the flag with `EINVAL`, as it refuses a profile it finds malformed.
+pub fn restrict_self_with_records(blob: &[u8]) -> Result<OwnedFd, RestrictError> {
+    let flags = rustlsm_policy::wire::FLAG_RECORDS;
+    let rc = syscall_manage(LSM_POLICY_RESTRICT_SELF, blob, flags).map_err(RestrictError)?;
+    let fd = RawFd::try_from(rc).map_err(|_| {
+        RestrictError(io::Error::other(format!(
+            "the kernel returned {rc}, which is not a descriptor"
+        )))
+    })?;
+    // SAFETY: with FLAG_RECORDS a successful call returns a descriptor the kernel has just
+    // installed in this process's table for the caller alone; nothing else owns or closes it.
+    Ok(unsafe { OwnedFd::from_raw_fd(fd) })
 }
 
 /// Closes the io_uring instances this process inherited (a shell may leak one): the kernel

@@ -1,10 +1,13 @@
-//! lsmctl's profile compiler: TOML text in, the policy blob the kernel loads out. The `lsmctl`
-//! binary and the fuzzers (`fuzz/`) share it.
+//! lsmctl's profile compiler: TOML text in, the policy blob the kernel loads out; and what
+//! `lsmctl run` makes of a sandbox's records ([`records`], [`explain`]). The `lsmctl` binary,
+//! its tests and the fuzzers (`fuzz/`) share it.
 
 mod braces;
 mod diag;
+pub mod explain;
 mod network;
 pub mod profile;
+pub mod records;
 pub mod sandbox;
 mod unix;
 

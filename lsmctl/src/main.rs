@@ -1,7 +1,10 @@
 //! lsmctl: compile rustlsm profiles from TOML and manage the kernel's loaded policy.
 
 mod cmd;
+mod fdpass;
 mod kernel;
+mod signals;
+mod supervise;
 
 use clap::{Parser, Subcommand};
 use kernel::Via;
@@ -68,6 +71,13 @@ enum Command {
     },
     /// Run a command in a sandbox it can never leave; any user may. Paths may be globs and
     /// comma-separated lists; a plain path covers everything beneath it.
+    ///
+    /// lsmctl stays outside the sandbox while the command runs. It shows each refusal on
+    /// stderr as it happens, with the rule that refused it ("lsmctl: denied: cat[123] open
+    /// /srv/secret (r): refused by --deny /srv/secret"; with --complain, "would deny"),
+    /// passes SIGTERM, SIGHUP, SIGUSR1 and SIGUSR2 on to the command, outlives SIGINT and
+    /// SIGQUIT (the terminal sends them to the command too), and exits as the command did:
+    /// its exit status, or 128 + N if signal N killed it.
     #[command(after_help = RUN_EXAMPLES)]
     Run(Box<RunCli>),
     /// Show what the running kernel supports (sandboxes, policy format).
@@ -83,7 +93,8 @@ const RUN_EXAMPLES: &str = "Examples:
   lsmctl run --rox /usr --rw /tmp/work --deny /tmp/work/secrets -- make -C /tmp/work
   lsmctl run --rox /usr --ro /etc --connect-tcp 443 --connect-udp 53 -- curl https://example.org
   lsmctl run --rox /usr --connect-tcp 10.0.0.0/8:22 -- ssh host
-  lsmctl run --profile build.toml --rw . -- cargo build";
+  lsmctl run --profile build.toml --rw . -- cargo build
+  lsmctl run --complain --denials-file denials.log --rox /usr --rw . -- make";
 
 /// `lsmctl run`'s options.
 #[derive(clap::Args)]
@@ -128,18 +139,28 @@ struct RunCli {
     /// Report what the sandbox would refuse without refusing it.
     #[arg(long)]
     complain: bool,
-    /// Run the command unsandboxed, saying so, when the kernel cannot sandbox at all
-    /// (by default that is an error).
+    /// Run the command unsandboxed, saying so, when the kernel cannot sandbox at all, and
+    /// without showing denials when it cannot report them (by default both are errors).
     #[arg(long)]
     best_effort: bool,
+    /// Do not show refusals: lsmctl enters the sandbox and executes the command in its own
+    /// process instead of staying outside to read the sandbox's records.
+    #[arg(long)]
+    no_denials: bool,
+    /// Append the sandbox's records to FILE (created with mode 0600), one kernel line per
+    /// refusal ("DENIED sandbox=ID profile=... op=... pid=... comm=..."), instead of showing
+    /// them on stderr.
+    #[arg(long, value_name = "FILE", conflicts_with = "no_denials")]
+    denials_file: Option<PathBuf>,
     /// The command and its arguments.
     #[arg(last = true, required = true, value_name = "COMMAND")]
     command: Vec<std::ffi::OsString>,
 }
 
-fn run(cli: Cli) -> Result<(), String> {
+/// Runs the subcommand; returns lsmctl's exit status (`lsmctl run`'s is the command's).
+fn run(cli: Cli) -> Result<ExitCode, String> {
     let deny_warnings = cli.deny_warnings;
-    match cli.command {
+    let done = match cli.command {
         Command::Compile { file, output } => cmd::compile::run(file, &output, deny_warnings),
         Command::Check { files } => cmd::check::run(&files, deny_warnings),
         Command::Load {
@@ -153,6 +174,11 @@ fn run(cli: Cli) -> Result<(), String> {
         Command::Features { json } => cmd::features::run(json),
         Command::Run(r) => {
             let r = *r;
+            let denials = match (r.no_denials, r.denials_file) {
+                (true, _) => cmd::run::Denials::Off,
+                (false, Some(path)) => cmd::run::Denials::File(path),
+                (false, None) => cmd::run::Denials::Show,
+            };
             let args = cmd::run::RunArgs {
                 profile: r.profile,
                 request: lsmctl::sandbox::SandboxRequest {
@@ -170,16 +196,18 @@ fn run(cli: Cli) -> Result<(), String> {
                     complain: r.complain,
                 },
                 best_effort: r.best_effort,
+                denials,
                 command: r.command,
             };
-            cmd::run::run(args, deny_warnings)
+            return cmd::run::run(args, deny_warnings).map(ExitCode::from);
         }
-    }
+    };
+    done.map(|()| ExitCode::SUCCESS)
 }
 
 fn main() -> ExitCode {
     match run(Cli::parse()) {
-        Ok(()) => ExitCode::SUCCESS,
+        Ok(code) => code,
         Err(msg) => {
             eprintln!("lsmctl: {msg}");
             ExitCode::FAILURE

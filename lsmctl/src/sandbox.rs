@@ -238,6 +238,50 @@ fn add_socket(spec: &mut ProfileSpec, s: SocketSpec) {
     }
 }
 
+/// Where a rule of a sandbox comes from, so that a refusal can name what to change.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Origin {
+    /// The profile file's own rules (`--profile`).
+    ProfileFile,
+    /// The devices every sandbox may use.
+    Device,
+    /// A flag and its argument as given on the command line: `--ro /tmp`.
+    Flag { flag: &'static str, arg: String },
+    /// The rename guard that `--deny ARG` puts on the directories above ARG.
+    AboveDeny(String),
+}
+
+/// A sandbox profile and where each of its rules comes from.
+#[derive(Clone, Debug)]
+pub struct Sandbox {
+    pub spec: ProfileSpec,
+    /// The origin of each of `spec.rules`, in order.
+    pub rule_origins: Vec<Origin>,
+    /// The origin of each of `spec.net_rules`, in order.
+    pub net_origins: Vec<Origin>,
+}
+
+impl Sandbox {
+    /// A sandbox whose rules all come from a profile file (no command line to name).
+    pub fn from_profile(spec: ProfileSpec) -> Self {
+        Sandbox {
+            rule_origins: vec![Origin::ProfileFile; spec.rules.len()],
+            net_origins: vec![Origin::ProfileFile; spec.net_rules.len()],
+            spec,
+        }
+    }
+
+    /// The origin of path rule `i`; a rule without one counts as the profile file's.
+    pub fn rule_origin(&self, i: usize) -> &Origin {
+        self.rule_origins.get(i).unwrap_or(&Origin::ProfileFile)
+    }
+
+    /// The origin of endpoint rule `i`; a rule without one counts as the profile file's.
+    pub fn net_origin(&self, i: usize) -> &Origin {
+        self.net_origins.get(i).unwrap_or(&Origin::ProfileFile)
+    }
+}
+
 /// Builds the sandbox profile: `base` (from a profile file) or an empty profile, plus what
 /// `req` asks. Paths are resolved against `cwd`.
 pub fn build(
@@ -245,7 +289,22 @@ pub fn build(
     base: Option<ProfileSpec>,
     cwd: &Path,
 ) -> Result<ProfileSpec, String> {
-    let mut spec = base.unwrap_or_else(|| ProfileSpec::new(DEFAULT_NAME, Mode::Enforce));
+    build_sandbox(req, base, cwd).map(|sandbox| sandbox.spec)
+}
+
+/// [`build`], keeping where each rule comes from.
+pub fn build_sandbox(
+    req: &SandboxRequest,
+    base: Option<ProfileSpec>,
+    cwd: &Path,
+) -> Result<Sandbox, String> {
+    let base = base.unwrap_or_else(|| ProfileSpec::new(DEFAULT_NAME, Mode::Enforce));
+    let mut sandbox = Sandbox::from_profile(base);
+    let Sandbox {
+        spec,
+        rule_origins,
+        net_origins,
+    } = &mut sandbox;
     if !spec.attach.is_empty() {
         return Err(format!(
             "profile {:?} has attachments: a sandbox applies to the command it runs, not to \
@@ -282,6 +341,7 @@ pub fn build(
             access: access(names),
             pattern: device.to_string(),
         });
+        rule_origins.push(Origin::Device);
     }
     let mut guarded = Vec::new();
     for (args, effect, bits, flag) in classes {
@@ -289,30 +349,36 @@ pub fn build(
             let patterns = patterns(arg, cwd).map_err(|e| format!("{flag}: {e}"))?;
             for pattern in patterns {
                 if effect == Effect::Deny {
-                    guarded.extend(literal_ancestors(&pattern));
+                    guarded.extend(literal_ancestors(&pattern).into_iter().map(|d| (d, arg)));
                 }
                 spec.rules.push(RuleSpec {
                     effect,
                     access: bits,
                     pattern,
                 });
+                rule_origins.push(Origin::Flag {
+                    flag,
+                    arg: arg.clone(),
+                });
             }
         }
     }
     // Renaming a directory above a denied path would carry it out from under its rule: the
-    // directories above every deny may not be renamed.
-    guarded.sort();
-    guarded.dedup();
-    for dir in guarded {
+    // directories above every deny may not be renamed. One rule per directory, named after
+    // the first deny that asked for it.
+    guarded.sort_by(|a, b| a.0.cmp(&b.0));
+    guarded.dedup_by(|a, b| a.0 == b.0);
+    for (dir, arg) in guarded {
         spec.rules.push(RuleSpec {
             effect: Effect::Deny,
             access: access(&["rename"]),
             pattern: dir,
         });
+        rule_origins.push(Origin::AboveDeny(arg.clone()));
     }
     // Programs talk to local daemons over unix sockets; which ones they reach is decided
     // by path rules (`--unix`) and the sandbox's scope, not by socket creation.
-    add_socket(&mut spec, socket(AF_UNIX, 0, 0));
+    add_socket(spec, socket(AF_UNIX, 0, 0));
     let endpoints: [(&[String], u8, u8, u16, &str); 4] = [
         (
             &req.bind_tcp,
@@ -341,21 +407,22 @@ pub fn build(
         for arg in args {
             let rule = endpoint(arg, proto, ops).map_err(|e| format!("{flag}: {e}"))?;
             spec.net_rules.push(rule);
-            add_socket(&mut spec, socket(net::AF_INET, sock_type, 0));
-            add_socket(&mut spec, socket(net::AF_INET6, sock_type, 0));
+            net_origins.push(Origin::Flag {
+                flag,
+                arg: arg.clone(),
+            });
+            add_socket(spec, socket(net::AF_INET, sock_type, 0));
+            add_socket(spec, socket(net::AF_INET6, sock_type, 0));
         }
     }
     if req.raw {
+        add_socket(spec, socket(net::AF_INET, net::SOCK_RAW, net::ANY_PROTOCOL));
         add_socket(
-            &mut spec,
-            socket(net::AF_INET, net::SOCK_RAW, net::ANY_PROTOCOL),
-        );
-        add_socket(
-            &mut spec,
+            spec,
             socket(net::AF_INET6, net::SOCK_RAW, net::ANY_PROTOCOL),
         );
-        add_socket(&mut spec, socket(net::AF_INET, 2, net::IPPROTO_ICMP));
-        add_socket(&mut spec, socket(net::AF_INET6, 2, net::IPPROTO_ICMPV6));
+        add_socket(spec, socket(net::AF_INET, 2, net::IPPROTO_ICMP));
+        add_socket(spec, socket(net::AF_INET6, 2, net::IPPROTO_ICMPV6));
     }
-    Ok(spec)
+    Ok(sandbox)
 }

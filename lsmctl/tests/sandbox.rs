@@ -252,3 +252,58 @@ fn a_deny_below_a_link_is_resolved_through_it() {
     assert_eq!(got, vec![expected]);
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+#[test]
+fn every_rule_knows_the_flag_that_made_it() {
+    use lsmctl::sandbox::{build_sandbox, Origin};
+    let mut base = ProfileSpec::new("base", Mode::Enforce);
+    base.rules.push(rustlsm_policy::RuleSpec {
+        effect: rustlsm_policy::Effect::Allow,
+        access: wire::ACCESS_READ,
+        pattern: "/etc/**".into(),
+    });
+    let req = SandboxRequest {
+        ro: strings(&["/lsmctl-o/a"]),
+        deny: strings(&["/lsmctl-o/a/b/c", "/lsmctl-o/a/b/d"]),
+        connect_tcp: strings(&["443"]),
+        ..Default::default()
+    };
+    let s = build_sandbox(&req, Some(base.clone()), Path::new("/")).unwrap();
+    assert_eq!(s.rule_origins.len(), s.spec.rules.len());
+    assert_eq!(s.net_origins.len(), s.spec.net_rules.len());
+    let flag = |flag: &'static str, arg: &str| Origin::Flag {
+        flag,
+        arg: arg.into(),
+    };
+    let origins: Vec<(&str, &Origin)> = s
+        .spec
+        .rules
+        .iter()
+        .map(|r| r.pattern.as_str())
+        .zip(&s.rule_origins)
+        .collect();
+    assert_eq!(origins[0], ("/etc/**", &Origin::ProfileFile));
+    assert!(origins[1..6].iter().all(|(_, o)| **o == Origin::Device));
+    assert_eq!(origins[6], ("/lsmctl-o/a", &flag("--ro", "/lsmctl-o/a")));
+    assert_eq!(
+        origins[9],
+        ("/lsmctl-o/a/b/c/**", &flag("--deny", "/lsmctl-o/a/b/c"))
+    );
+    // One rename guard per directory, named after the first deny that asked for it.
+    let guards: Vec<_> = origins[12..].to_vec();
+    let c = Origin::AboveDeny("/lsmctl-o/a/b/c".into());
+    let d = Origin::AboveDeny("/lsmctl-o/a/b/d".into());
+    assert_eq!(
+        guards,
+        [
+            ("/lsmctl-o", &c),
+            ("/lsmctl-o/a", &c),
+            ("/lsmctl-o/a/b", &c),
+            ("/lsmctl-o/a/b/c", &c),
+            ("/lsmctl-o/a/b/d", &d),
+        ]
+    );
+    assert_eq!(s.net_origins, [flag("--connect-tcp", "443")]);
+    // `build` makes the same profile.
+    assert_eq!(build(&req, Some(base), Path::new("/")).unwrap(), s.spec);
+}

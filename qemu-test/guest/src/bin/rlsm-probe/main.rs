@@ -20,6 +20,8 @@
 //!   (prints `stacked K`, and `errno E` after a refusal), then execute PATH if given;
 //!   `restrict-threaded BLOB`, `restrict-after-uring BLOB`: stack it with a second thread
 //!   running, or after making an io_uring instance;
+//! - `rlsm-probe records BLOBS PATHS COUNT`, `records-eof BLOB PATH`: sandbox records read
+//!   from the kernel's descriptor; `pidfd-getfd PID FD` (records_ops.rs);
 //! - `rlsm-probe whoami`: print the task's rustlsm profile (`lsm_get_self_attr`), or
 //!   `(no rustlsm context)` for an unconfined task.
 //!
@@ -68,6 +70,7 @@ use std::os::unix::ffi::OsStrExt;
 use std::process::exit;
 
 mod escape_ops;
+mod records_ops;
 
 pub(crate) fn errno_of(e: &std::io::Error) -> i32 {
     e.raw_os_error().unwrap_or(255)
@@ -411,6 +414,7 @@ fn main() {
         },
         op => file_op(op, arg(2), arg(3))
             .or_else(|| escape_ops::run(op, &args))
+            .or_else(|| records_ops::run(op, &args))
             .unwrap_or_else(|| {
                 eprintln!("usage: rlsm-probe OP ARGS (see the source's header for the list)");
                 2

@@ -8,6 +8,7 @@ mod files;
 mod held;
 mod limits;
 mod network;
+mod records;
 mod scope;
 
 use crate::harness::{kernel_log, output};
@@ -26,7 +27,7 @@ const BIN: &str = "/bin";
 
 /// The cases this part registers.
 pub(crate) const CASES: u32 =
-    files::CASES + network::CASES + scope::CASES + limits::CASES + held::CASES;
+    files::CASES + network::CASES + scope::CASES + limits::CASES + held::CASES + records::CASES;
 
 pub(crate) fn run(s: &mut Suite) {
     // The log-line cases need room in the kernel log's rate-limit window (100 per 5 s).
@@ -40,6 +41,8 @@ pub(crate) fn run(s: &mut Suite) {
     scope::run(s);
     limits::run(s);
     held::run(s);
+    // Last: its flood spends some of the sandbox log budget the cases above read.
+    records::run(s);
 }
 
 /// /tmp/sb, owned by nobody: `tree` (pub.txt, data.log, secret/key), other.txt, work/.
