@@ -3,7 +3,7 @@
 //! 65534), and `lsmctl run`, which reads it outside the sandbox and prints each refusal with
 //! the rule that made it.
 
-use super::{nnp_probe, BIN, DIR, NOBODY};
+use super::{expect, nnp_probe, BIN, DIR, NOBODY};
 use crate::harness::output;
 use crate::{check, Suite, FREE_PROBE, LSMCTL};
 use std::fs;
@@ -11,7 +11,7 @@ use std::os::unix::process::CommandExt;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-pub(super) const CASES: u32 = 5;
+pub(super) const CASES: u32 = 7;
 
 /// Another unprivileged user.
 const STRANGER: u32 = 65533;
@@ -224,5 +224,70 @@ pub(super) fn run(s: &mut Suite) {
     s.case(
         "sandbox records: another user cannot take them, nor can the sandbox",
         nobody_else,
+    );
+    s.case(
+        "sandbox records: lsmctl run prints each refusal with the rule that made it",
+        || {
+            let tree = format!("{DIR}/tree");
+            let secret = format!("{tree}/secret");
+            let key = format!("{secret}/key");
+            let other = format!("{DIR}/other.txt");
+            let out = expect(
+                &["--rox", BIN, "--ro", &tree, "--deny", &secret],
+                &[
+                    "sh",
+                    "-c",
+                    &format!("cat {key}; cat {other}; cat {tree}/pub.txt"),
+                ],
+                0,
+            )?;
+            let denied: Vec<_> = out
+                .lines()
+                .filter(|l| l.starts_with("lsmctl: denied: cat["))
+                .collect();
+            check(
+                out.contains("public")
+                    && denied.len() == 2
+                    && denied[0].ends_with(&format!("open {key} (r): refused by --deny {secret}"))
+                    && denied[1].ends_with(&format!("open {other} (r): no rule covers it")),
+                || format!("lsmctl run said: {out}"),
+            )
+        },
+    );
+    s.case(
+        "sandbox records: --complain prints what it would deny; --denials-file keeps raw lines",
+        || {
+            let other = format!("{DIR}/other.txt");
+            let out = expect(&["--complain", "--rox", BIN], &["cat", &other], 0)?;
+            check(
+                out.contains("other")
+                    && out.lines().any(|l| {
+                        l.starts_with("lsmctl: would deny (complain): cat[")
+                            && l.contains(&format!("open {other} (r)"))
+                    }),
+                || format!("lsmctl run --complain said: {out}"),
+            )?;
+            let file = format!("{DIR}/work/denials-{}", std::process::id());
+            let out = expect(
+                &["--denials-file", &file, "--rox", BIN],
+                &["cat", &other],
+                1,
+            )?;
+            let raw = fs::read_to_string(&file).map_err(|e| format!("{file}: {e}"))?;
+            let mode = std::os::unix::fs::PermissionsExt::mode(
+                &fs::metadata(&file)
+                    .map_err(|e| e.to_string())?
+                    .permissions(),
+            );
+            let _ = fs::remove_file(&file);
+            check(
+                !out.contains("lsmctl: denied")
+                    && mode & 0o777 == 0o600
+                    && raw.lines().any(|l| {
+                        l.starts_with("DENIED sandbox=") && l.contains(&format!("path=\"{other}\""))
+                    }),
+                || format!("mode {mode:o}, file {raw:?}, stderr {out:?}"),
+            )
+        },
     );
 }
