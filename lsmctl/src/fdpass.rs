@@ -60,6 +60,23 @@ pub(crate) fn socketpair() -> io::Result<(OwnedFd, OwnedFd)> {
     Ok(unsafe { (OwnedFd::from_raw_fd(fds[0]), OwnedFd::from_raw_fd(fds[1])) })
 }
 
+/// The one data byte of a message.
+fn one_byte(byte: &mut [u8; 1]) -> libc::iovec {
+    libc::iovec {
+        iov_base: byte.as_mut_ptr().cast(),
+        iov_len: 1,
+    }
+}
+
+/// A message header with `iov` as its data and no control part yet.
+fn header(iov: &mut libc::iovec) -> libc::msghdr {
+    // SAFETY: an all-zero `msghdr` is valid (no name, no data, no control message).
+    let mut msg: libc::msghdr = unsafe { MaybeUninit::zeroed().assume_init() };
+    msg.msg_iov = iov;
+    msg.msg_iovlen = 1;
+    msg
+}
+
 /// Sends `report` on `sock`; the descriptor it may carry stays open here (the caller closes
 /// its copy).
 pub(crate) fn send(sock: BorrowedFd<'_>, report: &Report) -> io::Result<()> {
@@ -69,15 +86,9 @@ pub(crate) fn send(sock: BorrowedFd<'_>, report: &Report) -> io::Result<()> {
         Report::Failed => (FAILED, None),
     };
     let mut byte = [tag];
-    let mut iov = libc::iovec {
-        iov_base: byte.as_mut_ptr().cast(),
-        iov_len: 1,
-    };
+    let mut iov = one_byte(&mut byte);
     let mut control = ControlBuffer::zeroed();
-    // SAFETY: an all-zero `msghdr` is valid (no name, no data, no control message).
-    let mut msg: libc::msghdr = unsafe { MaybeUninit::zeroed().assume_init() };
-    msg.msg_iov = &mut iov;
-    msg.msg_iovlen = 1;
+    let mut msg = header(&mut iov);
     if let Some(fd) = fd {
         msg.msg_control = (&raw mut control).cast();
         // socklen_t on musl, size_t on glibc.
@@ -112,15 +123,9 @@ pub(crate) fn send(sock: BorrowedFd<'_>, report: &Report) -> io::Result<()> {
 /// is an error.
 pub(crate) fn receive(sock: BorrowedFd<'_>) -> io::Result<Option<Report>> {
     let mut byte = [0u8];
-    let mut iov = libc::iovec {
-        iov_base: byte.as_mut_ptr().cast(),
-        iov_len: 1,
-    };
+    let mut iov = one_byte(&mut byte);
     let mut control = ControlBuffer::zeroed();
-    // SAFETY: an all-zero `msghdr` is valid (no name, no data, no control message).
-    let mut msg: libc::msghdr = unsafe { MaybeUninit::zeroed().assume_init() };
-    msg.msg_iov = &mut iov;
-    msg.msg_iovlen = 1;
+    let mut msg = header(&mut iov);
     msg.msg_control = (&raw mut control).cast();
     // socklen_t on musl, size_t on glibc.
     msg.msg_controllen = CMSG_BYTES as _;
