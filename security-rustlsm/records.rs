@@ -74,18 +74,17 @@ impl Ring {
 /// Formats into the free part of a ring, or into nothing once a line does not fit.
 struct LineWriter<'a> {
     ring: &'a mut Ring,
-    written: usize,
     overflow: bool,
 }
 
 impl kernel::fmt::Write for LineWriter<'_> {
     fn write_str(&mut self, s: &str) -> kernel::fmt::Result {
-        if self.written + s.len() > self.ring.free() {
+        // `free()` already counts what this line has written.
+        if s.len() > self.ring.free() {
             self.overflow = true;
             return Err(kernel::fmt::Error);
         }
         self.ring.push(s.as_bytes());
-        self.written += s.len();
         Ok(())
     }
 }
@@ -163,7 +162,6 @@ fn write_line(ring: &mut Ring, line: &dyn kernel::fmt::Display) -> bool {
     let (start, len) = (ring.start, ring.len);
     let mut w = LineWriter {
         ring,
-        written: 0,
         overflow: false,
     };
     let fits = w.write_fmt(fmt!("{}\n", line)).is_ok() && !w.overflow;
@@ -183,6 +181,8 @@ fn new_poll_condvar_box() -> Result<PollCondVarBox> {
 }
 
 impl anon_inode::Operations for Records {
+    type OwnerModule = crate::BuiltIn;
+
     fn read(this: ArcBorrow<'_, Self>, out: &mut UserSliceWriter, nonblock: bool) -> Result<usize> {
         // A page at most per read: no higher-order allocation for a reader's large buffer.
         let max = out.len().min(kernel::page::PAGE_SIZE);
@@ -194,7 +194,12 @@ impl anon_inode::Operations for Records {
             let mut ring = this.ring.lock();
             while ring.len == 0 {
                 if ring.closed {
-                    return Ok(0);
+                    // Lines lost since the last one that fitted are still told, last.
+                    let lost = core::mem::take(&mut ring.lost);
+                    if lost == 0 || !write_line(&mut ring, &fmt!("LOST records={}", lost)) {
+                        return Ok(0);
+                    }
+                    continue;
                 }
                 if nonblock {
                     return Err(EAGAIN);
@@ -205,7 +210,7 @@ impl anon_inode::Operations for Records {
             }
             ring.take(&mut chunk, max);
         }
-        // Lines a bad buffer could not take are gone, as from a pipe.
+        // Taken from the ring already: a bad buffer loses them (`EFAULT`).
         out.write_slice(&chunk)?;
         Ok(chunk.len())
     }

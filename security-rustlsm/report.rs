@@ -5,6 +5,7 @@
 
 use crate::{
     access::Rules,
+    cred_blob,
     sandbox::Domain,
     wire::{Mode, ProfileView},
 };
@@ -12,6 +13,7 @@ use core::fmt::Write as _;
 use kernel::audit::{self, Context, Record};
 use kernel::{
     bindings,
+    cred::Credential,
     ffi::c_int,
     prelude::*,
     str::BStr,
@@ -26,6 +28,12 @@ pub(crate) struct ShortBytes {
 }
 
 impl ShortBytes {
+    fn from(bytes: &[u8]) -> Self {
+        let mut out = Self::new();
+        bytes.iter().for_each(|&b| out.push(b));
+        out
+    }
+
     fn new() -> Self {
         ShortBytes {
             bytes: [0; 16],
@@ -358,6 +366,14 @@ impl kernel::fmt::Display for Line<'_> {
     }
 }
 
+/// Whether the current task runs in `domain` (or in a sandbox nested in it).
+fn current_is_in(domain: &Domain) -> bool {
+    Credential::with_current(|cred| {
+        let confinement = cred_blob::confinement(cred);
+        domain.encloses(confinement.as_deref().and_then(|c| c.sandbox()))
+    })
+}
+
 fn emit(
     profile: &ProfileView<'_>,
     sandbox: Option<&Domain>,
@@ -371,14 +387,21 @@ fn emit(
         (Mode::Enforce | Mode::Kill, _) => c"DENIED",
     };
     let current = current!();
-    let comm = comm_of(current);
+    // A sandbox's records go to an unprivileged creator, who may learn of the sandbox's own
+    // tasks only: a hook may run in another task's context (a SIGIO sent by whoever made a
+    // file ready, an interrupt), and that task's pid and name are not the sandbox's to tell.
+    let actor: Option<&Task> = match sandbox {
+        Some(domain) if !current_is_in(domain) => None,
+        _ => Some(current),
+    };
+    let comm = actor.map_or_else(|| ShortBytes::from(b"?"), comm_of);
     let line = Line {
         verdict,
         sandbox: sandbox.map(Domain::id),
         profile: profile.name(),
         op,
         object,
-        pid: pid_of(current),
+        pid: actor.map_or(0, pid_of),
         comm: comm.as_slice(),
     };
     // The sandbox's creator gets every line, whatever the log's budget: the ring bounds them.

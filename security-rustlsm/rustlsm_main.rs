@@ -10,7 +10,8 @@
 //! - [`policy`], the loaded profiles and their atomic replacement, published for lock-free
 //!   readers through [`rcu_slot`] and released after a grace period by [`retired`];
 //! - [`cred_blob`], what confines each task's credentials: a profile's label, a sandbox;
-//! - [`sandbox`], the layers a task stacks on itself without privilege, and their scope;
+//! - [`sandbox`], the layers a task stacks on itself without privilege, and their scope,
+//!   and [`records`], their refusals read by the task that stacked them;
 //! - [`exec`], the profile a program runs under after `exec`, found through [`attach`];
 //! - [`access`], the decision every file-system hook makes, and [`decision_cache`], the
 //!   decisions it keeps on open files;
@@ -33,6 +34,19 @@
 //! - [`securityfs`], `/sys/kernel/security/rustlsm/`.
 
 const __LOG_PREFIX: &[u8] = b"rustlsm\0";
+
+/// rustlsm as the owner of the files it hands out (`records`): built in, never unloaded.
+pub(crate) struct BuiltIn;
+
+impl kernel::ModuleMetadata for BuiltIn {
+    const NAME: &'static kernel::str::CStr = c"rustlsm";
+
+    const THIS_MODULE: kernel::ThisModule = {
+        // SAFETY: Built-in code's `THIS_MODULE` is null, which `try_module_get` and
+        // `module_put` take as always present.
+        unsafe { kernel::ThisModule::from_ptr(core::ptr::null_mut()) }
+    };
+}
 
 pub mod file_dfa;
 pub mod glob;

@@ -406,15 +406,30 @@ impl Record {
     }
 }
 
-/// `bytes` for a terminal: UTF-8 text as is, but control characters, characters that
-/// reorder text, `\` and bytes that are not UTF-8 as `\xNN`, so that a file name can neither
-/// move the cursor nor pass for other words.
+/// Characters a terminal shows as nothing, or that reorder or break the text around them:
+/// a name made of them could pass for another, or hide part of the line.
+fn invisible(c: char) -> bool {
+    matches!(
+        c,
+        '\u{00ad}'
+            | '\u{061c}'
+            | '\u{180e}'
+            | '\u{200b}'..='\u{200f}'
+            | '\u{2028}'..='\u{202e}'
+            | '\u{2060}'..='\u{206f}'
+            | '\u{feff}'
+            | '\u{fff9}'..='\u{fffb}'
+    )
+}
+
+/// `bytes` for a terminal: UTF-8 text as is, but control characters, invisible characters
+/// and characters that reorder text, `\` and bytes that are not UTF-8 as `\xNN`, so that a
+/// file name can neither move the cursor nor pass for other words.
 pub fn shown(bytes: &[u8]) -> String {
     let mut out = String::new();
     for chunk in bytes.utf8_chunks() {
         for c in chunk.valid().chars() {
-            let reorders = matches!(c, '\u{200e}' | '\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}');
-            if c.is_control() || reorders || c == '\\' {
+            if c.is_control() || invisible(c) || c == '\\' {
                 let mut buf = [0u8; 4];
                 for b in c.encode_utf8(&mut buf).bytes() {
                     out.push_str(&format!("\\x{b:02x}"));

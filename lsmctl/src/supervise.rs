@@ -15,7 +15,16 @@ use std::os::fd::{AsFd, AsRawFd, FromRawFd, OwnedFd};
 /// Prints `lsmctl: MESSAGE` on stderr. A closed or full stderr is no reason to stop
 /// supervising the command, so a failed write is ignored.
 pub(crate) fn say(message: &str) {
-    let _ = writeln!(io::stderr().lock(), "lsmctl: {message}");
+    say_line(&format!("lsmctl: {message}"));
+}
+
+/// Writes `text` and a newline to stderr in one `write()`: the sandboxed command writes to
+/// the same stderr, and a line written in pieces could be cut by its output.
+pub(crate) fn say_line(text: &str) {
+    let mut line = String::with_capacity(text.len() + 1);
+    line.push_str(text);
+    line.push('\n');
+    let _ = io::stderr().lock().write_all(line.as_bytes());
 }
 
 /// The exit status lsmctl reports for the command's wait status: its own exit status, or
@@ -197,7 +206,7 @@ pub(crate) fn supervise(
             None
         }
     });
-    let pidfd = pidfd_open(child)
+    let mut pidfd = pidfd_open(child)
         .map_err(|e| say(&format!("pidfd_open (pid {child}): {e}; polling instead")))
         .ok();
     let mut signals_ok = true;
@@ -244,6 +253,10 @@ pub(crate) fn supervise(
         }
         match wait(child, libc::WNOHANG) {
             Ok(Some(status)) => break status,
+            // The pidfd said the child exited, yet it cannot be reaped: a tracer in the
+            // sandbox holds it. The pidfd would stay readable and spin this loop: check
+            // every 100 ms instead.
+            Ok(None) if fds[1].revents != 0 => pidfd = None,
             Ok(None) => {}
             Err(e) => return Err(format!("waiting for the command (pid {child}): {e}")),
         }

@@ -97,6 +97,11 @@ fn quoted_values_are_unescaped() {
         shown("/home/zoë/Документы".as_bytes()),
         "/home/zoë/Документы"
     );
+    // Invisible characters, and those that break or reorder a line, do not.
+    assert_eq!(
+        shown("a\u{200b}b\u{2028}c\u{061c}d\u{feff}e\u{2066}f".as_bytes()),
+        r"a\xe2\x80\x8bb\xe2\x80\xa8c\xd8\x9cd\xef\xbb\xbfe\xe2\x81\xa6f"
+    );
 }
 
 #[test]

@@ -15,6 +15,7 @@ use crate::signals::Signals;
 use crate::supervise::{self, say};
 use lsmctl::records;
 use lsmctl::sandbox::{self, Sandbox, SandboxRequest};
+use lsmctl::WarningKind;
 use rustlsm_policy::{encode, ProfileSpec};
 use std::ffi::OsString;
 use std::fs::{self, File, OpenOptions};
@@ -58,13 +59,19 @@ fn exec_status(error: &std::io::Error) -> i32 {
 fn profile_file(path: &Path, deny_warnings: bool) -> Result<ProfileSpec, String> {
     let source = fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;
     let compiled = lsmctl::profile::compile_checked(path, &source).map_err(|d| d.to_string())?;
-    for w in &compiled.warnings {
+    // A sandbox's profile has no attachments by design: that warning is for loaded profiles.
+    let warnings: Vec<_> = compiled
+        .warnings
+        .iter()
+        .filter(|w| w.kind != WarningKind::NoAttachment)
+        .collect();
+    for w in &warnings {
         eprintln!("{w}");
     }
-    if deny_warnings && !compiled.warnings.is_empty() {
+    if deny_warnings && !warnings.is_empty() {
         return Err(format!(
             "{} warning(s), treated as errors (--deny-warnings)",
-            compiled.warnings.len()
+            warnings.len()
         ));
     }
     let mut profiles = compiled.profiles;
@@ -199,7 +206,7 @@ impl Sink {
             }
         }
         let text = records::render(&records::parse_line(raw), Some(&self.sandbox));
-        let _ = writeln!(std::io::stderr().lock(), "{text}");
+        supervise::say_line(&text);
     }
 }
 
