@@ -193,13 +193,17 @@ impl anon_inode::Operations for Records {
         {
             let mut ring = this.ring.lock();
             while ring.len == 0 {
-                if ring.closed {
-                    // Lines lost since the last one that fitted are still told, last.
+                // Lines lost since the last one that fitted are told as soon as the ring has
+                // room for the count, not only with the next line.
+                if ring.lost > 0 {
                     let lost = core::mem::take(&mut ring.lost);
-                    if lost == 0 || !write_line(&mut ring, &fmt!("LOST records={}", lost)) {
-                        return Ok(0);
+                    if write_line(&mut ring, &fmt!("LOST records={}", lost)) {
+                        break;
                     }
-                    continue;
+                    ring.lost = lost;
+                }
+                if ring.closed {
+                    return Ok(0);
                 }
                 if nonblock {
                     return Err(EAGAIN);
@@ -218,7 +222,7 @@ impl anon_inode::Operations for Records {
     fn poll(this: ArcBorrow<'_, Self>, file: &File, table: PollTable<'_>) -> u32 {
         table.register_wait(file, &this.readable);
         let ring = this.ring.lock();
-        if ring.len > 0 {
+        if ring.len > 0 || ring.lost > 0 {
             bindings::POLLIN | bindings::POLLRDNORM
         } else if ring.closed {
             bindings::POLLHUP

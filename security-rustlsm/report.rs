@@ -13,7 +13,6 @@ use core::fmt::Write as _;
 use kernel::audit::{self, Context, Record};
 use kernel::{
     bindings,
-    cred::Credential,
     ffi::c_int,
     prelude::*,
     str::BStr,
@@ -28,12 +27,6 @@ pub(crate) struct ShortBytes {
 }
 
 impl ShortBytes {
-    fn from(bytes: &[u8]) -> Self {
-        let mut out = Self::new();
-        bytes.iter().for_each(|&b| out.push(b));
-        out
-    }
-
     fn new() -> Self {
         ShortBytes {
             bytes: [0; 16],
@@ -366,12 +359,32 @@ impl kernel::fmt::Display for Line<'_> {
     }
 }
 
-/// Whether the current task runs in `domain` (or in a sandbox nested in it).
+/// Whether the current task runs in `domain` (or in a sandbox nested in it), by its own
+/// credentials, not those it may borrow for the call (`override_creds()`).
 fn current_is_in(domain: &Domain) -> bool {
-    Credential::with_current(|cred| {
-        let confinement = cred_blob::confinement(cred);
-        domain.encloses(confinement.as_deref().and_then(|c| c.sandbox()))
-    })
+    let cred = current!().objective_cred();
+    let confinement = cred_blob::confinement(&cred);
+    domain.encloses(confinement.as_deref().and_then(|c| c.sandbox()))
+}
+
+/// Hands `line` to the records of `domain`'s creator, if it asked for them, whatever the
+/// log's budget (the ring bounds them). The creator is unprivileged and may learn of the
+/// sandbox's own tasks only: a hook may run in another task's context (a SIGIO sent by
+/// whoever made a file ready, an interrupt), whose pid and name are not the sandbox's to
+/// tell, so such a line reads `pid=0 comm="?"`. Never sleeps.
+fn append_record(domain: &Domain, line: &Line<'_>) {
+    let Some(records) = domain.records() else {
+        return;
+    };
+    if current_is_in(domain) {
+        records.append(line);
+    } else {
+        records.append(&Line {
+            pid: 0,
+            comm: b"?",
+            ..*line
+        });
+    }
 }
 
 fn emit(
@@ -387,26 +400,18 @@ fn emit(
         (Mode::Enforce | Mode::Kill, _) => c"DENIED",
     };
     let current = current!();
-    // A sandbox's records go to an unprivileged creator, who may learn of the sandbox's own
-    // tasks only: a hook may run in another task's context (a SIGIO sent by whoever made a
-    // file ready, an interrupt), and that task's pid and name are not the sandbox's to tell.
-    let actor: Option<&Task> = match sandbox {
-        Some(domain) if !current_is_in(domain) => None,
-        _ => Some(current),
-    };
-    let comm = actor.map_or_else(|| ShortBytes::from(b"?"), comm_of);
+    let comm = comm_of(current);
     let line = Line {
         verdict,
         sandbox: sandbox.map(Domain::id),
         profile: profile.name(),
         op,
         object,
-        pid: actor.map_or(0, pid_of),
+        pid: pid_of(current),
         comm: comm.as_slice(),
     };
-    // The sandbox's creator gets every line, whatever the log's budget: the ring bounds them.
-    if let Some(records) = sandbox.and_then(Domain::records) {
-        records.append(&line);
+    if let Some(domain) = sandbox {
+        append_record(domain, &line);
     }
     // Any user can make a sandbox refuse things in a loop: its reports have a budget of
     // their own, audit records included, so that they can neither flood the audit backlog

@@ -199,7 +199,14 @@ fn run(cli: Cli) -> Result<ExitCode, String> {
                 denials,
                 command: r.command,
             };
-            return cmd::run::run(args, deny_warnings).map(ExitCode::from);
+            // lsmctl's own failures get a status no command's failure is taken for.
+            return Ok(match cmd::run::run(args, deny_warnings) {
+                Ok(code) => ExitCode::from(code),
+                Err(msg) => {
+                    eprintln!("lsmctl: {msg}");
+                    ExitCode::from(cmd::run::FAILED)
+                }
+            });
         }
     };
     done.map(|()| ExitCode::SUCCESS)

@@ -45,6 +45,11 @@ pub(crate) struct RunArgs {
     pub(crate) command: Vec<OsString>,
 }
 
+/// Exit status when lsmctl itself fails (a bad profile, a kernel refusal), before the
+/// command runs: 125, as `env`, `chroot` and container runtimes use, so that it is never taken
+/// for the command's own failure.
+pub(crate) const FAILED: u8 = 125;
+
 /// Exit status when the command cannot be run, as `env` and shells report it: 126 when it
 /// was found but could not be executed, 127 when it was not found.
 fn exec_status(error: &std::io::Error) -> i32 {
@@ -251,13 +256,13 @@ fn supervised(args: &RunArgs, blob: &[u8], mut sink: Sink) -> Result<u8, String>
 }
 
 /// Ends the child after a failure: says why, tells lsmctl (which then only waits) and exits
-/// with lsmctl's error status.
+/// with [`FAILED`].
 fn fail(sock: &OwnedFd, message: &str) -> ! {
     say(message);
     let _ = fdpass::send(sock.as_fd(), &Report::Failed);
     // SAFETY: `_exit` ends this process at once. It is the forked child: the stdio buffers
     // and exit handlers it copied from lsmctl are not its to flush or run.
-    unsafe { libc::_exit(1) }
+    unsafe { libc::_exit(i32::from(FAILED)) }
 }
 
 /// The child: puts back the signal mask lsmctl started with, enters the sandbox, sends
