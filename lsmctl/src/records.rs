@@ -411,15 +411,50 @@ impl Record {
 fn invisible(c: char) -> bool {
     matches!(
         c,
+        // Soft hyphen, combining grapheme joiner, Arabic letter mark, Hangul fillers,
+        // Mongolian vowel separator.
         '\u{00ad}'
+            | '\u{034f}'
             | '\u{061c}'
+            | '\u{115f}'
+            | '\u{1160}'
+            | '\u{3164}'
+            | '\u{ffa0}'
             | '\u{180e}'
+            // Spaces that look like a space but are not one.
+            | '\u{00a0}'
+            | '\u{2000}'..='\u{200a}'
+            | '\u{202f}'
+            | '\u{205f}'
+            | '\u{3000}'
+            // Zero-width characters, direction marks, line and paragraph separators,
+            // embeddings and isolates, invisible operators.
             | '\u{200b}'..='\u{200f}'
             | '\u{2028}'..='\u{202e}'
             | '\u{2060}'..='\u{206f}'
+            // Variation selectors, byte order mark, annotation characters.
+            | '\u{fe00}'..='\u{fe0f}'
             | '\u{feff}'
             | '\u{fff9}'..='\u{fffb}'
+            // Shorthand format controls, musical formatting, tags, more variation selectors.
+            | '\u{1bca0}'..='\u{1bca3}'
+            | '\u{1d173}'..='\u{1d17a}'
+            | '\u{e0000}'..='\u{e007f}'
+            | '\u{e0100}'..='\u{e01ef}'
     )
+}
+
+/// A name the sandbox chose (a path, a socket's, a command's) for a line whose words around
+/// it explain it: [`shown`], and in quotes if it has a space, a quote, a colon or a
+/// parenthesis, so that a file named `x (r): allowed by --rw /home` reads as one name, not as
+/// lsmctl's own words.
+pub fn shown_name(bytes: &[u8]) -> String {
+    let text = shown(bytes);
+    if text.contains([' ', '"', ':', '(', ')']) {
+        format!("\"{}\"", text.replace('"', "\\x22"))
+    } else {
+        text
+    }
 }
 
 /// `bytes` for a terminal: UTF-8 text as is, but control characters, invisible characters
@@ -501,9 +536,9 @@ fn object_text(record: &Record) -> String {
                 (_, Some(r)) => access_letters(r),
                 _ => shown(record.field("denied").unwrap_or_default()),
             };
-            format!("{} ({letters})", shown(path))
+            format!("{} ({letters})", shown_name(path))
         }
-        Object::Exec { path, .. } => shown(path),
+        Object::Exec { path, .. } => shown_name(path),
         Object::Endpoint { proto, addr, port } => {
             format!("{} {}", shown(proto), endpoint_text(&addr, port))
         }
@@ -517,7 +552,7 @@ fn object_text(record: &Record) -> String {
             type_name(sock_type)
         ),
         Object::Capability(cap) => capability_name(cap),
-        Object::Abstract(name) => format!("@{}", shown(name)),
+        Object::Abstract(name) => format!("@{}", shown_name(name)),
         Object::Task { role, name } => format!("{role} {}", shown(name)),
         Object::None => String::new(),
         Object::Other => record

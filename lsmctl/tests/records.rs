@@ -3,8 +3,8 @@
 //! record rendered for a human with the rule that refused it.
 
 use lsmctl::records::{
-    access_letters, access_mask, parse_line, render, shown, Field, Line, LineSplitter, Object,
-    Record, Verdict,
+    access_letters, access_mask, parse_line, render, shown, shown_name, Field, Line, LineSplitter,
+    Object, Record, Verdict,
 };
 use lsmctl::sandbox::{build_sandbox, Sandbox, SandboxRequest};
 use rustlsm_policy::{net, wire, Effect, Mode, NetRule, ProfileSpec, RuleSpec};
@@ -90,13 +90,19 @@ fn quoted_values_are_unescaped() {
     let out = render(&Line::Record(r), None);
     assert_eq!(
         out,
-        r#"lsmctl: denied: x\x1b[31m[2] open /tmp/a b"c\x5cd\x0ae\xff\xe2\x80\xae (r)"#
+        r#"lsmctl: denied: x\x1b[31m[2] open "/tmp/a b\x22c\x5cd\x0ae\xff\xe2\x80\xae" (r)"#
     );
     // Text that is UTF-8 stays readable.
     assert_eq!(
         shown("/home/zoë/Документы".as_bytes()),
         "/home/zoë/Документы"
     );
+    // A name that could pass for lsmctl's own words is quoted.
+    assert_eq!(
+        shown_name(b"/x (r): allowed by --rw /home"),
+        r#""/x (r): allowed by --rw /home""#
+    );
+    assert_eq!(shown_name(b"/plain/path"), "/plain/path");
     // Invisible characters, and those that break or reorder a line, do not.
     assert_eq!(
         shown("a\u{200b}b\u{2028}c\u{061c}d\u{feff}e\u{2066}f".as_bytes()),
