@@ -6,7 +6,7 @@ use super::{as_nobody_shell, expect, Outsider, BIN};
 use crate::{check, Suite, FREE_PROBE, LSMCTL};
 use std::os::unix::process::CommandExt;
 
-pub(super) const CASES: u32 = 9;
+pub(super) const CASES: u32 = 10;
 
 const EPERM: i32 = libc::EPERM;
 const EACCES: i32 = libc::EACCES;
@@ -20,6 +20,26 @@ pub(super) fn run(s: &mut Suite) {
         // The same user, unsandboxed, may.
         super::as_nobody_shell(&format!("{FREE_PROBE} kill {pid} 0")).map(drop)
     });
+    s.case(
+        "sandbox: SIGIO (F_SETOWN, F_SETSIG) reaches no task outside the sandbox",
+        || {
+            let mut outsider = Outsider::start()?;
+            let pid = outsider.pid();
+            // The probe owns a pipe for the outsider, asks for SIGKILL, and writes to it.
+            let out = expect(&["--rox", BIN], &[FREE_PROBE, "sigio-kill", &pid, "9"], 0)?;
+            std::thread::sleep(std::time::Duration::from_millis(500));
+            let alive = outsider.0.try_wait().map_err(|e| e.to_string())?.is_none();
+            check(
+                alive && out.contains("lsmctl: denied: ") && out.contains(" signal target "),
+                || format!("the outsider was killed ({}) or no record: {out}", !alive),
+            )?;
+            // The same user, unsandboxed, kills it that way.
+            as_nobody_shell(&format!("{FREE_PROBE} sigio-kill {pid} 9"))?;
+            std::thread::sleep(std::time::Duration::from_millis(500));
+            let status = outsider.0.try_wait().map_err(|e| e.to_string())?;
+            check(status.is_some(), || "control: the outsider survived".into())
+        },
+    );
     s.case("sandbox: signals reach the sandbox's own tasks", || {
         expect(
             &["--rox", BIN],
