@@ -174,13 +174,17 @@ impl<'a> Net<'a> {
         self.rules.chunks_exact(RULE_LEN).any(|r| {
             let lo = u16::from_le_bytes([r[4], r[5]]);
             let hi = u16::from_le_bytes([r[6], r[7]]);
-            r[0] & op != 0
-                && r[1] == proto
-                && (lo..=hi).contains(&endpoint.port)
-                && (r[2] == 0 || r[2] == endpoint.family)
-                && (r[2] == 0 || prefix_matches(&endpoint.addr, &r[8..24], r[3]))
+            r[0] & op != 0 && r[1] == proto && covers(r[2], &r[8..24], r[3], (lo, hi), endpoint)
         })
     }
+}
+
+/// Whether a rule's endpoint part covers `endpoint`: its address family (0: any address),
+/// the first `prefix` bits of `addr`, and the port range `ports`.
+pub fn covers(family: u8, addr: &[u8], prefix: u8, ports: (u16, u16), endpoint: &Endpoint) -> bool {
+    (ports.0..=ports.1).contains(&endpoint.port)
+        && (family == 0
+            || (family == endpoint.family && prefix_matches(&endpoint.addr, addr, prefix)))
 }
 
 /// The first 12 bytes of an IPv4-mapped IPv6 address.

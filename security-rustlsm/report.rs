@@ -7,7 +7,7 @@ use crate::{
     access::Rules,
     cred_blob,
     sandbox::Domain,
-    wire::{Mode, ProfileView},
+    wire::{self, Mode, ProfileView},
 };
 use core::fmt::Write as _;
 use kernel::audit::{self, Context, Record};
@@ -46,18 +46,13 @@ impl ShortBytes {
     }
 }
 
-/// One letter per access bit, in bit order (see `wire::ACCESS_*`): `r`ead, `w`rite, e`x`ec,
-/// `a`ppend, `c`reate, `d`elete, re`n`ame, `l`ink, `m`map-exec, `s`etattr, `t`runcate,
-/// `i`octl, two exec qualifiers that are never requested (`-`), and `u`nix-socket connect.
-const LETTERS: [u8; 15] = *b"rwxacdnlmsti--u";
-
 /// An access mask, rendered as letters.
 struct Access(u32);
 
 impl Access {
     fn letters(&self) -> ShortBytes {
         let mut out = ShortBytes::new();
-        for (i, &letter) in LETTERS.iter().enumerate() {
+        for (i, &letter) in wire::ACCESS_LETTERS.iter().enumerate() {
             if self.0 & (1 << i) != 0 {
                 out.push(letter);
             }

@@ -128,6 +128,12 @@ pub const ACCESS_CONNECT: u32 = 1 << 14;
 /// Every access bit this version defines.
 pub const ACCESS_ALL: u32 = (1 << 15) - 1;
 
+/// How denial records spell an access mask: one letter per `ACCESS_*` bit, in bit order
+/// (`r`ead, `w`rite, e`x`ec, `a`ppend, `c`reate, `d`elete, re`n`ame, `l`ink, `m`map-exec,
+/// `s`etattr, `t`runcate, `i`octl, `u`nix-socket connect); `-` for the two exec qualifiers,
+/// which are never requested. The kernel writes them, `lsmctl` reads them back.
+pub const ACCESS_LETTERS: [u8; 15] = *b"rwxacdnlmsti--u";
+
 /// What a profile does with an access its rules do not allow.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Mode {

@@ -199,23 +199,10 @@ fn net_rule_name(rule: &NetRule, origin: &Origin) -> String {
     }
 }
 
-/// Whether the first `prefix` bits of `a` and `b` agree.
-fn prefix_matches(a: &[u8; 16], b: &[u8; 16], prefix: u8) -> bool {
-    let prefix = usize::from(prefix).min(128);
-    let (full, rest) = (prefix / 8, prefix % 8);
-    if a[..full] != b[..full] {
-        return false;
-    }
-    let mask = match rest {
-        0 => return true,
-        n => 0xffu8 << (8 - n),
-    };
-    a[full] & mask == b[full] & mask
-}
-
-/// Whether `rule` covers `addr:port` (its operation and protocol aside).
+/// Whether `rule` covers `addr:port` (its operation and protocol aside), as the kernel
+/// decides it.
 fn covers(rule: &NetRule, addr: &IpAddr, port: u16) -> bool {
-    let (family, bytes) = match addr {
+    let (family, addr) = match addr {
         IpAddr::V4(a) => {
             let mut b = [0u8; 16];
             b[..4].copy_from_slice(&a.octets());
@@ -223,9 +210,8 @@ fn covers(rule: &NetRule, addr: &IpAddr, port: u16) -> bool {
         }
         IpAddr::V6(a) => (6, a.octets()),
     };
-    (rule.ports.0..=rule.ports.1).contains(&port)
-        && (rule.family == 0
-            || (rule.family == family && prefix_matches(&bytes, &rule.addr, rule.prefix)))
+    let endpoint = net::Endpoint { family, addr, port };
+    net::covers(rule.family, &rule.addr, rule.prefix, rule.ports, &endpoint)
 }
 
 /// Most rules an explanation lists.

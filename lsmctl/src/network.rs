@@ -67,6 +67,11 @@ const FAMILIES: [(&str, u16); 5] = [
     ("packet", 17),
 ];
 
+/// The name a profile gives socket family `family`, if it has one.
+pub(crate) fn family_name(family: u16) -> Option<&'static str> {
+    FAMILIES.iter().find(|(_, f)| *f == family).map(|(n, _)| *n)
+}
+
 /// Parses `family[:kind]`.
 fn socket(spec: &Spanned<String>) -> Result<SocketSpec, Located> {
     let bad = |msg: String| (spec.span(), msg);

@@ -94,9 +94,8 @@ pub enum Object<'a> {
     Other,
 }
 
-/// Access letters, one per `wire::ACCESS_*` bit in bit order; `-` marks the two exec
-/// qualifiers, which are never requested.
-const LETTERS: &[u8; 15] = b"rwxacdnlmsti--u";
+/// The letters the kernel spells access masks with (`wire::ACCESS_LETTERS`).
+const LETTERS: &[u8; 15] = &rustlsm_policy::wire::ACCESS_LETTERS;
 
 /// The access mask `letters` spell; `None` if one is not an access letter.
 pub fn access_mask(letters: &[u8]) -> Option<u32> {
@@ -493,14 +492,7 @@ fn capability_name(cap: u32) -> String {
 
 /// A socket family's name, or its number.
 fn family_name(family: u16) -> String {
-    match family {
-        1 => "unix".into(),
-        2 => "inet".into(),
-        10 => "inet6".into(),
-        16 => "netlink".into(),
-        17 => "packet".into(),
-        n => format!("family {n}"),
-    }
+    crate::network::family_name(family).map_or_else(|| format!("family {family}"), String::from)
 }
 
 /// A socket type's name, or its number.

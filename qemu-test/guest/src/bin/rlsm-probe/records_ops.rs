@@ -9,25 +9,14 @@ use std::os::fd::{FromRawFd, OwnedFd};
 /// Stacks `blob` with `FLAG_RECORDS`: the records descriptor, or the errno.
 fn restrict_with_records(blob: &str) -> Result<OwnedFd, i32> {
     let bytes = std::fs::read(blob).map_err(|e| errno_of(&e))?;
-    let len = u32::try_from(bytes.len()).map_err(|_| libc::E2BIG)?;
-    // SAFETY: The kernel reads at most `len` bytes of `bytes`.
-    let rc = unsafe {
-        libc::syscall(
-            abi::SYS_LSM_MANAGE_POLICY,
-            abi::LSM_ID_RUSTLSM,
-            abi::LSM_POLICY_RESTRICT_SELF,
-            bytes.as_ptr(),
-            len,
-            wire::FLAG_RECORDS,
-        )
-    };
-    match i32::try_from(rc) {
-        Ok(fd) if fd > 0 => {
-            // SAFETY: The kernel just installed `fd` for this process; nothing else owns it.
-            Ok(unsafe { OwnedFd::from_raw_fd(fd) })
-        }
-        Ok(0) => Err(libc::EPROTO),
-        _ => Err(errno_of(&std::io::Error::last_os_error())),
+    match rlsm_guest::manage_policy_value(
+        abi::LSM_POLICY_RESTRICT_SELF,
+        &bytes,
+        wire::FLAG_RECORDS,
+    )? {
+        0 => Err(libc::EPROTO),
+        // SAFETY: The kernel just installed `fd` for this process; nothing else owns it.
+        fd => Ok(unsafe { OwnedFd::from_raw_fd(fd) }),
     }
 }
 
