@@ -21,7 +21,8 @@
 //!   `restrict-threaded BLOB`, `restrict-after-uring BLOB`: stack it with a second thread
 //!   running, or after making an io_uring instance;
 //! - `rlsm-probe records BLOBS PATHS COUNT`, `records-eof BLOB PATH`: sandbox records read
-//!   from the kernel's descriptor; `pidfd-getfd PID FD` (records_ops.rs);
+//!   from the kernel's descriptor; `records-dry BLOB PATH` (a dry run asking for records);
+//!   `pidfd-getfd PID FD` (records_ops.rs);
 //! - `rlsm-probe whoami`: print the task's rustlsm profile (`lsm_get_self_attr`), or
 //!   `(no rustlsm context)` for an unconfined task.
 //!

@@ -230,6 +230,31 @@ fn pidfd_getfd(pid: u32, fd: u32) -> i32 {
     }
 }
 
+/// `records-dry BLOB PATH`: a dry run with records: prints what the call returned, how many
+/// records descriptors the process holds, and whether PATH (which BLOB denies) still opens;
+/// the errno of the call, or 0.
+fn records_dry(blob: &str, path: &str) -> i32 {
+    let bytes = match std::fs::read(blob) {
+        Ok(b) => b,
+        Err(e) => return errno_of(&e),
+    };
+    let flags = wire::FLAG_RECORDS | wire::FLAG_DRY_RUN;
+    let value = rlsm_guest::manage_policy_value(abi::LSM_POLICY_RESTRICT_SELF, &bytes, flags);
+    let held = std::fs::read_dir("/proc/self/fd")
+        .map(|d| {
+            d.flatten()
+                .filter(|e| {
+                    std::fs::read_link(e.path())
+                        .is_ok_and(|t| t.as_os_str() == "anon_inode:[rustlsm-records]")
+                })
+                .count()
+        })
+        .unwrap_or(usize::MAX);
+    let opens = std::fs::File::open(path).is_ok();
+    println!("returned {value:?} held {held} opens {opens}");
+    value.err().unwrap_or(0)
+}
+
 /// The records operations; `None` for any other.
 pub(crate) fn run(op: &str, args: &[String]) -> Option<i32> {
     let arg = |i: usize| args.get(i).map(String::as_str).unwrap_or("");
@@ -237,6 +262,7 @@ pub(crate) fn run(op: &str, args: &[String]) -> Option<i32> {
         "records" => Some(records(arg(2), arg(3), number(arg(4)).max(1))),
         "records-eof" => Some(records_eof(arg(2), arg(3))),
         "pidfd-getfd" => Some(pidfd_getfd(number(arg(2)), number(arg(3)))),
+        "records-dry" => Some(records_dry(arg(2), arg(3))),
         _ => None,
     }
 }

@@ -11,7 +11,7 @@ use std::os::unix::process::CommandExt;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-pub(super) const CASES: u32 = 7;
+pub(super) const CASES: u32 = 8;
 
 /// Another unprivileged user.
 const STRANGER: u32 = 65533;
@@ -183,6 +183,18 @@ pub(super) fn run(s: &mut Suite) {
                     let heads: Vec<_> = lines.iter().map(|l| &l[..l.len().min(40)]).collect();
                     format!("{kept} kept, {lost} lost of 13: {heads:?}")
                 },
+            )
+        },
+    );
+    s.case(
+        "sandbox records: a dry run returns no descriptor and stacks nothing",
+        || {
+            let key = format!("{DIR}/tree/secret/key");
+            let blob = deny_one("records", &format!("{DIR}/tree/secret/**"), "enforce")?;
+            let (code, out) = nnp_probe(&format!("records-dry {blob} {key}"));
+            check(
+                code == 0 && out.contains("returned Ok(0) held 0 opens true"),
+                || format!("records-dry -> {code}: {out}"),
             )
         },
     );
