@@ -147,6 +147,64 @@ bool rustlsm_current_shares_itself(void)
 	       !list_empty(&current->ptraced);
 }
 
+bool rustlsm_current_traces(void)
+{
+	return !list_empty(&current->ptraced);
+}
+
+bool rustlsm_current_group_has_workers(void)
+{
+	struct task_struct *t;
+
+	guard(rcu)();
+	for_each_thread(current, t)
+		if (READ_ONCE(t->flags) & PF_USER_WORKER)
+			return true;
+	return false;
+}
+
+/* How many threads of the current thread group use @files. */
+static int group_files_users(const struct files_struct *files)
+{
+	struct task_struct *t;
+	int users = 0;
+
+	for_each_thread(current, t)
+		users += READ_ONCE(t->files) == files;
+	return users;
+}
+
+bool rustlsm_current_group_shares_outside(void)
+{
+	struct mm_struct *mm = current->mm;
+	struct task_struct *t, *p;
+	int mm_users = 0;
+	bool shared = false;
+
+	guard(rcu)();
+	for_each_thread(current, t) {
+		mm_users += READ_ONCE(t->mm) == mm;
+		/* The lock keeps t->files from being freed under us (exit_files()). */
+		task_lock(t);
+		shared = t->files &&
+			 atomic_read(&t->files->count) > group_files_users(t->files);
+		task_unlock(t);
+		if (shared)
+			return true;
+	}
+	if (atomic_read(&mm->mm_users) <= mm_users)
+		return false;
+	/* Other users: a task outside the group, or a passing mmget() (/proc): look. */
+	for_each_process(p) {
+		if ((p->flags & PF_KTHREAD) || same_thread_group(p, current))
+			continue;
+		for_each_thread(p, t)
+			if (READ_ONCE(t->mm) == mm)
+				return true;
+	}
+	return false;
+}
+
 bool rustlsm_current_used_io_uring(void)
 {
 #ifdef CONFIG_IO_URING

@@ -57,6 +57,9 @@ mod raw {
         pub(super) safe fn rustlsm_is_io_uring(file: &LocalFile) -> bool;
         pub(super) safe fn rustlsm_current_shares_itself() -> bool;
         pub(super) safe fn rustlsm_current_used_io_uring() -> bool;
+        pub(super) safe fn rustlsm_current_traces() -> bool;
+        pub(super) safe fn rustlsm_current_group_has_workers() -> bool;
+        pub(super) safe fn rustlsm_current_group_shares_outside() -> bool;
         pub(super) safe fn rustlsm_is_mqueue(path: &Path) -> bool;
         pub(super) safe fn rustlsm_mqueue_root(dir: &Inode, root: &mut bindings::path) -> bool;
         pub(super) safe fn rustlsm_ioctl_sets_inode_flags(cmd: u32) -> bool;
@@ -208,6 +211,25 @@ pub(crate) fn current_shares_itself() -> bool {
 /// io_uring context until it exits).
 pub(crate) fn current_used_io_uring() -> bool {
     raw::rustlsm_current_used_io_uring()
+}
+
+/// Whether the current task traces another.
+pub(crate) fn current_traces() -> bool {
+    raw::rustlsm_current_traces()
+}
+
+/// Whether a thread of the current process is a kernel worker (io_uring's, vhost's): it runs
+/// no code of the process, and may never run the task work that changes its credentials.
+pub(crate) fn current_group_has_workers() -> bool {
+    raw::rustlsm_current_group_has_workers()
+}
+
+/// Whether a task outside the current process uses the memory or a descriptor table of one
+/// of its threads (`CLONE_VM` or `CLONE_FILES` without `CLONE_THREAD`, a `vfork()` parent),
+/// or one of its threads is a kernel worker. Exact while no other thread of the process runs;
+/// a thread exiting meanwhile may make it answer true once.
+pub(crate) fn current_group_shares_outside() -> bool {
+    raw::rustlsm_current_group_has_workers() || raw::rustlsm_current_group_shares_outside()
 }
 
 /// Samples the counts of dentry moves and mount changes into `seq` (see

@@ -16,7 +16,7 @@
 
 use crate::{accessors, cred_blob, policy::Profile, records::Records, report, wire};
 use kernel::{
-    cred::{self, Credential, NewCredentials},
+    cred::{self, Credential, NewCredentials, ThreadSync},
     ffi::c_int,
     prelude::*,
     sync::{
@@ -41,7 +41,7 @@ pub(crate) const MAX_LAYER_LEN: u32 = 64 << 10;
 pub(crate) const MAX_ABSTRACT_PATTERNS: usize = wire::MAX_PEERS as usize;
 
 /// The flags `LSM_POLICY_RESTRICT_SELF` accepts.
-const FLAGS: u32 = wire::FLAG_DRY_RUN | wire::FLAG_RECORDS;
+const FLAGS: u32 = wire::FLAG_DRY_RUN | wire::FLAG_RECORDS | wire::FLAG_ALL_THREADS;
 
 /// A stack of layers: the newest layer, and the domain it was stacked on.
 pub(crate) struct Domain {
@@ -134,15 +134,58 @@ pub(crate) fn authorize(size: u32, flags: u32) -> Result {
         );
         return Err(EPERM);
     }
-    // A layer covers the calling task only: a task sharing its memory or descriptor table
-    // would keep working outside it on the same state, a tracee would stay under its
-    // control, and a ring made before it would keep running requests (SQPOLL) with the
-    // credentials from before. Refused rather than half-done; `lsmctl run` stacks from a
-    // single task that holds no ring.
-    if accessors::current_shares_itself() || accessors::current_used_io_uring() || holds_ring() {
+    // A layer covers the calling task only, or with `FLAG_ALL_THREADS` its process: a task
+    // sharing its memory or descriptor table would keep working outside it on the same state,
+    // a tracee would stay under its control, and a ring made before it would keep running
+    // requests (SQPOLL) with the credentials from before. Refused rather than half-done;
+    // `lsmctl run` stacks from a single task that holds no ring. The other threads are
+    // checked by `AllThreads` once they wait.
+    let shares = match flags & wire::FLAG_ALL_THREADS {
+        0 => accessors::current_shares_itself(),
+        _ => accessors::current_traces() || accessors::current_group_has_workers(),
+    };
+    if shares || accessors::current_used_io_uring() || holds_ring() {
         return Err(EBUSY);
     }
     Ok(())
+}
+
+/// The layer stacked on every thread of the process (`FLAG_ALL_THREADS`).
+struct AllThreads {
+    /// What the calling thread was confined by, and is now.
+    old: Option<Arc<cred_blob::Confinement>>,
+    new: Arc<cred_blob::Confinement>,
+}
+
+impl ThreadSync for AllThreads {
+    /// Each thread is checked as the caller was, and must have been confined as the caller
+    /// was: a thread's confinement is never wider than its process's (threads share memory),
+    /// so giving it the caller's new one can only narrow it.
+    fn prepare_thread(&self, new: Option<&mut NewCredentials>) -> Result {
+        if accessors::current_traces() || accessors::current_used_io_uring() || holds_ring() {
+            return Err(EBUSY);
+        }
+        let Some(new) = new else {
+            return Ok(());
+        };
+        let mine = cred_blob::confinement_of_private(&new.private());
+        let same = match (&mine, &self.old) {
+            (Some(mine), Some(old)) => Arc::ptr_eq(mine, old),
+            (mine, old) => mine.is_none() && old.is_none(),
+        };
+        if !same {
+            return Err(EBUSY);
+        }
+        cred_blob::set_confinement(&mut new.private(), Some(self.new.clone()));
+        Ok(())
+    }
+
+    fn all_prepared(&self) -> Result {
+        match accessors::current_group_shares_outside() {
+            true => Err(EBUSY),
+            false => Ok(()),
+        }
+    }
 }
 
 /// Stacks the one profile `blob` holds on the current task's credentials as a new layer.
@@ -191,8 +234,19 @@ pub(crate) fn restrict_self(blob: &[u8], flags: u32) -> Result<c_int> {
     if flags & wire::FLAG_DRY_RUN != 0 {
         return Ok(0);
     }
-    cred_blob::set_confinement(&mut new.private(), confinement);
-    new.commit();
+    cred_blob::set_confinement(&mut new.private(), confinement.clone());
+    match (flags & wire::FLAG_ALL_THREADS, confinement) {
+        (0, _) | (_, None) => new.commit(),
+        (_, Some(new_confinement)) => {
+            let all = AllThreads {
+                old,
+                new: new_confinement,
+            };
+            // Every thread gets `no_new_privs` if the caller has it: a thread without it could
+            // execute a setuid program in the sandbox (see `authorize`).
+            new.commit_in_all_threads(&all, current!().no_new_privs())?;
+        }
+    }
     // A descriptor number is below `INT_MAX` (the `nr_open` limit).
     Ok(fd.map_or(0, |fd| fd.install() as c_int))
 }

@@ -927,3 +927,9 @@ pub const FLAG_DRY_RUN: u32 = 1 << 16;
 /// in complain mode, would-be refusal), as the kernel log words them. The caller stays
 /// outside the sandbox it reads about by handing the descriptor to a process that is.
 pub const FLAG_RECORDS: u32 = 1 << 17;
+
+/// `LSM_POLICY_RESTRICT_SELF` flag: stack the layer on every thread of the calling process at
+/// once, or on none (Landlock's `LANDLOCK_RESTRICT_SELF_TSYNC`). Without it a process with
+/// more than one thread is refused (`EBUSY`), since its other threads would run outside the
+/// sandbox on the same memory.
+pub const FLAG_ALL_THREADS: u32 = 1 << 18;

@@ -23,6 +23,10 @@
 //! - `rlsm-probe records BLOBS PATHS COUNT`, `records-eof BLOB PATH`: sandbox records read
 //!   from the kernel's descriptor; `records-dry BLOB PATH` (a dry run asking for records);
 //!   `pidfd-getfd PID FD` (records_ops.rs);
+//! - `rlsm-probe all-threads BLOB PATH`, `all-threads-twice BLOB`, `all-threads-uring BLOB
+//!   PATH`: a layer stacked on every thread at once (`FLAG_ALL_THREADS`) by a process whose
+//!   threads are busy, twice at the same moment, or with a thread that used io_uring
+//!   (threads_ops.rs);
 //! - `rlsm-probe whoami`: print the task's rustlsm profile (`lsm_get_self_attr`), or
 //!   `(no rustlsm context)` for an unconfined task.
 //!
@@ -72,6 +76,7 @@ use std::process::exit;
 
 mod escape_ops;
 mod records_ops;
+mod threads_ops;
 
 pub(crate) fn errno_of(e: &std::io::Error) -> i32 {
     e.raw_os_error().unwrap_or(255)
@@ -416,6 +421,7 @@ fn main() {
         op => file_op(op, arg(2), arg(3))
             .or_else(|| escape_ops::run(op, &args))
             .or_else(|| records_ops::run(op, &args))
+            .or_else(|| threads_ops::run(op, &args))
             .unwrap_or_else(|| {
                 eprintln!("usage: rlsm-probe OP ARGS (see the source's header for the list)");
                 2

@@ -21,7 +21,7 @@ fn restrict_with_records(blob: &str) -> Result<OwnedFd, i32> {
 }
 
 /// Reads what `fd` holds now, without waiting.
-fn drain(fd: &OwnedFd) -> String {
+pub(crate) fn drain(fd: &OwnedFd) -> String {
     use std::os::fd::AsRawFd;
     // SAFETY: `fd` is a valid descriptor this process owns.
     unsafe {

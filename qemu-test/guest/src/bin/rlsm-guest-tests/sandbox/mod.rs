@@ -2,8 +2,10 @@
 //! uid 65534 with real programs: busybox applets, a dynamically linked `cat`, a shell, and
 //! the probe where an exact errno is the point. One module per concern: what the sandbox's
 //! rules allow (files.rs, network.rs), what it can reach outside itself (scope.rs), and the
-//! ways one might undo or widen it (limits.rs) or use what it held before (held.rs).
+//! ways one might undo or widen it (limits.rs) or use what it held before (held.rs), a layer
+//! on every thread at once (all_threads.rs), and the records its creator reads (records.rs).
 
+mod all_threads;
 mod files;
 mod held;
 mod limits;
@@ -26,8 +28,13 @@ const DIR: &str = "/tmp/sb";
 const BIN: &str = "/bin";
 
 /// The cases this part registers.
-pub(crate) const CASES: u32 =
-    files::CASES + network::CASES + scope::CASES + limits::CASES + held::CASES + records::CASES;
+pub(crate) const CASES: u32 = files::CASES
+    + network::CASES
+    + scope::CASES
+    + limits::CASES
+    + held::CASES
+    + all_threads::CASES
+    + records::CASES;
 
 pub(crate) fn run(s: &mut Suite) {
     // The log-line cases need room in the kernel log's rate-limit window (100 per 5 s).
@@ -41,6 +48,7 @@ pub(crate) fn run(s: &mut Suite) {
     scope::run(s);
     limits::run(s);
     held::run(s);
+    all_threads::run(s);
     // Last: its flood spends some of the sandbox log budget the cases above read.
     records::run(s);
 }

@@ -90,7 +90,7 @@ fn nobody_else() -> Result<(), String> {
 }
 
 /// A layer that allows everything but reading `path`, in `mode`.
-fn deny_one(name: &str, path: &str, mode: &str) -> Result<String, String> {
+pub(super) fn deny_one(name: &str, path: &str, mode: &str) -> Result<String, String> {
     super::layer_blob(
         name,
         &format!(

@@ -1,0 +1,72 @@
+//! A layer stacked on every thread of a process at once (`FLAG_ALL_THREADS`): each thread
+//! is covered whatever it was doing, threads started during the call too, two threads asking
+//! at once both stack, and a thread that cannot be covered leaves every thread as it was.
+
+use super::{nnp_probe, nobody_sh, DIR};
+use crate::{check, Suite, FREE_PROBE};
+
+pub(super) const CASES: u32 = 3;
+
+/// The number after `key ` in `out` (-1 if missing).
+fn figure(out: &str, key: &str) -> i64 {
+    out.split_whitespace()
+        .skip_while(|w| *w != key)
+        .nth(1)
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(-1)
+}
+
+pub(super) fn run(s: &mut Suite) {
+    let secret = format!("{DIR}/tree/pub.txt");
+    s.case(
+        "sandbox: FLAG_ALL_THREADS covers every thread, busy or started during the call",
+        || {
+            let blob = super::records::deny_one("every", &secret, "enforce")?;
+            // No setpriv --nnp: the main thread sets no_new_privs on itself only, and the
+            // call must give it to the other threads.
+            let (code, out) = nobody_sh(&format!("{FREE_PROBE} all-threads {blob} {secret}"));
+            let threads = figure(&out, "threads");
+            let late = figure(&out, "late");
+            check(
+                code == 0
+                    && threads == 5
+                    && figure(&out, "before-ok") == threads
+                    && figure(&out, "after-denied") == threads
+                    && figure(&out, "nnp") == threads
+                    && figure(&out, "reads") == 2
+                    && late > 0
+                    && figure(&out, "late-denied") == late
+                    && figure(&out, "records") == threads + late,
+                || format!("all-threads -> {code}: {out}"),
+            )
+        },
+    );
+    s.case(
+        "sandbox: two threads stacking on all threads at once both stack, in turn",
+        || {
+            let blob = super::layer_blob("twice", "[profile.twice]\n")?;
+            let (code, out) = nnp_probe(&format!("all-threads-twice {blob}"));
+            // 2 + 14 = the 16-layer limit: each call stacked exactly one layer.
+            check(
+                code == 0
+                    && out.contains("first 0 second 0")
+                    && out.contains(&format!("more 14 errno {}", libc::E2BIG)),
+                || format!("all-threads-twice -> {code}: {out}"),
+            )
+        },
+    );
+    s.case(
+        "sandbox: a thread that used io_uring refuses the layer for all, and none changes",
+        || {
+            let blob = super::records::deny_one("uring", &secret, "enforce")?;
+            let (code, out) = nnp_probe(&format!("all-threads-uring {blob} {secret}"));
+            check(
+                code == libc::EBUSY
+                    && out.contains(&format!("stacked {}", libc::EBUSY))
+                    && out.contains("open-after 0 0")
+                    && !out.contains("ring "),
+                || format!("all-threads-uring -> {code}: {out}"),
+            )
+        },
+    );
+}

@@ -1,0 +1,287 @@
+//! A layer stacked on every thread of a process at once (`FLAG_ALL_THREADS`), by a process
+//! whose other threads are busy in every way a thread can be: waiting in a system call,
+//! spinning in user space, sleeping, starting threads during the call.
+
+use crate::errno_of;
+use rustlsm_policy::{abi, wire};
+use std::fs::File;
+use std::io::{Read, Write};
+use std::sync::atomic::{AtomicBool, AtomicU32, Ordering::SeqCst};
+use std::sync::{Arc, Barrier};
+use std::thread::{self, JoinHandle};
+use std::time::Duration;
+
+/// The errno of opening `path` for reading, or 0.
+fn open_errno(path: &str) -> i32 {
+    File::open(path).map_or_else(|e| errno_of(&e), |_| 0)
+}
+
+/// Whether the calling thread has `no_new_privs`.
+fn has_no_new_privs() -> bool {
+    // SAFETY: PR_GET_NO_NEW_PRIVS reads a flag of the calling thread.
+    unsafe { libc::prctl(libc::PR_GET_NO_NEW_PRIVS, 0, 0, 0, 0) == 1 }
+}
+
+/// Sets `no_new_privs` on the calling thread only (other threads keep theirs).
+fn set_no_new_privs() -> bool {
+    // SAFETY: PR_SET_NO_NEW_PRIVS sets a flag of the calling thread.
+    unsafe { libc::prctl(libc::PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) == 0 }
+}
+
+/// What each thread found once told to look: the errno of opening the path before and after
+/// the layer, and whether it has `no_new_privs` after.
+#[derive(Default)]
+struct Seen {
+    before: i32,
+    after: i32,
+    no_new_privs: bool,
+}
+
+/// Threads that open `path` once (before), wait for `go`, then open it again (after).
+struct Crowd {
+    path: Arc<str>,
+    go: Arc<AtomicBool>,
+    threads: Vec<JoinHandle<Seen>>,
+}
+
+impl Crowd {
+    fn new(path: &str) -> Self {
+        Crowd {
+            path: path.into(),
+            go: Arc::new(AtomicBool::new(false)),
+            threads: Vec::new(),
+        }
+    }
+
+    /// A thread that opens the path, runs `busy` until `go` (which must return once `go` is
+    /// set), then opens it again.
+    fn spawn(&mut self, busy: impl FnOnce(&AtomicBool) + Send + 'static) {
+        let (path, go) = (self.path.clone(), self.go.clone());
+        let ready = Arc::new(Barrier::new(2));
+        let started = ready.clone();
+        self.threads.push(thread::spawn(move || {
+            let before = open_errno(&path);
+            started.wait();
+            busy(&go);
+            Seen {
+                before,
+                after: open_errno(&path),
+                no_new_privs: has_no_new_privs(),
+            }
+        }));
+        ready.wait();
+    }
+
+    /// Lets every thread look, and gathers what they saw.
+    fn finish(self) -> Vec<Seen> {
+        self.go.store(true, SeqCst);
+        self.threads
+            .into_iter()
+            .map(|t| t.join().unwrap_or_default())
+            .collect()
+    }
+}
+
+/// A pipe's reading and writing ends.
+fn pipe() -> std::io::Result<(File, File)> {
+    use std::os::fd::FromRawFd;
+    let mut fds = [0; 2];
+    // SAFETY: `fds` is writable for two descriptors.
+    if unsafe { libc::pipe2(fds.as_mut_ptr(), libc::O_CLOEXEC) } != 0 {
+        return Err(std::io::Error::last_os_error());
+    }
+    // SAFETY: pipe2() just made both descriptors for this process; nothing else owns them.
+    Ok(unsafe { (File::from_raw_fd(fds[0]), File::from_raw_fd(fds[1])) })
+}
+
+/// Waits for `go` in 10 ms naps.
+fn nap_until(go: &AtomicBool) {
+    while !go.load(SeqCst) {
+        thread::sleep(Duration::from_millis(10));
+    }
+}
+
+/// `all-threads BLOB PATH`: with threads blocked in `read()`, spinning, asleep for a long
+/// time, and one starting threads throughout, the main thread alone sets `no_new_privs` and
+/// stacks BLOB with `FLAG_ALL_THREADS | FLAG_RECORDS`. Then every thread opens PATH again.
+/// Prints `stacked E`, `threads N before-ok B after-denied D nnp K reads R` (the blocked
+/// reads must complete with the byte written after the call) and `records L` (lines naming
+/// PATH). The errno of the call, or 0.
+fn all_threads(blob: &[u8], path: &str) -> i32 {
+    let mut crowd = Crowd::new(path);
+    let mut writers = Vec::new();
+    let reads = Arc::new(AtomicU32::new(0));
+    for _ in 0..2 {
+        let (mut reader, writer) = match pipe() {
+            Ok(pair) => pair,
+            Err(e) => return errno_of(&e),
+        };
+        writers.push(writer);
+        let reads = reads.clone();
+        crowd.spawn(move |_| {
+            // Blocked here during the call: the task work interrupts the read, which must
+            // restart unseen and get the byte written afterwards.
+            let mut byte = [0u8];
+            if reader.read(&mut byte).ok() == Some(1) {
+                reads.fetch_add(1, SeqCst);
+            }
+        });
+    }
+    for _ in 0..2 {
+        crowd.spawn(|go| {
+            let mut n = 0u64;
+            while !go.load(SeqCst) {
+                n = std::hint::black_box(n.wrapping_add(1));
+            }
+        });
+    }
+    crowd.spawn(|go| {
+        // One long sleep, interrupted by the task work and resumed.
+        thread::sleep(Duration::from_secs(2));
+        nap_until(go);
+    });
+    // Starts threads while the call is made; each waits for `go` like the others.
+    let spawning = Arc::new(AtomicBool::new(true));
+    let spawner = {
+        let (path, go, spawning) = (crowd.path.clone(), crowd.go.clone(), spawning.clone());
+        thread::spawn(move || {
+            let mut started = Vec::new();
+            while spawning.load(SeqCst) && started.len() < 24 {
+                let (path, go) = (path.clone(), go.clone());
+                started.push(thread::spawn(move || {
+                    nap_until(&go);
+                    open_errno(&path)
+                }));
+                thread::sleep(Duration::from_millis(2));
+            }
+            started
+        })
+    };
+    thread::sleep(Duration::from_millis(20));
+    if !set_no_new_privs() {
+        return errno_of(&std::io::Error::last_os_error());
+    }
+    let flags = wire::FLAG_ALL_THREADS | wire::FLAG_RECORDS;
+    let result = rlsm_guest::manage_policy_value(abi::LSM_POLICY_RESTRICT_SELF, blob, flags);
+    spawning.store(false, SeqCst);
+    let code = result.err().unwrap_or(0);
+    println!("stacked {code}");
+    for mut writer in writers {
+        let _ = writer.write_all(b"x");
+    }
+    let late = spawner.join().unwrap_or_default();
+    let seen = crowd.finish();
+    let late: Vec<i32> = late.into_iter().map(|t| t.join().unwrap_or(0)).collect();
+    let denied = |e: i32| e == libc::EACCES;
+    println!(
+        "threads {} before-ok {} after-denied {} nnp {} reads {} late {} late-denied {}",
+        seen.len(),
+        seen.iter().filter(|s| s.before == 0).count(),
+        seen.iter().filter(|s| denied(s.after)).count(),
+        seen.iter().filter(|s| s.no_new_privs).count(),
+        reads.load(SeqCst),
+        late.len(),
+        late.iter().filter(|e| denied(**e)).count(),
+    );
+    if let Ok(fd) = result {
+        use std::os::fd::FromRawFd;
+        // SAFETY: The kernel just installed `fd` for this process; nothing else owns it.
+        let records = unsafe { std::os::fd::OwnedFd::from_raw_fd(fd) };
+        let text = crate::records_ops::drain(&records);
+        println!(
+            "records {}",
+            text.lines().filter(|l| l.contains(path)).count()
+        );
+    }
+    code
+}
+
+/// `all-threads-twice BLOB`: two threads stack BLOB with `FLAG_ALL_THREADS` at the same
+/// moment, with four more threads idle; prints `first E second E`, then stacks BLOB on all
+/// threads again until refused and prints `more K errno E` (16 layers in all if both took).
+fn all_threads_twice(blob: &[u8]) -> i32 {
+    let idle = Arc::new(AtomicBool::new(false));
+    let sleepers: Vec<_> = (0..4)
+        .map(|_| {
+            let idle = idle.clone();
+            thread::spawn(move || nap_until(&idle))
+        })
+        .collect();
+    let start = Arc::new(Barrier::new(2));
+    let stack = |start: Arc<Barrier>, blob: Vec<u8>| {
+        thread::spawn(move || {
+            start.wait();
+            rlsm_guest::manage_policy(abi::LSM_POLICY_RESTRICT_SELF, &blob, wire::FLAG_ALL_THREADS)
+        })
+    };
+    let first = stack(start.clone(), blob.to_vec());
+    let second = stack(start, blob.to_vec());
+    let (first, second) = (first.join().unwrap_or(-1), second.join().unwrap_or(-1));
+    println!("first {first} second {second}");
+    let mut more = 0;
+    let errno = loop {
+        match rlsm_guest::manage_policy(abi::LSM_POLICY_RESTRICT_SELF, blob, wire::FLAG_ALL_THREADS)
+        {
+            0 => more += 1,
+            e => break e,
+        }
+    };
+    println!("more {more} errno {errno}");
+    idle.store(true, SeqCst);
+    sleepers.into_iter().for_each(|t| drop(t.join()));
+    if first != 0 {
+        first
+    } else {
+        second
+    }
+}
+
+/// `all-threads-uring BLOB PATH`: another thread makes an io_uring instance and closes it
+/// (it keeps an io_uring context, which the main thread lacks), then the main thread stacks
+/// BLOB on all threads: prints `ring E`, `stacked E` and `open-after E E`, PATH opened by
+/// the main thread and the other one (nothing may have changed if the call was refused).
+/// The errno of the call.
+fn all_threads_uring(blob: &[u8], path: &str) -> i32 {
+    let go = Arc::new(AtomicBool::new(false));
+    let made = Arc::new(Barrier::new(2));
+    let other = {
+        let (go, made, path) = (go.clone(), made.clone(), path.to_string());
+        thread::spawn(move || {
+            let mut params = [0u32; 30]; // struct io_uring_params
+                                         // SAFETY: `params` is a writable struct io_uring_params.
+            let fd = unsafe { libc::syscall(libc::SYS_io_uring_setup, 4u32, params.as_mut_ptr()) };
+            if fd >= 0 {
+                // SAFETY: Closes the descriptor just made.
+                unsafe { libc::close(fd as i32) };
+            } else {
+                println!("ring {}", errno_of(&std::io::Error::last_os_error()));
+            }
+            made.wait();
+            nap_until(&go);
+            open_errno(&path)
+        })
+    };
+    made.wait();
+    let code =
+        rlsm_guest::manage_policy(abi::LSM_POLICY_RESTRICT_SELF, blob, wire::FLAG_ALL_THREADS);
+    println!("stacked {code}");
+    go.store(true, SeqCst);
+    let theirs = other.join().unwrap_or(-1);
+    println!("open-after {} {theirs}", open_errno(path));
+    code
+}
+
+/// The operations of this module, or `None` if `op` is not one of them.
+pub(crate) fn run(op: &str, args: &[String]) -> Option<i32> {
+    let arg = |i: usize| args.get(i).map(String::as_str).unwrap_or("");
+    let with_blob = |f: &dyn Fn(&[u8]) -> i32| match std::fs::read(arg(2)) {
+        Ok(blob) => f(&blob),
+        Err(e) => errno_of(&e),
+    };
+    Some(match op {
+        "all-threads" => with_blob(&|blob| all_threads(blob, arg(3))),
+        "all-threads-twice" => with_blob(&all_threads_twice),
+        "all-threads-uring" => with_blob(&|blob| all_threads_uring(blob, arg(3))),
+        _ => return None,
+    })
+}
