@@ -274,6 +274,17 @@ pub fn restrict_self(blob: &[u8], dry_run: bool) -> Result<(), RestrictError> {
         .map_err(RestrictError)
 }
 
+/// Whether the kernel takes `flag` with `LSM_POLICY_RESTRICT_SELF`: dry-runs `blob` with it
+/// (a kernel refuses a flag it does not know with `EINVAL`, before it reads the policy).
+pub fn restrict_flag_supported(blob: &[u8], flag: u32) -> bool {
+    syscall_manage(
+        LSM_POLICY_RESTRICT_SELF,
+        blob,
+        flag | rustlsm_policy::wire::FLAG_DRY_RUN,
+    )
+    .is_ok()
+}
+
 /// Like [`restrict_self`], and asks for the new layer's records (`FLAG_RECORDS`): returns the
 /// descriptor that reads them (read-only, close-on-exec). A kernel that predates records
 /// refuses the flag with `EINVAL`, as it refuses a profile it finds malformed.

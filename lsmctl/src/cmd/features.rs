@@ -22,6 +22,8 @@ struct Features {
     sandbox_rules: Vec<&'static str>,
     /// What a sandbox's tasks can reach outside it.
     sandbox_scope: Vec<&'static str>,
+    /// The `LSM_POLICY_RESTRICT_SELF` flags the kernel takes, by name.
+    sandbox_flags: Vec<&'static str>,
 }
 
 const RULES: [&str; 8] = [
@@ -42,12 +44,30 @@ const SCOPE: [&str; 4] = [
     "user namespaces: none",
 ];
 
-/// Dry-runs an empty sandbox: whether the kernel would take one from this task.
-fn probe_sandbox() -> Result<(), String> {
+/// The `LSM_POLICY_RESTRICT_SELF` flags lsmctl knows, with the names `features` gives them.
+const FLAGS: [(&str, u32); 2] = [
+    (
+        "records (denials for the sandbox's creator)",
+        wire::FLAG_RECORDS,
+    ),
+    (
+        "all-threads (one layer on every thread of a process)",
+        wire::FLAG_ALL_THREADS,
+    ),
+];
+
+/// Dry-runs an empty sandbox: whether the kernel would take one from this task, and which
+/// of the flags lsmctl knows it takes.
+fn probe_sandbox() -> Result<Vec<&'static str>, String> {
     let blob = encode(&[ProfileSpec::new("probe", Mode::Enforce)]).map_err(|e| e.to_string())?;
     // no_new_privs is harmless on this short-lived process and is what the kernel asks.
     kernel::set_no_new_privs().map_err(|e| format!("prctl(PR_SET_NO_NEW_PRIVS): {e}"))?;
-    kernel::restrict_self(&blob, true).map_err(|e| e.to_string())
+    kernel::restrict_self(&blob, true).map_err(|e| e.to_string())?;
+    Ok(FLAGS
+        .iter()
+        .filter(|(_, flag)| kernel::restrict_flag_supported(&blob, *flag))
+        .map(|(name, _)| *name)
+        .collect())
 }
 
 pub(crate) fn run(json: bool) -> Result<(), String> {
@@ -63,6 +83,7 @@ pub(crate) fn run(json: bool) -> Result<(), String> {
         policy_version,
         lsmctl_policy_version: wire::VERSION,
         sandbox: probe.is_ok(),
+        sandbox_flags: probe.as_ref().cloned().unwrap_or_default(),
         sandbox_error: probe.err(),
         max_layers: abi::MAX_LAYERS,
         max_layer_bytes: abi::MAX_LAYER_LEN,
@@ -104,6 +125,10 @@ pub(crate) fn run(json: bool) -> Result<(), String> {
             }
             println!("sandbox scope:");
             for s in &f.sandbox_scope {
+                println!("  {s}");
+            }
+            println!("sandbox flags:");
+            for s in &f.sandbox_flags {
                 println!("  {s}");
             }
         }

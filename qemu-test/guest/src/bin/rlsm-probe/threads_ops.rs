@@ -271,6 +271,57 @@ fn all_threads_uring(blob: &[u8], path: &str) -> i32 {
     code
 }
 
+/// The child of [`all_threads_shared`]: sleeps until killed, touching nothing it shares.
+extern "C" fn sleep_until_killed(_: *mut libc::c_void) -> libc::c_int {
+    loop {
+        // SAFETY: pause() only waits for a signal.
+        unsafe { libc::pause() };
+    }
+}
+
+/// `all-threads-shared vm|files|none BLOB`: starts a process that shares this one's memory
+/// (`CLONE_VM`), descriptor table (`CLONE_FILES`) or nothing without being one of its
+/// threads, and a thread, then stacks BLOB on all threads: prints `stacked E`. The errno of
+/// the call.
+fn all_threads_shared(what: &str, blob: &[u8]) -> i32 {
+    let share = match what {
+        "vm" => libc::CLONE_VM,
+        "files" => libc::CLONE_FILES,
+        _ => 0,
+    };
+    let mut stack = vec![0u8; 64 << 10];
+    // SAFETY: The child runs `sleep_until_killed` on its own stack, which outlives it (it is
+    // killed and reaped below before `stack` is freed) and calls nothing but pause().
+    let child = unsafe {
+        libc::clone(
+            sleep_until_killed,
+            stack.as_mut_ptr().add(stack.len()).cast(),
+            share | libc::SIGCHLD,
+            std::ptr::null_mut(),
+        )
+    };
+    if child < 0 {
+        return errno_of(&std::io::Error::last_os_error());
+    }
+    let go = Arc::new(AtomicBool::new(false));
+    let thread = {
+        let go = go.clone();
+        thread::spawn(move || nap_until(&go))
+    };
+    let code =
+        rlsm_guest::manage_policy(abi::LSM_POLICY_RESTRICT_SELF, blob, wire::FLAG_ALL_THREADS);
+    println!("stacked {code}");
+    go.store(true, SeqCst);
+    let _ = thread.join();
+    // SAFETY: Kills and reaps the child made above.
+    unsafe {
+        libc::kill(child, libc::SIGKILL);
+        libc::waitpid(child, std::ptr::null_mut(), 0);
+    }
+    drop(stack);
+    code
+}
+
 /// The operations of this module, or `None` if `op` is not one of them.
 pub(crate) fn run(op: &str, args: &[String]) -> Option<i32> {
     let arg = |i: usize| args.get(i).map(String::as_str).unwrap_or("");
@@ -282,6 +333,10 @@ pub(crate) fn run(op: &str, args: &[String]) -> Option<i32> {
         "all-threads" => with_blob(&|blob| all_threads(blob, arg(3))),
         "all-threads-twice" => with_blob(&all_threads_twice),
         "all-threads-uring" => with_blob(&|blob| all_threads_uring(blob, arg(3))),
+        "all-threads-shared" => match std::fs::read(arg(3)) {
+            Ok(blob) => all_threads_shared(arg(2), &blob),
+            Err(e) => errno_of(&e),
+        },
         _ => return None,
     })
 }

@@ -5,7 +5,7 @@
 use super::{nnp_probe, nobody_sh, DIR};
 use crate::{check, Suite, FREE_PROBE};
 
-pub(super) const CASES: u32 = 3;
+pub(super) const CASES: u32 = 4;
 
 /// The number after `key ` in `out` (-1 if missing).
 fn figure(out: &str, key: &str) -> i64 {
@@ -67,6 +67,21 @@ pub(super) fn run(s: &mut Suite) {
                     && !out.contains("ring "),
                 || format!("all-threads-uring -> {code}: {out}"),
             )
+        },
+    );
+    s.case(
+        "sandbox: a process sharing the memory or descriptors of a thread refuses all threads",
+        || {
+            let blob = super::layer_blob("shared", "[profile.shared]\n")?;
+            // Not a thread, so the layer would not cover it: refused; a process that shares
+            // nothing does not stand in the way (the control).
+            for (what, errno) in [("vm", libc::EBUSY), ("files", libc::EBUSY), ("none", 0)] {
+                let (code, out) = nnp_probe(&format!("all-threads-shared {what} {blob}"));
+                check(code == errno, || {
+                    format!("all-threads-shared {what} -> {code}: {out}")
+                })?;
+            }
+            Ok(())
         },
     );
 }

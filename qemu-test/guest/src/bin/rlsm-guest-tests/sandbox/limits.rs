@@ -216,7 +216,10 @@ pub(super) fn run(s: &mut Suite) {
         || {
             let (code, out) = as_nobody(&["features"]);
             check(
-                code == 0 && out.contains("sandboxes (lsmctl run): yes"),
+                code == 0
+                    && out.contains("sandboxes (lsmctl run): yes")
+                    && out.contains("\n  records (")
+                    && out.contains("\n  all-threads ("),
                 || format!("lsmctl features -> {code}: {out}"),
             )
         },
