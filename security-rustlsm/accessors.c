@@ -163,35 +163,39 @@ bool rustlsm_current_group_has_workers(void)
 	return false;
 }
 
-/* How many threads of the current thread group use @files. */
-static int group_files_users(const struct files_struct *files)
+unsigned long rustlsm_current_files_id(void)
 {
-	struct task_struct *t;
-	int users = 0;
-
-	for_each_thread(current, t)
-		users += READ_ONCE(t->files) == files;
-	return users;
+	return (unsigned long)current->files;
 }
 
 bool rustlsm_current_group_shares_outside(void)
 {
+	struct files_struct *files = current->files;
 	struct mm_struct *mm = current->mm;
 	struct task_struct *t, *p;
-	int mm_users = 0;
-	bool shared = false;
+	int mm_users = 0, files_users = 0;
+	bool shared;
 
 	guard(rcu)();
 	for_each_thread(current, t) {
 		mm_users += READ_ONCE(t->mm) == mm;
-		/* The lock keeps t->files from being freed under us (exit_files()). */
+		if (READ_ONCE(t->files) == files) {
+			files_users++;
+			continue;
+		}
+		/*
+		 * A table of its own (unshare(CLONE_FILES)) must be its alone; one it
+		 * shares with a thread it started since counts as shared too. The lock
+		 * keeps t->files from being freed under us (exit_files()).
+		 */
 		task_lock(t);
-		shared = t->files &&
-			 atomic_read(&t->files->count) > group_files_users(t->files);
+		shared = t->files && atomic_read(&t->files->count) > 1;
 		task_unlock(t);
 		if (shared)
 			return true;
 	}
+	if (atomic_read(&files->count) > files_users)
+		return true;
 	if (atomic_read(&mm->mm_users) <= mm_users)
 		return false;
 	/* Other users: a task outside the group, or a passing mmget() (/proc): look. */

@@ -60,6 +60,7 @@ mod raw {
         pub(super) safe fn rustlsm_current_traces() -> bool;
         pub(super) safe fn rustlsm_current_group_has_workers() -> bool;
         pub(super) safe fn rustlsm_current_group_shares_outside() -> bool;
+        pub(super) safe fn rustlsm_current_files_id() -> usize;
         pub(super) safe fn rustlsm_is_mqueue(path: &Path) -> bool;
         pub(super) safe fn rustlsm_mqueue_root(dir: &Inode, root: &mut bindings::path) -> bool;
         pub(super) safe fn rustlsm_ioctl_sets_inode_flags(cmd: u32) -> bool;
@@ -213,6 +214,11 @@ pub(crate) fn current_used_io_uring() -> bool {
     raw::rustlsm_current_used_io_uring()
 }
 
+/// The current task's descriptor table, as a number only compared with another.
+pub(crate) fn current_files_id() -> usize {
+    raw::rustlsm_current_files_id()
+}
+
 /// Whether the current task traces another.
 pub(crate) fn current_traces() -> bool {
     raw::rustlsm_current_traces()
@@ -226,8 +232,9 @@ pub(crate) fn current_group_has_workers() -> bool {
 
 /// Whether a task outside the current process uses the memory or a descriptor table of one
 /// of its threads (`CLONE_VM` or `CLONE_FILES` without `CLONE_THREAD`, a `vfork()` parent),
-/// or one of its threads is a kernel worker. Exact while no other thread of the process runs;
-/// a thread exiting meanwhile may make it answer true once.
+/// or one of its threads is a kernel worker. Exact while no other thread of the process runs,
+/// but for two cases that answer true: a thread exiting meanwhile, and threads sharing a
+/// table that is not the current task's. Linear in the number of threads.
 pub(crate) fn current_group_shares_outside() -> bool {
     raw::rustlsm_current_group_has_workers() || raw::rustlsm_current_group_shares_outside()
 }

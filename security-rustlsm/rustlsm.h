@@ -120,6 +120,7 @@ bool rustlsm_current_used_io_uring(void);
 bool rustlsm_current_traces(void);
 bool rustlsm_current_group_has_workers(void);
 bool rustlsm_current_group_shares_outside(void);
+unsigned long rustlsm_current_files_id(void);
 int rustlsm_sk_type(const struct sock *sk);
 bool rustlsm_is_mqueue(const struct path *path);
 bool rustlsm_mqueue_root(const struct inode *dir, struct path *root);

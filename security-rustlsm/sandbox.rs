@@ -150,11 +150,21 @@ pub(crate) fn authorize(size: u32, flags: u32) -> Result {
     Ok(())
 }
 
+/// Whether the current task holds anything a layer could not cover (see [`authorize`]); a
+/// thread with the caller's descriptor table does not look through it again.
+fn thread_holds_uncovered(caller_files: usize) -> bool {
+    accessors::current_traces()
+        || accessors::current_used_io_uring()
+        || (accessors::current_files_id() != caller_files && holds_ring())
+}
+
 /// The layer stacked on every thread of the process (`FLAG_ALL_THREADS`).
 struct AllThreads {
     /// What the calling thread was confined by, and is now.
     old: Option<Arc<cred_blob::Confinement>>,
     new: Arc<cred_blob::Confinement>,
+    /// The calling thread's descriptor table ([`accessors::current_files_id`]).
+    files: usize,
 }
 
 impl ThreadSync for AllThreads {
@@ -162,7 +172,7 @@ impl ThreadSync for AllThreads {
     /// was: a thread's confinement is never wider than its process's (threads share memory),
     /// so giving it the caller's new one can only narrow it.
     fn prepare_thread(&self, new: Option<&mut NewCredentials>) -> Result {
-        if accessors::current_traces() || accessors::current_used_io_uring() || holds_ring() {
+        if thread_holds_uncovered(self.files) {
             return Err(EBUSY);
         }
         let Some(new) = new else {
@@ -180,11 +190,14 @@ impl ThreadSync for AllThreads {
         Ok(())
     }
 
+    /// With every other thread waiting, the caller is checked again (it may have started
+    /// tracing a child, or received a ring, since [`authorize`]), and so is the process.
     fn all_prepared(&self) -> Result {
-        match accessors::current_group_shares_outside() {
-            true => Err(EBUSY),
-            false => Ok(()),
+        // 0: no descriptor table counts as looked through already.
+        if thread_holds_uncovered(0) || accessors::current_group_shares_outside() {
+            return Err(EBUSY);
         }
+        Ok(())
     }
 }
 
@@ -235,17 +248,18 @@ pub(crate) fn restrict_self(blob: &[u8], flags: u32) -> Result<c_int> {
         return Ok(0);
     }
     cred_blob::set_confinement(&mut new.private(), confinement.clone());
-    match (flags & wire::FLAG_ALL_THREADS, confinement) {
-        (0, _) | (_, None) => new.commit(),
-        (_, Some(new_confinement)) => {
-            let all = AllThreads {
-                old,
-                new: new_confinement,
-            };
-            // Every thread gets `no_new_privs` if the caller has it: a thread without it could
-            // execute a setuid program in the sandbox (see `authorize`).
-            new.commit_in_all_threads(&all, current!().no_new_privs())?;
-        }
+    if flags & wire::FLAG_ALL_THREADS == 0 {
+        new.commit();
+    } else {
+        let all = AllThreads {
+            old,
+            // A domain always makes a confinement.
+            new: confinement.ok_or(EINVAL)?,
+            files: accessors::current_files_id(),
+        };
+        // Every thread gets `no_new_privs` if the caller has it: a thread without it could
+        // execute a setuid program in the sandbox (see `authorize`).
+        new.commit_in_all_threads(&all, current!().no_new_privs())?;
     }
     // A descriptor number is below `INT_MAX` (the `nr_open` limit).
     Ok(fd.map_or(0, |fd| fd.install() as c_int))

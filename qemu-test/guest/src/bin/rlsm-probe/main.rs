@@ -27,7 +27,8 @@
 //!   PATH`: a layer stacked on every thread at once (`FLAG_ALL_THREADS`) by a process whose
 //!   threads are busy, twice at the same moment, or with a thread that used io_uring;
 //!   `all-threads-shared vm|files|none BLOB`, with a process outside sharing its memory or
-//!   descriptor table (threads_ops.rs);
+//!   descriptor table; `all-threads-stuck MS ALARM_MS BLOB PATH`, with a thread in `vfork()`
+//!   for MS milliseconds and SIGALRM due in ALARM_MS (threads_ops.rs);
 //! - `rlsm-probe whoami`: print the task's rustlsm profile (`lsm_get_self_attr`), or
 //!   `(no rustlsm context)` for an unconfined task.
 //!

@@ -2,7 +2,7 @@
 //! whose other threads are busy in every way a thread can be: waiting in a system call,
 //! spinning in user space, sleeping, starting threads during the call.
 
-use crate::errno_of;
+use crate::{errno_of, number};
 use rustlsm_policy::{abi, wire};
 use std::fs::File;
 use std::io::{Read, Write};
@@ -94,6 +94,19 @@ fn pipe() -> std::io::Result<(File, File)> {
     Ok(unsafe { (File::from_raw_fd(fds[0]), File::from_raw_fd(fds[1])) })
 }
 
+/// Gives the calling thread credentials of its own: `capset()` of the capabilities it has
+/// makes new ones, for this thread only.
+fn own_credentials() {
+    // struct __user_cap_header_struct { version, pid } and two __user_cap_data_struct.
+    let mut header = [0x2008_0522u32, 0];
+    let mut data = [0u32; 6];
+    // SAFETY: `header` and `data` are the structures capget() and capset() read and write.
+    unsafe {
+        libc::syscall(libc::SYS_capget, header.as_mut_ptr(), data.as_mut_ptr());
+        libc::syscall(libc::SYS_capset, header.as_mut_ptr(), data.as_ptr());
+    }
+}
+
 /// Waits for `go` in 10 ms naps.
 fn nap_until(go: &AtomicBool) {
     while !go.load(SeqCst) {
@@ -102,9 +115,10 @@ fn nap_until(go: &AtomicBool) {
 }
 
 /// `all-threads BLOB PATH`: with threads blocked in `read()`, spinning, asleep for a long
-/// time, and one starting threads throughout, the main thread alone sets `no_new_privs` and
+/// time, one with credentials of its own (not the caller's), and one starting threads
+/// throughout, the main thread alone sets `no_new_privs` and
 /// stacks BLOB with `FLAG_ALL_THREADS | FLAG_RECORDS`. Then every thread opens PATH again.
-/// Prints `stacked E`, `threads N before-ok B after-denied D nnp K reads R` (the blocked
+/// Prints `stacked E`, `main-after E`, `threads N before-ok B after-denied D nnp K reads R` (the blocked
 /// reads must complete with the byte written after the call) and `records L` (lines naming
 /// PATH). The errno of the call, or 0.
 fn all_threads(blob: &[u8], path: &str) -> i32 {
@@ -140,6 +154,12 @@ fn all_threads(blob: &[u8], path: &str) -> i32 {
         thread::sleep(Duration::from_secs(2));
         nap_until(go);
     });
+    crowd.spawn(|go| {
+        // Credentials of its own (the same capabilities, set again), so that it prepares its
+        // own new ones instead of taking the caller's.
+        own_credentials();
+        nap_until(go);
+    });
     // Starts threads while the call is made; each waits for `go` like the others.
     let spawning = Arc::new(AtomicBool::new(true));
     let spawner = {
@@ -166,6 +186,7 @@ fn all_threads(blob: &[u8], path: &str) -> i32 {
     spawning.store(false, SeqCst);
     let code = result.err().unwrap_or(0);
     println!("stacked {code}");
+    println!("main-after {}", open_errno(path));
     for mut writer in writers {
         let _ = writer.write_all(b"x");
     }
@@ -271,14 +292,6 @@ fn all_threads_uring(blob: &[u8], path: &str) -> i32 {
     code
 }
 
-/// The child of [`all_threads_shared`]: sleeps until killed, touching nothing it shares.
-extern "C" fn sleep_until_killed(_: *mut libc::c_void) -> libc::c_int {
-    loop {
-        // SAFETY: pause() only waits for a signal.
-        unsafe { libc::pause() };
-    }
-}
-
 /// `all-threads-shared vm|files|none BLOB`: starts a process that shares this one's memory
 /// (`CLONE_VM`), descriptor table (`CLONE_FILES`) or nothing without being one of its
 /// threads, and a thread, then stacks BLOB on all threads: prints `stacked E`. The errno of
@@ -290,14 +303,19 @@ fn all_threads_shared(what: &str, blob: &[u8]) -> i32 {
         _ => 0,
     };
     let mut stack = vec![0u8; 64 << 10];
-    // SAFETY: The child runs `sleep_until_killed` on its own stack, which outlives it (it is
-    // killed and reaped below before `stack` is freed) and calls nothing but pause().
+    // The child exits by itself: once sandboxed, the process may not kill it.
+    let mut nap = libc::timespec {
+        tv_sec: 2,
+        tv_nsec: 0,
+    };
+    // SAFETY: The child runs `sleep_then_exit` on its own stack with `nap`, both kept until it
+    // is reaped below, and makes raw system calls only.
     let child = unsafe {
         libc::clone(
-            sleep_until_killed,
+            sleep_then_exit,
             stack.as_mut_ptr().add(stack.len()).cast(),
             share | libc::SIGCHLD,
-            std::ptr::null_mut(),
+            std::ptr::from_mut(&mut nap).cast(),
         )
     };
     if child < 0 {
@@ -313,12 +331,106 @@ fn all_threads_shared(what: &str, blob: &[u8]) -> i32 {
     println!("stacked {code}");
     go.store(true, SeqCst);
     let _ = thread.join();
-    // SAFETY: Kills and reaps the child made above.
-    unsafe {
-        libc::kill(child, libc::SIGKILL);
-        libc::waitpid(child, std::ptr::null_mut(), 0);
-    }
+    // SAFETY: Reaps the child made above.
+    unsafe { libc::waitpid(child, std::ptr::null_mut(), 0) };
     drop(stack);
+    code
+}
+
+/// The vfork child of [`all_threads_stuck`]: sleeps for the milliseconds `arg` points to, then
+/// exits, with raw system calls only (it runs on the memory of the process that waits for it).
+extern "C" fn sleep_then_exit(arg: *mut libc::c_void) -> libc::c_int {
+    // SAFETY: `arg` points to the timespec the waiting thread keeps until this child exits.
+    unsafe {
+        libc::syscall(
+            libc::SYS_nanosleep,
+            arg,
+            std::ptr::null_mut::<libc::timespec>(),
+        );
+        libc::syscall(libc::SYS_exit, 0);
+    }
+    0
+}
+
+extern "C" fn ignore(_: libc::c_int) {}
+
+/// `all-threads-stuck MS ALARM_MS BLOB PATH`: another thread waits in `vfork()` for a child
+/// that sleeps MS milliseconds (a wait that runs no task work); after 200 ms the main thread
+/// stacks BLOB on all threads, with SIGALRM (handled, without `SA_RESTART`) sent to it by
+/// another process ALARM_MS later if not 0. Prints `stacked E`, then `after E E`: PATH opened by the main thread and by the
+/// other one once its child is gone. The errno of the call.
+fn all_threads_stuck(ms: u32, alarm_ms: u32, blob: &[u8], path: &str) -> i32 {
+    let stuck = {
+        let path = path.to_string();
+        thread::spawn(move || {
+            // SAFETY: Blocks SIGALRM in this thread only, so that the main thread takes it.
+            unsafe {
+                let mut set: libc::sigset_t = std::mem::zeroed();
+                libc::sigemptyset(&mut set);
+                libc::sigaddset(&mut set, libc::SIGALRM);
+                libc::pthread_sigmask(libc::SIG_BLOCK, &set, std::ptr::null_mut());
+            }
+            let mut nap = libc::timespec {
+                tv_sec: (ms / 1000).into(),
+                tv_nsec: (i64::from(ms % 1000) * 1_000_000) as _,
+            };
+            let mut stack = vec![0u8; 64 << 10];
+            // SAFETY: The child runs on its own stack and reads `nap`, both kept until it
+            // exits (CLONE_VFORK: clone() returns only then); it makes raw system calls only.
+            let child = unsafe {
+                libc::clone(
+                    sleep_then_exit,
+                    stack.as_mut_ptr().add(stack.len()).cast(),
+                    libc::CLONE_VM | libc::CLONE_VFORK | libc::SIGCHLD,
+                    std::ptr::from_mut(&mut nap).cast(),
+                )
+            };
+            if child > 0 {
+                // SAFETY: Reaps the child made above.
+                unsafe { libc::waitpid(child, std::ptr::null_mut(), 0) };
+            }
+            drop(stack);
+            open_errno(&path)
+        })
+    };
+    thread::sleep(Duration::from_millis(200));
+    let mut alarm = None;
+    if alarm_ms > 0 {
+        // The guest kernel has no interval timers (CONFIG_POSIX_TIMERS): a process sends
+        // the signal to the main thread instead.
+        let nap = libc::timespec {
+            tv_sec: (alarm_ms / 1000).into(),
+            tv_nsec: (i64::from(alarm_ms % 1000) * 1_000_000) as _,
+        };
+        // SAFETY: Installs a handler that does nothing, without SA_RESTART; the child of
+        // fork() makes raw system calls only.
+        unsafe {
+            let mut action: libc::sigaction = std::mem::zeroed();
+            action.sa_sigaction = ignore as *const () as usize;
+            libc::sigaction(libc::SIGALRM, &action, std::ptr::null_mut());
+            let main = libc::getpid();
+            let child = libc::fork();
+            if child == 0 {
+                libc::syscall(
+                    libc::SYS_nanosleep,
+                    &nap,
+                    std::ptr::null_mut::<libc::timespec>(),
+                );
+                libc::syscall(libc::SYS_tgkill, main, main, libc::SIGALRM);
+                libc::syscall(libc::SYS_exit_group, 0);
+            }
+            alarm = Some(child);
+        }
+    }
+    let code =
+        rlsm_guest::manage_policy(abi::LSM_POLICY_RESTRICT_SELF, blob, wire::FLAG_ALL_THREADS);
+    println!("stacked {code}");
+    let theirs = stuck.join().unwrap_or(-1);
+    println!("after {} {theirs}", open_errno(path));
+    if let Some(child) = alarm.filter(|pid| *pid > 0) {
+        // SAFETY: Reaps the child made above.
+        unsafe { libc::waitpid(child, std::ptr::null_mut(), 0) };
+    }
     code
 }
 
@@ -333,6 +445,10 @@ pub(crate) fn run(op: &str, args: &[String]) -> Option<i32> {
         "all-threads" => with_blob(&|blob| all_threads(blob, arg(3))),
         "all-threads-twice" => with_blob(&all_threads_twice),
         "all-threads-uring" => with_blob(&|blob| all_threads_uring(blob, arg(3))),
+        "all-threads-stuck" => match std::fs::read(arg(4)) {
+            Ok(blob) => all_threads_stuck(number(arg(2)), number(arg(3)), &blob, arg(5)),
+            Err(e) => errno_of(&e),
+        },
         "all-threads-shared" => match std::fs::read(arg(3)) {
             Ok(blob) => all_threads_shared(arg(2), &blob),
             Err(e) => errno_of(&e),

@@ -5,7 +5,7 @@
 use super::{nnp_probe, nobody_sh, DIR};
 use crate::{check, Suite, FREE_PROBE};
 
-pub(super) const CASES: u32 = 4;
+pub(super) const CASES: u32 = 5;
 
 /// The number after `key ` in `out` (-1 if missing).
 fn figure(out: &str, key: &str) -> i64 {
@@ -29,14 +29,16 @@ pub(super) fn run(s: &mut Suite) {
             let late = figure(&out, "late");
             check(
                 code == 0
-                    && threads == 5
+                    && out.contains(&format!("main-after {}", libc::EACCES))
+                    && threads == 6
                     && figure(&out, "before-ok") == threads
                     && figure(&out, "after-denied") == threads
                     && figure(&out, "nnp") == threads
                     && figure(&out, "reads") == 2
                     && late > 0
                     && figure(&out, "late-denied") == late
-                    && figure(&out, "records") == threads + late,
+                    // One per thread's refused open, the main thread's included.
+                    && figure(&out, "records") == threads + late + 1,
                 || format!("all-threads -> {code}: {out}"),
             )
         },
@@ -67,6 +69,28 @@ pub(super) fn run(s: &mut Suite) {
                     && !out.contains("ring "),
                 || format!("all-threads-uring -> {code}: {out}"),
             )
+        },
+    );
+    s.case(
+        "sandbox: a thread that cannot take the layer makes the call give up, changing nothing",
+        || {
+            let blob = super::records::deny_one("stuck", &secret, "enforce")?;
+            let denied = libc::EACCES;
+            // A thread in vfork() for 4 s: no thread gets ready for 2 s, the call fails with
+            // EAGAIN; a signal with a handler (no SA_RESTART) ends it at once with EINTR.
+            // Either way no thread changed. The same thread back within 0.5 s: it takes it.
+            for (ms, alarm, errno, after) in [
+                ("4000", "0", libc::EAGAIN, "after 0 0".to_string()),
+                ("4000", "500", libc::EINTR, "after 0 0".to_string()),
+                ("500", "0", 0, format!("after {denied} {denied}")),
+            ] {
+                let (code, out) =
+                    nnp_probe(&format!("all-threads-stuck {ms} {alarm} {blob} {secret}"));
+                check(code == errno && out.contains(&after), || {
+                    format!("all-threads-stuck {ms} {alarm} -> {code}: {out}")
+                })?;
+            }
+            Ok(())
         },
     );
     s.case(
