@@ -198,12 +198,16 @@ bool rustlsm_current_group_shares_outside(void)
 		return true;
 	if (atomic_read(&mm->mm_users) <= mm_users)
 		return false;
-	/* Other users: a task outside the group, or a passing mmget() (/proc): look. */
+	/*
+	 * Other users: a task outside the group, or a passing mmget() (/proc): look.
+	 * An exiting task (a vfork() child that woke its parent on its way out)
+	 * runs no more user code.
+	 */
 	for_each_process(p) {
 		if ((p->flags & PF_KTHREAD) || same_thread_group(p, current))
 			continue;
 		for_each_thread(p, t)
-			if (READ_ONCE(t->mm) == mm)
+			if (READ_ONCE(t->mm) == mm && !(READ_ONCE(t->flags) & PF_EXITING))
 				return true;
 	}
 	return false;

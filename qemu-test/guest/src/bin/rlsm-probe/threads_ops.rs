@@ -95,16 +95,33 @@ fn pipe() -> std::io::Result<(File, File)> {
 }
 
 /// Gives the calling thread credentials of its own: `capset()` of the capabilities it has
-/// makes new ones, for this thread only.
+/// makes new ones, for this thread only. Prints `capset E` if it fails.
 fn own_credentials() {
     // struct __user_cap_header_struct { version, pid } and two __user_cap_data_struct.
     let mut header = [0x2008_0522u32, 0];
     let mut data = [0u32; 6];
     // SAFETY: `header` and `data` are the structures capget() and capset() read and write.
-    unsafe {
+    let rc = unsafe {
         libc::syscall(libc::SYS_capget, header.as_mut_ptr(), data.as_mut_ptr());
-        libc::syscall(libc::SYS_capset, header.as_mut_ptr(), data.as_ptr());
+        libc::syscall(libc::SYS_capset, header.as_mut_ptr(), data.as_ptr())
+    };
+    if rc != 0 {
+        println!("capset {}", errno_of(&std::io::Error::last_os_error()));
     }
+}
+
+/// A thread that only waits for the end of the call, then opens `path`: a bystander whose
+/// state must follow the call's outcome. `go` lets it look; joining gives its errno.
+fn bystander(path: &str) -> (Arc<AtomicBool>, JoinHandle<i32>) {
+    let go = Arc::new(AtomicBool::new(false));
+    let (seen, path) = (go.clone(), path.to_string());
+    (
+        go,
+        thread::spawn(move || {
+            nap_until(&seen);
+            open_errno(&path)
+        }),
+    )
 }
 
 /// Waits for `go` in 10 ms naps.
@@ -160,18 +177,25 @@ fn all_threads(blob: &[u8], path: &str) -> i32 {
         own_credentials();
         nap_until(go);
     });
-    // Starts threads while the call is made; each waits for `go` like the others.
-    let spawning = Arc::new(AtomicBool::new(true));
+    // Starts threads before, during and after the call (phase 0, 1, 2), counting those
+    // started while it was made; each waits for `go` like the others.
+    let phase = Arc::new(AtomicU32::new(0));
+    let during = Arc::new(AtomicU32::new(0));
     let spawner = {
-        let (path, go, spawning) = (crowd.path.clone(), crowd.go.clone(), spawning.clone());
+        let (path, go) = (crowd.path.clone(), crowd.go.clone());
+        let (phase, during) = (phase.clone(), during.clone());
         thread::spawn(move || {
             let mut started = Vec::new();
-            while spawning.load(SeqCst) && started.len() < 24 {
+            while phase.load(SeqCst) < 2 && started.len() < 24 {
                 let (path, go) = (path.clone(), go.clone());
+                let before = phase.load(SeqCst);
                 started.push(thread::spawn(move || {
                     nap_until(&go);
                     open_errno(&path)
                 }));
+                if before == 1 && phase.load(SeqCst) == 1 {
+                    during.fetch_add(1, SeqCst);
+                }
                 thread::sleep(Duration::from_millis(2));
             }
             started
@@ -182,8 +206,9 @@ fn all_threads(blob: &[u8], path: &str) -> i32 {
         return errno_of(&std::io::Error::last_os_error());
     }
     let flags = wire::FLAG_ALL_THREADS | wire::FLAG_RECORDS;
+    phase.store(1, SeqCst);
     let result = rlsm_guest::manage_policy_value(abi::LSM_POLICY_RESTRICT_SELF, blob, flags);
-    spawning.store(false, SeqCst);
+    phase.store(2, SeqCst);
     let code = result.err().unwrap_or(0);
     println!("stacked {code}");
     println!("main-after {}", open_errno(path));
@@ -195,7 +220,7 @@ fn all_threads(blob: &[u8], path: &str) -> i32 {
     let late: Vec<i32> = late.into_iter().map(|t| t.join().unwrap_or(0)).collect();
     let denied = |e: i32| e == libc::EACCES;
     println!(
-        "threads {} before-ok {} after-denied {} nnp {} reads {} late {} late-denied {}",
+        "threads {} before-ok {} after-denied {} nnp {} reads {} late {} late-denied {} during {}",
         seen.len(),
         seen.iter().filter(|s| s.before == 0).count(),
         seen.iter().filter(|s| denied(s.after)).count(),
@@ -203,6 +228,7 @@ fn all_threads(blob: &[u8], path: &str) -> i32 {
         reads.load(SeqCst),
         late.len(),
         late.iter().filter(|e| denied(**e)).count(),
+        during.load(SeqCst),
     );
     if let Ok(fd) = result {
         use std::os::fd::FromRawFd;
@@ -282,13 +308,16 @@ fn all_threads_uring(blob: &[u8], path: &str) -> i32 {
             open_errno(&path)
         })
     };
+    let (look, idle) = bystander(path);
     made.wait();
     let code =
         rlsm_guest::manage_policy(abi::LSM_POLICY_RESTRICT_SELF, blob, wire::FLAG_ALL_THREADS);
     println!("stacked {code}");
     go.store(true, SeqCst);
+    look.store(true, SeqCst);
     let theirs = other.join().unwrap_or(-1);
-    println!("open-after {} {theirs}", open_errno(path));
+    let idle = idle.join().unwrap_or(-1);
+    println!("open-after {} {theirs} {idle}", open_errno(path));
     code
 }
 
@@ -303,19 +332,26 @@ fn all_threads_shared(what: &str, blob: &[u8]) -> i32 {
         _ => 0,
     };
     let mut stack = vec![0u8; 64 << 10];
-    // The child exits by itself: once sandboxed, the process may not kill it.
-    let mut nap = libc::timespec {
-        tv_sec: 2,
-        tv_nsec: 0,
+    // The child exits once the pipe's writing end is closed (once sandboxed, the process may
+    // not kill it): it closes its own copy first, unless the two share one table.
+    let [read, write] = raw_pipe();
+    let mut plan = ChildPlan {
+        nap: libc::timespec {
+            tv_sec: 0,
+            tv_nsec: 0,
+        },
+        read,
+        write,
+        close_write: share & libc::CLONE_FILES == 0,
     };
-    // SAFETY: The child runs `sleep_then_exit` on its own stack with `nap`, both kept until it
+    // SAFETY: The child runs `wait_for_eof` on its own stack with `plan`, both kept until it
     // is reaped below, and makes raw system calls only.
     let child = unsafe {
         libc::clone(
-            sleep_then_exit,
+            wait_for_eof,
             stack.as_mut_ptr().add(stack.len()).cast(),
             share | libc::SIGCHLD,
-            std::ptr::from_mut(&mut nap).cast(),
+            std::ptr::from_mut(&mut plan).cast(),
         )
     };
     if child < 0 {
@@ -331,25 +367,67 @@ fn all_threads_shared(what: &str, blob: &[u8]) -> i32 {
     println!("stacked {code}");
     go.store(true, SeqCst);
     let _ = thread.join();
-    // SAFETY: Reaps the child made above.
-    unsafe { libc::waitpid(child, std::ptr::null_mut(), 0) };
+    // SAFETY: Closes the pipe made above, which lets the child exit, and reaps the child.
+    unsafe {
+        libc::close(write);
+        libc::waitpid(child, std::ptr::null_mut(), 0);
+        libc::close(read);
+    }
     drop(stack);
     code
 }
 
-/// The vfork child of [`all_threads_stuck`]: sleeps for the milliseconds `arg` points to, then
-/// exits, with raw system calls only (it runs on the memory of the process that waits for it).
+/// What the children of this module are told.
+#[repr(C)]
+struct ChildPlan {
+    /// How long to sleep, for [`sleep_then_exit`].
+    nap: libc::timespec,
+    /// A pipe's ends: [`sleep_then_exit`] writes a byte to `write` before it sleeps;
+    /// [`wait_for_eof`] closes `write` if `close_write`, then reads `read` until it ends.
+    read: libc::c_int,
+    write: libc::c_int,
+    close_write: bool,
+}
+
+/// A child that says it runs, sleeps, then exits, with raw system calls only (it may run on
+/// the memory of the process that waits for it).
 extern "C" fn sleep_then_exit(arg: *mut libc::c_void) -> libc::c_int {
-    // SAFETY: `arg` points to the timespec the waiting thread keeps until this child exits.
+    let plan = arg.cast::<ChildPlan>();
+    // SAFETY: `arg` points to the plan its parent keeps until this child exits.
     unsafe {
+        libc::syscall(libc::SYS_write, (*plan).write, c"x".as_ptr(), 1);
         libc::syscall(
             libc::SYS_nanosleep,
-            arg,
+            &raw const (*plan).nap,
             std::ptr::null_mut::<libc::timespec>(),
         );
         libc::syscall(libc::SYS_exit, 0);
     }
     0
+}
+
+/// A child that waits until every writing end of its pipe is closed, then exits, with raw
+/// system calls only.
+extern "C" fn wait_for_eof(arg: *mut libc::c_void) -> libc::c_int {
+    let plan = arg.cast::<ChildPlan>();
+    let mut byte = 0u8;
+    // SAFETY: `arg` points to the plan its parent keeps until this child exits.
+    unsafe {
+        if (*plan).close_write {
+            libc::syscall(libc::SYS_close, (*plan).write);
+        }
+        while libc::syscall(libc::SYS_read, (*plan).read, &raw mut byte, 1) > 0 {}
+        libc::syscall(libc::SYS_exit, 0);
+    }
+    0
+}
+
+/// A pipe's two raw descriptors (left open: the children above use them).
+fn raw_pipe() -> [libc::c_int; 2] {
+    let mut fds = [-1; 2];
+    // SAFETY: `fds` is writable for two descriptors.
+    unsafe { libc::pipe(fds.as_mut_ptr()) };
+    fds
 }
 
 extern "C" fn ignore(_: libc::c_int) {}
@@ -360,6 +438,8 @@ extern "C" fn ignore(_: libc::c_int) {}
 /// another process ALARM_MS later if not 0. Prints `stacked E`, then `after E E`: PATH opened by the main thread and by the
 /// other one once its child is gone. The errno of the call.
 fn all_threads_stuck(ms: u32, alarm_ms: u32, blob: &[u8], path: &str) -> i32 {
+    let ready = raw_pipe();
+    let (look, idle) = bystander(path);
     let stuck = {
         let path = path.to_string();
         thread::spawn(move || {
@@ -370,19 +450,24 @@ fn all_threads_stuck(ms: u32, alarm_ms: u32, blob: &[u8], path: &str) -> i32 {
                 libc::sigaddset(&mut set, libc::SIGALRM);
                 libc::pthread_sigmask(libc::SIG_BLOCK, &set, std::ptr::null_mut());
             }
-            let mut nap = libc::timespec {
-                tv_sec: (ms / 1000).into(),
-                tv_nsec: (i64::from(ms % 1000) * 1_000_000) as _,
+            let mut plan = ChildPlan {
+                nap: libc::timespec {
+                    tv_sec: (ms / 1000).into(),
+                    tv_nsec: (i64::from(ms % 1000) * 1_000_000) as _,
+                },
+                read: ready[0],
+                write: ready[1],
+                close_write: false,
             };
             let mut stack = vec![0u8; 64 << 10];
-            // SAFETY: The child runs on its own stack and reads `nap`, both kept until it
+            // SAFETY: The child runs on its own stack and reads `plan`, both kept until it
             // exits (CLONE_VFORK: clone() returns only then); it makes raw system calls only.
             let child = unsafe {
                 libc::clone(
                     sleep_then_exit,
                     stack.as_mut_ptr().add(stack.len()).cast(),
                     libc::CLONE_VM | libc::CLONE_VFORK | libc::SIGCHLD,
-                    std::ptr::from_mut(&mut nap).cast(),
+                    std::ptr::from_mut(&mut plan).cast(),
                 )
             };
             if child > 0 {
@@ -393,7 +478,11 @@ fn all_threads_stuck(ms: u32, alarm_ms: u32, blob: &[u8], path: &str) -> i32 {
             open_errno(&path)
         })
     };
-    thread::sleep(Duration::from_millis(200));
+    // The vfork() child runs: the thread waits in vfork() from now on (or is about to, in
+    // the kernel, where task work does not run).
+    let mut byte = 0u8;
+    // SAFETY: Reads one byte into `byte` from the pipe made above.
+    unsafe { libc::read(ready[0], (&raw mut byte).cast(), 1) };
     let mut alarm = None;
     if alarm_ms > 0 {
         // The guest kernel has no interval timers (CONFIG_POSIX_TIMERS): a process sends
@@ -425,8 +514,10 @@ fn all_threads_stuck(ms: u32, alarm_ms: u32, blob: &[u8], path: &str) -> i32 {
     let code =
         rlsm_guest::manage_policy(abi::LSM_POLICY_RESTRICT_SELF, blob, wire::FLAG_ALL_THREADS);
     println!("stacked {code}");
+    look.store(true, SeqCst);
     let theirs = stuck.join().unwrap_or(-1);
-    println!("after {} {theirs}", open_errno(path));
+    let idle = idle.join().unwrap_or(-1);
+    println!("after {} {theirs} {idle}", open_errno(path));
     if let Some(child) = alarm.filter(|pid| *pid > 0) {
         // SAFETY: Reaps the child made above.
         unsafe { libc::waitpid(child, std::ptr::null_mut(), 0) };
