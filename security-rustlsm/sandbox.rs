@@ -151,11 +151,11 @@ pub(crate) fn authorize(size: u32, flags: u32) -> Result {
 }
 
 /// Whether the current task holds anything a layer could not cover (see [`authorize`]); a
-/// thread with the caller's descriptor table does not look through it again.
-fn thread_holds_uncovered(caller_files: usize) -> bool {
+/// thread whose descriptor table is `looked_through` does not look through it again.
+fn thread_holds_uncovered(looked_through: Option<usize>) -> bool {
     accessors::current_traces()
         || accessors::current_used_io_uring()
-        || (accessors::current_files_id() != caller_files && holds_ring())
+        || (Some(accessors::current_files_id()) != looked_through && holds_ring())
 }
 
 /// The layer stacked on every thread of the process (`FLAG_ALL_THREADS`).
@@ -172,15 +172,14 @@ impl ThreadSync for AllThreads {
     /// was: a thread's confinement is never wider than its process's (threads share memory),
     /// so giving it the caller's new one can only narrow it.
     fn prepare_thread(&self, new: Option<&mut NewCredentials>) -> Result {
-        if thread_holds_uncovered(self.files) {
+        if thread_holds_uncovered(Some(self.files)) {
             return Err(EBUSY);
         }
         let Some(new) = new else {
             return Ok(());
         };
-        let mine = cred_blob::confinement_of_private(&new.private());
-        let same = match (&mine, &self.old) {
-            (Some(mine), Some(old)) => Arc::ptr_eq(mine, old),
+        let same = match (cred_blob::confinement_of_private(&new.private()), &self.old) {
+            (Some(mine), Some(old)) => Arc::ptr_eq(&mine, old),
             (mine, old) => mine.is_none() && old.is_none(),
         };
         if !same {
@@ -193,8 +192,7 @@ impl ThreadSync for AllThreads {
     /// With every other thread waiting, the caller is checked again (it may have started
     /// tracing a child, or received a ring, since [`authorize`]), and so is the process.
     fn all_prepared(&self) -> Result {
-        // 0: no descriptor table counts as looked through already.
-        if thread_holds_uncovered(0) || accessors::current_group_shares_outside() {
+        if thread_holds_uncovered(None) || accessors::current_group_shares_outside() {
             return Err(EBUSY);
         }
         Ok(())
