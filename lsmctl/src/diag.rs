@@ -13,6 +13,8 @@ pub struct Diagnostic {
     pub line: usize,
     pub column: usize,
     pub message: String,
+    /// For a file that another includes: where, as `file:line:column`, and so on up.
+    pub included_from: Option<String>,
 }
 
 impl Diagnostic {
@@ -30,6 +32,41 @@ impl Diagnostic {
             line,
             column,
             message: message.into(),
+            included_from: None,
+        }
+    }
+
+    /// `file:line:column`, followed by where the file was included from, if it was.
+    pub fn location_chain(&self) -> String {
+        let here = format!("{}:{}:{}", self.file.display(), self.line, self.column);
+        match &self.included_from {
+            Some(up) => format!("{here}, included from {up}"),
+            None => here,
+        }
+    }
+
+    fn suffix(&self) -> String {
+        match &self.included_from {
+            Some(up) => format!(" (in a file included from {up})"),
+            None => String::new(),
+        }
+    }
+}
+
+/// A profile file's text, for locating diagnostics in it.
+pub struct Source {
+    pub path: PathBuf,
+    pub text: String,
+    /// Where this file was included from (see [`Diagnostic::location_chain`]).
+    pub included_from: Option<String>,
+}
+
+impl Source {
+    /// A diagnostic at `span` of this file.
+    pub fn at(&self, span: Range<usize>, message: impl Into<String>) -> Diagnostic {
+        Diagnostic {
+            included_from: self.included_from.clone(),
+            ..Diagnostic::at(&self.path, &self.text, span, message)
         }
     }
 }
@@ -38,11 +75,12 @@ impl fmt::Display for Diagnostic {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(
             f,
-            "{}:{}:{}: {}",
+            "{}:{}:{}: {}{}",
             self.file.display(),
             self.line,
             self.column,
-            self.message
+            self.message,
+            self.suffix()
         )
     }
 }
@@ -78,11 +116,12 @@ impl fmt::Display for Warning {
         let d = &self.diagnostic;
         write!(
             f,
-            "{}:{}:{}: warning: {}",
+            "{}:{}:{}: warning: {}{}",
             d.file.display(),
             d.line,
             d.column,
-            d.message
+            d.message,
+            d.suffix()
         )
     }
 }

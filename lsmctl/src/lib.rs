@@ -2,16 +2,20 @@
 //! `lsmctl run` makes of a sandbox's records ([`records`], [`explain`]). The `lsmctl` binary,
 //! its tests and the fuzzers (`fuzz/`) share it.
 
+mod body;
 mod braces;
 mod diag;
 pub mod explain;
+pub mod includes;
 mod network;
 pub mod profile;
 pub mod records;
 pub mod sandbox;
 mod unix;
+pub mod variables;
 
 pub use diag::{Diagnostic, Warning, WarningKind};
+pub use includes::IncludePath;
 
 use rustlsm_policy::{encode, EncodeError};
 use std::fmt;
@@ -42,13 +46,31 @@ pub fn compile(file: &Path, source: &str) -> Result<Vec<u8>, CompileError> {
     compile_checked(file, source).map(|(blob, _)| blob)
 }
 
+/// Like [`compile`], with includes looked up in `includes`.
+pub fn compile_with(
+    file: &Path,
+    source: &str,
+    includes: &IncludePath,
+) -> Result<Vec<u8>, CompileError> {
+    compile_checked_with(file, source, includes).map(|(blob, _)| blob)
+}
+
 /// Like [`compile`], and also returns the profiles, where each is defined, and the warnings
 /// about rules that can never take effect ([`profile::compile_checked`]).
 pub fn compile_checked(
     file: &Path,
     source: &str,
 ) -> Result<(Vec<u8>, profile::Compiled), CompileError> {
-    let compiled = profile::compile_checked(file, source).map_err(CompileError::Profile)?;
+    compile_checked_with(file, source, &IncludePath::default())
+}
+
+/// Like [`compile_checked`], with includes looked up in `includes`.
+pub fn compile_checked_with(
+    file: &Path,
+    source: &str,
+    includes: &IncludePath,
+) -> Result<(Vec<u8>, profile::Compiled), CompileError> {
+    let compiled = profile::compile_with(file, source, includes).map_err(CompileError::Profile)?;
     let blob = encode(&compiled.profiles).map_err(|error| CompileError::Encode {
         file: file.to_path_buf(),
         error,

@@ -17,6 +17,10 @@ struct Cli {
     /// Treat warnings (rules that can never take effect) as errors.
     #[arg(short = 'D', long, global = true)]
     deny_warnings: bool,
+    /// Look up included library files (such as "abstractions/base") in DIR first, before
+    /// /etc/rustlsm and /usr/share/rustlsm; may be given more than once.
+    #[arg(short = 'I', long = "include-dir", value_name = "DIR", global = true)]
+    include_dirs: Vec<PathBuf>,
     #[command(subcommand)]
     command: Command,
 }
@@ -159,15 +163,18 @@ struct RunCli {
 
 /// Runs the subcommand; returns lsmctl's exit status (`lsmctl run`'s is the command's).
 fn run(cli: Cli) -> Result<ExitCode, String> {
-    let deny_warnings = cli.deny_warnings;
+    let settings = cmd::CompileSettings {
+        deny_warnings: cli.deny_warnings,
+        includes: lsmctl::IncludePath::new(cli.include_dirs),
+    };
     let done = match cli.command {
-        Command::Compile { file, output } => cmd::compile::run(file, &output, deny_warnings),
-        Command::Check { files } => cmd::check::run(&files, deny_warnings),
+        Command::Compile { file, output } => cmd::compile::run(file, &output, &settings),
+        Command::Check { files } => cmd::check::run(&files, &settings),
         Command::Load {
             files,
             via,
             dry_run,
-        } => cmd::load::run(&files, via, dry_run, deny_warnings),
+        } => cmd::load::run(&files, via, dry_run, &settings),
         Command::Remove { names, via } => cmd::remove::run(&names, via),
         Command::List { json } => cmd::list::run(json),
         Command::Status { json, pid } => cmd::status::run(json, pid),
@@ -200,7 +207,7 @@ fn run(cli: Cli) -> Result<ExitCode, String> {
                 command: r.command,
             };
             // lsmctl's own failures get a status no command's failure is taken for.
-            return Ok(match cmd::run::run(args, deny_warnings) {
+            return Ok(match cmd::run::run(args, &settings) {
                 Ok(code) => ExitCode::from(code),
                 Err(msg) => {
                     eprintln!("lsmctl: {msg}");

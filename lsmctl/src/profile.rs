@@ -35,7 +35,10 @@
 //! match. Rules that compile but can never take effect are reported as warnings (see
 //! [`compile_checked`]).
 
-use crate::diag::{Diagnostic, Warning, WarningKind};
+use crate::body::{Body, Context, ProfileToml};
+use crate::diag::{Diagnostic, Source, Warning, WarningKind};
+use crate::includes::IncludePath;
+use crate::variables::Variables;
 use rustlsm_policy::glob;
 use rustlsm_policy::wire;
 use rustlsm_policy::{Effect, Mode, ProfileSpec, RuleSpec};
@@ -48,32 +51,9 @@ use toml::Spanned;
 #[serde(deny_unknown_fields)]
 struct PolicyFile {
     #[serde(default)]
+    variables: BTreeMap<Spanned<String>, Spanned<toml::Value>>,
+    #[serde(default)]
     profile: BTreeMap<String, Spanned<ProfileToml>>,
-}
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct ProfileToml {
-    mode: Option<Spanned<String>>,
-    #[serde(default)]
-    attach: Vec<Spanned<String>>,
-    #[serde(default, rename = "rule")]
-    rules: Vec<Spanned<RuleToml>>,
-    #[serde(default)]
-    capabilities: Vec<Spanned<String>>,
-    #[serde(default)]
-    signal: Vec<Spanned<String>>,
-    #[serde(default)]
-    ptrace: Vec<Spanned<String>>,
-    #[serde(default)]
-    traced_by_unconfined: bool,
-    #[serde(default)]
-    attach_disconnected: bool,
-    #[serde(default)]
-    mount: Vec<Spanned<String>>,
-    #[serde(default)]
-    network: crate::network::NetworkToml,
-    unix: Option<Spanned<crate::unix::UnixToml>>,
 }
 
 /// Linux capability names, by number (include/uapi/linux/capability.h).
@@ -122,14 +102,14 @@ pub const CAPABILITY_NAMES: [&str; 41] = [
 ];
 
 /// Mount operation names and their flags.
-const MOUNT_NAMES: [(&str, u32); 3] = [
+pub(crate) const MOUNT_NAMES: [(&str, u32); 3] = [
     ("mount", wire::MOUNT_MOUNT),
     ("umount", wire::MOUNT_UMOUNT),
     ("pivot_root", wire::MOUNT_PIVOT_ROOT),
 ];
 
 /// The capability `name` names (`net_raw`, `CAP_NET_RAW` and `cap_net_raw` alike).
-fn capability(name: &str) -> Option<u32> {
+pub(crate) fn capability(name: &str) -> Option<u32> {
     let lower = name.to_ascii_lowercase();
     let bare = lower.strip_prefix("cap_").unwrap_or(&lower);
     CAPABILITY_NAMES
@@ -138,20 +118,6 @@ fn capability(name: &str) -> Option<u32> {
         .map(|i| i as u32)
 }
 
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct RuleToml {
-    allow: Option<Spanned<Vec<Spanned<String>>>>,
-    deny: Option<Spanned<Vec<Spanned<String>>>>,
-    paths: Spanned<Vec<Spanned<String>>>,
-    /// For an allowed `exec`: "inherit" (keep the caller's profile) or "profile" (run under
-    /// the program's own profile, refuse if it has none). Without it: the program's own
-    /// profile if it has one, else the caller's.
-    transition: Option<Spanned<String>>,
-}
-
-/// The access names a rule may use, and the bits each grants or refuses. `write` covers
-/// appending and truncating too, and `exec` covers the executable mapping the kernel makes of
 /// a program it runs, so that common rules read as people expect.
 pub const ACCESS_NAMES: [(&str, u32); 13] = [
     ("read", wire::ACCESS_READ),
@@ -174,7 +140,7 @@ pub const ACCESS_NAMES: [(&str, u32); 13] = [
 
 /// ORs together the flags that `names` name in `table`; an unknown name is an error at its
 /// place, listing the known ones.
-fn flags_named(
+pub(crate) fn flags_named(
     names: &[Spanned<String>],
     table: &[(&str, u32)],
     what: &str,
@@ -198,6 +164,9 @@ fn flags_named(
 }
 
 /// Compiles the TOML text of `file` into profiles, or the first error with its location.
+
+/// Compiles the TOML text of `file` into profiles, or the first error with its location.
+/// Includes are looked up in the system directories ([`IncludePath::default`]).
 pub fn compile(file: &Path, source: &str) -> Result<Vec<ProfileSpec>, Diagnostic> {
     compile_checked(file, source).map(|c| c.profiles)
 }
@@ -213,280 +182,70 @@ pub struct Compiled {
     pub warnings: Vec<Warning>,
 }
 
-/// A unix-related rule of a profile, for the warning about unix sockets.
-fn unix_rule_site(body: &ProfileToml) -> Option<std::ops::Range<usize>> {
-    if let Some(u) = body.unix.as_ref().filter(|u| !u.get_ref().is_empty()) {
-        return Some(u.span());
-    }
-    body.rules.iter().find_map(|r| {
-        let allow = r.get_ref().allow.as_ref()?;
-        allow
-            .get_ref()
-            .iter()
-            .find(|a| a.get_ref() == "connect")
-            .map(Spanned::span)
-    })
-}
-
 /// Like [`compile`], and also reports what can never take effect: network rules without an
 /// inet or inet6 socket, unix rules (abstract names, peers, `connect` on paths) without a
 /// unix socket, profiles without attachments, and peers that name no profile of the file
 /// (they may be defined in another file, so this is only a warning).
 pub fn compile_checked(file: &Path, source: &str) -> Result<Compiled, Diagnostic> {
-    let parsed: PolicyFile = toml::from_str(source).map_err(|e| {
+    compile_with(file, source, &IncludePath::default())
+}
+
+/// Parses a TOML file, errors located in it.
+pub(crate) fn parse_toml<T: serde::de::DeserializeOwned>(src: &Source) -> Result<T, Diagnostic> {
+    toml::from_str(&src.text).map_err(|e| {
         let span = e.span().unwrap_or(0..0);
         let mut message = e.message().trim_end().replace('\n', "; ");
         if message.is_empty() {
             // toml explains some lexical errors with nothing, a control character for one.
-            message = match source.get(span.start..).and_then(|s| s.chars().next()) {
+            message = match src.text.get(span.start..).and_then(|s| s.chars().next()) {
                 Some(c) => format!("invalid TOML: unexpected character {c:?}"),
                 None => "invalid TOML".into(),
             };
         }
-        Diagnostic::at(file, source, span, message)
-    })?;
-    let at = |span: std::ops::Range<usize>, msg: String| Diagnostic::at(file, source, span, msg);
+        src.at(span, message)
+    })
+}
 
+/// [`compile_checked`], with includes looked up in `includes`.
+pub fn compile_with(
+    file: &Path,
+    source: &str,
+    includes: &IncludePath,
+) -> Result<Compiled, Diagnostic> {
+    let src = Source {
+        path: file.to_path_buf(),
+        text: source.to_string(),
+        included_from: None,
+    };
+    let parsed: PolicyFile = parse_toml(&src)?;
     if parsed.profile.is_empty() {
-        return Err(at(
+        return Err(src.at(
             0..0,
-            "no profile is defined (expected a [profile.NAME] table)".into(),
+            "no profile is defined (expected a [profile.NAME] table)",
         ));
     }
+    let mut variables = Variables::builtin();
+    variables
+        .define(&parsed.variables)
+        .map_err(|(span, msg)| src.at(span, msg))?;
+    let cx = Context {
+        variables: &variables,
+        includes,
+    };
     let defined: Vec<String> = parsed.profile.keys().cloned().collect();
     let mut profiles = Vec::new();
     let mut sites = Vec::new();
     let mut warnings = Vec::new();
-    let mut warn = |span: std::ops::Range<usize>, kind: WarningKind, msg: String| {
-        warnings.push(Warning {
-            kind,
-            diagnostic: at(span, msg),
-        });
-    };
     for (name, body) in parsed.profile {
         let body_span = body.span();
-        if !wire::valid_name(name.as_bytes()) {
-            return Err(at(
-                body_span,
-                format!(
-                    "profile name {name:?} must be 1 to {} characters of A-Z a-z 0-9 . _ -",
-                    wire::MAX_NAME_LEN
-                ),
-            ));
-        }
-        let body = body.into_inner();
-        let mode = match &body.mode {
-            None => Mode::Enforce,
-            Some(m) => match m.get_ref().as_str() {
-                "enforce" => Mode::Enforce,
-                "complain" => Mode::Complain,
-                "kill" => Mode::Kill,
-                other => {
-                    return Err(at(
-                        m.span(),
-                        format!(
-                            "unknown mode {other:?}: expected \"enforce\", \"complain\" or \"kill\""
-                        ),
-                    ))
-                }
-            },
-        };
-        let mut attach = Vec::new();
-        for a in &body.attach {
-            for one in expanded(a).map_err(|msg| at(a.span(), msg))? {
-                attach.push(one);
-            }
-        }
-        if attach.len() > usize::from(wire::MAX_ATTACHMENTS) {
-            return Err(at(
-                body_span,
-                format!("more than {} attachments", wire::MAX_ATTACHMENTS),
-            ));
-        }
-        // The kernel maps a program it executes under the program's new profile, so a profile
-        // may always map its own executables (a deny rule can still take that away).
-        let mut rules: Vec<RuleSpec> = attach
-            .iter()
-            .map(|a| RuleSpec {
-                effect: Effect::Allow,
-                access: wire::ACCESS_MMAP_EXEC,
-                pattern: a.clone(),
-            })
-            .collect();
-        for rule in &body.rules {
-            let rule_span = rule.span();
-            let rule = rule.get_ref();
-            let (effect, names) = match (&rule.allow, &rule.deny) {
-                (Some(a), None) => (Effect::Allow, a),
-                (None, Some(d)) => (Effect::Deny, d),
-                _ => {
-                    return Err(at(
-                        rule_span,
-                        "a rule needs exactly one of `allow` or `deny`".into(),
-                    ))
-                }
-            };
-            let mut access = flags_named(names.get_ref(), &ACCESS_NAMES, "access")
-                .map_err(|(span, msg)| at(span, msg))?;
-            if access == 0 {
-                return Err(at(names.span(), "the rule names no access".into()));
-            }
-            if let Some(t) = &rule.transition {
-                if effect != Effect::Allow || access & wire::ACCESS_EXEC == 0 {
-                    return Err(at(
-                        t.span(),
-                        "`transition` belongs on a rule that allows exec".into(),
-                    ));
-                }
-                access |= match t.get_ref().as_str() {
-                    "inherit" => wire::ACCESS_EXEC_INHERIT,
-                    "profile" => wire::ACCESS_EXEC_PROFILE,
-                    other => {
-                        return Err(at(
-                            t.span(),
-                            format!(
-                                "unknown transition {other:?}: expected \"inherit\" or \"profile\""
-                            ),
-                        ))
-                    }
-                };
-            }
-            if rule.paths.get_ref().is_empty() {
-                return Err(at(rule.paths.span(), "the rule names no path".into()));
-            }
-            for p in rule.paths.get_ref() {
-                for pattern in expanded(p).map_err(|msg| at(p.span(), msg))? {
-                    rules.push(RuleSpec {
-                        effect,
-                        access,
-                        pattern,
-                    });
-                }
-            }
-        }
-        let mut capabilities = 0u64;
-        for c in &body.capabilities {
-            let n = capability(c.get_ref()).ok_or_else(|| {
-                at(
-                    c.span(),
-                    format!(
-                        "unknown capability {:?}: expected a name such as net_bind_service or \
-                         CAP_NET_RAW (see capabilities(7))",
-                        c.get_ref()
-                    ),
-                )
-            })?;
-            capabilities |= 1 << n;
-        }
-        let peers = |list: &[Spanned<String>]| -> Result<Vec<String>, Diagnostic> {
-            list.iter()
-                .map(|p| {
-                    if wire::valid_name(p.get_ref().as_bytes()) {
-                        Ok(p.get_ref().clone())
-                    } else {
-                        Err(at(
-                            p.span(),
-                            format!(
-                                "{:?} is neither a profile name nor \"unconfined\"",
-                                p.get_ref()
-                            ),
-                        ))
-                    }
-                })
-                .collect()
-        };
-        let mount = flags_named(&body.mount, &MOUNT_NAMES, "mount operation")
-            .map_err(|(span, msg)| at(span, msg))?;
-        if name == "unconfined" {
-            return Err(at(
-                body_span,
-                "\"unconfined\" stands for unconfined tasks and cannot name a profile".into(),
-            ));
-        }
-        let (sockets, net_rules) =
-            crate::network::compile(&body.network).map_err(|(span, msg)| at(span, msg))?;
-        let unix_table = body.unix.as_ref().map(|u| u.get_ref());
-        let unix_abstract = match unix_table {
-            Some(u) => crate::unix::abstract_patterns(u).map_err(|(span, msg)| at(span, msg))?,
-            None => Vec::new(),
-        };
-        let unix_peers = unix_table.map_or(Ok(Vec::new()), |u| peers(&u.peers))?;
-
-        if body.attach.is_empty() {
-            warn(
-                body_span.clone(),
-                WarningKind::NoAttachment,
-                format!(
-                    "profile {name:?} has no `attach`: a task enters a profile only by executing \
-                     one of its attachments, so no task ever runs under it"
-                ),
-            );
-        }
-        let family = |f: u16| sockets.iter().any(|s| s.family == f);
-        if let Some(span) = body.network.first_rule() {
-            if !family(rustlsm_policy::net::AF_INET) && !family(rustlsm_policy::net::AF_INET6) {
-                warn(
-                    span,
-                    WarningKind::NetworkWithoutSockets,
-                    format!(
-                        "profile {name:?}: network rules, but `sockets` allows no inet or inet6 \
-                         socket, so no socket can use them; add for instance \"inet:stream\" to \
-                         [profile.{name}.network] sockets"
-                    ),
-                );
-            }
-        }
-        if let Some(span) = unix_rule_site(&body) {
-            if !family(crate::network::AF_UNIX) {
-                warn(
-                    span,
-                    WarningKind::UnixWithoutSockets,
-                    format!(
-                        "profile {name:?}: unix rules, but `sockets` allows no unix socket, so \
-                         no socket can use them; add \"unix\" to [profile.{name}.network] sockets"
-                    ),
-                );
-            }
-        }
-        let listed = body
-            .signal
-            .iter()
-            .chain(&body.ptrace)
-            .chain(unix_table.map_or(&[][..], |u| &u.peers[..]));
-        for peer in listed {
-            let p = peer.get_ref();
-            if p != "unconfined" && !defined.contains(p) {
-                warn(
-                    peer.span(),
-                    WarningKind::UnknownPeer(p.clone()),
-                    format!(
-                        "profile {name:?}: peer {p:?} is not a profile of this file; the rule \
-                         takes effect only if another file loads a profile of that name"
-                    ),
-                );
-            }
-        }
-        sites.push(at(body_span, String::new()));
-
-        profiles.push(ProfileSpec {
-            sockets,
-            net_rules,
-            name,
-            mode,
-            attach,
-            rules,
-            capabilities,
-            signal: peers(&body.signal)?,
-            ptrace: peers(&body.ptrace)?,
-            traced_by_unconfined: body.traced_by_unconfined,
-            attach_disconnected: body.attach_disconnected,
-            mount,
-            unix_abstract,
-            unix_peers,
-        });
+        let (profile, site, profile_warnings) =
+            compile_profile(name, body.get_ref(), body_span, &src, &cx, &defined)?;
+        profiles.push(profile);
+        sites.push(site);
+        warnings.extend(profile_warnings);
     }
     if profiles.len() > wire::MAX_PROFILES as usize {
-        return Err(at(
+        return Err(src.at(
             0..0,
             format!("more than {} profiles in one file", wire::MAX_PROFILES),
         ));
@@ -498,9 +257,173 @@ pub fn compile_checked(file: &Path, source: &str) -> Result<Compiled, Diagnostic
     })
 }
 
-/// The patterns `p` stands for after brace expansion, each checked as the kernel would.
-fn expanded(p: &Spanned<String>) -> Result<Vec<String>, String> {
-    expand_pattern(p.get_ref())
+/// Compiles one profile table: the profile, where it is, and its warnings.
+fn compile_profile(
+    name: String,
+    body: &ProfileToml,
+    body_span: std::ops::Range<usize>,
+    src: &Source,
+    cx: &Context<'_>,
+    defined: &[String],
+) -> Result<(ProfileSpec, Diagnostic, Vec<Warning>), Diagnostic> {
+    if !wire::valid_name(name.as_bytes()) {
+        return Err(src.at(
+            body_span,
+            format!(
+                "profile name {name:?} must be 1 to {} characters of A-Z a-z 0-9 . _ -",
+                wire::MAX_NAME_LEN
+            ),
+        ));
+    }
+    if name == "unconfined" {
+        return Err(src.at(
+            body_span,
+            "\"unconfined\" stands for unconfined tasks and cannot name a profile",
+        ));
+    }
+    let mode = match &body.mode {
+        None => Mode::Enforce,
+        Some(m) => match m.get_ref().as_str() {
+            "enforce" => Mode::Enforce,
+            "complain" => Mode::Complain,
+            "kill" => Mode::Kill,
+            other => {
+                return Err(src.at(
+                    m.span(),
+                    format!(
+                        "unknown mode {other:?}: expected \"enforce\", \"complain\" or \"kill\""
+                    ),
+                ))
+            }
+        },
+    };
+    let attach_list = body.attach.as_ref().map_or(&[][..], |a| &a.get_ref()[..]);
+    let mut attach = Vec::new();
+    for a in attach_list {
+        for one in expand_with(cx.variables, a.get_ref()).map_err(|m| src.at(a.span(), m))? {
+            if !attach.contains(&one) {
+                attach.push(one);
+            }
+        }
+    }
+    if attach.len() > usize::from(wire::MAX_ATTACHMENTS) {
+        return Err(src.at(
+            body_span,
+            format!("more than {} attachments", wire::MAX_ATTACHMENTS),
+        ));
+    }
+    // The kernel maps a program it executes under the program's new profile, so a profile
+    // may always map its own executables (a deny rule can still take that away).
+    let mut merged = Body::default();
+    merged.rules = attach
+        .iter()
+        .map(|a| RuleSpec {
+            effect: Effect::Allow,
+            access: wire::ACCESS_MMAP_EXEC,
+            pattern: a.clone(),
+        })
+        .collect();
+    let mut stack = vec![src.path.canonicalize().unwrap_or_else(|_| src.path.clone())];
+    merged.add(body, src, cx, &mut stack)?;
+
+    let mut warnings = Vec::new();
+    let mut warn = |site: &Diagnostic, kind: WarningKind, message: String| {
+        warnings.push(Warning {
+            kind,
+            diagnostic: Diagnostic {
+                message,
+                ..site.clone()
+            },
+        });
+    };
+    let site = src.at(body_span, "");
+    if attach_list.is_empty() {
+        warn(
+            &site,
+            WarningKind::NoAttachment,
+            format!(
+                "profile {name:?} has no `attach`: a task enters a profile only by executing \
+                 one of its attachments, so no task ever runs under it"
+            ),
+        );
+    }
+    let family = |f: u16| merged.sockets.iter().any(|s| s.family == f);
+    if let Some(at) = &merged.network_rule_site {
+        if !family(rustlsm_policy::net::AF_INET) && !family(rustlsm_policy::net::AF_INET6) {
+            warn(
+                at,
+                WarningKind::NetworkWithoutSockets,
+                format!(
+                    "profile {name:?}: network rules, but `sockets` allows no inet or inet6 \
+                     socket, so no socket can use them; add for instance \"inet:stream\" to \
+                     [profile.{name}.network] sockets"
+                ),
+            );
+        }
+    }
+    if let Some(at) = &merged.unix_rule_site {
+        if !family(crate::network::AF_UNIX) {
+            warn(
+                at,
+                WarningKind::UnixWithoutSockets,
+                format!(
+                    "profile {name:?}: unix rules, but `sockets` allows no unix socket, so no \
+                     socket can use them; add \"unix\" to [profile.{name}.network] sockets"
+                ),
+            );
+        }
+    }
+    for (p, at) in &merged.peer_sites {
+        if p != "unconfined" && !defined.contains(p) {
+            warn(
+                at,
+                WarningKind::UnknownPeer(p.clone()),
+                format!(
+                    "profile {name:?}: peer {p:?} is not a profile of this file; the rule takes \
+                     effect only if another file loads a profile of that name"
+                ),
+            );
+        }
+    }
+    let flag = |f: &Option<Spanned<bool>>| f.as_ref().is_some_and(|b| *b.get_ref());
+    let profile = ProfileSpec {
+        sockets: merged.sockets,
+        net_rules: merged.net_rules,
+        name,
+        mode,
+        attach,
+        rules: merged.rules,
+        capabilities: merged.capabilities,
+        signal: merged.signal,
+        ptrace: merged.ptrace,
+        traced_by_unconfined: flag(&body.traced_by_unconfined),
+        attach_disconnected: flag(&body.attach_disconnected),
+        mount: merged.mount,
+        unix_abstract: merged.unix_abstract,
+        unix_peers: merged.unix_peers,
+    };
+    Ok((profile, site, warnings))
+}
+
+/// The patterns `pattern` stands for once its variables and braces are expanded, each
+/// checked as the kernel would.
+pub(crate) fn expand_with(variables: &Variables, pattern: &str) -> Result<Vec<String>, String> {
+    let mut all = Vec::new();
+    for one in variables.expand(pattern)? {
+        let patterns = expand_pattern(&one).map_err(|msg| {
+            if one == pattern {
+                msg
+            } else {
+                format!("{msg} (from {pattern:?}, its variables expanded)")
+            }
+        })?;
+        for p in patterns {
+            if !all.contains(&p) {
+                all.push(p);
+            }
+        }
+    }
+    Ok(all)
 }
 
 /// The patterns `pattern` stands for after brace expansion, each checked as the kernel

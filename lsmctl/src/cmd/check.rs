@@ -1,10 +1,10 @@
 //! `lsmctl check`: compile profile files without loading them, and describe each profile.
 
-use super::compile_files;
+use super::{compile_files, CompileSettings};
 use std::path::PathBuf;
 
-pub(crate) fn run(files: &[PathBuf], deny_warnings: bool) -> Result<(), String> {
-    let compiled = compile_files(files, deny_warnings)?;
+pub(crate) fn run(files: &[PathBuf], settings: &CompileSettings) -> Result<(), String> {
+    let compiled = compile_files(files, settings)?;
     for (file, c) in files.iter().zip(compiled) {
         for p in &c.profiles {
             println!(

@@ -1,12 +1,12 @@
 //! `lsmctl compile`: compile one TOML profile file to the binary policy the kernel loads.
 
-use super::{compile_files, CompiledFile};
+use super::{compile_files, CompileSettings, CompiledFile};
 use std::fs;
 use std::path::{Path, PathBuf};
 
-pub(crate) fn run(file: PathBuf, output: &Path, deny_warnings: bool) -> Result<(), String> {
+pub(crate) fn run(file: PathBuf, output: &Path, settings: &CompileSettings) -> Result<(), String> {
     let CompiledFile { blob, profiles, .. } =
-        compile_files(std::slice::from_ref(&file), deny_warnings)?.remove(0);
+        compile_files(std::slice::from_ref(&file), settings)?.remove(0);
     fs::write(output, &blob).map_err(|e| format!("{}: {e}", output.display()))?;
     println!(
         "{}: {} profile(s), {} bytes -> {}",

@@ -10,10 +10,18 @@ pub(crate) mod remove;
 pub(crate) mod run;
 pub(crate) mod status;
 
-use lsmctl::{Diagnostic, Warning, WarningKind};
+use lsmctl::{Diagnostic, IncludePath, Warning, WarningKind};
 use rustlsm_policy::{decode, wire, ProfileSummary};
 use std::fs;
 use std::path::{Path, PathBuf};
+
+/// What every subcommand that compiles profiles takes from the command line.
+pub(crate) struct CompileSettings {
+    /// Treat warnings as errors.
+    pub deny_warnings: bool,
+    /// Where includes are looked up.
+    pub includes: IncludePath,
+}
 
 /// A compiled file: the blob, its profiles, where each is defined (none for a file that held
 /// a compiled policy), and its warnings.
@@ -27,10 +35,13 @@ struct CompiledFile {
 /// Compiles `files` (each with [`compile_file`]), then prints the warnings, those that only
 /// one file sees settled against the others: a peer another file defines is no warning, a
 /// profile two files define is one. With `deny_warnings`, any warning is an error.
-fn compile_files(files: &[PathBuf], deny_warnings: bool) -> Result<Vec<CompiledFile>, String> {
+fn compile_files(
+    files: &[PathBuf],
+    settings: &CompileSettings,
+) -> Result<Vec<CompiledFile>, String> {
     let mut compiled = Vec::new();
     for file in files {
-        compiled.push(compile_file(file)?);
+        compiled.push(compile_file(file, &settings.includes)?);
     }
     let defined_in = |i: usize, name: &str| {
         compiled
@@ -67,7 +78,7 @@ fn compile_files(files: &[PathBuf], deny_warnings: bool) -> Result<Vec<CompiledF
     for w in &warnings {
         eprintln!("{w}");
     }
-    if deny_warnings && !warnings.is_empty() {
+    if settings.deny_warnings && !warnings.is_empty() {
         return Err(format!(
             "{} warning(s), treated as errors (--deny-warnings)",
             warnings.len()
@@ -78,7 +89,7 @@ fn compile_files(files: &[PathBuf], deny_warnings: bool) -> Result<Vec<CompiledF
 
 /// Reads and compiles a profile file. A file that already holds a compiled policy is
 /// verified with the kernel's own verifier and passed through.
-fn compile_file(path: &Path) -> Result<CompiledFile, String> {
+fn compile_file(path: &Path, includes: &IncludePath) -> Result<CompiledFile, String> {
     let bytes = fs::read(path).map_err(|e| format!("{}: {e}", path.display()))?;
     if bytes.starts_with(&wire::MAGIC) {
         let profiles = decode(&bytes).map_err(|e| {
@@ -98,7 +109,8 @@ fn compile_file(path: &Path) -> Result<CompiledFile, String> {
     }
     let source =
         String::from_utf8(bytes).map_err(|e| format!("{}: not UTF-8 text: {e}", path.display()))?;
-    let (blob, compiled) = lsmctl::compile_checked(path, &source).map_err(|e| e.to_string())?;
+    let (blob, compiled) =
+        lsmctl::compile_checked_with(path, &source, includes).map_err(|e| e.to_string())?;
     let summaries =
         decode(&blob).map_err(|e| format!("{}: internal error: {e:?}", path.display()))?;
     Ok(CompiledFile {

@@ -9,6 +9,7 @@
 //! the command did ([`crate::supervise`]). With `--no-denials` lsmctl enters the sandbox and
 //! executes the command itself, in its own process.
 
+use super::CompileSettings;
 use crate::fdpass::{self, Report};
 use crate::kernel::{self, RestrictError};
 use crate::signals::Signals;
@@ -61,9 +62,10 @@ fn exec_status(error: &std::io::Error) -> i32 {
 }
 
 /// The one profile of a TOML file, its warnings printed (errors with `deny_warnings`).
-fn profile_file(path: &Path, deny_warnings: bool) -> Result<ProfileSpec, String> {
+fn profile_file(path: &Path, settings: &CompileSettings) -> Result<ProfileSpec, String> {
     let source = fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;
-    let compiled = lsmctl::profile::compile_checked(path, &source).map_err(|d| d.to_string())?;
+    let compiled = lsmctl::profile::compile_with(path, &source, &settings.includes)
+        .map_err(|d| d.to_string())?;
     // A sandbox's profile has no attachments by design: that warning is for loaded profiles.
     let warnings: Vec<_> = compiled
         .warnings
@@ -73,7 +75,7 @@ fn profile_file(path: &Path, deny_warnings: bool) -> Result<ProfileSpec, String>
     for w in &warnings {
         eprintln!("{w}");
     }
-    if deny_warnings && !warnings.is_empty() {
+    if settings.deny_warnings && !warnings.is_empty() {
         return Err(format!(
             "{} warning(s), treated as errors (--deny-warnings)",
             warnings.len()
@@ -92,13 +94,13 @@ fn profile_file(path: &Path, deny_warnings: bool) -> Result<ProfileSpec, String>
 
 /// Builds the sandbox and runs the command in it. Returns lsmctl's exit status: the
 /// command's, or 128 + the signal that killed it.
-pub(crate) fn run(args: RunArgs, deny_warnings: bool) -> Result<u8, String> {
+pub(crate) fn run(args: RunArgs, settings: &CompileSettings) -> Result<u8, String> {
     if args.command.is_empty() {
         return Err("no command to run (lsmctl run [OPTIONS] -- COMMAND [ARGS...])".into());
     }
     let cwd = std::env::current_dir().map_err(|e| format!("the current directory: {e}"))?;
     let base = match &args.profile {
-        Some(path) => Some(profile_file(path, deny_warnings)?),
+        Some(path) => Some(profile_file(path, settings)?),
         None => None,
     };
     let sandbox = sandbox::build_sandbox(&args.request, base, &cwd)?;
