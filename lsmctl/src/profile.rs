@@ -164,8 +164,6 @@ pub(crate) fn flags_named(
 }
 
 /// Compiles the TOML text of `file` into profiles, or the first error with its location.
-
-/// Compiles the TOML text of `file` into profiles, or the first error with its location.
 /// Includes are looked up in the system directories ([`IncludePath::default`]).
 pub fn compile(file: &Path, source: &str) -> Result<Vec<ProfileSpec>, Diagnostic> {
     compile_checked(file, source).map(|c| c.profiles)
