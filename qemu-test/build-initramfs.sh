@@ -48,10 +48,15 @@ echo "top secret" > "$STAGE/root/secret"
 # Guest cases in programs.rs: a dynamically linked program (Debian's coreutils cat, renamed so
 # that it shadows no busybox applet) with exactly the libraries ldd lists, each a regular file
 # at the path ldd names (the loader at its PT_INTERP path), so that profile rules name them.
+# Debian's getent (programs/abstractions.rs) comes the same way.
 install -m 0755 /usr/bin/cat "$STAGE/usr/bin/rlsm-dyn-cat"
-for lib in $(ldd /usr/bin/cat | sed -n 's/.*=> \(\/[^ ]*\) .*/\1/p; s/^[[:space:]]*\(\/[^ ]*\) .*/\1/p'); do
+install -m 0755 /usr/bin/getent "$STAGE/usr/bin/getent"
+for lib in $(ldd /usr/bin/cat /usr/bin/getent | sed -n 's/.*=> \(\/[^ ]*\) .*/\1/p; s/^[[:space:]]*\(\/[^ ]*\) .*/\1/p' | sort -u); do
   install -D -m 0755 "$(readlink -f "$lib")" "$STAGE$lib"
 done
+# The abstractions library, where lsmctl looks for it.
+mkdir -p "$STAGE/usr/share/rustlsm/abstractions"
+install -m 0644 "$REPO_ROOT"/profiles/abstractions/*.toml "$STAGE/usr/share/rustlsm/abstractions/"
 # The escape suite (rlsm-guest-tests escapes/): one probe per profile it loads, as hard
 # links (a profile attaches by path; links cost no space), and an empty ext4 image that the
 # suite mounts on a loop device (ext4 keeps negative dentries, tmpfs does not).

@@ -1,9 +1,14 @@
 //! Profiles in TOML, and their compilation to the model the wire encoder takes.
 //!
 //! ```toml
+//! [variables]                 # see variables.rs
+//! data = "/srv/demo"
+//!
 //! [profile.demo]
 //! mode = "enforce"            # or "complain" or "kill"; enforce when omitted
 //! attach = ["/usr/bin/demo"]
+//! include = ["abstractions/base"]         # see includes.rs and body.rs
+//! include_if_exists = ["local/demo"]
 //! signal = ["helper"]         # profiles (or "unconfined") it may signal; ptrace alike
 //! attach_disconnected = false # true: paths outside the mount namespace (detached mounts)
 //!                             # are matched within their file system instead of refused

@@ -7,6 +7,8 @@
 //! copies are made here, at paths of their own, so that a profile attaches to them alone
 //! and not to every applet behind /bin's symlinks.
 
+mod abstractions;
+
 use crate::harness::{kernel_log, lsmctl};
 use crate::{check, Outcome, Suite};
 use std::fs;
@@ -16,13 +18,13 @@ use std::os::unix::process::CommandExt;
 use std::process::{Child, Command, ExitStatus, Stdio};
 use std::time::{Duration, Instant};
 
-const BUSYBOX: &str = "/bin/busybox";
+pub(super) const BUSYBOX: &str = "/bin/busybox";
 
 /// A copy of busybox run as `httpd`.
 const HTTPD: &str = "/usr/sbin/rlsm-httpd";
 const HTTPD_PORT: u16 = 8080;
 const PUBLIC_BODY: &str = "hello from a confined httpd\n";
-const SECRET_BODY: &str = "rlsm-private-4f1c9e\n";
+pub(super) const SECRET_BODY: &str = "rlsm-private-4f1c9e\n";
 
 /// The web server may read its tree except private/, and may bind and listen on
 /// 127.0.0.1:8080 only. glibc (busybox is statically linked against it) reads
@@ -87,7 +89,7 @@ apple pie
 ";
 
 /// Debian's coreutils cat, installed by build-initramfs.sh with the libraries `ldd` lists.
-const DYN_CAT: &str = "/usr/bin/rlsm-dyn-cat";
+pub(super) const DYN_CAT: &str = "/usr/bin/rlsm-dyn-cat";
 const LOADER: &str = "/lib64/ld-linux-x86-64.so.2";
 const LIBC: &str = "/lib/x86_64-linux-gnu/libc.so.6";
 const DYN_DATA: &str = "dynamically linked and confined\n";
@@ -117,12 +119,12 @@ allow = ["read"]
 paths = ["/lib/x86_64-linux-gnu/libc.so.6"]
 "#;
 
-fn io_err(what: &str) -> impl FnOnce(std::io::Error) -> String + '_ {
+pub(super) fn io_err(what: &str) -> impl FnOnce(std::io::Error) -> String + '_ {
     move |e| format!("{what}: {e}")
 }
 
 /// Writes each (path, content), creating parent directories.
-fn write_files(files: &[(&str, &str)]) -> Outcome {
+pub(super) fn write_files(files: &[(&str, &str)]) -> Outcome {
     for (path, content) in files {
         if let Some(dir) = std::path::Path::new(path).parent() {
             fs::create_dir_all(dir).map_err(io_err(path))?;
@@ -132,7 +134,7 @@ fn write_files(files: &[(&str, &str)]) -> Outcome {
     Ok(())
 }
 
-fn load(name: &str, toml: &str) -> Outcome {
+pub(super) fn load(name: &str, toml: &str) -> Outcome {
     let file = format!("/tmp/programs-{name}.toml");
     fs::write(&file, toml).map_err(io_err(&file))?;
     lsmctl(&["load", &file])
@@ -140,7 +142,7 @@ fn load(name: &str, toml: &str) -> Outcome {
 
 /// Starts `prog` with `argv[0]` = `arg0` (busybox picks its applet by it) and pipes for
 /// stdin, stdout and stderr.
-fn spawn(prog: &str, arg0: &str, args: &[&str]) -> Result<Child, String> {
+pub(super) fn spawn(prog: &str, arg0: &str, args: &[&str]) -> Result<Child, String> {
     Command::new(prog)
         .arg0(arg0)
         .args(args)
@@ -152,7 +154,11 @@ fn spawn(prog: &str, arg0: &str, args: &[&str]) -> Result<Child, String> {
 }
 
 /// Runs a program to its end with stdin at EOF: (exit code, stdout, stderr).
-fn run_program(prog: &str, arg0: &str, args: &[&str]) -> Result<(i32, String, String), String> {
+pub(super) fn run_program(
+    prog: &str,
+    arg0: &str,
+    args: &[&str],
+) -> Result<(i32, String, String), String> {
     let out = spawn(prog, arg0, args)?
         .wait_with_output()
         .map_err(io_err(prog))?;
@@ -164,7 +170,7 @@ fn run_program(prog: &str, arg0: &str, args: &[&str]) -> Result<(i32, String, St
 }
 
 /// Kernel-log lines that contain every one of `parts`.
-fn log_count(parts: &[&str]) -> usize {
+pub(super) fn log_count(parts: &[&str]) -> usize {
     kernel_log()
         .lines()
         .filter(|l| parts.iter().all(|p| l.contains(p)))
@@ -172,7 +178,7 @@ fn log_count(parts: &[&str]) -> usize {
 }
 
 /// Checks that the kernel log has more lines containing every one of `parts` than `before`.
-fn logged_since(before: usize, parts: &[&str]) -> Outcome {
+pub(super) fn logged_since(before: usize, parts: &[&str]) -> Outcome {
     check(log_count(parts) > before, || {
         format!("no new kernel-log line containing all of {parts:?}")
     })
@@ -437,4 +443,5 @@ pub(crate) fn run(s: &mut Suite) {
     web_server(s);
     confined_shell(s);
     dynamic_program(s);
+    abstractions::run(s);
 }
