@@ -46,9 +46,11 @@ unit-test: deps
 harness-test:
 	@qemu-test/selftest-run.sh
 
-## guest-test: boot the kernel in QEMU and run the end-to-end suite.
+## guest-test: boot the kernel in QEMU and run the end-to-end suite; then boot it again with
+## a profile directory (qemu-test/boot/) that init loads, as rustlsm.service would.
 guest-test: initramfs
 	@qemu-test/run -- /usr/bin/rlsm-guest-tests
+	@qemu-test/run --overlay qemu-test/boot -- /usr/bin/rlsm-guest-tests boot
 
 ## test-debug: the guest suite and a 60 s policy race on a KASAN/lockdep/KFENCE kernel.
 test-debug: initramfs

@@ -1,5 +1,6 @@
 //! lsmctl: compile rustlsm profiles from TOML and manage the kernel's loaded policy.
 
+mod cache;
 mod cmd;
 mod fdpass;
 mod kernel;
@@ -27,17 +28,53 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
-    /// Compile profiles (TOML, or an already compiled policy) and load them into the kernel.
+    /// Compile profiles (TOML, or an already compiled policy) and load them into the kernel;
+    /// say of each profile whether it was added, replaced (old and new digest) or unchanged.
     Load {
         /// Profile files.
-        #[arg(required = true)]
+        #[arg(required_unless_present = "all", conflicts_with = "all")]
         files: Vec<PathBuf>,
+        /// Load every *.toml file of the profile directory (as at boot). Each file that
+        /// compiles is loaded even if another does not; the status says whether all did.
+        #[arg(long)]
+        all: bool,
+        /// The profile directory for --all.
+        #[arg(long, value_name = "DIR", default_value = cmd::load::PROFILE_DIR)]
+        dir: PathBuf,
+        /// Keep compiled policies in DIR and reuse them while the profiles, what they
+        /// include and lsmctl are unchanged (default with --all: /var/cache/rustlsm).
+        #[arg(long, value_name = "DIR")]
+        cache_dir: Option<PathBuf>,
+        /// Compile everything, and use no cache.
+        #[arg(long, conflicts_with = "cache_dir")]
+        no_cache: bool,
         /// Interface to the kernel.
         #[arg(long, value_enum, default_value_t = Via::Auto)]
         via: Via,
         /// Ask the kernel to verify the policy without loading it (system call only).
         #[arg(long)]
         dry_run: bool,
+    },
+    /// Put profiles in complain mode (refusals are logged, not enforced): edit `mode` in the
+    /// profile directory's file that defines each, keeping its comments, and load it.
+    Complain {
+        #[arg(required = true)]
+        names: Vec<String>,
+        /// The profile directory.
+        #[arg(long, value_name = "DIR", default_value = cmd::load::PROFILE_DIR)]
+        dir: PathBuf,
+        #[arg(long, value_enum, default_value_t = Via::Auto)]
+        via: Via,
+    },
+    /// Put profiles in enforce mode, as `complain` does for complain mode.
+    Enforce {
+        #[arg(required = true)]
+        names: Vec<String>,
+        /// The profile directory.
+        #[arg(long, value_name = "DIR", default_value = cmd::load::PROFILE_DIR)]
+        dir: PathBuf,
+        #[arg(long, value_enum, default_value_t = Via::Auto)]
+        via: Via,
     },
     /// Remove loaded profiles by name.
     Remove {
@@ -172,9 +209,42 @@ fn run(cli: Cli) -> Result<ExitCode, String> {
         Command::Check { files } => cmd::check::run(&files, &settings),
         Command::Load {
             files,
+            all,
+            dir,
+            cache_dir,
+            no_cache,
             via,
             dry_run,
-        } => cmd::load::run(&files, via, dry_run, &settings),
+        } => cmd::load::run(
+            &cmd::load::LoadArgs {
+                files,
+                all,
+                dir,
+                cache_dir,
+                no_cache,
+                via,
+                dry_run,
+            },
+            &settings,
+        ),
+        Command::Complain { names, dir, via } => cmd::mode::run(
+            &cmd::mode::ModeArgs {
+                names,
+                mode: "complain",
+                dir,
+                via,
+            },
+            &settings,
+        ),
+        Command::Enforce { names, dir, via } => cmd::mode::run(
+            &cmd::mode::ModeArgs {
+                names,
+                mode: "enforce",
+                dir,
+                via,
+            },
+            &settings,
+        ),
         Command::Remove { names, via } => cmd::remove::run(&names, via),
         Command::List { json } => cmd::list::run(json),
         Command::Status { json, pid } => cmd::status::run(json, pid),

@@ -4,7 +4,7 @@ use super::{compile_files, CompileSettings};
 use std::path::PathBuf;
 
 pub(crate) fn run(files: &[PathBuf], settings: &CompileSettings) -> Result<(), String> {
-    let compiled = compile_files(files, settings)?;
+    let compiled = compile_files(files, settings, None)?;
     for (file, c) in files.iter().zip(compiled) {
         for p in &c.profiles {
             println!(

@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 
 pub(crate) fn run(file: PathBuf, output: &Path, settings: &CompileSettings) -> Result<(), String> {
     let CompiledFile { blob, profiles, .. } =
-        compile_files(std::slice::from_ref(&file), settings)?.remove(0);
+        compile_files(std::slice::from_ref(&file), settings, None)?.remove(0);
     fs::write(output, &blob).map_err(|e| format!("{}: {e}", output.display()))?;
     println!(
         "{}: {} profile(s), {} bytes -> {}",

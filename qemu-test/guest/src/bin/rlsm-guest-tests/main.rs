@@ -11,6 +11,7 @@
 //! families in order.
 
 mod attr;
+mod boot;
 mod capabilities;
 mod escapes;
 mod exec;
@@ -140,6 +141,11 @@ fn main() {
         miscounted: Vec::new(),
         prefix: "",
     };
+    // `rlsm-guest-tests boot` runs the cases of a VM booted with a profile directory.
+    if std::env::args().nth(1).as_deref() == Some("boot") {
+        s.part("boot", boot::CASES, boot::run_boot);
+        s.finish(boot::CASES);
+    }
     // `rlsm-guest-tests programs` runs only the real-program cases.
     if std::env::args().nth(1).as_deref() == Some("programs") {
         programs::run(&mut s);

@@ -1,0 +1,104 @@
+//! `lsmctl complain NAME` and `lsmctl enforce NAME`: switch a profile's mode where it is
+//! defined, in the profile directory, and load the result, so the change holds across
+//! reboots. The file keeps its comments and layout; only the `mode` line changes (or is
+//! added). The edited text is compiled before anything is written: a file that would not
+//! compile is left as it was, and nothing is loaded.
+
+use super::load::{load_one, profile_files};
+use super::{compile_text, CompileSettings};
+use crate::kernel::Via;
+use std::fs;
+use std::os::unix::fs::PermissionsExt;
+use std::path::{Path, PathBuf};
+use toml_edit::{value, DocumentMut};
+
+/// What to switch.
+pub(crate) struct ModeArgs {
+    pub names: Vec<String>,
+    pub mode: &'static str,
+    pub dir: PathBuf,
+    pub via: Via,
+}
+
+/// The file of `dir` that defines profile `name`, parsed.
+fn defining_file(dir: &Path, name: &str) -> Result<(PathBuf, DocumentMut), String> {
+    let mut found = Vec::new();
+    for path in profile_files(dir)? {
+        let Ok(text) = fs::read_to_string(&path) else {
+            continue;
+        };
+        let Ok(doc) = text.parse::<DocumentMut>() else {
+            continue;
+        };
+        let defines = doc
+            .get("profile")
+            .and_then(|p| p.as_table_like())
+            .is_some_and(|p| p.contains_key(name));
+        if defines {
+            found.push((path, doc));
+        }
+    }
+    match found.len() {
+        1 => Ok(found.remove(0)),
+        0 => Err(format!(
+            "no file in {} defines profile {name:?} (lsmctl edits the profile directory, the \
+             one `lsmctl load --all` loads)",
+            dir.display()
+        )),
+        _ => {
+            let files: Vec<String> = found.iter().map(|(p, _)| p.display().to_string()).collect();
+            Err(format!(
+                "profile {name:?} is defined in several files ({}); keep one",
+                files.join(", ")
+            ))
+        }
+    }
+}
+
+/// Writes `text` to `path` through a new file renamed over it, keeping its permissions.
+fn replace_file(path: &Path, text: &str) -> Result<(), String> {
+    let fail = |e: std::io::Error| format!("{}: {e}", path.display());
+    let mode = fs::metadata(path).map_err(fail)?.permissions().mode();
+    let tmp = path.with_file_name(format!(
+        ".{}.lsmctl-{}",
+        path.file_name().unwrap_or_default().to_string_lossy(),
+        std::process::id()
+    ));
+    let written = fs::write(&tmp, text)
+        .and_then(|()| fs::set_permissions(&tmp, fs::Permissions::from_mode(mode)))
+        .and_then(|()| fs::rename(&tmp, path));
+    if written.is_err() {
+        let _ = fs::remove_file(&tmp);
+    }
+    written.map_err(fail)
+}
+
+/// Switches one profile: edit, compile, write, load.
+fn switch(name: &str, args: &ModeArgs, settings: &CompileSettings) -> Result<(), String> {
+    crate::kernel::checked_name(name)?;
+    let (path, mut doc) = defining_file(&args.dir, name)?;
+    let table = doc["profile"][name]
+        .as_table_like_mut()
+        .ok_or_else(|| format!("{}: profile {name:?} is not a table", path.display()))?;
+    let before = table
+        .get("mode")
+        .and_then(|m| m.as_str())
+        .unwrap_or("enforce")
+        .to_string();
+    table.insert("mode", value(args.mode));
+    let text = doc.to_string();
+    // Compiled before the file is touched: a file that does not compile stays as it was.
+    let compiled = compile_text(&path, &text, &settings.includes, None)?;
+    if before != args.mode {
+        replace_file(&path, &text)?;
+    }
+    println!("{name}: {before} -> {} in {}", args.mode, path.display());
+    load_one(&compiled, args.via, false)
+}
+
+pub(crate) fn run(args: &ModeArgs, settings: &CompileSettings) -> Result<(), String> {
+    for name in &args.names {
+        switch(name, args, settings)?;
+    }
+    Ok(())
+}
