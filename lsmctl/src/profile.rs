@@ -220,6 +220,22 @@ pub fn compile_with(
         text: source.to_string(),
         included_from: None,
     };
+    if let Ok(table) = source.parse::<toml::Table>() {
+        let fragment = [
+            "rule",
+            "include",
+            "include_if_exists",
+            "network",
+            "capabilities",
+        ];
+        if !table.contains_key("profile") && fragment.iter().any(|k| table.contains_key(*k)) {
+            return Err(src.at(
+                0..0,
+                "no profile is defined here: this looks like a file for profiles to include \
+                 (rules at the top level); check a profile file that includes it",
+            ));
+        }
+    }
     let parsed: PolicyFile = parse_toml(&src)?;
     if parsed.profile.is_empty() {
         return Err(src.at(

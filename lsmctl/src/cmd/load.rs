@@ -107,7 +107,7 @@ pub(crate) fn run(args: &LoadArgs, settings: &CompileSettings) -> Result<(), Str
         println!("no profiles in {}", args.dir.display());
         return Ok(());
     }
-    let (compiled, mut errors) = compile_each(&files, &settings.includes, cache.as_ref());
+    let (compiled, mut errors) = compile_each(&files, settings, cache.as_ref());
     for c in &compiled {
         if let Err(e) = load_one(c, args.via, args.dry_run) {
             errors.push(e);

@@ -56,23 +56,25 @@ fn compile_files(
 }
 
 /// Like [`compile_files`], but every file that compiles is kept: the errors are returned
-/// beside them, one per file that does not (for loading a whole directory at boot, where one
-/// broken file must not leave every other program unconfined). Warnings are printed, never
-/// errors.
+/// beside them, one per file that does not (for checking every file, and for loading a
+/// whole directory at boot, where one broken file must not leave every other program
+/// unconfined). With `deny_warnings`, the warnings add one error, but their files are kept.
 fn compile_each(
     files: &[PathBuf],
-    includes: &IncludePath,
+    settings: &CompileSettings,
     cache: Option<&Cache>,
 ) -> (Vec<CompiledFile>, Vec<String>) {
     let mut compiled = Vec::new();
     let mut errors = Vec::new();
     for file in files {
-        match compile_file(file, includes, cache) {
+        match compile_file(file, &settings.includes, cache) {
             Ok(c) => compiled.push(c),
             Err(e) => errors.push(e),
         }
     }
-    let _ = settle_warnings(&compiled, false);
+    if let Err(e) = settle_warnings(&compiled, settings.deny_warnings) {
+        errors.push(e);
+    }
     (compiled, errors)
 }
 

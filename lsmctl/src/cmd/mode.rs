@@ -5,7 +5,7 @@
 //! compile is left as it was, and nothing is loaded.
 
 use super::load::{load_one, profile_files};
-use super::{compile_text, CompileSettings};
+use super::{compile_file, compile_text, CompileSettings};
 use crate::kernel::Via;
 use std::fs;
 use std::os::unix::fs::PermissionsExt;
@@ -87,7 +87,9 @@ fn switch(name: &str, args: &ModeArgs, settings: &CompileSettings) -> Result<(),
         .to_string();
     table.insert("mode", value(args.mode));
     let text = doc.to_string();
-    // Compiled before the file is touched: a file that does not compile stays as it was.
+    // Compiled before the file is touched: a file that does not compile stays as it was,
+    // and its errors are reported at their places in the file as it is.
+    compile_file(&path, &settings.includes, None)?;
     let compiled = compile_text(&path, &text, &settings.includes, None)?;
     if before != args.mode {
         replace_file(&path, &text)?;
