@@ -7,6 +7,7 @@ mod braces;
 mod diag;
 pub mod explain;
 pub mod includes;
+pub mod logsource;
 mod network;
 pub mod profile;
 pub mod records;

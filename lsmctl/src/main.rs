@@ -121,6 +121,22 @@ enum Command {
     /// its exit status, or 128 + N if signal N killed it.
     #[command(after_help = RUN_EXAMPLES)]
     Run(Box<RunCli>),
+    /// Show rustlsm's refusals (and complain mode's would-be refusals) from the kernel log,
+    /// or from log files: kernel log or syslog, `journalctl -k` output, audit.log, or a
+    /// sandbox's records file.
+    Log {
+        /// Log files to read ("-" for standard input) instead of the kernel log.
+        files: Vec<PathBuf>,
+        /// Only this profile's records (may be given more than once).
+        #[arg(short, long = "profile", value_name = "NAME")]
+        profiles: Vec<String>,
+        /// Keep reading the kernel log for new records.
+        #[arg(short, long)]
+        follow: bool,
+        /// One JSON object per line.
+        #[arg(long)]
+        json: bool,
+    },
     /// Show what the running kernel supports (sandboxes, policy format).
     Features {
         /// Print JSON.
@@ -249,6 +265,17 @@ fn run(cli: Cli) -> Result<ExitCode, String> {
         Command::List { json } => cmd::list::run(json),
         Command::Status { json, pid } => cmd::status::run(json, pid),
         Command::Features { json } => cmd::features::run(json),
+        Command::Log {
+            files,
+            profiles,
+            follow,
+            json,
+        } => cmd::log::run(&cmd::log::LogArgs {
+            files,
+            profiles,
+            follow,
+            json,
+        }),
         Command::Run(r) => {
             let r = *r;
             let denials = match (r.no_denials, r.denials_file) {

@@ -6,6 +6,7 @@ pub(crate) mod compile;
 pub(crate) mod features;
 pub(crate) mod list;
 pub(crate) mod load;
+pub(crate) mod log;
 pub(crate) mod mode;
 pub(crate) mod remove;
 pub(crate) mod run;

@@ -6,11 +6,11 @@
 //! Run as `rlsm-guest-tests boot`; the main suite's VM has no profile directory.
 
 use crate::harness::{expect_open, kernel_log, run};
-use crate::{check, Suite, LSMCTL, SECFS};
+use crate::{check, Outcome, Suite, LSMCTL, SECFS};
 use std::fs;
 
 /// The cases [`run`] registers.
-pub(crate) const CASES: u32 = 8;
+pub(crate) const CASES: u32 = 9;
 
 const DIR: &str = "/etc/rustlsm/profiles.d";
 const BOOTDEMO: &str = "/etc/rustlsm/profiles.d/10-bootdemo.toml";
@@ -188,8 +188,73 @@ fn mode_switches(s: &mut Suite) {
     );
 }
 
+fn reading_the_log(s: &mut Suite) {
+    s.case(
+        "lsmctl log: a profile's refusals in its words, as JSON, and followed as they come",
+        || {
+            expect_open(PROBE, "/etc/shadow", "r", libc::EACCES)?;
+            let want = "bootdemo: denied: rlsm-probe-boot[";
+            let (code, out) = run(LSMCTL, &["log", "-p", "bootdemo"]);
+            let line = out.lines().rev().find(|l| l.starts_with(want));
+            check(
+                code == 0 && line.is_some_and(|l| l.ends_with("] open /etc/shadow (r)")),
+                || out.clone(),
+            )?;
+            check(out.lines().all(|l| l.starts_with("bootdemo")), || {
+                out.clone()
+            })?;
+            let (code, out) = run(LSMCTL, &["log", "--json", "-p", "bootdemo"]);
+            let objects: Vec<serde_json::Value> = out
+                .lines()
+                .map(serde_json::from_str)
+                .collect::<Result<_, _>>()
+                .map_err(|e| format!("{e}: {out}"))?;
+            check(
+                code == 0
+                    && objects.iter().any(|o| {
+                        o["profile"] == "bootdemo"
+                            && o["op"] == "open"
+                            && o["fields"]["path"] == "/etc/shadow"
+                    }),
+                || out.clone(),
+            )?;
+            follow_one()
+        },
+    );
+}
+
+/// `lsmctl log --follow` prints a refusal made after it started.
+fn follow_one() -> Outcome {
+    use std::io::{BufRead, BufReader};
+    use std::process::{Command, Stdio};
+    let mut child = Command::new(LSMCTL)
+        .args(["log", "--follow", "-p", "bootdemo"])
+        .stdout(Stdio::piped())
+        .spawn()
+        .map_err(io_err("lsmctl log --follow"))?;
+    let stdout = child.stdout.take().ok_or("no stdout")?;
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+            if tx.send(line).is_err() {
+                break;
+            }
+        }
+    });
+    // What the log held before: drained, so that the next line is the new one.
+    std::thread::sleep(std::time::Duration::from_millis(500));
+    while rx.try_recv().is_ok() {}
+    expect_open(PROBE, "/root/secret", "r", libc::EACCES)?;
+    let got = rx.recv_timeout(std::time::Duration::from_secs(5));
+    let _ = child.kill();
+    let _ = child.wait();
+    let line = got.map_err(|_| "no line within 5 s".to_string())?;
+    check(line.ends_with("open /root/secret (r)"), || line)
+}
+
 pub(crate) fn run_boot(s: &mut Suite) {
     at_boot(s);
     reloading(s);
     mode_switches(s);
+    reading_the_log(s);
 }

@@ -1,0 +1,109 @@
+//! Finding rustlsm's records in the places logs keep them, for `lsmctl log` (and the
+//! learning tools after it):
+//!
+//! - kernel-log lines, whatever the prefix before `rustlsm: ` (dmesg, `journalctl -k`,
+//!   syslog files): `... rustlsm: DENIED profile="web" op=open path="/x" ... comm="cat"`;
+//! - audit records (`/var/log/audit/audit.log`): `type=1427 msg=audit(...): rustlsm=DENIED
+//!   profile="web" ...`, where audit writes a string that holds a space, a quote or a byte
+//!   outside printable ASCII as bare hexadecimal instead of in quotes;
+//! - a sandbox's records file (`lsmctl run --denials-file`): the record alone.
+//!
+//! Lines of no record come back as `None`; a line that names rustlsm but does not parse is
+//! [`Line::Unknown`], so that nothing is dropped silently.
+
+use crate::records::{parse_line, Line};
+
+/// Fields whose values audit may write as hexadecimal.
+const STRING_FIELDS: [&str; 8] = [
+    "profile", "comm", "path", "name", "peer", "target", "exe", "info",
+];
+
+/// The record a log line holds, if it holds one.
+pub fn record_in(line: &[u8]) -> Option<Line> {
+    let line = line.strip_suffix(b"\n").unwrap_or(line);
+    if let Some(at) = find(line, b"rustlsm=") {
+        return Some(parse_line(&from_audit(&line[at + b"rustlsm=".len()..])));
+    }
+    if let Some(at) = find(line, b"rustlsm: ") {
+        let rest = &line[at + b"rustlsm: ".len()..];
+        if is_record(rest) {
+            return Some(parse_line(rest));
+        }
+        return None;
+    }
+    is_record(line).then(|| parse_line(line))
+}
+
+/// Whether `text` starts like a record (and not like rustlsm's other log lines: policy
+/// loads, refused requests).
+fn is_record(text: &[u8]) -> bool {
+    [&b"DENIED "[..], b"ALLOWED ", b"KILLED ", b"LOST "]
+        .iter()
+        .any(|v| text.starts_with(v))
+}
+
+fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
+    haystack.windows(needle.len()).position(|w| w == needle)
+}
+
+/// An audit record's text from its verdict on, in the kernel log's form: hexadecimal string
+/// values become quoted, with `\xNN` for what the kernel log escapes.
+fn from_audit(text: &[u8]) -> Vec<u8> {
+    let mut out = Vec::new();
+    for (i, word) in text.split(|&b| b == b' ').enumerate() {
+        if i > 0 {
+            out.push(b' ');
+        }
+        let hex = word.iter().position(|&b| b == b'=').and_then(|eq| {
+            let key = std::str::from_utf8(&word[..eq]).ok()?;
+            let value = &word[eq + 1..];
+            if !STRING_FIELDS.contains(&key) || value.first() == Some(&b'"') {
+                return None;
+            }
+            Some((eq, decode_hex(value)?))
+        });
+        match hex {
+            Some((eq, bytes)) => {
+                out.extend_from_slice(&word[..=eq]);
+                out.push(b'"');
+                for b in bytes {
+                    if b == b'"' || b == b'\\' || !(0x20..0x7f).contains(&b) {
+                        out.extend_from_slice(format!("\\x{b:02x}").as_bytes());
+                    } else {
+                        out.push(b);
+                    }
+                }
+                out.push(b'"');
+            }
+            None => out.extend_from_slice(word),
+        }
+    }
+    out
+}
+
+/// Bytes from uppercase hexadecimal digits, two per byte, as audit writes them.
+fn decode_hex(text: &[u8]) -> Option<Vec<u8>> {
+    if text.is_empty() || text.len() % 2 != 0 {
+        return None;
+    }
+    text.chunks(2)
+        .map(|pair| {
+            let s = std::str::from_utf8(pair).ok()?;
+            if !s
+                .bytes()
+                .all(|b| b.is_ascii_digit() || (b'A'..=b'F').contains(&b))
+            {
+                return None;
+            }
+            u8::from_str_radix(s, 16).ok()
+        })
+        .collect()
+}
+
+/// The message of a `/dev/kmsg` record (`PRI,SEQ,TIME,FLAGS;MESSAGE`).
+pub fn kmsg_message(record: &[u8]) -> &[u8] {
+    match record.iter().position(|&b| b == b';') {
+        Some(i) => &record[i + 1..],
+        None => record,
+    }
+}
