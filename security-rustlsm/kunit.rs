@@ -132,6 +132,7 @@ mod tests {
         assert!(net.may_create(net::AF_INET, 1, 0));
         assert!(!net.may_create(net::AF_INET6, 1, 0));
         assert!(!net.may_create(net::AF_INET, net::SOCK_RAW, net::IPPROTO_ICMP));
+        assert!(!net.may_create(net::AF_NETLINK, net::SOCK_RAW, 0));
         // struct sockaddr_in for 127.0.0.1, port in network order.
         let mut sin = [0u8; 16];
         sin[..2].copy_from_slice(&net::AF_INET.to_ne_bytes());

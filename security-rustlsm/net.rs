@@ -11,8 +11,10 @@
 //! ```
 //!
 //! A socket entry of type 0 stands for every type but raw ones; of protocol 0, for every
-//! protocol but ICMP; of protocol [`ANY_PROTOCOL`], for every protocol: raw and ICMP sockets
-//! are allowed only where an entry names them. A rule of family 0 matches IPv4 and IPv6
+//! protocol but ICMP (for IP families: TCP, UDP and MPTCP; for netlink: `NETLINK_ROUTE`
+//! alone, as 0 is that protocol's number); of protocol [`ANY_PROTOCOL`], for every protocol:
+//! raw and ICMP sockets, and netlink's other protocols (socket diagnostics, audit, uevents
+//! and more), are allowed only where an entry names them. A rule of family 0 matches IPv4 and IPv6
 //! addresses alike, with prefix 0.
 
 /// Size of one socket entry.
@@ -42,6 +44,8 @@ pub const PROTO_UDP: u8 = 17;
 pub const AF_INET: u16 = 2;
 /// `AF_INET6`.
 pub const AF_INET6: u16 = 10;
+/// `AF_NETLINK`.
+pub const AF_NETLINK: u16 = 16;
 /// `SOCK_RAW`.
 pub const SOCK_RAW: u16 = 3;
 /// `SOCK_PACKET`, the obsolete raw packet type.
@@ -150,14 +154,17 @@ impl<'a> Net<'a> {
 
     /// Whether a socket of this family, type and protocol may be created. An entry without
     /// a protocol covers, for IP families, only TCP, UDP and MPTCP (the protocols whose
-    /// endpoints rules mediate): SCTP, ICMP and every other IP protocol must be named.
+    /// endpoints rules mediate): SCTP, ICMP and every other IP protocol must be named. For
+    /// netlink it covers `NETLINK_ROUTE` (0) only: the other protocols reach far more (every
+    /// socket's state, audit, uevents) and must be named.
     pub fn may_create(&self, family: u16, sock_type: u16, protocol: u16) -> bool {
         let special_type = sock_type == SOCK_RAW || sock_type == SOCK_PACKET;
-        let ip = family == AF_INET || family == AF_INET6;
-        let special_proto = if ip {
-            !matches!(protocol, 0 | IPPROTO_TCP | IPPROTO_UDP | IPPROTO_MPTCP)
-        } else {
-            false
+        let special_proto = match family {
+            AF_INET | AF_INET6 => {
+                !matches!(protocol, 0 | IPPROTO_TCP | IPPROTO_UDP | IPPROTO_MPTCP)
+            }
+            AF_NETLINK => protocol != 0,
+            _ => false,
         };
         self.sockets.chunks_exact(SOCKET_LEN).any(|e| {
             let f = u16::from_le_bytes([e[0], e[1]]);

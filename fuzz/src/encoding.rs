@@ -193,6 +193,13 @@ fn check_net(spec: &ProfileSpec, view: net::Net<'_>) {
                 if sock_type == net::SOCK_RAW || sock_type == net::SOCK_PACKET {
                     assert!(entries().any(|s| s.sock_type == sock_type), "raw unnamed");
                 }
+                if family == net::AF_NETLINK && protocol != 0 {
+                    let named = |p| p == protocol || p == net::ANY_PROTOCOL;
+                    assert!(
+                        entries().any(|s| named(s.protocol)),
+                        "netlink protocol unnamed"
+                    );
+                }
                 if ip && !plain.contains(&protocol) {
                     let named = |p| p == protocol || p == net::ANY_PROTOCOL;
                     assert!(entries().any(|s| named(s.protocol)), "IP protocol unnamed");

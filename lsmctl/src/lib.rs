@@ -3,10 +3,11 @@
 //! its tests and the fuzzers (`fuzz/`) share it.
 
 mod body;
-mod braces;
+pub(crate) mod braces;
 mod diag;
 pub mod explain;
 pub mod includes;
+pub mod learn;
 pub mod logsource;
 mod network;
 pub mod profile;

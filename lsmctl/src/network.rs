@@ -63,7 +63,7 @@ const FAMILIES: [(&str, u16); 5] = [
     ("unix", AF_UNIX),
     ("inet", net::AF_INET),
     ("inet6", net::AF_INET6),
-    ("netlink", 16),
+    ("netlink", net::AF_NETLINK),
     ("packet", 17),
 ];
 
@@ -72,8 +72,8 @@ pub(crate) fn family_name(family: u16) -> Option<&'static str> {
     FAMILIES.iter().find(|(_, f)| *f == family).map(|(n, _)| *n)
 }
 
-/// Parses `family[:kind]`.
-fn socket(spec: &Spanned<String>) -> Result<SocketSpec, Located> {
+/// Parses `family[:kind]`: the entries it stands for (`netlink:route` is two).
+fn socket(spec: &Spanned<String>) -> Result<Vec<SocketSpec>, Located> {
     let bad = |msg: String| (spec.span(), msg);
     let (family, kind) = match spec.get_ref().split_once(':') {
         Some((f, k)) => (f, Some(k)),
@@ -88,6 +88,26 @@ fn socket(spec: &Spanned<String>) -> Result<SocketSpec, Located> {
                 "unknown socket family {family:?}: expected unix, inet, inet6, netlink or packet"
             ))
         })?;
+    let entry = |sock_type, protocol| SocketSpec {
+        family: fam,
+        sock_type,
+        protocol,
+    };
+    if fam == net::AF_NETLINK {
+        // A netlink entry of protocol 0 is NETLINK_ROUTE alone; the family and its kinds
+        // name every protocol, and `route` (addresses, interfaces and routes, which
+        // getaddrinfo() reads) that one, raw or datagram as programs open it.
+        return match kind {
+            None => Ok(vec![entry(0, net::ANY_PROTOCOL)]),
+            Some("dgram") => Ok(vec![entry(2, net::ANY_PROTOCOL)]),
+            Some("raw") => Ok(vec![entry(net::SOCK_RAW, net::ANY_PROTOCOL)]),
+            Some("route") => Ok(vec![entry(net::SOCK_RAW, 0), entry(2, 0)]),
+            Some(other) => Err(bad(format!(
+                "unknown netlink socket kind {other:?}: expected route (NETLINK_ROUTE alone), \
+                 or raw or dgram (every netlink protocol)"
+            ))),
+        };
+    }
     let (sock_type, protocol) = match kind {
         None => (0, 0),
         Some("stream") => (1, 0),
@@ -103,11 +123,7 @@ fn socket(spec: &Spanned<String>) -> Result<SocketSpec, Located> {
             )))
         }
     };
-    Ok(SocketSpec {
-        family: fam,
-        sock_type,
-        protocol,
-    })
+    Ok(vec![entry(sock_type, protocol)])
 }
 
 /// What a port or port range must look like.
@@ -174,11 +190,14 @@ fn address(a: &Spanned<String>) -> Result<(u8, u8, [u8; 16]), Located> {
 
 /// Compiles the network table into socket entries and endpoint rules.
 pub fn compile(t: &NetworkToml) -> Result<(Vec<SocketSpec>, Vec<NetRule>), Located> {
-    let sockets = t
-        .sockets
-        .iter()
-        .map(socket)
-        .collect::<Result<Vec<_>, _>>()?;
+    let mut sockets = Vec::new();
+    for s in &t.sockets {
+        for one in socket(s)? {
+            if !sockets.contains(&one) {
+                sockets.push(one);
+            }
+        }
+    }
     let mut rules = Vec::new();
     for r in &t.rules {
         let r = r.get_ref();

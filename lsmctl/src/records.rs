@@ -507,6 +507,31 @@ fn type_name(sock_type: u16) -> String {
     }
 }
 
+/// A socket as a profile's `sockets` names it (`inet:stream`, `inet:icmp`,
+/// `netlink:route`), with the protocol's number where no name says it.
+pub fn socket_words(family: u16, sock_type: u16, protocol: u16) -> String {
+    use rustlsm_policy::net;
+    let known = crate::network::family_name(family).is_some();
+    let ip = family == net::AF_INET || family == net::AF_INET6;
+    let icmp = (family == net::AF_INET && protocol == net::IPPROTO_ICMP)
+        || (family == net::AF_INET6 && protocol == net::IPPROTO_ICMPV6);
+    let plain = match family {
+        _ if ip => matches!(protocol, 0 | net::IPPROTO_TCP | net::IPPROTO_UDP),
+        net::AF_NETLINK => false,
+        _ => protocol == 0,
+    };
+    let kind = type_name(sock_type);
+    match () {
+        _ if !known => format!("{} {kind} protocol {protocol}", family_name(family)),
+        _ if family == net::AF_NETLINK && protocol == 0 && matches!(sock_type, 2 | 3) => {
+            "netlink:route".into()
+        }
+        _ if icmp && sock_type == 2 => format!("{}:icmp", family_name(family)),
+        _ if plain && !kind.contains(' ') => format!("{}:{kind}", family_name(family)),
+        _ => format!("{}:{kind} protocol {protocol}", family_name(family)),
+    }
+}
+
 /// An IP endpoint as usually written: `10.0.0.1:80`, `[::1]:80`.
 pub fn endpoint_text(addr: &IpAddr, port: u16) -> String {
     match addr {
@@ -538,11 +563,7 @@ fn object_text(record: &Record) -> String {
             family,
             sock_type,
             protocol,
-        } => format!(
-            "{} {} protocol {protocol}",
-            family_name(family),
-            type_name(sock_type)
-        ),
+        } => socket_words(family, sock_type, protocol),
         Object::Capability(cap) => capability_name(cap),
         Object::Abstract(name) => format!("@{}", shown_name(name)),
         Object::Task { role, name } => format!("{role} {}", shown(name)),

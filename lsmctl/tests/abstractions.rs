@@ -142,6 +142,12 @@ fn nameservice_reads_the_switch_files_and_talks_dns_only() {
         .iter()
         .all(|r| [0, 53].contains(&r.ports.0) && r.ports.0 == r.ports.1));
     assert!(!p.net_rules.is_empty());
+    // NETLINK_ROUTE alone: no entry of another or of every netlink protocol.
+    let netlink: Vec<_> = p.sockets.iter().filter(|s| s.family == 16).collect();
+    assert!(
+        !netlink.is_empty() && netlink.iter().all(|s| s.protocol == 0),
+        "{netlink:?}"
+    );
 }
 
 #[test]

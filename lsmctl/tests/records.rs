@@ -212,7 +212,7 @@ fn every_cut_of_a_record_is_not_one() {
 fn every_object_kind_reads_and_renders() {
     let base = r#"DENIED sandbox=4 profile="sandbox" op=OP OBJ pid=7 comm="prog""#;
     let line = |op: &str, obj: &str| base.replace("OP", op).replace("OBJ", obj);
-    let cases: [(&str, &str, Object<'_>, &str); 11] = [
+    let cases: [(&str, &str, Object<'_>, &str); 15] = [
         (
             "open",
             r#"path="/a" requested=rwxacdnlmstiu denied=u"#,
@@ -262,7 +262,47 @@ fn every_object_kind_reads_and_renders() {
                 sock_type: 3,
                 protocol: 1,
             },
-            "socket inet raw protocol 1",
+            "socket inet:raw protocol 1",
+        ),
+        (
+            "socket",
+            "family=16 type=3 protocol=0",
+            Object::Socket {
+                family: 16,
+                sock_type: 3,
+                protocol: 0,
+            },
+            "socket netlink:route",
+        ),
+        (
+            "socket",
+            "family=16 type=3 protocol=4",
+            Object::Socket {
+                family: 16,
+                sock_type: 3,
+                protocol: 4,
+            },
+            "socket netlink:raw protocol 4",
+        ),
+        (
+            "socket",
+            "family=10 type=1 protocol=6",
+            Object::Socket {
+                family: 10,
+                sock_type: 1,
+                protocol: 6,
+            },
+            "socket inet6:stream",
+        ),
+        (
+            "socket",
+            "family=2 type=2 protocol=1",
+            Object::Socket {
+                family: 2,
+                sock_type: 2,
+                protocol: 1,
+            },
+            "socket inet:icmp",
         ),
         (
             "socket",

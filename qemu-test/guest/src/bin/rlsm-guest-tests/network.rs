@@ -16,7 +16,7 @@ attach = ["/usr/bin/rlsm-probe-net"]
 capabilities = ["net_raw"]
 
 [profile.net.network]
-sockets = ["inet:stream", "inet:dgram", "inet6:dgram", "unix"]
+sockets = ["inet:stream", "inet:dgram", "inet6:dgram", "unix", "netlink:route"]
 
 [[profile.net.network.rule]]
 allow = ["bind", "listen"]
@@ -61,8 +61,23 @@ const NET_CASES: &[(&str, &[&str], i32)] = &[
         libc::EACCES,
     ),
     (
-        "socket: netlink is not listed",
+        "socket: netlink:route allows NETLINK_ROUTE, raw",
         &["socket", "16", "3", "0"],
+        0,
+    ),
+    (
+        "socket: netlink:route allows NETLINK_ROUTE, datagram",
+        &["socket", "16", "2", "0"],
+        0,
+    ),
+    (
+        "socket: netlink:route does not cover socket diagnostics (every socket's state)",
+        &["socket", "16", "3", "4"],
+        libc::EACCES,
+    ),
+    (
+        "socket: netlink:route does not cover uevents",
+        &["socket", "16", "2", "15"],
         libc::EACCES,
     ),
     (

@@ -177,6 +177,8 @@ struct DnsServer {
 }
 
 const DNS_NAME: &str = "dns.rlsm.test";
+/// An address the guest takes for the lookup, so that it has IPv4 beyond loopback.
+const HOST_ADDRESS: &str = "10.9.9.9/32";
 const DNS_ADDRESS: [u8; 4] = [10, 1, 2, 3];
 
 /// The name of a query's question and the offset after its type and class.
@@ -287,12 +289,21 @@ fn nameservice(s: &mut Suite) {
     s.case(
         "abstractions/nameservice: a name resolves by DNS over UDP to 127.0.0.1:53",
         || {
-            let server = DnsServer::start()?;
-            works("getent", GETENT, &["ahostsv4", DNS_NAME], |o| {
-                o.starts_with("10.1.2.3") && o.contains(DNS_NAME)
-            })?;
-            let answered = server.answered.load(Ordering::Relaxed);
-            check(answered >= 1, || "the DNS server answered no query".into())
+            // getaddrinfo() asks for IPv4 addresses only when the host has an IPv4 address
+            // other than 127.0.0.1 (AI_ADDRCONFIG), which it learns over netlink.
+            let (code, out) =
+                crate::harness::run("/bin/ip", &["addr", "add", HOST_ADDRESS, "dev", "lo"]);
+            check(code == 0, || format!("ip addr add: {out}"))?;
+            let server = DnsServer::start();
+            let resolved = server.and_then(|server| {
+                works("getent", GETENT, &["ahostsv4", DNS_NAME], |o| {
+                    o.starts_with("10.1.2.3") && o.contains(DNS_NAME)
+                })?;
+                let answered = server.answered.load(Ordering::Relaxed);
+                check(answered >= 1, || "the DNS server answered no query".into())
+            });
+            let _ = crate::harness::run("/bin/ip", &["addr", "del", HOST_ADDRESS, "dev", "lo"]);
+            resolved
         },
     );
     s.case(
