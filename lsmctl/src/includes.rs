@@ -120,6 +120,11 @@ impl IncludePath {
             }))
     }
 
+    /// The searched directories, in order.
+    pub fn dirs(&self) -> &[PathBuf] {
+        &self.dirs
+    }
+
     /// The searched directories, for messages.
     pub fn describe(&self) -> String {
         let dirs: Vec<String> = self.dirs.iter().map(|d| d.display().to_string()).collect();

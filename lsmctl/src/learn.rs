@@ -44,7 +44,7 @@ const NO_GLOB_DIRS: [&str; 7] = ["", "/etc", "/root", "/home", "/proc", "/sys", 
 const TMP_DIRS: [&str; 4] = ["/tmp/", "/var/tmp/", "/dev/shm/", "/run/user/"];
 
 /// What one profile's records asked for, merged.
-#[derive(Default, Debug)]
+#[derive(Clone, Default, Debug)]
 pub struct Observed {
     /// Path to the accesses asked.
     pub files: BTreeMap<String, u32>,
@@ -108,6 +108,49 @@ impl Observed {
                 self.other.insert(text.to_string());
             }
         }
+    }
+}
+
+impl Observed {
+    /// Drops what `view` (the profile as it is) allows already: records from before a
+    /// change to the profile ask for nothing new.
+    pub fn retain_refused(&mut self, view: &wire::ProfileView<'_>) {
+        self.files
+            .retain(|path, mask| view.refused(path.as_bytes(), *mask) != 0);
+        self.capabilities.retain(|&cap| !view.has_capability(cap));
+        let net = view.net();
+        self.sockets.retain(|&(f, t, p)| !net.may_create(f, t, p));
+        self.endpoints.retain(|(proto, addr, port), ops| {
+            let endpoint = endpoint(addr, *port);
+            let proto = if proto == "tcp" {
+                net::PROTO_TCP
+            } else {
+                net::PROTO_UDP
+            };
+            [net::OP_BIND, net::OP_LISTEN, net::OP_CONNECT, net::OP_SEND]
+                .iter()
+                .any(|&op| *ops & op != 0 && !net.may(op, proto, &endpoint))
+        });
+    }
+}
+
+/// An address and port as the kernel's matcher takes them.
+pub fn endpoint(addr: &IpAddr, port: u16) -> net::Endpoint {
+    match addr {
+        IpAddr::V4(a) => {
+            let mut bytes = [0u8; 16];
+            bytes[..4].copy_from_slice(&a.octets());
+            net::Endpoint {
+                family: 4,
+                addr: bytes,
+                port,
+            }
+        }
+        IpAddr::V6(a) => net::Endpoint {
+            family: 6,
+            addr: a.octets(),
+            port,
+        },
     }
 }
 

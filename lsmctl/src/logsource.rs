@@ -100,6 +100,13 @@ fn decode_hex(text: &[u8]) -> Option<Vec<u8>> {
         .collect()
 }
 
+/// The sequence number of a `/dev/kmsg` record (`PRI,SEQ,TIME,FLAGS;MESSAGE`).
+pub fn kmsg_sequence(record: &[u8]) -> Option<u64> {
+    let head = &record[..record.iter().position(|&b| b == b';')?];
+    let seq = head.split(|&b| b == b',').nth(1)?;
+    std::str::from_utf8(seq).ok()?.parse().ok()
+}
+
 /// The message of a `/dev/kmsg` record (`PRI,SEQ,TIME,FLAGS;MESSAGE`).
 pub fn kmsg_message(record: &[u8]) -> &[u8] {
     match record.iter().position(|&b| b == b';') {

@@ -3,7 +3,7 @@
 //! records file), one line each in the profile's words, or as JSON; `--follow` waits for new
 //! ones.
 
-use lsmctl::logsource::{kmsg_message, record_in};
+use lsmctl::logsource::{kmsg_message, kmsg_sequence, record_in};
 use lsmctl::records::{render, shown, Line, Verdict};
 use std::fs::File;
 use std::io::{BufRead, BufReader, ErrorKind, Read};
@@ -69,11 +69,12 @@ fn show(line: &Line, args: &LogArgs) {
     }
 }
 
-/// Reads the kernel log through /dev/kmsg: what it holds, then (with `follow`) what comes.
-fn kernel_log(args: &LogArgs) -> Result<(), String> {
+/// Reads the kernel log through /dev/kmsg: each record's sequence number and message, what
+/// the log holds, then (with `follow`) what comes.
+pub(super) fn read_kmsg(follow: bool, each: &mut dyn FnMut(u64, &[u8])) -> Result<(), String> {
     let mut options = std::fs::OpenOptions::new();
     options.read(true);
-    if !args.follow {
+    if !follow {
         options.custom_flags(libc::O_NONBLOCK);
     }
     let mut kmsg = options.open("/dev/kmsg").map_err(|e| {
@@ -87,9 +88,8 @@ fn kernel_log(args: &LogArgs) -> Result<(), String> {
         match kmsg.read(&mut buf) {
             Ok(0) => return Ok(()),
             Ok(n) => {
-                if let Some(line) = record_in(kmsg_message(&buf[..n])) {
-                    show(&line, args);
-                }
+                let record = &buf[..n];
+                each(kmsg_sequence(record).unwrap_or(0), kmsg_message(record));
             }
             // Records overwritten before they were read: go on with the next.
             Err(e) if e.raw_os_error() == Some(libc::EPIPE) => {}
@@ -100,14 +100,9 @@ fn kernel_log(args: &LogArgs) -> Result<(), String> {
     }
 }
 
-pub(crate) fn run(args: &LogArgs) -> Result<(), String> {
-    if args.files.is_empty() {
-        return kernel_log(args);
-    }
-    if args.follow {
-        return Err("--follow reads the kernel log; it takes no files".into());
-    }
-    for path in &args.files {
+/// Calls `each` with every record of `files` (`-` for standard input).
+pub(super) fn read_files(files: &[PathBuf], each: &mut dyn FnMut(Line)) -> Result<(), String> {
+    for path in files {
         let reader: Box<dyn Read> = if path.as_os_str() == "-" {
             Box::new(std::io::stdin())
         } else {
@@ -116,9 +111,23 @@ pub(crate) fn run(args: &LogArgs) -> Result<(), String> {
         for line in BufReader::new(reader).split(b'\n') {
             let line = line.map_err(|e| format!("{}: {e}", path.display()))?;
             if let Some(record) = record_in(&line) {
-                show(&record, args);
+                each(record);
             }
         }
     }
     Ok(())
+}
+
+pub(crate) fn run(args: &LogArgs) -> Result<(), String> {
+    if args.files.is_empty() {
+        return read_kmsg(args.follow, &mut |_, message| {
+            if let Some(line) = record_in(message) {
+                show(&line, args);
+            }
+        });
+    }
+    if args.follow {
+        return Err("--follow reads the kernel log; it takes no files".into());
+    }
+    read_files(&args.files, &mut |line| show(&line, args))
 }

@@ -4,9 +4,11 @@
 pub(crate) mod check;
 pub(crate) mod compile;
 pub(crate) mod features;
+pub(crate) mod genprof;
 pub(crate) mod list;
 pub(crate) mod load;
 pub(crate) mod log;
+pub(crate) mod logprof;
 pub(crate) mod mode;
 pub(crate) mod remove;
 pub(crate) mod run;

@@ -21,7 +21,7 @@ pub(crate) struct ModeArgs {
 }
 
 /// The file of `dir` that defines profile `name`, parsed.
-fn defining_file(dir: &Path, name: &str) -> Result<(PathBuf, DocumentMut), String> {
+pub(super) fn defining_file(dir: &Path, name: &str) -> Result<(PathBuf, DocumentMut), String> {
     let mut found = Vec::new();
     for path in profile_files(dir)? {
         let Ok(text) = fs::read_to_string(&path) else {
@@ -56,7 +56,7 @@ fn defining_file(dir: &Path, name: &str) -> Result<(PathBuf, DocumentMut), Strin
 }
 
 /// Writes `text` to `path` through a new file renamed over it, keeping its permissions.
-fn replace_file(path: &Path, text: &str) -> Result<(), String> {
+pub(super) fn replace_file(path: &Path, text: &str) -> Result<(), String> {
     let fail = |e: std::io::Error| format!("{}: {e}", path.display());
     let mode = fs::metadata(path).map_err(fail)?.permissions().mode();
     let tmp = path.with_file_name(format!(

@@ -8,6 +8,7 @@
 //! and not to every applet behind /bin's symlinks.
 
 mod abstractions;
+mod learning;
 
 use crate::harness::{kernel_log, lsmctl};
 use crate::{check, Outcome, Suite};
@@ -444,4 +445,5 @@ pub(crate) fn run(s: &mut Suite) {
     confined_shell(s);
     dynamic_program(s);
     abstractions::run(s);
+    learning::run_cases(s);
 }

@@ -1,0 +1,471 @@
+//! `lsmctl logprof`: rules from records. It reads what profiles were refused (or, in
+//! complain mode, would have been), proposes includes and rules group by group
+//! ([`lsmctl::learn`]), asks one question per group on a terminal (none with `--yes`; with
+//! `--json` it only prints the proposal), writes the accepted ones into the file of the
+//! profile directory that defines the profile, keeping its comments and layout, replays every
+//! record of the accepted groups against the compiled result, and loads it. A file whose
+//! replay still refuses something is left as it was.
+
+use super::load::load_one;
+use super::log::{read_files, read_kmsg};
+use super::mode::{defining_file, replace_file};
+use super::{compile_file, compile_text, CompileSettings};
+use crate::kernel::Via;
+use lsmctl::learn::{self, Abstraction, Observed, Proposal};
+use lsmctl::logsource::record_in;
+use lsmctl::records::Line;
+use lsmctl::IncludePath;
+use rustlsm_policy::{encode, net, wire};
+use std::collections::BTreeMap;
+use std::io::{BufRead, IsTerminal, Write};
+use std::path::PathBuf;
+use toml_edit::{value, Array, ArrayOfTables, DocumentMut, Item, Table};
+
+/// What to learn from and how.
+pub(crate) struct LogprofArgs {
+    /// Log files; the kernel log when none.
+    pub files: Vec<PathBuf>,
+    /// Only these profiles (all that have records when empty).
+    pub profiles: Vec<String>,
+    pub dir: PathBuf,
+    /// Accept every proposal without asking.
+    pub yes: bool,
+    /// Print the proposals as JSON and change nothing.
+    pub json: bool,
+    /// Propose the held-back grants too.
+    pub sensitive: bool,
+    /// Only kernel-log records after this sequence number (genprof's mark).
+    pub since: Option<u64>,
+    pub via: Via,
+}
+
+/// The abstractions a profile may include, compiled: the shipped order first (most programs
+/// need base), then the others by name.
+fn abstractions(includes: &IncludePath) -> Vec<Abstraction> {
+    const FIRST: [&str; 6] = [
+        "base",
+        "nameservice",
+        "ssl_certs",
+        "consoles",
+        "tmp",
+        "shell",
+    ];
+    let mut names: Vec<String> = Vec::new();
+    for dir in includes.dirs() {
+        let Ok(entries) = std::fs::read_dir(dir.join("abstractions")) else {
+            continue;
+        };
+        for e in entries.flatten() {
+            let file = e.file_name().to_string_lossy().into_owned();
+            if let Some(stem) = file.strip_suffix(".toml") {
+                if !names.iter().any(|n| n == stem) {
+                    names.push(stem.to_string());
+                }
+            }
+        }
+    }
+    names.sort_by_key(|n| {
+        (
+            FIRST.iter().position(|f| f == n).unwrap_or(FIRST.len()),
+            n.clone(),
+        )
+    });
+    names
+        .into_iter()
+        .filter_map(|n| {
+            let name = format!("abstractions/{n}");
+            let src = format!("[profile.abstraction]\ninclude = [\"{name}\"]\n");
+            let compiled =
+                lsmctl::profile::compile_with(&PathBuf::from("abstraction"), &src, includes)
+                    .ok()?;
+            let blob = encode(&compiled.profiles).ok()?;
+            Some(Abstraction { name, blob })
+        })
+        .collect()
+}
+
+/// The records of `args`' source, by profile (system profiles only: a sandbox's records
+/// belong to `lsmctl run`). Also says whether the kernel reported records it dropped.
+fn gather(args: &LogprofArgs) -> Result<(BTreeMap<String, Observed>, bool), String> {
+    let mut by_profile: BTreeMap<String, Observed> = BTreeMap::new();
+    let mut dropped = false;
+    let mut take = |line: Line| {
+        let Line::Record(r) = line else { return };
+        let name = String::from_utf8_lossy(&r.profile).into_owned();
+        let wanted = args.profiles.is_empty() || args.profiles.contains(&name);
+        if r.sandbox.is_none() && wanted {
+            by_profile.entry(name).or_default().add(&r);
+        }
+    };
+    if args.files.is_empty() {
+        read_kmsg(false, &mut |seq, message| {
+            if args.since.is_some_and(|mark| seq <= mark) {
+                return;
+            }
+            let text = String::from_utf8_lossy(message);
+            if text.starts_with("rustlsm: ") && text.contains("messages suppressed") {
+                dropped = true;
+            }
+            if let Some(line) = record_in(message) {
+                take(line);
+            }
+        })?;
+    } else {
+        read_files(&args.files, &mut take)?;
+    }
+    Ok((by_profile, dropped))
+}
+
+/// The answer to one question: add the group, or skip it.
+fn ask(question: &str, yes: bool) -> Result<bool, String> {
+    if yes {
+        return Ok(true);
+    }
+    loop {
+        print!("{question}\n  [a]dd, [s]kip, [q]uit? ");
+        std::io::stdout().flush().map_err(|e| e.to_string())?;
+        let mut answer = String::new();
+        let n = std::io::stdin()
+            .lock()
+            .read_line(&mut answer)
+            .map_err(|e| e.to_string())?;
+        match answer.trim() {
+            _ if n == 0 => return Err("no answer (end of input)".into()),
+            "a" | "A" => return Ok(true),
+            "s" | "S" => return Ok(false),
+            "q" | "Q" => return Err("stopped; nothing was written".into()),
+            _ => println!("  answer a, s or q"),
+        }
+    }
+}
+
+fn listed(items: &[String]) -> String {
+    items
+        .iter()
+        .map(|i| format!("    {i}"))
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+/// Keeps the groups of `p` that are accepted (all with `yes`).
+fn choose(p: &Proposal, yes: bool) -> Result<Proposal, String> {
+    let name = &p.profile;
+    let mut out = Proposal {
+        profile: name.clone(),
+        held_back: p.held_back.clone(),
+        unhandled: p.unhandled.clone(),
+        ..Proposal::default()
+    };
+    for (include, covered) in &p.includes {
+        let q = format!(
+            "profile {name}: include {include}? It grants what {} record(s) asked:\n{}",
+            covered.len(),
+            listed(covered)
+        );
+        if ask(&q, yes)? {
+            out.includes.push((include.clone(), covered.clone()));
+        }
+    }
+    for rule in &p.rules {
+        let q = format!(
+            "profile {name}: allow {} on\n{}\n  (seen: {})",
+            rule.allow.join(", "),
+            listed(&rule.paths),
+            rule.seen.join(", ")
+        );
+        if ask(&q, yes)? {
+            out.rules.push(rule.clone());
+        }
+    }
+    if !p.capabilities.is_empty()
+        && ask(
+            &format!(
+                "profile {name}: keep capabilities {}?",
+                p.capabilities.join(", ")
+            ),
+            yes,
+        )?
+    {
+        out.capabilities = p.capabilities.clone();
+    }
+    if !p.sockets.is_empty()
+        && ask(
+            &format!("profile {name}: allow sockets {}?", p.sockets.join(", ")),
+            yes,
+        )?
+    {
+        out.sockets = p.sockets.clone();
+    }
+    for n in &p.network {
+        let q = format!(
+            "profile {name}: allow {} {} to {} port {}?",
+            n.allow.join(", "),
+            n.protocol,
+            n.address,
+            n.port
+        );
+        if ask(&q, yes)? {
+            out.network.push(n.clone());
+        }
+    }
+    Ok(out)
+}
+
+/// A list of strings; one per line when there are more than two.
+fn strings(items: impl IntoIterator<Item = String>) -> Array {
+    let mut array: Array = items.into_iter().collect();
+    if array.len() > 2 {
+        for v in array.iter_mut() {
+            v.decor_mut().set_prefix("\n  ");
+        }
+        array.set_trailing("\n");
+        array.set_trailing_comma(true);
+    }
+    array
+}
+
+/// Appends `items` to the array `key` of `table`, creating it, skipping what it holds.
+fn extend_array(table: &mut Table, key: &str, items: &[String]) -> Result<(), String> {
+    let item = table.entry(key).or_insert(value(Array::new()));
+    let array = item
+        .as_array_mut()
+        .ok_or_else(|| format!("`{key}` is not a list"))?;
+    for i in items {
+        if !array.iter().any(|v| v.as_str() == Some(i)) {
+            array.push(i.as_str());
+        }
+    }
+    Ok(())
+}
+
+/// Writes the accepted groups into the profile's table of `doc`.
+fn apply(doc: &mut DocumentMut, p: &Proposal, records: usize) -> Result<(), String> {
+    let name = &p.profile;
+    let profile = doc["profile"][name.as_str()]
+        .as_table_mut()
+        .ok_or_else(|| format!("profile {name:?} is not a table of its own"))?;
+    let includes: Vec<String> = p.includes.iter().map(|(i, _)| i.clone()).collect();
+    if !includes.is_empty() {
+        extend_array(profile, "include", &includes)?;
+    }
+    if !p.capabilities.is_empty() {
+        extend_array(profile, "capabilities", &p.capabilities)?;
+    }
+    let note = format!("\n# Learned by lsmctl logprof from {records} record(s).\n");
+    if !p.rules.is_empty() {
+        let rules = profile
+            .entry("rule")
+            .or_insert(Item::ArrayOfTables(ArrayOfTables::new()))
+            .as_array_of_tables_mut()
+            .ok_or("`rule` is not a list of tables")?;
+        for (i, r) in p.rules.iter().enumerate() {
+            let mut t = Table::new();
+            t.insert("allow", value(strings(r.allow.iter().cloned())));
+            t.insert("paths", value(strings(r.paths.iter().cloned())));
+            if i == 0 {
+                t.decor_mut().set_prefix(note.clone());
+            }
+            rules.push(t);
+        }
+    }
+    if !p.sockets.is_empty() || !p.network.is_empty() {
+        let network = profile
+            .entry("network")
+            .or_insert(Item::Table(Table::new()))
+            .as_table_mut()
+            .ok_or("`network` is not a table")?;
+        if !p.sockets.is_empty() {
+            extend_array(network, "sockets", &p.sockets)?;
+        }
+        if !p.network.is_empty() {
+            let rules = network
+                .entry("rule")
+                .or_insert(Item::ArrayOfTables(ArrayOfTables::new()))
+                .as_array_of_tables_mut()
+                .ok_or("`network.rule` is not a list of tables")?;
+            for n in &p.network {
+                let mut t = Table::new();
+                t.insert("allow", value(strings(n.allow.iter().cloned())));
+                t.insert("protocol", value(n.protocol.as_str()));
+                t.insert("ports", value(Array::from_iter([i64::from(n.port)])));
+                t.insert("addresses", value(strings([n.address.clone()])));
+                rules.push(t);
+            }
+        }
+    }
+    Ok(())
+}
+
+/// What the compiled `blob` still refuses of the accepted groups' records.
+fn replay(blob: &[u8], p: &Proposal, observed: &Observed) -> Vec<String> {
+    let Some(view) = wire::profiles(blob).find(|v| v.name() == p.profile.as_bytes()) else {
+        return vec![format!("profile {} is not in the result", p.profile)];
+    };
+    let mut refused = Vec::new();
+    let seen = p
+        .includes
+        .iter()
+        .flat_map(|(_, covered)| covered)
+        .chain(p.rules.iter().flat_map(|r| &r.seen));
+    for path in seen {
+        let mask = observed.files.get(path).copied().unwrap_or(0);
+        let left = view.refused(path.as_bytes(), mask);
+        if left != 0 {
+            refused.push(format!(
+                "{path} ({})",
+                lsmctl::records::access_letters(left)
+            ));
+        }
+    }
+    for &cap in &observed.capabilities {
+        let name = lsmctl::profile::CAPABILITY_NAMES
+            .get(cap as usize)
+            .copied()
+            .unwrap_or("?");
+        if p.capabilities.iter().any(|c| c == name) && !view.has_capability(cap) {
+            refused.push(format!("capability {name}"));
+        }
+    }
+    for &(family, sock_type, protocol) in &observed.sockets {
+        let words = lsmctl::records::socket_words(family, sock_type, protocol);
+        if p.sockets.contains(&words) && !view.net().may_create(family, sock_type, protocol) {
+            refused.push(format!("socket {words}"));
+        }
+    }
+    for ((proto, addr, port), ops) in &observed.endpoints {
+        let accepted = p
+            .network
+            .iter()
+            .any(|n| &n.protocol == proto && n.address == addr.to_string() && n.port == *port);
+        let endpoint = learn::endpoint(addr, *port);
+        let proto_num = if proto == "tcp" {
+            net::PROTO_TCP
+        } else {
+            net::PROTO_UDP
+        };
+        for op in [net::OP_BIND, net::OP_LISTEN, net::OP_CONNECT, net::OP_SEND] {
+            if accepted && ops & op != 0 && !view.net().may(op, proto_num, &endpoint) {
+                refused.push(format!("{proto} {addr} port {port}"));
+            }
+        }
+    }
+    refused
+}
+
+/// Learns one profile; `Err` for a profile whose file cannot take the result.
+fn learn_one(
+    name: &str,
+    observed: &Observed,
+    all: &[Abstraction],
+    args: &LogprofArgs,
+    settings: &CompileSettings,
+) -> Result<Option<Proposal>, String> {
+    let (path, mut doc) = defining_file(&args.dir, name)?;
+    let have: Vec<String> = doc
+        .get("profile")
+        .and_then(|p| p.get(name))
+        .and_then(|p| p.get("include"))
+        .and_then(|i| i.as_array())
+        .map(|a| {
+            a.iter()
+                .filter_map(|v| v.as_str().map(String::from))
+                .collect()
+        })
+        .unwrap_or_default();
+    // What the profile allows already is not asked again.
+    let current = compile_file(&path, &settings.includes, None)?;
+    let mut observed = observed.clone();
+    if let Some(view) = wire::profiles(&current.blob).find(|v| v.name() == name.as_bytes()) {
+        observed.retain_refused(&view);
+    }
+    let observed = &observed;
+    let proposal = learn::propose(name, observed, all, &have, args.sensitive);
+    if args.json {
+        return Ok(Some(proposal));
+    }
+    println!(
+        "profile {name} ({}): {} record(s)",
+        path.display(),
+        observed.records
+    );
+    for h in &proposal.held_back {
+        println!("  not proposed (grant it by hand if it is meant): {h}");
+    }
+    for u in &proposal.unhandled {
+        println!("  no rule proposed for: {u}");
+    }
+    let accepted = choose(&proposal, args.yes)?;
+    let nothing = accepted.includes.is_empty()
+        && accepted.rules.is_empty()
+        && accepted.capabilities.is_empty()
+        && accepted.sockets.is_empty()
+        && accepted.network.is_empty();
+    if nothing {
+        println!("profile {name}: nothing to add");
+        return Ok(None);
+    }
+    apply(&mut doc, &accepted, observed.records)?;
+    let text = doc.to_string();
+    let compiled = compile_text(&path, &text, &settings.includes, None)?;
+    let refused = replay(&compiled.blob, &accepted, observed);
+    if !refused.is_empty() {
+        return Err(format!(
+            "profile {name}: with the new rules, the profile still refuses (a deny rule of \
+             its own?):\n{}\n{} was left as it was",
+            listed(&refused),
+            path.display()
+        ));
+    }
+    replace_file(&path, &text)?;
+    let seen: usize = accepted
+        .includes
+        .iter()
+        .map(|(_, c)| c.len())
+        .sum::<usize>()
+        + accepted.rules.iter().map(|r| r.seen.len()).sum::<usize>();
+    println!(
+        "profile {name}: wrote {} include(s), {} rule(s) into {}; replayed {} file access(es) \
+         and the rest of the accepted records: all allowed",
+        accepted.includes.len(),
+        accepted.rules.len(),
+        path.display(),
+        seen
+    );
+    load_one(&compiled, args.via, false)?;
+    Ok(None)
+}
+
+pub(crate) fn run(args: &LogprofArgs, settings: &CompileSettings) -> Result<(), String> {
+    if !args.yes && !args.json && !std::io::stdin().is_terminal() {
+        return Err("standard input is not a terminal: answer with --yes, or see --json".into());
+    }
+    let (by_profile, dropped) = gather(args)?;
+    if dropped {
+        eprintln!(
+            "lsmctl: the kernel dropped records to its rate limit; run the program again and \
+             learn once more for what is missing"
+        );
+    }
+    if by_profile.is_empty() {
+        println!("no records to learn from");
+        return Ok(());
+    }
+    let all = abstractions(&settings.includes);
+    let mut proposals = Vec::new();
+    let mut errors = Vec::new();
+    for (name, observed) in &by_profile {
+        match learn_one(name, observed, &all, args, settings) {
+            Ok(Some(p)) => proposals.push(p),
+            Ok(None) => {}
+            Err(e) => errors.push(e),
+        }
+    }
+    if args.json {
+        let text = serde_json::to_string_pretty(&proposals).map_err(|e| e.to_string())?;
+        println!("{text}");
+    }
+    match errors.len() {
+        0 => Ok(()),
+        _ => Err(errors.join("\n")),
+    }
+}
