@@ -413,6 +413,16 @@ pub fn propose(
     }
     let mut patterns: BTreeMap<String, (u32, Vec<String>)> = BTreeMap::new();
     for (path, mask) in files {
+        // Patterns have no escape: a name with a glob character or a variable's `@{` would
+        // stand for more than itself.
+        if path.contains(['*', '?', '{', '}']) {
+            p.unhandled.push(format!(
+                "{} ({}): the name holds a glob character, so no pattern names it alone",
+                crate::records::shown(path.as_bytes()),
+                crate::records::access_letters(mask)
+            ));
+            continue;
+        }
         let general = generalize(path);
         // A generalisation that does not match what was seen is no generalisation.
         let pattern = if compiles_and_matches(&general, path) {

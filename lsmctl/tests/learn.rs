@@ -1,0 +1,172 @@
+//! The learning engine: what varies becomes variables and globs, never `/**` or a bare
+//! `dir/*`; sensitive grants are held back; abstractions are proposed for what they cover.
+
+use lsmctl::learn::{access_names, generalize, propose, Abstraction, Observed};
+use lsmctl::records::{parse_line, Line};
+use rustlsm_policy::wire;
+
+fn observed(lines: &[&str]) -> Observed {
+    let mut o = Observed::default();
+    for l in lines {
+        match parse_line(l.as_bytes()) {
+            Line::Record(r) => o.add(&r),
+            other => panic!("{l}: {other:?}"),
+        }
+    }
+    o
+}
+
+fn open(path: &str, letters: &str) -> String {
+    format!("ALLOWED profile=\"p\" op=open path=\"{path}\" requested={letters} denied={letters} pid=1 comm=\"p\"")
+}
+
+#[test]
+fn what_varies_becomes_a_variable_or_a_glob() {
+    for (path, pattern) in [
+        ("/proc/123/status", "@{PROC}/@{pid}/status"),
+        ("/proc/123/task/456/stat", "@{PROC}/@{pid}/task/@{tid}/stat"),
+        ("/proc/self", "/proc/self"),
+        ("/proc/sys/kernel/version", "/proc/sys/kernel/version"),
+        ("/home/alice/.config/app.conf", "@{HOME}/.config/app.conf"),
+        ("/home/alice", "/home/alice"),
+        ("/root/.profile", "@{HOME}/.profile"),
+        ("/run/user/1000/bus", "@{run}/user/@{uid}/bus"),
+        ("/usr/lib/libfoo.so.1.2.3", "/usr/lib/libfoo.so*"),
+        ("/usr/lib/libfoo.so", "/usr/lib/libfoo.so"),
+        ("/tmp/tmp.x8Kq2Zb/out", "/tmp/tmp.*/out"),
+        ("/tmp/report-2024.txt", "/tmp/report-2024.txt"),
+        ("/var/tmp/cacheABCdef", "/var/tmp/*"),
+        ("/etc/x8Kq2Zb", "/etc/x8Kq2Zb"),
+        ("/", "/"),
+    ] {
+        assert_eq!(generalize(path), pattern, "{path}");
+    }
+}
+
+#[test]
+fn access_names_use_the_umbrellas() {
+    let n = |m| access_names(m);
+    assert_eq!(n(wire::ACCESS_READ), ["read"]);
+    assert_eq!(n(wire::ACCESS_EXEC | wire::ACCESS_MMAP_EXEC), ["exec"]);
+    assert_eq!(
+        n(wire::ACCESS_MMAP_EXEC | wire::ACCESS_READ),
+        ["read", "mmap_exec"]
+    );
+    assert_eq!(n(wire::ACCESS_WRITE | wire::ACCESS_TRUNCATE), ["write"]);
+    assert_eq!(n(wire::ACCESS_APPEND), ["append"]);
+}
+
+#[test]
+fn siblings_collapse_by_extension_but_never_in_system_directories() {
+    let o = observed(&[
+        &open("/srv/www/a.html", "r"),
+        &open("/srv/www/b.html", "r"),
+        &open("/srv/www/c.html", "r"),
+        &open("/srv/www/d.css", "r"),
+        &open("/etc/a.conf", "r"),
+        &open("/etc/b.conf", "r"),
+        &open("/etc/c.conf", "r"),
+        &open("/srv/data/x.db", "rw"),
+    ]);
+    let p = propose("p", &o, &[], &[], false);
+    let paths: Vec<&str> = p
+        .rules
+        .iter()
+        .flat_map(|r| r.paths.iter().map(String::as_str))
+        .collect();
+    assert!(paths.contains(&"/srv/www/*.html"), "{paths:?}");
+    assert!(paths.contains(&"/srv/www/d.css"), "{paths:?}");
+    assert!(
+        paths.contains(&"/etc/a.conf") && !paths.iter().any(|p| p.starts_with("/etc/*")),
+        "{paths:?}"
+    );
+    for p in &paths {
+        assert!(!p.ends_with("/**") && !p.ends_with("/*"), "{p}");
+    }
+    // One rule per access set.
+    assert_eq!(p.rules.len(), 2);
+    let rw = p
+        .rules
+        .iter()
+        .find(|r| r.paths == ["/srv/data/x.db"])
+        .unwrap();
+    assert_eq!(rw.allow, ["read", "write"]);
+}
+
+#[test]
+fn sensitive_grants_are_held_back_unless_asked() {
+    let o = observed(&[
+        "ALLOWED profile=\"p\" op=capable capability=21 pid=1 comm=\"p\"",
+        "ALLOWED profile=\"p\" op=capable capability=10 pid=1 comm=\"p\"",
+        "ALLOWED profile=\"p\" op=socket family=16 type=3 protocol=4 pid=1 comm=\"p\"",
+        "ALLOWED profile=\"p\" op=socket family=16 type=3 protocol=0 pid=1 comm=\"p\"",
+    ]);
+    let p = propose("p", &o, &[], &[], false);
+    assert_eq!(p.capabilities, ["net_bind_service"]);
+    assert!(
+        p.held_back.contains(&"capability sys_admin".to_string()),
+        "{:?}",
+        p.held_back
+    );
+    assert_eq!(p.sockets, ["netlink:route"]);
+    assert!(p
+        .held_back
+        .iter()
+        .any(|h| h.contains("netlink:raw protocol 4")));
+    let p = propose("p", &o, &[], &[], true);
+    assert!(p.capabilities.contains(&"sys_admin".to_string()));
+}
+
+#[test]
+fn an_abstraction_that_covers_files_is_proposed_instead_of_rules() {
+    let src = "[profile.abstraction]\n[[profile.abstraction.rule]]\nallow = [\"read\"]\npaths = [\"/etc/ld.so.cache\", \"/usr/lib/**.so*\"]\n";
+    let specs = lsmctl::profile::compile(std::path::Path::new("a.toml"), src).unwrap();
+    let a = Abstraction {
+        name: "abstractions/mini".into(),
+        blob: rustlsm_policy::encode(&specs).unwrap(),
+    };
+    let o = observed(&[
+        &open("/etc/ld.so.cache", "r"),
+        &open("/usr/lib/x86_64-linux-gnu/libc.so.6", "r"),
+        &open("/usr/lib/x86_64-linux-gnu/libc.so.6", "m"),
+        &open("/srv/app.conf", "r"),
+    ]);
+    let p = propose("p", &o, std::slice::from_ref(&a), &[], false);
+    assert_eq!(p.includes.len(), 1);
+    assert_eq!(p.includes[0].1, ["/etc/ld.so.cache"]);
+    // libc needs mmap_exec too, which the mini abstraction does not grant.
+    let paths: Vec<&str> = p
+        .rules
+        .iter()
+        .flat_map(|r| r.paths.iter().map(String::as_str))
+        .collect();
+    assert!(
+        paths.contains(&"/usr/lib/x86_64-linux-gnu/libc.so*"),
+        "{paths:?}"
+    );
+    // Already included: not proposed again.
+    let p = propose("p", &o, &[a], &["abstractions/mini".into()], false);
+    assert!(p.includes.is_empty());
+}
+
+#[test]
+fn hostile_names_stay_literal_or_are_refused() {
+    // A name with a quote, a newline escape or glob characters: never a broader pattern.
+    let o = observed(&[
+        &open("/srv/a\\x22b", "r"),
+        &open("/srv/*", "r"),
+        &open("/srv/a\\x0ab", "r"),
+    ]);
+    let p = propose("p", &o, &[], &[], false);
+    let paths: Vec<&str> = p
+        .rules
+        .iter()
+        .flat_map(|r| r.paths.iter().map(String::as_str))
+        .collect();
+    assert_eq!(paths, ["/srv/a\nb", "/srv/a\"b"]);
+    assert!(
+        p.unhandled.iter().any(|u| u.starts_with("/srv/* (r)")),
+        "{:?}",
+        p.unhandled
+    );
+}
