@@ -31,6 +31,7 @@ install -m 0755 "$bin/rlsm-probe" "$STAGE/usr/bin/rlsm-probe-peer"
 install -m 0755 "$bin/rlsm-probe" "$STAGE/usr/bin/rlsm-probe-launch"
 install -m 0755 "$bin/rlsm-probe" "$STAGE/usr/bin/rlsm-probe-net"
 install -m 0755 "$bin/rlsm-probe" "$STAGE/usr/bin/rlsm-probe-boot"
+install -m 0755 "$bin/rlsm-probe" "$STAGE/usr/bin/rlsm-probe-proc"
 install -m 0755 "$KSELFTESTS"/lsm/*_test "$STAGE/kselftests/lsm/"
 # The landlock tests exec these helpers from their own directory.
 install -m 0755 "$KSELFTESTS"/landlock/*_test "$STAGE/kselftests/landlock/"

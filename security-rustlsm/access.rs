@@ -113,6 +113,19 @@ pub(crate) fn refuse_current_path(op: &str, requested: u32, target: Target<'_>) 
     Credential::with_current(|cred| decide_path(cred, op, || requested, target, Strictness::Always))
 }
 
+/// The (allowed, denied) masks `view`'s file rules give `path`. For the current task, a file
+/// under its own procfs pid directory is also matched as `/proc/self/...`: what either name
+/// allows is allowed, and what either denies is denied.
+pub(crate) fn path_masks(view: &ProfileView<'_>, path: &ResolvedPath, current: bool) -> (u32, u32) {
+    let (mut allowed, mut denied) = view.file_masks(path.for_rules(view.attach_disconnected()));
+    if let Some(alias) = path.own_proc_alias().filter(|_| current) {
+        let (a, d) = view.file_masks_parts(&alias.parts());
+        allowed |= a;
+        denied |= d;
+    }
+    (allowed, denied)
+}
+
 /// The requested accesses `decision` refuses (all of them when `Always`) for a file that is
 /// (`internal`) or is not on an internal mount. Files of internal mounts (pipes, sockets,
 /// pidfds, memfds, namespace files) are made by their own system calls and have no path to
@@ -204,7 +217,7 @@ fn decide_for_domain(
             continue;
         }
         let rules = Rules::layer(layer);
-        let (allowed, denied) = rules.file_masks(path.for_rules(rules.attach_disconnected()));
+        let (allowed, denied) = path_masks(&rules, &path, cred.is_current());
         let decision = Decision { allowed, denied };
         let refused = refusal(&decision, path.is_internal(), requested, strictness);
         if refused == 0 {
@@ -261,9 +274,11 @@ fn decide_for_label(
     let mut path = ResolvedPath::empty();
     target.resolve(&mut path)?;
     let view = profile.view();
-    let (allowed, denied) = view.file_masks(path.for_rules(view.attach_disconnected()));
+    let (allowed, denied) = path_masks(&view, &path, cred.is_current());
     let decision = Decision { allowed, denied };
-    if let Some(key) = &key {
+    // A decision that a `/proc/self` name took part in holds for this task alone: the file
+    // may be passed to another, for which it is someone else's entry.
+    if let Some(key) = key.as_ref().filter(|_| path.own_proc_alias().is_none()) {
         decision_cache::store(key, decision);
     }
     let refused = refusal(&decision, path.is_internal(), requested, strictness);

@@ -14,10 +14,12 @@
 #include <linux/mm.h>
 #include <linux/mount.h>
 #include <linux/nsproxy.h>
+#include <linux/proc_fs.h>
 #include <linux/ptrace.h>
 #include <linux/sched.h>
 #include <linux/sched/signal.h>
 #include <linux/termios.h>
+#include <uapi/linux/magic.h>
 #include <net/af_unix.h>
 #include <net/sock.h>
 
@@ -233,6 +235,56 @@ int rustlsm_sk_type(const struct sock *sk)
 bool rustlsm_is_mqueue(const struct path *path)
 {
 	return path->dentry->d_sb->s_magic == RUSTLSM_MQUEUE_MAGIC;
+}
+
+/* Whether @name spells @nr in decimal, as procfs names a pid directory. */
+static bool rustlsm_names_number(const struct qstr *name, pid_t nr)
+{
+	char buf[12];
+	int len;
+
+	if (nr <= 0)
+		return false;
+	len = snprintf(buf, sizeof(buf), "%d", nr);
+	return name->len == len && !memcmp(name->name, buf, len);
+}
+
+/*
+ * When @path is on a procfs mount of the whole file system and under the directory of the
+ * current thread group or of the current thread (as the mount's pid namespace numbers
+ * them), the number of components after that directory's (0 for the directory itself);
+ * -1 otherwise. procfs neither renames nor moves pid directories, so the walk up and the
+ * name read under RCU see a stable chain; a rendered path of such a file ends with the same
+ * components, since its mount's root is the file system's.
+ */
+int rustlsm_proc_own_depth(const struct path *path)
+{
+	struct dentry *d = path->dentry, *parent;
+	struct super_block *sb = d->d_sb;
+	struct pid_namespace *ns;
+	int depth = 0;
+	bool own;
+
+	if (sb->s_magic != PROC_SUPER_MAGIC || path->mnt->mnt_root != sb->s_root)
+		return -1;
+	ns = proc_pid_ns(sb);
+	rcu_read_lock();
+	for (;;) {
+		parent = READ_ONCE(d->d_parent);
+		if (parent == sb->s_root)
+			break;
+		if (parent == d) {
+			rcu_read_unlock();
+			return -1;
+		}
+		d = parent;
+		depth++;
+	}
+	own = d != sb->s_root &&
+	      (rustlsm_names_number(&d->d_name, task_tgid_nr_ns(current, ns)) ||
+	       rustlsm_names_number(&d->d_name, task_pid_nr_ns(current, ns)));
+	rcu_read_unlock();
+	return own ? depth : -1;
 }
 
 /*

@@ -62,6 +62,7 @@ mod raw {
         pub(super) safe fn rustlsm_current_group_shares_outside() -> bool;
         pub(super) safe fn rustlsm_current_files_id() -> usize;
         pub(super) safe fn rustlsm_is_mqueue(path: &Path) -> bool;
+        pub(super) safe fn rustlsm_proc_own_depth(path: &Path) -> c_int;
         pub(super) safe fn rustlsm_mqueue_root(dir: &Inode, root: &mut bindings::path) -> bool;
         pub(super) safe fn rustlsm_ioctl_sets_inode_flags(cmd: u32) -> bool;
         pub(super) safe fn rustlsm_ioctl_is_terminal_routine(cmd: u32) -> bool;
@@ -167,6 +168,12 @@ pub(crate) fn is_private(path: &Path) -> bool {
 /// Whether `path` is a POSIX message queue.
 pub(crate) fn is_mqueue(path: &Path) -> bool {
     raw::rustlsm_is_mqueue(path)
+}
+
+/// For a file of procfs under the current thread group's (or thread's) own pid directory:
+/// how many components of its path follow that directory's (0 for the directory itself).
+pub(crate) fn proc_own_depth(path: &Path) -> Option<usize> {
+    usize::try_from(raw::rustlsm_proc_own_depth(path)).ok()
 }
 
 /// Calls `f` with the current task's POSIX message queue mount, when `dir` is on that file

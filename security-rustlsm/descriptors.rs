@@ -104,7 +104,10 @@ fn check_held(op: &str, confinement: &Confinement, file: &LocalFile, which: Reva
     }
     let path = ResolvedPath::of_file(file)?;
     for rules in rules {
-        let refused = rules.refused(path.for_rules(rules.attach_disconnected()), requested);
+        // The holder is the current task (an exec's, or a receiver), whose own procfs
+        // entries answer to `/proc/self` too.
+        let (allowed, denied) = crate::access::path_masks(&rules, &path, true);
+        let refused = requested & (!allowed | denied);
         if refused == 0 {
             continue;
         }

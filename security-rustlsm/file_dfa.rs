@@ -149,8 +149,14 @@ impl<'a> FileDfa<'a> {
 
     /// The (allowed, denied) access masks for `path`. Unknown paths get `(0, 0)`.
     pub fn lookup(&self, path: &[u8]) -> (u32, u32) {
+        self.lookup_parts(&[path])
+    }
+
+    /// [`Self::lookup`] for the path the concatenation of `parts` spells, without building
+    /// it.
+    pub fn lookup_parts(&self, parts: &[&[u8]]) -> (u32, u32) {
         let mut state = self.start;
-        for &b in path {
+        for &b in parts.iter().flat_map(|p| p.iter()) {
             let class = self.class_map[usize::from(b)];
             match self.step(state, class) {
                 Some(0) | None => return (0, 0),

@@ -14,6 +14,11 @@
 //! escaped a bind mount) is rendered `disconnected:` followed by its path within its file
 //! system: no rule matches it, so it is refused, unless the profile attaches disconnected
 //! paths, which are then matched by their path within their file system.
+//!
+//! A file under the checking task's own pid directory in procfs (`/proc/1234/status` for
+//! task 1234) has a second name for rules, with that component spelled `self`
+//! (`/proc/self/status`): rules on `/proc/self/...` reach a task's own entries and no other
+//! process's, which no pattern over pids can say.
 
 use crate::accessors;
 use core::mem::MaybeUninit;
@@ -74,6 +79,22 @@ pub(crate) struct ResolvedPath {
     start: usize,
     len: usize,
     internal: bool,
+    /// For a file under the current task's own procfs pid directory: how many components
+    /// follow that directory's (see [`ResolvedPath::own_proc_alias`]).
+    own_proc: Option<usize>,
+}
+
+/// The `self` spelling of a path under the task's own procfs pid directory, in three
+/// parts: what comes before the pid component, `self`, and what follows it.
+pub(crate) struct ProcAlias<'a> {
+    head: &'a [u8],
+    tail: &'a [u8],
+}
+
+impl<'a> ProcAlias<'a> {
+    pub(crate) fn parts(&self) -> [&'a [u8]; 3] {
+        [self.head, b"self", self.tail]
+    }
 }
 
 /// What a path check is about: an open file, a held path, or a name in a directory.
@@ -156,6 +177,7 @@ impl ResolvedPath {
             start: 0,
             len: 0,
             internal: false,
+            own_proc: None,
         }
     }
 
@@ -166,14 +188,19 @@ impl ResolvedPath {
         self.start = 0;
         self.len = 0;
         self.internal = false;
+        self.own_proc = None;
         Ok(())
     }
 
     /// Renders `path` into this buffer.
     fn fill(&mut self, path: &Path) -> Result {
         let storage = self.buf.storage();
+        self.own_proc = None;
         let (start, len) = match render(Renderer::Absolute, path, storage) {
-            Ok(found) => found,
+            Ok(found) => {
+                self.own_proc = accessors::proc_own_depth(path);
+                found
+            }
             Err(e) if e != EINVAL => return Err(e),
             Err(_) if accessors::is_mqueue(path) => {
                 let (start, len) = render(Renderer::InFileSystem, path, storage)?;
@@ -246,6 +273,7 @@ impl ResolvedPath {
         // name, all written above.
         self.start = 0;
         self.len = total;
+        self.own_proc = self.own_proc.map(|depth| depth + 1);
         Ok(())
     }
 
@@ -280,6 +308,33 @@ impl ResolvedPath {
             Some(within) if attach_disconnected => within,
             _ => bytes,
         }
+    }
+
+    /// The path with the current task's own procfs pid component spelled `self`, for a file
+    /// under that directory (`/proc/1234/fd/3` is then also `/proc/self/fd/3`); `None` for
+    /// any other file.
+    pub(crate) fn own_proc_alias(&self) -> Option<ProcAlias<'_>> {
+        let depth = self.own_proc?;
+        let bytes = self.bytes();
+        let mut slashes = bytes
+            .iter()
+            .enumerate()
+            .rev()
+            .filter(|&(_, &b)| b == b'/')
+            .map(|(i, _)| i);
+        let end = match depth {
+            0 => bytes.len(),
+            _ => slashes.nth(depth - 1)?,
+        };
+        let start = slashes.next()? + 1;
+        let pid = bytes.get(start..end)?;
+        if pid.is_empty() || !pid.iter().all(u8::is_ascii_digit) {
+            return None;
+        }
+        Some(ProcAlias {
+            head: bytes.get(..start)?,
+            tail: bytes.get(end..)?,
+        })
     }
 
     /// The path's bytes, without the terminating NUL.

@@ -897,6 +897,12 @@ impl<'a> ProfileView<'a> {
     pub fn file_masks(&self, path: &[u8]) -> (u32, u32) {
         self.file_dfa().map_or((0, 0), |dfa| dfa.lookup(path))
     }
+
+    /// [`Self::file_masks`] for the path `parts` spell together.
+    pub fn file_masks_parts(&self, parts: &[&[u8]]) -> (u32, u32) {
+        self.file_dfa()
+            .map_or((0, 0), |dfa| dfa.lookup_parts(parts))
+    }
 }
 
 /// How specific a claim the attachment `pattern` makes on a program it matches: an exact

@@ -507,6 +507,18 @@ fn check_normal_form(s: &str) -> Result<(), String> {
     Ok(())
 }
 
+/// Refuses `/proc/thread-self`, a link the kernel resolves before rules see the path
+/// (`/proc/self`, by contrast, is how rules name the task's own entries).
+fn check_thread_self(s: &str) -> Result<(), String> {
+    match s.strip_prefix("/proc/thread-self") {
+        Some(rest) if rest.is_empty() || rest.starts_with('/') => Err(format!(
+            "path {s:?}: /proc/thread-self is a link the kernel follows, so this pattern would \
+             never match; write \"/proc/self/task/*{rest}\" for the task's threads"
+        )),
+        _ => Ok(()),
+    }
+}
+
 fn check_pattern(s: &str) -> Result<(), String> {
     if !s.starts_with('/') {
         return Err(format!("path {s:?} must be absolute (start with /)"));
@@ -521,6 +533,7 @@ fn check_pattern(s: &str) -> Result<(), String> {
     if s.contains('\0') {
         return Err("a path may not contain a NUL character".into());
     }
+    check_thread_self(s)?;
     check_normal_form(s)
 }
 

@@ -110,6 +110,17 @@ fn lexical_absolute(arg: &str, cwd: &Path) -> PathBuf {
 /// existing ancestor, resolved, so that `--deny ~/proj/.env` still matches when `~/proj` is
 /// a link.
 fn resolved(path: &Path) -> PathBuf {
+    // /proc/self names the task that looks: for the kernel, the sandboxed command's own
+    // entries (lsmctl's would be /proc/LSMCTL-PID); /proc/thread-self is one of its threads.
+    let text = path.to_string_lossy();
+    if text == "/proc/self" || text.starts_with("/proc/self/") {
+        return path.to_path_buf();
+    }
+    if let Some(rest) = text.strip_prefix("/proc/thread-self") {
+        if rest.is_empty() || rest.starts_with('/') {
+            return PathBuf::from(format!("/proc/self/task/*{rest}"));
+        }
+    }
     let mut missing = Vec::new();
     let mut existing = path;
     loop {
@@ -163,7 +174,8 @@ pub fn patterns(arg: &str, cwd: &Path) -> Result<Vec<String>, String> {
         .to_str()
         .ok_or_else(|| format!("{arg:?}: the path is not UTF-8"))?
         .to_string();
-    if is_glob(&text) {
+    // /proc/thread-self becomes the pattern /proc/self/task/* (see `resolved`).
+    if is_glob(&text) && !text.starts_with("/proc/self/task/*") {
         return Err(format!(
             "{arg:?} resolves to {text:?}, which has glob characters: write it as a pattern"
         ));

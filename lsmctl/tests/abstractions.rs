@@ -103,6 +103,8 @@ fn base_maps_the_loader_and_libraries_wherever_the_system_keeps_them() {
         "/etc/localtime",
         "/dev/urandom",
         "/proc/meminfo",
+        "/proc/self/maps",
+        "/proc/self/task/7/status",
     ] {
         assert!(has(&p, read, R), "{read}");
     }
@@ -112,6 +114,10 @@ fn base_maps_the_loader_and_libraries_wherever_the_system_keeps_them() {
         "/etc/passwd",
         "/usr/bin/ls",
         "/proc/1/mem",
+        "/proc/1/maps",
+        "/proc/1/status",
+        "/proc/self/mem",
+        "/proc/self/environ",
         "/proc/sys/kernel/core_pattern",
         "/dev/mem",
         "/dev/sda",

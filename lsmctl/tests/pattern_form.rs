@@ -96,3 +96,15 @@ fn well_formed_patterns_still_compile() {
         assert!(compile(Path::new("f.toml"), &attach(ok)).is_ok(), "{ok}");
     }
 }
+
+#[test]
+fn proc_thread_self_is_refused_with_what_to_write() {
+    let e = error(&rule("/proc/thread-self/status"));
+    assert!(
+        e.contains("/proc/thread-self is a link the kernel follows")
+            && e.contains("\"/proc/self/task/*/status\""),
+        "{e}"
+    );
+    // /proc/self is how rules name the task's own entries.
+    compile(std::path::Path::new("f.toml"), &rule("/proc/self/status")).unwrap();
+}

@@ -307,3 +307,20 @@ fn every_rule_knows_the_flag_that_made_it() {
     // `build` makes the same profile.
     assert_eq!(build(&req, Some(base), Path::new("/")).unwrap(), s.spec);
 }
+
+#[test]
+fn proc_self_stays_the_commands_own() {
+    let cwd = std::path::Path::new("/");
+    assert_eq!(
+        lsmctl::sandbox::patterns("/proc/self", cwd).unwrap(),
+        ["/proc/self", "/proc/self/**"]
+    );
+    assert_eq!(
+        lsmctl::sandbox::patterns("/proc/self/status", cwd).unwrap(),
+        ["/proc/self/status", "/proc/self/status/**"]
+    );
+    assert_eq!(
+        lsmctl::sandbox::patterns("/proc/thread-self/status", cwd).unwrap(),
+        ["/proc/self/task/*/status", "/proc/self/task/*/status/**"]
+    );
+}

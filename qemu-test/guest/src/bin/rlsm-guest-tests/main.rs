@@ -25,6 +25,7 @@ mod network;
 mod policy_loading;
 mod policy_refusals;
 mod privilege;
+mod proc_self;
 mod programs;
 mod registration;
 mod report;
@@ -46,7 +47,7 @@ type Outcome = Result<(), String>;
 /// The cases a full run registers, and those of the parts run alone or counted on their own
 /// (hostile.rs and privilege.rs keep theirs). A run of any other number fails, so a dropped
 /// case or an early return is seen: update these with the cases.
-const EXPECTED_CASES: u32 = 516;
+const EXPECTED_CASES: u32 = 523;
 const EXPECTED_PROGRAMS: u32 = 33;
 const EXPECTED_ESCAPES: u32 = 146;
 /// The escape classes repeated inside sandboxes (escapes::run_sandboxed).
@@ -178,6 +179,7 @@ fn main() {
     exec::confined(&mut s);
     modes::run(&mut s);
     files::breadth(&mut s);
+    proc_self::run_cases(&mut s);
     tasks::load_profiles(&mut s);
     capabilities::run(&mut s);
     tasks::run(&mut s);
