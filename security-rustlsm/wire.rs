@@ -900,8 +900,10 @@ impl<'a> ProfileView<'a> {
 
     /// [`Self::file_masks`] for the path `parts` spell together.
     pub fn file_masks_parts(&self, parts: &[&[u8]]) -> (u32, u32) {
-        self.file_dfa()
-            .map_or((0, 0), |dfa| dfa.lookup_parts(parts))
+        match self.file_dfa() {
+            Some(dfa) => dfa.lookup_parts(parts),
+            None => (0, 0),
+        }
     }
 }
 
