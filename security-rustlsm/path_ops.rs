@@ -3,7 +3,12 @@
 //! Hooks on names: creating, removing, renaming and linking entries, and changing a file's
 //! attributes or size by path.
 
-use crate::{access::check_current_path, accessors, path::Target, wire};
+use crate::{
+    access::{check_current_path, refuse_current_path},
+    accessors,
+    path::Target,
+    wire,
+};
 use kernel::{
     bindings,
     fs::{Dentry, Inode, LockedDentry, Path},
@@ -18,13 +23,31 @@ fn check_entry(op: &str, requested: u32, dir: &Path, dentry: &LockedDentry) -> R
     check_current_path(op, requested, Target::Entry(dir, dentry.name()))
 }
 
+/// Whether a file of mode `mode` runs as its owner or group: set-user-ID, or set-group-ID on
+/// anything but a directory (on a directory the bit only hands the group on to new entries).
+fn runs_as_owner(mode: u32) -> bool {
+    let dir = mode & bindings::S_IFMT == bindings::S_IFDIR;
+    mode & bindings::S_ISUID != 0 || (!dir && mode & bindings::S_ISGID != 0)
+}
+
 /// `path_mknod`: creating a file (including `open(O_CREAT)`), a device, FIFO or socket.
+///
+/// A confined task never creates a set-user-ID or set-group-ID file, whatever its profile
+/// grants: a confined root daemon could otherwise leave a root program that any user runs
+/// unconfined (`path_chmod` and `path_link` close the other ways to one).
 pub(crate) fn path_mknod(
     dir: &Path,
     dentry: &LockedDentry,
-    _mode: bindings::umode_t,
+    mode: bindings::umode_t,
     _dev: u32,
 ) -> Result {
+    if runs_as_owner(u32::from(mode)) {
+        refuse_current_path(
+            "setid",
+            wire::ACCESS_CREATE,
+            Target::Entry(dir, dentry.name()),
+        )?;
+    }
     check_entry("create", wire::ACCESS_CREATE, dir, dentry)
 }
 
@@ -100,7 +123,14 @@ pub(crate) fn path_rename(
 
 /// `path_link`: the existing name needs `link`; the new name needs `link` and `create` (it
 /// makes a name; this also covers naming an `O_TMPFILE` file).
+///
+/// A set-user-ID or set-group-ID file is never linked by a confined task: an `O_TMPFILE`
+/// file made with those bits would otherwise get a name without `path_mknod`.
 pub(crate) fn path_link(old_path: &Path, new_dir: &Path, new_dentry: &LockedDentry) -> Result {
+    let mode = old_path.dentry().inode().map_or(0, |inode| inode.mode());
+    if runs_as_owner(mode) {
+        refuse_current_path("setid", wire::ACCESS_LINK, Target::Path(old_path))?;
+    }
     check_current_path("link", wire::ACCESS_LINK, Target::Path(old_path))?;
     check_entry(
         "link",
@@ -115,8 +145,16 @@ pub(crate) fn path_truncate(path: &Path) -> Result {
     check_current_path("truncate", wire::ACCESS_TRUNCATE, Target::Path(path))
 }
 
-/// `path_chmod`.
-pub(crate) fn path_chmod(path: &Path, _mode: bindings::umode_t) -> Result {
+/// `path_chmod`: a confined task never makes a file set-user-ID or set-group-ID (see
+/// [`path_mknod`]). `mode` holds the permission bits only; the type is the inode's.
+pub(crate) fn path_chmod(path: &Path, mode: bindings::umode_t) -> Result {
+    let kind = path
+        .dentry()
+        .inode()
+        .map_or(0, |inode| inode.mode() & bindings::S_IFMT);
+    if runs_as_owner(kind | u32::from(mode)) {
+        refuse_current_path("setid", wire::ACCESS_SETATTR, Target::Path(path))?;
+    }
     check_current_path("chmod", wire::ACCESS_SETATTR, Target::Path(path))
 }
 

@@ -20,6 +20,9 @@ use serde::Deserialize;
 use std::path::PathBuf;
 use toml::Spanned;
 
+/// Most path patterns one profile may have once its variables and braces are expanded.
+const MAX_PATTERNS: usize = 65536;
+
 /// A profile table, or the top level of an included file.
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -300,6 +303,12 @@ impl Body {
             return Err(src.at(rule.paths.span(), "the rule names no path"));
         }
         for p in rule.paths.get_ref() {
+            if self.rules.len() > MAX_PATTERNS {
+                return Err(src.at(
+                    p.span(),
+                    format!("the profile's rules expand to more than {MAX_PATTERNS} patterns"),
+                ));
+            }
             for pattern in expand_with(variables, p.get_ref()).map_err(|m| src.at(p.span(), m))? {
                 self.rules.push(RuleSpec {
                     effect,

@@ -76,19 +76,35 @@ impl IncludePath {
                 PathBuf::from(format!("{}.toml", p.display()))
             }
         };
-        let exists = |p: PathBuf| {
-            if p.is_file() {
+        // Only a name that is not there is absent: a directory, a dangling link or an
+        // unreadable file is an error, lest a site's override be skipped without a word.
+        let found = |p: &Path| -> Result<bool, String> {
+            match std::fs::metadata(p) {
+                Ok(m) if m.is_file() => Ok(true),
+                Ok(_) => Err(format!("{} is not a regular file", p.display())),
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                    if std::fs::symlink_metadata(p).is_ok() {
+                        Err(format!("{} is a symbolic link to nothing", p.display()))
+                    } else {
+                        Ok(false)
+                    }
+                }
+                Err(e) => Err(format!("{}: {e}", p.display())),
+            }
+        };
+        let exists = |p: PathBuf| -> Result<Result<PathBuf, String>, String> {
+            Ok(if found(&p)? {
                 Ok(p)
             } else {
                 Err(format!("no file {}", p.display()))
-            }
+            })
         };
         if name.starts_with('/') {
-            return Ok(exists(with_extension(Path::new(name))));
+            return exists(with_extension(Path::new(name)));
         }
         if name.starts_with("./") || name.starts_with("../") {
             let dir = from.parent().unwrap_or(Path::new("."));
-            return Ok(exists(with_extension(&dir.join(name))));
+            return exists(with_extension(&dir.join(name)));
         }
         let relative = Path::new(name);
         let plain = relative
@@ -102,22 +118,21 @@ impl IncludePath {
             ));
         }
         let file = with_extension(relative);
-        Ok(self
-            .dirs
-            .iter()
-            .map(|d| d.join(&file))
-            .find(|p| p.is_file())
-            .ok_or_else(|| {
-                format!(
-                    "no {} in {}",
-                    file.display(),
-                    if self.dirs.is_empty() {
-                        "any directory (none given)".into()
-                    } else {
-                        self.describe()
-                    }
-                )
-            }))
+        for d in &self.dirs {
+            let p = d.join(&file);
+            if found(&p)? {
+                return Ok(Ok(p));
+            }
+        }
+        Ok(Err(format!(
+            "no {} in {}",
+            file.display(),
+            if self.dirs.is_empty() {
+                "any directory (none given)".into()
+            } else {
+                self.describe()
+            }
+        )))
     }
 
     /// The searched directories, in order.

@@ -24,8 +24,14 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::net::IpAddr;
 
 /// Capabilities never proposed unasked: each is as good as root, or reaches the kernel.
-pub const SENSITIVE_CAPABILITIES: [&str; 10] = [
+pub const SENSITIVE_CAPABILITIES: [&str; 16] = [
     "sys_admin",
+    "net_admin",
+    "syslog",
+    "dac_read_search",
+    "setpcap",
+    "audit_control",
+    "checkpoint_restore",
     "sys_module",
     "sys_rawio",
     "sys_ptrace",
@@ -190,6 +196,8 @@ pub struct Proposal {
 /// An abstraction as compiled, to ask what it grants.
 pub struct Abstraction {
     pub name: String,
+    /// What it is for, in words (its file's first comment).
+    pub summary: String,
     /// A policy with one profile: the abstraction alone.
     pub blob: Vec<u8>,
 }
@@ -256,7 +264,12 @@ fn unrandom(name: &str) -> String {
         }
     }
     flush(&mut run, &mut out);
-    out
+    // A whole name is never a bare `*`: that would be every file of the directory.
+    if out.chars().all(|c| c == '*') {
+        name.to_string()
+    } else {
+        out
+    }
 }
 
 /// `lib*.so.1.2.3` becomes `lib*.so*`.
@@ -403,6 +416,13 @@ pub fn propose(
         let (covered, rest): (Vec<_>, Vec<_>) = files
             .into_iter()
             .partition(|(path, mask)| a.grants(path, *mask));
+        // An abstraction grants far more than one file: it takes two seen files to propose
+        // one, but base, which nearly every program needs.
+        let enough = if a.name == "abstractions/base" { 1 } else { 2 };
+        if covered.len() < enough {
+            files = covered.into_iter().chain(rest).collect();
+            continue;
+        }
         files = rest;
         if !covered.is_empty() {
             p.includes.push((
@@ -427,8 +447,15 @@ pub fn propose(
         // A generalisation that does not match what was seen is no generalisation.
         let pattern = if compiles_and_matches(&general, path) {
             general
-        } else {
+        } else if compiles_and_matches(path, path) {
             path.clone()
+        } else {
+            p.unhandled.push(format!(
+                "{} ({}): not a path in the form rules take",
+                crate::records::shown(path.as_bytes()),
+                crate::records::access_letters(mask)
+            ));
+            continue;
         };
         let e = patterns.entry(pattern).or_default();
         e.0 |= mask;
@@ -436,9 +463,11 @@ pub fn propose(
     }
     p.rules = group(patterns);
     for &cap in &observed.capabilities {
-        let name = CAPABILITY_NAMES
-            .get(cap as usize)
-            .map_or_else(|| format!("capability {cap}"), |n| n.to_string());
+        let Some(name) = CAPABILITY_NAMES.get(cap as usize).map(|n| n.to_string()) else {
+            p.unhandled
+                .push(format!("capability {cap}, which lsmctl does not know"));
+            continue;
+        };
         if SENSITIVE_CAPABILITIES.contains(&name.as_str()) && !sensitive {
             p.held_back.push(format!("capability {name}"));
         } else {

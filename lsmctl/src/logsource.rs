@@ -18,20 +18,71 @@ const STRING_FIELDS: [&str; 8] = [
     "profile", "comm", "path", "name", "peer", "target", "exe", "info",
 ];
 
-/// The record a log line holds, if it holds one.
+/// The record a log line holds, if it holds one. Only a record where the kernel puts one
+/// counts: the text a confined program controls (a path, a socket name, its command name)
+/// sits inside quoted values, so a lookalike there is never taken for a record:
+/// - an audit record: `type=1427 msg=audit(...): rustlsm=...`, or the same with `node=`
+///   first or `type=UNKNOWN[1427]`;
+/// - a kernel-log line: `rustlsm: ` at the start, after a `[   12.345678] ` timestamp, or
+///   after a syslog or journal prefix that ends in `kernel: ` (and its own timestamp);
+/// - a records file's line: the record alone.
+///
+/// Syslog files are only as trustworthy as what writes to them (`logger -t kernel` can
+/// forge such a line): prefer the kernel log (`lsmctl log` with no file) or audit.log.
 pub fn record_in(line: &[u8]) -> Option<Line> {
     let line = line.strip_suffix(b"\n").unwrap_or(line);
-    if let Some(at) = find(line, b"rustlsm=") {
-        return Some(parse_line(&from_audit(&line[at + b"rustlsm=".len()..])));
+    if let Some(rest) = audit_body(line) {
+        return Some(parse_line(&from_audit(rest)));
     }
-    if let Some(at) = find(line, b"rustlsm: ") {
-        let rest = &line[at + b"rustlsm: ".len()..];
-        if is_record(rest) {
-            return Some(parse_line(rest));
-        }
+    let text = kernel_message(line)?;
+    let rest = text.strip_prefix(b"rustlsm: ").unwrap_or(text);
+    is_record(rest).then(|| parse_line(rest))
+}
+
+/// The body of a rustlsm audit record (after `rustlsm=`), if `line` is one.
+fn audit_body(line: &[u8]) -> Option<&[u8]> {
+    let line = match line.strip_prefix(b"node=") {
+        Some(rest) => &rest[rest.iter().position(|&b| b == b' ')? + 1..],
+        None => line,
+    };
+    let rest = line
+        .strip_prefix(b"type=1427 ")
+        .or_else(|| line.strip_prefix(b"type=UNKNOWN[1427] "))?;
+    let rest = rest.strip_prefix(b"msg=audit(")?;
+    let close = find(rest, b"): ")?;
+    let stamp = &rest[..close];
+    if !stamp
+        .iter()
+        .all(|b| b.is_ascii_digit() || matches!(b, b'.' | b':'))
+    {
         return None;
     }
-    is_record(line).then(|| parse_line(line))
+    rest[close + 3..].strip_prefix(b"rustlsm=")
+}
+
+/// The kernel's message in `line`: the line itself, or what follows a syslog or journal
+/// prefix ending in `kernel: `; a leading `[ seconds]` timestamp removed.
+fn kernel_message(line: &[u8]) -> Option<&[u8]> {
+    let text = match find(line, b" kernel: ") {
+        // The prefix holds no quote: the message cannot start inside a quoted value.
+        Some(at) if !line[..at].contains(&b'"') => &line[at + b" kernel: ".len()..],
+        _ => line,
+    };
+    let text = match text.strip_prefix(b"[") {
+        Some(rest) => {
+            let close = rest.iter().position(|&b| b == b']')?;
+            let stamp = &rest[..close];
+            if !stamp
+                .iter()
+                .all(|b| b.is_ascii_digit() || matches!(b, b'.' | b' '))
+            {
+                return None;
+            }
+            rest[close + 1..].strip_prefix(b" ")?
+        }
+        None => text,
+    };
+    Some(text)
 }
 
 /// Whether `text` starts like a record (and not like rustlsm's other log lines: policy
@@ -105,6 +156,16 @@ pub fn kmsg_sequence(record: &[u8]) -> Option<u64> {
     let head = &record[..record.iter().position(|&b| b == b';')?];
     let seq = head.split(|&b| b == b',').nth(1)?;
     std::str::from_utf8(seq).ok()?.parse().ok()
+}
+
+/// Whether a `/dev/kmsg` record comes from the kernel itself (facility 0), not from a
+/// program writing to /dev/kmsg.
+pub fn kmsg_from_kernel(record: &[u8]) -> bool {
+    let pri = record.split(|&b| b == b',').next().unwrap_or_default();
+    std::str::from_utf8(pri)
+        .ok()
+        .and_then(|p| p.parse::<u32>().ok())
+        .is_some_and(|p| p >> 3 == 0)
 }
 
 /// The message of a `/dev/kmsg` record (`PRI,SEQ,TIME,FLAGS;MESSAGE`).

@@ -426,8 +426,12 @@ fn compile_profile(
 
 /// The patterns `pattern` stands for once its variables and braces are expanded, each
 /// checked as the kernel would.
+///
+/// Variables and braces together expand to at most [`crate::braces::MAX_EXPANSIONS`]
+/// patterns, so one line cannot make a profile that takes hours to compile.
 pub(crate) fn expand_with(variables: &Variables, pattern: &str) -> Result<Vec<String>, String> {
     let mut all = Vec::new();
+    let mut seen = std::collections::HashSet::new();
     for one in variables.expand(pattern)? {
         let patterns = expand_pattern(&one).map_err(|msg| {
             if one == pattern {
@@ -437,9 +441,15 @@ pub(crate) fn expand_with(variables: &Variables, pattern: &str) -> Result<Vec<St
             }
         })?;
         for p in patterns {
-            if !all.contains(&p) {
+            if seen.insert(p.clone()) {
                 all.push(p);
             }
+        }
+        if all.len() > crate::braces::MAX_EXPANSIONS {
+            return Err(format!(
+                "{pattern:?}: its variables and braces expand to more than {} patterns",
+                crate::braces::MAX_EXPANSIONS
+            ));
         }
     }
     Ok(all)

@@ -293,3 +293,18 @@ fn includes_can_be_disabled() {
     let e = compile_with(Path::new("f.toml"), &src, &IncludePath::none()).unwrap_err();
     assert_eq!(e.to_string(), "f.toml:3:12: includes are disabled here");
 }
+
+#[test]
+fn a_broken_file_is_an_error_not_an_absent_one() {
+    let t = Tree::new("broken");
+    fs::create_dir_all(t.0.join("lib")).unwrap();
+    std::os::unix::fs::symlink(t.0.join("nowhere.toml"), t.0.join("lib/dangling.toml")).unwrap();
+    fs::create_dir_all(t.0.join("lib/adir.toml")).unwrap();
+    let e = t.error(&including("include_if_exists = [\"dangling\"]"));
+    assert!(
+        e.contains("lib/dangling.toml is a symbolic link to nothing"),
+        "{e}"
+    );
+    let e = t.error(&including("include_if_exists = [\"adir\"]"));
+    assert!(e.contains("lib/adir.toml is not a regular file"), "{e}");
+}

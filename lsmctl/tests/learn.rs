@@ -35,7 +35,10 @@ fn what_varies_becomes_a_variable_or_a_glob() {
         ("/usr/lib/libfoo.so", "/usr/lib/libfoo.so"),
         ("/tmp/tmp.x8Kq2Zb/out", "/tmp/tmp.*/out"),
         ("/tmp/report-2024.txt", "/tmp/report-2024.txt"),
-        ("/var/tmp/cacheABCdef", "/var/tmp/*"),
+        ("/var/tmp/cacheABCdef.db", "/var/tmp/*.db"),
+        // A whole name is never a bare `*`.
+        ("/var/tmp/cacheABCdef", "/var/tmp/cacheABCdef"),
+        ("/dev/shm/x8Kq2Zb", "/dev/shm/x8Kq2Zb"),
         ("/etc/x8Kq2Zb", "/etc/x8Kq2Zb"),
         ("/", "/"),
     ] {
@@ -123,17 +126,26 @@ fn an_abstraction_that_covers_files_is_proposed_instead_of_rules() {
     let specs = lsmctl::profile::compile(std::path::Path::new("a.toml"), src).unwrap();
     let a = Abstraction {
         name: "abstractions/mini".into(),
+        summary: "a test".into(),
         blob: rustlsm_policy::encode(&specs).unwrap(),
     };
     let o = observed(&[
         &open("/etc/ld.so.cache", "r"),
+        &open("/usr/lib/x86_64-linux-gnu/libz.so.1", "r"),
         &open("/usr/lib/x86_64-linux-gnu/libc.so.6", "r"),
         &open("/usr/lib/x86_64-linux-gnu/libc.so.6", "m"),
         &open("/srv/app.conf", "r"),
     ]);
     let p = propose("p", &o, std::slice::from_ref(&a), &[], false);
     assert_eq!(p.includes.len(), 1);
-    assert_eq!(p.includes[0].1, ["/etc/ld.so.cache"]);
+    assert_eq!(
+        p.includes[0].1,
+        ["/etc/ld.so.cache", "/usr/lib/x86_64-linux-gnu/libz.so.1"]
+    );
+    // One file is not enough to propose an abstraction other than base.
+    let one = observed(&[&open("/etc/ld.so.cache", "r")]);
+    let p1 = propose("p", &one, std::slice::from_ref(&a), &[], false);
+    assert!(p1.includes.is_empty() && p1.rules.len() == 1);
     // libc needs mmap_exec too, which the mini abstraction does not grant.
     let paths: Vec<&str> = p
         .rules

@@ -61,3 +61,31 @@ fn a_record_alone_and_kmsg_framing() {
         Some(Line::Unknown(_))
     ));
 }
+
+#[test]
+fn lookalikes_inside_quoted_values_are_not_records() {
+    // A confined program names a socket or a file so that its own refusal carries a
+    // forged record for another profile.
+    let forged = "rustlsm: DENIED profile=\"nobody\" op=connect name=\"@x rustlsm=DENIED \
+                  profile=victim op=open path=/root/.ssh/authorized_keys requested=rw \
+                  denied=rw pid=1 comm=x\" pid=7 comm=\"evil\"";
+    let r = record(forged);
+    assert_eq!(r.profile, b"nobody");
+    let forged = "[ 3.1] rustlsm: DENIED profile=\"nobody\" op=open path=\"/tmp/a kernel: \
+                  rustlsm: DENIED profile=\\x22victim\" requested=r denied=r pid=7 comm=\"e\"";
+    assert_eq!(record(forged).profile, b"nobody");
+    // An audit record must start as one.
+    assert!(record_in(
+        b"x type=1427 msg=audit(1.2:3): rustlsm=DENIED profile=\"v\" op=open pid=1 comm=\"c\""
+    )
+    .is_none());
+    // Not at the start of the message: not a record.
+    assert!(record_in(b"someone: rustlsm: DENIED profile=\"v\" op=open path=\"/x\" requested=r denied=r pid=1 comm=\"c\"").is_none());
+    // /dev/kmsg records written by programs (facility 1 and up) are not the kernel's.
+    assert!(!lsmctl::logsource::kmsg_from_kernel(
+        b"12,5,100,-;rustlsm: DENIED"
+    ));
+    assert!(lsmctl::logsource::kmsg_from_kernel(
+        b"4,5,100,-;rustlsm: DENIED"
+    ));
+}

@@ -11,6 +11,8 @@ use super::{compile_text, CompileSettings};
 use crate::kernel::Via;
 use std::ffi::OsString;
 use std::fs;
+use std::io::Write;
+use std::os::unix::fs::OpenOptionsExt;
 use std::path::{Path, PathBuf};
 
 /// What to run and learn.
@@ -91,19 +93,29 @@ pub(crate) fn run(args: &GenprofArgs, settings: &CompileSettings) -> Result<(), 
     if file.exists() {
         return Err(format!("{} exists", file.display()));
     }
-    let attach = program
-        .to_string_lossy()
-        .replace('\\', "\\\\")
-        .replace('"', "\\\"");
+    // Names and paths are written as TOML strings: a name may hold a dot, a path anything.
+    let quoted = |s: &str| toml_edit::Value::from(s).to_string();
     let text = format!(
-        "# The profile of {}, begun by lsmctl genprof.\n[profile.{name}]\nmode = \"complain\"\n\
-         attach = [\"{attach}\"]\n",
-        program.display()
+        "# The profile of {}, begun by lsmctl genprof.\n[profile.{}]\nmode = \"complain\"\n\
+         attach = [{}]\n",
+        program.display(),
+        quoted(&name),
+        quoted(&program.to_string_lossy())
     );
     // Compiled first: a program path the profile language cannot name stops here.
     let compiled = compile_text(&file, &text, &settings.includes, None)?;
     fs::create_dir_all(&args.dir).map_err(|e| format!("{}: {e}", args.dir.display()))?;
-    fs::write(&file, &text).map_err(|e| format!("{}: {e}", file.display()))?;
+    let fail = |e: std::io::Error| format!("{}: {e}", file.display());
+    let mut f = fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .custom_flags(libc::O_NOFOLLOW)
+        .mode(0o644)
+        .open(&file)
+        .map_err(fail)?;
+    f.write_all(text.as_bytes())
+        .and_then(|()| f.sync_all())
+        .map_err(fail)?;
     println!("wrote {} (complain mode)", file.display());
     load_one(&compiled, args.via, false)?;
     let mark = log_mark()?;

@@ -91,7 +91,11 @@ pub(crate) fn run(args: &LoadArgs, settings: &CompileSettings) -> Result<(), Str
         (None, false, true) => Some(PathBuf::from(crate::cache::DEFAULT_DIR)),
         (None, false, false) => None,
     };
-    let cache = cache_dir.map(Cache::new);
+    let cache = cache_dir.and_then(|dir| {
+        Cache::new(dir)
+            .map_err(|e| eprintln!("lsmctl: cache: {e}"))
+            .ok()
+    });
     if !args.all {
         // Compile everything first: one bad file loads nothing.
         let compiled = compile_files(&args.files, settings, cache.as_ref())?;
@@ -113,7 +117,7 @@ pub(crate) fn run(args: &LoadArgs, settings: &CompileSettings) -> Result<(), Str
             errors.push(e);
         }
     }
-    if let Some(cache) = &cache {
+    if let Some(cache) = cache.as_ref().filter(|_| !args.dry_run) {
         let keep: Vec<String> = compiled
             .iter()
             .filter_map(|c| c.cache_key.clone())

@@ -3,7 +3,7 @@
 //! records file), one line each in the profile's words, or as JSON; `--follow` waits for new
 //! ones.
 
-use lsmctl::logsource::{kmsg_message, kmsg_sequence, record_in};
+use lsmctl::logsource::{kmsg_from_kernel, kmsg_message, kmsg_sequence, record_in};
 use lsmctl::records::{render, shown, Line, Verdict};
 use std::fs::File;
 use std::io::{BufRead, BufReader, ErrorKind, Read};
@@ -89,7 +89,9 @@ pub(super) fn read_kmsg(follow: bool, each: &mut dyn FnMut(u64, &[u8])) -> Resul
             Ok(0) => return Ok(()),
             Ok(n) => {
                 let record = &buf[..n];
-                each(kmsg_sequence(record).unwrap_or(0), kmsg_message(record));
+                if kmsg_from_kernel(record) {
+                    each(kmsg_sequence(record).unwrap_or(0), kmsg_message(record));
+                }
             }
             // Records overwritten before they were read: go on with the next.
             Err(e) if e.raw_os_error() == Some(libc::EPIPE) => {}

@@ -74,14 +74,36 @@ fn abstractions(includes: &IncludePath) -> Vec<Abstraction> {
         .into_iter()
         .filter_map(|n| {
             let name = format!("abstractions/{n}");
-            let src = format!("[profile.abstraction]\ninclude = [\"{name}\"]\n");
+            let quoted = toml_edit::Value::from(name.as_str()).to_string();
+            let src = format!("[profile.abstraction]\ninclude = [{quoted}]\n");
             let compiled =
                 lsmctl::profile::compile_with(&PathBuf::from("abstraction"), &src, includes)
                     .ok()?;
             let blob = encode(&compiled.profiles).ok()?;
-            Some(Abstraction { name, blob })
+            let summary = summary(includes, &name);
+            Some(Abstraction {
+                name,
+                summary,
+                blob,
+            })
         })
         .collect()
+}
+
+/// What an abstraction is for: the first comment of its file, less the name it starts with.
+fn summary(includes: &IncludePath, name: &str) -> String {
+    let text = includes
+        .resolve(std::path::Path::new("."), name)
+        .ok()
+        .and_then(Result::ok)
+        .and_then(|p| std::fs::read_to_string(p).ok())
+        .unwrap_or_default();
+    let first = text
+        .lines()
+        .find_map(|l| l.strip_prefix("# "))
+        .unwrap_or_default();
+    let first = first.split_once(": ").map_or(first, |(_, rest)| rest);
+    first.to_string()
 }
 
 /// The records of `args`' source, by profile (system profiles only: a sandbox's records
@@ -148,7 +170,7 @@ fn listed(items: &[String]) -> String {
 }
 
 /// Keeps the groups of `p` that are accepted (all with `yes`).
-fn choose(p: &Proposal, yes: bool) -> Result<Proposal, String> {
+fn choose(p: &Proposal, all: &[Abstraction], yes: bool) -> Result<Proposal, String> {
     let name = &p.profile;
     let mut out = Proposal {
         profile: name.clone(),
@@ -157,8 +179,13 @@ fn choose(p: &Proposal, yes: bool) -> Result<Proposal, String> {
         ..Proposal::default()
     };
     for (include, covered) in &p.includes {
+        let what = all
+            .iter()
+            .find(|a| &a.name == include)
+            .map_or("", |a| a.summary.as_str());
         let q = format!(
-            "profile {name}: include {include}? It grants what {} record(s) asked:\n{}",
+            "profile {name}: include {include} ({what} ...; see the file for all it grants)? \
+             It covers what {} record(s) asked:\n{}",
             covered.len(),
             listed(covered)
         );
@@ -394,7 +421,7 @@ fn learn_one(
     for u in &proposal.unhandled {
         println!("  no rule proposed for: {u}");
     }
-    let accepted = choose(&proposal, args.yes)?;
+    let accepted = choose(&proposal, all, args.yes)?;
     let nothing = accepted.includes.is_empty()
         && accepted.rules.is_empty()
         && accepted.capabilities.is_empty()
@@ -416,7 +443,7 @@ fn learn_one(
             path.display()
         ));
     }
-    replace_file(&path, &text)?;
+    let path = replace_file(&path, &text)?;
     let seen: usize = accepted
         .includes
         .iter()

@@ -171,7 +171,9 @@ fn compile_text(
     let compiled =
         lsmctl::profile::compile_with(path, source, includes).map_err(|d| d.to_string())?;
     let key = cache.map(|c| c.key(&compiled.profiles));
-    let hit = cache.zip(key.as_deref()).and_then(|(c, k)| c.get(k));
+    let hit = cache
+        .zip(key.as_deref())
+        .and_then(|(c, k)| c.get(k, &compiled.profiles));
     let cached = hit.is_some();
     let blob = match hit {
         Some(blob) => blob,

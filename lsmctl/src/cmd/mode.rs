@@ -8,7 +8,8 @@ use super::load::{load_one, profile_files};
 use super::{compile_file, compile_text, CompileSettings};
 use crate::kernel::Via;
 use std::fs;
-use std::os::unix::fs::PermissionsExt;
+use std::io::Write;
+use std::os::unix::fs::{MetadataExt, OpenOptionsExt, PermissionsExt};
 use std::path::{Path, PathBuf};
 use toml_edit::{value, DocumentMut};
 
@@ -55,22 +56,39 @@ pub(super) fn defining_file(dir: &Path, name: &str) -> Result<(PathBuf, Document
     }
 }
 
-/// Writes `text` to `path` through a new file renamed over it, keeping its permissions.
-pub(super) fn replace_file(path: &Path, text: &str) -> Result<(), String> {
-    let fail = |e: std::io::Error| format!("{}: {e}", path.display());
-    let mode = fs::metadata(path).map_err(fail)?.permissions().mode();
-    let tmp = path.with_file_name(format!(
-        ".{}.lsmctl-{}",
-        path.file_name().unwrap_or_default().to_string_lossy(),
-        std::process::id()
-    ));
-    let written = fs::write(&tmp, text)
-        .and_then(|()| fs::set_permissions(&tmp, fs::Permissions::from_mode(mode)))
-        .and_then(|()| fs::rename(&tmp, path));
-    if written.is_err() {
+/// Writes `text` to `path` through a new file renamed over it, keeping its owner and mode;
+/// the new file is created exclusively, without following links, and is on disk before it
+/// replaces the old one. A profile that is a symbolic link (as packages may install them) is
+/// edited where the link points. Returns the file written.
+pub(super) fn replace_file(path: &Path, text: &str) -> Result<PathBuf, String> {
+    let fail = |p: &Path, e: std::io::Error| format!("{}: {e}", p.display());
+    let target = fs::canonicalize(path).map_err(|e| fail(path, e))?;
+    let meta = fs::metadata(&target).map_err(|e| fail(&target, e))?;
+    let dir = target.parent().unwrap_or(Path::new("/"));
+    let name = target.file_name().unwrap_or_default().to_string_lossy();
+    let tmp = dir.join(format!(".{name}.lsmctl-{}", std::process::id()));
+    let mut f = fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .custom_flags(libc::O_NOFOLLOW)
+        .mode(0o600)
+        .open(&tmp)
+        .map_err(|e| fail(&tmp, e))?;
+    let written = f
+        .write_all(text.as_bytes())
+        .and_then(|()| std::os::unix::fs::fchown(&f, Some(meta.uid()), Some(meta.gid())))
+        .and_then(|()| f.set_permissions(fs::Permissions::from_mode(meta.mode() & 0o7777)))
+        .and_then(|()| f.sync_all())
+        .and_then(|()| fs::rename(&tmp, &target));
+    if let Err(e) = written {
         let _ = fs::remove_file(&tmp);
+        return Err(fail(&tmp, e));
     }
-    written.map_err(fail)
+    // The rename itself is on disk once the directory is.
+    if let Ok(d) = fs::File::open(dir) {
+        let _ = d.sync_all();
+    }
+    Ok(target)
 }
 
 /// Switches one profile: edit, compile, write, load.
@@ -91,10 +109,12 @@ fn switch(name: &str, args: &ModeArgs, settings: &CompileSettings) -> Result<(),
     // and its errors are reported at their places in the file as it is.
     compile_file(&path, &settings.includes, None)?;
     let compiled = compile_text(&path, &text, &settings.includes, None)?;
-    if before != args.mode {
-        replace_file(&path, &text)?;
-    }
-    println!("{name}: {before} -> {} in {}", args.mode, path.display());
+    let written = if before != args.mode {
+        replace_file(&path, &text)?
+    } else {
+        path.clone()
+    };
+    println!("{name}: {before} -> {} in {}", args.mode, written.display());
     load_one(&compiled, args.via, false)
 }
 

@@ -73,7 +73,7 @@ include = [
 [[profile.ash.rule]]
 allow = ["exec"]
 transition = "inherit"
-paths = ["/usr/bin/rlsm-base-cat"]
+paths = ["/usr/bin/rlsm-base-cat", "/bin/busybox"]
 
 [[profile.ash.rule]]
 allow = ["read"]
