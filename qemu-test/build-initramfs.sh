@@ -63,7 +63,7 @@ install -m 0644 "$REPO_ROOT"/profiles/abstractions/*.toml "$STAGE/usr/share/rust
 # links (a profile attaches by path; links cost no space), and an empty ext4 image that the
 # suite mounts on a loop device (ext4 keeps negative dentries, tmpfs does not).
 for p in unix unixpeer unixopen net net6 sctp create rename sig sigok fd fdrecv chroot \
-  append mnt mntok tree treeok mq ioctl console kill quote cache; do
+  append setid mnt mntok tree treeok mq ioctl console kill quote cache; do
   ln -f "$STAGE/usr/bin/rlsm-probe" "$STAGE/usr/bin/rlsm-probe-esc-$p"
 done
 mkdir -p "$STAGE/images"

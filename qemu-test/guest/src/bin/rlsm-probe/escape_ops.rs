@@ -448,6 +448,55 @@ fn uring_open(path: &str, personality: bool) -> i32 {
 }
 
 /// chroot(DIR), chdir("/"), then opens PATH read-only.
+/// `open(path, O_CREAT | O_WRONLY, mode)` (mode in octal digits, such as 4755).
+fn setid_create(path: &str, mode: libc::mode_t) -> i32 {
+    let p = cstr(path);
+    // SAFETY: A valid C string; the descriptor is closed at once.
+    let fd = unsafe { libc::open(p.as_ptr(), libc::O_CREAT | libc::O_WRONLY, mode) };
+    fd_then(fd, |_| 0)
+}
+
+/// `chmod(path, mode)`.
+fn setid_chmod(path: &str, mode: libc::mode_t) -> i32 {
+    let p = cstr(path);
+    // SAFETY: A valid C string.
+    errno_if(unsafe { libc::chmod(p.as_ptr(), mode) })
+}
+
+/// `mkdir(path, mode)`.
+fn setid_mkdir(path: &str, mode: libc::mode_t) -> i32 {
+    let p = cstr(path);
+    // SAFETY: A valid C string.
+    errno_if(unsafe { libc::mkdir(p.as_ptr(), mode) })
+}
+
+/// An unnamed file made in `dir` with `O_TMPFILE` and `mode`, then named `name` with
+/// `linkat()` through its /proc/self/fd link.
+fn setid_tmpfile(dir: &str, name: &str, mode: libc::mode_t) -> i32 {
+    let d = cstr(dir);
+    // SAFETY: A valid C string.
+    let fd = unsafe { libc::open(d.as_ptr(), libc::O_TMPFILE | libc::O_WRONLY, mode) };
+    fd_then(fd, |fd| {
+        let from = cstr(&format!("/proc/self/fd/{fd}"));
+        let to = cstr(name);
+        // SAFETY: Valid C strings.
+        errno_if(unsafe {
+            libc::linkat(
+                libc::AT_FDCWD,
+                from.as_ptr(),
+                libc::AT_FDCWD,
+                to.as_ptr(),
+                libc::AT_SYMLINK_FOLLOW,
+            )
+        })
+    })
+}
+
+/// A mode written in octal (`4755`), as the shell writes it.
+fn octal(digits: &str) -> libc::mode_t {
+    libc::mode_t::from_str_radix(digits, 8).unwrap_or(0)
+}
+
 fn chroot_open(dir: &str, path: &str) -> i32 {
     let d = cstr(dir);
     // SAFETY: Plain system calls on valid C strings.
@@ -872,6 +921,10 @@ pub(crate) fn run(op: &str, args: &[String]) -> Option<i32> {
             ),
             "setflags" => setflags(arg(2)),
             "churn" => churn(arg(2), number(arg(3))),
+            "setid-create" => setid_create(arg(2), octal(arg(3))),
+            "setid-chmod" => setid_chmod(arg(2), octal(arg(3))),
+            "setid-mkdir" => setid_mkdir(arg(2), octal(arg(3))),
+            "setid-tmpfile" => setid_tmpfile(arg(2), arg(3), octal(arg(4))),
             "fioclex" => with_fd(arg(2), libc::O_RDONLY, |fd| {
                 errno_if(libc::ioctl(fd, libc::FIOCLEX))
             }),

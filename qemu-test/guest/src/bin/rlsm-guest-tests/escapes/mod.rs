@@ -18,6 +18,7 @@ mod mqueue;
 mod net_bypass;
 mod rename;
 mod sandboxing;
+mod setid;
 mod signals;
 mod unix;
 
@@ -39,6 +40,7 @@ pub(crate) fn run(s: &mut Suite) {
     descriptors::run(s);
     chroot::run(s);
     append::run(s);
+    setid::run(s);
     mount_api::run(s);
     mqueue::run(s);
     exec_hygiene::run(s);
@@ -85,6 +87,7 @@ pub(crate) fn run_sandboxed(s: &mut Suite) {
     rename::run(s);
     chroot::run(s);
     append::run(s);
+    setid::run(s);
     mount_api::run(s);
     mqueue::run(s);
     ioctl::run(s);
