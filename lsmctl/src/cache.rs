@@ -14,7 +14,7 @@ use rustlsm_policy::{decode, wire, ProfileSpec};
 use std::collections::hash_map::DefaultHasher;
 use std::fs;
 use std::hash::{Hash, Hasher};
-use std::io::{Read, Write};
+use std::io::Read;
 use std::os::unix::fs::{DirBuilderExt, MetadataExt, OpenOptionsExt};
 use std::path::{Path, PathBuf};
 
@@ -102,23 +102,7 @@ impl Cache {
             .mode(0o700)
             .create(&self.dir)
             .map_err(|e| fail(&self.dir, e))?;
-        let tmp = self.dir.join(format!(".{key}.{}", std::process::id()));
-        let mut f = fs::OpenOptions::new()
-            .write(true)
-            .create_new(true)
-            .custom_flags(libc::O_NOFOLLOW)
-            .mode(0o600)
-            .open(&tmp)
-            .map_err(|e| fail(&tmp, e))?;
-        let written = f.write_all(blob).and_then(|()| f.sync_all());
-        if let Err(e) = written {
-            let _ = fs::remove_file(&tmp);
-            return Err(fail(&tmp, e));
-        }
-        fs::rename(&tmp, self.entry(key)).map_err(|e| {
-            let _ = fs::remove_file(&tmp);
-            fail(&tmp, e)
-        })
+        crate::atomic_file::replace(&self.entry(key), blob, 0o600, None)
     }
 
     /// Removes the entries whose keys are not in `keep` (after a load of the whole directory,

@@ -1,5 +1,6 @@
 //! lsmctl: compile rustlsm profiles from TOML and manage the kernel's loaded policy.
 
+mod atomic_file;
 mod cache;
 mod cmd;
 mod fdpass;
@@ -57,25 +58,9 @@ enum Command {
     },
     /// Put profiles in complain mode (refusals are logged, not enforced): edit `mode` in the
     /// profile directory's file that defines each, keeping its comments, and load it.
-    Complain {
-        #[arg(required = true)]
-        names: Vec<String>,
-        /// The profile directory.
-        #[arg(long, value_name = "DIR", default_value = cmd::load::PROFILE_DIR)]
-        dir: PathBuf,
-        #[arg(long, value_enum, default_value_t = Via::Auto)]
-        via: Via,
-    },
+    Complain(ModeCli),
     /// Put profiles in enforce mode, as `complain` does for complain mode.
-    Enforce {
-        #[arg(required = true)]
-        names: Vec<String>,
-        /// The profile directory.
-        #[arg(long, value_name = "DIR", default_value = cmd::load::PROFILE_DIR)]
-        dir: PathBuf,
-        #[arg(long, value_enum, default_value_t = Via::Auto)]
-        via: Via,
-    },
+    Enforce(ModeCli),
     /// Remove loaded profiles by name.
     Remove {
         #[arg(required = true)]
@@ -200,6 +185,29 @@ const RUN_EXAMPLES: &str = "Examples:
   lsmctl run --profile build.toml --rw . -- cargo build
   lsmctl run --complain --denials-file denials.log --rox /usr --rw . -- make";
 
+/// `lsmctl complain` and `lsmctl enforce`'s options.
+#[derive(clap::Args)]
+struct ModeCli {
+    #[arg(required = true)]
+    names: Vec<String>,
+    /// The profile directory.
+    #[arg(long, value_name = "DIR", default_value = cmd::load::PROFILE_DIR)]
+    dir: PathBuf,
+    #[arg(long, value_enum, default_value_t = Via::Auto)]
+    via: Via,
+}
+
+impl ModeCli {
+    fn to(self, mode: &'static str) -> cmd::mode::ModeArgs {
+        cmd::mode::ModeArgs {
+            names: self.names,
+            mode,
+            dir: self.dir,
+            via: self.via,
+        }
+    }
+}
+
 /// `lsmctl run`'s options.
 #[derive(clap::Args)]
 struct RunCli {
@@ -290,24 +298,8 @@ fn run(cli: Cli) -> Result<ExitCode, String> {
             },
             &settings,
         ),
-        Command::Complain { names, dir, via } => cmd::mode::run(
-            &cmd::mode::ModeArgs {
-                names,
-                mode: "complain",
-                dir,
-                via,
-            },
-            &settings,
-        ),
-        Command::Enforce { names, dir, via } => cmd::mode::run(
-            &cmd::mode::ModeArgs {
-                names,
-                mode: "enforce",
-                dir,
-                via,
-            },
-            &settings,
-        ),
+        Command::Complain(m) => cmd::mode::run(&m.to("complain"), &settings),
+        Command::Enforce(m) => cmd::mode::run(&m.to("enforce"), &settings),
         Command::Remove { names, via } => cmd::remove::run(&names, via),
         Command::List { json } => cmd::list::run(json),
         Command::Status { json, pid } => cmd::status::run(json, pid),

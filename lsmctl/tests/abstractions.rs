@@ -4,8 +4,7 @@
 
 use lsmctl::profile::compile_with;
 use lsmctl::IncludePath;
-use rustlsm_policy::dfa::{self, DfaRule};
-use rustlsm_policy::{wire, Effect, ProfileSpec};
+use rustlsm_policy::{wire, ProfileSpec};
 use std::path::{Path, PathBuf};
 
 const NAMES: [&str; 6] = [
@@ -40,28 +39,12 @@ fn including(names: &[&str]) -> ProfileSpec {
     .remove(0)
 }
 
-/// What the profile's file rules grant `path`, deny rules taken away.
+/// What the profile's file rules grant `path`, deny rules taken away, as the kernel's own
+/// decision code reads the compiled profile.
 fn granted(p: &ProfileSpec, path: &str) -> u32 {
-    let rules: Vec<DfaRule<'_>> = p
-        .rules
-        .iter()
-        .map(|r| DfaRule {
-            pattern: r.pattern.as_bytes(),
-            allow: if r.effect == Effect::Allow {
-                r.access
-            } else {
-                0
-            },
-            deny: if r.effect == Effect::Deny {
-                r.access
-            } else {
-                0
-            },
-        })
-        .collect();
-    let (allow, deny) = dfa::compile(&rules, 1 << 16)
-        .unwrap()
-        .lookup(path.as_bytes());
+    let blob = rustlsm_policy::encode(std::slice::from_ref(p)).unwrap();
+    let view = wire::profiles(&blob).next().unwrap();
+    let (allow, deny) = view.file_masks(path.as_bytes());
     allow & !deny
 }
 

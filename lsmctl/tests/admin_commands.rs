@@ -3,29 +3,17 @@
 //! would not compile or the name is unknown), `-I` finds includes. Loading itself is tested
 //! in the guest (boot.rs).
 
+mod common;
+
+use common::lsmctl;
 use std::fs;
 use std::path::PathBuf;
-use std::process::Command;
 
 fn scratch(name: &str) -> PathBuf {
     let dir = std::env::temp_dir().join(format!("lsmctl-admin-{}-{name}", std::process::id()));
     let _ = fs::remove_dir_all(&dir);
     fs::create_dir_all(&dir).unwrap();
     dir
-}
-
-fn lsmctl(args: &[&str]) -> (bool, String, String) {
-    let out = Command::new(env!("CARGO_BIN_EXE_lsmctl"))
-        .args(args)
-        // No kernel: loads fail whatever they try, through securityfs.
-        .env("RUSTLSM_SECURITYFS", "/nonexistent")
-        .output()
-        .unwrap();
-    (
-        out.status.success(),
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
 }
 
 #[test]

@@ -16,6 +16,14 @@ fn observed(lines: &[&str]) -> Observed {
     o
 }
 
+/// Every path the proposal's rules name.
+fn paths(p: &lsmctl::learn::Proposal) -> Vec<&str> {
+    p.rules
+        .iter()
+        .flat_map(|r| r.paths.iter().map(String::as_str))
+        .collect()
+}
+
 fn open(path: &str, letters: &str) -> String {
     format!("ALLOWED profile=\"p\" op=open path=\"{path}\" requested={letters} denied={letters} pid=1 comm=\"p\"")
 }
@@ -72,11 +80,7 @@ fn siblings_collapse_by_extension_but_never_in_system_directories() {
         &open("/srv/data/x.db", "rw"),
     ]);
     let p = propose("p", &o, &[], &[], false);
-    let paths: Vec<&str> = p
-        .rules
-        .iter()
-        .flat_map(|r| r.paths.iter().map(String::as_str))
-        .collect();
+    let paths = paths(&p);
     assert!(paths.contains(&"/srv/www/*.html"), "{paths:?}");
     assert!(paths.contains(&"/srv/www/d.css"), "{paths:?}");
     assert!(
@@ -147,11 +151,7 @@ fn an_abstraction_that_covers_files_is_proposed_instead_of_rules() {
     let p1 = propose("p", &one, std::slice::from_ref(&a), &[], false);
     assert!(p1.includes.is_empty() && p1.rules.len() == 1);
     // libc needs mmap_exec too, which the mini abstraction does not grant.
-    let paths: Vec<&str> = p
-        .rules
-        .iter()
-        .flat_map(|r| r.paths.iter().map(String::as_str))
-        .collect();
+    let paths = paths(&p);
     assert!(
         paths.contains(&"/usr/lib/x86_64-linux-gnu/libc.so*"),
         "{paths:?}"
@@ -170,11 +170,7 @@ fn hostile_names_stay_literal_or_are_refused() {
         &open("/srv/a\\x0ab", "r"),
     ]);
     let p = propose("p", &o, &[], &[], false);
-    let paths: Vec<&str> = p
-        .rules
-        .iter()
-        .flat_map(|r| r.paths.iter().map(String::as_str))
-        .collect();
+    let paths = paths(&p);
     assert_eq!(paths, ["/srv/a\nb", "/srv/a\"b"]);
     assert!(
         p.unhandled.iter().any(|u| u.starts_with("/srv/* (r)")),

@@ -1,9 +1,11 @@
 //! Warnings: rules that compile but can never take effect are reported, located, and the
 //! policy still compiles; `--deny-warnings` (`-D`) makes them errors.
 
+mod common;
+
+use common::lsmctl;
 use lsmctl::{Warning, WarningKind};
 use std::path::{Path, PathBuf};
-use std::process::Command;
 
 fn warnings(src: &str) -> Vec<Warning> {
     let (_, compiled) = lsmctl::compile_checked(Path::new("w.toml"), src).expect("compiles");
@@ -123,18 +125,6 @@ fn scratch(name: &str) -> PathBuf {
     let dir = std::env::temp_dir().join(format!("lsmctl-warnings-{}-{name}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
     dir
-}
-
-fn lsmctl(args: &[&str]) -> (bool, String, String) {
-    let out = Command::new(env!("CARGO_BIN_EXE_lsmctl"))
-        .args(args)
-        .output()
-        .unwrap();
-    (
-        out.status.success(),
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
 }
 
 #[test]

@@ -8,8 +8,7 @@ use super::load::{load_one, profile_files};
 use super::{compile_file, compile_text, CompileSettings};
 use crate::kernel::Via;
 use std::fs;
-use std::io::Write;
-use std::os::unix::fs::{MetadataExt, OpenOptionsExt, PermissionsExt};
+use std::os::unix::fs::MetadataExt;
 use std::path::{Path, PathBuf};
 use toml_edit::{value, DocumentMut};
 
@@ -64,30 +63,12 @@ pub(super) fn replace_file(path: &Path, text: &str) -> Result<PathBuf, String> {
     let fail = |p: &Path, e: std::io::Error| format!("{}: {e}", p.display());
     let target = fs::canonicalize(path).map_err(|e| fail(path, e))?;
     let meta = fs::metadata(&target).map_err(|e| fail(&target, e))?;
-    let dir = target.parent().unwrap_or(Path::new("/"));
-    let name = target.file_name().unwrap_or_default().to_string_lossy();
-    let tmp = dir.join(format!(".{name}.lsmctl-{}", std::process::id()));
-    let mut f = fs::OpenOptions::new()
-        .write(true)
-        .create_new(true)
-        .custom_flags(libc::O_NOFOLLOW)
-        .mode(0o600)
-        .open(&tmp)
-        .map_err(|e| fail(&tmp, e))?;
-    let written = f
-        .write_all(text.as_bytes())
-        .and_then(|()| std::os::unix::fs::fchown(&f, Some(meta.uid()), Some(meta.gid())))
-        .and_then(|()| f.set_permissions(fs::Permissions::from_mode(meta.mode() & 0o7777)))
-        .and_then(|()| f.sync_all())
-        .and_then(|()| fs::rename(&tmp, &target));
-    if let Err(e) = written {
-        let _ = fs::remove_file(&tmp);
-        return Err(fail(&tmp, e));
-    }
-    // The rename itself is on disk once the directory is.
-    if let Ok(d) = fs::File::open(dir) {
-        let _ = d.sync_all();
-    }
+    crate::atomic_file::replace(
+        &target,
+        text.as_bytes(),
+        meta.mode() & 0o7777,
+        Some((meta.uid(), meta.gid())),
+    )?;
     Ok(target)
 }
 

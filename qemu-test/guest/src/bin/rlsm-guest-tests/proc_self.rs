@@ -29,6 +29,21 @@ deny = ["read"]
 paths = ["/proc/*/environ"]
 "#;
 
+/// `cat PATH` in a sandbox that may read /proc/self and run /bin.
+fn sandboxed_cat(path: &str) -> (i32, String) {
+    let args = [
+        "run",
+        "--ro",
+        "/proc/self",
+        "--rox",
+        "/bin",
+        "--",
+        "/bin/cat",
+        path,
+    ];
+    run(LSMCTL, &args)
+}
+
 pub(crate) fn run_cases(s: &mut Suite) {
     s.case("proc self: load a profile with /proc/self rules", || {
         fs::write("/tmp/procself.toml", PROFILE).map_err(|e| e.to_string())?;
@@ -62,35 +77,11 @@ pub(crate) fn run_cases(s: &mut Suite) {
     s.case(
         "proc self: a sandbox's --ro /proc/self is the command's own",
         || {
-            let own = run(
-                LSMCTL,
-                &[
-                    "run",
-                    "--ro",
-                    "/proc/self",
-                    "--rox",
-                    "/bin",
-                    "--",
-                    "/bin/cat",
-                    "/proc/self/status",
-                ],
-            );
+            let own = sandboxed_cat("/proc/self/status");
             check(own.0 == 0 && own.1.contains("Name:\tcat"), || {
                 format!("{own:?}")
             })?;
-            let init = run(
-                LSMCTL,
-                &[
-                    "run",
-                    "--ro",
-                    "/proc/self",
-                    "--rox",
-                    "/bin",
-                    "--",
-                    "/bin/cat",
-                    "/proc/1/status",
-                ],
-            );
+            let init = sandboxed_cat("/proc/1/status");
             check(init.0 != 0 && init.1.contains("Permission denied"), || {
                 format!("{init:?}")
             })

@@ -31,6 +31,14 @@ fn absent(path: &str) -> Outcome {
     })
 }
 
+/// Creating `file` with `mode` is refused and logged, and leaves no file.
+fn create_refused(file: &str, mode: &str) -> Outcome {
+    reset()?;
+    let args = ["setid-create", file, mode];
+    refused(PROBE, &args, libc::EACCES, "esc-setid", "setid", file)?;
+    absent(file)
+}
+
 pub(super) fn run(s: &mut Suite) {
     s.case("setid: load the profile", || {
         reset()?;
@@ -43,30 +51,10 @@ pub(super) fn run(s: &mut Suite) {
         expect(PROBE, &["setid-chmod", &plain, "700"], 0).map(drop)
     });
     s.case("setid: creating a set-user-ID file is refused", || {
-        reset()?;
-        let file = format!("{DIR}/suid");
-        refused(
-            PROBE,
-            &["setid-create", &file, "4755"],
-            libc::EACCES,
-            "esc-setid",
-            "setid",
-            &file,
-        )?;
-        absent(&file)
+        create_refused(&format!("{DIR}/suid"), "4755")
     });
     s.case("setid: creating a set-group-ID file is refused", || {
-        reset()?;
-        let file = format!("{DIR}/sgid");
-        refused(
-            PROBE,
-            &["setid-create", &file, "2755"],
-            libc::EACCES,
-            "esc-setid",
-            "setid",
-            &file,
-        )?;
-        absent(&file)
+        create_refused(&format!("{DIR}/sgid"), "2755")
     });
     s.case("setid: chmod u+s is refused, and the mode stays", || {
         reset()?;
