@@ -126,49 +126,10 @@ enum Command {
     /// and write the accepted ones into the profile directory's files: one question per
     /// group; abstractions, variables and globs where what was seen fits them. Each result
     /// is replayed against the records before it is written, then loaded.
-    Logprof {
-        /// Log files to read ("-" for standard input) instead of the kernel log.
-        files: Vec<PathBuf>,
-        /// Only this profile (may be given more than once).
-        #[arg(short, long = "profile", value_name = "NAME")]
-        profiles: Vec<String>,
-        /// The profile directory.
-        #[arg(long, value_name = "DIR", default_value = cmd::load::PROFILE_DIR)]
-        dir: PathBuf,
-        /// Accept every proposal without asking.
-        #[arg(short, long, conflicts_with = "json")]
-        yes: bool,
-        /// Print the proposals as JSON and change nothing.
-        #[arg(long)]
-        json: bool,
-        /// Also propose what is held back: capabilities as good as root (sys_admin...),
-        /// mount, tracing, sockets no profile word names alone.
-        #[arg(long)]
-        sensitive: bool,
-        #[arg(long, value_enum, default_value_t = Via::Auto)]
-        via: Via,
-    },
+    Logprof(cmd::logprof::LogprofArgs),
     /// Begin a profile for a program: write a complain-mode profile attached to it, run the
     /// command under it, and learn from the run (as logprof).
-    Genprof {
-        /// The profile's name (default: the program's file name).
-        #[arg(long)]
-        name: Option<String>,
-        /// The profile directory.
-        #[arg(long, value_name = "DIR", default_value = cmd::load::PROFILE_DIR)]
-        dir: PathBuf,
-        /// Accept every proposal without asking.
-        #[arg(short, long)]
-        yes: bool,
-        /// Also propose what is held back (see logprof).
-        #[arg(long)]
-        sensitive: bool,
-        #[arg(long, value_enum, default_value_t = Via::Auto)]
-        via: Via,
-        /// The command and its arguments.
-        #[arg(last = true, required = true, value_name = "COMMAND")]
-        command: Vec<std::ffi::OsString>,
-    },
+    Genprof(cmd::genprof::GenprofArgs),
     /// Show what the running kernel supports (sandboxes, policy format).
     Features {
         /// Print JSON.
@@ -304,45 +265,8 @@ fn run(cli: Cli) -> Result<ExitCode, String> {
         Command::List { json } => cmd::list::run(json),
         Command::Status { json, pid } => cmd::status::run(json, pid),
         Command::Features { json } => cmd::features::run(json),
-        Command::Logprof {
-            files,
-            profiles,
-            dir,
-            yes,
-            json,
-            sensitive,
-            via,
-        } => cmd::logprof::run(
-            &cmd::logprof::LogprofArgs {
-                files,
-                profiles,
-                dir,
-                yes,
-                json,
-                sensitive,
-                since: None,
-                via,
-            },
-            &settings,
-        ),
-        Command::Genprof {
-            name,
-            dir,
-            yes,
-            sensitive,
-            via,
-            command,
-        } => cmd::genprof::run(
-            &cmd::genprof::GenprofArgs {
-                name,
-                dir,
-                yes,
-                sensitive,
-                via,
-                command,
-            },
-            &settings,
-        ),
+        Command::Logprof(args) => cmd::logprof::run(&args, &settings),
+        Command::Genprof(args) => cmd::genprof::run(&args, &settings),
         Command::Log {
             files,
             profiles,

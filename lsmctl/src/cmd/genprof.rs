@@ -16,12 +16,24 @@ use std::os::unix::fs::OpenOptionsExt;
 use std::path::{Path, PathBuf};
 
 /// What to run and learn.
+#[derive(clap::Args)]
 pub(crate) struct GenprofArgs {
+    /// The profile's name (default: the program's file name).
+    #[arg(long)]
     pub name: Option<String>,
+    /// The profile directory.
+    #[arg(long, value_name = "DIR", default_value = super::load::PROFILE_DIR)]
     pub dir: PathBuf,
+    /// Accept every proposal without asking.
+    #[arg(short, long)]
     pub yes: bool,
+    /// Also propose what is held back (see logprof).
+    #[arg(long)]
     pub sensitive: bool,
+    #[arg(long, value_enum, default_value_t = Via::Auto)]
     pub via: Via,
+    /// The command and its arguments.
+    #[arg(last = true, required = true, value_name = "COMMAND")]
     pub command: Vec<OsString>,
 }
 

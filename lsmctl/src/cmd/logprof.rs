@@ -22,20 +22,30 @@ use std::path::PathBuf;
 use toml_edit::{value, Array, ArrayOfTables, DocumentMut, Item, Table};
 
 /// What to learn from and how.
+#[derive(clap::Args)]
 pub(crate) struct LogprofArgs {
-    /// Log files; the kernel log when none.
+    /// Log files to read ("-" for standard input) instead of the kernel log.
     pub files: Vec<PathBuf>,
-    /// Only these profiles (all that have records when empty).
+    /// Only this profile (may be given more than once).
+    #[arg(short, long = "profile", value_name = "NAME")]
     pub profiles: Vec<String>,
+    /// The profile directory.
+    #[arg(long, value_name = "DIR", default_value = super::load::PROFILE_DIR)]
     pub dir: PathBuf,
     /// Accept every proposal without asking.
+    #[arg(short, long, conflicts_with = "json")]
     pub yes: bool,
     /// Print the proposals as JSON and change nothing.
+    #[arg(long)]
     pub json: bool,
-    /// Propose the held-back grants too.
+    /// Also propose what is held back: capabilities as good as root (sys_admin...),
+    /// mount, tracing, sockets no profile word names alone.
+    #[arg(long)]
     pub sensitive: bool,
     /// Only kernel-log records after this sequence number (genprof's mark).
+    #[arg(skip)]
     pub since: Option<u64>,
+    #[arg(long, value_enum, default_value_t = Via::Auto)]
     pub via: Via,
 }
 
