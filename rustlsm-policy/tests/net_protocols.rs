@@ -46,15 +46,37 @@ fn a_named_protocol_is_allowed_exactly() {
 }
 
 #[test]
-fn other_families_keep_any_protocol_for_an_entry_without_one() {
-    // Netlink protocols are families of messages, not IP protocols.
+fn a_netlink_entry_without_a_protocol_is_netlink_route_alone() {
+    // Protocol 0 is NETLINK_ROUTE; the others (socket diagnostics, audit, uevents...) reach
+    // much more and must be named, or every protocol allowed with ANY_PROTOCOL.
     let blob = with_sockets(vec![SocketSpec {
-        family: 16,
+        family: net::AF_NETLINK,
         sock_type: 0,
         protocol: 0,
     }]);
     let n = wire::profiles(&blob).next().unwrap().net();
-    assert!(n.may_create(16, SOCK_DGRAM, 9));
+    assert!(n.may_create(net::AF_NETLINK, SOCK_DGRAM, 0));
+    assert!(!n.may_create(net::AF_NETLINK, SOCK_DGRAM, 4));
+    assert!(!n.may_create(net::AF_NETLINK, SOCK_DGRAM, 9));
+    let blob = with_sockets(vec![SocketSpec {
+        family: net::AF_NETLINK,
+        sock_type: 0,
+        protocol: net::ANY_PROTOCOL,
+    }]);
+    let n = wire::profiles(&blob).next().unwrap().net();
+    assert!(n.may_create(net::AF_NETLINK, SOCK_DGRAM, 9));
+}
+
+#[test]
+fn other_families_keep_any_protocol_for_an_entry_without_one() {
+    // Packet sockets name an ethertype, not a protocol a rule mediates.
+    let blob = with_sockets(vec![SocketSpec {
+        family: 17,
+        sock_type: 2,
+        protocol: 0,
+    }]);
+    let n = wire::profiles(&blob).next().unwrap().net();
+    assert!(n.may_create(17, SOCK_DGRAM, 0x0300));
 }
 
 fn sin6(addr: [u8; 16], port: u16) -> Vec<u8> {
