@@ -237,6 +237,11 @@ bool rustlsm_is_mqueue(const struct path *path)
 	return path->dentry->d_sb->s_magic == RUSTLSM_MQUEUE_MAGIC;
 }
 
+bool rustlsm_is_procfs(const struct path *path)
+{
+	return path->dentry->d_sb->s_magic == PROC_SUPER_MAGIC;
+}
+
 /* Whether @name spells @nr in decimal, as procfs names a pid directory. */
 static bool rustlsm_names_number(const struct qstr *name, pid_t nr)
 {
@@ -250,8 +255,8 @@ static bool rustlsm_names_number(const struct qstr *name, pid_t nr)
 }
 
 /*
- * When @path is on a procfs mount of the whole file system and under the directory of the
- * current thread group or of the current thread (as the mount's pid namespace numbers
+ * When @path is on a procfs mount of the whole file system and under the (hashed) directory
+ * of the current thread group or of the current thread (as the mount's pid namespace numbers
  * them), the number of components after that directory's (0 for the directory itself);
  * -1 otherwise. procfs neither renames nor moves pid directories, so the walk up and the
  * name read under RCU see a stable chain; a rendered path of such a file ends with the same
@@ -280,7 +285,11 @@ int rustlsm_proc_own_depth(const struct path *path)
 		d = parent;
 		depth++;
 	}
-	own = d != sb->s_root &&
+	/*
+	 * A pid directory is unhashed when its task is reaped (proc_flush_pid), so a stale
+	 * dentry held open across the reuse of its number is not taken for the task's own.
+	 */
+	own = d != sb->s_root && !d_unhashed(d) &&
 	      (rustlsm_names_number(&d->d_name, task_tgid_nr_ns(current, ns)) ||
 	       rustlsm_names_number(&d->d_name, task_pid_nr_ns(current, ns)));
 	rcu_read_unlock();

@@ -63,6 +63,7 @@ mod raw {
         pub(super) safe fn rustlsm_current_files_id() -> usize;
         pub(super) safe fn rustlsm_is_mqueue(path: &Path) -> bool;
         pub(super) safe fn rustlsm_proc_own_depth(path: &Path) -> c_int;
+        pub(super) safe fn rustlsm_is_procfs(path: &Path) -> bool;
         pub(super) safe fn rustlsm_mqueue_root(dir: &Inode, root: &mut bindings::path) -> bool;
         pub(super) safe fn rustlsm_ioctl_sets_inode_flags(cmd: u32) -> bool;
         pub(super) safe fn rustlsm_ioctl_is_terminal_routine(cmd: u32) -> bool;
@@ -168,6 +169,11 @@ pub(crate) fn is_private(path: &Path) -> bool {
 /// Whether `path` is a POSIX message queue.
 pub(crate) fn is_mqueue(path: &Path) -> bool {
     raw::rustlsm_is_mqueue(path)
+}
+
+/// Whether `path` is on procfs.
+pub(crate) fn is_procfs(path: &Path) -> bool {
+    raw::rustlsm_is_procfs(path)
 }
 
 /// For a file of procfs under the current thread group's (or thread's) own pid directory:

@@ -56,7 +56,12 @@ impl Key {
     /// rename or a mount change is under way, or for a file of an internal mount (nothing is
     /// cached then).
     pub(crate) fn of(path: &Path, profile: u64) -> Option<Self> {
-        if accessors::is_internal_mount(path) || accessors::is_private(path) {
+        // procfs files are decided per task (their `/proc/self` name is the checking
+        // task's own), so no decision of one task may settle another's.
+        if accessors::is_internal_mount(path)
+            || accessors::is_private(path)
+            || accessors::is_procfs(path)
+        {
             return None;
         }
         let mut names = 0;

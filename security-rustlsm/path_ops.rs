@@ -25,7 +25,7 @@ fn check_entry(op: &str, requested: u32, dir: &Path, dentry: &LockedDentry) -> R
 
 /// Whether a file of mode `mode` runs as its owner or group: set-user-ID, or set-group-ID on
 /// anything but a directory (on a directory the bit only hands the group on to new entries).
-fn runs_as_owner(mode: u32) -> bool {
+pub(crate) fn runs_as_owner(mode: u32) -> bool {
     let dir = mode & bindings::S_IFMT == bindings::S_IFDIR;
     mode & bindings::S_ISUID != 0 || (!dir && mode & bindings::S_ISGID != 0)
 }
@@ -140,19 +140,25 @@ pub(crate) fn path_link(old_path: &Path, new_dir: &Path, new_dentry: &LockedDent
     )
 }
 
-/// `path_truncate`: `truncate()` by name.
+/// `path_truncate`: `truncate()` by name. A set-user-ID or set-group-ID program is not
+/// truncated by a confined task (see `file_open`).
 pub(crate) fn path_truncate(path: &Path) -> Result {
+    let mode = path.dentry().inode().map_or(0, |inode| inode.mode());
+    if runs_as_owner(mode) {
+        refuse_current_path("setid", wire::ACCESS_TRUNCATE, Target::Path(path))?;
+    }
     check_current_path("truncate", wire::ACCESS_TRUNCATE, Target::Path(path))
 }
 
 /// `path_chmod`: a confined task never makes a file set-user-ID or set-group-ID (see
-/// [`path_mknod`]). `mode` holds the permission bits only; the type is the inode's.
+/// [`path_mknod`]). `mode` is the caller's, as given: its permission bits count, the type is
+/// the inode's.
 pub(crate) fn path_chmod(path: &Path, mode: bindings::umode_t) -> Result {
     let kind = path
         .dentry()
         .inode()
         .map_or(0, |inode| inode.mode() & bindings::S_IFMT);
-    if runs_as_owner(kind | u32::from(mode)) {
+    if runs_as_owner(kind | (u32::from(mode) & !bindings::S_IFMT)) {
         refuse_current_path("setid", wire::ACCESS_SETATTR, Target::Path(path))?;
     }
     check_current_path("chmod", wire::ACCESS_SETATTR, Target::Path(path))

@@ -26,7 +26,11 @@ paths = [
 
 [[profile.procself.rule]]
 deny = ["read"]
-paths = ["/proc/*/environ"]
+paths = ["/proc/*/environ", "/proc/self/stat"]
+
+[[profile.procself.rule]]
+allow = ["read"]
+paths = ["/proc/*/stat"]
 "#;
 
 /// `cat PATH` in a sandbox that may read /proc/self and run /bin.
@@ -74,6 +78,15 @@ pub(crate) fn run_cases(s: &mut Suite) {
     s.case("proc self: a deny rule on /proc/*/... still wins", || {
         expect_open(PROBE, "/proc/self/environ", "r", libc::EACCES)
     });
+    s.case(
+        "proc self: a deny on /proc/self/... holds after another task opened the file",
+        || {
+            // The child's open of /proc/PARENT/stat is allowed (not its own entry); the
+            // parent's open of the same file as its own must still meet the deny.
+            let (code, out) = run(PROBE, &["proc-cache", "stat"]);
+            check(code == libc::EACCES, || format!("errno {code}: {out}"))
+        },
+    );
     s.case(
         "proc self: a sandbox's --ro /proc/self is the command's own",
         || {

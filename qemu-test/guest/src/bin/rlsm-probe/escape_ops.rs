@@ -492,6 +492,29 @@ fn setid_tmpfile(dir: &str, name: &str, mode: libc::mode_t) -> i32 {
     })
 }
 
+/// A child opens this process's `/proc/PID/NAME` (for it, another process's file), then
+/// this process opens `/proc/self/NAME`, the same file: the errno of the second open.
+fn proc_cache(name: &str) -> i32 {
+    // SAFETY: getpid() and fork() have no preconditions; the child only opens and exits.
+    let parent = unsafe { libc::getpid() };
+    let child = unsafe { libc::fork() };
+    if child == 0 {
+        let path = cstr(&format!("/proc/{parent}/{name}"));
+        // SAFETY: A valid C string; the child exits at once.
+        unsafe {
+            libc::open(path.as_ptr(), libc::O_RDONLY);
+            libc::_exit(0);
+        }
+    }
+    if child < 0 {
+        return last();
+    }
+    let mut status = 0;
+    // SAFETY: Waits for the child just forked.
+    unsafe { libc::waitpid(child, &mut status, 0) };
+    with_fd(&format!("/proc/self/{name}"), libc::O_RDONLY, |_| 0)
+}
+
 /// A mode written in octal (`4755`), as the shell writes it.
 fn octal(digits: &str) -> libc::mode_t {
     libc::mode_t::from_str_radix(digits, 8).unwrap_or(0)
@@ -922,6 +945,7 @@ pub(crate) fn run(op: &str, args: &[String]) -> Option<i32> {
             "setflags" => setflags(arg(2)),
             "churn" => churn(arg(2), number(arg(3))),
             "setid-create" => setid_create(arg(2), octal(arg(3))),
+            "proc-cache" => proc_cache(arg(2)),
             "setid-chmod" => setid_chmod(arg(2), octal(arg(3))),
             "setid-mkdir" => setid_mkdir(arg(2), octal(arg(3))),
             "setid-tmpfile" => setid_tmpfile(arg(2), arg(3), octal(arg(4))),

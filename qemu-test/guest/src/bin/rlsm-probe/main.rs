@@ -35,7 +35,8 @@
 //! Escape attempts (escape_ops.rs; the errno of the first failing step, or 0):
 //! - `setid-create PATH MODE`, `setid-chmod PATH MODE`, `setid-mkdir PATH MODE` (MODE in
 //!   octal, such as 4755), `setid-tmpfile DIR NAME MODE` (an `O_TMPFILE` file named by
-//!   `linkat()`);
+//!   `linkat()`); `proc-cache NAME`: a child opens the probe's `/proc/PID/NAME`, then the
+//!   probe opens `/proc/self/NAME`;
 //! - `unix-connect PATH|@NAME` (stream connect; `@` = abstract), `unix-send PATH|@NAME`
 //!   (datagram sendto); `unix-listen PATH|@NAME SECONDS`, `unix-dgram-listen PATH|@NAME
 //!   SECONDS`: bind, print `listening`, count connections or datagrams for SECONDS, print

@@ -83,6 +83,27 @@ pub(super) fn run(s: &mut Suite) {
             absent(&name)
         },
     );
+    s.case(
+        "setid: an existing set-user-ID program is not opened for writing or truncated",
+        || {
+            reset()?;
+            let file = format!("{DIR}/prog");
+            std::fs::write(&file, "#!/bin/sh\n").map_err(|e| e.to_string())?;
+            std::fs::set_permissions(&file, std::fs::Permissions::from_mode(0o4755))
+                .map_err(|e| e.to_string())?;
+            refused(
+                PROBE,
+                &["write", &file],
+                libc::EACCES,
+                "esc-setid",
+                "setid",
+                &file,
+            )?;
+            expect(PROBE, &["truncate", &file], libc::EACCES)?;
+            let len = std::fs::metadata(&file).map_err(|e| e.to_string())?.len();
+            check(len > 0, || "the program was truncated".into())
+        },
+    );
     s.case("setid: a set-group-ID directory is allowed", || {
         reset()?;
         expect(PROBE, &["setid-mkdir", &format!("{DIR}/shared"), "2775"], 0).map(drop)
