@@ -10,7 +10,7 @@ export RUSTLSM_CACHE ?= $(HOME)/.cache/rustlsm
 export PATH := $(RUSTLSM_CACHE)/tools/bin:$(HOME)/.cargo/bin:$(PATH)
 
 .PHONY: all deps kernel initramfs lint kernel-lint unit-test guest-test test run series \
-	test-debug test-stacking \
+	test-debug test-stacking install deb package-test \
 	check-series-builds check-docs bench bench-icount fuzz fuzz-smoke clean-cache
 
 all: kernel initramfs
@@ -40,6 +40,19 @@ kernel-lint: kernel
 unit-test: deps
 	cargo test --workspace
 
+## install: lsmctl, its abstractions, the boot unit, manual pages and completions
+## (DESTDIR, PREFIX=/usr, SYSCONFDIR=/etc).
+install: deps
+	@scripts/install-lsmctl.sh
+
+## deb: a Debian package of the same, in $(RUSTLSM_CACHE)/deb/.
+deb: deps
+	@scripts/build-deb.sh
+
+## package-test: make install into a scratch DESTDIR, the package into a scratch root.
+package-test: deps
+	@scripts/test-package.sh
+
 ## harness-test: qemu-test/run against a fake QEMU: every way a run could pass by accident
 ## (QEMU not starting, lost exit markers, port/console mismatch, splats) must fail. Seconds.
 .PHONY: harness-test
@@ -61,7 +74,7 @@ test-stacking: initramfs
 	@scripts/test-stacking.sh
 
 ## test: everything CI runs (about an hour on a fresh 2-core machine, a few minutes again).
-test: harness-test lint unit-test kernel-lint guest-test test-stacking fuzz-smoke test-debug
+test: harness-test lint unit-test package-test kernel-lint guest-test test-stacking fuzz-smoke test-debug
 
 ## run: boot, load the example profile, show a denial.
 run: initramfs

@@ -8,7 +8,7 @@ mod kernel;
 mod signals;
 mod supervise;
 
-use clap::{Parser, Subcommand};
+use clap::{CommandFactory, Parser, Subcommand};
 use kernel::Via;
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -130,6 +130,9 @@ enum Command {
     /// Begin a profile for a program: write a complain-mode profile attached to it, run the
     /// command under it, and learn from the run (as logprof).
     Genprof(cmd::genprof::GenprofArgs),
+    /// Write the manual pages and shell completions into DIR (for packaging).
+    #[command(hide = true)]
+    GenerateFiles { dir: PathBuf },
     /// Show what the running kernel supports (sandboxes, policy format).
     Features {
         /// Print JSON.
@@ -265,6 +268,7 @@ fn run(cli: Cli) -> Result<ExitCode, String> {
         Command::List { json } => cmd::list::run(json),
         Command::Status { json, pid } => cmd::status::run(json, pid),
         Command::Features { json } => cmd::features::run(json),
+        Command::GenerateFiles { dir } => cmd::generate::run(Cli::command(), &dir),
         Command::Logprof(args) => cmd::logprof::run(&args, &settings),
         Command::Genprof(args) => cmd::genprof::run(&args, &settings),
         Command::Log {
