@@ -391,6 +391,27 @@ pub fn read_securityfs(file: &str) -> io::Result<String> {
     fs::read_to_string(securityfs_dir().join(file))
 }
 
+/// The rustlsm profile of process `pid` ("unconfined" for none), from
+/// `/proc/PID/attr/rustlsm/current`: rustlsm's own attribute, whatever the order of modules
+/// in `lsm=` (`/proc/PID/attr/current` answers for the first module that has one).
+pub fn task_profile(pid: u32) -> Result<String, String> {
+    let path = format!("/proc/{pid}/attr/rustlsm/current");
+    match fs::read_to_string(&path) {
+        Ok(text) => Ok(text.trim_end_matches(['\n', '\0']).to_string()),
+        Err(e) if e.kind() == io::ErrorKind::NotFound => {
+            if fs::metadata(format!("/proc/{pid}")).is_err() {
+                Err(format!("no process {pid}"))
+            } else {
+                Err(format!(
+                    "{path}: absent: this kernel has no rustlsm attribute directory, and \
+                     /proc/{pid}/attr/current may be another module's label"
+                ))
+            }
+        }
+        Err(e) => Err(format!("{path}: {e}")),
+    }
+}
+
 /// One line of the `profiles` file.
 #[derive(Debug, serde::Serialize, PartialEq, Eq)]
 pub struct LoadedProfile {

@@ -68,6 +68,16 @@ enum Command {
         #[arg(long, value_enum, default_value_t = Via::Auto)]
         via: Via,
     },
+    /// The processes rustlsm confines, and those running a program a loaded profile
+    /// attaches to but unconfined (started before the profile was loaded).
+    Ps {
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+        /// List unconfined processes too.
+        #[arg(short, long)]
+        all: bool,
+    },
     /// List the loaded profiles.
     List {
         /// Print JSON.
@@ -266,6 +276,7 @@ fn run(cli: Cli) -> Result<ExitCode, String> {
         Command::Enforce(m) => cmd::mode::run(&m.to("enforce"), &settings),
         Command::Remove { names, via } => cmd::remove::run(&names, via),
         Command::List { json } => cmd::list::run(json),
+        Command::Ps { json, all } => cmd::ps::run(json, all),
         Command::Status { json, pid } => cmd::status::run(json, pid),
         Command::Features { json } => cmd::features::run(json),
         Command::GenerateFiles { dir } => cmd::generate::run(Cli::command(), &dir),

@@ -11,6 +11,7 @@ pub(crate) mod load;
 pub(crate) mod log;
 pub(crate) mod logprof;
 pub(crate) mod mode;
+pub(crate) mod ps;
 pub(crate) mod remove;
 pub(crate) mod run;
 pub(crate) mod status;

@@ -1,5 +1,6 @@
 //! `lsmctl status`: whether rustlsm is active and what it has loaded, or with `--pid`, which
-//! profile a task runs under.
+//! profile a task runs under (`/proc/PID/attr/rustlsm/current`, right whatever the order of
+//! modules in `lsm=`).
 
 use crate::kernel;
 use rustlsm_policy::wire;
@@ -12,12 +13,9 @@ pub(crate) fn run(json: bool, pid: Option<u32>) -> Result<(), String> {
     }
 }
 
-/// The profile of process `pid`, from `/proc/PID/attr/current`.
+/// The profile of process `pid`, from rustlsm's own attribute.
 fn task(json: bool, pid: u32) -> Result<(), String> {
-    let path = format!("/proc/{pid}/attr/current");
-    let profile = fs::read_to_string(&path)
-        .map_err(|e| format!("{path}: {e} (is rustlsm the LSM that answers attr/current?)"))?;
-    let profile = profile.trim_end_matches(['\n', '\0']);
+    let profile = kernel::task_profile(pid)?;
     if json {
         println!("{}", serde_json::json!({ "pid": pid, "profile": profile }));
     } else {

@@ -1,9 +1,14 @@
-//! A task's profile as the kernel reports it (attr.rs): `lsm_get_self_attr()` and
-//! `/proc/PID/attr/current`, the latter through `lsmctl status --pid`.
+//! A task's profile as the kernel reports it (attr.rs): `lsm_get_self_attr()`,
+//! `/proc/PID/attr/current`, and rustlsm's own `/proc/PID/attr/rustlsm/current`, which
+//! `lsmctl status --pid` and `lsmctl ps` read (right whatever the order of modules).
 
 use crate::harness::{self, Sleeper};
 use crate::tasks::PEER_PROBE;
 use crate::{check, Suite, FREE_PROBE, LSMCTL};
+use std::fs;
+
+/// A program that has no profile when a task starts it, and one afterwards.
+const LATE: &str = "/usr/bin/rlsm-probe-late";
 
 pub(crate) fn run(s: &mut Suite) {
     s.case(
@@ -22,4 +27,43 @@ pub(crate) fn run(s: &mut Suite) {
         let (code, out) = harness::run(LSMCTL, &["status", "--pid", &peer.pid()]);
         check(code == 0 && out.trim().ends_with(": peer"), || out)
     });
+    s.case(
+        "/proc/PID/attr/rustlsm/current: the profile, or unconfined",
+        || {
+            let peer = Sleeper::start(PEER_PROBE, "peer")?;
+            let read = |pid: &str| fs::read_to_string(format!("/proc/{pid}/attr/rustlsm/current"));
+            let confined = read(&peer.pid()).map_err(|e| e.to_string())?;
+            let me = read("self").map_err(|e| e.to_string())?;
+            check(confined == "peer\n" && me == "unconfined\n", || {
+                format!("{confined:?}, {me:?}")
+            })
+        },
+    );
+    s.case(
+        "lsmctl ps: confined tasks, and one started before its profile was loaded",
+        || {
+            fs::copy(FREE_PROBE, LATE).map_err(|e| format!("{LATE}: {e}"))?;
+            let early = Sleeper::start(LATE, "unconfined")?;
+            let peer = Sleeper::start(PEER_PROBE, "peer")?;
+            fs::write(
+                "/tmp/late.toml",
+                "[profile.late]\nattach = [\"/usr/bin/rlsm-probe-late\"]\n",
+            )
+            .map_err(|e| e.to_string())?;
+            harness::lsmctl(&["load", "/tmp/late.toml"])?;
+            let (code, out) = harness::run(LSMCTL, &["ps"]);
+            let line = |pid: String| {
+                out.lines()
+                    .find(|l| l.split_whitespace().next() == Some(&pid))
+            };
+            let shown = code == 0
+                && line(early.pid())
+                    .is_some_and(|l| l.contains("unconfined (!late)") && l.ends_with(LATE))
+                && line(peer.pid()).is_some_and(|l| l.contains(" peer "));
+            let (_, json) = harness::run(LSMCTL, &["ps", "--json"]);
+            harness::lsmctl(&["remove", "late"])?;
+            check(shown, || out.clone())?;
+            check(json.contains("\"unconfined_but\": \"late\""), || json)
+        },
+    );
 }
