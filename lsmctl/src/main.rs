@@ -31,31 +31,7 @@ struct Cli {
 enum Command {
     /// Compile profiles (TOML, or an already compiled policy) and load them into the kernel;
     /// say of each profile whether it was added, replaced (old and new digest) or unchanged.
-    Load {
-        /// Profile files.
-        #[arg(required_unless_present = "all", conflicts_with = "all")]
-        files: Vec<PathBuf>,
-        /// Load every *.toml file of the profile directory (as at boot). Each file that
-        /// compiles is loaded even if another does not; the status says whether all did.
-        #[arg(long)]
-        all: bool,
-        /// The profile directory for --all.
-        #[arg(long, value_name = "DIR", default_value = cmd::load::PROFILE_DIR)]
-        dir: PathBuf,
-        /// Keep compiled policies in DIR and reuse them while the profiles, what they
-        /// include and lsmctl are unchanged (default with --all: /var/cache/rustlsm).
-        #[arg(long, value_name = "DIR")]
-        cache_dir: Option<PathBuf>,
-        /// Compile everything, and use no cache.
-        #[arg(long, conflicts_with = "cache_dir")]
-        no_cache: bool,
-        /// Interface to the kernel.
-        #[arg(long, value_enum, default_value_t = Via::Auto)]
-        via: Via,
-        /// Ask the kernel to verify the policy without loading it (system call only).
-        #[arg(long)]
-        dry_run: bool,
-    },
+    Load(cmd::load::LoadArgs),
     /// Put profiles in complain mode (refusals are logged, not enforced): edit `mode` in the
     /// profile directory's file that defines each, keeping its comments, and load it.
     Complain(ModeCli),
@@ -252,26 +228,7 @@ fn run(cli: Cli) -> Result<ExitCode, String> {
     let done = match cli.command {
         Command::Compile { file, output } => cmd::compile::run(file, &output, &settings),
         Command::Check { files } => cmd::check::run(&files, &settings),
-        Command::Load {
-            files,
-            all,
-            dir,
-            cache_dir,
-            no_cache,
-            via,
-            dry_run,
-        } => cmd::load::run(
-            &cmd::load::LoadArgs {
-                files,
-                all,
-                dir,
-                cache_dir,
-                no_cache,
-                via,
-                dry_run,
-            },
-            &settings,
-        ),
+        Command::Load(args) => cmd::load::run(&args, &settings),
         Command::Complain(m) => cmd::mode::run(&m.to("complain"), &settings),
         Command::Enforce(m) => cmd::mode::run(&m.to("enforce"), &settings),
         Command::Remove { names, via } => cmd::remove::run(&names, via),

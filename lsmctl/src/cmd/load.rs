@@ -13,16 +13,30 @@ use std::path::{Path, PathBuf};
 pub(crate) const PROFILE_DIR: &str = "/etc/rustlsm/profiles.d";
 
 /// What to load and how.
+#[derive(clap::Args)]
 pub(crate) struct LoadArgs {
+    /// Profile files.
+    #[arg(required_unless_present = "all", conflicts_with = "all")]
     pub files: Vec<PathBuf>,
-    /// Load every `*.toml` of `dir` instead.
+    /// Load every *.toml file of the profile directory (as at boot). Each file that
+    /// compiles is loaded even if another does not; the status says whether all did.
+    #[arg(long)]
     pub all: bool,
+    /// The profile directory for --all.
+    #[arg(long, value_name = "DIR", default_value = PROFILE_DIR)]
     pub dir: PathBuf,
-    /// Where compiled policies are cached: `--all` caches in [`crate::cache::DEFAULT_DIR`]
-    /// unless told otherwise; explicit files only with `--cache-dir`.
+    /// Keep compiled policies in DIR and reuse them while the profiles, what they
+    /// include and lsmctl are unchanged (default with --all: /var/cache/rustlsm).
+    #[arg(long, value_name = "DIR")]
     pub cache_dir: Option<PathBuf>,
+    /// Compile everything, and use no cache.
+    #[arg(long, conflicts_with = "cache_dir")]
     pub no_cache: bool,
+    /// Interface to the kernel.
+    #[arg(long, value_enum, default_value_t = Via::Auto)]
     pub via: Via,
+    /// Ask the kernel to verify the policy without loading it (system call only).
+    #[arg(long)]
     pub dry_run: bool,
 }
 
