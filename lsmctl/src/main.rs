@@ -54,6 +54,20 @@ enum Command {
         #[arg(short, long)]
         all: bool,
     },
+    /// Show a loaded profile: mode, digest, attachments, capabilities, and its rules as
+    /// written when the profile directory's file compiles to what is loaded.
+    Show {
+        name: String,
+        /// The profile directory.
+        #[arg(long, value_name = "DIR", default_value = cmd::load::PROFILE_DIR)]
+        dir: PathBuf,
+    },
+    /// Say what loading profile files would change: profiles added, replaced (mode,
+    /// attachments, capabilities, file rules, digest) or unchanged.
+    Diff {
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+    },
     /// List the loaded profiles.
     List {
         /// Print JSON.
@@ -233,6 +247,8 @@ fn run(cli: Cli) -> Result<ExitCode, String> {
         Command::Enforce(m) => cmd::mode::run(&m.to("enforce"), &settings),
         Command::Remove { names, via } => cmd::remove::run(&names, via),
         Command::List { json } => cmd::list::run(json),
+        Command::Show { name, dir } => cmd::diff::show(&name, &dir, &settings),
+        Command::Diff { files } => cmd::diff::diff(&files, &settings),
         Command::Ps { json, all } => cmd::ps::run(json, all),
         Command::Status { json, pid } => cmd::status::run(json, pid),
         Command::Features { json } => cmd::features::run(json),

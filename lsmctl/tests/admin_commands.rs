@@ -5,7 +5,7 @@
 
 mod common;
 
-use common::lsmctl;
+use common::{lsmctl, lsmctl_with};
 use std::fs;
 use std::path::PathBuf;
 
@@ -133,5 +133,62 @@ fn complain_edits_only_the_mode_and_only_when_the_result_compiles() {
         "{err}"
     );
     assert_eq!(fs::read_to_string(&web).unwrap(), broken);
+    fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn show_and_diff_compare_with_the_loaded_policy() {
+    let dir = scratch("show");
+    let d = dir.to_str().unwrap();
+    let secfs = dir.join("secfs");
+    fs::create_dir_all(&secfs).unwrap();
+    let web = dir.join("web.toml");
+    let text = "# The web server.\n[profile.web]\nattach = [\"/usr/bin/web\"]\ncapabilities = [\"net_bind_service\"]\n";
+    fs::write(&web, text).unwrap();
+    // What is "loaded": the file compiled, as the kernel's policy file would read it back.
+    let policy = secfs.join("policy");
+    let (ok, _, err) = lsmctl(&[
+        "compile",
+        web.to_str().unwrap(),
+        "-o",
+        policy.to_str().unwrap(),
+    ]);
+    assert!(ok, "{err}");
+    let s = secfs.to_str().unwrap();
+
+    let (ok, out, err) = lsmctl_with(s, &["show", "web", "--dir", d]);
+    assert!(ok, "{err}");
+    assert!(out.starts_with("profile web (enforce, digest "), "{out}");
+    assert!(out.contains("capabilities: net_bind_service"), "{out}");
+    assert!(
+        out.contains("(compiles to what is loaded)") && out.contains("# The web server."),
+        "{out}"
+    );
+    let (ok, out, _) = lsmctl_with(s, &["diff", web.to_str().unwrap()]);
+    assert!(ok && out.contains("web: unchanged"), "{out}");
+
+    fs::write(
+        &web,
+        text.replace("attach = ", "mode = \"complain\"\nattach = ")
+            .replace("net_bind_service", "chown"),
+    )
+    .unwrap();
+    let (ok, out, _) = lsmctl_with(s, &["diff", web.to_str().unwrap()]);
+    assert!(
+        ok && out.contains("web: would be replaced (digest "),
+        "{out}"
+    );
+    assert!(out.contains("  mode: enforce -> complain"), "{out}");
+    assert!(
+        out.contains("  capabilities: +chown -net_bind_service"),
+        "{out}"
+    );
+    let (_, out, _) = lsmctl_with(s, &["show", "web", "--dir", d]);
+    assert!(
+        out.contains("defines it differently from what is loaded"),
+        "{out}"
+    );
+    let (ok, _, err) = lsmctl_with(s, &["show", "db", "--dir", d]);
+    assert!(!ok && err.contains("no profile \"db\" is loaded"), "{err}");
     fs::remove_dir_all(&dir).unwrap();
 }

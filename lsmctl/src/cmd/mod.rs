@@ -3,6 +3,7 @@
 
 pub(crate) mod check;
 pub(crate) mod compile;
+pub(crate) mod diff;
 pub(crate) mod features;
 pub(crate) mod generate;
 pub(crate) mod genprof;

@@ -10,7 +10,7 @@ use crate::{check, Outcome, Suite, LSMCTL, SECFS};
 use std::fs;
 
 /// The cases [`run`] registers.
-pub(crate) const CASES: u32 = 9;
+pub(crate) const CASES: u32 = 10;
 
 const DIR: &str = "/etc/rustlsm/profiles.d";
 const BOOTDEMO: &str = "/etc/rustlsm/profiles.d/10-bootdemo.toml";
@@ -188,6 +188,36 @@ fn mode_switches(s: &mut Suite) {
     );
 }
 
+fn show_and_diff(s: &mut Suite) {
+    s.case(
+        "lsmctl show and diff: the loaded profile, and what an edit would change",
+        || {
+            let (code, out) = run(LSMCTL, &["show", "bootdemo"]);
+            check(
+                code == 0
+                    && out.starts_with("profile bootdemo (enforce, digest ")
+                    && out.contains("(compiles to what is loaded)")
+                    && out.contains("include = [\"abstractions/base\"]"),
+                || out.clone(),
+            )?;
+            let edited = "/tmp/bootdemo-edit.toml";
+            let text = fs::read_to_string(BOOTDEMO).map_err(io_err(BOOTDEMO))?;
+            fs::write(
+                edited,
+                text.replace("attach = ", "mode = \"complain\"\nattach = "),
+            )
+            .map_err(io_err(edited))?;
+            let (code, out) = run(LSMCTL, &["diff", edited]);
+            check(
+                code == 0
+                    && out.contains("bootdemo: would be replaced")
+                    && out.contains("mode: enforce -> complain"),
+                || out,
+            )
+        },
+    );
+}
+
 fn reading_the_log(s: &mut Suite) {
     s.case(
         "lsmctl log: a profile's refusals in its words, as JSON, and followed as they come",
@@ -256,5 +286,6 @@ pub(crate) fn run_boot(s: &mut Suite) {
     at_boot(s);
     reloading(s);
     mode_switches(s);
+    show_and_diff(s);
     reading_the_log(s);
 }
