@@ -202,11 +202,10 @@ fn show_and_diff(s: &mut Suite) {
             )?;
             let edited = "/tmp/bootdemo-edit.toml";
             let text = fs::read_to_string(BOOTDEMO).map_err(io_err(BOOTDEMO))?;
-            fs::write(
-                edited,
-                text.replace("attach = ", "mode = \"complain\"\nattach = "),
-            )
-            .map_err(io_err(edited))?;
+            // `lsmctl enforce` (the case before) left a `mode` line.
+            let complain = text.replace("mode = \"enforce\"", "mode = \"complain\"");
+            check(complain != text, || text.clone())?;
+            fs::write(edited, complain).map_err(io_err(edited))?;
             let (code, out) = run(LSMCTL, &["diff", edited]);
             check(
                 code == 0
