@@ -59,6 +59,9 @@ done
 # The abstractions library, where lsmctl looks for it.
 mkdir -p "$STAGE/usr/share/rustlsm/abstractions"
 install -m 0644 "$REPO_ROOT"/profiles/abstractions/*.toml "$STAGE/usr/share/rustlsm/abstractions/"
+# The profiles lsmctl ships for programs (programs/shipped.rs loads them as they are).
+mkdir -p "$STAGE/usr/share/rustlsm/profiles"
+install -m 0644 "$REPO_ROOT"/profiles/programs/*.toml "$STAGE/usr/share/rustlsm/profiles/"
 # The escape suite (rlsm-guest-tests escapes/): one probe per profile it loads, as hard
 # links (a profile attaches by path; links cost no space), and an empty ext4 image that the
 # suite mounts on a loop device (ext4 keeps negative dentries, tmpfs does not).

@@ -19,6 +19,8 @@ trap 'rm -rf "$generated"' EXIT
 install -D -m 0755 "$lsmctl" "$root$PREFIX/bin/lsmctl"
 install -d -m 0755 "$root$PREFIX/share/rustlsm/abstractions"
 install -m 0644 "$REPO_ROOT"/profiles/abstractions/*.toml "$root$PREFIX/share/rustlsm/abstractions/"
+install -d -m 0755 "$root$PREFIX/share/rustlsm/profiles"
+install -m 0644 "$REPO_ROOT"/profiles/programs/*.toml "$root$PREFIX/share/rustlsm/profiles/"
 install -d -m 0755 "$root$SYSCONFDIR/rustlsm/profiles.d" "$root$SYSCONFDIR/rustlsm/local"
 install -d -m 0755 "$root$PREFIX/lib/systemd/system"
 sed "s#/usr/bin/lsmctl#$PREFIX/bin/lsmctl#g" "$REPO_ROOT/packaging/systemd/rustlsm.service" \

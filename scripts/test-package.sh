@@ -15,6 +15,7 @@ printf '[profile.p]\nattach = ["/usr/bin/p"]\ninclude = ["abstractions/base", "a
 dest=$scratch/dest
 DESTDIR=$dest PREFIX=/usr/local SYSCONFDIR=/etc "$REPO_ROOT/scripts/install-lsmctl.sh"
 for f in usr/local/bin/lsmctl usr/local/share/rustlsm/abstractions/base.toml \
+  usr/local/share/rustlsm/profiles/getent.toml \
   usr/local/lib/systemd/system/rustlsm.service usr/local/share/man/man1/lsmctl.1 \
   usr/local/share/man/man1/lsmctl-logprof.1 usr/local/share/bash-completion/completions/lsmctl \
   usr/local/share/zsh/vendor-completions/_lsmctl usr/local/share/fish/vendor_completions.d/lsmctl.fish; do

@@ -101,7 +101,12 @@ fn refusals(profile: &str) -> usize {
 
 /// Runs a program that must succeed with `expected` output and no refusal logged; busybox
 /// copies are run as `sh`.
-fn works(profile: &str, prog: &str, args: &[&str], expected: impl Fn(&str) -> bool) -> Outcome {
+pub(super) fn works(
+    profile: &str,
+    prog: &str,
+    args: &[&str],
+    expected: impl Fn(&str) -> bool,
+) -> Outcome {
     let before = refusals(profile);
     let arg0 = if prog == ASH { "sh" } else { prog };
     let (code, out, err) = run_program(prog, arg0, args)?;

@@ -9,6 +9,7 @@
 
 mod abstractions;
 mod learning;
+mod shipped;
 
 use crate::harness::{kernel_log, lsmctl};
 use crate::{check, Outcome, Suite};
@@ -445,5 +446,6 @@ pub(crate) fn run(s: &mut Suite) {
     confined_shell(s);
     dynamic_program(s);
     abstractions::run(s);
+    shipped::run(s);
     learning::run_cases(s);
 }
