@@ -313,16 +313,20 @@ fn nameservice(s: &mut Suite) {
     );
     s.case(
         "abstractions/nameservice: /etc/shadow stays refused to the lookup",
-        || {
-            let want = "DENIED profile=\"getent\" op=open path=\"/etc/shadow\" requested=r";
-            let before = log_count(&[want]);
-            let (code, out, _) = run_program(GETENT, GETENT, &["shadow", "root"])?;
-            check(code != 0 && out.is_empty(), || {
-                format!("exit {code}, stdout {out:?}")
-            })?;
-            logged_since(before, &[want])
-        },
+        || shadow_refused(GETENT),
     );
+}
+
+/// `getent shadow root` through `getent` (under a profile named getent) fails, and the
+/// refusal of /etc/shadow is logged.
+pub(super) fn shadow_refused(getent: &str) -> Outcome {
+    let want = "DENIED profile=\"getent\" op=open path=\"/etc/shadow\" requested=r";
+    let before = log_count(&[want]);
+    let (code, out, _) = run_program(getent, getent, &["shadow", "root"])?;
+    check(code != 0 && out.is_empty(), || {
+        format!("exit {code}, stdout {out:?}")
+    })?;
+    logged_since(before, &[want])
 }
 
 fn ssl_certs(s: &mut Suite) {

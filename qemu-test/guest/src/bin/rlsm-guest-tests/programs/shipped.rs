@@ -2,10 +2,10 @@
 //! /usr/share/rustlsm/profiles), loaded as they are and run against the real program at the
 //! path they attach to: Debian's getent at /usr/bin/getent.
 
-use super::abstractions::works;
-use super::{io_err, log_count, logged_since, run_program, write_files};
+use super::abstractions::{shadow_refused, works};
+use super::{io_err, write_files};
 use crate::harness::lsmctl;
-use crate::{check, Suite};
+use crate::Suite;
 
 const SHIPPED: &str = "/usr/share/rustlsm/profiles/getent.toml";
 const GETENT: &str = "/usr/bin/getent";
@@ -38,15 +38,7 @@ pub(super) fn run(s: &mut Suite) {
     );
     s.case(
         "shipped profiles: getent shadow is refused, and logged",
-        || {
-            let want = "DENIED profile=\"getent\" op=open path=\"/etc/shadow\" requested=r";
-            let before = log_count(&[want]);
-            let (code, out, _) = run_program(GETENT, GETENT, &["shadow", "root"])?;
-            check(code != 0 && out.is_empty(), || {
-                format!("exit {code}, stdout {out:?}")
-            })?;
-            logged_since(before, &[want])
-        },
+        || shadow_refused(GETENT),
     );
     s.case("shipped profiles: remove getent's", || {
         lsmctl(&["remove", "getent"])
