@@ -48,14 +48,16 @@ pub(crate) fn run(json: bool, all: bool) -> Result<(), String> {
         .collect();
     pids.sort_unstable();
     for pid in pids {
-        // Kernel threads have no program; a process may exit while it is looked at.
-        let Ok(exe) = fs::read_link(format!("/proc/{pid}/exe")) else {
-            continue;
+        // Kernel threads have no program (ENOENT); another user's program is not readable
+        // without privilege, but its profile is; a process may exit while it is looked at.
+        let exe = match fs::read_link(format!("/proc/{pid}/exe")) {
+            Ok(exe) => exe.to_string_lossy().into_owned(),
+            Err(e) if e.kind() == std::io::ErrorKind::PermissionDenied => "?".to_string(),
+            Err(_) => continue,
         };
         let Ok(profile) = kernel::task_profile(pid) else {
             continue;
         };
-        let exe = exe.to_string_lossy().into_owned();
         let unconfined_but = match (&loaded, profile == "unconfined") {
             (Some(l), true) => attached(&exe, l),
             _ => None,
