@@ -276,9 +276,8 @@ fn decide_for_label(
     let view = profile.view();
     let (allowed, denied) = path_masks(&view, &path, cred.is_current());
     let decision = Decision { allowed, denied };
-    // A decision that a `/proc/self` name took part in holds for this task alone: the file
-    // may be passed to another, for which it is someone else's entry.
-    if let Some(key) = key.as_ref().filter(|_| path.own_proc_alias().is_none()) {
+    // procfs files, whose `/proc/self` name is per task, have no key (see `Key::of`).
+    if let Some(key) = &key {
         decision_cache::store(key, decision);
     }
     let refused = refusal(&decision, path.is_internal(), requested, strictness);

@@ -71,17 +71,13 @@ pub(crate) fn file_fcntl(file: &LocalFile, cmd: u32, arg: usize) -> Result {
     check_overwrite("fcntl", file)
 }
 
-/// `file_open`, on behalf of the opener's creds. Unconfined tasks pay one pointer test.
-///
-/// A set-user-ID or set-group-ID file is never opened for writing by a confined task: an
-/// `O_TMPFILE` file made with those bits needs no name to be run (`execveat(AT_EMPTY_PATH)`
-/// on a descriptor handed to another process), and a task that keeps `CAP_FSETID` would
-/// keep the bits of a program it rewrites (see [`crate::path_ops`]).
+/// `file_open`, on behalf of the opener's creds. Unconfined tasks pay one pointer test, and
+/// for a writable open a look at the inode's mode: a set-ID file is never opened for writing
+/// by a confined task (see [`crate::setid`]).
 pub(crate) fn file_open(file: &LocalFile) -> Result {
-    if file.mode() & bindings::FMODE_WRITE != 0
-        && crate::path_ops::runs_as_owner(file.inode().mode())
-    {
-        refuse_current_path("setid", wire::ACCESS_WRITE, Target::File(file))?;
+    if file.mode() & bindings::FMODE_WRITE != 0 {
+        let mode = file.inode().mode();
+        crate::setid::refuse_if_set_id(mode, wire::ACCESS_WRITE, Target::File(file))?;
     }
     check_path_with(
         file.cred(),

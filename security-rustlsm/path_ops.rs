@@ -4,9 +4,10 @@
 //! attributes or size by path.
 
 use crate::{
-    access::{check_current_path, refuse_current_path},
+    access::check_current_path,
     accessors,
     path::Target,
+    setid::{mode_of, refuse_if_set_id},
     wire,
 };
 use kernel::{
@@ -23,31 +24,16 @@ fn check_entry(op: &str, requested: u32, dir: &Path, dentry: &LockedDentry) -> R
     check_current_path(op, requested, Target::Entry(dir, dentry.name()))
 }
 
-/// Whether a file of mode `mode` runs as its owner or group: set-user-ID, or set-group-ID on
-/// anything but a directory (on a directory the bit only hands the group on to new entries).
-pub(crate) fn runs_as_owner(mode: u32) -> bool {
-    let dir = mode & bindings::S_IFMT == bindings::S_IFDIR;
-    mode & bindings::S_ISUID != 0 || (!dir && mode & bindings::S_ISGID != 0)
-}
-
-/// `path_mknod`: creating a file (including `open(O_CREAT)`), a device, FIFO or socket.
-///
-/// A confined task never creates a set-user-ID or set-group-ID file, whatever its profile
-/// grants: a confined root daemon could otherwise leave a root program that any user runs
-/// unconfined (`path_chmod` and `path_link` close the other ways to one).
+/// `path_mknod`: creating a file (including `open(O_CREAT)`), a device, FIFO or socket; never
+/// a set-ID one (see [`crate::setid`]).
 pub(crate) fn path_mknod(
     dir: &Path,
     dentry: &LockedDentry,
     mode: bindings::umode_t,
     _dev: u32,
 ) -> Result {
-    if runs_as_owner(u32::from(mode)) {
-        refuse_current_path(
-            "setid",
-            wire::ACCESS_CREATE,
-            Target::Entry(dir, dentry.name()),
-        )?;
-    }
+    let target = Target::Entry(dir, dentry.name());
+    refuse_if_set_id(u32::from(mode), wire::ACCESS_CREATE, target)?;
     check_entry("create", wire::ACCESS_CREATE, dir, dentry)
 }
 
@@ -122,15 +108,10 @@ pub(crate) fn path_rename(
 }
 
 /// `path_link`: the existing name needs `link`; the new name needs `link` and `create` (it
-/// makes a name; this also covers naming an `O_TMPFILE` file).
-///
-/// A set-user-ID or set-group-ID file is never linked by a confined task: an `O_TMPFILE`
-/// file made with those bits would otherwise get a name without `path_mknod`.
+/// makes a name; this also covers naming an `O_TMPFILE` file). A set-ID file is never
+/// linked (see [`crate::setid`]).
 pub(crate) fn path_link(old_path: &Path, new_dir: &Path, new_dentry: &LockedDentry) -> Result {
-    let mode = old_path.dentry().inode().map_or(0, |inode| inode.mode());
-    if runs_as_owner(mode) {
-        refuse_current_path("setid", wire::ACCESS_LINK, Target::Path(old_path))?;
-    }
+    refuse_if_set_id(mode_of(old_path), wire::ACCESS_LINK, Target::Path(old_path))?;
     check_current_path("link", wire::ACCESS_LINK, Target::Path(old_path))?;
     check_entry(
         "link",
@@ -140,27 +121,17 @@ pub(crate) fn path_link(old_path: &Path, new_dir: &Path, new_dentry: &LockedDent
     )
 }
 
-/// `path_truncate`: `truncate()` by name. A set-user-ID or set-group-ID program is not
-/// truncated by a confined task (see `file_open`).
+/// `path_truncate`: `truncate()` by name; never of a set-ID program (see [`crate::setid`]).
 pub(crate) fn path_truncate(path: &Path) -> Result {
-    let mode = path.dentry().inode().map_or(0, |inode| inode.mode());
-    if runs_as_owner(mode) {
-        refuse_current_path("setid", wire::ACCESS_TRUNCATE, Target::Path(path))?;
-    }
+    refuse_if_set_id(mode_of(path), wire::ACCESS_TRUNCATE, Target::Path(path))?;
     check_current_path("truncate", wire::ACCESS_TRUNCATE, Target::Path(path))
 }
 
-/// `path_chmod`: a confined task never makes a file set-user-ID or set-group-ID (see
-/// [`path_mknod`]). `mode` is the caller's, as given: its permission bits count, the type is
-/// the inode's.
+/// `path_chmod`; never to a set-ID mode (see [`crate::setid`]). `mode` is the caller's, as
+/// given: its permission bits count, the type is the inode's.
 pub(crate) fn path_chmod(path: &Path, mode: bindings::umode_t) -> Result {
-    let kind = path
-        .dentry()
-        .inode()
-        .map_or(0, |inode| inode.mode() & bindings::S_IFMT);
-    if runs_as_owner(kind | (u32::from(mode) & !bindings::S_IFMT)) {
-        refuse_current_path("setid", wire::ACCESS_SETATTR, Target::Path(path))?;
-    }
+    let new = (mode_of(path) & bindings::S_IFMT) | (u32::from(mode) & !bindings::S_IFMT);
+    refuse_if_set_id(new, wire::ACCESS_SETATTR, Target::Path(path))?;
     check_current_path("chmod", wire::ACCESS_SETATTR, Target::Path(path))
 }
 

@@ -79,6 +79,7 @@ mod report;
 mod retired;
 mod sandbox;
 mod securityfs;
+mod setid;
 mod sigio;
 mod task;
 mod unix;

@@ -84,7 +84,7 @@ pub(super) fn run(s: &mut Suite) {
         },
     );
     s.case(
-        "setid: an existing set-user-ID program is not opened for writing or truncated",
+        "setid: an existing set-user-ID program is not written, truncated or hard-linked",
         || {
             reset()?;
             let file = format!("{DIR}/prog");
@@ -101,7 +101,11 @@ pub(super) fn run(s: &mut Suite) {
             )?;
             expect(PROBE, &["truncate", &file], libc::EACCES)?;
             let len = std::fs::metadata(&file).map_err(|e| e.to_string())?.len();
-            check(len > 0, || "the program was truncated".into())
+            check(len > 0, || "the program was truncated".into())?;
+            // A second name (path_link) would outlive a fix of the first one's mode.
+            let copy = format!("{DIR}/prog2");
+            expect(PROBE, &["link", &file, &copy], libc::EACCES)?;
+            absent(&copy)
         },
     );
     s.case("setid: a set-group-ID directory is allowed", || {
