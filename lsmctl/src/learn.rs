@@ -140,6 +140,86 @@ impl Observed {
     }
 }
 
+impl Observed {
+    /// What is left, in words, one item per line: `/srv/x (rw)`, `capability chown`,
+    /// `socket inet:stream`, `tcp 10.0.0.1 port 80`.
+    pub fn describe(&self) -> Vec<String> {
+        let files = self.files.iter().map(|(path, mask)| {
+            format!(
+                "{} ({})",
+                crate::records::shown(path.as_bytes()),
+                crate::records::access_letters(*mask)
+            )
+        });
+        let caps = self.capabilities.iter().map(|&cap| {
+            let name = CAPABILITY_NAMES.get(cap as usize).copied().unwrap_or("?");
+            format!("capability {name}")
+        });
+        let sockets = self
+            .sockets
+            .iter()
+            .map(|&(f, t, p)| format!("socket {}", crate::records::socket_words(f, t, p)));
+        let endpoints = self
+            .endpoints
+            .keys()
+            .map(|(proto, addr, port)| format!("{proto} {addr} port {port}"));
+        files.chain(caps).chain(sockets).chain(endpoints).collect()
+    }
+}
+
+impl Proposal {
+    /// The records of `observed` that the proposal's groups answer: the files its includes
+    /// and rules were proposed for, and the capabilities, sockets and endpoints it names.
+    pub fn answered(&self, observed: &Observed) -> Observed {
+        let seen: BTreeSet<&String> = self
+            .includes
+            .iter()
+            .flat_map(|(_, covered)| covered)
+            .chain(self.rules.iter().flat_map(|r| &r.seen))
+            .collect();
+        let cap_named = |cap: u32| {
+            CAPABILITY_NAMES
+                .get(cap as usize)
+                .is_some_and(|n| self.capabilities.iter().any(|c| c == n))
+        };
+        Observed {
+            files: observed
+                .files
+                .iter()
+                .filter(|(path, _)| seen.contains(path))
+                .map(|(path, mask)| (path.clone(), *mask))
+                .collect(),
+            capabilities: observed
+                .capabilities
+                .iter()
+                .copied()
+                .filter(|&c| cap_named(c))
+                .collect(),
+            sockets: observed
+                .sockets
+                .iter()
+                .copied()
+                .filter(|&(f, t, p)| {
+                    self.sockets
+                        .contains(&crate::records::socket_words(f, t, p))
+                })
+                .collect(),
+            endpoints: observed
+                .endpoints
+                .iter()
+                .filter(|((proto, addr, port), _)| {
+                    self.network.iter().any(|n| {
+                        &n.protocol == proto && n.address == addr.to_string() && n.port == *port
+                    })
+                })
+                .map(|(k, ops)| (k.clone(), *ops))
+                .collect(),
+            other: BTreeSet::new(),
+            records: 0,
+        }
+    }
+}
+
 /// An address and port as the kernel's matcher takes them.
 pub fn endpoint(addr: &IpAddr, port: u16) -> net::Endpoint {
     match addr {

@@ -178,3 +178,24 @@ fn hostile_names_stay_literal_or_are_refused() {
         p.unhandled
     );
 }
+
+#[test]
+fn a_proposal_answers_the_records_it_was_made_for() {
+    let o = observed(&[
+        &open("/srv/a", "r"),
+        &open("/srv/b", "rw"),
+        "ALLOWED profile=\"p\" op=capable capability=10 pid=1 comm=\"p\"",
+        "ALLOWED profile=\"p\" op=capable capability=21 pid=1 comm=\"p\"",
+    ]);
+    let mut p = propose("p", &o, &[], &[], false);
+    // The user skips the rule for /srv/b.
+    p.rules.retain(|r| r.paths != ["/srv/b"]);
+    let answered = p.answered(&o);
+    assert_eq!(answered.files.keys().collect::<Vec<_>>(), ["/srv/a"]);
+    // sys_admin was held back, so only net_bind_service is answered.
+    assert_eq!(answered.capabilities.iter().collect::<Vec<_>>(), [&10]);
+    assert_eq!(
+        answered.describe(),
+        ["/srv/a (r)", "capability net_bind_service"]
+    );
+}

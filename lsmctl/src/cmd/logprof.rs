@@ -15,7 +15,7 @@ use lsmctl::learn::{self, Abstraction, Observed, Proposal};
 use lsmctl::logsource::record_in;
 use lsmctl::records::Line;
 use lsmctl::IncludePath;
-use rustlsm_policy::{encode, net, wire};
+use rustlsm_policy::{encode, wire};
 use std::collections::BTreeMap;
 use std::io::{BufRead, IsTerminal, Write};
 use std::path::PathBuf;
@@ -338,55 +338,9 @@ fn replay(blob: &[u8], p: &Proposal, observed: &Observed) -> Vec<String> {
     let Some(view) = wire::profiles(blob).find(|v| v.name() == p.profile.as_bytes()) else {
         return vec![format!("profile {} is not in the result", p.profile)];
     };
-    let mut refused = Vec::new();
-    let seen = p
-        .includes
-        .iter()
-        .flat_map(|(_, covered)| covered)
-        .chain(p.rules.iter().flat_map(|r| &r.seen));
-    for path in seen {
-        let mask = observed.files.get(path).copied().unwrap_or(0);
-        let left = view.refused(path.as_bytes(), mask);
-        if left != 0 {
-            refused.push(format!(
-                "{path} ({})",
-                lsmctl::records::access_letters(left)
-            ));
-        }
-    }
-    for &cap in &observed.capabilities {
-        let name = lsmctl::profile::CAPABILITY_NAMES
-            .get(cap as usize)
-            .copied()
-            .unwrap_or("?");
-        if p.capabilities.iter().any(|c| c == name) && !view.has_capability(cap) {
-            refused.push(format!("capability {name}"));
-        }
-    }
-    for &(family, sock_type, protocol) in &observed.sockets {
-        let words = lsmctl::records::socket_words(family, sock_type, protocol);
-        if p.sockets.contains(&words) && !view.net().may_create(family, sock_type, protocol) {
-            refused.push(format!("socket {words}"));
-        }
-    }
-    for ((proto, addr, port), ops) in &observed.endpoints {
-        let accepted = p
-            .network
-            .iter()
-            .any(|n| &n.protocol == proto && n.address == addr.to_string() && n.port == *port);
-        let endpoint = learn::endpoint(addr, *port);
-        let proto_num = if proto == "tcp" {
-            net::PROTO_TCP
-        } else {
-            net::PROTO_UDP
-        };
-        for op in [net::OP_BIND, net::OP_LISTEN, net::OP_CONNECT, net::OP_SEND] {
-            if accepted && ops & op != 0 && !view.net().may(op, proto_num, &endpoint) {
-                refused.push(format!("{proto} {addr} port {port}"));
-            }
-        }
-    }
-    refused
+    let mut left = p.answered(observed);
+    left.retain_refused(&view);
+    left.describe()
 }
 
 /// Learns one profile; `Err` for a profile whose file cannot take the result.
