@@ -130,13 +130,6 @@ bool rustlsm_is_internal_mount(const struct path *path)
 	return path->mnt->mnt_flags & MNT_INTERNAL;
 }
 
-bool rustlsm_is_private(const struct path *path)
-{
-	struct inode *inode = d_backing_inode(path->dentry);
-
-	return inode && IS_PRIVATE(inode);
-}
-
 bool rustlsm_is_io_uring(struct file *file)
 {
 	return io_is_uring_fops(file);
@@ -237,9 +230,17 @@ bool rustlsm_is_mqueue(const struct path *path)
 	return path->dentry->d_sb->s_magic == RUSTLSM_MQUEUE_MAGIC;
 }
 
-bool rustlsm_is_procfs(const struct path *path)
+/*
+ * Whether a decision on @path may be kept for later checks of the same file: not for a file
+ * of an internal mount or a private inode (no path mediates them), nor of procfs, whose
+ * /proc/self names depend on the checking task. One call, on the path of every kept open.
+ */
+bool rustlsm_keeps_decisions(const struct path *path)
 {
-	return path->dentry->d_sb->s_magic == PROC_SUPER_MAGIC;
+	struct inode *inode = d_backing_inode(path->dentry);
+
+	return !(path->mnt->mnt_flags & MNT_INTERNAL) && !(inode && IS_PRIVATE(inode)) &&
+	       path->dentry->d_sb->s_magic != PROC_SUPER_MAGIC;
 }
 
 /* Whether @name spells @nr in decimal, as procfs names a pid directory. */

@@ -53,7 +53,6 @@ mod raw {
         pub(super) safe fn rustlsm_unix_owner_cred(sk: &UnixSockLocked) -> Option<&Credential>;
         pub(super) safe fn rustlsm_revoke_fd(fd: u32);
         pub(super) safe fn rustlsm_is_internal_mount(path: &Path) -> bool;
-        pub(super) safe fn rustlsm_is_private(path: &Path) -> bool;
         pub(super) safe fn rustlsm_is_io_uring(file: &LocalFile) -> bool;
         pub(super) safe fn rustlsm_current_shares_itself() -> bool;
         pub(super) safe fn rustlsm_current_used_io_uring() -> bool;
@@ -63,7 +62,7 @@ mod raw {
         pub(super) safe fn rustlsm_current_files_id() -> usize;
         pub(super) safe fn rustlsm_is_mqueue(path: &Path) -> bool;
         pub(super) safe fn rustlsm_proc_own_depth(path: &Path) -> c_int;
-        pub(super) safe fn rustlsm_is_procfs(path: &Path) -> bool;
+        pub(super) safe fn rustlsm_keeps_decisions(path: &Path) -> bool;
         pub(super) safe fn rustlsm_mqueue_root(dir: &Inode, root: &mut bindings::path) -> bool;
         pub(super) safe fn rustlsm_ioctl_sets_inode_flags(cmd: u32) -> bool;
         pub(super) safe fn rustlsm_ioctl_is_terminal_routine(cmd: u32) -> bool;
@@ -160,20 +159,15 @@ pub(crate) fn is_internal_mount(path: &Path) -> bool {
     raw::rustlsm_is_internal_mount(path)
 }
 
-/// Whether the file's inode is private to the kernel (`S_PRIVATE`: SysV shared memory,
-/// pidfds, anonymous inodes), which the security hooks of its dentries do not see.
-pub(crate) fn is_private(path: &Path) -> bool {
-    raw::rustlsm_is_private(path)
-}
-
 /// Whether `path` is a POSIX message queue.
 pub(crate) fn is_mqueue(path: &Path) -> bool {
     raw::rustlsm_is_mqueue(path)
 }
 
-/// Whether `path` is on procfs.
-pub(crate) fn is_procfs(path: &Path) -> bool {
-    raw::rustlsm_is_procfs(path)
+/// Whether a decision on `path` may be kept: not on an internal mount, a private inode or
+/// procfs (see `decision_cache::Key::of`).
+pub(crate) fn keeps_decisions(path: &Path) -> bool {
+    raw::rustlsm_keeps_decisions(path)
 }
 
 /// For a file of procfs under the current thread group's (or thread's) own pid directory:

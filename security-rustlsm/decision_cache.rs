@@ -53,15 +53,11 @@ pub(crate) struct Key {
 
 impl Key {
     /// The key of `path` under the profile with serial number `profile`; `None` while a
-    /// rename or a mount change is under way, or for a file of an internal mount (nothing is
-    /// cached then).
+    /// rename or a mount change is under way, or for a file of an internal mount, a private
+    /// inode or procfs (nothing is cached then: procfs files are decided per task, since
+    /// their `/proc/self` name is the checking task's own).
     pub(crate) fn of(path: &Path, profile: u64) -> Option<Self> {
-        // procfs files are decided per task (their `/proc/self` name is the checking
-        // task's own), so no decision of one task may settle another's.
-        if accessors::is_internal_mount(path)
-            || accessors::is_private(path)
-            || accessors::is_procfs(path)
-        {
+        if !accessors::keeps_decisions(path) {
             return None;
         }
         let mut names = 0;
