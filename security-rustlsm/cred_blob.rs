@@ -4,7 +4,8 @@
 //!
 //! A cred's slot holds nothing (unconfined) or one reference to a [`Confinement`]: the
 //! system profile's [`Label`] the task runs under, the sandbox [`Domain`] it stacked on
-//! itself, or both. Creds are immutable once committed, so only creds being prepared (for
+//! itself, or both; or, for an unconfined task only, the label its next exec is to run
+//! under (`lsm_set_self_attr(LSM_ATTR_EXEC)`), which confines nothing until then. Creds are immutable once committed, so only creds being prepared (for
 //! exec, or by a task restricting itself) have theirs changed; the cred hooks that copy and
 //! drop the reference are generated from [`BLOBS`].
 //!
@@ -21,11 +22,12 @@ use kernel::{
     sync::{Arc, ArcBorrow},
 };
 
-/// What confines a set of credentials: never both `None` (that is no confinement at all,
-/// and the slot is then empty).
+/// What confines a set of credentials: never all `None` (that is no confinement at all,
+/// and the slot is then empty). `on_exec` is set only when the other two are not.
 pub(crate) struct Confinement {
     label: Option<Arc<Label>>,
     domain: Option<Arc<Domain>>,
+    on_exec: Option<Arc<Label>>,
 }
 
 impl Confinement {
@@ -38,7 +40,14 @@ impl Confinement {
         if label.is_none() && domain.is_none() {
             return Ok(None);
         }
-        Ok(Some(Arc::new(Confinement { label, domain }, flags)?))
+        let on_exec = None;
+        Ok(Some(Arc::new(Confinement { label, domain, on_exec }, flags)?))
+    }
+
+    /// Whether this confines the task now (an exec label alone does not).
+    #[inline]
+    fn confines(&self) -> bool {
+        self.label.is_some() || self.domain.is_some()
     }
 
     /// The label of the system profile the task runs under.
@@ -69,12 +78,12 @@ pub(crate) static BLOBS: Blobs<Confinement> =
 /// What confines `cred`, borrowed for as long as `cred` is.
 #[inline]
 pub(crate) fn confinement(cred: &Credential) -> Option<ArcBorrow<'_, Confinement>> {
-    BLOBS.cred(cred)
+    BLOBS.cred(cred).filter(|c| c.confines())
 }
 
 /// A new reference to what confines `cred`, if anything.
 pub(crate) fn clone_confinement(cred: &Credential) -> Option<Arc<Confinement>> {
-    BLOBS.cred_owned(cred)
+    BLOBS.cred_owned(cred).filter(|c| c.confines())
 }
 
 /// Runs `f` on the label of `cred` (`None`: no system profile).
@@ -97,7 +106,7 @@ pub(crate) fn is_confined(cred: &Credential) -> bool {
 
 /// A new reference to what confines the cred being prepared.
 pub(crate) fn confinement_of_private(cred: &PrivateCred<'_>) -> Option<Arc<Confinement>> {
-    BLOBS.private_cred_owned(cred)
+    BLOBS.private_cred_owned(cred).filter(|c| c.confines())
 }
 
 /// Makes the cred being prepared hold `confinement`, releasing what it held before.
@@ -117,4 +126,50 @@ pub(crate) fn set_label(cred: &mut PrivateCred<'_>, label: Option<Arc<Label>>) -
     let domain = old.as_deref().and_then(|c| c.domain.clone());
     set_confinement(cred, Confinement::new(label, domain, GFP_KERNEL)?);
     Ok(())
+}
+
+/// The label the next exec of a task with `cred` is to run under, if one was set.
+pub(crate) fn on_exec(cred: &Credential) -> Option<Arc<Label>> {
+    BLOBS.cred(cred).and_then(|c| c.on_exec.clone())
+}
+
+/// Whether `cred` carries a label for the next exec: a slot read, for exec's fast path.
+#[inline]
+pub(crate) fn has_on_exec(cred: &Credential) -> bool {
+    BLOBS.cred(cred).is_some_and(|c| c.on_exec.is_some())
+}
+
+/// Makes the cred being prepared, which must not be confined, run its next exec under
+/// `label` (`None`: as it would have without one).
+pub(crate) fn set_on_exec(cred: &mut PrivateCred<'_>, label: Option<Arc<Label>>) -> Result {
+    if confinement_of_private(cred).is_some() {
+        return Err(EPERM);
+    }
+    let slot = match label {
+        Some(label) => {
+            let pending = Confinement {
+                label: None,
+                domain: None,
+                on_exec: Some(label),
+            };
+            Some(Arc::new(pending, GFP_KERNEL)?)
+        }
+        None => None,
+    };
+    set_confinement(cred, slot);
+    Ok(())
+}
+
+/// Takes the exec label out of the cred being prepared for an exec, which then holds only
+/// what confines it.
+pub(crate) fn take_on_exec(cred: &mut PrivateCred<'_>) -> Result<Option<Arc<Label>>> {
+    let Some(old) = BLOBS.private_cred_owned(cred) else {
+        return Ok(None);
+    };
+    let Some(label) = old.on_exec.clone() else {
+        return Ok(None);
+    };
+    let rest = Confinement::new(old.label.clone(), old.domain.clone(), GFP_KERNEL)?;
+    set_confinement(cred, rest);
+    Ok(Some(label))
 }

@@ -3,11 +3,13 @@
 //! `bprm_creds_for_exec`: which profile a program runs under after `exec`.
 //!
 //! An unconfined task's program runs under the profile that claims it most specifically, if
-//! any. A confined task's exec (which `file_open` already checked for `exec` access) follows
-//! the transition of the rule that allowed it: `inherit` keeps the caller's profile,
-//! `profile` requires the program's own profile and refuses the exec without one, and by
-//! default the program's own profile is used when it has one and the caller's otherwise. A
-//! confined task never becomes unconfined by executing something.
+//! any, unless the task named one for its next exec (see [`crate::attr`]). A confined task's
+//! exec (which `file_open` already checked for `exec` access) follows its profile's rules: an
+//! exec rule that names a profile moves the program to it (and refuses the exec when it is
+//! not loaded); otherwise the transition of the rule that allowed it applies: `inherit`
+//! keeps the caller's profile, `profile` requires the program's own profile and refuses the
+//! exec without one, and by default the program's own profile is used when it has one and
+//! the caller's otherwise. A confined task never becomes unconfined by executing something.
 
 use crate::{
     cred_blob,
@@ -50,6 +52,17 @@ fn transition(caller: Option<&Arc<Profile>>, path: &[u8]) -> Result<Option<Arc<L
         return Ok(target);
     };
     let view = caller.view();
+    if let Some(name) = view.exec_target(path) {
+        if let Some(label) = policy::label_named(name) {
+            return Ok(Some(label));
+        }
+        let why = Refused {
+            path,
+            info: "the profile the exec rule names is not loaded",
+        };
+        report::event(&view, "exec", &why, report::Kills::Yes);
+        return to_result(report::verdict(view.mode())).map(|()| None);
+    }
     let (allowed, _) = view.file_dfa().map_or((0, 0), |dfa| dfa.lookup(path));
     if allowed & wire::ACCESS_EXEC_INHERIT != 0 {
         return Ok(None);
@@ -107,6 +120,9 @@ fn may_switch(
 /// secure (`AT_SECURE`), so the caller's `LD_PRELOAD`, `LD_AUDIT` and the like do not run
 /// inside the new profile.
 pub(crate) fn bprm_creds_for_exec(exec: &mut ExecPrepare<'_>) -> Result {
+    if Credential::with_current(cred_blob::has_on_exec) {
+        return exec_chosen_profile(exec);
+    }
     if policy::is_empty() {
         return Ok(());
     }
@@ -134,5 +150,19 @@ pub(crate) fn bprm_creds_for_exec(exec: &mut ExecPrepare<'_>) -> Result {
             exec.set_secure();
         }
     }
+    cred_blob::set_label(&mut exec.new_cred(), Some(label))
+}
+
+/// The exec of an unconfined task that named the profile its next program runs under: that
+/// profile, whatever claims the program, or a refusal if the profile was removed since. The
+/// choice is used up when the exec succeeds.
+fn exec_chosen_profile(exec: &mut ExecPrepare<'_>) -> Result {
+    let label = cred_blob::take_on_exec(&mut exec.new_cred())?.ok_or(EINVAL)?;
+    if label.profile().is_none() {
+        report::policy_refusal("exec_attr", "the profile chosen for this exec was removed");
+        return Err(EACCES);
+    }
+    let path = ResolvedPath::of_file(exec.file())?;
+    may_switch(exec, None, &label, path.bytes())?;
     cred_blob::set_label(&mut exec.new_cred(), Some(label))
 }

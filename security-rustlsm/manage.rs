@@ -43,16 +43,17 @@ pub(crate) fn refuse_confined_caller(interface: &str) -> Result {
     Ok(())
 }
 
-/// Who may change the policy through the system call: an unconfined holder of
+/// Who may change the policy through `interface`, a system call: an unconfined holder of
 /// `CAP_MAC_ADMIN` (rustlsm has one system-wide policy, so the initial user namespace's;
 /// `capable()` lets stacked modules mediate the check). Both operations and their dry runs
-/// ask the same, since the verifier itself is attack surface.
-fn authorize_syscall() -> Result {
+/// ask the same, since the verifier itself is attack surface; so does choosing the profile
+/// of one's next exec.
+pub(crate) fn authorize_admin(interface: &str) -> Result {
     if !cred::capable(bindings::CAP_MAC_ADMIN as i32) {
-        report::policy_refusal("syscall", "the caller lacks CAP_MAC_ADMIN");
+        report::policy_refusal(interface, "the caller lacks CAP_MAC_ADMIN");
         return Err(EPERM);
     }
-    refuse_confined_caller("syscall")
+    refuse_confined_caller(interface)
 }
 
 /// Carries out a request whose data is already in kernel memory, for a caller its
@@ -78,7 +79,7 @@ pub(crate) fn manage_policy_permission(op: u32, size: u32, flags: u32) -> Result
     match op_of(op) {
         None => Err(EOPNOTSUPP),
         Some(Op::RestrictSelf) => sandbox::authorize(size, flags),
-        Some(_) => authorize_syscall(),
+        Some(_) => authorize_admin("syscall"),
     }
 }
 

@@ -303,6 +303,12 @@ pub(crate) fn remove(name: &[u8], dry_run: bool) -> Result {
     Ok(())
 }
 
+/// The label of the loaded profile called `name`, if there is one.
+pub(crate) fn label_named(name: &[u8]) -> Option<Arc<Label>> {
+    let state = POLICY.lock();
+    state.labels.iter().find(|l| l.name_is(name)).cloned()
+}
+
 /// The label whose profile claims the executable at `path` most specifically, if any.
 /// Takes no lock and does not sleep.
 pub(crate) fn attachment_for(path: &[u8]) -> Option<Arc<Label>> {

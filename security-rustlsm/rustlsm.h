@@ -70,6 +70,7 @@ int rustlsm_sb_umount(struct vfsmount *mnt, int flags);
 int rustlsm_sb_pivotroot(const struct path *old_path, const struct path *new_path);
 int rustlsm_getselfattr(unsigned int attr, struct lsm_ctx __user *ctx, u32 *size,
 			u32 flags);
+int rustlsm_setselfattr(unsigned int attr, struct lsm_ctx *ctx, u32 size, u32 flags);
 int rustlsm_getprocattr(struct task_struct *p, const char *name, char **value);
 int rustlsm_socket_create(int family, int type, int protocol, int kern);
 int rustlsm_socket_bind(struct socket *sock, struct sockaddr *address, int addrlen);
@@ -123,6 +124,7 @@ unsigned long rustlsm_current_files_id(void);
 int rustlsm_sk_type(const struct sock *sk);
 bool rustlsm_is_mqueue(const struct path *path);
 int rustlsm_proc_own_depth(const struct path *path);
+bool rustlsm_current_maps_own_program(const struct file *file);
 bool rustlsm_keeps_decisions(const struct path *path);
 bool rustlsm_mqueue_root(const struct inode *dir, struct path *root);
 bool rustlsm_ioctl_sets_inode_flags(unsigned int cmd);

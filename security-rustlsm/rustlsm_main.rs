@@ -133,6 +133,7 @@ kernel::lsm_hooks! {
     rustlsm_sb_remount: sb_remount(mount::sb_remount);
     rustlsm_move_mount: move_mount(mount::move_mount);
     rustlsm_getselfattr: getselfattr(attr::getselfattr);
+    rustlsm_setselfattr: setselfattr(attr::setselfattr);
     rustlsm_getprocattr: getprocattr(attr::getprocattr);
     rustlsm_socket_create: socket_create(network::socket_create);
     rustlsm_socket_bind: socket_bind(network::socket_bind);

@@ -209,8 +209,9 @@ pub(crate) fn restrict_self(blob: &[u8], flags: u32) -> Result<c_int> {
     let (Some(view), 1) = (profiles.next(), count) else {
         return Err(EINVAL);
     };
-    // A layer applies to the task that stacks it, not to programs it could name.
-    if view.attachments().next().is_some() {
+    // A layer applies to the task that stacks it, not to programs it could name, and moves
+    // no program to another profile.
+    if view.attachments().next().is_some() || view.exec_targets().next().is_some() {
         return Err(EINVAL);
     }
     let mut new = NewCredentials::prepare()?;

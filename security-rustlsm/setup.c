@@ -70,6 +70,7 @@ static struct security_hook_list rustlsm_hooks[] __ro_after_init = {
 	LSM_HOOK_INIT(sb_remount, rustlsm_sb_remount),
 	LSM_HOOK_INIT(move_mount, rustlsm_move_mount),
 	LSM_HOOK_INIT(getselfattr, rustlsm_getselfattr),
+	LSM_HOOK_INIT(setselfattr, rustlsm_setselfattr),
 	LSM_HOOK_INIT(getprocattr, rustlsm_getprocattr),
 	LSM_HOOK_INIT(socket_create, rustlsm_socket_create),
 	LSM_HOOK_INIT(socket_bind, rustlsm_socket_bind),

@@ -62,8 +62,15 @@ pub const SECTION_NET: u16 = 6;
 /// patterns, see [`glob::valid_abstract_pattern`]) and the profiles of the peers it may
 /// connect or send to over `AF_UNIX` sockets (a name list).
 pub const SECTION_UNIX: u16 = 7;
+/// Section kind: exec rules that name the profile the program runs under: a `u16` count of
+/// at most [`MAX_EXEC_TARGETS`], then that many (`u8` length, profile name, `u16` length,
+/// path pattern) entries.
+pub const SECTION_EXEC_TARGETS: u16 = 8;
 /// The highest section kind this version reads.
-const LAST_SECTION: u16 = SECTION_UNIX;
+const LAST_SECTION: u16 = SECTION_EXEC_TARGETS;
+
+/// Most exec rules naming a profile that one profile may have.
+pub const MAX_EXEC_TARGETS: u16 = 256;
 
 /// The name that stands for unconfined tasks in peer lists; no profile may use it.
 pub const UNCONFINED: &[u8] = b"unconfined";
@@ -472,6 +479,44 @@ fn verify_unix(bytes: &[u8], offset: usize) -> Result<(), FormatError> {
     verify_names(names, r.offset())
 }
 
+/// Verifies an exec-targets section (see [`SECTION_EXEC_TARGETS`]), exactly.
+fn verify_exec_targets(bytes: &[u8], offset: usize) -> Result<(), FormatError> {
+    let mut r = Reader::new(bytes, offset);
+    let count = r.u16()?;
+    if count > MAX_EXEC_TARGETS {
+        return fail(ErrorKind::BadSectionPayload, offset);
+    }
+    for _ in 0..count {
+        let at = r.offset();
+        let len = usize::from(r.u8()?);
+        let name = r.take(len)?;
+        if !valid_name(name) || name == UNCONFINED {
+            return fail(ErrorKind::BadName, at);
+        }
+        let at = r.offset();
+        let len = usize::from(r.u16()?);
+        if !glob::valid_pattern(r.take(len)?) {
+            return fail(ErrorKind::BadPattern, at);
+        }
+    }
+    if !r.is_empty() {
+        return fail(ErrorKind::BadSectionPayload, r.offset());
+    }
+    Ok(())
+}
+
+/// The (profile name, pattern) entries of a verified exec-targets section.
+fn exec_target_entries(bytes: &[u8]) -> impl Iterator<Item = (&[u8], &[u8])> {
+    let mut r = Reader::new(bytes, 0);
+    let count = r.u16().unwrap_or(0);
+    (0..count).map_while(move |_| {
+        let len = usize::from(r.u8().ok()?);
+        let name = r.take(len).ok()?;
+        let len = usize::from(r.u16().ok()?);
+        Some((name, r.take(len).ok()?))
+    })
+}
+
 /// Splits a unix section into its pattern count, its pattern entries (each a `u16` length and
 /// the pattern) and its name list; `None` if the pattern entries run past the end.
 fn split_unix(bytes: &[u8]) -> Option<(u16, &[u8], &[u8])> {
@@ -514,6 +559,7 @@ fn verify_section(section: &Section<'_>) -> Result<(), FormatError> {
             offset: section.offset + rel,
         }),
         SECTION_UNIX => verify_unix(section.payload, section.offset),
+        SECTION_EXEC_TARGETS => verify_exec_targets(section.payload, section.offset),
         _ => bad(),
     }
 }
@@ -653,6 +699,8 @@ pub struct Layout {
     unix_abstract: Span,
     /// The unix peer name list.
     unix_peers: Span,
+    /// The exec-targets section, count included.
+    exec_targets: Span,
 }
 
 impl Layout {
@@ -684,6 +732,7 @@ impl Layout {
             unix_abstract_count: 0,
             unix_abstract: Span::default(),
             unix_peers: Span::default(),
+            exec_targets: Span::default(),
         };
         for _ in 0..h.section_count {
             let section = read_section(&mut r).ok()?;
@@ -702,6 +751,7 @@ impl Layout {
                 }
                 SECTION_MOUNT => layout.mount = flags_payload(p, MOUNT_ALL)?,
                 SECTION_NET => layout.net = span,
+                SECTION_EXEC_TARGETS => layout.exec_targets = span,
                 SECTION_UNIX => {
                     let (count, patterns, peers) = split_unix(p)?;
                     let patterns_end = span
@@ -883,6 +933,28 @@ impl<'a> ProfileView<'a> {
             .filter(|pattern| glob::glob_match(pattern, path))
             .map(attachment_specificity)
             .max()
+    }
+
+    /// The exec rules that name a profile: (profile name, path pattern), in order.
+    pub fn exec_targets(&self) -> impl Iterator<Item = (&'a [u8], &'a [u8])> + 'a {
+        exec_target_entries(self.part(self.layout.exec_targets))
+    }
+
+    /// The profile an exec rule names for the program at `path`: the most specific matching
+    /// pattern's (as [`Self::attach_score`] ranks them), the first of equals. `None` if no
+    /// such rule matches.
+    pub fn exec_target(&self, path: &[u8]) -> Option<&'a [u8]> {
+        let mut best: Option<(usize, &'a [u8])> = None;
+        for (name, pattern) in self.exec_targets() {
+            if !glob::glob_match(pattern, path) {
+                continue;
+            }
+            let score = attachment_specificity(pattern);
+            if best.is_none_or(|(top, _)| score > top) {
+                best = Some((score, name));
+            }
+        }
+        best.map(|(_, name)| name)
     }
 
     /// Decides the accesses `requested` on `path`: returns the requested bits that are refused

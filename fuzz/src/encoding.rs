@@ -28,6 +28,44 @@ pub fn check(specs: &[ProfileSpec], blob: &[u8]) {
         check_tasks(spec, &view, &names);
         check_net(spec, view.net());
         check_unix(spec, &view, &names);
+        check_exec_targets(spec, &view);
+        assert_eq!(summary.exec_targets, spec.exec_targets);
+    }
+}
+
+/// Exec targets decided as the model's rules say: among the patterns that match a path, the
+/// most specific (an exact path, else the longest pattern), the first of equals.
+fn check_exec_targets(spec: &ProfileSpec, view: &wire::ProfileView<'_>) {
+    let mut paths: Vec<Vec<u8>> = spec
+        .exec_targets
+        .iter()
+        .flat_map(|t| instances(t.pattern.as_bytes()))
+        .chain([b"/".to_vec(), b"/bin/x".to_vec()])
+        .collect();
+    paths.sort();
+    paths.dedup();
+    for path in paths.iter().take(MAX_PROBES) {
+        let mut best: Option<(usize, &str)> = None;
+        for t in &spec.exec_targets {
+            if !glob::glob_match(t.pattern.as_bytes(), path) {
+                continue;
+            }
+            let score = if glob::is_glob(t.pattern.as_bytes()) {
+                t.pattern.len()
+            } else {
+                usize::MAX
+            };
+            if best.is_none_or(|(top, _)| score > top) {
+                best = Some((score, &t.profile));
+            }
+        }
+        assert_eq!(
+            view.exec_target(path),
+            best.map(|(_, name)| name.as_bytes()),
+            "{}: exec target of {:?}",
+            spec.name,
+            String::from_utf8_lossy(path)
+        );
     }
 }
 

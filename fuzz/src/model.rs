@@ -4,7 +4,7 @@
 
 use arbitrary::{Result, Unstructured};
 use rustlsm_policy::{encode, net, wire, EncodeError};
-use rustlsm_policy::{Effect, Mode, NetRule, ProfileSpec, RuleSpec, SocketSpec};
+use rustlsm_policy::{Effect, ExecTarget, Mode, NetRule, ProfileSpec, RuleSpec, SocketSpec};
 
 /// Checks one input.
 pub fn check(data: &[u8]) {
@@ -82,6 +82,15 @@ fn profile(u: &mut Unstructured<'_>, name: &str, peers: &[String]) -> Result<Pro
     }
     for _ in 0..u.int_in_range(0..=3)? {
         p.unix_peers.push(u.choose(peers)?.clone());
+    }
+    for _ in 0..u.int_in_range(0..=2)? {
+        // Any peer but `unconfined`, which no exec rule may name.
+        let targets: Vec<&String> = peers.iter().filter(|n| *n != "unconfined").collect();
+        let profile = (*u.choose(&targets)?).clone();
+        p.exec_targets.push(ExecTarget {
+            pattern: pattern(u)?,
+            profile,
+        });
     }
     Ok(p)
 }

@@ -15,7 +15,7 @@ use crate::profile::{expand_with, flags_named, ACCESS_NAMES, MOUNT_NAMES};
 use crate::unix::UnixToml;
 use crate::variables::Variables;
 use rustlsm_policy::wire;
-use rustlsm_policy::{Effect, NetRule, RuleSpec, SocketSpec};
+use rustlsm_policy::{Effect, ExecTarget, NetRule, RuleSpec, SocketSpec};
 use serde::Deserialize;
 use std::path::PathBuf;
 use toml::Spanned;
@@ -56,10 +56,11 @@ pub(crate) struct RuleToml {
     allow: Option<Spanned<Vec<Spanned<String>>>>,
     deny: Option<Spanned<Vec<Spanned<String>>>>,
     paths: Spanned<Vec<Spanned<String>>>,
-    /// For an allowed `exec`: "inherit" (keep the caller's profile) or "profile" (run under
-    /// the program's own profile, refuse if it has none). Without it: the program's own
-    /// profile if it has one, else the caller's.
-    transition: Option<Spanned<String>>,
+    /// For an allowed `exec`: "inherit" (keep the caller's profile), "profile" (run under
+    /// the program's own profile, refuse if it has none) or `{ profile = "NAME" }` (run under
+    /// that profile, refuse if it is not loaded). Without it: the program's own profile if it
+    /// has one, else the caller's.
+    transition: Option<Spanned<toml::Value>>,
 }
 
 /// What the files of one profile compile to, merged.
@@ -74,6 +75,7 @@ pub(crate) struct Body {
     pub net_rules: Vec<NetRule>,
     pub unix_abstract: Vec<String>,
     pub unix_peers: Vec<String>,
+    pub exec_targets: Vec<ExecTarget>,
     /// Where the first network endpoint rule is, for the warning about missing sockets.
     pub network_rule_site: Option<Diagnostic>,
     /// Where the first unix rule is, likewise.
@@ -282,22 +284,16 @@ impl Body {
         if access == 0 {
             return Err(src.at(names.span(), "the rule names no access"));
         }
+        let mut target = None;
         if let Some(t) = &rule.transition {
             if effect != Effect::Allow || access & wire::ACCESS_EXEC == 0 {
                 return Err(src.at(t.span(), "`transition` belongs on a rule that allows exec"));
             }
-            access |= match t.get_ref().as_str() {
-                "inherit" => wire::ACCESS_EXEC_INHERIT,
-                "profile" => wire::ACCESS_EXEC_PROFILE,
-                other => {
-                    return Err(src.at(
-                        t.span(),
-                        format!(
-                            "unknown transition {other:?}: expected \"inherit\" or \"profile\""
-                        ),
-                    ))
-                }
-            };
+            match t.get_ref() {
+                toml::Value::String(kind) => access |= transition_kind(kind, t.span(), src)?,
+                toml::Value::Table(table) => target = Some(target_name(table, t.span(), src)?),
+                _ => return Err(src.at(t.span(), TRANSITION_FORMS)),
+            }
         }
         if rule.paths.get_ref().is_empty() {
             return Err(src.at(rule.paths.span(), "the rule names no path"));
@@ -310,6 +306,21 @@ impl Body {
                 ));
             }
             for pattern in expand_with(variables, p.get_ref()).map_err(|m| src.at(p.span(), m))? {
+                if let Some(profile) = &target {
+                    if self.exec_targets.len() >= usize::from(wire::MAX_EXEC_TARGETS) {
+                        return Err(src.at(
+                            p.span(),
+                            format!(
+                                "more than {} exec paths name a profile",
+                                wire::MAX_EXEC_TARGETS
+                            ),
+                        ));
+                    }
+                    self.exec_targets.push(ExecTarget {
+                        pattern: pattern.clone(),
+                        profile: profile.clone(),
+                    });
+                }
                 self.rules.push(RuleSpec {
                     effect,
                     access,
@@ -364,4 +375,44 @@ fn refuse_profile_keys(body: &ProfileToml, src: &Source) -> Result<(), Diagnosti
         )),
         None => Ok(()),
     }
+}
+
+/// What `transition` may be.
+const TRANSITION_FORMS: &str = "a transition is \"inherit\", \"profile\" or { profile = \"NAME\" }";
+
+/// The access bit of a `transition` kind.
+fn transition_kind(
+    kind: &str,
+    span: std::ops::Range<usize>,
+    src: &Source,
+) -> Result<u32, Diagnostic> {
+    match kind {
+        "inherit" => Ok(wire::ACCESS_EXEC_INHERIT),
+        "profile" => Ok(wire::ACCESS_EXEC_PROFILE),
+        other => Err(src.at(
+            span,
+            format!("unknown transition {other:?}: {TRANSITION_FORMS}"),
+        )),
+    }
+}
+
+/// The profile a `transition = { profile = "NAME" }` names, checked as the kernel would.
+fn target_name(
+    table: &toml::Table,
+    span: std::ops::Range<usize>,
+    src: &Source,
+) -> Result<String, Diagnostic> {
+    let (Some(toml::Value::String(name)), 1) = (table.get("profile"), table.len()) else {
+        return Err(src.at(span, TRANSITION_FORMS));
+    };
+    if !wire::valid_name(name.as_bytes()) || name.as_bytes() == wire::UNCONFINED {
+        return Err(src.at(
+            span,
+            format!(
+                "{name:?} is not a profile name: 1 to {} of A-Z a-z 0-9 . _ -, not \"unconfined\"",
+                wire::MAX_NAME_LEN
+            ),
+        ));
+    }
+    Ok(name.clone())
 }

@@ -14,6 +14,10 @@ pub use rustlsm_policy::abi::{
 pub const SYS_LSM_MANAGE_POLICY: libc::c_long = rustlsm_policy::abi::SYS_LSM_MANAGE_POLICY;
 /// x86_64 number of `lsm_list_modules()`.
 pub const SYS_LSM_LIST_MODULES: libc::c_long = 461;
+/// `lsm_set_self_attr()` on x86_64 (include/uapi/asm-generic/unistd.h has the same number).
+pub const SYS_LSM_SET_SELF_ATTR: libc::c_long = 460;
+/// `LSM_ATTR_EXEC` (include/uapi/linux/lsm.h): the context of the caller's next exec.
+pub const LSM_ATTR_EXEC: u32 = 101;
 
 /// Where rustlsm's securityfs files are; `RUSTLSM_SECURITYFS` overrides it (tests).
 pub fn securityfs_dir() -> PathBuf {
@@ -340,6 +344,40 @@ pub fn set_no_new_privs() -> io::Result<()> {
     } else {
         Err(io::Error::last_os_error())
     }
+}
+
+/// Names the profile the calling thread's next exec runs under
+/// (`lsm_set_self_attr(LSM_ATTR_EXEC)` for rustlsm), whatever profile claims the program.
+pub fn set_exec_profile(name: &str) -> io::Result<()> {
+    // struct lsm_ctx: id, flags, len, ctx_len (u64 each), then the NUL-terminated name.
+    let header = 4 * std::mem::size_of::<u64>();
+    let value_len = name.len() as u64 + 1;
+    let total = header as u64 + value_len;
+    let mut ctx = Vec::with_capacity(total as usize);
+    for field in [
+        u64::from(rustlsm_policy::abi::LSM_ID_RUSTLSM),
+        0,
+        total,
+        value_len,
+    ] {
+        ctx.extend_from_slice(&field.to_ne_bytes());
+    }
+    ctx.extend_from_slice(name.as_bytes());
+    ctx.push(0);
+    // SAFETY: `ctx` is a readable `lsm_ctx` of `ctx.len()` bytes; the kernel copies it.
+    let rc = unsafe {
+        libc::syscall(
+            SYS_LSM_SET_SELF_ATTR,
+            LSM_ATTR_EXEC,
+            ctx.as_ptr(),
+            ctx.len() as u32,
+            0u32,
+        )
+    };
+    if rc < 0 {
+        return Err(io::Error::last_os_error());
+    }
+    Ok(())
 }
 
 /// The ids `lsm_list_modules()` reports, or the error it gave.

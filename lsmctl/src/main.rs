@@ -130,6 +130,10 @@ enum Command {
     /// Begin a profile for a program: write a complain-mode profile attached to it, run the
     /// command under it, and learn from the run (as logprof).
     Genprof(cmd::genprof::GenprofArgs),
+    /// Run a command under a loaded profile, whatever profile claims its program (as
+    /// aa-exec -p does): to try a profile on a command. Root only; the command replaces
+    /// lsmctl, so its exit status is the command's.
+    Exec(cmd::exec::ExecArgs),
     /// Write the manual pages and shell completions into DIR (for packaging).
     #[command(hide = true)]
     GenerateFiles { dir: PathBuf },
@@ -255,6 +259,7 @@ fn run(cli: Cli) -> Result<ExitCode, String> {
         Command::GenerateFiles { dir } => cmd::generate::run(Cli::command(), &dir),
         Command::Logprof(args) => cmd::logprof::run(&args, &settings),
         Command::Genprof(args) => cmd::genprof::run(&args, &settings),
+        Command::Exec(args) => cmd::exec::run(&args),
         Command::Log {
             files,
             profiles,

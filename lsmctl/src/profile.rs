@@ -46,7 +46,7 @@ use crate::includes::IncludePath;
 use crate::variables::Variables;
 use rustlsm_policy::glob;
 use rustlsm_policy::wire;
-use rustlsm_policy::{Effect, Mode, ProfileSpec, RuleSpec};
+use rustlsm_policy::{Mode, ProfileSpec};
 use serde::Deserialize;
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -259,10 +259,20 @@ pub fn compile_with(
         let body_span = body.span();
         let (profile, site, profile_warnings) =
             compile_profile(name, body.get_ref(), body_span, &src, &cx, &defined)?;
+        warnings.extend(profile_warnings.into_iter().map(|w| (profiles.len(), w)));
         profiles.push(profile);
         sites.push(site);
-        warnings.extend(profile_warnings);
     }
+    // A profile without attachments that an exec rule of the file names is entered that way.
+    let targeted = |p: &ProfileSpec| {
+        let mut targets = profiles.iter().flat_map(|q| &q.exec_targets);
+        targets.any(|t| t.profile == p.name)
+    };
+    let warnings = warnings
+        .into_iter()
+        .filter(|(i, w)| w.kind != WarningKind::NoAttachment || !targeted(&profiles[*i]))
+        .map(|(_, w)| w)
+        .collect();
     if profiles.len() > wire::MAX_PROFILES as usize {
         return Err(src.at(
             0..0,
@@ -331,17 +341,8 @@ fn compile_profile(
             format!("more than {} attachments", wire::MAX_ATTACHMENTS),
         ));
     }
-    // The kernel maps a program it executes under the program's new profile, so a profile
-    // may always map its own executables (a deny rule can still take that away).
+    // The kernel's own mapping of the program an exec runs needs no rule (file.rs, mmap_file).
     let mut merged = Body::default();
-    merged.rules = attach
-        .iter()
-        .map(|a| RuleSpec {
-            effect: Effect::Allow,
-            access: wire::ACCESS_MMAP_EXEC,
-            pattern: a.clone(),
-        })
-        .collect();
     let mut stack = vec![src.path.canonicalize().unwrap_or_else(|_| src.path.clone())];
     merged.add(body, src, cx, &mut stack)?;
 
@@ -361,8 +362,9 @@ fn compile_profile(
             &site,
             WarningKind::NoAttachment,
             format!(
-                "profile {name:?} has no `attach`: a task enters a profile only by executing \
-                 one of its attachments, so no task ever runs under it"
+                "profile {name:?} has no `attach` and no exec rule of this file names it: \
+                 only `lsmctl exec --profile {name}` or another file's exec rule can run \
+                 anything under it"
             ),
         );
     }
@@ -420,6 +422,7 @@ fn compile_profile(
         mount: merged.mount,
         unix_abstract: merged.unix_abstract,
         unix_peers: merged.unix_peers,
+        exec_targets: merged.exec_targets,
     };
     Ok((profile, site, warnings))
 }
@@ -550,6 +553,7 @@ fn check_pattern(s: &str) -> Result<(), String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use rustlsm_policy::Effect;
 
     fn error(source: &str) -> String {
         compile(Path::new("p.toml"), source)
@@ -588,7 +592,6 @@ paths = ["/srv/secret"]
         assert_eq!(
             rules,
             vec![
-                (Effect::Allow, wire::ACCESS_MMAP_EXEC, "/usr/bin/web"),
                 (Effect::Allow, read | exec, "/srv/**"),
                 (Effect::Allow, read | exec, "/usr/lib/**"),
                 (Effect::Deny, write, "/srv/secret"),

@@ -21,6 +21,7 @@ mod minimize;
 mod model;
 
 pub use model::{
-    decode, encode, Effect, EncodeError, NetRule, ProfileSpec, ProfileSummary, RuleSpec, SocketSpec,
+    decode, encode, Effect, EncodeError, ExecTarget, NetRule, ProfileSpec, ProfileSummary,
+    RuleSpec, SocketSpec,
 };
 pub use wire::{ErrorKind, FormatError, Mode};

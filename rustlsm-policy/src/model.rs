@@ -44,6 +44,17 @@ pub struct ProfileSpec {
     pub unix_abstract: Vec<String>,
     /// Other profiles (or `unconfined`) whose tasks it may connect or send to over `AF_UNIX`.
     pub unix_peers: Vec<String>,
+    /// Exec rules that name the profile the program runs under.
+    pub exec_targets: Vec<ExecTarget>,
+}
+
+/// An exec rule that names the profile the program runs under (AppArmor's `px -> NAME`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ExecTarget {
+    /// Absolute path pattern of the programs.
+    pub pattern: String,
+    /// The profile they run under.
+    pub profile: String,
 }
 
 /// A kind of socket a profile may create (see `net::Net::may_create` for the 0 wildcards).
@@ -87,6 +98,7 @@ impl ProfileSpec {
             net_rules: Vec::new(),
             unix_abstract: Vec::new(),
             unix_peers: Vec::new(),
+            exec_targets: Vec::new(),
         }
     }
 }
@@ -114,6 +126,8 @@ pub struct ProfileSummary {
     pub digest: u64,
     /// Capabilities kept.
     pub capabilities: u64,
+    /// Exec rules that name a profile.
+    pub exec_targets: Vec<ExecTarget>,
 }
 
 /// Why a policy cannot be encoded.
@@ -131,6 +145,8 @@ pub enum EncodeError {
     TooManyEntries(String),
     /// A signal, ptrace or unix peer that is not a profile name.
     BadPeer { profile: String, peer: String },
+    /// An exec rule's target that is not a profile name.
+    BadTarget { profile: String, target: String },
     /// An abstract `AF_UNIX` name pattern the kernel would refuse.
     BadAbstract { profile: String, pattern: String },
     /// A pattern the kernel would refuse, with the profile it is in.
@@ -170,6 +186,10 @@ impl fmt::Display for EncodeError {
                 wire::MAX_ATTACHMENTS,
                 wire::MAX_PEERS,
                 wire::MAX_PEERS
+            ),
+            EncodeError::BadTarget { profile, target } => write!(
+                f,
+                "profile {profile:?}: exec target {target:?} is not a profile name"
             ),
             EncodeError::BadPeer { profile, peer } => write!(
                 f,
@@ -324,6 +344,39 @@ fn encode_unix(p: &ProfileSpec, out: &mut Vec<u8>) -> Result<(), EncodeError> {
     Ok(())
 }
 
+/// Appends the exec-targets section of `p`, if it has exec rules that name a profile (left
+/// out otherwise, so kernels that predate the section still load the profile).
+fn encode_exec_targets(p: &ProfileSpec, out: &mut Vec<u8>) -> Result<(), EncodeError> {
+    if p.exec_targets.is_empty() {
+        return Ok(());
+    }
+    if p.exec_targets.len() > usize::from(wire::MAX_EXEC_TARGETS) {
+        return Err(EncodeError::TooManyEntries(p.name.clone()));
+    }
+    let mut payload = Vec::new();
+    put_u16(&mut payload, p.exec_targets.len() as u16);
+    for t in &p.exec_targets {
+        if !wire::valid_name(t.profile.as_bytes()) || t.profile.as_bytes() == wire::UNCONFINED {
+            return Err(EncodeError::BadTarget {
+                profile: p.name.clone(),
+                target: t.profile.clone(),
+            });
+        }
+        if !glob::valid_pattern(t.pattern.as_bytes()) {
+            return Err(EncodeError::BadPattern {
+                profile: p.name.clone(),
+                pattern: t.pattern.clone(),
+            });
+        }
+        payload.push(t.profile.len() as u8);
+        payload.extend_from_slice(t.profile.as_bytes());
+        put_u16(&mut payload, small(t.pattern.len()));
+        payload.extend_from_slice(t.pattern.as_bytes());
+    }
+    put_section(out, wire::SECTION_EXEC_TARGETS, &payload);
+    Ok(())
+}
+
 /// Appends the file-rules section of `p`.
 fn encode_file_dfa(p: &ProfileSpec, out: &mut Vec<u8>) -> Result<(), EncodeError> {
     let rules: Vec<DfaRule<'_>> = p
@@ -416,8 +469,10 @@ fn encode_profile(p: &ProfileSpec, out: &mut Vec<u8>) -> Result<(), EncodeError>
     });
     put_u16(out, small(p.name.len()));
     put_u16(out, small(p.attach.len()));
-    // Sections: file rules, capabilities, signal, ptrace, mount, network, and maybe unix.
-    put_u16(out, if has_unix_section(p) { 7 } else { 6 });
+    // Sections: file rules, capabilities, signal, ptrace, mount, network, and maybe unix
+    // and exec targets.
+    let optional = usize::from(has_unix_section(p)) + usize::from(!p.exec_targets.is_empty());
+    put_u16(out, 6 + optional as u16);
     put_u32(out, 0);
     out.extend_from_slice(p.name.as_bytes());
     for a in &p.attach {
@@ -430,6 +485,7 @@ fn encode_profile(p: &ProfileSpec, out: &mut Vec<u8>) -> Result<(), EncodeError>
     encode_file_dfa(p, out)?;
     encode_task_sections(p, out)?;
     encode_unix(p, out)?;
+    encode_exec_targets(p, out)?;
     let len = (out.len() - start) as u32;
     out[start..start + 4].copy_from_slice(&len.to_le_bytes());
     Ok(())
@@ -481,6 +537,13 @@ pub fn decode(blob: &[u8]) -> Result<Vec<ProfileSummary>, FormatError> {
             dfa_size: v.file_dfa().map_or((0, 0), |d| d.size()),
             digest: wire::digest(v.record()),
             capabilities: v.capabilities(),
+            exec_targets: v
+                .exec_targets()
+                .map(|(profile, pattern)| ExecTarget {
+                    pattern: String::from_utf8_lossy(pattern).into_owned(),
+                    profile: String::from_utf8_lossy(profile).into_owned(),
+                })
+                .collect(),
         })
         .collect())
 }

@@ -5,19 +5,8 @@ use rustlsm_policy::wire::{self, ErrorKind, FormatError, ACCESS_CONNECT, ACCESS_
 use rustlsm_policy::{decode, encode, file_dfa, glob};
 use rustlsm_policy::{Effect, EncodeError, Mode, ProfileSpec, RuleSpec};
 
-const REC: usize = wire::HEADER_LEN;
-
-fn set_u16(b: &mut [u8], at: usize, v: u16) {
-    b[at..at + 2].copy_from_slice(&v.to_le_bytes());
-}
-
-fn set_u32(b: &mut [u8], at: usize, v: u32) {
-    b[at..at + 4].copy_from_slice(&v.to_le_bytes());
-}
-
-fn get_u32(b: &[u8], at: usize) -> u32 {
-    u32::from_le_bytes(b[at..at + 4].try_into().unwrap())
-}
+mod common;
+use common::{get_u32, set_u16, set_u32, with_section, REC};
 
 fn unix_profile() -> ProfileSpec {
     ProfileSpec {
@@ -50,23 +39,6 @@ fn sections(blob: &[u8]) -> Vec<(u16, usize, usize)> {
             s
         })
         .collect()
-}
-
-/// A one-profile blob ("p", no unix rules) with a section of `kind` and `payload` appended,
-/// every length field kept honest. Returns the blob and the payload's offset.
-fn with_section(kind: u16, payload: &[u8]) -> (Vec<u8>, usize) {
-    let mut b = encode(&[ProfileSpec::new("p", Mode::Enforce)]).unwrap();
-    let count = u16::from_le_bytes([b[REC + 10], b[REC + 11]]);
-    set_u16(&mut b, REC + 10, count + 1);
-    b.extend_from_slice(&kind.to_le_bytes());
-    b.extend_from_slice(&[0, 0]);
-    b.extend_from_slice(&(payload.len() as u32).to_le_bytes());
-    let at = b.len();
-    b.extend_from_slice(payload);
-    let total = b.len() as u32;
-    set_u32(&mut b, REC, total - REC as u32);
-    set_u32(&mut b, 8, total);
-    (b, at)
 }
 
 /// A unix payload from patterns and peer names, written by hand.
@@ -291,7 +263,7 @@ fn bad_counts_are_refused_at_their_offsets() {
         wire::verify(&twice).unwrap_err().kind,
         ErrorKind::BadSection
     );
-    let (m, _) = with_section(wire::SECTION_UNIX + 1, &good);
+    let (m, _) = with_section(wire::SECTION_EXEC_TARGETS + 1, &good);
     assert_eq!(wire::verify(&m).unwrap_err().kind, ErrorKind::BadSection);
 }
 

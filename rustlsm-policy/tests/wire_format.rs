@@ -4,6 +4,9 @@ use rustlsm_policy::wire::{self, ErrorKind, ACCESS_EXEC, ACCESS_READ, ACCESS_WRI
 use rustlsm_policy::{decode, encode, file_dfa, glob};
 use rustlsm_policy::{Effect, EncodeError, Mode, ProfileSpec, RuleSpec};
 
+mod common;
+use common::{get_u32, set_u16, set_u32, REC};
+
 fn rule(effect: Effect, access: u32, pattern: &str) -> RuleSpec {
     RuleSpec {
         effect,
@@ -42,20 +45,6 @@ fn blob() -> Vec<u8> {
 fn kind(bytes: &[u8]) -> ErrorKind {
     wire::verify(bytes).expect_err("must be refused").kind
 }
-
-fn get_u32(b: &[u8], at: usize) -> u32 {
-    u32::from_le_bytes(b[at..at + 4].try_into().unwrap())
-}
-
-fn set_u32(b: &mut [u8], at: usize, v: u32) {
-    b[at..at + 4].copy_from_slice(&v.to_le_bytes());
-}
-
-fn set_u16(b: &mut [u8], at: usize, v: u16) {
-    b[at..at + 2].copy_from_slice(&v.to_le_bytes());
-}
-
-const REC: usize = wire::HEADER_LEN; // offset of the first record
 
 /// A one-profile blob named "p" without attachments, and the offset of its DFA payload.
 fn one(rules: Vec<RuleSpec>) -> (Vec<u8>, usize) {

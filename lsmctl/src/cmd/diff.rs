@@ -8,7 +8,7 @@ use super::mode::defining_file;
 use super::{compile_file, CompileSettings};
 use crate::kernel;
 use lsmctl::profile::CAPABILITY_NAMES;
-use rustlsm_policy::{decode, ProfileSummary};
+use rustlsm_policy::{decode, ExecTarget, ProfileSummary};
 use std::fs;
 use std::path::{Path, PathBuf};
 
@@ -45,6 +45,12 @@ fn strs(v: &[String]) -> Vec<&str> {
     v.iter().map(String::as_str).collect()
 }
 
+/// The exec rules that name a profile, as `PATTERN->NAME`.
+fn exec_targets(p: &ProfileSummary) -> Vec<String> {
+    let arrow = |t: &ExecTarget| format!("{}->{}", t.pattern, t.profile);
+    p.exec_targets.iter().map(arrow).collect()
+}
+
 /// What is in `new` and not in `old`, and the other way round, as `+x -y`.
 fn changed_list(old: &[&str], new: &[&str]) -> String {
     let added = new
@@ -74,6 +80,10 @@ fn differences(old: &ProfileSummary, new: &ProfileSummary) -> Vec<String> {
     );
     if !caps.is_empty() {
         out.push(format!("capabilities: {caps}"));
+    }
+    let exec = changed_list(&strs(&exec_targets(old)), &strs(&exec_targets(new)));
+    if !exec.is_empty() {
+        out.push(format!("exec targets: {exec}"));
     }
     if old.dfa_size != new.dfa_size {
         out.push(format!(
@@ -155,6 +165,9 @@ pub(crate) fn show(name: &str, dir: &Path, settings: &CompileSettings) -> Result
     );
     println!("attach: {}", p.attach.join(" "));
     println!("capabilities: {}", capabilities(p.capabilities).join(" "));
+    if !p.exec_targets.is_empty() {
+        println!("exec targets: {}", exec_targets(p).join(" "));
+    }
     println!(
         "file rules: {} states, {} edges",
         p.dfa_size.0, p.dfa_size.1

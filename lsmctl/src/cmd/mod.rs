@@ -4,6 +4,7 @@
 pub(crate) mod check;
 pub(crate) mod compile;
 pub(crate) mod diff;
+pub(crate) mod exec;
 pub(crate) mod features;
 pub(crate) mod generate;
 pub(crate) mod genprof;

@@ -1,7 +1,10 @@
 //! A task's profile as the kernel reports it (attr.rs): `lsm_get_self_attr()`,
 //! `/proc/PID/attr/current`, and rustlsm's own `/proc/PID/attr/rustlsm/current`, which
-//! `lsmctl status --pid` and `lsmctl ps` read (right whatever the order of modules).
+//! `lsmctl status --pid` and `lsmctl ps` read (right whatever the order of modules); and
+//! the profile root chooses for its next exec (`lsm_set_self_attr(LSM_ATTR_EXEC)`), which
+//! `lsmctl exec --profile` sets. privilege.rs has who may not choose.
 
+use crate::exec::LAUNCH_PROBE;
 use crate::harness::{self, Sleeper};
 use crate::tasks::PEER_PROBE;
 use crate::{check, Suite, FREE_PROBE, LSMCTL};
@@ -64,6 +67,60 @@ pub(crate) fn run(s: &mut Suite) {
             harness::lsmctl(&["remove", "late"])?;
             check(shown, || out.clone())?;
             check(json.contains("\"unconfined_but\": \"late\""), || json)
+        },
+    );
+    s.case(
+        "lsmctl exec --profile: the command runs under the profile, over the one claiming it",
+        || {
+            // The launcher probe is claimed by the launcher profile; peer is chosen instead.
+            let (code, out) = harness::run(
+                LSMCTL,
+                &["exec", "--profile", "peer", "--", LAUNCH_PROBE, "whoami"],
+            );
+            let (free_code, free) = harness::run(
+                LSMCTL,
+                &["exec", "-p", "launcher", "--", FREE_PROBE, "whoami"],
+            );
+            check(code == 0 && out.trim() == "peer", || {
+                format!("{code}: {out}")
+            })?;
+            check(free_code == 0 && free.trim() == "launcher", || {
+                format!("{free_code}: {free}")
+            })
+        },
+    );
+    s.case(
+        "lsm_set_self_attr(LSM_ATTR_EXEC): read back, then used up by the exec it was for",
+        || {
+            // The chosen profile is peer; the program it runs reads the choice back: gone.
+            let (code, out) = harness::run(
+                FREE_PROBE,
+                &["exec-as", "peer", FREE_PROBE, "whoami", "exec"],
+            );
+            check(code == 0 && out.trim() == "(no rustlsm context)", || {
+                format!("{code}: {out}")
+            })
+        },
+    );
+    s.case(
+        "lsmctl exec: a profile that is not loaded, or was removed before the exec, is refused",
+        || {
+            let (code, out) = harness::run(
+                LSMCTL,
+                &["exec", "--profile", "nope", "--", FREE_PROBE, "whoami"],
+            );
+            check(
+                code == 1 && out.contains("no profile \"nope\" is loaded"),
+                || format!("{code}: {out}"),
+            )?;
+            fs::write("/tmp/gone.toml", "[profile.gone]\n").map_err(|e| e.to_string())?;
+            harness::lsmctl(&["load", "/tmp/gone.toml"])?;
+            // The probe chooses gone, removes it, then execs: refused, not unconfined.
+            let (code, out) = harness::run(
+                FREE_PROBE,
+                &["exec-as", "gone", "remove", FREE_PROBE, "whoami"],
+            );
+            check(code == libc::EACCES, || format!("{code}: {out}"))
         },
     );
 }

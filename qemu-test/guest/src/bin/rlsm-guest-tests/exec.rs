@@ -1,15 +1,19 @@
 //! Exec (exec.rs): a confined task's exec keeps its profile unless a rule says otherwise, and
 //! each transition a rule can name (switch to the program's own profile, inherit, `profile`
-//! without one to switch to) does what it says.
+//! without one to switch to, a named profile, loaded or not) does what it says.
 
 use crate::files::FS_PROBE;
-use crate::harness::{demo_variant, lsmctl, run};
+use crate::harness::{demo_variant, kernel_log, lsmctl, run};
 use crate::tasks::{PEER_PROBE, TASK_PROBE};
 use crate::{check, Suite, DEMO, FREE_PROBE, PROBE};
 use std::fs;
 
 /// The probe under the exec-transition profile below.
 pub(crate) const LAUNCH_PROBE: &str = "/usr/bin/rlsm-probe-launch";
+/// Copies of the unconfined probe that the launcher's rules send to a named profile: one
+/// that is loaded (peer), one that is not (ghost).
+const NAMED_PROBE: &str = "/usr/bin/rlsm-probe-named";
+const GHOST_PROBE: &str = "/usr/bin/rlsm-probe-ghost";
 
 /// One rule per exec transition: to a program with its own profile (default: switch), with
 /// `inherit`, with `profile` but no profile to switch to, and by default without one.
@@ -30,6 +34,16 @@ transition = "inherit"
 allow = ["exec"]
 paths = ["/bin/rlsm-probe-free"]
 transition = "profile"
+
+[[profile.launcher.rule]]
+allow = ["exec"]
+paths = ["/usr/bin/rlsm-probe-named"]
+transition = { profile = "peer" }
+
+[[profile.launcher.rule]]
+allow = ["exec"]
+paths = ["/usr/bin/rlsm-probe-ghost"]
+transition = { profile = "ghost" }
 "#;
 
 /// The demo profile allows no exec, then one exec that inherits.
@@ -70,6 +84,9 @@ pub(crate) fn confined(s: &mut Suite) {
 /// Loads the exec-transition profile and tries each transition.
 pub(crate) fn transitions(s: &mut Suite) {
     s.case("load the exec-transition profile", || {
+        for copy in [NAMED_PROBE, GHOST_PROBE] {
+            fs::copy(FREE_PROBE, copy).map_err(|e| format!("{copy}: {e}"))?;
+        }
         fs::write("/tmp/launcher.toml", LAUNCHER_PROFILE).map_err(|e| e.to_string())?;
         lsmctl(&["load", "/tmp/launcher.toml"])
     });
@@ -97,6 +114,36 @@ pub(crate) fn transitions(s: &mut Suite) {
         || {
             let (code, out) = launched(FREE_PROBE);
             check(code == libc::EACCES, || format!("{code}: {out}"))
+        },
+    );
+    s.case(
+        "exec: a rule naming a profile runs the program under it, no profile claiming it",
+        || {
+            let (code, out) = launched(NAMED_PROBE);
+            check(code == 0 && out.trim() == "peer", || {
+                format!("{code}: {out}")
+            })
+        },
+    );
+    s.case(
+        "exec: a rule naming a profile that is not loaded refuses the exec, logged",
+        || {
+            let (code, out) = launched(GHOST_PROBE);
+            let logged = kernel_log().lines().any(|l| {
+                l.contains("profile=\"launcher\" op=exec")
+                    && l.contains(GHOST_PROBE)
+                    && l.contains("info=\"the profile the exec rule names is not loaded\"")
+            });
+            check(code == libc::EACCES && logged, || {
+                format!("{code}: {out} (logged: {logged})")
+            })
+        },
+    );
+    s.case(
+        "exec: a rule naming a profile cannot switch under no_new_privs",
+        || {
+            let (code, out) = run(LAUNCH_PROBE, &["nnp-exec", NAMED_PROBE, "whoami"]);
+            check(code == libc::EPERM, || format!("{code}: {out}"))
         },
     );
     s.case(

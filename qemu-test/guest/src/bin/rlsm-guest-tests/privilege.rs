@@ -5,7 +5,7 @@
 
 use crate::harness::kernel_log;
 use crate::policy_loading::{manage, securityfs_write, snapshot, sys_manage};
-use crate::{check, Outcome, Suite, PROBE, SECFS};
+use crate::{check, Outcome, Suite, FREE_PROBE, PROBE, SECFS};
 use std::fs;
 use std::io::Write;
 
@@ -87,6 +87,14 @@ allow = ["write"]
 paths = ["/sys/kernel/security/rustlsm/{load,remove}"]
 "#;
 
+/// A sandbox layer that refuses no read, exec or mmap.
+const OPEN_LAYER: &str = r#"
+[profile.open-layer]
+[[profile.open-layer.rule]]
+allow = ["read", "exec"]
+paths = ["/**"]
+"#;
+
 /// Checks `errno` is one of `allowed`.
 fn refused(what: &str, errno: i32, allowed: &[i32]) -> Outcome {
     check(allowed.contains(&errno), || {
@@ -95,7 +103,7 @@ fn refused(what: &str, errno: i32, allowed: &[i32]) -> Outcome {
 }
 
 /// The cases [`run`] registers.
-pub(crate) const CASES: u32 = 7;
+pub(crate) const CASES: u32 = 8;
 
 pub(crate) fn run(s: &mut Suite, valid: &[u8]) {
     s.case("privilege: load the CAP_MAC_ADMIN-keeping profile", || {
@@ -254,6 +262,37 @@ pub(crate) fn run(s: &mut Suite, valid: &[u8]) {
                 format!("{} refusal lines logged for 3 refusals", after - before)
             })?;
             unchanged("a confined caller holding CAP_MAC_ADMIN")
+        },
+    );
+    s.case(
+        "privilege: choosing the profile of one's next exec is refused to the unprivileged, \
+         the confined and the sandboxed",
+        || {
+            let reason = "interface=exec_attr";
+            let before = logged(reason);
+            cases += 4;
+            let choose = ["exec-as", "demo", FREE_PROBE, "whoami"];
+            let probe = |prog: &str| crate::harness::run(prog, &choose).0;
+            refused("unprivileged", as_nobody(|| probe(FREE_PROBE)), eperm)?;
+            refused(
+                "root in a user namespace",
+                as_userns_root(|| probe(FREE_PROBE)),
+                eperm,
+            )?;
+            refused("confined, with CAP_MAC_ADMIN", probe(ADMIN_PROBE), eperm)?;
+            // A sandbox that lets everything be read and run: only the choice is refused.
+            let layer = crate::harness::compiled(OPEN_LAYER, "open-layer")
+                .map(|_| "/tmp/open-layer.bin")?;
+            let mut sandboxed = vec!["restrict", layer, "1"];
+            sandboxed.extend([FREE_PROBE].iter().chain(choose.iter()));
+            let (code, out) = crate::harness::run(FREE_PROBE, &sandboxed);
+            check(code == libc::EPERM && out.contains("stacked 1"), || {
+                format!("sandboxed: {code}: {out}")
+            })?;
+            let after = logged(reason);
+            check(after >= before + 4, || {
+                format!("{} refusal lines logged for 4 refusals", after - before)
+            })
         },
     );
     println!("# privilege cases refused: {cases}");

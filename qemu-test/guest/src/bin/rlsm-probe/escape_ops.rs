@@ -728,6 +728,46 @@ fn traceme_exec(args: &[String]) -> i32 {
     }
 }
 
+/// `exec-as NAME [remove] PATH ARGS...`: names NAME as the profile of the next exec
+/// (`lsm_set_self_attr(LSM_ATTR_EXEC)`), removes that profile if asked, then execs PATH.
+/// Returns the errno of the first failing step.
+fn exec_as(args: &[String]) -> i32 {
+    let Some((name, rest)) = args.split_first() else {
+        return libc::EINVAL;
+    };
+    let (remove, rest) = match rest.split_first() {
+        Some((word, tail)) if word == "remove" => (true, tail),
+        _ => (false, rest),
+    };
+    if rest.is_empty() {
+        return libc::EINVAL;
+    }
+    // struct lsm_ctx: id, flags, len, ctx_len (u64 each), then the NUL-terminated name.
+    let value_len = name.len() as u64 + 1;
+    let mut ctx = Vec::new();
+    for field in [114u64, 0, 32 + value_len, value_len] {
+        ctx.extend_from_slice(&field.to_ne_bytes());
+    }
+    ctx.extend_from_slice(name.as_bytes());
+    ctx.push(0);
+    // SAFETY: `ctx` is readable for its length; the kernel copies it.
+    let rc = unsafe { libc::syscall(460, 101u32, ctx.as_ptr(), ctx.len() as u32, 0u32) };
+    if rc != 0 {
+        return last();
+    }
+    if remove {
+        let rc =
+            rlsm_guest::manage_policy(rustlsm_policy::abi::LSM_POLICY_REMOVE, name.as_bytes(), 0);
+        if rc != 0 {
+            return rc;
+        }
+    }
+    let (_strings, ptrs) = argv(rest);
+    // SAFETY: `ptrs` is a NULL-terminated array of C strings that outlive the call.
+    unsafe { libc::execv(ptrs[0], ptrs.as_ptr()) };
+    last()
+}
+
 fn nnp_exec(args: &[String]) -> i32 {
     if args.is_empty() {
         return libc::EINVAL;
@@ -901,6 +941,7 @@ pub(crate) fn run(op: &str, args: &[String]) -> Option<i32> {
             }
             "traceme-exec" => traceme_exec(rest),
             "nnp-exec" => nnp_exec(rest),
+            "exec-as" => exec_as(rest),
             "sharefs-exec" => sharefs_exec(rest),
             "execveat-deleted" => execveat_deleted(rest),
             "tiocsti" => on_tty(arg(2), |fd| {

@@ -29,8 +29,9 @@
 //!   `all-threads-shared vm|files|none BLOB`, with a process outside sharing its memory or
 //!   descriptor table; `all-threads-stuck MS ALARM_MS BLOB PATH`, with a thread in `vfork()`
 //!   for MS milliseconds and SIGALRM due in ALARM_MS (threads_ops.rs);
-//! - `rlsm-probe whoami`: print the task's rustlsm profile (`lsm_get_self_attr`), or
-//!   `(no rustlsm context)` for an unconfined task.
+//! - `rlsm-probe whoami [exec]`: print the task's rustlsm profile (`lsm_get_self_attr`), or
+//!   `(no rustlsm context)` for an unconfined task; with `exec`, the profile it chose for
+//!   its next exec;
 //!
 //! Escape attempts (escape_ops.rs; the errno of the first failing step, or 0):
 //! - `setid-create PATH MODE`, `setid-chmod PATH MODE`, `setid-mkdir PATH MODE` (MODE in
@@ -61,7 +62,8 @@
 //!   FSCONFIG_CMD_RECONFIGURE); each prints the step that failed;
 //! - `at-secure` (prints AT_SECURE), `traceme-exec PATH ARGS...` (a child that asked to be
 //!   traced execs PATH; prints `running` or `exec failed: errno E`), `nnp-exec PATH ARGS...`
-//!   (no_new_privs, then exec), `sharefs-exec PATH ARGS...` (a clone(CLONE_FS) child execs
+//!   (no_new_privs, then exec), `exec-as NAME [remove] PATH ARGS...` (choose NAME for the
+//!   next exec, remove that profile if asked, exec), `sharefs-exec PATH ARGS...` (a clone(CLONE_FS) child execs
 //!   PATH; prints `exec failed: errno E`), `execveat-deleted PATH ARGS...` (O_PATH, unlink,
 //!   execveat);
 //! - `tiocsti-fd N`, `tcsetpgrp-fd N`, `tcgets-fd N`, `tiocexcl-fd N` (on a terminal held as
@@ -301,13 +303,14 @@ fn inet_op(
 }
 
 /// Prints this task's rustlsm profile as `lsm_get_self_attr(LSM_ATTR_CURRENT)` reports it.
-fn whoami() -> i32 {
+/// Prints the task's rustlsm attribute `attr` (100: current, 101: exec).
+fn whoami(attr: u32) -> i32 {
     // struct lsm_ctx: id, flags, len, ctx_len (u64 each), then the context.
     let mut buf = [0u64; 64];
     buf[0] = 114; // LSM_ID_RUSTLSM, with LSM_FLAG_SINGLE
     let mut size = std::mem::size_of_val(&buf) as u32;
     // SAFETY: `buf` is writable for `size` bytes; `size` is a valid u32.
-    let rc = unsafe { libc::syscall(459, 100u32, buf.as_mut_ptr(), &mut size as *mut u32, 1u32) };
+    let rc = unsafe { libc::syscall(459, attr, buf.as_mut_ptr(), &mut size as *mut u32, 1u32) };
     if rc < 0 {
         let err = std::io::Error::last_os_error();
         // rustlsm has no context for a task without a profile.
@@ -401,7 +404,7 @@ fn main() {
             unsafe { libc::execv(ptrs[0], ptrs.as_ptr()) };
             errno_of(&std::io::Error::last_os_error())
         }
-        "whoami" => whoami(),
+        "whoami" => whoami(if arg(2) == "exec" { 101 } else { 100 }),
         "open-many" => (0..number(arg(3))).fold(0, |_, _| open(arg(2), "r")),
         "load" => match std::fs::read(arg(2)) {
             Ok(blob) => manage_policy(abi::LSM_POLICY_LOAD, &blob),

@@ -1,0 +1,39 @@
+//! Byte-level helpers the wire-format tests share: little-endian fields, and a one-profile
+//! blob with a hand-written section appended.
+
+#![allow(dead_code)]
+
+use rustlsm_policy::wire;
+use rustlsm_policy::{encode, Mode, ProfileSpec};
+
+/// Where the first (only) profile record starts in a blob.
+pub const REC: usize = wire::HEADER_LEN;
+
+pub fn set_u16(b: &mut [u8], at: usize, v: u16) {
+    b[at..at + 2].copy_from_slice(&v.to_le_bytes());
+}
+
+pub fn set_u32(b: &mut [u8], at: usize, v: u32) {
+    b[at..at + 4].copy_from_slice(&v.to_le_bytes());
+}
+
+pub fn get_u32(b: &[u8], at: usize) -> u32 {
+    u32::from_le_bytes(b[at..at + 4].try_into().unwrap())
+}
+
+/// A one-profile blob ("p", no optional sections) with a section of `kind` and `payload`
+/// appended, every length field kept honest. Returns the blob and the payload's offset.
+pub fn with_section(kind: u16, payload: &[u8]) -> (Vec<u8>, usize) {
+    let mut b = encode(&[ProfileSpec::new("p", Mode::Enforce)]).unwrap();
+    let count = u16::from_le_bytes([b[REC + 10], b[REC + 11]]);
+    set_u16(&mut b, REC + 10, count + 1);
+    b.extend_from_slice(&kind.to_le_bytes());
+    b.extend_from_slice(&[0, 0]);
+    b.extend_from_slice(&(payload.len() as u32).to_le_bytes());
+    let at = b.len();
+    b.extend_from_slice(payload);
+    let total = b.len() as u32;
+    set_u32(&mut b, REC, total - REC as u32);
+    set_u32(&mut b, 8, total);
+    (b, at)
+}
