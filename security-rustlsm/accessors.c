@@ -353,14 +353,3 @@ bool rustlsm_ioctl_is_terminal_routine(unsigned int cmd)
 		return false;
 	}
 }
-
-/*
- * Whether the current task is executing a program and @file is that program: the file the
- * binary loader maps after begin_new_exec() made it the new mm's exe_file. in_execve is the
- * exec'ing thread's own flag, so no other thread's mapping passes for it.
- */
-bool rustlsm_current_maps_own_program(const struct file *file)
-{
-	return current->in_execve && current->mm &&
-	       rcu_access_pointer(current->mm->exe_file) == file;
-}

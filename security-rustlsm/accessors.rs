@@ -54,7 +54,6 @@ mod raw {
         pub(super) safe fn rustlsm_revoke_fd(fd: u32);
         pub(super) safe fn rustlsm_is_internal_mount(path: &Path) -> bool;
         pub(super) safe fn rustlsm_is_io_uring(file: &LocalFile) -> bool;
-        pub(super) safe fn rustlsm_current_maps_own_program(file: &LocalFile) -> bool;
         pub(super) safe fn rustlsm_current_shares_itself() -> bool;
         pub(super) safe fn rustlsm_current_used_io_uring() -> bool;
         pub(super) safe fn rustlsm_current_traces() -> bool;
@@ -158,12 +157,6 @@ pub(crate) fn revoke_fd(fd: u32) {
 /// Whether `path` is on one of the kernel's internal mounts (pipes, sockets, anon inodes).
 pub(crate) fn is_internal_mount(path: &Path) -> bool {
     raw::rustlsm_is_internal_mount(path)
-}
-
-/// Whether the current task is executing a program and `file` is that program, which the
-/// binary loader is mapping.
-pub(crate) fn current_maps_own_program(file: &LocalFile) -> bool {
-    raw::rustlsm_current_maps_own_program(file)
 }
 
 /// Whether `path` is a POSIX message queue.

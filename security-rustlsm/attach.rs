@@ -2,7 +2,8 @@
 
 //! Which profile claims a program: the attachments of every loaded profile, indexed so that
 //! exec finds the few that can match without a lock and in time that does not grow with the
-//! number of profiles.
+//! number of profiles; and which label a profile name stands for, for exec rules that name
+//! a profile, found the same way.
 //!
 //! Each attachment is filed under its literal prefix (its bytes up to the first wildcard;
 //! all of it for an exact path), in sorted order. Only an attachment whose literal prefix is
@@ -28,11 +29,14 @@ struct Entry {
     label: usize,
 }
 
-/// Every attachment of the loaded profiles, sorted by literal prefix.
+/// Every attachment of the loaded profiles, sorted by literal prefix, and their names.
 pub(crate) struct AttachIndex {
     patterns: KVVec<u8>,
     entries: KVVec<Entry>,
     labels: KVec<Arc<Label>>,
+    /// Each label's profile name (where it starts in `patterns`, its length, the label),
+    /// sorted by name.
+    names: KVec<(usize, usize, usize)>,
 }
 
 /// The length of the literal prefix of `pattern`: its bytes before the first wildcard.
@@ -57,11 +61,15 @@ impl AttachIndex {
             patterns: KVVec::new(),
             entries: KVVec::new(),
             labels: KVec::new(),
+            names: KVec::new(),
         };
         for (label, view) in profiles {
             let Some(view) = view else { continue };
             let id = index.labels.len();
             index.labels.push(label.clone(), GFP_KERNEL)?;
+            let name = (index.patterns.len(), view.name().len(), id);
+            index.patterns.extend_from_slice(view.name(), GFP_KERNEL)?;
+            index.names.push(name, GFP_KERNEL)?;
             for pattern in view.attachments() {
                 let entry = Entry {
                     start: index.patterns.len(),
@@ -79,7 +87,22 @@ impl AttachIndex {
         index
             .entries
             .sort_unstable_by(|a, b| prefix(a).cmp(prefix(b)));
+        let name = |&(start, len, _): &(usize, usize, usize)| {
+            patterns.get(start..start + len).unwrap_or(&[])
+        };
+        index.names.sort_unstable_by(|a, b| name(a).cmp(name(b)));
         Ok(index)
+    }
+
+    /// The label of the profile called `name`, if one is loaded. Takes no lock and does not
+    /// sleep.
+    pub(crate) fn named(&self, name: &[u8]) -> Option<Arc<Label>> {
+        let of = |&(start, len, _): &(usize, usize, usize)| {
+            self.patterns.get(start..start + len).unwrap_or(&[])
+        };
+        let found = self.names.binary_search_by(|n| of(n).cmp(name)).ok()?;
+        let (_, _, label) = self.names.get(found)?;
+        self.labels.get(*label).cloned()
     }
 
     /// Whether no profile has an attachment: exec then need not render the program's path.

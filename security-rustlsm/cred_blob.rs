@@ -41,7 +41,14 @@ impl Confinement {
             return Ok(None);
         }
         let on_exec = None;
-        Ok(Some(Arc::new(Confinement { label, domain, on_exec }, flags)?))
+        Ok(Some(Arc::new(
+            Confinement {
+                label,
+                domain,
+                on_exec,
+            },
+            flags,
+        )?))
     }
 
     /// Whether this confines the task now (an exec label alone does not).
@@ -142,7 +149,12 @@ pub(crate) fn has_on_exec(cred: &Credential) -> bool {
 /// Makes the cred being prepared, which must not be confined, run its next exec under
 /// `label` (`None`: as it would have without one).
 pub(crate) fn set_on_exec(cred: &mut PrivateCred<'_>, label: Option<Arc<Label>>) -> Result {
-    if confinement_of_private(cred).is_some() {
+    // A label whose profile was removed confines nothing (see `manage::refuse_confined_caller`)
+    // and is dropped here.
+    let confined = confinement_of_private(cred).is_some_and(|c| {
+        c.domain.is_some() || c.label.as_ref().is_some_and(|l| l.profile().is_some())
+    });
+    if confined {
         return Err(EPERM);
     }
     let slot = match label {

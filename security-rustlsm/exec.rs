@@ -6,16 +6,18 @@
 //! any, unless the task named one for its next exec (see [`crate::attr`]). A confined task's
 //! exec (which `file_open` already checked for `exec` access) follows its profile's rules: an
 //! exec rule that names a profile moves the program to it (and refuses the exec when it is
-//! not loaded); otherwise the transition of the rule that allowed it applies: `inherit`
+//! not loaded, or does not map the program: a profile entered by name must name the program
+//! it is entered by); otherwise the transition of the rule that allowed it applies: `inherit`
 //! keeps the caller's profile, `profile` requires the program's own profile and refuses the
 //! exec without one, and by default the program's own profile is used when it has one and
 //! the caller's otherwise. A confined task never becomes unconfined by executing something.
 
 use crate::{
-    cred_blob,
+    access, cred_blob,
     path::ResolvedPath,
     policy::{self, Label, Profile},
-    report, task, wire,
+    report, task,
+    wire::{self, Mode, ProfileView},
 };
 use kernel::{
     bindings, cred::Credential, error::to_result, lsm::ExecPrepare, prelude::*, sync::Arc,
@@ -44,36 +46,64 @@ impl report::Object for Refused<'_> {
     }
 }
 
+/// Refuses the exec of the program at `path` under `view`'s profile for `info` (only logged
+/// in complain mode, which then keeps the caller's profile).
+fn refuse(view: &ProfileView<'_>, path: &[u8], info: &'static str) -> Result<Option<Arc<Label>>> {
+    report::event(view, "exec", &Refused { path, info }, report::Kills::Yes);
+    to_result(report::verdict(view.mode())).map(|()| None)
+}
+
+/// Whether `label`'s profile may be entered by executing the program at `path`: it must
+/// grant `mmap_exec` on it (the kernel maps the program under the new profile), as SELinux
+/// asks for an `entrypoint`. `lsmctl` grants it on a profile's attachments; a profile entered
+/// by name must name the program itself, so no rule elsewhere can move any program into it.
+fn may_enter(label: &Label, path: &ResolvedPath) -> bool {
+    label.profile().is_some_and(|profile| {
+        let (allowed, denied) = access::path_masks(&profile.view(), path, true);
+        allowed & !denied & wire::ACCESS_MMAP_EXEC != 0
+    })
+}
+
 /// What the new program's creds should hold: `Ok(Some(label))` to switch, `Ok(None)` to keep
 /// what they inherited from the caller, or the error that refuses the exec.
-fn transition(caller: Option<&Arc<Profile>>, path: &[u8]) -> Result<Option<Arc<Label>>> {
-    let target = policy::attachment_for(path);
+fn transition(caller: Option<&Arc<Profile>>, path: &ResolvedPath) -> Result<Option<Arc<Label>>> {
+    let bytes = path.bytes();
+    let target = policy::attachment_for(bytes);
     let Some(caller) = caller else {
         return Ok(target);
     };
     let view = caller.view();
-    if let Some(name) = view.exec_target(path) {
-        if let Some(label) = policy::label_named(name) {
-            return Ok(Some(label));
-        }
-        let why = Refused {
-            path,
-            info: "the profile the exec rule names is not loaded",
-        };
-        report::event(&view, "exec", &why, report::Kills::Yes);
-        return to_result(report::verdict(view.mode())).map(|()| None);
+    let (allowed, denied) = access::path_masks(&view, path, true);
+    // `file_open` allowed the exec by the path the file had then; what follows goes by the
+    // path it has now, which must be one the caller may execute too (a rename in between
+    // must not pick another rule's transition). Complain mode logged the open already.
+    if allowed & !denied & wire::ACCESS_EXEC == 0 && view.mode() != Mode::Complain {
+        return refuse(
+            &view,
+            bytes,
+            "the program was moved since its exec was allowed",
+        );
     }
-    let (allowed, _) = view.file_dfa().map_or((0, 0), |dfa| dfa.lookup(path));
+    if let Some(name) = view.exec_target(path.for_rules(view.attach_disconnected())) {
+        return match policy::label_named(name) {
+            Some(label) if may_enter(&label, path) => Ok(Some(label)),
+            Some(_) => refuse(
+                &view,
+                bytes,
+                "the profile the exec rule names does not map it",
+            ),
+            None => refuse(
+                &view,
+                bytes,
+                "the profile the exec rule names is not loaded",
+            ),
+        };
+    }
     if allowed & wire::ACCESS_EXEC_INHERIT != 0 {
         return Ok(None);
     }
     if allowed & wire::ACCESS_EXEC_PROFILE != 0 && target.is_none() {
-        let why = Refused {
-            path,
-            info: "no profile claims the program",
-        };
-        report::event(&view, "exec", &why, report::Kills::Yes);
-        return to_result(report::verdict(view.mode())).map(|()| None);
+        return refuse(&view, bytes, "no profile claims the program");
     }
     Ok(target)
 }
@@ -121,7 +151,13 @@ fn may_switch(
 /// inside the new profile.
 pub(crate) fn bprm_creds_for_exec(exec: &mut ExecPrepare<'_>) -> Result {
     if Credential::with_current(cred_blob::has_on_exec) {
-        return exec_chosen_profile(exec);
+        if let Some(label) = cred_blob::take_on_exec(&mut exec.new_cred())? {
+            if label.profile().is_some() {
+                return exec_chosen_profile(exec, label);
+            }
+            // As for a task under a removed profile: the exec goes on as without the choice.
+            report::policy_refusal("exec_attr", "the profile chosen for this exec was removed");
+        }
     }
     if policy::is_empty() {
         return Ok(());
@@ -138,7 +174,7 @@ pub(crate) fn bprm_creds_for_exec(exec: &mut ExecPrepare<'_>) -> Result {
         Err(_) if caller.is_none() => return Ok(()),
         Err(e) => return Err(e),
     };
-    let Some(label) = transition(caller.as_ref(), path.bytes())? else {
+    let Some(label) = transition(caller.as_ref(), &path)? else {
         return Ok(());
     };
     let same = caller_label
@@ -153,16 +189,15 @@ pub(crate) fn bprm_creds_for_exec(exec: &mut ExecPrepare<'_>) -> Result {
     cred_blob::set_label(&mut exec.new_cred(), Some(label))
 }
 
-/// The exec of an unconfined task that named the profile its next program runs under: that
-/// profile, whatever claims the program, or a refusal if the profile was removed since. The
-/// choice is used up when the exec succeeds.
-fn exec_chosen_profile(exec: &mut ExecPrepare<'_>) -> Result {
-    let label = cred_blob::take_on_exec(&mut exec.new_cred())?.ok_or(EINVAL)?;
-    if label.profile().is_none() {
-        report::policy_refusal("exec_attr", "the profile chosen for this exec was removed");
+/// The exec of an unconfined task that named the profile `label` for its next program: that
+/// profile, whatever claims the program, if it may be entered so. The choice is used up when
+/// the exec succeeds.
+fn exec_chosen_profile(exec: &mut ExecPrepare<'_>, label: Arc<Label>) -> Result {
+    let path = ResolvedPath::of_file(exec.file())?;
+    if !may_enter(&label, &path) {
+        report::policy_refusal("exec_attr", "the chosen profile does not map the program");
         return Err(EACCES);
     }
-    let path = ResolvedPath::of_file(exec.file())?;
     may_switch(exec, None, &label, path.bytes())?;
     cred_blob::set_label(&mut exec.new_cred(), Some(label))
 }

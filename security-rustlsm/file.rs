@@ -148,13 +148,10 @@ pub(crate) fn file_ioctl(file: &LocalFile, cmd: u32, _arg: usize) -> Result {
     check_current_path("ioctl", requested, Target::File(file))
 }
 
-/// `mmap_file`: mapping a file executable needs `mmap_exec` on it, except the exec's own
-/// mapping of the program it runs: that is part of executing it, which the caller was
-/// allowed (`file_open`), and the program's new profile (entered by attachment, by an exec
-/// rule naming it, or chosen by root) speaks for what the program does, not for how the
-/// kernel starts it. Its ELF interpreter and libraries still need `mmap_exec`. `file` is
-/// `None` for anonymous mappings. The hook runs before the mmap lock is taken, so it may
-/// sleep.
+/// `mmap_file`: mapping a file executable needs `mmap_exec` on it. This includes the kernel's
+/// own mapping of a program being executed, which is why `lsmctl`'s `exec` grants both.
+/// `file` is `None` for anonymous mappings. The hook runs before the mmap lock is taken, so
+/// it may sleep.
 pub(crate) fn mmap_file(
     file: Option<&LocalFile>,
     _reqprot: usize,
@@ -169,7 +166,7 @@ pub(crate) fn mmap_file(
     if shared_write && is_appending(file) {
         check_overwrite("mmap", file)?;
     }
-    if prot & bindings::PROT_EXEC as usize == 0 || accessors::current_maps_own_program(file) {
+    if prot & bindings::PROT_EXEC as usize == 0 {
         return Ok(());
     }
     check_current_path("mmap", wire::ACCESS_MMAP_EXEC, Target::File(file))

@@ -303,10 +303,10 @@ pub(crate) fn remove(name: &[u8], dry_run: bool) -> Result {
     Ok(())
 }
 
-/// The label of the loaded profile called `name`, if there is one.
+/// The label of the loaded profile called `name`, if there is one. Takes no lock and does
+/// not sleep.
 pub(crate) fn label_named(name: &[u8]) -> Option<Arc<Label>> {
-    let state = POLICY.lock();
-    state.labels.iter().find(|l| l.name_is(name)).cloned()
+    ATTACHMENTS.with(|index| index.and_then(|index| index.named(name)))
 }
 
 /// The label whose profile claims the executable at `path` most specifically, if any.

@@ -124,7 +124,6 @@ unsigned long rustlsm_current_files_id(void);
 int rustlsm_sk_type(const struct sock *sk);
 bool rustlsm_is_mqueue(const struct path *path);
 int rustlsm_proc_own_depth(const struct path *path);
-bool rustlsm_current_maps_own_program(const struct file *file);
 bool rustlsm_keeps_decisions(const struct path *path);
 bool rustlsm_mqueue_root(const struct inode *dir, struct path *root);
 bool rustlsm_ioctl_sets_inode_flags(unsigned int cmd);

@@ -69,8 +69,9 @@ pub const SECTION_EXEC_TARGETS: u16 = 8;
 /// The highest section kind this version reads.
 const LAST_SECTION: u16 = SECTION_EXEC_TARGETS;
 
-/// Most exec rules naming a profile that one profile may have.
-pub const MAX_EXEC_TARGETS: u16 = 256;
+/// Most exec paths naming a profile that one profile may have: each exec by a task under it
+/// matches them all, as it matches every attachment.
+pub const MAX_EXEC_TARGETS: u16 = 64;
 
 /// The name that stands for unconfined tasks in peer lists; no profile may use it.
 pub const UNCONFINED: &[u8] = b"unconfined";

@@ -46,7 +46,7 @@ use crate::includes::IncludePath;
 use crate::variables::Variables;
 use rustlsm_policy::glob;
 use rustlsm_policy::wire;
-use rustlsm_policy::{Mode, ProfileSpec};
+use rustlsm_policy::{Effect, Mode, ProfileSpec, RuleSpec};
 use serde::Deserialize;
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -341,8 +341,17 @@ fn compile_profile(
             format!("more than {} attachments", wire::MAX_ATTACHMENTS),
         ));
     }
-    // The kernel's own mapping of the program an exec runs needs no rule (file.rs, mmap_file).
+    // The kernel maps a program it executes under the program's new profile, so a profile
+    // may always map its own executables (a deny rule can still take that away).
     let mut merged = Body::default();
+    merged.rules = attach
+        .iter()
+        .map(|a| RuleSpec {
+            effect: Effect::Allow,
+            access: wire::ACCESS_MMAP_EXEC,
+            pattern: a.clone(),
+        })
+        .collect();
     let mut stack = vec![src.path.canonicalize().unwrap_or_else(|_| src.path.clone())];
     merged.add(body, src, cx, &mut stack)?;
 
@@ -553,7 +562,6 @@ fn check_pattern(s: &str) -> Result<(), String> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use rustlsm_policy::Effect;
 
     fn error(source: &str) -> String {
         compile(Path::new("p.toml"), source)
@@ -592,6 +600,7 @@ paths = ["/srv/secret"]
         assert_eq!(
             rules,
             vec![
+                (Effect::Allow, wire::ACCESS_MMAP_EXEC, "/usr/bin/web"),
                 (Effect::Allow, read | exec, "/srv/**"),
                 (Effect::Allow, read | exec, "/usr/lib/**"),
                 (Effect::Deny, write, "/srv/secret"),

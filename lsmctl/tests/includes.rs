@@ -59,6 +59,7 @@ fn including(list: &str) -> String {
 fn rules(p: &ProfileSpec) -> Vec<(Effect, &str)> {
     p.rules
         .iter()
+        .skip(p.attach.len())
         .map(|r| (r.effect, r.pattern.as_str()))
         .collect()
 }

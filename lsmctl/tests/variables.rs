@@ -19,7 +19,11 @@ fn error(src: &str) -> String {
 
 /// The patterns of the profile's rules (after the attachments' own mapping rules).
 fn patterns(p: &ProfileSpec) -> Vec<&str> {
-    p.rules.iter().map(|r| r.pattern.as_str()).collect()
+    p.rules
+        .iter()
+        .skip(p.attach.len())
+        .map(|r| r.pattern.as_str())
+        .collect()
 }
 
 fn with_paths(variables: &str, paths: &str) -> String {

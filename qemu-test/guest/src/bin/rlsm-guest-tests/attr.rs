@@ -72,19 +72,20 @@ pub(crate) fn run(s: &mut Suite) {
     s.case(
         "lsmctl exec --profile: the command runs under the profile, over the one claiming it",
         || {
-            // The launcher probe is claimed by the launcher profile; peer is chosen instead.
+            // The launcher probe is claimed by the launcher profile; helper (exec.rs), which
+            // maps it, is chosen instead. The free probe is claimed by none.
             let (code, out) = harness::run(
                 LSMCTL,
-                &["exec", "--profile", "peer", "--", LAUNCH_PROBE, "whoami"],
+                &["exec", "--profile", "helper", "--", LAUNCH_PROBE, "whoami"],
             );
             let (free_code, free) = harness::run(
                 LSMCTL,
-                &["exec", "-p", "launcher", "--", FREE_PROBE, "whoami"],
+                &["exec", "-p", "helper", "--", FREE_PROBE, "whoami"],
             );
-            check(code == 0 && out.trim() == "peer", || {
+            check(code == 0 && out.trim() == "helper", || {
                 format!("{code}: {out}")
             })?;
-            check(free_code == 0 && free.trim() == "launcher", || {
+            check(free_code == 0 && free.trim() == "helper", || {
                 format!("{free_code}: {free}")
             })
         },
@@ -92,10 +93,10 @@ pub(crate) fn run(s: &mut Suite) {
     s.case(
         "lsm_set_self_attr(LSM_ATTR_EXEC): read back, then used up by the exec it was for",
         || {
-            // The chosen profile is peer; the program it runs reads the choice back: gone.
+            // The chosen profile is helper; the program it runs reads the choice back: gone.
             let (code, out) = harness::run(
                 FREE_PROBE,
-                &["exec-as", "peer", FREE_PROBE, "whoami", "exec"],
+                &["exec-as", "helper", FREE_PROBE, "whoami", "exec"],
             );
             check(code == 0 && out.trim() == "(no rustlsm context)", || {
                 format!("{code}: {out}")
@@ -103,7 +104,7 @@ pub(crate) fn run(s: &mut Suite) {
         },
     );
     s.case(
-        "lsmctl exec: a profile that is not loaded, or was removed before the exec, is refused",
+        "lsmctl exec: a profile that is not loaded, or does not map the program, is refused",
         || {
             let (code, out) = harness::run(
                 LSMCTL,
@@ -113,14 +114,36 @@ pub(crate) fn run(s: &mut Suite) {
                 code == 1 && out.contains("no profile \"nope\" is loaded"),
                 || format!("{code}: {out}"),
             )?;
+            // peer maps only its own program: the exec is refused before it runs anything.
+            let (code, out) = harness::run(
+                LSMCTL,
+                &["exec", "--profile", "peer", "--", FREE_PROBE, "whoami"],
+            );
+            let logged = harness::kernel_log()
+                .contains("reason=\"the chosen profile does not map the program\"");
+            check(
+                code == 1 && out.contains("Permission denied") && logged,
+                || format!("{code}: {out} (logged: {logged})"),
+            )
+        },
+    );
+    s.case(
+        "lsm_set_self_attr(LSM_ATTR_EXEC): a profile removed before the exec is dropped, logged",
+        || {
             fs::write("/tmp/gone.toml", "[profile.gone]\n").map_err(|e| e.to_string())?;
             harness::lsmctl(&["load", "/tmp/gone.toml"])?;
-            // The probe chooses gone, removes it, then execs: refused, not unconfined.
+            // As for a task whose profile is removed: the program runs as it would have
+            // without the choice (unconfined here), and the log says why.
             let (code, out) = harness::run(
                 FREE_PROBE,
                 &["exec-as", "gone", "remove", FREE_PROBE, "whoami"],
             );
-            check(code == libc::EACCES, || format!("{code}: {out}"))
+            let logged = harness::kernel_log()
+                .contains("reason=\"the profile chosen for this exec was removed\"");
+            check(
+                code == 0 && out.trim() == "(no rustlsm context)" && logged,
+                || format!("{code}: {out} (logged: {logged})"),
+            )
         },
     );
 }

@@ -11,8 +11,9 @@ use std::fs;
 /// The probe under the exec-transition profile below.
 pub(crate) const LAUNCH_PROBE: &str = "/usr/bin/rlsm-probe-launch";
 /// Copies of the unconfined probe that the launcher's rules send to a named profile: one
-/// that is loaded (peer), one that is not (ghost).
+/// that maps it (helper), one that does not (peer), one that is not loaded (ghost).
 const NAMED_PROBE: &str = "/usr/bin/rlsm-probe-named";
+const UNMAPPED_PROBE: &str = "/usr/bin/rlsm-probe-unmapped";
 const GHOST_PROBE: &str = "/usr/bin/rlsm-probe-ghost";
 
 /// One rule per exec transition: to a program with its own profile (default: switch), with
@@ -38,12 +39,23 @@ transition = "profile"
 [[profile.launcher.rule]]
 allow = ["exec"]
 paths = ["/usr/bin/rlsm-probe-named"]
+transition = { profile = "helper" }
+
+[[profile.launcher.rule]]
+allow = ["exec"]
+paths = ["/usr/bin/rlsm-probe-unmapped"]
 transition = { profile = "peer" }
 
 [[profile.launcher.rule]]
 allow = ["exec"]
 paths = ["/usr/bin/rlsm-probe-ghost"]
 transition = { profile = "ghost" }
+
+# Entered only by name: by the launcher's rule, or by `lsmctl exec --profile helper`.
+[profile.helper]
+[[profile.helper.rule]]
+allow = ["mmap_exec"]
+paths = ["/usr/bin/rlsm-probe-named", "/bin/rlsm-probe-free", "/usr/bin/rlsm-probe-launch"]
 "#;
 
 /// The demo profile allows no exec, then one exec that inherits.
@@ -84,7 +96,7 @@ pub(crate) fn confined(s: &mut Suite) {
 /// Loads the exec-transition profile and tries each transition.
 pub(crate) fn transitions(s: &mut Suite) {
     s.case("load the exec-transition profile", || {
-        for copy in [NAMED_PROBE, GHOST_PROBE] {
+        for copy in [NAMED_PROBE, UNMAPPED_PROBE, GHOST_PROBE] {
             fs::copy(FREE_PROBE, copy).map_err(|e| format!("{copy}: {e}"))?;
         }
         fs::write("/tmp/launcher.toml", LAUNCHER_PROFILE).map_err(|e| e.to_string())?;
@@ -120,24 +132,36 @@ pub(crate) fn transitions(s: &mut Suite) {
         "exec: a rule naming a profile runs the program under it, no profile claiming it",
         || {
             let (code, out) = launched(NAMED_PROBE);
-            check(code == 0 && out.trim() == "peer", || {
+            check(code == 0 && out.trim() == "helper", || {
                 format!("{code}: {out}")
             })
         },
     );
-    s.case(
-        "exec: a rule naming a profile that is not loaded refuses the exec, logged",
-        || {
-            let (code, out) = launched(GHOST_PROBE);
+    // The named profile must map the program (its entry point), and be loaded: otherwise
+    // the exec is refused cleanly, before the point of no return, and logged.
+    let refused_with = |program: &'static str, info: &'static str| {
+        move || {
+            let (code, out) = launched(program);
             let logged = kernel_log().lines().any(|l| {
                 l.contains("profile=\"launcher\" op=exec")
-                    && l.contains(GHOST_PROBE)
-                    && l.contains("info=\"the profile the exec rule names is not loaded\"")
+                    && l.contains(program)
+                    && l.contains(&format!("info=\"{info}\""))
             });
             check(code == libc::EACCES && logged, || {
                 format!("{code}: {out} (logged: {logged})")
             })
-        },
+        }
+    };
+    s.case(
+        "exec: a rule naming a profile that does not map the program refuses the exec, logged",
+        refused_with(
+            UNMAPPED_PROBE,
+            "the profile the exec rule names does not map it",
+        ),
+    );
+    s.case(
+        "exec: a rule naming a profile that is not loaded refuses the exec, logged",
+        refused_with(GHOST_PROBE, "the profile the exec rule names is not loaded"),
     );
     s.case(
         "exec: a rule naming a profile cannot switch under no_new_privs",
@@ -158,7 +182,7 @@ pub(crate) fn transitions(s: &mut Suite) {
 }
 
 pub(crate) fn remove_launcher(s: &mut Suite) {
-    s.case("remove the exec-transition profile", || {
-        lsmctl(&["remove", "launcher"])
+    s.case("remove the exec-transition profiles", || {
+        lsmctl(&["remove", "launcher", "helper"])
     });
 }
