@@ -42,8 +42,8 @@ install -m 0644 "$REPO_ROOT/examples/demo.toml" "$STAGE/etc/rustlsm/demo.toml"
 install -m 0755 "$REPO_ROOT/qemu-test/demo.sh" "$STAGE/etc/rustlsm/demo.sh"
 install -m 0755 "$REPO_ROOT/qemu-test/stacking.sh" "$STAGE/etc/rustlsm/stacking.sh"
 install -m 0644 "$REPO_ROOT/qemu-test/allow-all.toml" "$STAGE/etc/rustlsm/allow-all.toml"
-printf 'root:x:0:0:root:/root:/bin/sh\nnobody:x:65534:65534:nobody:/:/bin/false\n' > "$STAGE/etc/passwd"
-printf 'root:x:0:\nnogroup:x:65534:\n' > "$STAGE/etc/group"
+printf 'root:x:0:0:root:/root:/bin/sh\nwww-data:x:33:33:www-data:/var/www:/usr/sbin/nologin\nnobody:x:65534:65534:nobody:/:/bin/false\n' > "$STAGE/etc/passwd"
+printf 'root:x:0:\nadm:x:4:\nwww-data:x:33:\nnogroup:x:65534:\n' > "$STAGE/etc/group"
 printf 'root:$6$not-a-real-hash:19000:0:99999:7:::\n' > "$STAGE/etc/shadow"
 chmod 0600 "$STAGE/etc/shadow"
 echo "top secret" > "$STAGE/root/secret"
@@ -53,7 +53,24 @@ echo "top secret" > "$STAGE/root/secret"
 # Debian's getent (programs/abstractions.rs) comes the same way.
 install -m 0755 /usr/bin/cat "$STAGE/usr/bin/rlsm-dyn-cat"
 install -m 0755 /usr/bin/getent "$STAGE/usr/bin/getent"
-for lib in $(ldd /usr/bin/cat /usr/bin/getent | sed -n 's/.*=> \(\/[^ ]*\) .*/\1/p; s/^[[:space:]]*\(\/[^ ]*\) .*/\1/p' | sort -u); do
+# A Debian daemon (programs/shipped.rs): lighttpd from Debian's package, with its modules
+# and its default configuration. That configuration runs Perl scripts (include_shell), so
+# this machine's perl (Essential in Debian) comes too with its base modules, and
+# /etc/mime.types from media-types (which lighttpd depends on).
+unpack_deb lighttpd "$RUSTLSM_CACHE/debs/lighttpd"
+unpack_deb media-types "$RUSTLSM_CACHE/debs/media-types"
+lighttpd=$RUSTLSM_CACHE/debs/lighttpd
+cp -a "$lighttpd/etc/lighttpd" "$STAGE/etc/"
+install -m 0755 "$lighttpd/usr/sbin/lighttpd" "$STAGE/usr/sbin/lighttpd"
+mkdir -p "$STAGE/usr/lib/lighttpd" "$STAGE/usr/share/lighttpd" "$STAGE/usr/lib/x86_64-linux-gnu"
+cp -a "$lighttpd/usr/lib/lighttpd/." "$STAGE/usr/lib/lighttpd/"
+cp -a "$lighttpd/usr/share/lighttpd/." "$STAGE/usr/share/lighttpd/"
+install -m 0644 "$RUSTLSM_CACHE/debs/media-types/etc/mime.types" "$STAGE/etc/mime.types"
+install -m 0755 /usr/bin/perl "$STAGE/usr/bin/perl"
+cp -a /usr/lib/x86_64-linux-gnu/perl-base "$STAGE/usr/lib/x86_64-linux-gnu/"
+dynamic=(/usr/bin/cat /usr/bin/getent /usr/bin/perl "$lighttpd/usr/sbin/lighttpd"
+  "$lighttpd"/usr/lib/lighttpd/*.so /usr/lib/x86_64-linux-gnu/perl-base/auto/*/*.so)
+for lib in $(ldd "${dynamic[@]}" 2>/dev/null | sed -n 's/.*=> \(\/[^ ]*\) .*/\1/p; s/^[[:space:]]*\(\/[^ ]*\) .*/\1/p' | sort -u); do
   install -D -m 0755 "$(readlink -f "$lib")" "$STAGE$lib"
 done
 # The abstractions library, where lsmctl looks for it.

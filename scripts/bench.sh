@@ -45,20 +45,8 @@ LSM_WITHOUT=landlock,yama,apparmor
 # the feature ABI to the package's features file, as on a Debian system) and that file are
 # used; apparmor_parser needs nothing but libc. Sets APPARMOR_ROOT.
 fetch_apparmor() {
-  local root=$BENCH_DIR/apparmor
-  if [ ! -x "$root/sbin/apparmor_parser" ]; then
-    log "fetching Debian's apparmor package (unpacked in the cache, not installed)"
-    rm -rf "$BENCH_DIR/deb" "$root.tmp"
-    mkdir -p "$BENCH_DIR/deb"
-    if ! (cd "$BENCH_DIR/deb" && apt-get download -q apparmor >&2); then
-      apt-get update -qq
-      (cd "$BENCH_DIR/deb" && apt-get download -q apparmor >&2)
-    fi
-    dpkg-deb -x "$BENCH_DIR"/deb/apparmor_*.deb "$root.tmp"
-    dpkg-deb -f "$BENCH_DIR"/deb/apparmor_*.deb Version > "$root.tmp/VERSION"
-    mv "$root.tmp" "$root"
-  fi
-  APPARMOR_ROOT=$root
+  unpack_deb apparmor "$BENCH_DIR/apparmor"
+  APPARMOR_ROOT=$BENCH_DIR/apparmor
 }
 
 # samples/landlock/sandboxer.c of the patched tree, static, against the tree's uapi headers

@@ -56,3 +56,21 @@ PY
   mv "$tmp"/*.patch "$out"/
   rmdir "$tmp"
 }
+
+# unpack_deb PACKAGE DIR: Debian's PACKAGE (this machine's release and architecture),
+# downloaded and unpacked into DIR once, not installed; DIR/VERSION holds its version.
+unpack_deb() {
+  local package=$1 dir=$2 debs=$RUSTLSM_CACHE/debs
+  [ -f "$dir/VERSION" ] && return 0
+  log "fetching Debian's $package package (unpacked in the cache, not installed)"
+  mkdir -p "$debs"
+  rm -rf "$dir.tmp" "$debs/${package}"_*.deb
+  if ! (cd "$debs" && apt-get download -q "$package" >&2); then
+    apt-get update -qq
+    (cd "$debs" && apt-get download -q "$package" >&2)
+  fi
+  dpkg-deb -x "$debs/${package}"_*.deb "$dir.tmp"
+  dpkg-deb -f "$debs/${package}"_*.deb Version > "$dir.tmp/VERSION"
+  rm -rf "$dir"
+  mv "$dir.tmp" "$dir"
+}

@@ -5,9 +5,11 @@
 //! A cred's slot holds nothing (unconfined) or one reference to a [`Confinement`]: the
 //! system profile's [`Label`] the task runs under, the sandbox [`Domain`] it stacked on
 //! itself, or both; or, for an unconfined task only, the label its next exec is to run
-//! under (`lsm_set_self_attr(LSM_ATTR_EXEC)`), which confines nothing until then. Creds are immutable once committed, so only creds being prepared (for
-//! exec, or by a task restricting itself) have theirs changed; the cred hooks that copy and
-//! drop the reference are generated from [`BLOBS`].
+//! under (`lsm_set_self_attr(LSM_ATTR_EXEC)`), which confines nothing until then.
+//!
+//! Creds are immutable once committed, so only creds being prepared (for exec, or by a task
+//! restricting itself or choosing its next profile) have theirs changed; the cred hooks that
+//! copy and drop the reference are generated from [`BLOBS`].
 //!
 //! `cred_free` may run from an RCU callback and `file_set_fowner` with interrupts off, so
 //! what they free must be freeable there: a label loses its profile (in process context, in

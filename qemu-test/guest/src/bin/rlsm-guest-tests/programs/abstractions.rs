@@ -95,7 +95,7 @@ echo scratch > \"$d/a\"
 const DATA: &str = "read under abstractions/base\n";
 
 /// Refusals logged for `profile` so far.
-fn refusals(profile: &str) -> usize {
+pub(super) fn refusals(profile: &str) -> usize {
     log_count(&[&format!("DENIED profile=\"{profile}\"")])
 }
 

@@ -243,9 +243,9 @@ fn start_httpd(addr: &str) -> Result<Server, String> {
     }
 }
 
-/// One HTTP/1.0 GET: (status code, whole response).
-fn http_get(path: &str) -> Result<(u16, String), String> {
-    let mut conn = TcpStream::connect(("127.0.0.1", HTTPD_PORT)).map_err(io_err("connect"))?;
+/// One HTTP/1.0 GET to 127.0.0.1:`port`: (status code, whole response).
+pub(super) fn http_get(port: u16, path: &str) -> Result<(u16, String), String> {
+    let mut conn = TcpStream::connect(("127.0.0.1", port)).map_err(io_err("connect"))?;
     conn.set_read_timeout(Some(Duration::from_secs(5)))
         .map_err(io_err("timeout"))?;
     write!(conn, "GET {path} HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n").map_err(io_err("send"))?;
@@ -260,7 +260,7 @@ fn http_get(path: &str) -> Result<(u16, String), String> {
     Ok((status, text))
 }
 
-fn body(response: &str) -> &str {
+pub(super) fn body(response: &str) -> &str {
     response.split_once("\r\n\r\n").map_or("", |(_, b)| b)
 }
 
@@ -276,7 +276,7 @@ fn web_server(s: &mut Suite) {
     });
     s.case("httpd: serves a public file from 127.0.0.1:8080", || {
         server = Some(start_httpd("127.0.0.1:8080")?);
-        let (status, response) = http_get("/docs/hello.txt")?;
+        let (status, response) = http_get(HTTPD_PORT, "/docs/hello.txt")?;
         check(status == 200 && body(&response) == PUBLIC_BODY, || {
             format!("got {response:?}")
         })
@@ -290,7 +290,7 @@ fn web_server(s: &mut Suite) {
                 "path=\"/srv/www/private/secret.txt\" requested=r",
             ];
             let before = log_count(&want);
-            let (status, response) = http_get("/private/secret.txt")?;
+            let (status, response) = http_get(HTTPD_PORT, "/private/secret.txt")?;
             // busybox httpd answers any failed open with 404.
             check(
                 status == 404 && !response.contains(SECRET_BODY.trim()),
