@@ -221,11 +221,14 @@ fn decide_for_domain(
         let decision = Decision { allowed, denied };
         let refused = refusal(&decision, path.is_internal(), requested, strictness);
         if refused == 0 {
+            report_audited(&rules, op, &path, &decision, requested);
             continue;
         }
         let kills = cred.is_current();
         let how = if kills { Kills::Yes } else { Kills::No };
-        report::denial_in(&rules, op, path.bytes(), requested, refused, how);
+        if !wire::quiet(denied, refused) {
+            report::denial_in(&rules, op, path.bytes(), requested, refused, how);
+        }
         to_result(if kills {
             report::verdict(rules.mode())
         } else {
@@ -258,7 +261,12 @@ fn decide_for_label(
             .held()
             .and_then(|held| decision_cache::Key::of(held, profile.serial()));
         let kept = key.as_ref().and_then(decision_cache::lookup);
-        requested == 0 || kept.is_some_and(|kept| refusal(&kept, false, requested, strictness) == 0)
+        // An access the rules ask to log takes the full check, which renders its path.
+        let settles = |kept: Decision| {
+            refusal(&kept, false, requested, strictness) == 0
+                && wire::audited(kept.allowed, requested) == 0
+        };
+        requested == 0 || kept.is_some_and(settles)
     });
     if settled {
         return Ok(());
@@ -282,15 +290,36 @@ fn decide_for_label(
     }
     let refused = refusal(&decision, path.is_internal(), requested, strictness);
     if refused == 0 {
+        report_audited(&Rules::system(view), op, &path, &decision, requested);
         return Ok(());
     }
-    to_result(if cred.is_current() {
-        report::denial(&view, op, path.bytes(), requested, refused, Kills::Yes);
-        report::verdict(view.mode())
+    let how = if cred.is_current() {
+        Kills::Yes
     } else {
-        report::denial(&view, op, path.bytes(), requested, refused, Kills::No);
-        report::verdict_without_kill(view.mode(), EACCES)
+        Kills::No
+    };
+    if !wire::quiet(denied, refused) {
+        report::denial(&view, op, path.bytes(), requested, refused, how);
+    }
+    to_result(match how {
+        Kills::Yes => report::verdict(view.mode()),
+        Kills::No => report::verdict_without_kill(view.mode(), EACCES),
     })
+}
+
+/// Logs the accesses of `requested` that `decision` allowed and its rules asked to log
+/// (`audit`), if any.
+fn report_audited(
+    rules: &Rules<'_>,
+    op: &str,
+    path: &ResolvedPath,
+    decision: &Decision,
+    requested: u32,
+) {
+    let audited = wire::audited(decision.allowed, requested);
+    if audited != 0 {
+        report::audited_in(rules, op, path.bytes(), audited);
+    }
 }
 
 /// Lets `decide` rule on the profile of `cred`, then on each layer of its sandbox; a

@@ -111,8 +111,10 @@ fn check_held(op: &str, confinement: &Confinement, file: &LocalFile, which: Reva
         if refused == 0 {
             continue;
         }
-        let how = report::Kills::No;
-        report::denial_in(&rules, op, path.bytes(), requested, refused, how);
+        if !crate::wire::quiet(denied, refused) {
+            let how = report::Kills::No;
+            report::denial_in(&rules, op, path.bytes(), requested, refused, how);
+        }
         to_result(report::verdict_without_kill(rules.mode(), EACCES))?;
     }
     Ok(())

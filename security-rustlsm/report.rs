@@ -225,6 +225,9 @@ impl RateLimit {
 /// flooding the log with denials must not hide attempts on the policy interface, nor a
 /// sandbox any user made the denials of system profiles.
 static DENIALS: RateLimit = RateLimit::new("denial");
+/// Allowed accesses that rules asked to log (`audit`) have a budget of their own, so that
+/// they cannot crowd out denials.
+static AUDITED: RateLimit = RateLimit::new("audited access");
 static SANDBOX_DENIALS: RateLimit = RateLimit::new("sandbox denial");
 static REFUSALS: RateLimit = RateLimit::new("policy refusal");
 
@@ -315,17 +318,45 @@ impl kernel::fmt::Display for SandboxField {
 /// `object`, with the task that asked: an audit record when audit is enabled, otherwise a
 /// rate-limited kernel-log line. Never sleeps.
 pub(crate) fn event(profile: &ProfileView<'_>, op: &str, object: &dyn Object, kills: Kills) {
-    emit(profile, None, op, object, kills);
+    emit(
+        profile,
+        None,
+        op,
+        object,
+        verdict_word(profile.mode(), kills),
+    );
 }
 
 /// [`event`] for the rules of `rules`, a system profile's or a sandbox layer's.
 pub(crate) fn event_in(rules: &Rules<'_>, op: &str, object: &dyn Object, kills: Kills) {
-    emit(rules, rules.sandbox(), op, object, kills);
+    let verdict = verdict_word(rules.mode(), kills);
+    emit(rules, rules.sandbox(), op, object, verdict);
 }
 
 /// [`event`] for the newest layer of `domain`, whose rules are `rules`; never kills.
 pub(crate) fn layer_event(domain: &Domain, rules: &ProfileView<'_>, op: &str, object: &dyn Object) {
-    emit(rules, Some(domain), op, object, Kills::No);
+    let verdict = verdict_word(rules.mode(), Kills::No);
+    emit(rules, Some(domain), op, object, verdict);
+}
+
+/// Reports the accesses `audited` to `path`, which `rules` allowed and asked to log
+/// (`audit`), as an `AUDIT` record.
+pub(crate) fn audited_in(rules: &Rules<'_>, op: &str, path: &[u8], audited: u32) {
+    let object = FileObject {
+        path,
+        requested: audited,
+        refused: 0,
+    };
+    emit(rules, rules.sandbox(), op, &object, c"AUDIT");
+}
+
+/// The record's first word: what became of the request.
+fn verdict_word(mode: Mode, kills: Kills) -> &'static CStr {
+    match (mode, kills) {
+        (Mode::Complain, _) => c"ALLOWED",
+        (Mode::Kill, Kills::Yes) => c"KILLED",
+        (Mode::Enforce | Mode::Kill, _) => c"DENIED",
+    }
 }
 
 /// One decision as a line: the kernel log's words, and a sandbox's records.
@@ -387,13 +418,8 @@ fn emit(
     sandbox: Option<&Domain>,
     op: &str,
     object: &dyn Object,
-    kills: Kills,
+    verdict: &CStr,
 ) {
-    let verdict = match (profile.mode(), kills) {
-        (Mode::Complain, _) => c"ALLOWED",
-        (Mode::Kill, Kills::Yes) => c"KILLED",
-        (Mode::Enforce | Mode::Kill, _) => c"DENIED",
-    };
     let current = current!();
     let comm = comm_of(current);
     let line = Line {
@@ -417,7 +443,12 @@ fn emit(
     if audit::enabled() && audit_event(verdict, profile, line.sandbox, op, object) {
         return;
     }
-    if sandbox.is_none() && !DENIALS.allowed() {
+    let budget = if verdict == c"AUDIT" {
+        &AUDITED
+    } else {
+        &DENIALS
+    };
+    if sandbox.is_none() && !budget.allowed() {
         return;
     }
     pr_notice!("{}\n", line);

@@ -136,6 +136,25 @@ pub const ACCESS_CONNECT: u32 = 1 << 14;
 /// Every access bit this version defines.
 pub const ACCESS_ALL: u32 = (1 << 15) - 1;
 
+/// Where a file rule's qualifier of access bit n sits in the automaton's masks: bit
+/// `QUALIFIER_SHIFT + n` of an allow mask logs the access when it is allowed (`audit`); of a
+/// deny mask, it keeps the refusal out of the log (`quiet`). Matching rules' qualifiers are
+/// joined as their accesses are.
+pub const QUALIFIER_SHIFT: u32 = 16;
+/// Every bit a file-rules mask may hold: the accesses and their qualifiers.
+pub const FILE_MASK_ALL: u32 = ACCESS_ALL | (ACCESS_ALL << QUALIFIER_SHIFT);
+
+/// The accesses of `requested` that an allow mask allows and asks to log (`audit`).
+pub const fn audited(allowed: u32, requested: u32) -> u32 {
+    (allowed >> QUALIFIER_SHIFT) & allowed & requested
+}
+
+/// Whether a deny mask denies every access of `refused` and keeps it out of the log
+/// (`quiet`): a refusal for want of an allow rule is always logged.
+pub const fn quiet(denied: u32, refused: u32) -> bool {
+    refused & !((denied >> QUALIFIER_SHIFT) & denied) == 0
+}
+
 /// How denial records spell an access mask: one letter per `ACCESS_*` bit, in bit order
 /// (`r`ead, `w`rite, e`x`ec, `a`ppend, `c`reate, `d`elete, re`n`ame, `l`ink, `m`map-exec,
 /// `s`etattr, `t`runcate, `i`octl, `u`nix-socket connect); `-` for the two exec qualifiers,
@@ -541,7 +560,7 @@ fn verify_section(section: &Section<'_>) -> Result<(), FormatError> {
     let bad = || fail(ErrorKind::BadSectionPayload, section.offset);
     match section.kind {
         SECTION_FILE_DFA => {
-            file_dfa::verify(section.payload, ACCESS_ALL).map_err(|(fault, rel)| FormatError {
+            file_dfa::verify(section.payload, FILE_MASK_ALL).map_err(|(fault, rel)| FormatError {
                 kind: ErrorKind::BadAutomaton(fault),
                 offset: section.offset + rel,
             })

@@ -163,7 +163,7 @@ fn check_files(spec: &ProfileSpec, view: &wire::ProfileView<'_>) {
         );
         assert_eq!(
             view.refused(path, wire::ACCESS_ALL),
-            !allow & wire::ACCESS_ALL | deny
+            (!allow | deny) & wire::ACCESS_ALL
         );
     }
 }

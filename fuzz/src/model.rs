@@ -53,7 +53,12 @@ fn profile(u: &mut Unstructured<'_>, name: &str, peers: &[String]) -> Result<Pro
             } else {
                 Effect::Deny
             },
-            access: u.int_in_range(1..=wire::ACCESS_ALL)?,
+            access: {
+                // Accesses, and qualifiers (audit, quiet) for some of them.
+                let access = u.int_in_range(1..=wire::ACCESS_ALL)?;
+                let qualified = access & u.int_in_range(0..=wire::ACCESS_ALL)?;
+                access | qualified << wire::QUALIFIER_SHIFT
+            },
             pattern: pattern(u)?,
         });
     }

@@ -61,6 +61,10 @@ pub(crate) struct RuleToml {
     /// that profile, refuse if it is not loaded). Without it: the program's own profile if it
     /// has one, else the caller's.
     transition: Option<Spanned<toml::Value>>,
+    /// On an allow rule: log the accesses it allows (`AUDIT` records).
+    audit: Option<Spanned<bool>>,
+    /// On a deny rule: refuse without a log line.
+    quiet: Option<Spanned<bool>>,
 }
 
 /// What the files of one profile compile to, merged.
@@ -284,6 +288,7 @@ impl Body {
         if access == 0 {
             return Err(src.at(names.span(), "the rule names no access"));
         }
+        access |= qualifiers(rule, effect, access, src)?;
         let mut target = None;
         if let Some(t) = &rule.transition {
             if effect != Effect::Allow || access & wire::ACCESS_EXEC == 0 {
@@ -415,4 +420,27 @@ fn target_name(
         ));
     }
     Ok(name.clone())
+}
+
+/// The qualifier bits of `rule` for its `access`: `audit` on an allow rule, `quiet` on a
+/// deny rule (see `wire::QUALIFIER_SHIFT`).
+fn qualifiers(
+    rule: &RuleToml,
+    effect: Effect,
+    access: u32,
+    src: &Source,
+) -> Result<u32, Diagnostic> {
+    fn set(flag: &Option<Spanned<bool>>) -> Option<&Spanned<bool>> {
+        flag.as_ref().filter(|f| *f.get_ref())
+    }
+    let wrong = match (effect, set(&rule.audit), set(&rule.quiet)) {
+        (Effect::Deny, Some(audit), _) => Some((audit.span(), "`audit` belongs on an allow rule")),
+        (Effect::Allow, _, Some(quiet)) => Some((quiet.span(), "`quiet` belongs on a deny rule")),
+        (_, None, None) => return Ok(0),
+        _ => None,
+    };
+    if let Some((span, message)) = wrong {
+        return Err(src.at(span, message));
+    }
+    Ok((access & wire::ACCESS_ALL) << wire::QUALIFIER_SHIFT)
 }

@@ -88,9 +88,15 @@ fn kernel_message(line: &[u8]) -> Option<&[u8]> {
 /// Whether `text` starts like a record (and not like rustlsm's other log lines: policy
 /// loads, refused requests).
 fn is_record(text: &[u8]) -> bool {
-    [&b"DENIED "[..], b"ALLOWED ", b"KILLED ", b"LOST "]
-        .iter()
-        .any(|v| text.starts_with(v))
+    [
+        &b"DENIED "[..],
+        b"ALLOWED ",
+        b"KILLED ",
+        b"AUDIT ",
+        b"LOST ",
+    ]
+    .iter()
+    .any(|v| text.starts_with(v))
 }
 
 fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {

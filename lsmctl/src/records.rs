@@ -25,6 +25,8 @@ pub enum Verdict {
     Allowed,
     /// Refused, and the task killed (`KILLED`).
     Killed,
+    /// Allowed, and logged because a rule asked for it (`AUDIT`).
+    Audited,
 }
 
 /// One `key=value` field of a record's object, its value unescaped.
@@ -272,6 +274,7 @@ fn parse_known(line: &[u8]) -> Option<Line> {
         b"DENIED" => Verdict::Denied,
         b"ALLOWED" => Verdict::Allowed,
         b"KILLED" => Verdict::Killed,
+        b"AUDIT" => Verdict::Audited,
         b"LOST" => {
             return match rest {
                 [t] if t.key.as_deref() == Some("records") && !t.quoted => {
@@ -598,6 +601,7 @@ pub fn render(line: &Line, sandbox: Option<&Sandbox>) -> String {
         Verdict::Denied => "denied",
         Verdict::Allowed => "would deny (complain)",
         Verdict::Killed => "killed",
+        Verdict::Audited => "audited",
     };
     let mut out = format!(
         "lsmctl: {verdict}: {}[{}] {}",

@@ -108,7 +108,8 @@ impl ProfileSpec {
 pub struct RuleSpec {
     /// Allow or deny.
     pub effect: Effect,
-    /// `wire::ACCESS_*` bits.
+    /// `wire::ACCESS_*` bits, and their qualifiers shifted by `wire::QUALIFIER_SHIFT`
+    /// (`audit` on an allow rule, `quiet` on a deny rule).
     pub access: u32,
     /// Absolute path pattern.
     pub pattern: String,
@@ -452,7 +453,10 @@ fn encode_profile(p: &ProfileSpec, out: &mut Vec<u8>) -> Result<(), EncodeError>
         if !glob::valid_pattern(r.pattern.as_bytes()) {
             return Err(bad_pattern(&r.pattern));
         }
-        if r.access == 0 || r.access & !wire::ACCESS_ALL != 0 {
+        // Qualifiers only for the rule's own accesses.
+        let accesses = r.access & wire::ACCESS_ALL;
+        let qualifiers = r.access >> wire::QUALIFIER_SHIFT;
+        if accesses == 0 || r.access & !wire::FILE_MASK_ALL != 0 || qualifiers & !accesses != 0 {
             return Err(EncodeError::BadAccess {
                 profile: p.name.clone(),
                 pattern: r.pattern.clone(),

@@ -238,7 +238,7 @@ fn automaton_faults() {
     set_u32(&mut m, state_at(0) + file_dfa::STATE_DEFAULT, 1); // the dead state leaves itself
     assert_eq!(fault(&m), DeadState);
     let mut m = b.clone();
-    set_u32(&mut m, state_at(1) + file_dfa::STATE_ALLOW, 1 << 20); // unknown access bit
+    set_u32(&mut m, state_at(1) + file_dfa::STATE_ALLOW, 1 << 31); // unknown access bit
     assert_eq!(fault(&m), Access);
     let mut m = b.clone();
     set_u32(&mut m, state_at(1) + file_dfa::STATE_DEFAULT, states as u32); // default to a missing state

@@ -33,6 +33,7 @@ fn json_line(line: &Line) -> serde_json::Value {
                     Verdict::Denied => "denied",
                     Verdict::Allowed => "allowed",
                     Verdict::Killed => "killed",
+                    Verdict::Audited => "audited",
                 },
                 "profile": shown(&r.profile),
                 "sandbox": r.sandbox,

@@ -123,6 +123,10 @@ fn gather(args: &LogprofArgs) -> Result<(BTreeMap<String, Observed>, bool), Stri
     let mut dropped = false;
     let mut take = |line: Line| {
         let Line::Record(r) = line else { return };
+        // An audited access was allowed: nothing to learn from it.
+        if r.verdict == lsmctl::records::Verdict::Audited {
+            return;
+        }
         let name = String::from_utf8_lossy(&r.profile).into_owned();
         let wanted = args.profiles.is_empty() || args.profiles.contains(&name);
         if r.sandbox.is_none() && wanted {

@@ -27,6 +27,7 @@ mod policy_refusals;
 mod privilege;
 mod proc_self;
 mod programs;
+mod qualifiers;
 mod registration;
 mod report;
 mod sandbox;
@@ -47,7 +48,7 @@ type Outcome = Result<(), String>;
 /// The cases a full run registers, and those of the parts run alone or counted on their own
 /// (hostile.rs and privilege.rs keep theirs). A run of any other number fails, so a dropped
 /// case or an early return is seen: update these with the cases.
-const EXPECTED_CASES: u32 = 557;
+const EXPECTED_CASES: u32 = 565;
 const EXPECTED_PROGRAMS: u32 = 41;
 const EXPECTED_ESCAPES: u32 = 155;
 /// The escape classes repeated inside sandboxes (escapes::run_sandboxed).
@@ -178,6 +179,7 @@ fn main() {
     files::demo(&mut s);
     exec::confined(&mut s);
     modes::run(&mut s);
+    qualifiers::run_cases(&mut s);
     files::breadth(&mut s);
     proc_self::run_cases(&mut s);
     tasks::load_profiles(&mut s);
