@@ -5,7 +5,7 @@
 
 use crate::{
     access::Rules,
-    cred_blob,
+    cred_blob, repeats,
     sandbox::Domain,
     wire::{self, Mode, ProfileView},
 };
@@ -433,6 +433,14 @@ fn emit(
     };
     if let Some(domain) = sandbox {
         append_record(domain, &line);
+    }
+    // A learning run's complain-mode records are worth logging once each (see `repeats`).
+    if sandbox.is_none() && verdict == c"ALLOWED" {
+        let repeat = repeats::is_repeat(profile, op, object);
+        repeats::report();
+        if repeat {
+            return;
+        }
     }
     // Any user can make a sandbox refuse things in a loop: its reports have a budget of
     // their own, audit records included, so that they can neither flood the audit backlog

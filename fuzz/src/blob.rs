@@ -311,7 +311,11 @@ fn check_view(view: &wire::ProfileView<'_>, probes: &Probes, profiles: &[&[u8]])
     }
     for path in probes.paths.iter().map(Vec::as_slice).chain(attach) {
         let (allow, deny) = view.file_dfa().map_or((0, 0), |d| d.lookup(path));
-        assert_eq!((allow | deny) & !wire::FILE_MASK_ALL, 0, "unknown access bits");
+        assert_eq!(
+            (allow | deny) & !wire::FILE_MASK_ALL,
+            0,
+            "unknown access bits"
+        );
     }
 
     let caps = record

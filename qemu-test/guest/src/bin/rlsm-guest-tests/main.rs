@@ -29,6 +29,7 @@ mod proc_self;
 mod programs;
 mod qualifiers;
 mod registration;
+mod repeats;
 mod report;
 mod sandbox;
 mod tasks;
@@ -48,7 +49,7 @@ type Outcome = Result<(), String>;
 /// The cases a full run registers, and those of the parts run alone or counted on their own
 /// (hostile.rs and privilege.rs keep theirs). A run of any other number fails, so a dropped
 /// case or an early return is seen: update these with the cases.
-const EXPECTED_CASES: u32 = 565;
+const EXPECTED_CASES: u32 = 567;
 const EXPECTED_PROGRAMS: u32 = 41;
 const EXPECTED_ESCAPES: u32 = 155;
 /// The escape classes repeated inside sandboxes (escapes::run_sandboxed).
@@ -180,6 +181,7 @@ fn main() {
     exec::confined(&mut s);
     modes::run(&mut s);
     qualifiers::run_cases(&mut s);
+    repeats::run_cases(&mut s);
     files::breadth(&mut s);
     proc_self::run_cases(&mut s);
     tasks::load_profiles(&mut s);
