@@ -14,7 +14,7 @@ use crate::{
     policy::Label,
     report::{self, Kills},
     sandbox::Domain,
-    wire::{self, ProfileView},
+    wire::{self, Mode, ProfileView},
 };
 use core::ops::Deref;
 use kernel::{cred::Credential, error::to_result, ffi::c_int, prelude::*};
@@ -121,7 +121,7 @@ pub(crate) fn path_masks(view: &ProfileView<'_>, path: &ResolvedPath, current: b
     if let Some(alias) = path.own_proc_alias().filter(|_| current) {
         let (a, d) = view.file_masks_parts(&alias.parts());
         allowed |= a;
-        denied |= d;
+        denied = wire::join_denied(denied, d);
     }
     (allowed, denied)
 }
@@ -226,7 +226,7 @@ fn decide_for_domain(
         }
         let kills = cred.is_current();
         let how = if kills { Kills::Yes } else { Kills::No };
-        if !wire::quiet(denied, refused) {
+        if logs_refusal(&rules, &decision, refused, strictness) {
             report::denial_in(&rules, op, path.bytes(), requested, refused, how);
         }
         to_result(if kills {
@@ -298,7 +298,7 @@ fn decide_for_label(
     } else {
         Kills::No
     };
-    if !wire::quiet(denied, refused) {
+    if logs_refusal(&view, &decision, refused, strictness) {
         report::denial(&view, op, path.bytes(), requested, refused, how);
     }
     to_result(match how {
@@ -307,9 +307,25 @@ fn decide_for_label(
     })
 }
 
+/// Whether the refusal of `refused` by `rules` is logged: always, unless deny rules marked
+/// `quiet` refuse all of it, in enforce mode, for what the rules decide. Complain mode's
+/// records are what happened (the access went through), kill mode's explain a killed task,
+/// and a refusal the module makes whatever the rules say (`Strictness::Always`) is high
+/// signal: none of them is quieted.
+fn logs_refusal(
+    rules: &ProfileView<'_>,
+    decision: &Decision,
+    refused: u32,
+    strictness: Strictness,
+) -> bool {
+    rules.mode() != Mode::Enforce
+        || strictness == Strictness::Always
+        || !wire::quiet(decision.denied, refused)
+}
+
 /// Logs the accesses of `requested` that `decision` allowed and its rules asked to log
 /// (`audit`), if any.
-fn report_audited(
+pub(crate) fn report_audited(
     rules: &Rules<'_>,
     op: &str,
     path: &ResolvedPath,

@@ -67,7 +67,12 @@ pub(crate) fn setselfattr(attr: u32, value: &[u8], _flags: u32) -> Result {
     let name = value.strip_suffix(b"\0").unwrap_or(value);
     let label = match name {
         b"" => None,
-        name if wire::valid_name(name) => Some(crate::policy::label_named(name).ok_or(ENOENT)?),
+        // A label found while its profile is being removed has none left.
+        name if wire::valid_name(name) => Some(
+            crate::policy::label_named(name)
+                .filter(|label| label.profile().is_some())
+                .ok_or(ENOENT)?,
+        ),
         _ => return Err(EINVAL),
     };
     let mut new = NewCredentials::prepare()?;

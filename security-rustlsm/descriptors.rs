@@ -109,12 +109,13 @@ fn check_held(op: &str, confinement: &Confinement, file: &LocalFile, which: Reva
         let (allowed, denied) = crate::access::path_masks(&rules, &path, true);
         let refused = requested & (!allowed | denied);
         if refused == 0 {
+            let decision = crate::decision_cache::Decision { allowed, denied };
+            crate::access::report_audited(&rules, op, &path, &decision, requested);
             continue;
         }
-        if !crate::wire::quiet(denied, refused) {
-            let how = report::Kills::No;
-            report::denial_in(&rules, op, path.bytes(), requested, refused, how);
-        }
+        // A revoked descriptor is hard to debug without its line: never quieted.
+        let how = report::Kills::No;
+        report::denial_in(&rules, op, path.bytes(), requested, refused, how);
         to_result(report::verdict_without_kill(rules.mode(), EACCES))?;
     }
     Ok(())

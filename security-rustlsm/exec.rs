@@ -152,11 +152,7 @@ fn may_switch(
 pub(crate) fn bprm_creds_for_exec(exec: &mut ExecPrepare<'_>) -> Result {
     if Credential::with_current(cred_blob::has_on_exec) {
         if let Some(label) = cred_blob::take_on_exec(&mut exec.new_cred())? {
-            if label.profile().is_some() {
-                return exec_chosen_profile(exec, label);
-            }
-            // As for a task under a removed profile: the exec goes on as without the choice.
-            report::policy_refusal("exec_attr", "the profile chosen for this exec was removed");
+            return exec_chosen_profile(exec, label);
         }
     }
     if policy::is_empty() {
@@ -190,9 +186,14 @@ pub(crate) fn bprm_creds_for_exec(exec: &mut ExecPrepare<'_>) -> Result {
 }
 
 /// The exec of an unconfined task that named the profile `label` for its next program: that
-/// profile, whatever claims the program, if it may be entered so. The choice is used up when
-/// the exec succeeds.
+/// profile, whatever claims the program, if it may be entered so. A profile removed since is
+/// no reason to run the program with less confinement than asked: the exec is refused (the
+/// task may choose again, or clear its choice). The choice is used up when the exec succeeds.
 fn exec_chosen_profile(exec: &mut ExecPrepare<'_>, label: Arc<Label>) -> Result {
+    if label.profile().is_none() {
+        report::policy_refusal("exec_attr", "the profile chosen for this exec was removed");
+        return Err(EACCES);
+    }
     let path = ResolvedPath::of_file(exec.file())?;
     if !may_enter(&label, &path) {
         report::policy_refusal("exec_attr", "the chosen profile does not map the program");

@@ -448,15 +448,16 @@ fn emit(
     if sandbox.is_some() && !SANDBOX_DENIALS.allowed() {
         return;
     }
+    // A task can repeat an allowed access at no cost: audited accesses spend a budget of
+    // their own, audit records included, and never the one that keeps denials visible.
+    let audited = verdict == c"AUDIT";
+    if sandbox.is_none() && audited && !AUDITED.allowed() {
+        return;
+    }
     if audit::enabled() && audit_event(verdict, profile, line.sandbox, op, object) {
         return;
     }
-    let budget = if verdict == c"AUDIT" {
-        &AUDITED
-    } else {
-        &DENIALS
-    };
-    if sandbox.is_none() && !budget.allowed() {
+    if sandbox.is_none() && !audited && !DENIALS.allowed() {
         return;
     }
     pr_notice!("{}\n", line);

@@ -149,6 +149,16 @@ pub const fn audited(allowed: u32, requested: u32) -> u32 {
     (allowed >> QUALIFIER_SHIFT) & allowed & requested
 }
 
+/// The deny masks `a` and `b` of rules that match one path, joined: every access either
+/// denies, `quiet` only where each of them that denies it is quiet, so that a broad quiet
+/// rule does not silence a narrower plain one.
+pub const fn join_denied(a: u32, b: u32) -> u32 {
+    let loud = ((a & !(a >> QUALIFIER_SHIFT)) | (b & !(b >> QUALIFIER_SHIFT))) & ACCESS_ALL;
+    let denied = (a | b) & ACCESS_ALL;
+    let quiet = ((a | b) >> QUALIFIER_SHIFT) & denied & !loud;
+    denied | quiet << QUALIFIER_SHIFT
+}
+
 /// Whether a deny mask denies every access of `refused` and keeps it out of the log
 /// (`quiet`): a refusal for want of an allow rule is always logged.
 pub const fn quiet(denied: u32, refused: u32) -> bool {

@@ -149,7 +149,7 @@ fn check_files(spec: &ProfileSpec, view: &wire::ProfileView<'_>) {
             if glob::glob_match(rule.pattern.as_bytes(), path) {
                 match rule.effect {
                     Effect::Allow => allow |= rule.access,
-                    Effect::Deny => deny |= rule.access,
+                    Effect::Deny => deny = wire::join_denied(deny, rule.access),
                 }
             }
         }

@@ -249,7 +249,7 @@ pub fn compile(rules: &[DfaRule<'_>], max_states: usize) -> Result<Dfa, DfaError
             let r = &rules[pos.rule as usize];
             if pos.at as usize == r.pattern.len() {
                 allow |= r.allow;
-                deny |= r.deny;
+                deny = crate::wire::join_denied(deny, r.deny);
             }
         }
         masks.push((allow, deny));

@@ -73,3 +73,29 @@ fn the_encoder_refuses_qualifiers_of_accesses_the_rule_lacks() {
     };
     assert!(matches!(encode(&[bad]), Err(EncodeError::BadAccess { .. })));
 }
+
+#[test]
+fn a_broad_quiet_rule_does_not_silence_a_narrower_plain_one() {
+    let rules = vec![
+        rule(Effect::Allow, ACCESS_READ | ACCESS_WRITE, "/home/**"),
+        rule(
+            Effect::Deny,
+            ACCESS_WRITE | ACCESS_WRITE << QUALIFIER_SHIFT,
+            "/home/**/.cache/**",
+        ),
+        rule(
+            Effect::Deny,
+            ACCESS_READ | ACCESS_WRITE,
+            "/home/*/.cache/secret/**",
+        ),
+    ];
+    let (_, denied) = masks(rules.clone(), "/home/u/.cache/secret/k");
+    assert!(!wire::quiet(denied, ACCESS_WRITE));
+    let (_, denied) = masks(rules, "/home/u/.cache/thumbs/k");
+    assert!(wire::quiet(denied, ACCESS_WRITE));
+    // Joining is the same from either side, and keeps what each denies.
+    let quiet = ACCESS_WRITE | ACCESS_WRITE << QUALIFIER_SHIFT;
+    assert_eq!(wire::join_denied(quiet, ACCESS_WRITE), ACCESS_WRITE);
+    assert_eq!(wire::join_denied(ACCESS_WRITE, quiet), ACCESS_WRITE);
+    assert_eq!(wire::join_denied(quiet, ACCESS_READ), ACCESS_READ | quiet);
+}

@@ -46,9 +46,11 @@ pub(crate) fn run(args: &ExecArgs) -> Result<(), String> {
     let e = std::process::Command::new(program).args(rest).exec();
     let what = program.to_string_lossy();
     Err(match e.raw_os_error() {
-        // The kernel refuses the exec if the profile was removed meanwhile.
+        // The kernel refuses the exec if the profile does not map the program, or was
+        // removed meanwhile; its log says which.
         Some(libc::EACCES) => format!(
-            "{what}: {e} (the file is not executable, or profile {:?} was removed meanwhile)",
+            "{what}: {e} (not executable, or profile {:?} does not map it or was removed \
+             meanwhile: see lsmctl log)",
             args.profile
         ),
         _ => format!("{what}: {e}"),

@@ -139,7 +139,7 @@ fn gather(args: &LogprofArgs) -> Result<(BTreeMap<String, Observed>, bool), Stri
                 return;
             }
             let text = String::from_utf8_lossy(message);
-            if text.starts_with("rustlsm: ") && text.contains("messages suppressed") {
+            if text.starts_with("rustlsm: ") && text.contains(" denial messages suppressed") {
                 dropped = true;
             }
             if let Some(line) = record_in(message) {

@@ -53,19 +53,28 @@ pub(super) fn run(s: &mut Suite) {
     lighttpd(s);
 }
 
-/// lighttpd's profile as shipped, with what a site adds in its local file: this system's
-/// /bin/sh is busybox, and a subtree of the web root is private.
+/// lighttpd's profiles as shipped, with what a site adds in its local files: this system's
+/// /bin/sh is busybox (statically linked), and a subtree of the web root is private.
 const LIGHTTPD_SHIPPED: &str = "/usr/share/rustlsm/profiles/lighttpd.toml";
-const LIGHTTPD_LOCAL: &str = "/etc/rustlsm/local/lighttpd.toml";
-const LIGHTTPD_LOCAL_RULES: &str = r#"
+const LIGHTTPD_LOCAL: [(&str, &str); 2] = [
+    (
+        "/etc/rustlsm/local/lighttpd.toml",
+        r#"
 [[rule]]
 allow = ["exec"]
 paths = ["/bin/busybox"]
+transition = { profile = "lighttpd-helpers" }
 
 [[rule]]
 deny = ["read"]
 paths = ["/var/www/html/private", "/var/www/html/private/**"]
-"#;
+"#,
+    ),
+    (
+        "/etc/rustlsm/local/lighttpd-helpers.toml",
+        "[[rule]]\nallow = [\"mmap_exec\"]\npaths = [\"/bin/busybox\"]\n",
+    ),
+];
 const LIGHTTPD: &str = "/usr/sbin/lighttpd";
 const LIGHTTPD_PID: &str = "/run/lighttpd.pid";
 const INDEX_BODY: &str = "served by a confined lighttpd\n";
@@ -92,8 +101,8 @@ fn lighttpd(s: &mut Suite) {
     s.case(
         "shipped profiles: lighttpd's loads as shipped, with a site's local rules",
         || {
+            write_files(&LIGHTTPD_LOCAL)?;
             write_files(&[
-                (LIGHTTPD_LOCAL, LIGHTTPD_LOCAL_RULES),
                 ("/var/www/html/index.html", INDEX_BODY),
                 ("/var/www/html/private/secret.txt", SECRET_BODY),
                 ("/srv/other/notes.txt", SECRET_BODY),
@@ -112,7 +121,7 @@ fn lighttpd(s: &mut Suite) {
     s.case(
         "shipped profiles: Debian's lighttpd starts as a daemon with Debian's configuration, nothing refused",
         || {
-            let before = refusals("lighttpd");
+            let before = refusals("lighttpd") + refusals("lighttpd-helpers");
             let (code, out, err) =
                 run_program(LIGHTTPD, LIGHTTPD, &["-f", "/etc/lighttpd/lighttpd.conf"])?;
             check(code == 0, || {
@@ -136,7 +145,7 @@ fn lighttpd(s: &mut Suite) {
             check(profile == "lighttpd\n" && uid.split_whitespace().nth(1) == Some("33"), || {
                 format!("daemon {pid}: profile {profile:?}, {uid:?}")
             })?;
-            let after = refusals("lighttpd");
+            let after = refusals("lighttpd") + refusals("lighttpd-helpers");
             check(after == before, || {
                 format!("{} refusal(s) logged for lighttpd", after - before)
             })
@@ -174,8 +183,10 @@ fn lighttpd(s: &mut Suite) {
                 }
                 std::thread::sleep(Duration::from_millis(100));
             }
-            let _ = fs::remove_file(LIGHTTPD_LOCAL);
-            lsmctl(&["remove", "lighttpd"])
+            for (file, _) in LIGHTTPD_LOCAL {
+                let _ = fs::remove_file(file);
+            }
+            lsmctl(&["remove", "lighttpd", "lighttpd-helpers"])
         },
     );
 }
