@@ -15,9 +15,10 @@ printf '[profile.p]\nattach = ["/usr/bin/p"]\ninclude = ["abstractions/base", "a
 dest=$scratch/dest
 DESTDIR=$dest PREFIX=/usr/local SYSCONFDIR=/etc "$REPO_ROOT/scripts/install-lsmctl.sh"
 for f in usr/local/bin/lsmctl usr/local/share/rustlsm/abstractions/base.toml \
-  usr/local/share/rustlsm/profiles/getent.toml \
+  usr/local/share/rustlsm/profiles/getent.toml usr/local/share/rustlsm/profiles/lighttpd.toml \
   usr/local/lib/systemd/system/rustlsm.service usr/local/share/man/man1/lsmctl.1 \
-  usr/local/share/man/man1/lsmctl-logprof.1 usr/local/share/bash-completion/completions/lsmctl \
+  usr/local/share/man/man1/lsmctl-logprof.1 usr/local/share/man/man1/lsmctl-exec.1 \
+  usr/local/share/bash-completion/completions/lsmctl \
   usr/local/share/zsh/vendor-completions/_lsmctl usr/local/share/fish/vendor_completions.d/lsmctl.fish; do
   [ -f "$dest/$f" ] || fail "make install did not install $f"
 done
@@ -26,6 +27,10 @@ grep -q '^ExecStart=/usr/local/bin/lsmctl load --all$' "$dest/usr/local/lib/syst
   fail "the unit does not run the installed lsmctl"
 "$dest/usr/local/bin/lsmctl" -I "$dest/usr/local/share/rustlsm" check "$profile" | grep -q 'profile p' ||
   fail "the installed lsmctl does not compile a profile with the installed abstractions"
+for shipped in "$dest"/usr/local/share/rustlsm/profiles/*.toml; do
+  "$dest/usr/local/bin/lsmctl" -D -I "$dest/usr/local/share/rustlsm" check "$shipped" >/dev/null ||
+    fail "the shipped $(basename "$shipped") does not compile, warning-free, as installed"
+done
 bash -n "$dest/usr/local/share/bash-completion/completions/lsmctl" || fail "bash completion"
 man -l "$dest/usr/local/share/man/man1/lsmctl-genprof.1" 2>/dev/null | grep -q 'genprof' ||
   fail "the genprof page does not render"
