@@ -86,6 +86,8 @@ pub(crate) struct Body {
     pub unix_rule_site: Option<Diagnostic>,
     /// Every peer named, with where, for the warning about unknown peers.
     pub peer_sites: Vec<(String, Diagnostic)>,
+    /// Every profile an exec rule names, with where, likewise.
+    pub target_sites: Vec<(String, Diagnostic)>,
     /// The files included so far (canonical paths): each is included once.
     included: Vec<PathBuf>,
 }
@@ -296,7 +298,11 @@ impl Body {
             }
             match t.get_ref() {
                 toml::Value::String(kind) => access |= transition_kind(kind, t.span(), src)?,
-                toml::Value::Table(table) => target = Some(target_name(table, t.span(), src)?),
+                toml::Value::Table(table) => {
+                    let name = target_name(table, t.span(), src)?;
+                    self.target_sites.push((name.clone(), src.at(t.span(), "")));
+                    target = Some(name);
+                }
                 _ => return Err(src.at(t.span(), TRANSITION_FORMS)),
             }
         }

@@ -415,6 +415,18 @@ fn compile_profile(
             );
         }
     }
+    for (p, at) in &merged.target_sites {
+        if !defined.contains(p) {
+            warn(
+                at,
+                WarningKind::UnknownPeer(p.clone()),
+                format!(
+                    "profile {name:?}: the exec rule names profile {p:?}, which this file does \
+                     not define; the exec is refused unless another file loads it"
+                ),
+            );
+        }
+    }
     let flag = |f: &Option<Spanned<bool>>| f.as_ref().is_some_and(|b| *b.get_ref());
     let profile = ProfileSpec {
         sockets: merged.sockets,

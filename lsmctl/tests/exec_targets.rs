@@ -74,3 +74,17 @@ fn bad_forms_are_errors_at_their_place() {
         "x.toml:5:14: `transition` belongs on a rule that allows exec"
     );
 }
+
+#[test]
+fn a_profile_the_file_does_not_define_is_a_warning() {
+    let src = "[profile.a]\nattach = [\"/a\"]\n[[profile.a.rule]]\nallow = [\"exec\"]\n\
+               paths = [\"/b\"]\ntransition = { profile = \"b\" }\n";
+    let (_, compiled) = lsmctl::compile_checked(Path::new("x.toml"), src).unwrap();
+    let shown: Vec<String> = compiled.warnings.iter().map(ToString::to_string).collect();
+    assert_eq!(shown.len(), 1, "{shown:?}");
+    assert!(
+        shown[0]
+            .starts_with("x.toml:6:14: warning: profile \"a\": the exec rule names profile \"b\""),
+        "{shown:?}"
+    );
+}

@@ -178,7 +178,19 @@ pub(super) fn run(s: &mut Suite) {
             fs::write(&bad, cut).map_err(|e| e.to_string())?;
             let attached =
                 super::layer_blob("attached", "[profile.x]\nattach = [\"/bin/true\"]\n")?;
-            for (file, errno) in [(&big, E2BIG), (&bad, EINVAL), (&attached, EINVAL)] {
+            // A layer moves no program to another profile: exec rules naming one are refused.
+            let named = super::layer_blob(
+                "named",
+                "[profile.x]\n[[profile.x.rule]]\nallow = [\"exec\"]\npaths = [\"/bin/true\"]\n\
+                 transition = { profile = \"y\" }\n",
+            )?;
+            let refusals = [
+                (&big, E2BIG),
+                (&bad, EINVAL),
+                (&attached, EINVAL),
+                (&named, EINVAL),
+            ];
+            for (file, errno) in refusals {
                 // After the refusal the same task still reads what no layer would allow.
                 let (code, out) = restrict_nnp(file, "1", &format!("/bin/cat {other}"));
                 check(
