@@ -988,6 +988,15 @@ pub(crate) fn run(op: &str, args: &[String]) -> Option<i32> {
             "setid-create" => setid_create(arg(2), octal(arg(3))),
             "proc-cache" => proc_cache(arg(2)),
             "setid-chmod" => setid_chmod(arg(2), octal(arg(3))),
+            // fchmod() on a read-only descriptor; fchmodat2() on an O_PATH one (AT_EMPTY_PATH).
+            "setid-fchmod" => with_fd(arg(2), libc::O_RDONLY, |fd| {
+                errno_if(libc::fchmod(fd, octal(arg(3))))
+            }),
+            "setid-fchmodat2" => with_fd(arg(2), libc::O_PATH, |fd| {
+                let empty = c"".as_ptr();
+                let rc = libc::syscall(452, fd, empty, octal(arg(3)), libc::AT_EMPTY_PATH);
+                errno_if(rc as libc::c_int)
+            }),
             "setid-mkdir" => setid_mkdir(arg(2), octal(arg(3))),
             "setid-tmpfile" => setid_tmpfile(arg(2), arg(3), octal(arg(4))),
             "fioclex" => with_fd(arg(2), libc::O_RDONLY, |fd| {

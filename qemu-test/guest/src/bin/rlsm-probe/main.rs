@@ -34,7 +34,9 @@
 //!   its next exec;
 //!
 //! Escape attempts (escape_ops.rs; the errno of the first failing step, or 0):
-//! - `setid-create PATH MODE`, `setid-chmod PATH MODE`, `setid-mkdir PATH MODE` (MODE in
+//! - `setid-create PATH MODE`, `setid-chmod PATH MODE`, `setid-fchmod PATH MODE` (through a
+//!   read-only descriptor), `setid-fchmodat2 PATH MODE` (`AT_EMPTY_PATH` on an `O_PATH`
+//!   descriptor), `setid-mkdir PATH MODE` (MODE in
 //!   octal, such as 4755), `setid-tmpfile DIR NAME MODE` (an `O_TMPFILE` file named by
 //!   `linkat()`); `proc-cache NAME`: a child opens the probe's `/proc/PID/NAME`, then the
 //!   probe opens `/proc/self/NAME`;

@@ -56,24 +56,29 @@ pub(super) fn run(s: &mut Suite) {
     s.case("setid: creating a set-group-ID file is refused", || {
         create_refused(&format!("{DIR}/sgid"), "2755")
     });
-    s.case("setid: chmod u+s is refused, and the mode stays", || {
-        reset()?;
-        let file = format!("{DIR}/plain");
-        expect(PROBE, &["setid-create", &file, "755"], 0)?;
-        refused(
-            PROBE,
-            &["setid-chmod", &file, "4755"],
-            libc::EACCES,
-            "esc-setid",
-            "setid",
-            &file,
-        )?;
-        let mode = std::fs::metadata(&file)
-            .map_err(|e| e.to_string())?
-            .permissions()
-            .mode();
-        check(mode & 0o7777 == 0o755, || format!("mode {mode:o}"))
-    });
+    s.case(
+        "setid: chmod u+s is refused, by name or descriptor, and the mode stays",
+        || {
+            reset()?;
+            let file = format!("{DIR}/plain");
+            expect(PROBE, &["setid-create", &file, "755"], 0)?;
+            for call in ["setid-chmod", "setid-fchmod", "setid-fchmodat2"] {
+                refused(
+                    PROBE,
+                    &[call, &file, "4755"],
+                    libc::EACCES,
+                    "esc-setid",
+                    "setid",
+                    &file,
+                )?;
+            }
+            let mode = std::fs::metadata(&file)
+                .map_err(|e| e.to_string())?
+                .permissions()
+                .mode();
+            check(mode & 0o7777 == 0o755, || format!("mode {mode:o}"))
+        },
+    );
     s.case(
         "setid: an O_TMPFILE set-user-ID file cannot be given a name",
         || {
