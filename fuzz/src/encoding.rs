@@ -144,15 +144,25 @@ fn check_files(spec: &ProfileSpec, view: &wire::ProfileView<'_>) {
     paths.sort();
     paths.dedup();
     for path in paths.iter().take(MAX_PROBES) {
-        let (mut allow, mut deny) = (0, 0);
+        // Written out access by access, not with `wire::join_denied`, which it checks: an
+        // access is denied if any matching deny rule denies it, and quiet only if every one
+        // that denies it is quiet.
+        let (mut allow, mut denied, mut quiet, mut loud) = (0, 0, 0, 0);
         for rule in spec.rules.iter() {
             if glob::glob_match(rule.pattern.as_bytes(), path) {
+                let accesses = rule.access & wire::ACCESS_ALL;
+                let qualified = (rule.access >> wire::QUALIFIER_SHIFT) & accesses;
                 match rule.effect {
                     Effect::Allow => allow |= rule.access,
-                    Effect::Deny => deny = wire::join_denied(deny, rule.access),
+                    Effect::Deny => {
+                        denied |= accesses;
+                        quiet |= qualified;
+                        loud |= accesses & !qualified;
+                    }
                 }
             }
         }
+        let deny = denied | (quiet & !loud) << wire::QUALIFIER_SHIFT;
         let got = view.file_dfa().map_or((0, 0), |d| d.lookup(path));
         assert_eq!(
             got,

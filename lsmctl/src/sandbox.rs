@@ -324,6 +324,13 @@ pub fn build_sandbox(
             spec.name
         ));
     }
+    if let Some(target) = spec.exec_targets.first() {
+        return Err(format!(
+            "profile {:?} has an exec rule naming profile {:?}: a sandbox keeps its programs \
+             in the sandbox, it moves none to another profile",
+            spec.name, target.profile
+        ));
+    }
     let peers = [
         ("signal", &spec.signal),
         ("ptrace", &spec.ptrace),

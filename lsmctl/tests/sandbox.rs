@@ -212,6 +212,13 @@ fn base_profiles_that_cannot_be_sandboxes_are_refused() {
     peers.signal.push("other".into());
     let e = build(&SandboxRequest::default(), Some(peers), Path::new("/")).unwrap_err();
     assert!(e.contains("signal"), "{e}");
+    let mut named = ProfileSpec::new("n", Mode::Enforce);
+    named.exec_targets.push(rustlsm_policy::ExecTarget {
+        pattern: "/usr/bin/x".into(),
+        profile: "other".into(),
+    });
+    let e = build(&SandboxRequest::default(), Some(named), Path::new("/")).unwrap_err();
+    assert!(e.contains("exec rule naming profile \"other\""), "{e}");
 }
 
 #[test]

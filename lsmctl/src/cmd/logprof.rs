@@ -139,7 +139,7 @@ fn gather(args: &LogprofArgs) -> Result<(BTreeMap<String, Observed>, bool), Stri
                 return;
             }
             let text = String::from_utf8_lossy(message);
-            if text.starts_with("rustlsm: ") && text.contains(" denial messages suppressed") {
+            if is_denial_suppression(&text) {
                 dropped = true;
             }
             if let Some(line) = record_in(message) {
@@ -462,5 +462,35 @@ pub(crate) fn run(args: &LogprofArgs, settings: &CompileSettings) -> Result<(), 
     match errors.len() {
         0 => Ok(()),
         _ => Err(errors.join("\n")),
+    }
+}
+
+/// Whether a kernel-log message says that system profiles' refusals were dropped to the
+/// rate limit (`rustlsm: N denial messages suppressed`), not sandbox denials, audited
+/// accesses or policy refusals, which logprof does not learn from.
+fn is_denial_suppression(text: &str) -> bool {
+    text.strip_prefix("rustlsm: ")
+        .and_then(|t| t.trim_end().strip_suffix(" denial messages suppressed"))
+        .is_some_and(|n| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::is_denial_suppression;
+
+    #[test]
+    fn only_system_denials_dropped_count_as_lost_records() {
+        assert!(is_denial_suppression(
+            "rustlsm: 12 denial messages suppressed"
+        ));
+        assert!(!is_denial_suppression(
+            "rustlsm: 12 sandbox denial messages suppressed"
+        ));
+        assert!(!is_denial_suppression(
+            "rustlsm: 3 audited access messages suppressed"
+        ));
+        assert!(!is_denial_suppression(
+            "rustlsm: 3 policy refusal messages suppressed"
+        ));
     }
 }
