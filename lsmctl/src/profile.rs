@@ -567,8 +567,41 @@ fn check_pattern(s: &str) -> Result<(), String> {
     if s.contains('\0') {
         return Err("a path may not contain a NUL character".into());
     }
+    let (wildcards, crossing) = wildcard_count(s);
+    if wildcards > MAX_WILDCARDS || crossing > MAX_CROSSING {
+        return Err(format!(
+            "path {s:?} has {wildcards} wildcards, {crossing} of them `**`; at most \
+             {MAX_WILDCARDS}, and {MAX_CROSSING} `**`, are allowed (the automaton of many \
+             overlapping ones grows too large to build)"
+        ));
+    }
     check_thread_self(s)?;
     check_normal_form(s)
+}
+
+/// Most wildcards (`?`, and runs of `*`) one pattern may have: real paths need a few; a
+/// pattern of dozens makes the rules' automaton take minutes to build.
+pub const MAX_WILDCARDS: usize = 16;
+/// Most `**` (which cross `/`, and so keep every later position of the pattern alive) one
+/// pattern may have.
+pub const MAX_CROSSING: usize = 4;
+
+/// The wildcards of `pattern` (each `?`, and each run of `*`), and how many of them are
+/// `**` (runs of two or more).
+fn wildcard_count(pattern: &str) -> (usize, usize) {
+    let bytes = pattern.as_bytes();
+    let (mut all, mut crossing, mut i) = (0, 0, 0);
+    while i < bytes.len() {
+        let run = bytes[i..].iter().take_while(|&&b| b == b'*').count();
+        if run >= 2 {
+            crossing += 1;
+        }
+        if run > 0 || bytes[i] == b'?' {
+            all += 1;
+        }
+        i += run.max(1);
+    }
+    (all, crossing)
 }
 
 #[cfg(test)]

@@ -108,3 +108,14 @@ fn proc_thread_self_is_refused_with_what_to_write() {
     // /proc/self is how rules name the task's own entries.
     compile(std::path::Path::new("f.toml"), &rule("/proc/self/status")).unwrap();
 }
+
+#[test]
+fn patterns_with_too_many_wildcards_are_refused() {
+    // Four `**` and sixteen wildcards in all are fine.
+    let fine = "/a/**/b/**/c/**/d/**/e?f?g?h?i?j?k?l?m?n?o?p";
+    assert!(compile(Path::new("f.toml"), &rule(fine)).is_ok());
+    let crossing = "/a/**/b/**/c/**/d/**/e/**";
+    assert!(error(&rule(crossing)).contains("5 wildcards, 5 of them `**`"));
+    let many = "/a?b?c?d?e?f?g?h?i?j?k?l?m?n?o?p?q";
+    assert!(error(&attach(many)).contains("17 wildcards, 0 of them `**`"));
+}

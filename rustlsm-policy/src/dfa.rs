@@ -11,6 +11,7 @@
 
 use crate::minimize::minimize;
 use std::collections::{BTreeMap, HashMap};
+use std::hash::{BuildHasherDefault, Hasher};
 
 /// One glob and what it grants or refuses.
 #[derive(Clone, Debug)]
@@ -69,6 +70,36 @@ impl std::fmt::Display for DfaError {
 struct Pos {
     rule: u32,
     at: u32,
+}
+
+/// A multiply-rotate hasher (FxHash's scheme) for the sets of positions: the subset
+/// construction hashes every set it reaches, often hundreds of positions long, and SipHash's
+/// resistance to chosen keys buys nothing against patterns the compiler's own caller wrote.
+#[derive(Default)]
+struct SetHasher(u64);
+
+impl SetHasher {
+    fn add(&mut self, word: u64) {
+        self.0 = (self.0.rotate_left(5) ^ word).wrapping_mul(0x517c_c1b7_2722_0a95);
+    }
+}
+
+impl Hasher for SetHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        bytes.iter().for_each(|&b| self.add(u64::from(b)));
+    }
+
+    fn write_u32(&mut self, n: u32) {
+        self.add(u64::from(n));
+    }
+
+    fn write_usize(&mut self, n: usize) {
+        self.add(n as u64);
+    }
 }
 
 fn token_len(p: &[u8], at: usize) -> usize {
@@ -185,7 +216,7 @@ pub fn compile(rules: &[DfaRule<'_>], max_states: usize) -> Result<Dfa, DfaError
     let (class_map, num_classes, reps) = classes(rules)?;
     let other_used = (0..=255u8).any(|b| class_map[usize::from(b)] == 0);
 
-    let mut ids: HashMap<Vec<Pos>, u32> = HashMap::new();
+    let mut ids: HashMap<Vec<Pos>, u32, BuildHasherDefault<SetHasher>> = HashMap::default();
     let mut sets: Vec<Vec<Pos>> = vec![Vec::new()]; // state 0: dead
     ids.insert(Vec::new(), 0);
     let mut start_set = Vec::new();
