@@ -152,4 +152,33 @@ mod tests {
         assert!(net::endpoint(&sin[..6]).is_none());
         Ok(())
     }
+
+    #[test]
+    fn own_proc_paths_split_around_their_pid() {
+        use crate::path::split_pid_component as split;
+        let fd: Option<(&[u8], &[u8])> = Some((b"/proc/", b"/fd/3"));
+        assert_eq!(split(b"/proc/1234/fd/3", 2), fd);
+        let dir: Option<(&[u8], &[u8])> = Some((b"/proc/", b""));
+        assert_eq!(split(b"/proc/1234", 0), dir);
+        assert_eq!(split(b"/proc/12a4/fd", 1), None);
+        assert_eq!(split(b"/proc//fd", 1), None);
+        assert_eq!(split(b"/proc/1234/fd", 5), None);
+        assert_eq!(split(b"", 0), None);
+    }
+
+    #[test]
+    fn qualifier_bits_join_as_in_userspace() {
+        let (read, write) = (wire::ACCESS_READ, wire::ACCESS_WRITE);
+        let quiet_write = write | write << wire::QUALIFIER_SHIFT;
+        assert_eq!(wire::join_denied(quiet_write, write), write);
+        assert_eq!(wire::join_denied(quiet_write, read), read | quiet_write);
+        assert!(wire::quiet(quiet_write, write));
+        assert!(!wire::quiet(quiet_write, write | read));
+        assert!(!wire::quiet(write << wire::QUALIFIER_SHIFT, write));
+        assert_eq!(
+            wire::audited(read | read << wire::QUALIFIER_SHIFT, read | write),
+            read
+        );
+        assert_eq!(wire::audited(read << wire::QUALIFIER_SHIFT, read), 0);
+    }
 }

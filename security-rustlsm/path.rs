@@ -97,6 +97,28 @@ impl<'a> ProcAlias<'a> {
     }
 }
 
+/// `bytes` split around the pid component that `depth` components from its end precede:
+/// what comes before it and what follows it (`/proc/1234/fd/3`, 2: `/proc/` and `/fd/3`).
+/// `None` unless that component is a decimal number.
+pub(crate) fn split_pid_component(bytes: &[u8], depth: usize) -> Option<(&[u8], &[u8])> {
+    let mut slashes = bytes
+        .iter()
+        .enumerate()
+        .rev()
+        .filter(|&(_, &b)| b == b'/')
+        .map(|(i, _)| i);
+    let end = match depth {
+        0 => bytes.len(),
+        _ => slashes.nth(depth - 1)?,
+    };
+    let start = slashes.next()? + 1;
+    let pid = bytes.get(start..end)?;
+    if pid.is_empty() || !pid.iter().all(u8::is_ascii_digit) {
+        return None;
+    }
+    Some((bytes.get(..start)?, bytes.get(end..)?))
+}
+
 /// What a path check is about: an open file, a held path, or a name in a directory.
 #[derive(Clone, Copy)]
 pub(crate) enum Target<'a> {
@@ -314,27 +336,8 @@ impl ResolvedPath {
     /// under that directory (`/proc/1234/fd/3` is then also `/proc/self/fd/3`); `None` for
     /// any other file.
     pub(crate) fn own_proc_alias(&self) -> Option<ProcAlias<'_>> {
-        let depth = self.own_proc?;
-        let bytes = self.bytes();
-        let mut slashes = bytes
-            .iter()
-            .enumerate()
-            .rev()
-            .filter(|&(_, &b)| b == b'/')
-            .map(|(i, _)| i);
-        let end = match depth {
-            0 => bytes.len(),
-            _ => slashes.nth(depth - 1)?,
-        };
-        let start = slashes.next()? + 1;
-        let pid = bytes.get(start..end)?;
-        if pid.is_empty() || !pid.iter().all(u8::is_ascii_digit) {
-            return None;
-        }
-        Some(ProcAlias {
-            head: bytes.get(..start)?,
-            tail: bytes.get(end..)?,
-        })
+        let (head, tail) = split_pid_component(self.bytes(), self.own_proc?)?;
+        Some(ProcAlias { head, tail })
     }
 
     /// The path's bytes, without the terminating NUL.

@@ -5,7 +5,7 @@ use crate::harness::kernel_log;
 use crate::{check, Suite};
 
 /// The cases of the rustlsm_wire KUnit suite (security-rustlsm's kunit.rs).
-const KUNIT_CASES: u32 = 8;
+const KUNIT_CASES: u32 = 10;
 
 pub(crate) fn run(s: &mut Suite) {
     s.case("KUnit: the rustlsm_wire suite passed at boot", || {
