@@ -59,6 +59,12 @@ impl Confinement {
         self.label.is_some() || self.domain.is_some()
     }
 
+    /// Whether rules apply to the task: a sandbox, or a label whose profile is loaded (a
+    /// removed profile's label confines nothing). May sleep: it takes the profile.
+    pub(crate) fn in_force(&self) -> bool {
+        self.domain.is_some() || self.label.as_ref().is_some_and(|l| l.profile().is_some())
+    }
+
     /// The label of the system profile the task runs under.
     pub(crate) fn label(&self) -> Option<&Arc<Label>> {
         self.label.as_ref()
@@ -151,12 +157,8 @@ pub(crate) fn has_on_exec(cred: &Credential) -> bool {
 /// Makes the cred being prepared, which must not be confined, run its next exec under
 /// `label` (`None`: as it would have without one).
 pub(crate) fn set_on_exec(cred: &mut PrivateCred<'_>, label: Option<Arc<Label>>) -> Result {
-    // A label whose profile was removed confines nothing (see `manage::refuse_confined_caller`)
-    // and is dropped here.
-    let confined = confinement_of_private(cred).is_some_and(|c| {
-        c.domain.is_some() || c.label.as_ref().is_some_and(|l| l.profile().is_some())
-    });
-    if confined {
+    // A label whose profile was removed confines nothing, and is dropped here.
+    if confinement_of_private(cred).is_some_and(|c| c.in_force()) {
         return Err(EPERM);
     }
     let slot = match label {

@@ -31,10 +31,9 @@ pub(crate) enum Op {
 /// able to change the policy that confines it (or anyone else), whatever its capabilities.
 pub(crate) fn refuse_confined_caller(interface: &str) -> Result {
     let confined = Credential::with_current(|cred| {
-        let confinement = cred_blob::confinement(cred);
-        confinement.as_deref().is_some_and(|c| {
-            c.domain().is_some() || c.label().is_some_and(|l| l.profile().is_some())
-        })
+        cred_blob::confinement(cred)
+            .as_deref()
+            .is_some_and(cred_blob::Confinement::in_force)
     });
     if confined {
         report::policy_refusal(interface, "the caller is confined");

@@ -323,20 +323,20 @@ pub(crate) fn event(profile: &ProfileView<'_>, op: &str, object: &dyn Object, ki
         None,
         op,
         object,
-        verdict_word(profile.mode(), kills),
+        Outcome::of(profile.mode(), kills),
     );
 }
 
 /// [`event`] for the rules of `rules`, a system profile's or a sandbox layer's.
 pub(crate) fn event_in(rules: &Rules<'_>, op: &str, object: &dyn Object, kills: Kills) {
-    let verdict = verdict_word(rules.mode(), kills);
-    emit(rules, rules.sandbox(), op, object, verdict);
+    let outcome = Outcome::of(rules.mode(), kills);
+    emit(rules, rules.sandbox(), op, object, outcome);
 }
 
 /// [`event`] for the newest layer of `domain`, whose rules are `rules`; never kills.
 pub(crate) fn layer_event(domain: &Domain, rules: &ProfileView<'_>, op: &str, object: &dyn Object) {
-    let verdict = verdict_word(rules.mode(), Kills::No);
-    emit(rules, Some(domain), op, object, verdict);
+    let outcome = Outcome::of(rules.mode(), Kills::No);
+    emit(rules, Some(domain), op, object, outcome);
 }
 
 /// Reports the accesses `audited` to `path`, which `rules` allowed and asked to log
@@ -347,15 +347,39 @@ pub(crate) fn audited_in(rules: &Rules<'_>, op: &str, path: &[u8], audited: u32)
         requested: audited,
         refused: 0,
     };
-    emit(rules, rules.sandbox(), op, &object, c"AUDIT");
+    emit(rules, rules.sandbox(), op, &object, Outcome::Audited);
 }
 
-/// The record's first word: what became of the request.
-fn verdict_word(mode: Mode, kills: Kills) -> &'static CStr {
-    match (mode, kills) {
-        (Mode::Complain, _) => c"ALLOWED",
-        (Mode::Kill, Kills::Yes) => c"KILLED",
-        (Mode::Enforce | Mode::Kill, _) => c"DENIED",
+/// What became of a request, as its record's first word says.
+#[derive(Clone, Copy, PartialEq)]
+enum Outcome {
+    /// Refused.
+    Denied,
+    /// Refused, and the task killed.
+    Killed,
+    /// Would have been refused; allowed in complain mode.
+    Allowed,
+    /// Allowed, and logged because a rule asked for it (`audit`).
+    Audited,
+}
+
+impl Outcome {
+    /// What a refusal under `mode` comes to.
+    fn of(mode: Mode, kills: Kills) -> Self {
+        match (mode, kills) {
+            (Mode::Complain, _) => Outcome::Allowed,
+            (Mode::Kill, Kills::Yes) => Outcome::Killed,
+            (Mode::Enforce | Mode::Kill, _) => Outcome::Denied,
+        }
+    }
+
+    fn word(self) -> &'static CStr {
+        match self {
+            Outcome::Denied => c"DENIED",
+            Outcome::Killed => c"KILLED",
+            Outcome::Allowed => c"ALLOWED",
+            Outcome::Audited => c"AUDIT",
+        }
     }
 }
 
@@ -418,8 +442,9 @@ fn emit(
     sandbox: Option<&Domain>,
     op: &str,
     object: &dyn Object,
-    verdict: &CStr,
+    outcome: Outcome,
 ) {
+    let verdict = outcome.word();
     let current = current!();
     let comm = comm_of(current);
     let line = Line {
@@ -435,7 +460,7 @@ fn emit(
         append_record(domain, &line);
     }
     // A learning run's complain-mode records are worth logging once each (see `repeats`).
-    if sandbox.is_none() && verdict == c"ALLOWED" {
+    if sandbox.is_none() && outcome == Outcome::Allowed {
         let repeat = repeats::is_repeat(profile, op, object);
         repeats::report();
         if repeat {
@@ -450,7 +475,7 @@ fn emit(
     }
     // A task can repeat an allowed access at no cost: audited accesses spend a budget of
     // their own, audit records included, and never the one that keeps denials visible.
-    let audited = verdict == c"AUDIT";
+    let audited = outcome == Outcome::Audited;
     if sandbox.is_none() && audited && !AUDITED.allowed() {
         return;
     }
