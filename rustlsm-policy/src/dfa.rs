@@ -110,37 +110,162 @@ fn token_len(p: &[u8], at: usize) -> usize {
     }
 }
 
-/// Adds `at` and every position reachable from it through stars matching nothing.
-fn close(rules: &[DfaRule<'_>], rule: u32, mut at: usize, out: &mut Vec<Pos>) {
-    let p = rules[rule as usize].pattern;
-    loop {
-        out.push(Pos {
-            rule,
-            at: at as u32,
-        });
-        match p.get(at) {
-            Some(b'*') => at += token_len(p, at),
-            _ => return,
-        }
-    }
+/// The rules' patterns as one NFA whose states are pattern positions.
+struct Nfa<'r> {
+    rules: &'r [DfaRule<'r>],
+    /// Per rule and position, the running count of bytes before it that can match a `/` (a
+    /// literal `/` or either byte of a `**`): a stretch between two positions that counts
+    /// none matches only strings without `/`.
+    crossings: Vec<Vec<u32>>,
+    /// Per rule and position, the position that stands for it: the first one, over all
+    /// rules, with the same rest of pattern and the same grants. Brace expansions and
+    /// common tails reach the same future through different rules; one position for all
+    /// keeps the construction from telling their combinations apart.
+    shared: Vec<Vec<Pos>>,
 }
 
-/// Where each position goes on byte `c`.
-fn step(rules: &[DfaRule<'_>], set: &[Pos], c: u8, out: &mut Vec<Pos>) {
-    out.clear();
-    for pos in set {
-        let p = rules[pos.rule as usize].pattern;
-        let at = pos.at as usize;
-        match p.get(at) {
-            Some(b'*') if token_len(p, at) == 2 => close(rules, pos.rule, at, out),
-            Some(b'*') if c != b'/' => close(rules, pos.rule, at, out),
-            Some(b'?') if c != b'/' => close(rules, pos.rule, at + 1, out),
-            Some(&l) if l == c && l != b'*' && l != b'?' => close(rules, pos.rule, at + 1, out),
-            _ => {}
+impl<'r> Nfa<'r> {
+    fn new(rules: &'r [DfaRule<'r>]) -> Self {
+        let crossings = rules
+            .iter()
+            .map(|r| {
+                let p = r.pattern;
+                let mut count = 0;
+                let mut out = Vec::with_capacity(p.len() + 1);
+                let mut at = 0;
+                out.push(0);
+                while at < p.len() {
+                    let len = token_len(p, at);
+                    if len == 2 || p[at] == b'/' {
+                        count += len as u32;
+                    }
+                    for _ in 0..len {
+                        out.push(count);
+                    }
+                    at += len;
+                }
+                out
+            })
+            .collect();
+        // A rest of pattern is named by its first token and the name of what follows, so
+        // naming every position costs its pattern's length, not the sum of its suffixes.
+        let mut names: HashMap<(u32, u32, u32), u32> = HashMap::new();
+        let mut first: Vec<Pos> = Vec::new();
+        let mut shared = Vec::with_capacity(rules.len());
+        for (rule, r) in rules.iter().enumerate() {
+            let p = r.pattern;
+            let mut starts = Vec::new();
+            let mut at = 0;
+            while at < p.len() {
+                starts.push(at);
+                at += token_len(p, at);
+            }
+            let mut own = vec![Pos { rule: 0, at: 0 }; p.len() + 1];
+            let mut intern = |key: (u32, u32, u32), at: usize, own: &mut Vec<Pos>| {
+                let next = first.len() as u32;
+                let name = *names.entry(key).or_insert(next);
+                if name == next {
+                    first.push(Pos {
+                        rule: rule as u32,
+                        at: at as u32,
+                    });
+                }
+                own[at] = first[name as usize];
+                name
+            };
+            // The end of a pattern: what matching it grants and refuses.
+            let mut name = intern((u32::MAX, r.allow, r.deny), p.len(), &mut own);
+            for &at in starts.iter().rev() {
+                let token = if token_len(p, at) == 2 {
+                    256
+                } else {
+                    u32::from(p[at])
+                };
+                name = intern((token, name, 0), at, &mut own);
+            }
+            shared.push(own);
+        }
+        Nfa {
+            rules,
+            crossings,
+            shared,
         }
     }
-    out.sort_unstable();
-    out.dedup();
+
+    fn pattern(&self, rule: u32) -> &'r [u8] {
+        self.rules[rule as usize].pattern
+    }
+
+    /// Adds `at` and every position reachable from it through stars matching nothing.
+    fn close(&self, rule: u32, mut at: usize, out: &mut Vec<Pos>) {
+        let p = self.pattern(rule);
+        loop {
+            out.push(self.shared[rule as usize][at]);
+            match p.get(at) {
+                Some(b'*') => at += token_len(p, at),
+                _ => return,
+            }
+        }
+    }
+
+    /// Where each position of `set` goes on byte `c`, as a canonical set.
+    fn step(&self, set: &[Pos], c: u8, out: &mut Vec<Pos>) {
+        out.clear();
+        for pos in set {
+            let p = self.pattern(pos.rule);
+            let at = pos.at as usize;
+            match p.get(at) {
+                Some(b'*') if token_len(p, at) == 2 => self.close(pos.rule, at, out),
+                Some(b'*') if c != b'/' => self.close(pos.rule, at, out),
+                Some(b'?') if c != b'/' => self.close(pos.rule, at + 1, out),
+                Some(&l) if l == c && l != b'*' && l != b'?' => self.close(pos.rule, at + 1, out),
+                _ => {}
+            }
+        }
+        self.canonical(out);
+    }
+
+    /// Sorts `set`, removes duplicates and drops every position whose future matches a
+    /// later star position of the same rule in the set already accepts. A position `q`
+    /// before a `**` at `k` matches `pattern[q..k]` then what `k` matches, and `k` absorbs
+    /// any prefix; before a single `*` at `k`, the same holds when `pattern[q..k]` cannot
+    /// match a `/`. Such a `q` changes neither what the state grants nor what any later
+    /// state grants, but kept, it multiplies the sets the construction tells apart: a
+    /// literal that overlaps itself after a star makes one set per combination of partial
+    /// matches, hundreds of thousands of states that minimization then merges back.
+    fn canonical(&self, set: &mut Vec<Pos>) {
+        set.sort_unstable();
+        set.dedup();
+        let mut keep = set.len();
+        let mut rule = u32::MAX;
+        let (mut double_above, mut single_above) = (false, None);
+        // Walk down, so every star above a position has been seen when it is judged.
+        for i in (0..set.len()).rev() {
+            let pos = set[i];
+            if pos.rule != rule {
+                rule = pos.rule;
+                (double_above, single_above) = (false, None);
+            }
+            let crossings = &self.crossings[rule as usize];
+            let at = pos.at as usize;
+            let subsumed =
+                double_above || single_above.is_some_and(|k: usize| crossings[k] == crossings[at]);
+            if subsumed {
+                continue;
+            }
+            keep -= 1;
+            set[keep] = pos;
+            let p = self.pattern(rule);
+            if p.get(at) == Some(&b'*') {
+                if token_len(p, at) == 2 {
+                    double_above = true;
+                } else {
+                    single_above = Some(at);
+                }
+            }
+        }
+        set.drain(..keep);
+    }
 }
 
 /// Byte classes: every byte a pattern names literally, and `/`, is its own class; all other
@@ -219,12 +344,12 @@ pub fn compile(rules: &[DfaRule<'_>], max_states: usize) -> Result<Dfa, DfaError
     let mut ids: HashMap<Vec<Pos>, u32, BuildHasherDefault<SetHasher>> = HashMap::default();
     let mut sets: Vec<Vec<Pos>> = vec![Vec::new()]; // state 0: dead
     ids.insert(Vec::new(), 0);
+    let nfa = Nfa::new(rules);
     let mut start_set = Vec::new();
     for r in 0..rules.len() {
-        close(rules, r as u32, 0, &mut start_set);
+        nfa.close(r as u32, 0, &mut start_set);
     }
-    start_set.sort_unstable();
-    start_set.dedup();
+    nfa.canonical(&mut start_set);
     let start = if start_set.is_empty() {
         0
     } else {
@@ -242,7 +367,7 @@ pub fn compile(rules: &[DfaRule<'_>], max_states: usize) -> Result<Dfa, DfaError
                 continue;
             }
             let c = reps[usize::from(class)];
-            step(rules, &sets[i], c, &mut next_set);
+            nfa.step(&sets[i], c, &mut next_set);
             if next_set.is_empty() {
                 continue;
             }
