@@ -172,8 +172,9 @@ impl<'a> FileDfa<'a> {
     }
 }
 
-/// Verifies a file-rules section whose access masks may only use the bits in `known`.
-pub fn verify(section: &[u8], known: u32) -> Result<(), (DfaFault, usize)> {
+/// Verifies a file-rules section whose allow masks may only use the bits in `allow_known`
+/// and deny masks those in `deny_known`.
+pub fn verify(section: &[u8], allow_known: u32, deny_known: u32) -> Result<(), (DfaFault, usize)> {
     let dfa = FileDfa::new(section).ok_or((DfaFault::Length, 0))?;
     let num_classes = dfa.num_classes;
     if dfa.num_states == 0
@@ -218,7 +219,7 @@ pub fn verify(section: &[u8], known: u32) -> Result<(), (DfaFault, usize)> {
         if default >= dfa.num_states {
             return Err((DfaFault::EdgeTarget, at + STATE_DEFAULT));
         }
-        if (allow | deny) & !known != 0 {
+        if allow & !allow_known != 0 || deny & !deny_known != 0 {
             return Err((DfaFault::Access, at + STATE_ALLOW));
         }
         if end < first || end > dfa.num_edges {

@@ -66,8 +66,12 @@ pub const SECTION_UNIX: u16 = 7;
 /// at most [`MAX_EXEC_TARGETS`], then that many (`u8` length, profile name, `u16` length,
 /// path pattern) entries.
 pub const SECTION_EXEC_TARGETS: u16 = 8;
+/// Section kind: the `owner` rules' automaton, in the file-rules format: what they allow
+/// (within [`OWNER_MASK_ALL`]) holds only for a file whose owner, as its mount shows it, is
+/// the task's filesystem user ID. It denies nothing.
+pub const SECTION_OWNER_FILE_DFA: u16 = 9;
 /// The highest section kind this version reads.
-const LAST_SECTION: u16 = SECTION_EXEC_TARGETS;
+const LAST_SECTION: u16 = SECTION_OWNER_FILE_DFA;
 
 /// Most exec paths naming a profile that one profile may have: each exec by a task under it
 /// matches them all, as it matches every attachment.
@@ -143,6 +147,13 @@ pub const ACCESS_ALL: u32 = (1 << 15) - 1;
 pub const QUALIFIER_SHIFT: u32 = 16;
 /// Every bit a file-rules mask may hold: the accesses and their qualifiers.
 pub const FILE_MASK_ALL: u32 = ACCESS_ALL | (ACCESS_ALL << QUALIFIER_SHIFT);
+
+/// The accesses an `owner` rule may allow, with their `audit` bits: not `exec`, whose
+/// transition the exec rules of the profile's own automaton choose.
+pub const OWNER_ACCESS_ALL: u32 =
+    ACCESS_ALL & !(ACCESS_EXEC | ACCESS_EXEC_INHERIT | ACCESS_EXEC_PROFILE);
+/// [`OWNER_ACCESS_ALL`] and its qualifier bits: the allow masks of an owner automaton.
+pub const OWNER_MASK_ALL: u32 = OWNER_ACCESS_ALL | (OWNER_ACCESS_ALL << QUALIFIER_SHIFT);
 
 /// The accesses of `requested` that an allow mask allows and asks to log (`audit`).
 pub const fn audited(allowed: u32, requested: u32) -> u32 {
@@ -569,8 +580,12 @@ fn flags_payload(bytes: &[u8], known: u32) -> Option<u32> {
 fn verify_section(section: &Section<'_>) -> Result<(), FormatError> {
     let bad = || fail(ErrorKind::BadSectionPayload, section.offset);
     match section.kind {
-        SECTION_FILE_DFA => {
-            file_dfa::verify(section.payload, FILE_MASK_ALL).map_err(|(fault, rel)| FormatError {
+        SECTION_FILE_DFA | SECTION_OWNER_FILE_DFA => {
+            let (allow, deny) = match section.kind {
+                SECTION_FILE_DFA => (FILE_MASK_ALL, FILE_MASK_ALL),
+                _ => (OWNER_MASK_ALL, 0),
+            };
+            file_dfa::verify(section.payload, allow, deny).map_err(|(fault, rel)| FormatError {
                 kind: ErrorKind::BadAutomaton(fault),
                 offset: section.offset + rel,
             })
@@ -717,6 +732,7 @@ pub struct Layout {
     /// The attachments, each a `u16` length and the path.
     attachments: Span,
     file_dfa: Option<Span>,
+    owner_file_dfa: Option<Span>,
     caps: u64,
     signal_peers: Span,
     ptrace_flags: u32,
@@ -753,6 +769,7 @@ impl Layout {
             attach_count: h.attach_count,
             attachments,
             file_dfa: None,
+            owner_file_dfa: None,
             caps: 0,
             signal_peers: Span::default(),
             ptrace_flags: 0,
@@ -770,6 +787,7 @@ impl Layout {
             let span = Span::ending_at(&r, p)?;
             match section.kind {
                 SECTION_FILE_DFA => layout.file_dfa = Some(span),
+                SECTION_OWNER_FILE_DFA => layout.owner_file_dfa = Some(span),
                 SECTION_CAPS => layout.caps = u64::from_le_bytes(p.try_into().ok()?),
                 SECTION_SIGNAL => layout.signal_peers = span,
                 SECTION_PTRACE => {
@@ -868,6 +886,13 @@ impl<'a> ProfileView<'a> {
     pub fn file_dfa(&self) -> Option<file_dfa::FileDfa<'a>> {
         self.layout
             .file_dfa
+            .and_then(|span| file_dfa::FileDfa::new(self.part(span)))
+    }
+
+    /// The `owner` rules' automaton, if the profile has owner rules.
+    pub fn owner_file_dfa(&self) -> Option<file_dfa::FileDfa<'a>> {
+        self.layout
+            .owner_file_dfa
             .and_then(|span| file_dfa::FileDfa::new(self.part(span)))
     }
 
@@ -1006,6 +1031,18 @@ impl<'a> ProfileView<'a> {
             Some(dfa) => dfa.lookup_parts(parts),
             None => (0, 0),
         }
+    }
+
+    /// What the `owner` rules allow on `path`, to a task that owns the file: one walk of
+    /// their automaton, none without owner rules.
+    pub fn owner_masks(&self, path: &[u8]) -> u32 {
+        self.owner_file_dfa().map_or(0, |dfa| dfa.lookup(path).0)
+    }
+
+    /// [`Self::owner_masks`] for the path `parts` spell together.
+    pub fn owner_masks_parts(&self, parts: &[&[u8]]) -> u32 {
+        self.owner_file_dfa()
+            .map_or(0, |dfa| dfa.lookup_parts(parts).0)
     }
 }
 

@@ -147,13 +147,14 @@ fn check_files(spec: &ProfileSpec, view: &wire::ProfileView<'_>) {
         // Written out access by access, not with `wire::join_denied`, which it checks: an
         // access is denied if any matching deny rule denies it, and quiet only if every one
         // that denies it is quiet.
-        let (mut allow, mut denied, mut quiet, mut loud) = (0, 0, 0, 0);
+        let (mut allow, mut owned, mut denied, mut quiet, mut loud) = (0, 0, 0, 0, 0);
         for rule in spec.rules.iter() {
             if glob::glob_match(rule.pattern.as_bytes(), path) {
                 let accesses = rule.access & wire::ACCESS_ALL;
                 let qualified = (rule.access >> wire::QUALIFIER_SHIFT) & accesses;
                 match rule.effect {
                     Effect::Allow => allow |= rule.access,
+                    Effect::AllowOwned => owned |= rule.access,
                     Effect::Deny => {
                         denied |= accesses;
                         quiet |= qualified;
@@ -168,6 +169,13 @@ fn check_files(spec: &ProfileSpec, view: &wire::ProfileView<'_>) {
             got,
             (allow, deny),
             "{}: automaton and rules disagree on {:?}",
+            spec.name,
+            String::from_utf8_lossy(path)
+        );
+        assert_eq!(
+            view.owner_masks(path),
+            owned,
+            "{}: owner automaton and owner rules disagree on {:?}",
             spec.name,
             String::from_utf8_lossy(path)
         );

@@ -47,18 +47,20 @@ fn profile(u: &mut Unstructured<'_>, name: &str, peers: &[String]) -> Result<Pro
         p.attach.push(pattern(u)?);
     }
     for _ in 0..u.int_in_range(0..=6)? {
+        let effect = *u.choose(&[Effect::Allow, Effect::AllowOwned, Effect::Deny])?;
+        // Accesses, and qualifiers (audit, quiet) for some of them; an owner rule's within
+        // what owner rules may allow.
+        let mut access = u.int_in_range(1..=wire::ACCESS_ALL)?;
+        if effect == Effect::AllowOwned {
+            access = match access & wire::OWNER_ACCESS_ALL {
+                0 => wire::ACCESS_READ,
+                owned => owned,
+            };
+        }
+        let qualified = access & u.int_in_range(0..=wire::ACCESS_ALL)?;
         p.rules.push(RuleSpec {
-            effect: if u.arbitrary()? {
-                Effect::Allow
-            } else {
-                Effect::Deny
-            },
-            access: {
-                // Accesses, and qualifiers (audit, quiet) for some of them.
-                let access = u.int_in_range(1..=wire::ACCESS_ALL)?;
-                let qualified = access & u.int_in_range(0..=wire::ACCESS_ALL)?;
-                access | qualified << wire::QUALIFIER_SHIFT
-            },
+            effect,
+            access: access | qualified << wire::QUALIFIER_SHIFT,
             pattern: pattern(u)?,
         });
     }

@@ -65,6 +65,8 @@ pub(crate) struct RuleToml {
     audit: Option<Spanned<bool>>,
     /// On a deny rule: refuse without a log line.
     quiet: Option<Spanned<bool>>,
+    /// On an allow rule: allow only files whose owner is the task's filesystem user ID.
+    owner: Option<Spanned<bool>>,
 }
 
 /// What the files of one profile compile to, merged.
@@ -291,6 +293,7 @@ impl Body {
             return Err(src.at(names.span(), "the rule names no access"));
         }
         access |= qualifiers(rule, effect, access, src)?;
+        let effect = owner_effect(rule, effect, access, src)?;
         let mut target = None;
         if let Some(t) = &rule.transition {
             if effect != Effect::Allow || access & wire::ACCESS_EXEC == 0 {
@@ -426,6 +429,33 @@ fn target_name(
         ));
     }
     Ok(name.clone())
+}
+
+/// `effect`, made [`Effect::AllowOwned`] if `rule` says `owner = true`, which only an allow
+/// rule without `exec` may say.
+fn owner_effect(
+    rule: &RuleToml,
+    effect: Effect,
+    access: u32,
+    src: &Source,
+) -> Result<Effect, Diagnostic> {
+    let Some(owner) = rule.owner.as_ref().filter(|o| *o.get_ref()) else {
+        return Ok(effect);
+    };
+    if effect != Effect::Allow {
+        return Err(src.at(
+            owner.span(),
+            "`owner` belongs on an allow rule: a deny rule refuses whoever owns the file",
+        ));
+    }
+    if access & wire::ACCESS_ALL & !wire::OWNER_ACCESS_ALL != 0 {
+        return Err(src.at(
+            owner.span(),
+            "an `owner` rule cannot allow exec: which profile a program runs under does not \
+             depend on who owns it; write the exec rule without `owner`",
+        ));
+    }
+    Ok(Effect::AllowOwned)
 }
 
 /// The qualifier bits of `rule` for its `access`: `audit` on an allow rule, `quiet` on a

@@ -55,6 +55,7 @@ fn rule_name(rule: &RuleSpec, origin: &Origin) -> String {
         ),
         Origin::ProfileFile => match rule.effect {
             Effect::Allow => format!("the profile's rule {pattern}"),
+            Effect::AllowOwned => format!("the profile's owner rule {pattern}"),
             Effect::Deny => format!(
                 "the profile's deny rule {pattern} ({})",
                 access_letters(rule.access)
@@ -86,6 +87,7 @@ fn file(sandbox: &Sandbox, path: &[u8], denied: u32) -> Option<String> {
     }
     let mut deny_hits = Vec::new();
     let mut allow_hits = Vec::new();
+    let mut owner_hits = Vec::new();
     for (i, rule) in sandbox.spec.rules.iter().enumerate() {
         if !glob::glob_match(rule.pattern.as_bytes(), path) {
             continue;
@@ -97,12 +99,17 @@ fn file(sandbox: &Sandbox, path: &[u8], denied: u32) -> Option<String> {
             }
             Effect::Deny => {}
             Effect::Allow => merge(&mut allow_hits, name, rule.access),
+            Effect::AllowOwned => merge(&mut owner_hits, name, rule.access),
         }
     }
     let by_deny = deny_hits.iter().fold(0, |m, (_, b)| m | b);
     let granted = allow_hits.iter().fold(0, |m, (_, b)| m | b);
+    let owner_granted = owner_hits.iter().fold(0, |m, (_, b)| m | b) & !granted;
     let rest = denied & !by_deny;
-    let ungranted = rest & !granted;
+    // What only owner rules grant was refused because the task does not own the file (the
+    // records do not say who owns it, so this is the one explanation left).
+    let not_owned = rest & owner_granted;
+    let ungranted = rest & !granted & !owner_granted;
     let unexplained = rest & granted;
     let mut parts = Vec::new();
     if !deny_hits.is_empty() {
@@ -131,6 +138,13 @@ fn file(sandbox: &Sandbox, path: &[u8], denied: u32) -> Option<String> {
         } else {
             format!("no rule covers {}", access_letters(ungranted))
         });
+    }
+    if not_owned != 0 {
+        parts.push(format!(
+            "{} grants {} only to the file's owner",
+            names(&owner_hits),
+            access_letters(not_owned)
+        ));
     }
     if unexplained != 0 {
         parts.push(format!(

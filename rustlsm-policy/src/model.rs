@@ -8,6 +8,9 @@ use std::fmt;
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Effect {
     Allow,
+    /// Allow, for a file whose owner is the task's filesystem user ID (`owner = true`):
+    /// compiled into the owner automaton (`wire::SECTION_OWNER_FILE_DFA`).
+    AllowOwned,
     Deny,
 }
 
@@ -123,6 +126,8 @@ pub struct ProfileSummary {
     pub attach: Vec<String>,
     /// Automaton size: (states, edges); (0, 0) without file rules.
     pub dfa_size: (usize, usize),
+    /// The owner rules' automaton size; (0, 0) without owner rules.
+    pub owner_dfa_size: (usize, usize),
     /// Digest of the record, as the kernel's `profiles` file shows it.
     pub digest: u64,
     /// Capabilities kept.
@@ -378,31 +383,28 @@ fn encode_exec_targets(p: &ProfileSpec, out: &mut Vec<u8>) -> Result<(), EncodeE
     Ok(())
 }
 
-/// Appends the file-rules section of `p`.
+/// Appends the file-rules section of `p`, and the owner-rules section if it has owner rules.
 fn encode_file_dfa(p: &ProfileSpec, out: &mut Vec<u8>) -> Result<(), EncodeError> {
-    let rules: Vec<DfaRule<'_>> = p
-        .rules
-        .iter()
-        .map(|r| DfaRule {
-            pattern: r.pattern.as_bytes(),
-            allow: if r.effect == Effect::Allow {
-                r.access
-            } else {
-                0
-            },
-            deny: if r.effect == Effect::Deny {
-                r.access
-            } else {
-                0
-            },
-        })
-        .collect();
-    let dfa = dfa::compile(&rules, file_dfa::MAX_STATES as usize).map_err(|error| {
-        EncodeError::Automaton {
-            profile: p.name.clone(),
-            error,
-        }
-    })?;
+    let rules_of = |owned: bool| {
+        p.rules
+            .iter()
+            .filter(move |r| (r.effect == Effect::AllowOwned) == owned)
+            .map(|r| DfaRule {
+                pattern: r.pattern.as_bytes(),
+                allow: if r.effect == Effect::Deny {
+                    0
+                } else {
+                    r.access
+                },
+                deny: if r.effect == Effect::Deny {
+                    r.access
+                } else {
+                    0
+                },
+            })
+            .collect::<Vec<_>>()
+    };
+    let dfa = compile_dfa(p, &rules_of(false))?;
     let both = wire::ACCESS_EXEC_INHERIT | wire::ACCESS_EXEC_PROFILE;
     if dfa
         .states
@@ -411,12 +413,35 @@ fn encode_file_dfa(p: &ProfileSpec, out: &mut Vec<u8>) -> Result<(), EncodeError
     {
         return Err(EncodeError::ExecConflict(p.name.clone()));
     }
-    if dfa.edge_next.len() > file_dfa::MAX_EDGES as usize {
-        return Err(EncodeError::Automaton {
-            profile: p.name.clone(),
-            error: dfa::DfaError::TooManyEdges(file_dfa::MAX_EDGES as usize),
-        });
+    put_section(out, wire::SECTION_FILE_DFA, &dfa_payload(&dfa));
+    if has_owner_rules(p) {
+        let dfa = compile_dfa(p, &rules_of(true))?;
+        put_section(out, wire::SECTION_OWNER_FILE_DFA, &dfa_payload(&dfa));
     }
+    Ok(())
+}
+
+fn has_owner_rules(p: &ProfileSpec) -> bool {
+    p.rules.iter().any(|r| r.effect == Effect::AllowOwned)
+}
+
+/// Compiles `rules` of profile `p` into an automaton within the kernel's limits.
+fn compile_dfa(p: &ProfileSpec, rules: &[DfaRule<'_>]) -> Result<dfa::Dfa, EncodeError> {
+    let automaton = |error| EncodeError::Automaton {
+        profile: p.name.clone(),
+        error,
+    };
+    let dfa = dfa::compile(rules, file_dfa::MAX_STATES as usize).map_err(automaton)?;
+    if dfa.edge_next.len() > file_dfa::MAX_EDGES as usize {
+        return Err(automaton(dfa::DfaError::TooManyEdges(
+            file_dfa::MAX_EDGES as usize,
+        )));
+    }
+    Ok(dfa)
+}
+
+/// `dfa` in the file-rules section format ([`crate::file_dfa`]).
+fn dfa_payload(dfa: &dfa::Dfa) -> Vec<u8> {
     let mut payload = Vec::new();
     put_u32(&mut payload, dfa.states.len() as u32);
     put_u32(&mut payload, dfa.edge_next.len() as u32);
@@ -434,8 +459,7 @@ fn encode_file_dfa(p: &ProfileSpec, out: &mut Vec<u8>) -> Result<(), EncodeError
     for &next in &dfa.edge_next {
         put_u32(&mut payload, next);
     }
-    put_section(out, wire::SECTION_FILE_DFA, &payload);
-    Ok(())
+    payload
 }
 
 fn encode_profile(p: &ProfileSpec, out: &mut Vec<u8>) -> Result<(), EncodeError> {
@@ -456,7 +480,11 @@ fn encode_profile(p: &ProfileSpec, out: &mut Vec<u8>) -> Result<(), EncodeError>
         // Qualifiers only for the rule's own accesses.
         let accesses = r.access & wire::ACCESS_ALL;
         let qualifiers = r.access >> wire::QUALIFIER_SHIFT;
-        if accesses == 0 || r.access & !wire::FILE_MASK_ALL != 0 || qualifiers & !accesses != 0 {
+        let known = match r.effect {
+            Effect::AllowOwned => wire::OWNER_MASK_ALL,
+            Effect::Allow | Effect::Deny => wire::FILE_MASK_ALL,
+        };
+        if accesses == 0 || r.access & !known != 0 || qualifiers & !accesses != 0 {
             return Err(EncodeError::BadAccess {
                 profile: p.name.clone(),
                 pattern: r.pattern.clone(),
@@ -473,9 +501,11 @@ fn encode_profile(p: &ProfileSpec, out: &mut Vec<u8>) -> Result<(), EncodeError>
     });
     put_u16(out, small(p.name.len()));
     put_u16(out, small(p.attach.len()));
-    // Sections: file rules, capabilities, signal, ptrace, mount, network, and maybe unix
-    // and exec targets.
-    let optional = usize::from(has_unix_section(p)) + usize::from(!p.exec_targets.is_empty());
+    // Sections: file rules, capabilities, signal, ptrace, mount, network, and maybe owner
+    // rules, unix and exec targets.
+    let optional = usize::from(has_owner_rules(p))
+        + usize::from(has_unix_section(p))
+        + usize::from(!p.exec_targets.is_empty());
     put_u16(out, 6 + optional as u16);
     put_u32(out, 0);
     out.extend_from_slice(p.name.as_bytes());
@@ -539,6 +569,7 @@ pub fn decode(blob: &[u8]) -> Result<Vec<ProfileSummary>, FormatError> {
                 .map(|a| String::from_utf8_lossy(a).into_owned())
                 .collect(),
             dfa_size: v.file_dfa().map_or((0, 0), |d| d.size()),
+            owner_dfa_size: v.owner_file_dfa().map_or((0, 0), |d| d.size()),
             digest: wire::digest(v.record()),
             capabilities: v.capabilities(),
             exec_targets: v

@@ -6,7 +6,7 @@ use rustlsm_policy::{decode, encode, file_dfa, glob};
 use rustlsm_policy::{Effect, EncodeError, Mode, ProfileSpec, RuleSpec};
 
 mod common;
-use common::{get_u32, set_u16, set_u32, with_section, REC};
+use common::{get_u32, sections, set_u16, set_u32, with_section, REC};
 
 fn unix_profile() -> ProfileSpec {
     ProfileSpec {
@@ -19,26 +19,6 @@ fn unix_profile() -> ProfileSpec {
         unix_peers: vec!["dbus".into(), "unconfined".into()],
         ..ProfileSpec::new("p", Mode::Enforce)
     }
-}
-
-/// The sections of the one record of `blob`: (kind, payload offset, payload length).
-fn sections(blob: &[u8]) -> Vec<(u16, usize, usize)> {
-    let name_len = usize::from(u16::from_le_bytes([blob[REC + 6], blob[REC + 7]]));
-    let attach = u16::from_le_bytes([blob[REC + 8], blob[REC + 9]]);
-    let count = u16::from_le_bytes([blob[REC + 10], blob[REC + 11]]);
-    let mut at = REC + wire::RECORD_HEADER_LEN + name_len;
-    for _ in 0..attach {
-        at += 2 + usize::from(u16::from_le_bytes([blob[at], blob[at + 1]]));
-    }
-    (0..count)
-        .map(|_| {
-            let kind = u16::from_le_bytes([blob[at], blob[at + 1]]);
-            let len = get_u32(blob, at + 4) as usize;
-            let s = (kind, at + wire::SECTION_HEADER_LEN, len);
-            at += wire::SECTION_HEADER_LEN + len;
-            s
-        })
-        .collect()
 }
 
 /// A unix payload from patterns and peer names, written by hand.
@@ -263,7 +243,7 @@ fn bad_counts_are_refused_at_their_offsets() {
         wire::verify(&twice).unwrap_err().kind,
         ErrorKind::BadSection
     );
-    let (m, _) = with_section(wire::SECTION_EXEC_TARGETS + 1, &good);
+    let (m, _) = with_section(wire::SECTION_OWNER_FILE_DFA + 1, &good);
     assert_eq!(wire::verify(&m).unwrap_err().kind, ErrorKind::BadSection);
 }
 

@@ -37,3 +37,23 @@ pub fn with_section(kind: u16, payload: &[u8]) -> (Vec<u8>, usize) {
     set_u32(&mut b, 8, total);
     (b, at)
 }
+
+/// The sections of the one record of `blob`: (kind, payload offset, payload length).
+pub fn sections(blob: &[u8]) -> Vec<(u16, usize, usize)> {
+    let name_len = usize::from(u16::from_le_bytes([blob[REC + 6], blob[REC + 7]]));
+    let attach = u16::from_le_bytes([blob[REC + 8], blob[REC + 9]]);
+    let count = u16::from_le_bytes([blob[REC + 10], blob[REC + 11]]);
+    let mut at = REC + wire::RECORD_HEADER_LEN + name_len;
+    for _ in 0..attach {
+        at += 2 + usize::from(u16::from_le_bytes([blob[at], blob[at + 1]]));
+    }
+    (0..count)
+        .map(|_| {
+            let kind = u16::from_le_bytes([blob[at], blob[at + 1]]);
+            let len = get_u32(blob, at + 4) as usize;
+            let s = (kind, at + wire::SECTION_HEADER_LEN, len);
+            at += wire::SECTION_HEADER_LEN + len;
+            s
+        })
+        .collect()
+}
