@@ -113,17 +113,25 @@ pub(crate) fn refuse_current_path(op: &str, requested: u32, target: Target<'_>) 
     Credential::with_current(|cred| decide_path(cred, op, || requested, target, Strictness::Always))
 }
 
-/// The (allowed, denied) masks `view`'s file rules give `path`. For the current task, a file
+/// What `view`'s file rules and owner rules say of `path`. For the current task, a file
 /// under its own procfs pid directory is also matched as `/proc/self/...`: what either name
 /// allows is allowed, and what either denies is denied.
-pub(crate) fn path_masks(view: &ProfileView<'_>, path: &ResolvedPath, current: bool) -> (u32, u32) {
-    let (mut allowed, mut denied) = view.file_masks(path.for_rules(view.attach_disconnected()));
+pub(crate) fn path_masks(view: &ProfileView<'_>, path: &ResolvedPath, current: bool) -> Decision {
+    let rendered = path.for_rules(view.attach_disconnected());
+    let (mut allowed, mut denied) = view.file_masks(rendered);
+    let mut owner_allowed = view.owner_masks(rendered);
     if let Some(alias) = path.own_proc_alias().filter(|_| current) {
-        let (a, d) = view.file_masks_parts(&alias.parts());
+        let parts = alias.parts();
+        let (a, d) = view.file_masks_parts(&parts);
         allowed |= a;
         denied = wire::join_denied(denied, d);
+        owner_allowed |= view.owner_masks_parts(&parts);
     }
-    (allowed, denied)
+    Decision {
+        allowed,
+        denied,
+        owner_allowed,
+    }
 }
 
 /// The requested accesses `decision` refuses (all of them when `Always`) for a file that is
@@ -217,8 +225,8 @@ fn decide_for_domain(
             continue;
         }
         let rules = Rules::layer(layer);
-        let (allowed, denied) = path_masks(&rules, &path, cred.is_current());
-        let decision = Decision { allowed, denied };
+        let decision = path_masks(&rules, &path, cred.is_current())
+            .for_owner(requested, || target.owned_by(cred));
         let refused = refusal(&decision, path.is_internal(), requested, strictness);
         if refused == 0 {
             report_audited(&rules, op, &path, &decision, requested);
@@ -263,6 +271,7 @@ fn decide_for_label(
         let kept = key.as_ref().and_then(decision_cache::lookup);
         // An access the rules ask to log takes the full check, which renders its path.
         let settles = |kept: Decision| {
+            let kept = kept.for_owner(requested, || target.owned_by(cred));
             refusal(&kept, false, requested, strictness) == 0
                 && wire::audited(kept.allowed, requested) == 0
         };
@@ -282,12 +291,12 @@ fn decide_for_label(
     let mut path = ResolvedPath::empty();
     target.resolve(&mut path)?;
     let view = profile.view();
-    let (allowed, denied) = path_masks(&view, &path, cred.is_current());
-    let decision = Decision { allowed, denied };
+    let decision = path_masks(&view, &path, cred.is_current());
     // procfs files, whose `/proc/self` name is per task, have no key (see `Key::of`).
     if let Some(key) = &key {
         decision_cache::store(key, decision);
     }
+    let decision = decision.for_owner(requested, || target.owned_by(cred));
     let refused = refusal(&decision, path.is_internal(), requested, strictness);
     if refused == 0 {
         report_audited(&Rules::system(view), op, &path, &decision, requested);

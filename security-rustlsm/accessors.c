@@ -243,6 +243,17 @@ bool rustlsm_keeps_decisions(const struct path *path)
 	       path->dentry->d_sb->s_magic != PROC_SUPER_MAGIC;
 }
 
+/*
+ * Whether @cred's filesystem user ID owns @inode as the mount of @on shows it (through the
+ * mount's ID mapping), as AppArmor's owner conditional and DAC's owner checks see it.
+ */
+bool rustlsm_owns(const struct cred *cred, const struct path *on, const struct inode *inode)
+{
+	vfsuid_t owner = i_uid_into_vfsuid(mnt_idmap(on->mnt), inode);
+
+	return vfsuid_eq_kuid(owner, cred->fsuid);
+}
+
 /* Whether @name spells @nr in decimal, as procfs names a pid directory. */
 static bool rustlsm_names_number(const struct qstr *name, pid_t nr)
 {

@@ -9,6 +9,7 @@
 
 use kernel::{
     bindings,
+    cred::Credential,
     ffi::c_int,
     fs::{Inode, LocalFile, Path},
     net::socket::{Sock, Socket, UnixSock, UnixSockLocked},
@@ -63,6 +64,7 @@ mod raw {
         pub(super) safe fn rustlsm_is_mqueue(path: &Path) -> bool;
         pub(super) safe fn rustlsm_proc_own_depth(path: &Path) -> c_int;
         pub(super) safe fn rustlsm_keeps_decisions(path: &Path) -> bool;
+        pub(super) safe fn rustlsm_owns(cred: &Credential, on: &Path, inode: &Inode) -> bool;
         pub(super) safe fn rustlsm_mqueue_root(dir: &Inode, root: &mut bindings::path) -> bool;
         pub(super) safe fn rustlsm_ioctl_sets_inode_flags(cmd: u32) -> bool;
         pub(super) safe fn rustlsm_ioctl_is_terminal_routine(cmd: u32) -> bool;
@@ -168,6 +170,12 @@ pub(crate) fn is_mqueue(path: &Path) -> bool {
 /// procfs (see `decision_cache::Key::of`).
 pub(crate) fn keeps_decisions(path: &Path) -> bool {
     raw::rustlsm_keeps_decisions(path)
+}
+
+/// Whether `cred`'s filesystem user ID owns `inode`, as the mount of `on` (the inode's own
+/// mount, or the directory it is named in) maps its owner.
+pub(crate) fn owns(cred: &Credential, on: &Path, inode: &Inode) -> bool {
+    raw::rustlsm_owns(cred, on, inode)
 }
 
 /// For a file of procfs under the current thread group's (or thread's) own pid directory:

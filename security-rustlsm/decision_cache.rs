@@ -27,7 +27,7 @@
 //! readers never wait and never accept a torn entry, and a writer that finds the slot busy
 //! leaves it.
 
-use crate::accessors;
+use crate::{accessors, wire};
 use kernel::{
     fs::{Dentry, Inode, Path},
     sync::{
@@ -71,12 +71,37 @@ impl Key {
 }
 
 /// A profile's rules for one path.
+///
+/// What `owner` rules allow depends on who owns the file and who asks, which a path does not
+/// say: it is kept apart, and [`Decision::for_owner`] adds it to `allowed` at each check.
 #[derive(Clone, Copy)]
 pub(crate) struct Decision {
     /// The accesses the rules allow (`wire::ACCESS_*`).
     pub(crate) allowed: u32,
     /// The accesses they deny.
     pub(crate) denied: u32,
+    /// The accesses the owner rules allow, to a task that owns the file.
+    pub(crate) owner_allowed: u32,
+}
+
+impl Decision {
+    /// The decision for a task that does or does not own the file (`owned`, asked only when
+    /// the owner rules would change the answer for `requested` or its `audit` bits): what
+    /// the owner rules allow joins `allowed` if it does; they deny nothing.
+    pub(crate) fn for_owner(self, requested: u32, owned: impl FnOnce() -> bool) -> Decision {
+        let asked = requested | requested << wire::QUALIFIER_SHIFT;
+        let adds = self.owner_allowed & asked & !self.allowed != 0;
+        let allowed = if adds && owned() {
+            self.allowed | self.owner_allowed
+        } else {
+            self.allowed
+        };
+        Decision {
+            allowed,
+            denied: self.denied,
+            owner_allowed: 0,
+        }
+    }
 }
 
 /// One cached decision.
@@ -90,6 +115,8 @@ struct Slot {
     names: Atomic<u64>,
     /// `allowed | denied << 32`.
     masks: Atomic<u64>,
+    /// What the owner rules allow.
+    owner_allowed: Atomic<u32>,
     /// When the decision expires, in jiffies.
     expires: Atomic<Jiffies>,
 }
@@ -103,6 +130,7 @@ impl Slot {
             profile: Atomic::new(0),
             names: Atomic::new(0),
             masks: Atomic::new(0),
+            owner_allowed: Atomic::new(0),
             expires: Atomic::new(0),
         }
     }
@@ -143,6 +171,7 @@ pub(crate) fn lookup(key: &Key) -> Option<Decision> {
         && slot.profile.load(Relaxed) == key.profile
         && slot.names.load(Relaxed) == key.names;
     let masks = slot.masks.load(Relaxed);
+    let owner_allowed = slot.owner_allowed.load(Relaxed);
     let expires = slot.expires.load(Relaxed);
     // The fields above were read before the sequence is read again.
     smp_mb(Read);
@@ -156,6 +185,7 @@ pub(crate) fn lookup(key: &Key) -> Option<Decision> {
     Some(Decision {
         allowed: masks as u32,
         denied: (masks >> 32) as u32,
+        owner_allowed,
     })
 }
 
@@ -176,6 +206,7 @@ pub(crate) fn store(key: &Key, decision: Decision) {
     slot.names.store(key.names, Relaxed);
     let masks = u64::from(decision.allowed) | u64::from(decision.denied) << 32;
     slot.masks.store(masks, Relaxed);
+    slot.owner_allowed.store(decision.owner_allowed, Relaxed);
     slot.expires
         .store(jiffies().wrapping_add(msecs_to_jiffies(EXPIRY_MS)), Relaxed);
     slot.release(publish);

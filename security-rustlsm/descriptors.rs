@@ -51,9 +51,16 @@ enum Revalidate {
     Rings,
 }
 
-/// Decides whether a task confined by `confinement` may hold `file`; on refusal reports it
-/// as `op` and returns the refusing rules' answer (`Ok` in complain mode). May sleep.
-fn check_held(op: &str, confinement: &Confinement, file: &LocalFile, which: Revalidate) -> Result {
+/// Decides whether a task with creds `holder`, confined by `confinement`, may hold `file`; on
+/// refusal reports it as `op` and returns the refusing rules' answer (`Ok` in complain
+/// mode). May sleep.
+fn check_held(
+    op: &str,
+    holder: &Credential,
+    confinement: &Confinement,
+    file: &LocalFile,
+    which: Revalidate,
+) -> Result {
     let ring = accessors::is_io_uring(file);
     if which == Revalidate::Rings && !ring {
         return Ok(());
@@ -106,10 +113,10 @@ fn check_held(op: &str, confinement: &Confinement, file: &LocalFile, which: Reva
     for rules in rules {
         // The holder is the current task (an exec's, or a receiver), whose own procfs
         // entries answer to `/proc/self` too.
-        let (allowed, denied) = crate::access::path_masks(&rules, &path, true);
-        let refused = requested & (!allowed | denied);
+        let decision = crate::access::path_masks(&rules, &path, true)
+            .for_owner(requested, || accessors::owns(holder, file.path(), file.inode()));
+        let refused = requested & (!decision.allowed | decision.denied);
         if refused == 0 {
-            let decision = crate::decision_cache::Decision { allowed, denied };
             crate::access::report_audited(&rules, op, &path, &decision, requested);
             continue;
         }
@@ -144,10 +151,9 @@ pub(crate) fn bprm_committing_creds(exec: &ExecCommit<'_>) {
         return;
     }
     accessors::for_each_open_file(|fd, file| {
-        let by_profile = !same && check_held("inherit", &new, file, Revalidate::Profile).is_err();
-        let by_sandbox = !by_profile
-            && sandboxed
-            && check_held("inherit", &new, file, Revalidate::Rings).is_err();
+        let check = |which| check_held("inherit", exec.new_cred(), &new, file, which).is_err();
+        let by_profile = !same && check(Revalidate::Profile);
+        let by_sandbox = !by_profile && sandboxed && check(Revalidate::Rings);
         if by_profile || by_sandbox {
             accessors::revoke_fd(fd);
         }
@@ -163,7 +169,7 @@ pub(crate) fn bprm_committing_creds(exec: &ExecCommit<'_>) {
 pub(crate) fn file_receive(file: &LocalFile) -> Result {
     // The receiver's confinement is borrowed from its creds, which stay put during the call.
     Credential::with_current(|cred| match cred_blob::confinement(cred) {
-        Some(confinement) => check_held("receive", &confinement, file, Revalidate::All),
+        Some(confinement) => check_held("receive", cred, &confinement, file, Revalidate::All),
         None if accessors::is_io_uring(file) && !created_under(file, None) => Err(EACCES),
         None => Ok(()),
     })

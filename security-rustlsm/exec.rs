@@ -59,8 +59,10 @@ fn refuse(view: &ProfileView<'_>, path: &[u8], info: &'static str) -> Result<Opt
 /// by name must name the program itself, so no rule elsewhere can move any program into it.
 fn may_enter(label: &Label, path: &ResolvedPath) -> bool {
     label.profile().is_some_and(|profile| {
-        let (allowed, denied) = access::path_masks(&profile.view(), path, true);
-        allowed & !denied & wire::ACCESS_MMAP_EXEC != 0
+        // Owner rules do not count: whether a program may enter a profile does not depend
+        // on who owns it.
+        let rules = access::path_masks(&profile.view(), path, true);
+        rules.allowed & !rules.denied & wire::ACCESS_MMAP_EXEC != 0
     })
 }
 
@@ -73,7 +75,9 @@ fn transition(caller: Option<&Arc<Profile>>, path: &ResolvedPath) -> Result<Opti
         return Ok(target);
     };
     let view = caller.view();
-    let (allowed, denied) = access::path_masks(&view, path, true);
+    // Owner rules allow no exec.
+    let rules = access::path_masks(&view, path, true);
+    let (allowed, denied) = (rules.allowed, rules.denied);
     // `file_open` allowed the exec by the path the file had then; what follows goes by the
     // path it has now, which must be one the caller may execute too (a rename in between
     // must not pick another rule's transition). Complain mode logged the open already.

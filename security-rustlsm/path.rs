@@ -24,7 +24,8 @@ use crate::accessors;
 use core::mem::MaybeUninit;
 use kernel::{
     bindings,
-    fs::{LocalFile, Path},
+    cred::Credential,
+    fs::{Dentry, Inode, LocalFile, Path},
     prelude::*,
 };
 
@@ -126,8 +127,31 @@ pub(crate) enum Target<'a> {
     File(&'a LocalFile),
     /// A held path (`truncate()`, `chmod()`, a socket's path...).
     Path(&'a Path),
-    /// The entry `name` of the directory at the path (being created, removed or renamed).
-    Entry(&'a Path, &'a [u8]),
+    /// The entry `name` of the directory at the path (being created, removed or renamed),
+    /// and the file it names or is to name.
+    Entry(&'a Path, &'a [u8], Object<'a>),
+}
+
+/// The file an entry names or is to name, for `owner` rules.
+#[derive(Clone, Copy)]
+pub(crate) enum Object<'a> {
+    /// One the operation makes (a create, a directory, a symlink): the task's own, as the
+    /// new inode takes its filesystem user ID.
+    New,
+    /// An existing file, and the one a rename replaces or exchanges it with: the task must
+    /// own both for an owner rule to count.
+    Existing(&'a Inode, Option<&'a Inode>),
+    /// None that the hook can see: owned by no one.
+    Unknown,
+}
+
+impl<'a> Object<'a> {
+    /// The file `dentry` names, if it names one.
+    pub(crate) fn named_by(dentry: &'a Dentry) -> Self {
+        dentry
+            .inode()
+            .map_or(Object::Unknown, |inode| Object::Existing(inode, None))
+    }
 }
 
 impl<'a> Target<'a> {
@@ -140,12 +164,30 @@ impl<'a> Target<'a> {
         }
     }
 
+    /// Whether `cred`'s filesystem user ID owns the file the check is about, as its mount
+    /// shows the owner: what `owner` rules ask.
+    pub(crate) fn owned_by(&self, cred: &Credential) -> bool {
+        match *self {
+            Target::File(file) => accessors::owns(cred, file.path(), file.inode()),
+            Target::Path(path) => path
+                .dentry()
+                .inode()
+                .is_some_and(|inode| accessors::owns(cred, path, inode)),
+            Target::Entry(_, _, Object::New) => true,
+            Target::Entry(dir, _, Object::Existing(inode, other)) => {
+                accessors::owns(cred, dir, inode)
+                    && other.is_none_or(|other| accessors::owns(cred, dir, other))
+            }
+            Target::Entry(_, _, Object::Unknown) => false,
+        }
+    }
+
     /// Resolves the target into `path` (empty).
     pub(crate) fn resolve(&self, path: &mut ResolvedPath) -> Result {
         match *self {
             Target::File(file) => path.resolve_file(file),
             Target::Path(held) => path.resolve(held),
-            Target::Entry(dir, name) => path.resolve_entry(dir, name),
+            Target::Entry(dir, name, _) => path.resolve_entry(dir, name),
         }
     }
 }

@@ -6,7 +6,7 @@
 use crate::{
     access::check_current_path,
     accessors,
-    path::Target,
+    path::{Object, Target},
     setid::{mode_of, refuse_if_set_id},
     wire,
 };
@@ -19,9 +19,15 @@ use kernel::{
 };
 
 /// Checks `requested` on the entry `dentry` of directory `dir` (locked, so the name is
-/// stable) for the current task.
-fn check_entry(op: &str, requested: u32, dir: &Path, dentry: &LockedDentry) -> Result {
-    check_current_path(op, requested, Target::Entry(dir, dentry.name()))
+/// stable), which names or is to name `object`, for the current task.
+fn check_entry(
+    op: &str,
+    requested: u32,
+    dir: &Path,
+    dentry: &LockedDentry,
+    object: Object<'_>,
+) -> Result {
+    check_current_path(op, requested, Target::Entry(dir, dentry.name(), object))
 }
 
 /// `path_mknod`: creating a file (including `open(O_CREAT)`), a device, FIFO or socket; never
@@ -32,9 +38,9 @@ pub(crate) fn path_mknod(
     mode: bindings::umode_t,
     _dev: u32,
 ) -> Result {
-    let target = Target::Entry(dir, dentry.name());
+    let target = Target::Entry(dir, dentry.name(), Object::New);
     refuse_if_set_id(u32::from(mode), wire::ACCESS_CREATE, target)?;
-    check_entry("create", wire::ACCESS_CREATE, dir, dentry)
+    check_entry("create", wire::ACCESS_CREATE, dir, dentry, Object::New)
 }
 
 /// `inode_create`, for POSIX message queues only (every other create is decided at
@@ -42,15 +48,23 @@ pub(crate) fn path_mknod(
 /// `mqueue:/NAME` as when it is opened, which no rule matches, so a confined task creates
 /// none, instead of leaving a queue behind that it may not open.
 pub(crate) fn inode_create(dir: &Inode, dentry: &Dentry, _mode: bindings::umode_t) -> Result {
-    check_queue_entry("create", wire::ACCESS_CREATE, dir, dentry)
+    check_queue_entry("create", wire::ACCESS_CREATE, dir, dentry, Object::New)
 }
 
 /// Checks `requested` on the entry `dentry` of `dir` when `dir` is the current task's POSIX
 /// message queue file system; other file systems are decided by the path hooks. The name is
 /// copied: not every caller of these hooks locks the directory.
-fn check_queue_entry(op: &str, requested: u32, dir: &Inode, dentry: &Dentry) -> Result {
+fn check_queue_entry(
+    op: &str,
+    requested: u32,
+    dir: &Inode,
+    dentry: &Dentry,
+    object: Object<'_>,
+) -> Result {
     accessors::with_mqueue_root(dir, |root| {
-        dentry.with_name(|name| check_current_path(op, requested, Target::Entry(root, name)))
+        dentry.with_name(|name| {
+            check_current_path(op, requested, Target::Entry(root, name, object))
+        })
     })
     .unwrap_or(Ok(()))
 }
@@ -59,28 +73,46 @@ fn check_queue_entry(op: &str, requested: u32, dir: &Inode, dentry: &Dentry) -> 
 /// `path_unlink`): `mq_unlink()` removes a queue without a path hook. Named `mqueue:/NAME`,
 /// which no rule matches, so a confined task removes no queue (another program's included).
 pub(crate) fn inode_unlink(dir: &Inode, dentry: &Dentry) -> Result {
-    check_queue_entry("delete", wire::ACCESS_DELETE, dir, dentry)
+    check_queue_entry(
+        "delete",
+        wire::ACCESS_DELETE,
+        dir,
+        dentry,
+        Object::named_by(dentry),
+    )
 }
 
 /// `path_mkdir`.
 pub(crate) fn path_mkdir(dir: &Path, dentry: &LockedDentry, _mode: bindings::umode_t) -> Result {
-    check_entry("mkdir", wire::ACCESS_CREATE, dir, dentry)
+    check_entry("mkdir", wire::ACCESS_CREATE, dir, dentry, Object::New)
 }
 
 /// `path_symlink`: the link itself is created; where it points is not checked here (opening
 /// through it is, at the target's path).
 pub(crate) fn path_symlink(dir: &Path, dentry: &LockedDentry, _target: &CStr) -> Result {
-    check_entry("symlink", wire::ACCESS_CREATE, dir, dentry)
+    check_entry("symlink", wire::ACCESS_CREATE, dir, dentry, Object::New)
 }
 
 /// `path_unlink`.
 pub(crate) fn path_unlink(dir: &Path, dentry: &LockedDentry) -> Result {
-    check_entry("unlink", wire::ACCESS_DELETE, dir, dentry)
+    check_entry(
+        "unlink",
+        wire::ACCESS_DELETE,
+        dir,
+        dentry,
+        Object::named_by(dentry),
+    )
 }
 
 /// `path_rmdir`.
 pub(crate) fn path_rmdir(dir: &Path, dentry: &LockedDentry) -> Result {
-    check_entry("rmdir", wire::ACCESS_DELETE, dir, dentry)
+    check_entry(
+        "rmdir",
+        wire::ACCESS_DELETE,
+        dir,
+        dentry,
+        Object::named_by(dentry),
+    )
 }
 
 /// `path_rename`: the source name needs `rename`; the target name needs `rename` and
@@ -95,7 +127,12 @@ pub(crate) fn path_rename(
     new_dentry: &LockedDentry,
     flags: u32,
 ) -> Result {
-    check_entry("rename", wire::ACCESS_RENAME, old_dir, old_dentry)?;
+    // Both names concern the moved file and the one it replaces or is exchanged with.
+    let moved = match old_dentry.inode() {
+        Some(inode) => Object::Existing(inode, new_dentry.inode()),
+        None => Object::Unknown,
+    };
+    check_entry("rename", wire::ACCESS_RENAME, old_dir, old_dentry, moved)?;
     let target = if flags & bindings::RENAME_EXCHANGE != 0 {
         wire::ACCESS_RENAME
     } else if new_dentry.inode().is_some() {
@@ -104,7 +141,7 @@ pub(crate) fn path_rename(
     } else {
         wire::ACCESS_RENAME | wire::ACCESS_CREATE
     };
-    check_entry("rename", target, new_dir, new_dentry)
+    check_entry("rename", target, new_dir, new_dentry, moved)
 }
 
 /// `path_link`: the existing name needs `link`; the new name needs `link` and `create` (it
@@ -118,6 +155,7 @@ pub(crate) fn path_link(old_path: &Path, new_dir: &Path, new_dentry: &LockedDent
         wire::ACCESS_LINK | wire::ACCESS_CREATE,
         new_dir,
         new_dentry,
+        Object::named_by(old_path.dentry()),
     )
 }
 

@@ -125,6 +125,7 @@ int rustlsm_sk_type(const struct sock *sk);
 bool rustlsm_is_mqueue(const struct path *path);
 int rustlsm_proc_own_depth(const struct path *path);
 bool rustlsm_keeps_decisions(const struct path *path);
+bool rustlsm_owns(const struct cred *cred, const struct path *on, const struct inode *inode);
 bool rustlsm_mqueue_root(const struct inode *dir, struct path *root);
 bool rustlsm_ioctl_sets_inode_flags(unsigned int cmd);
 bool rustlsm_ioctl_is_terminal_routine(unsigned int cmd);

@@ -22,6 +22,7 @@ mod kunit;
 mod modes;
 mod mount;
 mod network;
+mod owner;
 mod policy_loading;
 mod policy_refusals;
 mod privilege;
@@ -49,7 +50,7 @@ type Outcome = Result<(), String>;
 /// The cases a full run registers, and those of the parts run alone or counted on their own
 /// (hostile.rs and privilege.rs keep theirs). A run of any other number fails, so a dropped
 /// case or an early return is seen: update these with the cases.
-const EXPECTED_CASES: u32 = 567;
+const EXPECTED_CASES: u32 = 572;
 const EXPECTED_PROGRAMS: u32 = 41;
 const EXPECTED_ESCAPES: u32 = 155;
 /// The escape classes repeated inside sandboxes (escapes::run_sandboxed).
@@ -181,6 +182,7 @@ fn main() {
     exec::confined(&mut s);
     modes::run(&mut s);
     qualifiers::run_cases(&mut s);
+    owner::run_cases(&mut s);
     repeats::run_cases(&mut s);
     files::breadth(&mut s);
     proc_self::run_cases(&mut s);
