@@ -225,8 +225,8 @@ fn decide_for_domain(
             continue;
         }
         let rules = Rules::layer(layer);
-        let decision = path_masks(&rules, &path, cred.is_current())
-            .for_owner(requested, || target.owned_by(cred));
+        let said = path_masks(&rules, &path, cred.is_current());
+        let decision = said.for_owner(requested, || target.owned_by(cred));
         let refused = refusal(&decision, path.is_internal(), requested, strictness);
         if refused == 0 {
             report_audited(&rules, op, &path, &decision, requested);
@@ -235,7 +235,8 @@ fn decide_for_domain(
         let kills = cred.is_current();
         let how = if kills { Kills::Yes } else { Kills::No };
         if logs_refusal(&rules, &decision, refused, strictness) {
-            report::denial_in(&rules, op, path.bytes(), requested, refused, how);
+            let what = refusal_of(&path, &said, requested, refused);
+            report::denial_in(&rules, op, &what, how);
         }
         to_result(if kills {
             report::verdict(rules.mode())
@@ -291,12 +292,12 @@ fn decide_for_label(
     let mut path = ResolvedPath::empty();
     target.resolve(&mut path)?;
     let view = profile.view();
-    let decision = path_masks(&view, &path, cred.is_current());
+    let said = path_masks(&view, &path, cred.is_current());
     // procfs files, whose `/proc/self` name is per task, have no key (see `Key::of`).
     if let Some(key) = &key {
-        decision_cache::store(key, decision);
+        decision_cache::store(key, said);
     }
-    let decision = decision.for_owner(requested, || target.owned_by(cred));
+    let decision = said.for_owner(requested, || target.owned_by(cred));
     let refused = refusal(&decision, path.is_internal(), requested, strictness);
     if refused == 0 {
         report_audited(&Rules::system(view), op, &path, &decision, requested);
@@ -308,12 +309,33 @@ fn decide_for_label(
         Kills::No
     };
     if logs_refusal(&view, &decision, refused, strictness) {
-        report::denial(&view, op, path.bytes(), requested, refused, how);
+        report::denial(
+            &view,
+            op,
+            &refusal_of(&path, &said, requested, refused),
+            how,
+        );
     }
     to_result(match how {
         Kills::Yes => report::verdict(view.mode()),
         Kills::No => report::verdict_without_kill(view.mode(), EACCES),
     })
+}
+
+/// The record of the refusal of `refused` (of `requested`) on `path`, whose rules said
+/// `said`: the refused accesses that owner rules allow are marked as for the owner only.
+pub(crate) fn refusal_of<'a>(
+    path: &'a ResolvedPath,
+    said: &Decision,
+    requested: u32,
+    refused: u32,
+) -> report::FileObject<'a> {
+    report::FileObject {
+        path: path.bytes(),
+        requested,
+        refused,
+        owner_only: refused & said.owner_allowed & !said.denied & wire::ACCESS_ALL,
+    }
 }
 
 /// Whether the refusal of `refused` by `rules` is logged: always, unless deny rules marked

@@ -88,14 +88,13 @@ fn check_held(
             return Ok(());
         }
         for rules in rules {
-            report::denial_in(
-                &rules,
-                op,
-                b"anon_inode:[io_uring]",
-                0,
-                0,
-                report::Kills::No,
-            );
+            let ring = report::FileObject {
+                path: b"anon_inode:[io_uring]",
+                requested: 0,
+                refused: 0,
+                owner_only: 0,
+            };
+            report::denial_in(&rules, op, &ring, report::Kills::No);
             to_result(report::verdict_without_kill(rules.mode(), EACCES))?;
         }
         return Ok(());
@@ -113,8 +112,10 @@ fn check_held(
     for rules in rules {
         // The holder is the current task (an exec's, or a receiver), whose own procfs
         // entries answer to `/proc/self` too.
-        let decision = crate::access::path_masks(&rules, &path, true)
-            .for_owner(requested, || accessors::owns(holder, file.path(), file.inode()));
+        let said = crate::access::path_masks(&rules, &path, true);
+        let decision = said.for_owner(requested, || {
+            accessors::owns(holder, file.path(), file.inode())
+        });
         let refused = requested & (!decision.allowed | decision.denied);
         if refused == 0 {
             crate::access::report_audited(&rules, op, &path, &decision, requested);
@@ -122,7 +123,8 @@ fn check_held(
         }
         // A revoked descriptor is hard to debug without its line: never quieted.
         let how = report::Kills::No;
-        report::denial_in(&rules, op, path.bytes(), requested, refused, how);
+        let what = crate::access::refusal_of(&path, &said, requested, refused);
+        report::denial_in(&rules, op, &what, how);
         to_result(report::verdict_without_kill(rules.mode(), EACCES))?;
     }
     Ok(())

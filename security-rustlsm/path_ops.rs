@@ -62,9 +62,8 @@ fn check_queue_entry(
     object: Object<'_>,
 ) -> Result {
     accessors::with_mqueue_root(dir, |root| {
-        dentry.with_name(|name| {
-            check_current_path(op, requested, Target::Entry(root, name, object))
-        })
+        dentry
+            .with_name(|name| check_current_path(op, requested, Target::Entry(root, name, object)))
     })
     .unwrap_or(Ok(()))
 }

@@ -91,11 +91,14 @@ impl kernel::fmt::Display for Quoted<'_> {
     }
 }
 
-/// The object of a file decision: its path and the accesses asked and refused.
-struct FileObject<'a> {
-    path: &'a [u8],
-    requested: u32,
-    refused: u32,
+/// The object of a file decision: its path, the accesses asked and refused, and those of
+/// the refused that owner rules allow to the file's owner (`owner_only`, logged if any: the
+/// task does not own the file).
+pub(crate) struct FileObject<'a> {
+    pub(crate) path: &'a [u8],
+    pub(crate) requested: u32,
+    pub(crate) refused: u32,
+    pub(crate) owner_only: u32,
 }
 
 impl kernel::fmt::Display for FileObject<'_> {
@@ -105,7 +108,11 @@ impl kernel::fmt::Display for FileObject<'_> {
             Quoted(self.path),
             Access(self.requested),
             Access(self.refused)
-        ))
+        ))?;
+        if self.owner_only != 0 {
+            f.write_fmt(fmt!(" owner_only={}", Access(self.owner_only)))?;
+        }
+        Ok(())
     }
 }
 
@@ -114,44 +121,20 @@ impl Object for FileObject<'_> {
         record.field(c"path", self.path);
         record.field(c"requested", Access(self.requested).letters().as_slice());
         record.field(c"denied", Access(self.refused).letters().as_slice());
+        if self.owner_only != 0 {
+            record.field(c"owner_only", Access(self.owner_only).letters().as_slice());
+        }
     }
 }
 
-/// Reports one file decision that refused `refused` of the `requested` accesses to `path`;
-/// `kills` as for [`event`].
-pub(crate) fn denial(
-    profile: &ProfileView<'_>,
-    op: &str,
-    path: &[u8],
-    requested: u32,
-    refused: u32,
-    kills: Kills,
-) {
-    denial_in(
-        &Rules::system(*profile),
-        op,
-        path,
-        requested,
-        refused,
-        kills,
-    );
+/// Reports one file decision that refused `what`; `kills` as for [`event`].
+pub(crate) fn denial(profile: &ProfileView<'_>, op: &str, what: &FileObject<'_>, kills: Kills) {
+    denial_in(&Rules::system(*profile), op, what, kills);
 }
 
 /// [`denial`] by the rules of `rules`, a system profile's or a sandbox layer's.
-pub(crate) fn denial_in(
-    rules: &Rules<'_>,
-    op: &str,
-    path: &[u8],
-    requested: u32,
-    refused: u32,
-    kills: Kills,
-) {
-    let object = FileObject {
-        path,
-        requested,
-        refused,
-    };
-    event_in(rules, op, &object, kills);
+pub(crate) fn denial_in(rules: &Rules<'_>, op: &str, what: &FileObject<'_>, kills: Kills) {
+    event_in(rules, op, what, kills);
 }
 
 /// The object of a decision whose operation says it all (mount, user namespaces).
@@ -346,6 +329,7 @@ pub(crate) fn audited_in(rules: &Rules<'_>, op: &str, path: &[u8], audited: u32)
         path,
         requested: audited,
         refused: 0,
+        owner_only: 0,
     };
     emit(rules, rules.sandbox(), op, &object, Outcome::Audited);
 }

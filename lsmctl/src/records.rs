@@ -69,6 +69,8 @@ pub enum Object<'a> {
         path: &'a [u8],
         requested: Option<u32>,
         denied: Option<u32>,
+        /// Of the denied, what owner rules allow to the file's owner (the task is not it).
+        owner_only: Option<u32>,
     },
     /// An exec the kernel refused for a reason it words itself.
     Exec { path: &'a [u8], info: &'a [u8] },
@@ -355,11 +357,14 @@ impl Record {
         let value = |key: &str| self.field(key).unwrap_or_default();
         match keys.as_slice() {
             [] => Object::None,
-            ["path", "requested", "denied"] => Object::File {
-                path: value("path"),
-                requested: access_mask(value("requested")),
-                denied: access_mask(value("denied")),
-            },
+            ["path", "requested", "denied"] | ["path", "requested", "denied", "owner_only"] => {
+                Object::File {
+                    path: value("path"),
+                    requested: access_mask(value("requested")),
+                    denied: access_mask(value("denied")),
+                    owner_only: self.field("owner_only").and_then(access_mask),
+                }
+            }
             ["path", "info"] => Object::Exec {
                 path: value("path"),
                 info: value("info"),
@@ -550,13 +555,21 @@ fn object_text(record: &Record) -> String {
             path,
             requested,
             denied,
+            owner_only,
         } => {
             let letters = match (denied, requested) {
                 (Some(d), _) if d != 0 => access_letters(d),
                 (_, Some(r)) => access_letters(r),
                 _ => shown(record.field("denied").unwrap_or_default()),
             };
-            format!("{} ({letters})", shown_name(path))
+            match owner_only.filter(|&o| o != 0) {
+                Some(o) => format!(
+                    "{} ({letters}; {} for the file's owner only)",
+                    shown_name(path),
+                    access_letters(o)
+                ),
+                None => format!("{} ({letters})", shown_name(path)),
+            }
         }
         Object::Exec { path, .. } => shown_name(path),
         Object::Endpoint { proto, addr, port } => {

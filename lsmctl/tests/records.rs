@@ -67,6 +67,7 @@ fn a_file_record_parses_into_its_fields() {
             path: b"/etc/shadow",
             requested: Some(wire::ACCESS_READ | wire::ACCESS_WRITE),
             denied: Some(wire::ACCESS_READ),
+            owner_only: None,
         }
     );
     // A system profile's log line has no sandbox id; it parses all the same.
@@ -212,7 +213,7 @@ fn every_cut_of_a_record_is_not_one() {
 fn every_object_kind_reads_and_renders() {
     let base = r#"DENIED sandbox=4 profile="sandbox" op=OP OBJ pid=7 comm="prog""#;
     let line = |op: &str, obj: &str| base.replace("OP", op).replace("OBJ", obj);
-    let cases: [(&str, &str, Object<'_>, &str); 15] = [
+    let cases: [(&str, &str, Object<'_>, &str); 16] = [
         (
             "open",
             r#"path="/a" requested=rwxacdnlmstiu denied=u"#,
@@ -222,8 +223,20 @@ fn every_object_kind_reads_and_renders() {
                     wire::ACCESS_ALL & !wire::ACCESS_EXEC_INHERIT & !wire::ACCESS_EXEC_PROFILE,
                 ),
                 denied: Some(wire::ACCESS_CONNECT),
+                owner_only: None,
             },
             "open /a (u)",
+        ),
+        (
+            "open",
+            r#"path="/home/u/f" requested=rw denied=rw owner_only=w"#,
+            Object::File {
+                path: b"/home/u/f",
+                requested: Some(wire::ACCESS_READ | wire::ACCESS_WRITE),
+                denied: Some(wire::ACCESS_READ | wire::ACCESS_WRITE),
+                owner_only: Some(wire::ACCESS_WRITE),
+            },
+            "open /home/u/f (rw; w for the file's owner only)",
         ),
         (
             "exec",
@@ -378,7 +391,8 @@ fn every_object_kind_reads_and_renders() {
         Object::File {
             path: b"/a",
             requested: None,
-            denied: None
+            denied: None,
+            owner_only: None,
         }
     );
     assert_eq!(

@@ -87,8 +87,9 @@ pub(crate) fn run_cases(s: &mut Suite) {
             let theirs = file_of("theirs", OTHER)?;
             let roots = file_of("roots", 0)?;
             let public = file_of("public", OTHER)?;
+            // Refusals that say the owner rules would allow it to the file's owner.
             let denials = |path: &str| {
-                let object = format!("path=\"{path}\"");
+                let object = format!("path=\"{path}\" requested=r denied=r owner_only=r");
                 kernel_log()
                     .lines()
                     .filter(|l| l.contains("profile=\"owner\"") && l.contains(&object))
@@ -121,8 +122,13 @@ pub(crate) fn run_cases(s: &mut Suite) {
                 libc::EACCES,
             )?;
             check(denials(&theirs) > logged, || {
-                "the refusal of another's file was not logged".into()
-            })
+                "the refusal of another's file was not logged as for the owner only".into()
+            })?;
+            let (code, out) = run(LSMCTL, &["log", "-p", "owner"]);
+            check(
+                code == 0 && out.contains("/tmp/owner/theirs (r; r for the file's owner only)"),
+                || format!("lsmctl log: {code}: {out}"),
+            )
         },
     );
     s.case(
