@@ -9,6 +9,11 @@ const READ: u32 = 1;
 const WRITE: u32 = 2;
 
 fn build(rules: &[(String, u32, u32)]) -> Dfa {
+    build_within(rules, MAX_STATES as usize)
+}
+
+/// Compiles `rules`, allowing the construction at most `max_states` states.
+fn build_within(rules: &[(String, u32, u32)], max_states: usize) -> Dfa {
     let rules: Vec<DfaRule<'_>> = rules
         .iter()
         .map(|(p, allow, deny)| DfaRule {
@@ -17,7 +22,7 @@ fn build(rules: &[(String, u32, u32)]) -> Dfa {
             deny: *deny,
         })
         .collect();
-    compile(&rules, MAX_STATES as usize).unwrap()
+    compile(&rules, max_states).unwrap()
 }
 
 /// 10,000 rules over 100 trees of the same 100 subtrees: the subtrees' states are shared.
@@ -112,15 +117,7 @@ fn overlapping_literals_after_stars_stay_small_while_built() {
             ));
         }
     }
-    let patterns: Vec<DfaRule<'_>> = rules
-        .iter()
-        .map(|(p, allow, deny)| DfaRule {
-            pattern: p.as_bytes(),
-            allow: *allow,
-            deny: *deny,
-        })
-        .collect();
-    let dfa = compile(&patterns, 2_000).unwrap();
+    let dfa = build_within(&rules, 2_000);
     let zeros = "0".repeat(40);
     let paths = [
         format!("/pxtyy555{zeros}0000409qbal+{zeros}409al+/w/x/yg/z"),
