@@ -70,6 +70,20 @@ impl Observed {
     pub fn add(&mut self, r: &Record) {
         self.records += 1;
         match r.object() {
+            // Refused only because the task does not own the file: an owner rule said so,
+            // and a plain rule would grant it whoever owns the file. Shown, never proposed.
+            Object::File {
+                path,
+                denied: Some(denied),
+                owner_only: Some(owner_only),
+                ..
+            } if denied != 0 && denied & !owner_only == 0 => {
+                self.other.insert(format!(
+                    "{} {}: refused for not owning the file (owner rules)",
+                    r.op,
+                    crate::records::shown(path)
+                ));
+            }
             Object::File {
                 path,
                 requested: Some(mask),

@@ -101,6 +101,33 @@ fn siblings_collapse_by_extension_but_never_in_system_directories() {
 }
 
 #[test]
+fn refusals_for_not_owning_the_file_are_shown_not_proposed() {
+    let o = observed(&[
+        "DENIED profile=\"p\" op=open path=\"/home/bob/notes\" requested=rw denied=rw owner_only=rw pid=1 comm=\"p\"",
+        // Partly owner-only: what no rule allows is still learned.
+        "DENIED profile=\"p\" op=open path=\"/home/bob/todo\" requested=rw denied=rw owner_only=r pid=1 comm=\"p\"",
+    ]);
+    let p = propose("p", &o, &[], &[], false);
+    assert!(
+        !paths(&p).iter().any(|p| p.contains("notes")),
+        "{:?}",
+        p.rules
+    );
+    assert!(
+        p.unhandled
+            .iter()
+            .any(|u| u == "open /home/bob/notes: refused for not owning the file (owner rules)"),
+        "{:?}",
+        p.unhandled
+    );
+    assert!(
+        paths(&p).iter().any(|p| p.contains("todo")),
+        "{:?}",
+        p.rules
+    );
+}
+
+#[test]
 fn sensitive_grants_are_held_back_unless_asked() {
     let o = observed(&[
         "ALLOWED profile=\"p\" op=capable capability=21 pid=1 comm=\"p\"",
