@@ -7,6 +7,7 @@ use crate::{
     access::check_current_path,
     accessors,
     path::{Object, Target},
+    refer,
     setid::{mode_of, refuse_if_set_id},
     wire,
 };
@@ -118,7 +119,7 @@ pub(crate) fn path_rmdir(dir: &Path, dentry: &LockedDentry) -> Result {
 /// `create` (the rename makes that name), and `delete` if a file there is replaced, so a
 /// rename can neither make a name a create rule refuses nor destroy a file a delete rule
 /// protects (AppArmor asks the same). An exchange (`RENAME_EXCHANGE`) makes and removes no
-/// name: each side needs `rename`.
+/// name: each side needs `rename`. No file may gain an access by its new name.
 pub(crate) fn path_rename(
     old_dir: &Path,
     old_dentry: &LockedDentry,
@@ -140,22 +141,51 @@ pub(crate) fn path_rename(
     } else {
         wire::ACCESS_RENAME | wire::ACCESS_CREATE
     };
-    check_entry("rename", target, new_dir, new_dentry, moved)
+    check_entry("rename", target, new_dir, new_dentry, moved)?;
+    // The moved file must gain nothing by its new name, nor, in an exchange, the other file
+    // by its new one (see `refer`).
+    if let Some(inode) = old_dentry.inode() {
+        let (from, to) = (
+            moved_by(old_dir, old_dentry, inode),
+            moved_by(new_dir, new_dentry, inode),
+        );
+        refer::check_current("rename", from, to)?;
+    }
+    match new_dentry.inode() {
+        Some(inode) if flags & bindings::RENAME_EXCHANGE != 0 => {
+            let (from, to) = (
+                moved_by(new_dir, new_dentry, inode),
+                moved_by(old_dir, old_dentry, inode),
+            );
+            refer::check_current("rename", from, to)
+        }
+        _ => Ok(()),
+    }
+}
+
+/// The entry `dentry` of `dir` as a name of `inode`, the file a rename moves.
+fn moved_by<'a>(dir: &'a Path, dentry: &'a LockedDentry, inode: &'a Inode) -> Target<'a> {
+    Target::Entry(dir, dentry.name(), Object::Existing(inode, None))
 }
 
 /// `path_link`: the existing name needs `link`; the new name needs `link` and `create` (it
-/// makes a name; this also covers naming an `O_TMPFILE` file). A set-ID file is never
-/// linked (see [`crate::setid`]).
+/// makes a name; this also covers naming an `O_TMPFILE` file), and may give the file no
+/// access its existing name does not. A set-ID file is never linked (see
+/// [`crate::setid`]).
 pub(crate) fn path_link(old_path: &Path, new_dir: &Path, new_dentry: &LockedDentry) -> Result {
     refuse_if_set_id(mode_of(old_path), wire::ACCESS_LINK, Target::Path(old_path))?;
     check_current_path("link", wire::ACCESS_LINK, Target::Path(old_path))?;
+    let linked = Object::named_by(old_path.dentry());
     check_entry(
         "link",
         wire::ACCESS_LINK | wire::ACCESS_CREATE,
         new_dir,
         new_dentry,
-        Object::named_by(old_path.dentry()),
-    )
+        linked,
+    )?;
+    // The file must gain nothing by its new name (see `refer`).
+    let to = Target::Entry(new_dir, new_dentry.name(), linked);
+    refer::check_current("link", Target::Path(old_path), to)
 }
 
 /// `path_truncate`: `truncate()` by name; never of a set-ID program (see [`crate::setid`]).

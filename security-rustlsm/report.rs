@@ -47,10 +47,10 @@ impl ShortBytes {
 }
 
 /// An access mask, rendered as letters.
-struct Access(u32);
+pub(crate) struct Access(pub(crate) u32);
 
 impl Access {
-    fn letters(&self) -> ShortBytes {
+    pub(crate) fn letters(&self) -> ShortBytes {
         let mut out = ShortBytes::new();
         for (i, &letter) in wire::ACCESS_LETTERS.iter().enumerate() {
             if self.0 & (1 << i) != 0 {

@@ -75,6 +75,7 @@ mod path_ops;
 mod policy;
 mod rcu_slot;
 mod records;
+mod refer;
 mod repeats;
 mod report;
 mod retired;

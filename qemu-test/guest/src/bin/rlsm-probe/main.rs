@@ -158,6 +158,14 @@ fn file_op(op: &str, a: &str, b: &str) -> Option<i32> {
                 errno_if(libc::futimens(fd, std::ptr::null()))
             }),
             "rename" => errno_if(libc::rename(ca.as_ptr(), cb.as_ptr())),
+            "exchange" => errno_if(libc::syscall(
+                libc::SYS_renameat2,
+                libc::AT_FDCWD,
+                ca.as_ptr(),
+                libc::AT_FDCWD,
+                cb.as_ptr(),
+                libc::RENAME_EXCHANGE,
+            ) as libc::c_int),
             "link" => errno_if(libc::link(ca.as_ptr(), cb.as_ptr())),
             "symlink" => errno_if(libc::symlink(ca.as_ptr(), cb.as_ptr())),
             "ioctl" => with_fd(a, libc::O_RDONLY, |fd| {

@@ -22,6 +22,10 @@ paths = ["/tmp/esc/rn/keep*"]
 [[profile.esc-rename.rule]]
 deny = ["create"]
 paths = ["/tmp/esc/rn/*.php"]
+
+[[profile.esc-rename.rule]]
+deny = ["write"]
+paths = ["/tmp/esc/rn/ro*"]
 "#;
 
 pub(super) fn run(s: &mut Suite) {
@@ -34,6 +38,9 @@ pub(super) fn run(s: &mut Suite) {
                 ("/tmp/esc/rn/x.txt", "x-data"),
                 ("/tmp/esc/rn/z.txt", "z-data"),
                 ("/tmp/esc/rn/y", "y-data"),
+                ("/tmp/esc/rn/ro1", "ro-data"),
+                ("/tmp/esc/rn/ro2", "ro-data"),
+                ("/tmp/esc/rn/w3", "w-data"),
             ],
         )?;
         load("esc-rename", PROFILE)
@@ -103,6 +110,62 @@ pub(super) fn run(s: &mut Suite) {
         let moved = content("/tmp/esc/rn/y2");
         check(moved == "y-data", || format!("y2 holds {moved:?}"))
     });
+    // A new name may not give a file an access its old name refuses (refer.rs): otherwise a
+    // link or a rename away and back walks a file out from under a deny rule.
+    s.case(
+        "rename: a link may not give a write-protected file a writable name",
+        || {
+            let args = ["link", "/tmp/esc/rn/ro1", "/tmp/esc/rn/w1"];
+            refused(
+                PROBE,
+                &args,
+                libc::EACCES,
+                "esc-rename",
+                "link",
+                "path=\"/tmp/esc/rn/w1\" from=\"/tmp/esc/rn/ro1\" adds=w",
+            )?;
+            check(!Path::new("/tmp/esc/rn/w1").exists(), || "w1 exists".into())
+        },
+    );
+    s.case(
+        "rename: a rename may not move a write-protected file to a writable name",
+        || {
+            let args = ["rename", "/tmp/esc/rn/ro2", "/tmp/esc/rn/w2"];
+            refused(
+                PROBE,
+                &args,
+                libc::EACCES,
+                "esc-rename",
+                "rename",
+                "from=\"/tmp/esc/rn/ro2\" adds=w",
+            )?;
+            let kept = content("/tmp/esc/rn/ro2");
+            check(kept == "ro-data", || format!("ro2 holds {kept:?}"))
+        },
+    );
+    s.case(
+        "rename: an exchange may not give a write-protected file a writable name",
+        || {
+            let args = ["exchange", "/tmp/esc/rn/ro2", "/tmp/esc/rn/w3"];
+            refused(
+                PROBE,
+                &args,
+                libc::EACCES,
+                "esc-rename",
+                "rename",
+                "from=\"/tmp/esc/rn/ro2\" adds=w",
+            )?;
+            let kept = content("/tmp/esc/rn/ro2");
+            check(kept == "ro-data", || format!("ro2 holds {kept:?}"))
+        },
+    );
+    s.case(
+        "rename: a write-protected file may take another protected name, and a file give up rights",
+        || {
+            expect(PROBE, &["rename", "/tmp/esc/rn/ro2", "/tmp/esc/rn/ro3"], 0)?;
+            expect(PROBE, &["link", "/tmp/esc/rn/w3", "/tmp/esc/rn/ro4"], 0).map(drop)
+        },
+    );
     s.case("rename: remove the rename profile", || {
         remove(&["esc-rename"])
     });
