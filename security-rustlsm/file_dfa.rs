@@ -155,15 +155,22 @@ impl<'a> FileDfa<'a> {
     /// [`Self::lookup`] for the path the concatenation of `parts` spells, without building
     /// it.
     pub fn lookup_parts(&self, parts: &[&[u8]]) -> (u32, u32) {
+        self.masks(self.state_after(parts)).unwrap_or((0, 0))
+    }
+
+    /// The state the walk of the path `parts` spell ends in (0, the dead state, once no
+    /// rule can match). The automaton is minimal, so two paths end in the same state exactly
+    /// when every continuation of one gets what the same continuation of the other gets.
+    pub fn state_after(&self, parts: &[&[u8]]) -> usize {
         let mut state = self.start;
         for &b in parts.iter().flat_map(|p| p.iter()) {
             let class = self.class_map[usize::from(b)];
             match self.step(state, class) {
-                Some(0) | None => return (0, 0),
+                Some(0) | None => return 0,
                 Some(next) => state = next,
             }
         }
-        self.masks(state).unwrap_or((0, 0))
+        state
     }
 
     /// Number of states and edges, for reports.

@@ -115,11 +115,13 @@ pub(crate) fn path_rmdir(dir: &Path, dentry: &LockedDentry) -> Result {
     )
 }
 
-/// `path_rename`: the source name needs `rename`; the target name needs `rename` and
-/// `create` (the rename makes that name), and `delete` if a file there is replaced, so a
-/// rename can neither make a name a create rule refuses nor destroy a file a delete rule
-/// protects (AppArmor asks the same). An exchange (`RENAME_EXCHANGE`) makes and removes no
-/// name: each side needs `rename`. No file may gain an access by its new name.
+/// `path_rename`: the source name needs `rename`; the target name needs `rename`, `create`
+/// (the rename makes that name) and `write` (it gets the file's contents), and `delete` if
+/// a file there is replaced, so a rename can neither make a name a create rule refuses,
+/// put contents where a write rule refuses them, nor destroy a file a delete rule protects
+/// (AppArmor asks the same). An exchange (`RENAME_EXCHANGE`) makes and removes no name:
+/// each side needs `rename` and `write`. No file may gain an access by its new name, nor
+/// any file below a moved directory (see `refer`).
 pub(crate) fn path_rename(
     old_dir: &Path,
     old_dentry: &LockedDentry,
@@ -132,14 +134,22 @@ pub(crate) fn path_rename(
         Some(inode) => Object::Existing(inode, new_dentry.inode()),
         None => Object::Unknown,
     };
-    check_entry("rename", wire::ACCESS_RENAME, old_dir, old_dentry, moved)?;
-    let target = if flags & bindings::RENAME_EXCHANGE != 0 {
+    let exchange = flags & bindings::RENAME_EXCHANGE != 0;
+    // In an exchange the source name gets the other file's contents.
+    let source = if exchange {
+        wire::ACCESS_RENAME | wire::ACCESS_WRITE
+    } else {
         wire::ACCESS_RENAME
+    };
+    check_entry("rename", source, old_dir, old_dentry, moved)?;
+    // The target name gets the moved file's contents: `write`, as for writing them there.
+    let target = if exchange {
+        wire::ACCESS_RENAME | wire::ACCESS_WRITE
     } else if new_dentry.inode().is_some() {
         // The target's directory is locked, so whether the name exists is stable.
-        wire::ACCESS_RENAME | wire::ACCESS_CREATE | wire::ACCESS_DELETE
+        wire::ACCESS_RENAME | wire::ACCESS_CREATE | wire::ACCESS_DELETE | wire::ACCESS_WRITE
     } else {
-        wire::ACCESS_RENAME | wire::ACCESS_CREATE
+        wire::ACCESS_RENAME | wire::ACCESS_CREATE | wire::ACCESS_WRITE
     };
     check_entry("rename", target, new_dir, new_dentry, moved)?;
     // The moved file must gain nothing by its new name, nor, in an exchange, the other file
@@ -149,7 +159,7 @@ pub(crate) fn path_rename(
             moved_by(old_dir, old_dentry, inode),
             moved_by(new_dir, new_dentry, inode),
         );
-        refer::check_current("rename", from, to)?;
+        refer::check_current("rename", from, to, is_directory(inode))?;
     }
     match new_dentry.inode() {
         Some(inode) if flags & bindings::RENAME_EXCHANGE != 0 => {
@@ -157,10 +167,14 @@ pub(crate) fn path_rename(
                 moved_by(new_dir, new_dentry, inode),
                 moved_by(old_dir, old_dentry, inode),
             );
-            refer::check_current("rename", from, to)
+            refer::check_current("rename", from, to, is_directory(inode))
         }
         _ => Ok(()),
     }
+}
+
+fn is_directory(inode: &Inode) -> bool {
+    inode.mode() & bindings::S_IFMT == bindings::S_IFDIR
 }
 
 /// The entry `dentry` of `dir` as a name of `inode`, the file a rename moves.
@@ -168,9 +182,9 @@ fn moved_by<'a>(dir: &'a Path, dentry: &'a LockedDentry, inode: &'a Inode) -> Ta
     Target::Entry(dir, dentry.name(), Object::Existing(inode, None))
 }
 
-/// `path_link`: the existing name needs `link`; the new name needs `link` and `create` (it
-/// makes a name; this also covers naming an `O_TMPFILE` file), and may give the file no
-/// access its existing name does not. A set-ID file is never linked (see
+/// `path_link`: the existing name needs `link`; the new name needs `link`, `create` (it
+/// makes a name; this also covers naming an `O_TMPFILE` file) and `write` (the name gets
+/// the file's contents), and may give the file no access its existing name does not. A set-ID file is never linked (see
 /// [`crate::setid`]).
 pub(crate) fn path_link(old_path: &Path, new_dir: &Path, new_dentry: &LockedDentry) -> Result {
     refuse_if_set_id(mode_of(old_path), wire::ACCESS_LINK, Target::Path(old_path))?;
@@ -178,14 +192,15 @@ pub(crate) fn path_link(old_path: &Path, new_dir: &Path, new_dentry: &LockedDent
     let linked = Object::named_by(old_path.dentry());
     check_entry(
         "link",
-        wire::ACCESS_LINK | wire::ACCESS_CREATE,
+        wire::ACCESS_LINK | wire::ACCESS_CREATE | wire::ACCESS_WRITE,
         new_dir,
         new_dentry,
         linked,
     )?;
-    // The file must gain nothing by its new name (see `refer`).
+    // The file must gain nothing by its new name (see `refer`); directories are never
+    // linked.
     let to = Target::Entry(new_dir, new_dentry.name(), linked);
-    refer::check_current("link", Target::Path(old_path), to)
+    refer::check_current("link", Target::Path(old_path), to, false)
 }
 
 /// `path_truncate`: `truncate()` by name; never of a set-ID program (see [`crate::setid`]).

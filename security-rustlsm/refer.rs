@@ -9,8 +9,13 @@
 //!
 //! What a name gives a file is what the rules allow there and do not deny, owner rules
 //! counted for the file's owner, for the accesses to the file itself: the name operations
-//! (create, delete, rename, link) are checked on each name already. The files under a
-//! renamed directory change names with it; that is not judged here (see the admin guide).
+//! (create, delete, rename, link) are checked on each name already, and so is `write` on a
+//! name a file is moved or linked to, which is what any exec transition there would follow.
+//!
+//! The files under a renamed directory change names with it. Their rules are compared
+//! through the automata: a directory may move only where every path below it is judged as
+//! below its old name (the automata reach the same state after `old/` and `new/`), or
+//! where nothing below it is allowed at all.
 
 use crate::{
     access::{path_masks, Rules},
@@ -19,16 +24,22 @@ use crate::{
     report::{self, Access, Kills, Quoted},
     wire,
 };
-use kernel::{cred::Credential, error::to_result, prelude::*};
+use kernel::{cred::Credential, error::to_result, prelude::*, str::BStr};
 
-/// The accesses to a file that its name decides.
+/// The accesses to a file that its name decides (not the exec transitions, which qualify
+/// `exec` rather than grant anything).
 const CONTENT: u32 = wire::ACCESS_ALL
-    & !(wire::ACCESS_CREATE | wire::ACCESS_DELETE | wire::ACCESS_RENAME | wire::ACCESS_LINK);
+    & !(wire::ACCESS_CREATE
+        | wire::ACCESS_DELETE
+        | wire::ACCESS_RENAME
+        | wire::ACCESS_LINK
+        | wire::ACCESS_EXEC_INHERIT
+        | wire::ACCESS_EXEC_PROFILE);
 
 /// Checks, for the current task, that the file at `from` gains no access by being named
-/// `to` as well (a link) or instead (a rename), under its profile and each layer of its
-/// sandbox. `op` names the operation in the report.
-pub(crate) fn check_current(op: &str, from: Target<'_>, to: Target<'_>) -> Result {
+/// `to` as well (a link) or instead (a rename), nor, for a `directory`, any file below it,
+/// under its profile and each layer of its sandbox. `op` names the operation in the report.
+pub(crate) fn check_current(op: &str, from: Target<'_>, to: Target<'_>, directory: bool) -> Result {
     Credential::with_current(|cred| {
         let Some(confinement) = cred_blob::confinement(cred) else {
             return Ok(());
@@ -42,6 +53,7 @@ pub(crate) fn check_current(op: &str, from: Target<'_>, to: Target<'_>) -> Resul
             from,
             new: &new,
             to,
+            directory,
         };
         if let Some(profile) = confinement.label().and_then(|label| label.profile()) {
             names.check(&Rules::system(profile.view()), op)?;
@@ -60,6 +72,8 @@ struct Names<'a> {
     from: Target<'a>,
     new: &'a ResolvedPath,
     to: Target<'a>,
+    /// Whether the file is a directory, whose files move with it.
+    directory: bool,
 }
 
 impl Names<'_> {
@@ -70,37 +84,58 @@ impl Names<'_> {
         decision.allowed & !decision.denied & CONTENT
     }
 
-    /// Refuses (in `rules`' mode) if the new name gives more than the old one.
+    /// Refuses (in `rules`' mode) if the new name gives more than the old one, or if below
+    /// a directory's new name the rules differ.
     fn check(&self, rules: &Rules<'_>, op: &str) -> Result {
         let added = self.gives(rules, self.new, self.to) & !self.gives(rules, self.old, self.from);
-        if added == 0 {
+        let disconnected = rules.attach_disconnected();
+        let below_differs = self.directory
+            && !rules.same_below(
+                self.old.for_rules(disconnected),
+                self.new.for_rules(disconnected),
+            );
+        if added == 0 && !below_differs {
             return Ok(());
         }
         let what = Widening {
             new: self.new.bytes(),
             old: self.old.bytes(),
             added,
+            below_differs,
         };
         report::event_in(rules, op, &what, Kills::Yes);
         to_result(report::verdict(rules.mode()))
     }
 }
 
-/// The object of a refused link or rename: the new name, the old one, and the accesses the
-/// new name would add (`path="/home/u/x" from="/home/u/.bashrc" adds=w`).
+/// The object of a refused link or rename: the new name, the old one, the accesses the new
+/// name would add (`path="/home/u/x" from="/home/u/.bashrc" adds=w`), and whether the rules
+/// differ below a directory's new name (`below=differs`).
 struct Widening<'a> {
     new: &'a [u8],
     old: &'a [u8],
     added: u32,
+    below_differs: bool,
+}
+
+impl Widening<'_> {
+    fn below(&self) -> &'static [u8] {
+        if self.below_differs {
+            b"differs"
+        } else {
+            b"same"
+        }
+    }
 }
 
 impl kernel::fmt::Display for Widening<'_> {
     fn fmt(&self, f: &mut kernel::fmt::Formatter<'_>) -> kernel::fmt::Result {
         f.write_fmt(fmt!(
-            "path=\"{}\" from=\"{}\" adds={}",
+            "path=\"{}\" from=\"{}\" adds={} below={}",
             Quoted(self.new),
             Quoted(self.old),
-            Access(self.added)
+            Access(self.added),
+            BStr::from_bytes(self.below())
         ))
     }
 }
@@ -110,5 +145,6 @@ impl report::Object for Widening<'_> {
         record.field(c"path", self.new);
         record.field(c"from", self.old);
         record.field(c"adds", Access(self.added).letters().as_slice());
+        record.field(c"below", self.below());
     }
 }

@@ -1033,6 +1033,19 @@ impl<'a> ProfileView<'a> {
         }
     }
 
+    /// Whether every path under the directory `new` gets from the file rules and the owner
+    /// rules what the same path under the directory `old` gets, or gets nothing from either:
+    /// each automaton is in the same state after `old/` as after `new/`, or in the dead state
+    /// after `new/` in both. `old` and `new` are the directories' paths, without the `/`.
+    pub fn same_below(&self, old: &[u8], new: &[u8]) -> bool {
+        let dfas = [self.file_dfa(), self.owner_file_dfa()];
+        let states = dfas
+            .iter()
+            .flatten()
+            .map(|dfa| (dfa.state_after(&[old, b"/"]), dfa.state_after(&[new, b"/"])));
+        states.clone().all(|(o, n)| o == n) || states.clone().all(|(_, n)| n == 0)
+    }
+
     /// What the `owner` rules allow on `path`, to a task that owns the file: one walk of
     /// their automaton, none without owner rules.
     pub fn owner_masks(&self, path: &[u8]) -> u32 {

@@ -31,6 +31,10 @@ owner = true
 [[profile.owner.rule]]
 allow = ["read"]
 paths = ["/tmp/owner/public"]
+
+[[profile.owner.rule]]
+deny = ["write"]
+paths = ["/tmp/owner/prot*"]
 "#;
 
 /// The errno of the owner probe running `args` as user `uid` (0 = success).
@@ -186,6 +190,14 @@ pub(crate) fn run_cases(s: &mut Suite) {
                 format!("{theirs} is gone")
             })?;
             expect("link own", probe_as(USER, &["link", &mine, &linked]), 0)?;
+            // An owned file the profile keeps from writing gets no writable name.
+            let prot = file_of("prot-1", USER)?;
+            let free = format!("{DIR}/free-1");
+            expect(
+                "link own protected",
+                probe_as(USER, &["link", &prot, &free]),
+                libc::EACCES,
+            )?;
             expect("rename own", probe_as(USER, &["rename", &mine, &moved]), 0)?;
             expect("unlink own", probe_as(USER, &["unlink", &moved]), 0)
         },

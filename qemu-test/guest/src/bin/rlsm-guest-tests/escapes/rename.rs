@@ -25,13 +25,20 @@ paths = ["/tmp/esc/rn/*.php"]
 
 [[profile.esc-rename.rule]]
 deny = ["write"]
-paths = ["/tmp/esc/rn/ro*"]
+paths = ["/tmp/esc/rn/ro*", "/tmp/esc/rn/*/prot/**"]
+
+[[profile.esc-rename.rule]]
+deny = ["read"]
+paths = ["/tmp/esc/rn/wo*"]
 "#;
 
 pub(super) fn run(s: &mut Suite) {
     s.case("rename: load the rename profile", || {
+        // What an earlier run of the class (outside a sandbox) made.
+        let _ = std::fs::remove_file("/tmp/esc/rn/wo1");
+        let _ = std::fs::remove_dir_all("/tmp/esc/rn/d/plain2");
         fixture(
-            &["/tmp/esc/rn"],
+            &["/tmp/esc/rn", "/tmp/esc/rn/d/prot", "/tmp/esc/rn/d/plain"],
             &[
                 ("/tmp/esc/rn/a", "a-data"),
                 ("/tmp/esc/rn/keep1", "keep-data"),
@@ -41,6 +48,9 @@ pub(super) fn run(s: &mut Suite) {
                 ("/tmp/esc/rn/ro1", "ro-data"),
                 ("/tmp/esc/rn/ro2", "ro-data"),
                 ("/tmp/esc/rn/w3", "w-data"),
+                ("/tmp/esc/rn/wo2", "wo-data"),
+                ("/tmp/esc/rn/d/prot/f", "prot-data"),
+                ("/tmp/esc/rn/d/plain/f", "plain-data"),
             ],
         )?;
         load("esc-rename", PROFILE)
@@ -146,6 +156,7 @@ pub(super) fn run(s: &mut Suite) {
     s.case(
         "rename: an exchange may not give a write-protected file a writable name",
         || {
+            // Each side of an exchange gets the other's contents: `write` on both names.
             let args = ["exchange", "/tmp/esc/rn/ro2", "/tmp/esc/rn/w3"];
             refused(
                 PROBE,
@@ -153,17 +164,62 @@ pub(super) fn run(s: &mut Suite) {
                 libc::EACCES,
                 "esc-rename",
                 "rename",
-                "from=\"/tmp/esc/rn/ro2\" adds=w",
+                "path=\"/tmp/esc/rn/ro2\" requested=wn denied=w",
+            )?;
+            // Both names writable, but one refuses reading: the file coming from it may not
+            // take the readable name.
+            let args = ["exchange", "/tmp/esc/rn/w3", "/tmp/esc/rn/wo2"];
+            refused(
+                PROBE,
+                &args,
+                libc::EACCES,
+                "esc-rename",
+                "rename",
+                "path=\"/tmp/esc/rn/w3\" from=\"/tmp/esc/rn/wo2\" adds=r",
             )?;
             let kept = content("/tmp/esc/rn/ro2");
             check(kept == "ro-data", || format!("ro2 holds {kept:?}"))
         },
     );
     s.case(
-        "rename: a write-protected file may take another protected name, and a file give up rights",
+        "rename: onto a write-protected name is refused, as writing it would be",
         || {
-            expect(PROBE, &["rename", "/tmp/esc/rn/ro2", "/tmp/esc/rn/ro3"], 0)?;
-            expect(PROBE, &["link", "/tmp/esc/rn/w3", "/tmp/esc/rn/ro4"], 0).map(drop)
+            let args = ["rename", "/tmp/esc/rn/w3", "/tmp/esc/rn/ro1"];
+            refused(
+                PROBE,
+                &args,
+                libc::EACCES,
+                "esc-rename",
+                "rename",
+                "path=\"/tmp/esc/rn/ro1\" requested=wcdn denied=w",
+            )?;
+            let kept = content("/tmp/esc/rn/ro1");
+            check(kept == "ro-data", || format!("ro1 holds {kept:?}"))
+        },
+    );
+    s.case("rename: a file may take a name that gives it less", || {
+        expect(PROBE, &["link", "/tmp/esc/rn/w3", "/tmp/esc/rn/wo1"], 0).map(drop)
+    });
+    s.case(
+        "rename: a directory may not move where the rules below it differ",
+        || {
+            let args = ["rename", "/tmp/esc/rn/d/prot", "/tmp/esc/rn/d/open"];
+            refused(
+                PROBE,
+                &args,
+                libc::EACCES,
+                "esc-rename",
+                "rename",
+                "from=\"/tmp/esc/rn/d/prot\" adds= below=differs",
+            )?;
+            expect(PROBE, &["open", "/tmp/esc/rn/d/prot/f", "w"], libc::EACCES)?;
+            // Where the rules below are the same, it may.
+            expect(
+                PROBE,
+                &["rename", "/tmp/esc/rn/d/plain", "/tmp/esc/rn/d/plain2"],
+                0,
+            )
+            .map(drop)
         },
     );
     s.case("rename: remove the rename profile", || {
