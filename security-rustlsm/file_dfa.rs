@@ -159,8 +159,8 @@ impl<'a> FileDfa<'a> {
     }
 
     /// The state the walk of the path `parts` spell ends in (0, the dead state, once no
-    /// rule can match). The automaton is minimal, so two paths end in the same state exactly
-    /// when every continuation of one gets what the same continuation of the other gets.
+    /// rule can match). Two paths that end in the same state give every continuation the
+    /// same answer (and in a minimal automaton, as lsmctl builds, only those do).
     pub fn state_after(&self, parts: &[&[u8]]) -> usize {
         let mut state = self.start;
         for &b in parts.iter().flat_map(|p| p.iter()) {

@@ -346,7 +346,7 @@ impl ResolvedPath {
     /// negative, or about to go).
     pub(crate) fn resolve_entry(&mut self, dir: &Path, name: &[u8]) -> Result {
         self.resolve(dir)?;
-        if self.bytes().starts_with(DISCONNECTED) || self.push_name(name).is_ok() {
+        if self.push_name(name).is_ok() {
             return Ok(());
         }
         if matches!(self.buf, Buffer::Heap(_)) {

@@ -184,8 +184,8 @@ fn moved_by<'a>(dir: &'a Path, dentry: &'a LockedDentry, inode: &'a Inode) -> Ta
 
 /// `path_link`: the existing name needs `link`; the new name needs `link`, `create` (it
 /// makes a name; this also covers naming an `O_TMPFILE` file) and `write` (the name gets
-/// the file's contents), and may give the file no access its existing name does not. A set-ID file is never linked (see
-/// [`crate::setid`]).
+/// the file's contents; AppArmor asks only `link` there), and may give the file no access
+/// its existing name does not. A set-ID file is never linked (see [`crate::setid`]).
 pub(crate) fn path_link(old_path: &Path, new_dir: &Path, new_dentry: &LockedDentry) -> Result {
     refuse_if_set_id(mode_of(old_path), wire::ACCESS_LINK, Target::Path(old_path))?;
     check_current_path("link", wire::ACCESS_LINK, Target::Path(old_path))?;

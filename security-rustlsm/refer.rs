@@ -24,7 +24,7 @@ use crate::{
     report::{self, Access, Kills, Quoted},
     wire,
 };
-use kernel::{cred::Credential, error::to_result, prelude::*, str::BStr};
+use kernel::{cred::Credential, error::to_result, prelude::*};
 
 /// The accesses to a file that its name decides (not the exec transitions, which qualify
 /// `exec` rather than grant anything).
@@ -109,8 +109,8 @@ impl Names<'_> {
 }
 
 /// The object of a refused link or rename: the new name, the old one, the accesses the new
-/// name would add (`path="/home/u/x" from="/home/u/.bashrc" adds=w`), and whether the rules
-/// differ below a directory's new name (`below=differs`).
+/// name would add (`path="/home/u/x" from="/home/u/.bashrc" adds=w`), and, for a directory
+/// whose new name the rules below differ from, `below=differs`.
 struct Widening<'a> {
     new: &'a [u8],
     old: &'a [u8],
@@ -118,25 +118,20 @@ struct Widening<'a> {
     below_differs: bool,
 }
 
-impl Widening<'_> {
-    fn below(&self) -> &'static [u8] {
-        if self.below_differs {
-            b"differs"
-        } else {
-            b"same"
-        }
-    }
-}
-
 impl kernel::fmt::Display for Widening<'_> {
     fn fmt(&self, f: &mut kernel::fmt::Formatter<'_>) -> kernel::fmt::Result {
         f.write_fmt(fmt!(
-            "path=\"{}\" from=\"{}\" adds={} below={}",
+            "path=\"{}\" from=\"{}\"",
             Quoted(self.new),
-            Quoted(self.old),
-            Access(self.added),
-            BStr::from_bytes(self.below())
-        ))
+            Quoted(self.old)
+        ))?;
+        if self.added != 0 {
+            f.write_fmt(fmt!(" adds={}", Access(self.added)))?;
+        }
+        if self.below_differs {
+            f.write_str(" below=differs")?;
+        }
+        Ok(())
     }
 }
 
@@ -144,7 +139,11 @@ impl report::Object for Widening<'_> {
     fn audit(&self, record: &mut kernel::audit::Record) {
         record.field(c"path", self.new);
         record.field(c"from", self.old);
-        record.field(c"adds", Access(self.added).letters().as_slice());
-        record.field(c"below", self.below());
+        if self.added != 0 {
+            record.field(c"adds", Access(self.added).letters().as_slice());
+        }
+        if self.below_differs {
+            record.field(c"below", b"differs");
+        }
     }
 }

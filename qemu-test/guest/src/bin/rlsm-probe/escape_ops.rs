@@ -657,6 +657,11 @@ fn fspick_reconfigure(dir: &str) -> i32 {
 
 /// Clones DIR as a detached mount (open_tree) and opens FILE relative to it.
 fn open_tree_open(dir: &str, file: &str) -> i32 {
+    open_tree_then(dir, file, libc::O_RDONLY)
+}
+
+/// Opens `file` under a detached clone of `dir` with `flags` (and mode 0644).
+fn open_tree_then(dir: &str, file: &str, open_flags: libc::c_int) -> i32 {
     let (d, f) = (cstr(dir), cstr(file));
     let flags = 1 | libc::O_CLOEXEC; // OPEN_TREE_CLONE
                                      // SAFETY: open_tree and openat on valid C strings and our own descriptor.
@@ -669,7 +674,7 @@ fn open_tree_open(dir: &str, file: &str) -> i32 {
     fd_then(tree as libc::c_int, |t| {
         // SAFETY: As above.
         fd_then(
-            unsafe { libc::openat(t, f.as_ptr(), libc::O_RDONLY | libc::O_CLOEXEC) },
+            unsafe { libc::openat(t, f.as_ptr(), open_flags | libc::O_CLOEXEC, 0o644) },
             |_| 0,
         )
     })
@@ -934,6 +939,7 @@ pub(crate) fn run(op: &str, args: &[String]) -> Option<i32> {
             "append-mmap" => append_mmap(arg(2)),
             "fsmount-tmpfs" => fsmount_tmpfs(arg(2)),
             "open-tree-open" => open_tree_open(arg(2), arg(3)),
+            "open-tree-create" => open_tree_then(arg(2), arg(3), libc::O_WRONLY | libc::O_CREAT),
             "fspick-reconfigure" => fspick_reconfigure(arg(2)),
             "at-secure" => {
                 println!("{}", libc::getauxval(libc::AT_SECURE));

@@ -60,7 +60,8 @@
 //! - `append-overwrite PATH` (O_APPEND, F_SETFL 0, pwrite at 0), `append-noappend PATH`
 //!   (pwritev2 RWF_NOAPPEND at 0), `append-mmap PATH` (O_RDWR|O_APPEND, shared writable map);
 //! - `fsmount-tmpfs DIR` (fsopen, fsconfig, fsmount, move_mount), `open-tree-open DIR FILE`
-//!   (open FILE under a detached clone of DIR), `fspick-reconfigure DIR` (fspick, then
+//!   (open FILE under a detached clone of DIR), `open-tree-create DIR FILE` (the same with
+//!   O_CREAT), `fspick-reconfigure DIR` (fspick, then
 //!   FSCONFIG_CMD_RECONFIGURE); each prints the step that failed;
 //! - `at-secure` (prints AT_SECURE), `traceme-exec PATH ARGS...` (a child that asked to be
 //!   traced execs PATH; prints `running` or `exec failed: errno E`), `nnp-exec PATH ARGS...`

@@ -46,6 +46,14 @@ paths = ["/**"]
 [[profile.esc-treeok.rule]]
 deny = ["read"]
 paths = ["/etc/shadow"]
+
+[[profile.esc-treeok.rule]]
+allow = ["create", "write"]
+paths = ["/esc/tree/**"]
+
+[[profile.esc-treeok.rule]]
+deny = ["create"]
+paths = ["/esc/tree/nope*"]
 "#;
 
 /// Whether something is mounted on DIR; unmounts it, so the next case starts clean.
@@ -148,6 +156,23 @@ pub(super) fn run(s: &mut Suite) {
         || {
             let args = ["open-tree-open", "/etc", "shadow"];
             refused(TREE_OK, &args, libc::EACCES, "esc-treeok", "open", "shadow")
+        },
+    );
+    // A name created in a disconnected directory is judged with its name (it once was judged
+    // as the directory, which voided create rules there).
+    s.case(
+        "mount API: attach_disconnected judges a name created under a detached mount",
+        || {
+            let args = ["open-tree-create", "/tmp/esc/tree", "nope-1"];
+            refused(
+                TREE_OK,
+                &args,
+                libc::EACCES,
+                "esc-treeok",
+                "create",
+                "path=\"disconnected:/esc/tree/nope-1\"",
+            )?;
+            expect(TREE_OK, &["open-tree-create", "/tmp/esc/tree", "made-1"], 0).map(drop)
         },
     );
     s.case(

@@ -210,7 +210,7 @@ pub(super) fn run(s: &mut Suite) {
                 libc::EACCES,
                 "esc-rename",
                 "rename",
-                "from=\"/tmp/esc/rn/d/prot\" adds= below=differs",
+                "from=\"/tmp/esc/rn/d/prot\" below=differs",
             )?;
             expect(PROBE, &["open", "/tmp/esc/rn/d/prot/f", "w"], libc::EACCES)?;
             // Where the rules below are the same, it may.
