@@ -2,7 +2,7 @@
 //! creates one: both are checked as such, not as `rename`/`link` alone.
 
 use super::{content, expect, fixture, load, refused, remove};
-use crate::{check, Suite};
+use crate::{check, Outcome, Suite};
 use std::path::Path;
 
 const PROBE: &str = "/usr/bin/rlsm-probe-esc-rename";
@@ -31,6 +31,22 @@ paths = ["/tmp/esc/rn/ro*", "/tmp/esc/rn/*/prot/**"]
 deny = ["read"]
 paths = ["/tmp/esc/rn/wo*"]
 "#;
+
+/// Runs the probe with `args`, which the profile must refuse with a `rename` or `link`
+/// (the probe's first argument, or `rename` for an exchange) line containing `needle`.
+fn refused_by_esc_rename(args: &[&str], needle: &str) -> Outcome {
+    let op = match args[0] {
+        "link" => "link",
+        _ => "rename",
+    };
+    refused(PROBE, args, libc::EACCES, "esc-rename", op, needle)
+}
+
+/// Whether `path` still holds `data`.
+fn still_holds(path: &str, data: &str) -> Outcome {
+    let kept = content(path);
+    check(kept == data, || format!("{path} holds {kept:?}"))
+}
 
 pub(super) fn run(s: &mut Suite) {
     s.case("rename: load the rename profile", || {
@@ -125,13 +141,8 @@ pub(super) fn run(s: &mut Suite) {
     s.case(
         "rename: a link may not give a write-protected file a writable name",
         || {
-            let args = ["link", "/tmp/esc/rn/ro1", "/tmp/esc/rn/w1"];
-            refused(
-                PROBE,
-                &args,
-                libc::EACCES,
-                "esc-rename",
-                "link",
+            refused_by_esc_rename(
+                &["link", "/tmp/esc/rn/ro1", "/tmp/esc/rn/w1"],
                 "path=\"/tmp/esc/rn/w1\" from=\"/tmp/esc/rn/ro1\" adds=w",
             )?;
             check(!Path::new("/tmp/esc/rn/w1").exists(), || "w1 exists".into())
@@ -140,61 +151,38 @@ pub(super) fn run(s: &mut Suite) {
     s.case(
         "rename: a rename may not move a write-protected file to a writable name",
         || {
-            let args = ["rename", "/tmp/esc/rn/ro2", "/tmp/esc/rn/w2"];
-            refused(
-                PROBE,
-                &args,
-                libc::EACCES,
-                "esc-rename",
-                "rename",
+            refused_by_esc_rename(
+                &["rename", "/tmp/esc/rn/ro2", "/tmp/esc/rn/w2"],
                 "from=\"/tmp/esc/rn/ro2\" adds=w",
             )?;
-            let kept = content("/tmp/esc/rn/ro2");
-            check(kept == "ro-data", || format!("ro2 holds {kept:?}"))
+            still_holds("/tmp/esc/rn/ro2", "ro-data")
         },
     );
     s.case(
         "rename: an exchange may not give a write-protected file a writable name",
         || {
             // Each side of an exchange gets the other's contents: `write` on both names.
-            let args = ["exchange", "/tmp/esc/rn/ro2", "/tmp/esc/rn/w3"];
-            refused(
-                PROBE,
-                &args,
-                libc::EACCES,
-                "esc-rename",
-                "rename",
+            refused_by_esc_rename(
+                &["exchange", "/tmp/esc/rn/ro2", "/tmp/esc/rn/w3"],
                 "path=\"/tmp/esc/rn/ro2\" requested=wn denied=w",
             )?;
             // Both names writable, but one refuses reading: the file coming from it may not
             // take the readable name.
-            let args = ["exchange", "/tmp/esc/rn/w3", "/tmp/esc/rn/wo2"];
-            refused(
-                PROBE,
-                &args,
-                libc::EACCES,
-                "esc-rename",
-                "rename",
+            refused_by_esc_rename(
+                &["exchange", "/tmp/esc/rn/w3", "/tmp/esc/rn/wo2"],
                 "path=\"/tmp/esc/rn/w3\" from=\"/tmp/esc/rn/wo2\" adds=r",
             )?;
-            let kept = content("/tmp/esc/rn/ro2");
-            check(kept == "ro-data", || format!("ro2 holds {kept:?}"))
+            still_holds("/tmp/esc/rn/ro2", "ro-data")
         },
     );
     s.case(
         "rename: onto a write-protected name is refused, as writing it would be",
         || {
-            let args = ["rename", "/tmp/esc/rn/w3", "/tmp/esc/rn/ro1"];
-            refused(
-                PROBE,
-                &args,
-                libc::EACCES,
-                "esc-rename",
-                "rename",
+            refused_by_esc_rename(
+                &["rename", "/tmp/esc/rn/w3", "/tmp/esc/rn/ro1"],
                 "path=\"/tmp/esc/rn/ro1\" requested=wcdn denied=w",
             )?;
-            let kept = content("/tmp/esc/rn/ro1");
-            check(kept == "ro-data", || format!("ro1 holds {kept:?}"))
+            still_holds("/tmp/esc/rn/ro1", "ro-data")
         },
     );
     s.case("rename: a file may take a name that gives it less", || {
@@ -203,13 +191,8 @@ pub(super) fn run(s: &mut Suite) {
     s.case(
         "rename: a directory may not move where the rules below it differ",
         || {
-            let args = ["rename", "/tmp/esc/rn/d/prot", "/tmp/esc/rn/d/open"];
-            refused(
-                PROBE,
-                &args,
-                libc::EACCES,
-                "esc-rename",
-                "rename",
+            refused_by_esc_rename(
+                &["rename", "/tmp/esc/rn/d/prot", "/tmp/esc/rn/d/open"],
                 "from=\"/tmp/esc/rn/d/prot\" below=differs",
             )?;
             expect(PROBE, &["open", "/tmp/esc/rn/d/prot/f", "w"], libc::EACCES)?;
