@@ -162,6 +162,14 @@ pub(crate) fn run_cases(s: &mut Suite) {
             let created = format!("{DIR}/created-by-user");
             expect("create", probe_as(USER, &["create", &created]), 0)?;
             expect("write created", probe_as(USER, &["open", &created, "w"]), 0)?;
+            // An O_TMPFILE file is the task's own too, and may be named with linkat().
+            let named = format!("{DIR}/tmpfile-named");
+            let args = ["setid-tmpfile", DIR, &named, "644"];
+            expect("O_TMPFILE, linkat", probe_as(USER, &args), 0)?;
+            let owner = std::os::unix::fs::MetadataExt::uid(
+                &fs::metadata(&named).map_err(|e| format!("{named}: {e}"))?,
+            );
+            check(owner == USER, || format!("{named} is owned by {owner}"))?;
             let theirs = file_of("theirs-2", OTHER)?;
             let mine = file_of("mine-2", USER)?;
             let moved = format!("{DIR}/moved");
