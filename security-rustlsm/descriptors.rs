@@ -15,7 +15,7 @@ use crate::{
     access::Rules,
     accessors,
     cred_blob::{self, Confinement},
-    path::ResolvedPath,
+    path::{ResolvedPath, Target},
     report,
 };
 use kernel::{
@@ -113,9 +113,7 @@ fn check_held(
         // The holder is the current task (an exec's, or a receiver), whose own procfs
         // entries answer to `/proc/self` too.
         let said = crate::access::path_masks(&rules, &path, true);
-        let decision = said.for_owner(requested, || {
-            accessors::owns(holder, file.path(), file.inode())
-        });
+        let decision = said.for_owner(requested, || Target::File(file).owned_by(holder));
         let refused = requested & (!decision.allowed | decision.denied);
         if refused == 0 {
             crate::access::report_audited(&rules, op, &path, &decision, requested);

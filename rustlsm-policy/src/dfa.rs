@@ -110,6 +110,32 @@ fn token_len(p: &[u8], at: usize) -> usize {
     }
 }
 
+/// The tokens of `pattern`: (start, width), a `**` being one token of width 2.
+fn tokens(pattern: &[u8]) -> Vec<(usize, usize)> {
+    let mut out = Vec::new();
+    let mut at = 0;
+    while at < pattern.len() {
+        let width = token_len(pattern, at);
+        out.push((at, width));
+        at += width;
+    }
+    out
+}
+
+/// Per position of `pattern`, how many bytes before it can match a `/` (a literal `/` or
+/// either byte of a `**`).
+fn crossings_of(pattern: &[u8]) -> Vec<u32> {
+    let mut out = vec![0; pattern.len() + 1];
+    let mut count = 0;
+    for (at, width) in tokens(pattern) {
+        if width == 2 || pattern[at] == b'/' {
+            count += width as u32;
+        }
+        out[at + 1..=at + width].fill(count);
+    }
+    out
+}
+
 /// The rules' patterns as one NFA whose states are pattern positions.
 struct Nfa<'r> {
     rules: &'r [DfaRule<'r>],
@@ -126,27 +152,7 @@ struct Nfa<'r> {
 
 impl<'r> Nfa<'r> {
     fn new(rules: &'r [DfaRule<'r>]) -> Self {
-        let crossings = rules
-            .iter()
-            .map(|r| {
-                let p = r.pattern;
-                let mut count = 0;
-                let mut out = Vec::with_capacity(p.len() + 1);
-                let mut at = 0;
-                out.push(0);
-                while at < p.len() {
-                    let len = token_len(p, at);
-                    if len == 2 || p[at] == b'/' {
-                        count += len as u32;
-                    }
-                    for _ in 0..len {
-                        out.push(count);
-                    }
-                    at += len;
-                }
-                out
-            })
-            .collect();
+        let crossings = rules.iter().map(|r| crossings_of(r.pattern)).collect();
         // A rest of pattern is named by its first token and the name of what follows, so
         // naming every position costs its pattern's length, not the sum of its suffixes.
         let mut names: HashMap<(u32, u32, u32), u32> = HashMap::new();
@@ -154,12 +160,6 @@ impl<'r> Nfa<'r> {
         let mut shared = Vec::with_capacity(rules.len());
         for (rule, r) in rules.iter().enumerate() {
             let p = r.pattern;
-            let mut starts = Vec::new();
-            let mut at = 0;
-            while at < p.len() {
-                starts.push(at);
-                at += token_len(p, at);
-            }
             let mut own = vec![Pos { rule: 0, at: 0 }; p.len() + 1];
             let mut intern = |key: (u32, u32, u32), at: usize, own: &mut Vec<Pos>| {
                 let next = first.len() as u32;
@@ -175,12 +175,8 @@ impl<'r> Nfa<'r> {
             };
             // The end of a pattern: what matching it grants and refuses.
             let mut name = intern((u32::MAX, r.allow, r.deny), p.len(), &mut own);
-            for &at in starts.iter().rev() {
-                let token = if token_len(p, at) == 2 {
-                    256
-                } else {
-                    u32::from(p[at])
-                };
+            for &(at, width) in tokens(p).iter().rev() {
+                let token = if width == 2 { 256 } else { u32::from(p[at]) };
                 name = intern((token, name, 0), at, &mut own);
             }
             shared.push(own);
