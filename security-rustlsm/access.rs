@@ -8,6 +8,7 @@
 //! turn, and the first that refuses (in its own mode) decides.
 
 use crate::{
+    ask,
     cred_blob::{self, Confinement},
     decision_cache::{self, Decision},
     path::{ResolvedPath, Target},
@@ -67,19 +68,20 @@ pub(crate) fn check_path(
     requested: u32,
     target: Target<'_>,
 ) -> Result {
-    check_path_with(cred, op, || requested, target)
+    decide_path(cred, op, || requested, target, Strictness::Rules, ask::Wait::Never)
 }
 
-/// [`check_path`] for a hook whose requested accesses take work to find (`open`): worked out
-/// only for a task with a label, so that unconfined tasks skip it.
+/// [`check_path`] for `open`, whose requested accesses take work to find (worked out only
+/// for a task with a label, so that unconfined tasks skip it), and the one hook where a task
+/// may wait for the agent its profile asks (`wait`, see [`crate::ask`]).
 #[inline]
-pub(crate) fn check_path_with(
+pub(crate) fn check_open(
     cred: &Credential,
-    op: &str,
     requested: impl FnOnce() -> u32,
     target: Target<'_>,
+    wait: ask::Wait<'_>,
 ) -> Result {
-    decide_path(cred, op, requested, target, Strictness::Rules)
+    decide_path(cred, "open", requested, target, Strictness::Rules, wait)
 }
 
 /// How strictly a path decision holds.
@@ -103,14 +105,18 @@ pub(crate) fn check_current_path(op: &str, requested: u32, target: Target<'_>) -
 /// [`decide_for_domain`]).
 pub(crate) fn check_current_path_held_too(op: &str, requested: u32, target: Target<'_>) -> Result {
     Credential::with_current(|cred| {
-        decide_path(cred, op, || requested, target, Strictness::HeldToo)
+        let strictness = Strictness::HeldToo;
+        decide_path(cred, op, || requested, target, strictness, ask::Wait::Never)
     })
 }
 
 /// Refuses `requested` on `target` to a confined current task whatever its profile says
 /// (reported and answered by its mode like any refusal); unconfined tasks are not concerned.
 pub(crate) fn refuse_current_path(op: &str, requested: u32, target: Target<'_>) -> Result {
-    Credential::with_current(|cred| decide_path(cred, op, || requested, target, Strictness::Always))
+    Credential::with_current(|cred| {
+        let strictness = Strictness::Always;
+        decide_path(cred, op, || requested, target, strictness, ask::Wait::Never)
+    })
 }
 
 /// What `view`'s file rules and owner rules say of `path`. For the current task, a file
@@ -160,10 +166,12 @@ fn decide_path(
     requested: impl FnOnce() -> u32,
     target: Target<'_>,
     strictness: Strictness,
+    wait: ask::Wait<'_>,
 ) -> Result {
     match cred_blob::confinement(cred) {
         Some(confinement) => {
-            decide_confined(&confinement, cred, op, requested(), target, strictness)
+            let requested = requested();
+            decide_confined(&confinement, cred, op, requested, target, strictness, wait)
         }
         None => Ok(()),
     }
@@ -178,9 +186,10 @@ fn decide_confined(
     requested: u32,
     target: Target<'_>,
     strictness: Strictness,
+    wait: ask::Wait<'_>,
 ) -> Result {
     if let Some(label) = confinement.label() {
-        decide_for_label(label, cred, op, requested, target, strictness)?;
+        decide_for_label(label, cred, op, requested, target, strictness, wait)?;
     }
     match confinement.domain() {
         Some(domain) if requested != 0 => {
@@ -235,7 +244,7 @@ fn decide_for_domain(
         let kills = cred.is_current();
         let how = if kills { Kills::Yes } else { Kills::No };
         if logs_refusal(&rules, &decision, refused, strictness) {
-            let what = refusal_of(&path, &said, requested, refused);
+            let what = refusal_of(&path, &said, requested, refused, None);
             report::denial_in(&rules, op, &what, how);
         }
         to_result(if kills {
@@ -259,6 +268,7 @@ fn decide_for_label(
     requested: u32,
     target: Target<'_>,
     strictness: Strictness,
+    wait: ask::Wait<'_>,
 ) -> Result {
     // Unconfined, nothing asked, or allowed by a kept decision: settled under RCU, without
     // taking a reference to the profile. Files of internal mounts are never kept.
@@ -303,6 +313,20 @@ fn decide_for_label(
         report_audited(&Rules::system(view), op, &path, &decision, requested);
         return Ok(());
     }
+    // What the rules leave to an agent is put to it, only for the task's own access: a
+    // check on another's credentials (a SIGIO owner's) has nobody to wait.
+    let leaves_to_agent = strictness == Strictness::Rules
+        && !path.is_internal()
+        && cred.is_current()
+        && left_to_agent(&view, &path, &decision, refused);
+    let asked = if leaves_to_agent {
+        match ask::ask(&view, profile.serial(), op, &path, refused, wait) {
+            Ok(()) => return Ok(()),
+            Err(why) => Some(why),
+        }
+    } else {
+        None
+    };
     let how = if cred.is_current() {
         Kills::Yes
     } else {
@@ -312,7 +336,7 @@ fn decide_for_label(
         report::denial(
             &view,
             op,
-            &refusal_of(&path, &said, requested, refused),
+            &refusal_of(&path, &said, requested, refused, asked),
             how,
         );
     }
@@ -323,19 +347,38 @@ fn decide_for_label(
 }
 
 /// The record of the refusal of `refused` (of `requested`) on `path`, whose rules said
-/// `said`: the refused accesses that owner rules allow are marked as for the owner only.
+/// `said`: the refused accesses that owner rules allow are marked as for the owner only, and
+/// why the agent they were put to did not allow them (`asked`), if they were.
 pub(crate) fn refusal_of<'a>(
     path: &'a ResolvedPath,
     said: &Decision,
     requested: u32,
     refused: u32,
+    asked: Option<ask::Refusal>,
 ) -> report::FileObject<'a> {
     report::FileObject {
         path: path.bytes(),
         requested,
         refused,
         owner_only: refused & said.owner_allowed & !said.denied & wire::ACCESS_ALL,
+        asked,
     }
+}
+
+/// Whether `view` leaves every access of `refused` on `path` to its agent: its ask rules (or
+/// its `ask` mode) name each, and no deny rule refuses any (explicit rules win over asking).
+/// Worked out only once the rules refused, so allowed accesses never walk the ask automaton.
+fn left_to_agent(view: &ProfileView<'_>, path: &ResolvedPath, said: &Decision, refused: u32) -> bool {
+    if !view.asks() {
+        return false;
+    }
+    let rendered = path.for_rules(view.attach_disconnected());
+    let mut asks = view.ask_masks(rendered);
+    if let Some(alias) = path.own_proc_alias() {
+        asks |= view.ask_masks_parts(&alias.parts());
+    }
+    let left = asks & !said.denied & wire::ACCESS_ALL;
+    refused & !left == 0
 }
 
 /// Whether the refusal of `refused` by `rules` is logged: always, unless deny rules marked
@@ -349,7 +392,7 @@ fn logs_refusal(
     refused: u32,
     strictness: Strictness,
 ) -> bool {
-    rules.mode() != Mode::Enforce
+    !matches!(rules.mode(), Mode::Enforce | Mode::Ask)
         || strictness == Strictness::Always
         || !wire::quiet(decision.denied, refused)
 }

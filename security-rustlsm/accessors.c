@@ -254,6 +254,30 @@ bool rustlsm_owns(const struct cred *cred, const struct path *on, const struct i
 	return vfsuid_eq_kuid(owner, cred->fsuid);
 }
 
+/*
+ * Whether the current task, opening @file, may wait in file_open for a user space agent: a
+ * user task of its own (no kernel thread, io_uring worker, exit or core dump, no fatal
+ * signal, no borrowed credentials: someone in the kernel opens on its behalf), not in an
+ * exec (cred_guard_mutex is held), asking for a blocking open, and holding no lock an agent
+ * could need: the parent directory is not locked, as it is while mq_open() and a file
+ * system's atomic_open() open the file. A lock held by another task makes this refuse too,
+ * which only turns a wait into an immediate refusal.
+ */
+bool rustlsm_may_wait_in_open(const struct file *file)
+{
+	struct dentry *parent;
+	bool locked;
+
+	if (current->flags & (PF_KTHREAD | PF_IO_WORKER | PF_EXITING | PF_DUMPCORE) ||
+	    current->in_execve || current->cred != current->real_cred ||
+	    fatal_signal_pending(current) || (file->f_flags & O_NONBLOCK))
+		return false;
+	parent = dget_parent(file->f_path.dentry);
+	locked = inode_is_locked(d_inode(parent));
+	dput(parent);
+	return !locked;
+}
+
 /* Whether @name spells @nr in decimal, as procfs names a pid directory. */
 static bool rustlsm_names_number(const struct qstr *name, pid_t nr)
 {

@@ -35,7 +35,9 @@ mod raw {
     // reads (`rustlsm_unix_lock` takes the socket's spinlock, which `with_unix_lock`
     // releases); `&mut` out-parameters are written; a returned reference lives as long as
     // the locked socket it is read from. None sleeps but `rustlsm_revoke_fd`, which only
-    // replaces a descriptor of the current task and is called from process context.
+    // replaces a descriptor of the current task and is called from process context, and
+    // `rustlsm_may_wait_in_open`, which drops a dentry reference and is called from
+    // `file_open` only.
     #[expect(
         improper_ctypes,
         reason = "references to transparent wrappers of bindgen structs"
@@ -65,6 +67,7 @@ mod raw {
         pub(super) safe fn rustlsm_proc_own_depth(path: &Path) -> c_int;
         pub(super) safe fn rustlsm_keeps_decisions(path: &Path) -> bool;
         pub(super) safe fn rustlsm_owns(cred: &Credential, on: &Path, inode: &Inode) -> bool;
+        pub(super) safe fn rustlsm_may_wait_in_open(file: &LocalFile) -> bool;
         pub(super) safe fn rustlsm_mqueue_root(dir: &Inode, root: &mut bindings::path) -> bool;
         pub(super) safe fn rustlsm_ioctl_sets_inode_flags(cmd: u32) -> bool;
         pub(super) safe fn rustlsm_ioctl_is_terminal_routine(cmd: u32) -> bool;
@@ -176,6 +179,13 @@ pub(crate) fn keeps_decisions(path: &Path) -> bool {
 /// mount, or the directory it is named in) maps its owner.
 pub(crate) fn owns(cred: &Credential, on: &Path, inode: &Inode) -> bool {
     raw::rustlsm_owns(cred, on, inode)
+}
+
+/// Whether the current task, opening `file` in `file_open`, may wait there for an agent: a
+/// blocking open by a user task on its own behalf, with no lock held that an agent could
+/// need (see accessors.c). May sleep (it drops a dentry reference).
+pub(crate) fn may_wait_in_open(file: &LocalFile) -> bool {
+    raw::rustlsm_may_wait_in_open(file)
 }
 
 /// For a file of procfs under the current thread group's (or thread's) own pid directory:

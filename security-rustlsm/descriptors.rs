@@ -93,6 +93,7 @@ fn check_held(
                 requested: 0,
                 refused: 0,
                 owner_only: 0,
+                asked: None,
             };
             report::denial_in(&rules, op, &ring, report::Kills::No);
             to_result(report::verdict_without_kill(rules.mode(), EACCES))?;
@@ -121,7 +122,7 @@ fn check_held(
         }
         // A revoked descriptor is hard to debug without its line: never quieted.
         let how = report::Kills::No;
-        let what = crate::access::refusal_of(&path, &said, requested, refused);
+        let what = crate::access::refusal_of(&path, &said, requested, refused, None);
         report::denial_in(&rules, op, &what, how);
         to_result(report::verdict_without_kill(rules.mode(), EACCES))?;
     }

@@ -4,10 +4,8 @@
 //! shared writable `mmap` and `mprotect`.
 
 use crate::{
-    access::{
-        check_current_path, check_current_path_held_too, check_path_with, refuse_current_path,
-    },
-    accessors,
+    access::{check_current_path, check_current_path_held_too, check_open, refuse_current_path},
+    accessors, ask,
     path::Target,
     wire,
 };
@@ -79,11 +77,11 @@ pub(crate) fn file_open(file: &LocalFile) -> Result {
         let mode = file.inode().mode();
         crate::setid::refuse_if_set_id(mode, wire::ACCESS_WRITE, Target::File(file))?;
     }
-    check_path_with(
+    check_open(
         file.cred(),
-        "open",
         || open_access(file),
         Target::File(file),
+        ask::Wait::Open(file),
     )
 }
 

@@ -8,7 +8,7 @@
 //! of the writer and of the opener for securityfs. The system call also lets any task
 //! sandbox itself (`LSM_POLICY_RESTRICT_SELF`, see [`sandbox`]).
 
-use crate::{cred_blob, policy, report, sandbox, wire};
+use crate::{ask, cred_blob, policy, report, sandbox, wire};
 use kernel::{
     bindings,
     cred::{self, Credential},
@@ -25,6 +25,8 @@ pub(crate) enum Op {
     Remove,
     /// Stack the buffer's one profile on the caller as a sandbox layer.
     RestrictSelf,
+    /// Open a listener for the requests of the profiles the buffer names (see [`ask`]).
+    Listen,
 }
 
 /// Refuses callers that run under a profile or in a sandbox: a confined task must not be
@@ -65,6 +67,9 @@ pub(crate) fn apply(op: Op, data: &[u8], flags: u32) -> Result<c_int> {
     let change = match op {
         Op::RestrictSelf => return sandbox::restrict_self(data, flags),
         _ if flags & !wire::FLAG_DRY_RUN != 0 => return Err(EINVAL),
+        // Nothing to try out: a dry run of a listener is refused with the other bad flags.
+        Op::Listen if dry_run => return Err(EINVAL),
+        Op::Listen => return ask::listen(data),
         Op::Load => policy::load(data, dry_run),
         Op::Remove => policy::remove(data, dry_run),
     };
@@ -88,6 +93,7 @@ fn op_of(op: u32) -> Option<Op> {
         bindings::LSM_POLICY_LOAD => Some(Op::Load),
         bindings::LSM_POLICY_REMOVE => Some(Op::Remove),
         bindings::LSM_POLICY_RESTRICT_SELF => Some(Op::RestrictSelf),
+        bindings::LSM_POLICY_LISTEN => Some(Op::Listen),
         _ => None,
     }
 }

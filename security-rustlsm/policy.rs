@@ -151,6 +151,8 @@ static LABEL_COUNT: Atomic<usize> = Atomic::new(0);
 pub(crate) extern "C" fn rustlsm_policy_init() -> kernel::ffi::c_int {
     // SAFETY: Called exactly once, by `rustlsm_init` in setup.c, before any hook can run.
     unsafe { POLICY.init() };
+    // SAFETY: As for `POLICY`.
+    unsafe { crate::ask::init() };
     0
 }
 

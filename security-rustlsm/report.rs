@@ -99,6 +99,8 @@ pub(crate) struct FileObject<'a> {
     pub(crate) requested: u32,
     pub(crate) refused: u32,
     pub(crate) owner_only: u32,
+    /// Why the agent the refused accesses were put to did not allow them, if they were.
+    pub(crate) asked: Option<crate::ask::Refusal>,
 }
 
 impl kernel::fmt::Display for FileObject<'_> {
@@ -112,6 +114,9 @@ impl kernel::fmt::Display for FileObject<'_> {
         if self.owner_only != 0 {
             f.write_fmt(fmt!(" owner_only={}", Access(self.owner_only)))?;
         }
+        if let Some(asked) = self.asked {
+            f.write_fmt(fmt!(" ask={}", asked.word()))?;
+        }
         Ok(())
     }
 }
@@ -123,6 +128,9 @@ impl Object for FileObject<'_> {
         record.field(c"denied", Access(self.refused).letters().as_slice());
         if self.owner_only != 0 {
             record.field(c"owner_only", Access(self.owner_only).letters().as_slice());
+        }
+        if let Some(asked) = self.asked {
+            record.field(c"ask", asked.word().as_bytes());
         }
     }
 }
@@ -330,6 +338,7 @@ pub(crate) fn audited_in(rules: &Rules<'_>, op: &str, path: &[u8], audited: u32)
         requested: audited,
         refused: 0,
         owner_only: 0,
+        asked: None,
     };
     emit(rules, rules.sandbox(), op, &object, Outcome::Audited);
 }
@@ -353,7 +362,7 @@ impl Outcome {
         match (mode, kills) {
             (Mode::Complain, _) => Outcome::Allowed,
             (Mode::Kill, Kills::Yes) => Outcome::Killed,
-            (Mode::Enforce | Mode::Kill, _) => Outcome::Denied,
+            (Mode::Enforce | Mode::Kill | Mode::Ask, _) => Outcome::Denied,
         }
     }
 
@@ -549,7 +558,7 @@ pub(crate) fn verdict(mode: Mode) -> c_int {
 pub(crate) fn verdict_without_kill(mode: Mode, error: Error) -> c_int {
     match mode {
         Mode::Complain => 0,
-        Mode::Enforce | Mode::Kill => error.to_errno(),
+        Mode::Enforce | Mode::Kill | Mode::Ask => error.to_errno(),
     }
 }
 
@@ -558,7 +567,7 @@ pub(crate) fn verdict_without_kill(mode: Mode, error: Error) -> c_int {
 pub(crate) fn verdict_with(mode: Mode, error: Error) -> c_int {
     match mode {
         Mode::Complain => 0,
-        Mode::Enforce => error.to_errno(),
+        Mode::Enforce | Mode::Ask => error.to_errno(),
         Mode::Kill => {
             current!().kill();
             error.to_errno()

@@ -126,6 +126,7 @@ bool rustlsm_is_mqueue(const struct path *path);
 int rustlsm_proc_own_depth(const struct path *path);
 bool rustlsm_keeps_decisions(const struct path *path);
 bool rustlsm_owns(const struct cred *cred, const struct path *on, const struct inode *inode);
+bool rustlsm_may_wait_in_open(const struct file *file);
 bool rustlsm_mqueue_root(const struct inode *dir, struct path *root);
 bool rustlsm_ioctl_sets_inode_flags(unsigned int cmd);
 bool rustlsm_ioctl_is_terminal_routine(unsigned int cmd);

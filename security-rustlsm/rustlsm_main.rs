@@ -15,6 +15,8 @@
 //! - [`exec`], the profile a program runs under after `exec`, found through [`attach`];
 //! - [`access`], the decision every file-system hook makes, and [`decision_cache`], the
 //!   decisions it keeps on open files;
+//! - [`ask`], the accesses a profile leaves to a user space agent, and its listeners (their
+//!   protocol in [`ask_protocol`], shared);
 //! - [`file`], hooks on open files (`open`, `ftruncate`, device `ioctl`, executable `mmap`
 //!   and `mprotect`);
 //! - [`path_ops`], hooks on names (create, delete, rename, link, truncate, chmod, chown,
@@ -35,7 +37,8 @@
 
 const __LOG_PREFIX: &[u8] = b"rustlsm\0";
 
-/// rustlsm as the owner of the files it hands out (`records`): built in, never unloaded.
+/// rustlsm as the owner of the files it hands out (`records`, listeners): built in, never
+/// unloaded.
 pub(crate) struct BuiltIn;
 
 impl kernel::ModuleMetadata for BuiltIn {
@@ -48,6 +51,7 @@ impl kernel::ModuleMetadata for BuiltIn {
     };
 }
 
+pub mod ask_protocol;
 pub mod file_dfa;
 pub mod glob;
 pub mod net;
@@ -55,6 +59,7 @@ pub mod wire;
 
 mod access;
 mod accessors;
+mod ask;
 mod attach;
 mod attr;
 mod capability;

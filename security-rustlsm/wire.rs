@@ -70,8 +70,12 @@ pub const SECTION_EXEC_TARGETS: u16 = 8;
 /// (within [`OWNER_MASK_ALL`]) holds only for a file whose owner, as its mount shows it, is
 /// the task's filesystem user ID. It denies nothing.
 pub const SECTION_OWNER_FILE_DFA: u16 = 9;
+/// Section kind: the `ask` rules' automaton, in the file-rules format: the accesses (within
+/// [`ASK_ACCESS_ALL`]) its allow masks hold are put to the profile's listening agent when no
+/// allow rule grants them and no deny rule refuses them. It denies nothing.
+pub const SECTION_ASK_FILE_DFA: u16 = 10;
 /// The highest section kind this version reads.
-const LAST_SECTION: u16 = SECTION_OWNER_FILE_DFA;
+const LAST_SECTION: u16 = SECTION_ASK_FILE_DFA;
 
 /// Most exec paths naming a profile that one profile may have: each exec by a task under it
 /// matches them all, as it matches every attachment.
@@ -155,6 +159,10 @@ pub const OWNER_ACCESS_ALL: u32 =
 /// [`OWNER_ACCESS_ALL`] and its qualifier bits: the allow masks of an owner automaton.
 pub const OWNER_MASK_ALL: u32 = OWNER_ACCESS_ALL | (OWNER_ACCESS_ALL << QUALIFIER_SHIFT);
 
+/// The accesses an agent may be asked for: not `exec`, whose transition the exec rules choose
+/// and whose check runs again where a task may not wait, and no qualifiers.
+pub const ASK_ACCESS_ALL: u32 = OWNER_ACCESS_ALL;
+
 /// The accesses of `requested` that an allow mask allows and asks to log (`audit`).
 pub const fn audited(allowed: u32, requested: u32) -> u32 {
     (allowed >> QUALIFIER_SHIFT) & allowed & requested
@@ -191,6 +199,9 @@ pub enum Mode {
     Complain,
     /// Refuse the access, report it, and kill the task with `SIGKILL`.
     Kill,
+    /// As [`Mode::Enforce`], except that an access no rule allows or denies is put to the
+    /// profile's listening agent, as `ask` rules put theirs.
+    Ask,
 }
 
 impl Mode {
@@ -200,6 +211,7 @@ impl Mode {
             Mode::Enforce => 0,
             Mode::Complain => 1,
             Mode::Kill => 2,
+            Mode::Ask => 3,
         }
     }
 
@@ -209,6 +221,7 @@ impl Mode {
             0 => Some(Mode::Enforce),
             1 => Some(Mode::Complain),
             2 => Some(Mode::Kill),
+            3 => Some(Mode::Ask),
             _ => None,
         }
     }
@@ -219,6 +232,7 @@ impl Mode {
             Mode::Enforce => "enforce",
             Mode::Complain => "complain",
             Mode::Kill => "kill",
+            Mode::Ask => "ask",
         }
     }
 }
@@ -580,10 +594,11 @@ fn flags_payload(bytes: &[u8], known: u32) -> Option<u32> {
 fn verify_section(section: &Section<'_>) -> Result<(), FormatError> {
     let bad = || fail(ErrorKind::BadSectionPayload, section.offset);
     match section.kind {
-        SECTION_FILE_DFA | SECTION_OWNER_FILE_DFA => {
+        SECTION_FILE_DFA | SECTION_OWNER_FILE_DFA | SECTION_ASK_FILE_DFA => {
             let (allow, deny) = match section.kind {
                 SECTION_FILE_DFA => (FILE_MASK_ALL, FILE_MASK_ALL),
-                _ => (OWNER_MASK_ALL, 0),
+                SECTION_OWNER_FILE_DFA => (OWNER_MASK_ALL, 0),
+                _ => (ASK_ACCESS_ALL, 0),
             };
             file_dfa::verify(section.payload, allow, deny).map_err(|(fault, rel)| FormatError {
                 kind: ErrorKind::BadAutomaton(fault),
@@ -733,6 +748,7 @@ pub struct Layout {
     attachments: Span,
     file_dfa: Option<Span>,
     owner_file_dfa: Option<Span>,
+    ask_file_dfa: Option<Span>,
     caps: u64,
     signal_peers: Span,
     ptrace_flags: u32,
@@ -770,6 +786,7 @@ impl Layout {
             attachments,
             file_dfa: None,
             owner_file_dfa: None,
+            ask_file_dfa: None,
             caps: 0,
             signal_peers: Span::default(),
             ptrace_flags: 0,
@@ -788,6 +805,7 @@ impl Layout {
             match section.kind {
                 SECTION_FILE_DFA => layout.file_dfa = Some(span),
                 SECTION_OWNER_FILE_DFA => layout.owner_file_dfa = Some(span),
+                SECTION_ASK_FILE_DFA => layout.ask_file_dfa = Some(span),
                 SECTION_CAPS => layout.caps = u64::from_le_bytes(p.try_into().ok()?),
                 SECTION_SIGNAL => layout.signal_peers = span,
                 SECTION_PTRACE => {
@@ -893,6 +911,13 @@ impl<'a> ProfileView<'a> {
     pub fn owner_file_dfa(&self) -> Option<file_dfa::FileDfa<'a>> {
         self.layout
             .owner_file_dfa
+            .and_then(|span| file_dfa::FileDfa::new(self.part(span)))
+    }
+
+    /// The `ask` rules' automaton, if the profile has ask rules.
+    pub fn ask_file_dfa(&self) -> Option<file_dfa::FileDfa<'a>> {
+        self.layout
+            .ask_file_dfa
             .and_then(|span| file_dfa::FileDfa::new(self.part(span)))
     }
 
@@ -1056,6 +1081,35 @@ impl<'a> ProfileView<'a> {
     pub fn owner_masks_parts(&self, parts: &[&[u8]]) -> u32 {
         self.owner_file_dfa()
             .map_or(0, |dfa| dfa.lookup_parts(parts).0)
+    }
+
+    /// The accesses of `path` that this profile puts to its agent when they are refused for
+    /// want of an allow rule: what the `ask` rules name, and in [`Mode::Ask`] every access
+    /// but those the rules allow. Never `exec` (see [`ASK_ACCESS_ALL`]). One walk of the ask
+    /// automaton, none without ask rules.
+    pub fn ask_masks(&self, path: &[u8]) -> u32 {
+        self.ask_file_dfa().map_or(0, |dfa| dfa.lookup(path).0) | self.unmatched_asked()
+    }
+
+    /// [`Self::ask_masks`] for the path `parts` spell together.
+    pub fn ask_masks_parts(&self, parts: &[&[u8]]) -> u32 {
+        self.ask_file_dfa()
+            .map_or(0, |dfa| dfa.lookup_parts(parts).0)
+            | self.unmatched_asked()
+    }
+
+    /// The accesses the profile's mode puts to the agent wherever no rule decides them.
+    fn unmatched_asked(&self) -> u32 {
+        if self.mode() == Mode::Ask {
+            ASK_ACCESS_ALL
+        } else {
+            0
+        }
+    }
+
+    /// Whether the profile can ask its agent about anything.
+    pub fn asks(&self) -> bool {
+        self.mode() == Mode::Ask || self.layout.ask_file_dfa.is_some()
     }
 }
 

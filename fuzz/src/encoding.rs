@@ -148,6 +148,11 @@ fn check_files(spec: &ProfileSpec, view: &wire::ProfileView<'_>) {
         // access is denied if any matching deny rule denies it, and quiet only if every one
         // that denies it is quiet.
         let (mut allow, mut owned, mut denied, mut quiet, mut loud) = (0, 0, 0, 0, 0);
+        let mut asked = if spec.mode == wire::Mode::Ask {
+            wire::ASK_ACCESS_ALL
+        } else {
+            0
+        };
         for rule in spec.rules.iter() {
             if glob::glob_match(rule.pattern.as_bytes(), path) {
                 let accesses = rule.access & wire::ACCESS_ALL;
@@ -155,6 +160,7 @@ fn check_files(spec: &ProfileSpec, view: &wire::ProfileView<'_>) {
                 match rule.effect {
                     Effect::Allow => allow |= rule.access,
                     Effect::AllowOwned => owned |= rule.access,
+                    Effect::Ask => asked |= rule.access,
                     Effect::Deny => {
                         denied |= accesses;
                         quiet |= qualified;
@@ -176,6 +182,13 @@ fn check_files(spec: &ProfileSpec, view: &wire::ProfileView<'_>) {
             view.owner_masks(path),
             owned,
             "{}: owner automaton and owner rules disagree on {:?}",
+            spec.name,
+            String::from_utf8_lossy(path)
+        );
+        assert_eq!(
+            view.ask_masks(path),
+            asked,
+            "{}: ask automaton and ask rules disagree on {:?}",
             spec.name,
             String::from_utf8_lossy(path)
         );

@@ -41,23 +41,29 @@ fn policy(u: &mut Unstructured<'_>) -> Result<Vec<ProfileSpec>> {
 }
 
 fn profile(u: &mut Unstructured<'_>, name: &str, peers: &[String]) -> Result<ProfileSpec> {
-    let mode = *u.choose(&[Mode::Enforce, Mode::Complain, Mode::Kill])?;
+    let mode = *u.choose(&[Mode::Enforce, Mode::Complain, Mode::Kill, Mode::Ask])?;
     let mut p = ProfileSpec::new(name, mode);
     for _ in 0..u.int_in_range(0..=2)? {
         p.attach.push(pattern(u)?);
     }
     for _ in 0..u.int_in_range(0..=6)? {
-        let effect = *u.choose(&[Effect::Allow, Effect::AllowOwned, Effect::Deny])?;
-        // Accesses, and qualifiers (audit, quiet) for some of them; an owner rule's within
-        // what owner rules may allow.
+        let effect = *u.choose(&[Effect::Allow, Effect::AllowOwned, Effect::Deny, Effect::Ask])?;
+        // Accesses, and qualifiers (audit, quiet) for some of them; an owner or ask rule's
+        // within what such rules may name, an ask rule's without qualifiers.
         let mut access = u.int_in_range(1..=wire::ACCESS_ALL)?;
-        if effect == Effect::AllowOwned {
-            access = match access & wire::OWNER_ACCESS_ALL {
-                0 => wire::ACCESS_READ,
-                owned => owned,
-            };
-        }
-        let qualified = access & u.int_in_range(0..=wire::ACCESS_ALL)?;
+        let within = match effect {
+            Effect::AllowOwned => wire::OWNER_ACCESS_ALL,
+            Effect::Ask => wire::ASK_ACCESS_ALL,
+            Effect::Allow | Effect::Deny => wire::ACCESS_ALL,
+        };
+        access = match access & within {
+            0 => wire::ACCESS_READ,
+            some => some,
+        };
+        let qualified = match effect {
+            Effect::Ask => 0,
+            _ => access & u.int_in_range(0..=wire::ACCESS_ALL)?,
+        };
         p.rules.push(RuleSpec {
             effect,
             access: access | qualified << wire::QUALIFIER_SHIFT,

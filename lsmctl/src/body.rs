@@ -55,6 +55,8 @@ pub(crate) struct ProfileToml {
 pub(crate) struct RuleToml {
     allow: Option<Spanned<Vec<Spanned<String>>>>,
     deny: Option<Spanned<Vec<Spanned<String>>>>,
+    /// Accesses put to the profile's listening agent (see `wire::SECTION_ASK_FILE_DFA`).
+    ask: Option<Spanned<Vec<Spanned<String>>>>,
     paths: Spanned<Vec<Spanned<String>>>,
     /// For an allowed `exec`: "inherit" (keep the caller's profile), "profile" (run under
     /// the program's own profile, refuse if it has none) or `{ profile = "NAME" }` (run under
@@ -282,15 +284,29 @@ impl Body {
     ) -> Result<(), Diagnostic> {
         let rule_span = rule.span();
         let rule = rule.get_ref();
-        let (effect, names) = match (&rule.allow, &rule.deny) {
-            (Some(a), None) => (Effect::Allow, a),
-            (None, Some(d)) => (Effect::Deny, d),
-            _ => return Err(src.at(rule_span, "a rule needs exactly one of `allow` or `deny`")),
+        let (effect, names) = match (&rule.allow, &rule.deny, &rule.ask) {
+            (Some(a), None, None) => (Effect::Allow, a),
+            (None, Some(d), None) => (Effect::Deny, d),
+            (None, None, Some(q)) => (Effect::Ask, q),
+            _ => {
+                return Err(src.at(
+                    rule_span,
+                    "a rule needs exactly one of `allow`, `deny` or `ask`",
+                ))
+            }
         };
         let mut access = flags_named(names.get_ref(), &ACCESS_NAMES, "access")
             .map_err(|(span, msg)| src.at(span, msg))?;
         if access == 0 {
             return Err(src.at(names.span(), "the rule names no access"));
+        }
+        if effect == Effect::Ask && access & !wire::ASK_ACCESS_ALL != 0 {
+            return Err(src.at(
+                names.span(),
+                "`exec` cannot be asked for: the exec's profile transition is chosen by exec \
+                 rules, and a task in the middle of an exec may not wait for an agent; allow \
+                 or deny it",
+            ));
         }
         access |= qualifiers(rule, effect, access, src)?;
         let effect = owner_effect(rule, effect, access, src)?;
@@ -442,10 +458,16 @@ fn owner_effect(
     let Some(owner) = rule.owner.as_ref().filter(|o| *o.get_ref()) else {
         return Ok(effect);
     };
-    if effect != Effect::Allow {
+    if effect == Effect::Deny {
         return Err(src.at(
             owner.span(),
             "`owner` belongs on an allow rule: a deny rule refuses whoever owns the file",
+        ));
+    }
+    if effect == Effect::Ask {
+        return Err(src.at(
+            owner.span(),
+            "`owner` belongs on an allow rule: an `ask` rule asks whoever owns the file",
         ));
     }
     if access & wire::ACCESS_ALL & !wire::OWNER_ACCESS_ALL != 0 {
@@ -473,6 +495,10 @@ fn qualifiers(
         (Effect::Deny, Some(audit), _) => Some((audit.span(), "`audit` belongs on an allow rule")),
         (Effect::Allow, _, Some(quiet)) => Some((quiet.span(), "`quiet` belongs on a deny rule")),
         (_, None, None) => return Ok(0),
+        (Effect::Ask, Some(flag), _) | (Effect::Ask, None, Some(flag)) => Some((
+            flag.span(),
+            "an `ask` rule is neither audited nor quiet: the agent sees every request",
+        )),
         _ => None,
     };
     if let Some((span, message)) = wrong {

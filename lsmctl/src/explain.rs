@@ -56,6 +56,7 @@ fn rule_name(rule: &RuleSpec, origin: &Origin) -> String {
         Origin::ProfileFile => match rule.effect {
             Effect::Allow => format!("the profile's rule {pattern}"),
             Effect::AllowOwned => format!("the profile's owner rule {pattern}"),
+            Effect::Ask => format!("the profile's ask rule {pattern}"),
             Effect::Deny => format!(
                 "the profile's deny rule {pattern} ({})",
                 access_letters(rule.access)
@@ -97,7 +98,8 @@ fn file(sandbox: &Sandbox, path: &[u8], denied: u32) -> Option<String> {
             Effect::Deny if rule.access & denied != 0 => {
                 merge(&mut deny_hits, name, rule.access & denied)
             }
-            Effect::Deny => {}
+            // An ask rule grants nothing by itself: the record says what the agent answered.
+            Effect::Deny | Effect::Ask => {}
             Effect::Allow => merge(&mut allow_hits, name, rule.access),
             Effect::AllowOwned => merge(&mut owner_hits, name, rule.access),
         }

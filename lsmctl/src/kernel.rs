@@ -8,7 +8,7 @@ use std::os::fd::{FromRawFd, OwnedFd, RawFd};
 use std::path::PathBuf;
 
 pub use rustlsm_policy::abi::{
-    LSM_ID_RUSTLSM, LSM_POLICY_LOAD, LSM_POLICY_REMOVE, LSM_POLICY_RESTRICT_SELF,
+    LSM_ID_RUSTLSM, LSM_POLICY_LISTEN, LSM_POLICY_LOAD, LSM_POLICY_REMOVE, LSM_POLICY_RESTRICT_SELF,
 };
 /// The prototype `lsm_manage_policy()` system call (x86_64).
 pub const SYS_LSM_MANAGE_POLICY: libc::c_long = rustlsm_policy::abi::SYS_LSM_MANAGE_POLICY;
@@ -209,6 +209,35 @@ pub fn load(blob: &[u8], via: Via, dry_run: bool) -> Result<Used, KernelError> {
 /// Removes the profile called `name`.
 pub fn remove(name: &str, via: Via) -> Result<Used, KernelError> {
     request(Op::Remove, via, name.as_bytes(), 0)
+}
+
+/// Opens a listener for the requests of the profiles the listen buffer `buffer` names
+/// (`rustlsm_policy::listen::listen_buffer`) and returns its descriptor (read-write,
+/// close-on-exec); the error explains a refusal.
+pub fn listen(buffer: &[u8]) -> Result<OwnedFd, String> {
+    let rc = syscall_manage(LSM_POLICY_LISTEN, buffer, 0).map_err(|e| {
+        let why = match e.raw_os_error().unwrap_or(0) {
+            libc::ENOSYS => "this kernel has no lsm_manage_policy() system call",
+            libc::EOPNOTSUPP => "rustlsm is not active in this kernel",
+            libc::EPERM => {
+                "listening needs CAP_MAC_ADMIN, and a task confined by rustlsm may not listen"
+            }
+            libc::EINVAL => {
+                "the kernel does not know listeners (LSM_POLICY_LISTEN), or refused the \
+                 wait, the number of requests or a profile name"
+            }
+            _ => "",
+        };
+        if why.is_empty() {
+            format!("the kernel refused the listener: {e}")
+        } else {
+            format!("the kernel refused the listener: {why} ({e})")
+        }
+    })?;
+    let fd = RawFd::try_from(rc)
+        .map_err(|_| format!("the kernel returned {rc}, which is not a descriptor"))?;
+    // SAFETY: The kernel just returned this descriptor as a new one of ours.
+    Ok(unsafe { OwnedFd::from_raw_fd(fd) })
 }
 
 /// A refused `LSM_POLICY_RESTRICT_SELF`, explained.

@@ -84,6 +84,18 @@ impl Observed {
                     crate::records::shown(path)
                 ));
             }
+            // The agent was asked and said no: a person decided, so nothing is proposed.
+            Object::File {
+                path,
+                asked: Some(b"denied"),
+                ..
+            } => {
+                self.other.insert(format!(
+                    "{} {}: refused by the agent",
+                    r.op,
+                    crate::records::shown(path)
+                ));
+            }
             Object::File {
                 path,
                 requested: Some(mask),

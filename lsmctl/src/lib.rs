@@ -2,6 +2,7 @@
 //! `lsmctl run` makes of a sandbox's records ([`records`], [`explain`]). The `lsmctl` binary,
 //! its tests and the fuzzers (`fuzz/`) share it.
 
+pub mod ask;
 mod body;
 pub(crate) mod braces;
 mod diag;

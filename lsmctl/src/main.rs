@@ -134,6 +134,14 @@ enum Command {
     /// aa-exec -p does): to try a profile on a command. Root only; the command replaces
     /// lsmctl, so its exit status is the command's.
     Exec(cmd::exec::ExecArgs),
+    /// Answer the accesses ask profiles (`mode = "ask"`, `ask` rules) put to an agent:
+    /// each request is shown, and the answer read from standard input (y allow once, s
+    /// allow until the agent stops, a allow always, n deny once, x deny until the agent
+    /// stops, d deny always). An "always" answer adds a rule to the profile's local file
+    /// and loads the profile again. Tasks wait for an answer only when they open a file;
+    /// other accesses are refused at once, and a later "s" or "a" lets their retry
+    /// through. Stopping the agent refuses whatever still waits. Root only.
+    Agent(cmd::agent::AgentArgs),
     /// Write the manual pages and shell completions into DIR (for packaging).
     #[command(hide = true)]
     GenerateFiles { dir: PathBuf },
@@ -260,6 +268,7 @@ fn run(cli: Cli) -> Result<ExitCode, String> {
         Command::Logprof(args) => cmd::logprof::run(&args, &settings),
         Command::Genprof(args) => cmd::genprof::run(&args, &settings),
         Command::Exec(args) => cmd::exec::run(&args),
+        Command::Agent(args) => cmd::agent::run(&args, &settings),
         Command::Log {
             files,
             profiles,

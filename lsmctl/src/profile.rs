@@ -5,7 +5,7 @@
 //! data = "/srv/demo"
 //!
 //! [profile.demo]
-//! mode = "enforce"            # or "complain" or "kill"; enforce when omitted
+//! mode = "enforce"            # or "complain", "kill" or "ask"; enforce when omitted
 //! attach = ["/usr/bin/demo"]
 //! include = ["abstractions/base"]         # see includes.rs and body.rs
 //! include_if_exists = ["local/demo"]
@@ -20,6 +20,10 @@
 //! [[profile.demo.rule]]
 //! deny = ["read"]
 //! paths = ["/etc/shadow"]
+//!
+//! [[profile.demo.rule]]       # put to the listening agent (`lsmctl agent`) when no allow
+//! ask = ["read", "write"]     # rule grants and no deny rule refuses; refused without one
+//! paths = ["/home/*/**"]
 //!
 //! [[profile.demo.rule]]       # pathname AF_UNIX sockets: connect (stream), send (datagram)
 //! allow = ["connect"]
@@ -316,11 +320,13 @@ fn compile_profile(
             "enforce" => Mode::Enforce,
             "complain" => Mode::Complain,
             "kill" => Mode::Kill,
+            "ask" => Mode::Ask,
             other => {
                 return Err(src.at(
                     m.span(),
                     format!(
-                        "unknown mode {other:?}: expected \"enforce\", \"complain\" or \"kill\""
+                        "unknown mode {other:?}: expected \"enforce\", \"complain\", \"kill\" \
+                         or \"ask\""
                     ),
                 ))
             }

@@ -71,6 +71,9 @@ pub enum Object<'a> {
         denied: Option<u32>,
         /// Of the denied, what owner rules allow to the file's owner (the task is not it).
         owner_only: Option<u32>,
+        /// Why the agent the denied accesses were put to did not allow them (`timeout`,
+        /// `denied`, `none`...), if the profile asked one.
+        asked: Option<&'a [u8]>,
     },
     /// An exec the kernel refused for a reason it words itself.
     Exec { path: &'a [u8], info: &'a [u8] },
@@ -232,6 +235,15 @@ fn tokens(line: &[u8]) -> Option<Vec<Token>> {
     }
 }
 
+/// The `key=value` fields of `line`, in order, values unquoted; `None` if the line is not
+/// well formed or holds a bare word.
+pub fn fields(line: &[u8]) -> Option<Vec<(String, Vec<u8>)>> {
+    tokens(line)?
+        .into_iter()
+        .map(|t| Some((t.key?, t.value)))
+        .collect()
+}
+
 /// Reads a quoted value from `line[start..]` up to its closing quote: every byte as is but
 /// `\xNN`, which is byte NN. Returns the bytes and the index after the closing quote.
 fn unquote(line: &[u8], start: usize) -> Option<(Vec<u8>, usize)> {
@@ -357,14 +369,16 @@ impl Record {
         let value = |key: &str| self.field(key).unwrap_or_default();
         match keys.as_slice() {
             [] => Object::None,
-            ["path", "requested", "denied"] | ["path", "requested", "denied", "owner_only"] => {
-                Object::File {
-                    path: value("path"),
-                    requested: access_mask(value("requested")),
-                    denied: access_mask(value("denied")),
-                    owner_only: self.field("owner_only").and_then(access_mask),
-                }
-            }
+            ["path", "requested", "denied"]
+            | ["path", "requested", "denied", "owner_only"]
+            | ["path", "requested", "denied", "ask"]
+            | ["path", "requested", "denied", "owner_only", "ask"] => Object::File {
+                path: value("path"),
+                requested: access_mask(value("requested")),
+                denied: access_mask(value("denied")),
+                owner_only: self.field("owner_only").and_then(access_mask),
+                asked: self.field("ask"),
+            },
             ["path", "info"] => Object::Exec {
                 path: value("path"),
                 info: value("info"),
@@ -548,6 +562,22 @@ pub fn endpoint_text(addr: &IpAddr, port: u16) -> String {
     }
 }
 
+/// Why an agent did not allow what a profile asked it (a record's `ask=`), in words.
+pub fn asked_text(why: &[u8]) -> String {
+    match why {
+        b"none" => "asked, but no agent listens".to_string(),
+        b"denied" => "the agent refused".to_string(),
+        b"timeout" => "the agent did not answer in time".to_string(),
+        b"killed" => "the task was killed while it waited".to_string(),
+        b"busy" => "the agent had too many requests".to_string(),
+        b"nowait" => "refused at once where a task may not wait; the agent was asked".to_string(),
+        b"agent" => "the agent's own access, never asked".to_string(),
+        b"closed" => "the agent closed its listener".to_string(),
+        b"nomem" => "no memory to ask".to_string(),
+        other => format!("ask={}", shown(other)),
+    }
+}
+
 /// What a record is about, in words: `/etc/shadow (r)`, `tcp 10.0.0.1:80`.
 fn object_text(record: &Record) -> String {
     match record.object() {
@@ -556,20 +586,20 @@ fn object_text(record: &Record) -> String {
             requested,
             denied,
             owner_only,
+            asked,
         } => {
-            let letters = match (denied, requested) {
+            let mut letters = match (denied, requested) {
                 (Some(d), _) if d != 0 => access_letters(d),
                 (_, Some(r)) => access_letters(r),
                 _ => shown(record.field("denied").unwrap_or_default()),
             };
-            match owner_only.filter(|&o| o != 0) {
-                Some(o) => format!(
-                    "{} ({letters}; {} for the file's owner only)",
-                    shown_name(path),
-                    access_letters(o)
-                ),
-                None => format!("{} ({letters})", shown_name(path)),
+            if let Some(o) = owner_only.filter(|&o| o != 0) {
+                letters += &format!("; {} for the file's owner only", access_letters(o));
             }
+            if let Some(why) = asked {
+                letters += &format!("; {}", asked_text(why));
+            }
+            format!("{} ({letters})", shown_name(path))
         }
         Object::Exec { path, .. } => shown_name(path),
         Object::Endpoint { proto, addr, port } => {

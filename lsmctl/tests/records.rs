@@ -68,6 +68,7 @@ fn a_file_record_parses_into_its_fields() {
             requested: Some(wire::ACCESS_READ | wire::ACCESS_WRITE),
             denied: Some(wire::ACCESS_READ),
             owner_only: None,
+            asked: None,
         }
     );
     // A system profile's log line has no sandbox id; it parses all the same.
@@ -224,6 +225,7 @@ fn every_object_kind_reads_and_renders() {
                 ),
                 denied: Some(wire::ACCESS_CONNECT),
                 owner_only: None,
+                asked: None,
             },
             "open /a (u)",
         ),
@@ -235,6 +237,7 @@ fn every_object_kind_reads_and_renders() {
                 requested: Some(wire::ACCESS_READ | wire::ACCESS_WRITE),
                 denied: Some(wire::ACCESS_READ | wire::ACCESS_WRITE),
                 owner_only: Some(wire::ACCESS_WRITE),
+                asked: None,
             },
             "open /home/u/f (rw; w for the file's owner only)",
         ),
@@ -393,6 +396,7 @@ fn every_object_kind_reads_and_renders() {
             requested: None,
             denied: None,
             owner_only: None,
+            asked: None,
         }
     );
     assert_eq!(

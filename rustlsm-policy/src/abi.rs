@@ -12,6 +12,9 @@ pub const LSM_POLICY_LOAD: u32 = 100;
 pub const LSM_POLICY_REMOVE: u32 = 101;
 /// `LSM_POLICY_RESTRICT_SELF`: stack the buffer's one profile on the caller as a sandbox layer.
 pub const LSM_POLICY_RESTRICT_SELF: u32 = 102;
+/// `LSM_POLICY_LISTEN`: open a listener for the requests of ask profiles
+/// (`ask_protocol::Listen` buffer); returns its descriptor.
+pub const LSM_POLICY_LISTEN: u32 = 103;
 /// Sandbox layers one task may stack (the kernel's `sandbox::MAX_LAYERS`); the next request
 /// fails with `E2BIG`.
 pub const MAX_LAYERS: usize = 16;

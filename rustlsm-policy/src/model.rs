@@ -12,6 +12,10 @@ pub enum Effect {
     /// compiled into the owner automaton (`wire::SECTION_OWNER_FILE_DFA`).
     AllowOwned,
     Deny,
+    /// Put to the profile's listening agent when no allow rule grants the access and no
+    /// deny rule refuses it (`ask = [...]`): compiled into the ask automaton
+    /// (`wire::SECTION_ASK_FILE_DFA`).
+    Ask,
 }
 
 /// One profile, as `lsmctl` builds it from TOML.
@@ -128,6 +132,8 @@ pub struct ProfileSummary {
     pub dfa_size: (usize, usize),
     /// The owner rules' automaton size; (0, 0) without owner rules.
     pub owner_dfa_size: (usize, usize),
+    /// The ask rules' automaton size; (0, 0) without ask rules.
+    pub ask_dfa_size: (usize, usize),
     /// Digest of the record, as the kernel's `profiles` file shows it.
     pub digest: u64,
     /// Capabilities kept.
@@ -383,12 +389,14 @@ fn encode_exec_targets(p: &ProfileSpec, out: &mut Vec<u8>) -> Result<(), EncodeE
     Ok(())
 }
 
-/// Appends the file-rules section of `p`, and the owner-rules section if it has owner rules.
+/// Appends the file-rules section of `p`, and the owner-rules and ask-rules sections if it
+/// has such rules.
 fn encode_file_dfa(p: &ProfileSpec, out: &mut Vec<u8>) -> Result<(), EncodeError> {
-    let rules_of = |owned: bool| {
+    // The owner and ask automata hold their rules' accesses as allow masks.
+    let rules_of = |effects: &[Effect]| {
         p.rules
             .iter()
-            .filter(move |r| (r.effect == Effect::AllowOwned) == owned)
+            .filter(|r| effects.contains(&r.effect))
             .map(|r| DfaRule {
                 pattern: r.pattern.as_bytes(),
                 allow: if r.effect == Effect::Deny {
@@ -404,7 +412,7 @@ fn encode_file_dfa(p: &ProfileSpec, out: &mut Vec<u8>) -> Result<(), EncodeError
             })
             .collect::<Vec<_>>()
     };
-    let dfa = compile_dfa(p, &rules_of(false))?;
+    let dfa = compile_dfa(p, &rules_of(&[Effect::Allow, Effect::Deny]))?;
     let both = wire::ACCESS_EXEC_INHERIT | wire::ACCESS_EXEC_PROFILE;
     if dfa
         .states
@@ -414,15 +422,20 @@ fn encode_file_dfa(p: &ProfileSpec, out: &mut Vec<u8>) -> Result<(), EncodeError
         return Err(EncodeError::ExecConflict(p.name.clone()));
     }
     put_section(out, wire::SECTION_FILE_DFA, &dfa_payload(&dfa));
-    if has_owner_rules(p) {
-        let dfa = compile_dfa(p, &rules_of(true))?;
-        put_section(out, wire::SECTION_OWNER_FILE_DFA, &dfa_payload(&dfa));
+    for (effect, section) in [
+        (Effect::AllowOwned, wire::SECTION_OWNER_FILE_DFA),
+        (Effect::Ask, wire::SECTION_ASK_FILE_DFA),
+    ] {
+        if has_rules(p, effect) {
+            let dfa = compile_dfa(p, &rules_of(&[effect]))?;
+            put_section(out, section, &dfa_payload(&dfa));
+        }
     }
     Ok(())
 }
 
-fn has_owner_rules(p: &ProfileSpec) -> bool {
-    p.rules.iter().any(|r| r.effect == Effect::AllowOwned)
+fn has_rules(p: &ProfileSpec, effect: Effect) -> bool {
+    p.rules.iter().any(|r| r.effect == effect)
 }
 
 /// Compiles `rules` of profile `p` into an automaton within the kernel's limits.
@@ -482,6 +495,7 @@ fn encode_profile(p: &ProfileSpec, out: &mut Vec<u8>) -> Result<(), EncodeError>
         let qualifiers = r.access >> wire::QUALIFIER_SHIFT;
         let known = match r.effect {
             Effect::AllowOwned => wire::OWNER_MASK_ALL,
+            Effect::Ask => wire::ASK_ACCESS_ALL,
             Effect::Allow | Effect::Deny => wire::FILE_MASK_ALL,
         };
         if accesses == 0 || r.access & !known != 0 || qualifiers & !accesses != 0 {
@@ -502,8 +516,9 @@ fn encode_profile(p: &ProfileSpec, out: &mut Vec<u8>) -> Result<(), EncodeError>
     put_u16(out, small(p.name.len()));
     put_u16(out, small(p.attach.len()));
     // Sections: file rules, capabilities, signal, ptrace, mount, network, and maybe owner
-    // rules, unix and exec targets.
-    let optional = usize::from(has_owner_rules(p))
+    // rules, ask rules, unix and exec targets.
+    let optional = usize::from(has_rules(p, Effect::AllowOwned))
+        + usize::from(has_rules(p, Effect::Ask))
         + usize::from(has_unix_section(p))
         + usize::from(!p.exec_targets.is_empty());
     put_u16(out, 6 + optional as u16);
@@ -570,6 +585,7 @@ pub fn decode(blob: &[u8]) -> Result<Vec<ProfileSummary>, FormatError> {
                 .collect(),
             dfa_size: v.file_dfa().map_or((0, 0), |d| d.size()),
             owner_dfa_size: v.owner_file_dfa().map_or((0, 0), |d| d.size()),
+            ask_dfa_size: v.ask_file_dfa().map_or((0, 0), |d| d.size()),
             digest: wire::digest(v.record()),
             capabilities: v.capabilities(),
             exec_targets: v

@@ -91,11 +91,16 @@ fn differences(old: &ProfileSummary, new: &ProfileSummary) -> Vec<String> {
             old.dfa_size.0, old.dfa_size.1, new.dfa_size.0, new.dfa_size.1
         ));
     }
-    if old.owner_dfa_size != new.owner_dfa_size {
-        out.push(format!(
-            "owner rules: {} states, {} edges -> {} states, {} edges",
-            old.owner_dfa_size.0, old.owner_dfa_size.1, new.owner_dfa_size.0, new.owner_dfa_size.1
-        ));
+    for (what, old, new) in [
+        ("owner rules", old.owner_dfa_size, new.owner_dfa_size),
+        ("ask rules", old.ask_dfa_size, new.ask_dfa_size),
+    ] {
+        if old != new {
+            out.push(format!(
+                "{what}: {} states, {} edges -> {} states, {} edges",
+                old.0, old.1, new.0, new.1
+            ));
+        }
     }
     if out.is_empty() {
         // Same summary, another digest: rules of the same automaton size, or network,
@@ -178,11 +183,13 @@ pub(crate) fn show(name: &str, dir: &Path, settings: &CompileSettings) -> Result
         "file rules: {} states, {} edges",
         p.dfa_size.0, p.dfa_size.1
     );
-    if p.owner_dfa_size != (0, 0) {
-        println!(
-            "owner rules: {} states, {} edges",
-            p.owner_dfa_size.0, p.owner_dfa_size.1
-        );
+    for (what, size) in [
+        ("owner rules", p.owner_dfa_size),
+        ("ask rules", p.ask_dfa_size),
+    ] {
+        if size != (0, 0) {
+            println!("{what}: {} states, {} edges", size.0, size.1);
+        }
     }
     let Ok((file, _)) = defining_file(dir, name) else {
         println!("source: no file in {} defines it", dir.display());

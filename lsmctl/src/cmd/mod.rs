@@ -1,6 +1,7 @@
 //! The subcommands, one module each, and what several of them share: compiling profile files
 //! and settling their warnings against each other.
 
+pub(crate) mod agent;
 pub(crate) mod check;
 pub(crate) mod compile;
 pub(crate) mod diff;

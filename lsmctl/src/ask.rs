@@ -1,0 +1,180 @@
+//! The agent's side of ask mode: the requests the kernel's listener hands out, the answers
+//! written back (`rustlsm_policy::ask_protocol`), and the rules an "always" answer adds to
+//! a profile's local override file.
+
+use crate::learn::access_names;
+use crate::records::{access_mask, shown, shown_name};
+use rustlsm_policy::glob;
+use toml_edit::{value, Array, ArrayOfTables, DocumentMut, Item, Table};
+
+/// One request, as read from the listener:
+/// `id=7 pid=123 tgid=123 comm="cat" profile="web" op=open requested=r path="/srv/x"`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Request {
+    pub id: u64,
+    pub pid: i32,
+    pub tgid: i32,
+    pub comm: Vec<u8>,
+    pub profile: String,
+    pub op: String,
+    /// The accesses asked for (`wire::ACCESS_*` bits).
+    pub requested: u32,
+    pub path: Vec<u8>,
+}
+
+impl Request {
+    /// Reads one request line (without its newline); `None` if it is not one.
+    pub fn parse(line: &[u8]) -> Option<Self> {
+        let fields = crate::records::fields(line)?;
+        let keys: Vec<&str> = fields.iter().map(|(k, _)| k.as_str()).collect();
+        let expected = [
+            "id",
+            "pid",
+            "tgid",
+            "comm",
+            "profile",
+            "op",
+            "requested",
+            "path",
+        ];
+        if keys != expected {
+            return None;
+        }
+        let text = |i: usize| std::str::from_utf8(&fields[i].1).ok();
+        Some(Request {
+            id: text(0)?.parse().ok()?,
+            pid: text(1)?.parse().ok()?,
+            tgid: text(2)?.parse().ok()?,
+            comm: fields[3].1.clone(),
+            profile: text(4)?.to_string(),
+            op: text(5)?.to_string(),
+            requested: access_mask(&fields[6].1)?,
+            path: fields[7].1.clone(),
+        })
+    }
+
+    /// The request in words, for a person to answer.
+    pub fn describe(&self) -> String {
+        format!(
+            "{} (pid {}, {}) under profile {:?} asks to {} {} for {}",
+            shown(&self.comm),
+            self.pid,
+            if self.pid == self.tgid {
+                "its main thread".to_string()
+            } else {
+                format!("thread of {}", self.tgid)
+            },
+            self.profile,
+            self.op,
+            shown_name(&self.path),
+            access_names(self.requested).join(", ")
+        )
+    }
+}
+
+/// What a person (or a script) answers.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Choice {
+    AllowOnce,
+    AllowSession,
+    AllowAlways,
+    DenyOnce,
+    DenySession,
+    DenyAlways,
+}
+
+impl Choice {
+    /// The keys a person types, and what each means.
+    pub const KEYS: [(&'static str, Choice, &'static str); 6] = [
+        ("y", Choice::AllowOnce, "allow once"),
+        ("s", Choice::AllowSession, "allow until the agent stops"),
+        (
+            "a",
+            Choice::AllowAlways,
+            "allow always (a rule in the local file)",
+        ),
+        ("n", Choice::DenyOnce, "deny once"),
+        ("x", Choice::DenySession, "deny until the agent stops"),
+        (
+            "d",
+            Choice::DenyAlways,
+            "deny always (a rule in the local file)",
+        ),
+    ];
+
+    /// The choice a typed answer names (a key, or the words of its meaning).
+    pub fn parse(typed: &str) -> Option<Self> {
+        let typed = typed.trim();
+        Self::KEYS
+            .iter()
+            .find(|(key, _, words)| typed == *key || typed.eq_ignore_ascii_case(words))
+            .map(|&(_, choice, _)| choice)
+    }
+
+    pub fn allows(self) -> bool {
+        matches!(
+            self,
+            Choice::AllowOnce | Choice::AllowSession | Choice::AllowAlways
+        )
+    }
+
+    pub fn always(self) -> bool {
+        matches!(self, Choice::AllowAlways | Choice::DenyAlways)
+    }
+
+    /// The answer line for the request `id`, for the kernel: an "always" answer is a
+    /// session answer there too, so that the requests that arrive before the new rule is
+    /// loaded get the same answer.
+    pub fn answer_line(self, id: u64) -> String {
+        let verdict = if self.allows() { "allow" } else { "deny" };
+        let lifetime = match self {
+            Choice::AllowOnce | Choice::DenyOnce => "once",
+            _ => "session",
+        };
+        format!("{id} {verdict} {lifetime}\n")
+    }
+}
+
+/// `text`, a local override file (a file of rules, included by a profile), with a rule that
+/// allows (`allow`) or denies the accesses `requested` on exactly `path` added at its end,
+/// after a comment that says where it came from. Refused for a path that is not a plain
+/// absolute path a pattern can name literally (glob, brace or variable characters, bytes
+/// that are not UTF-8). The rule names the accesses in the profile language, whose `write`
+/// covers `append` and `truncate` too.
+pub fn add_rule(text: &str, allow: bool, requested: u32, path: &[u8]) -> Result<String, String> {
+    let path_text = std::str::from_utf8(path)
+        .map_err(|_| format!("{}: not UTF-8, no rule can name it", shown_name(path)))?;
+    let special = |c: char| matches!(c, '*' | '?' | '{' | '}' | ',');
+    if glob::is_glob(path)
+        || !glob::valid_pattern(path)
+        || path_text.contains(special)
+        || path_text.contains("@{")
+    {
+        return Err(format!(
+            "{}: a rule cannot name this path literally (it holds a pattern character)",
+            shown_name(path)
+        ));
+    }
+    let mut doc: DocumentMut = text
+        .parse()
+        .map_err(|e| format!("the local file does not parse: {e}"))?;
+    let rules = doc
+        .entry("rule")
+        .or_insert(Item::ArrayOfTables(ArrayOfTables::new()))
+        .as_array_of_tables_mut()
+        .ok_or("`rule` in the local file is not a list of tables")?;
+    let mut names = Array::new();
+    for name in access_names(requested) {
+        names.push(name);
+    }
+    let mut paths = Array::new();
+    paths.push(path_text);
+    let mut t = Table::new();
+    t.insert(if allow { "allow" } else { "deny" }, value(names));
+    t.insert("paths", value(paths));
+    let verdict = if allow { "allowed" } else { "denied" };
+    t.decor_mut()
+        .set_prefix(format!("\n# {verdict} always by lsmctl agent\n"));
+    rules.push(t);
+    Ok(doc.to_string())
+}

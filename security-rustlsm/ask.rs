@@ -1,0 +1,558 @@
+// SPDX-License-Identifier: GPL-2.0-only
+
+//! Asking an agent: an access that a profile's `ask` rules (or its `ask` mode) leave
+//! undecided is put to the user space agent listening to that profile, which allows or
+//! refuses it.
+//!
+//! An administrator's agent opens a listener with `LSM_POLICY_LISTEN` ([`listen`]), naming
+//! the profiles it answers for (see [`ask_protocol`]); a request goes to the first listener
+//! that names its profile. The agent reads one request per `read()` and writes one answer
+//! per `write()`.
+//!
+//! A task waits for the answer only in `file_open`, and only when it holds no lock an agent
+//! could need ([`accessors::may_wait_in_open`]); the wait is killable, never interruptible
+//! (an `open()` that fails with `EINTR` breaks programs), and lasts the listener's wait at
+//! most. Everywhere else (the hooks that create, remove or rename names run with the
+//! directory locked) the access is refused at once and the request is still delivered, so
+//! that an answer for the session, or a rule the agent adds, lets the retry through.
+//!
+//! Identical requests (same profile, path and accesses) share one entry, and a listener
+//! holds a bounded number of them. Whatever goes wrong refuses: no listener, a full
+//! listener, a timeout, a kill, a listener closed while a task waits. The agent's own thread
+//! group is never asked about, so an agent cannot wait for itself.
+
+use crate::{accessors, ask_protocol, path::ResolvedPath, report, wire::ProfileView};
+// `Pin` is named by the expansion of `global_lock!`.
+use core::pin::Pin;
+use kernel::{
+    bindings,
+    fs::{anon_inode, File, LocalFile},
+    new_spinlock,
+    prelude::*,
+    sync::{
+        atomic::{Atomic, Relaxed},
+        poll::{PollCondVarBox, PollTable},
+        Arc, ArcBorrow, Completion, SpinLock,
+    },
+    task::{Pid, Task},
+    uaccess::{UserSliceReader, UserSliceWriter},
+};
+
+/// The name a listener shows in `/proc/PID/fd` (`anon_inode:[rustlsm-listener]`).
+const NAME: &CStr = c"[rustlsm-listener]";
+
+/// Answers a listener keeps for the session: the oldest goes when a new one does not fit.
+const SESSION_ANSWERS: usize = 1024;
+
+/// Why an access put to an agent was refused; records say it as `ask=WORD`.
+#[derive(Clone, Copy, PartialEq, Debug)]
+pub(crate) enum Refusal {
+    /// No listener takes the profile's requests.
+    NoAgent,
+    /// The agent refused it.
+    Denied,
+    /// The agent did not answer in time.
+    Timeout,
+    /// The task was killed while it waited.
+    Killed,
+    /// The listener holds as many requests as it may.
+    Busy,
+    /// The task may not wait here: refused at once, the request delivered.
+    NoWait,
+    /// The task is in the agent's own thread group.
+    Agent,
+    /// The listener was closed while the task waited.
+    Closed,
+    /// No memory for the request.
+    NoMemory,
+}
+
+impl Refusal {
+    /// How records say it.
+    pub(crate) fn word(self) -> &'static str {
+        match self {
+            Refusal::NoAgent => "none",
+            Refusal::Denied => "denied",
+            Refusal::Timeout => "timeout",
+            Refusal::Killed => "killed",
+            Refusal::Busy => "busy",
+            Refusal::NoWait => "nowait",
+            Refusal::Agent => "agent",
+            Refusal::Closed => "closed",
+            Refusal::NoMemory => "nomem",
+        }
+    }
+}
+
+/// Whether the hook asking may wait for the answer.
+#[derive(Clone, Copy)]
+pub(crate) enum Wait<'a> {
+    /// `file_open` of this file: waits if [`accessors::may_wait_in_open`] says it may.
+    Open(&'a LocalFile),
+    /// Never: refused at once, the request delivered.
+    Never,
+}
+
+/// What became of a request, set once, before its completion is completed.
+const UNANSWERED: i32 = 0;
+const ALLOWED: i32 = 1;
+const DENIED: i32 = 2;
+const CLOSED: i32 = 3;
+
+/// One access put to an agent.
+#[pin_data]
+struct Request {
+    /// The profile it is asked under, by serial (see `Profile::serial`): a replacement asks
+    /// anew.
+    serial: u64,
+    requested: u32,
+    path: KVec<u8>,
+    /// The request as the agent reads it, after its `id=`.
+    line: KVec<u8>,
+    answer: Atomic<i32>,
+    #[pin]
+    done: Completion,
+}
+
+/// A request a listener holds: not answered yet.
+struct Pending {
+    id: u64,
+    request: Arc<Request>,
+    /// Read by the agent.
+    delivered: bool,
+    /// Tasks waiting for the answer (0: the asking hooks could not wait).
+    waiters: u32,
+}
+
+/// An answer for the session.
+struct Remembered {
+    serial: u64,
+    requested: u32,
+    path: KVec<u8>,
+    allow: bool,
+}
+
+struct Inner {
+    next_id: u64,
+    pending: KVec<Pending>,
+    session: KVec<Remembered>,
+    closed: bool,
+}
+
+/// An agent's listener, in the list of listeners while its descriptor is open.
+#[pin_data]
+pub(crate) struct Listener {
+    /// The profiles it listens to (see [`ask_protocol::listens_to`]).
+    names: KVec<u8>,
+    wait_ms: u32,
+    max_pending: usize,
+    /// The thread group of the task that opened it, never asked about.
+    agent: Pid,
+    #[pin]
+    inner: SpinLock<Inner>,
+    readable: PollCondVarBox,
+}
+
+kernel::sync::global_lock! {
+    // SAFETY: `init` initializes it before the hooks are registered.
+    unsafe(uninit) static LISTENERS: SpinLock<KVec<Arc<Listener>>> = KVec::new();
+}
+
+/// Initializes the list of listeners.
+///
+/// # Safety
+///
+/// Called once, before any hook can run.
+pub(crate) unsafe fn init() {
+    // SAFETY: The caller calls it once, before any use.
+    unsafe { LISTENERS.init() };
+}
+
+/// The listener that takes requests for the profile `name`, if any.
+fn listener_for(name: &[u8]) -> Option<Arc<Listener>> {
+    LISTENERS
+        .lock()
+        .iter()
+        .find(|l| ask_protocol::listens_to(&l.names, name))
+        .cloned()
+}
+
+/// The request as the agent reads it, after its `id=`.
+struct RequestLine<'a> {
+    task: &'a Task,
+    profile: &'a [u8],
+    op: &'a str,
+    requested: u32,
+    path: &'a [u8],
+}
+
+impl kernel::fmt::Display for RequestLine<'_> {
+    fn fmt(&self, f: &mut kernel::fmt::Formatter<'_>) -> kernel::fmt::Result {
+        let comm = self.task.comm();
+        let len = comm.iter().position(|&b| b == 0).unwrap_or(comm.len());
+        f.write_fmt(fmt!(
+            "pid={} tgid={} comm=\"{}\" profile=\"{}\" op={} requested={} path=\"{}\"",
+            self.task.pid(),
+            self.task.tgid(),
+            report::Quoted(comm.get(..len).unwrap_or(&[])),
+            report::Quoted(self.profile),
+            self.op,
+            report::Access(self.requested),
+            report::Quoted(self.path),
+        ))
+    }
+}
+
+/// Collects formatted text into a vector, failing on allocation failure.
+struct VecWriter<'a> {
+    out: &'a mut KVec<u8>,
+    flags: kernel::alloc::Flags,
+}
+
+impl kernel::fmt::Write for VecWriter<'_> {
+    fn write_str(&mut self, s: &str) -> kernel::fmt::Result {
+        self.out
+            .extend_from_slice(s.as_bytes(), self.flags)
+            .map_err(|_| kernel::fmt::Error)
+    }
+}
+
+fn render(what: &dyn kernel::fmt::Display, flags: kernel::alloc::Flags) -> Result<KVec<u8>> {
+    use kernel::fmt::Write as _;
+    let mut out = KVec::new();
+    VecWriter {
+        out: &mut out,
+        flags,
+    }
+    .write_fmt(fmt!("{}", what))
+    .map_err(|_| ENOMEM)?;
+    Ok(out)
+}
+
+/// Puts `asked`, the accesses of `op` on `path` that `view` (the profile of serial `serial`)
+/// leaves to an agent, to the agent listening to that profile, on behalf of the current
+/// task; waits for the answer if `wait` allows. `Ok` if the agent allowed them.
+pub(crate) fn ask(
+    view: &ProfileView<'_>,
+    serial: u64,
+    op: &str,
+    path: &ResolvedPath,
+    asked: u32,
+    wait: Wait<'_>,
+) -> Result<(), Refusal> {
+    let listener = listener_for(view.name()).ok_or(Refusal::NoAgent)?;
+    let task = current!();
+    if task.tgid() == listener.agent {
+        return Err(Refusal::Agent);
+    }
+    let path = path.bytes();
+    if let Some(allow) = listener.remembered(serial, path, asked) {
+        return if allow { Ok(()) } else { Err(Refusal::Denied) };
+    }
+    let waits = match wait {
+        Wait::Open(file) => accessors::may_wait_in_open(file),
+        Wait::Never => false,
+    };
+    // A hook that cannot wait may not be allowed to sleep in an allocation either.
+    let flags = if waits { GFP_KERNEL } else { GFP_NOWAIT };
+    let request = new_request(view, serial, op, path, asked, flags).map_err(|_| Refusal::NoMemory)?;
+    let request = listener.enqueue(request, waits)?;
+    if !waits {
+        return Err(Refusal::NoWait);
+    }
+    let timeout = kernel::time::msecs_to_jiffies(listener.wait_ms);
+    let ended = request.done.wait_for_completion_killable_timeout(timeout);
+    listener.leave(&request);
+    match (request.answer.load(Relaxed), ended) {
+        (ALLOWED, _) => Ok(()),
+        (DENIED, _) => Err(Refusal::Denied),
+        (CLOSED, _) => Err(Refusal::Closed),
+        (_, Err(_)) => Err(Refusal::Killed),
+        _ => Err(Refusal::Timeout),
+    }
+}
+
+fn new_request(
+    view: &ProfileView<'_>,
+    serial: u64,
+    op: &str,
+    path: &[u8],
+    requested: u32,
+    flags: kernel::alloc::Flags,
+) -> Result<Arc<Request>> {
+    let line = render(
+        &RequestLine {
+            task: current!(),
+            profile: view.name(),
+            op,
+            requested,
+            path,
+        },
+        flags,
+    )?;
+    let mut copy = KVec::with_capacity(path.len(), flags)?;
+    copy.extend_from_slice(path, flags)?;
+    Arc::pin_init(
+        pin_init!(Request {
+            serial,
+            requested,
+            path: copy,
+            line,
+            answer: Atomic::new(UNANSWERED),
+            done <- Completion::new(),
+        }),
+        flags,
+    )
+}
+
+impl Listener {
+    /// The answer kept for the session to `asked` on `path` under the profile `serial`.
+    fn remembered(&self, serial: u64, path: &[u8], asked: u32) -> Option<bool> {
+        let inner = self.inner.lock();
+        inner
+            .session
+            .iter()
+            .rev()
+            .find(|r| r.serial == serial && asked & !r.requested == 0 && *r.path == *path)
+            .map(|r| r.allow)
+    }
+
+    /// Queues `request`, or joins the identical request already queued; `waits`: the caller
+    /// will wait for its answer (and must call [`Listener::leave`] after). Returns the
+    /// request to wait for.
+    fn enqueue(&self, request: Arc<Request>, waits: bool) -> Result<Arc<Request>, Refusal> {
+        let mut inner = self.inner.lock();
+        if inner.closed {
+            return Err(Refusal::Closed);
+        }
+        let same = |p: &Pending| {
+            p.request.serial == request.serial
+                && p.request.requested == request.requested
+                && p.request.path == request.path
+        };
+        if let Some(p) = inner.pending.iter_mut().find(|p| same(p)) {
+            p.waiters += u32::from(waits);
+            return Ok(p.request.clone());
+        }
+        if inner.pending.len() >= self.max_pending {
+            // Make room by forgetting the oldest request that was read and that nobody
+            // waits for: its answer could only have been kept for the session.
+            let stale = inner.pending.iter().position(|p| p.delivered && p.waiters == 0);
+            match stale {
+                Some(at) => _ = inner.pending.remove(at),
+                None => return Err(Refusal::Busy),
+            }
+        }
+        let id = inner.next_id;
+        inner.next_id += 1;
+        let pending = Pending {
+            id,
+            request: request.clone(),
+            delivered: false,
+            waiters: u32::from(waits),
+        };
+        // Within the capacity reserved when the listener was made: never allocates.
+        inner
+            .pending
+            .push_within_capacity(pending)
+            .map_err(|_| Refusal::Busy)?;
+        drop(inner);
+        self.readable.notify_all();
+        Ok(request)
+    }
+
+    /// Ends a wait for `request`: the last waiter takes an unanswered request back, so that
+    /// a late answer finds nothing (`ENOENT`).
+    fn leave(&self, request: &Arc<Request>) {
+        let mut inner = self.inner.lock();
+        let at = inner
+            .pending
+            .iter()
+            .position(|p| Arc::ptr_eq(&p.request, request));
+        if let Some(at) = at {
+            let pending = &mut inner.pending[at];
+            pending.waiters = pending.waiters.saturating_sub(1);
+            if pending.waiters == 0 {
+                _ = inner.pending.remove(at);
+            }
+        }
+    }
+
+    /// Takes the agent's `answer`.
+    fn answer(&self, answer: ask_protocol::Answer) -> Result {
+        let request = {
+            let inner = self.inner.lock();
+            let pending = inner
+                .pending
+                .iter()
+                .find(|p| p.id == answer.id && p.delivered)
+                .ok_or(ENOENT)?;
+            pending.request.clone()
+        };
+        let remembered = if answer.session {
+            let mut path = KVec::with_capacity(request.path.len(), GFP_KERNEL)?;
+            path.extend_from_slice(&request.path, GFP_KERNEL)?;
+            Some(Remembered {
+                serial: request.serial,
+                requested: request.requested,
+                path,
+                allow: answer.allow,
+            })
+        } else {
+            None
+        };
+        let mut inner = self.inner.lock();
+        let at = inner
+            .pending
+            .iter()
+            .position(|p| Arc::ptr_eq(&p.request, &request))
+            .ok_or(ENOENT)?;
+        if let Some(remembered) = remembered {
+            if inner.session.len() >= SESSION_ANSWERS {
+                _ = inner.session.remove(0);
+            }
+            // Within the capacity reserved when the listener was made.
+            if inner.session.push_within_capacity(remembered).is_err() {
+                return Err(ENOMEM);
+            }
+        }
+        _ = inner.pending.remove(at);
+        drop(inner);
+        let word = if answer.allow { ALLOWED } else { DENIED };
+        request.answer.store(word, Relaxed);
+        request.done.complete_all();
+        Ok(())
+    }
+
+    /// Closes the listener: it takes no more requests, and every task waiting is refused.
+    fn close(self: &Arc<Self>) {
+        LISTENERS.lock().retain(|l| !Arc::ptr_eq(l, self));
+        let pending = {
+            let mut inner = self.inner.lock();
+            inner.closed = true;
+            core::mem::take(&mut inner.pending)
+        };
+        for p in pending.iter() {
+            p.request.answer.store(CLOSED, Relaxed);
+            p.request.done.complete_all();
+        }
+        self.readable.notify_all();
+    }
+}
+
+/// A listener's descriptor: the listener stays listed until its last close.
+struct Channel {
+    listener: Arc<Listener>,
+}
+
+impl Drop for Channel {
+    fn drop(&mut self) {
+        self.listener.close();
+    }
+}
+
+/// Opens a listener for the caller (an administrator, see `manage::authorize_admin`) as
+/// `data` (an [`ask_protocol::Listen`] buffer) asks, and returns its descriptor.
+pub(crate) fn listen(data: &[u8]) -> Result<kernel::ffi::c_int> {
+    let listen = ask_protocol::Listen::parse(data).ok_or(EINVAL)?;
+    let mut names = KVec::new();
+    names.extend_from_slice(listen.name_list(), GFP_KERNEL_ACCOUNT)?;
+    let max_pending = usize::try_from(listen.max_pending).map_err(|_| EINVAL)?;
+    let pending = KVec::with_capacity(max_pending, GFP_KERNEL_ACCOUNT)?;
+    let session = KVec::with_capacity(SESSION_ANSWERS, GFP_KERNEL_ACCOUNT)?;
+    let readable = PollCondVarBox::new(c"Listener::readable", kernel::static_lock_class!())?;
+    let listener = Arc::pin_init(
+        pin_init!(Listener {
+            names,
+            wait_ms: listen.wait_ms,
+            max_pending,
+            agent: current!().tgid(),
+            inner <- new_spinlock!(
+                Inner {
+                    next_id: 1,
+                    pending,
+                    session,
+                    closed: false,
+                },
+                "Listener::inner"
+            ),
+            readable,
+        }),
+        GFP_KERNEL_ACCOUNT,
+    )?;
+    let channel = Arc::new(
+        Channel {
+            listener: listener.clone(),
+        },
+        GFP_KERNEL_ACCOUNT,
+    )?;
+    let fd = anon_inode::NewFd::new(NAME, channel)?;
+    LISTENERS.lock().push(listener, GFP_ATOMIC)?;
+    // Nothing can fail any more.
+    let fd = fd.install();
+    Ok(kernel::ffi::c_int::try_from(fd).unwrap_or(kernel::ffi::c_int::MAX))
+}
+
+impl anon_inode::Operations for Channel {
+    type OwnerModule = crate::BuiltIn;
+    const WRITABLE: bool = true;
+
+    fn read(this: ArcBorrow<'_, Self>, out: &mut UserSliceWriter, nonblock: bool) -> Result<usize> {
+        let listener = &this.listener;
+        let (id, request) = {
+            let mut inner = listener.inner.lock();
+            loop {
+                if let Some(p) = inner.pending.iter_mut().find(|p| !p.delivered) {
+                    p.delivered = true;
+                    break (p.id, p.request.clone());
+                }
+                if nonblock {
+                    return Err(EAGAIN);
+                }
+                if listener.readable.wait_interruptible(&mut inner) {
+                    return Err(ERESTARTSYS);
+                }
+            }
+        };
+        let line = render(
+            &fmt!("id={} {}\n", id, kernel::str::BStr::from_bytes(&request.line)),
+            GFP_KERNEL,
+        );
+        let written = line.and_then(|line| {
+            if line.len() > out.len() {
+                return Err(EINVAL);
+            }
+            out.write_slice(&line)?;
+            Ok(line.len())
+        });
+        if written.is_err() {
+            // Not read after all: the next read returns it again.
+            let mut inner = listener.inner.lock();
+            if let Some(p) = inner.pending.iter_mut().find(|p| p.id == id) {
+                p.delivered = false;
+            }
+        }
+        written
+    }
+
+    fn poll(this: ArcBorrow<'_, Self>, file: &File, table: PollTable<'_>) -> u32 {
+        let listener = &this.listener;
+        table.register_wait(file, &listener.readable);
+        let inner = listener.inner.lock();
+        let mut events = bindings::POLLOUT | bindings::POLLWRNORM;
+        if inner.pending.iter().any(|p| !p.delivered) {
+            events |= bindings::POLLIN | bindings::POLLRDNORM;
+        }
+        events
+    }
+
+    fn write(this: ArcBorrow<'_, Self>, input: &mut UserSliceReader) -> Result<usize> {
+        let len = input.len();
+        let mut line = [0u8; ask_protocol::MAX_ANSWER_LEN];
+        let buf = line.get_mut(..len).ok_or(EINVAL)?;
+        input.read_slice(buf)?;
+        let answer = ask_protocol::Answer::parse(buf).ok_or(EINVAL)?;
+        this.listener.answer(answer)?;
+        Ok(len)
+    }
+}
