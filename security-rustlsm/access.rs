@@ -68,7 +68,14 @@ pub(crate) fn check_path(
     requested: u32,
     target: Target<'_>,
 ) -> Result {
-    decide_path(cred, op, || requested, target, Strictness::Rules, ask::Wait::Never)
+    decide_path(
+        cred,
+        op,
+        || requested,
+        target,
+        Strictness::Rules,
+        ask::Wait::Never,
+    )
 }
 
 /// [`check_path`] for `open`, whose requested accesses take work to find (worked out only
@@ -368,7 +375,12 @@ pub(crate) fn refusal_of<'a>(
 /// Whether `view` leaves every access of `refused` on `path` to its agent: its ask rules (or
 /// its `ask` mode) name each, and no deny rule refuses any (explicit rules win over asking).
 /// Worked out only once the rules refused, so allowed accesses never walk the ask automaton.
-fn left_to_agent(view: &ProfileView<'_>, path: &ResolvedPath, said: &Decision, refused: u32) -> bool {
+fn left_to_agent(
+    view: &ProfileView<'_>,
+    path: &ResolvedPath,
+    said: &Decision,
+    refused: u32,
+) -> bool {
     if !view.asks() {
         return false;
     }

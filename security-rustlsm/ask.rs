@@ -18,8 +18,8 @@
 //!
 //! Identical requests (same profile, path and accesses) share one entry, and a listener
 //! holds a bounded number of them. Whatever goes wrong refuses: no listener, a full
-//! listener, a timeout, a kill, a listener closed while a task waits. The agent's own thread
-//! group is never asked about, so an agent cannot wait for itself.
+//! listener, a timeout, a kill, a listener closed while a task waits. An agent's own thread
+//! group is never asked about, by its listener or another's, so no agent ever waits.
 
 use crate::{accessors, ask_protocol, path::ResolvedPath, report, wire::ProfileView};
 // `Pin` is named by the expansion of `global_lock!`.
@@ -59,7 +59,7 @@ pub(crate) enum Refusal {
     Busy,
     /// The task may not wait here: refused at once, the request delivered.
     NoWait,
-    /// The task is in the agent's own thread group.
+    /// The task is in the thread group of an agent (of any listener).
     Agent,
     /// The listener was closed while the task waited.
     Closed,
@@ -168,13 +168,19 @@ pub(crate) unsafe fn init() {
     unsafe { LISTENERS.init() };
 }
 
-/// The listener that takes requests for the profile `name`, if any.
-fn listener_for(name: &[u8]) -> Option<Arc<Listener>> {
-    LISTENERS
-        .lock()
+/// The listener that takes requests for the profile `name`, for a task of the thread group
+/// `tgid`: refused if that group is any listener's agent, so that no agent waits, whoever
+/// would answer.
+fn listener_for(name: &[u8], tgid: Pid) -> Result<Arc<Listener>, Refusal> {
+    let listeners = LISTENERS.lock();
+    if listeners.iter().any(|l| l.agent == tgid) {
+        return Err(Refusal::Agent);
+    }
+    listeners
         .iter()
         .find(|l| ask_protocol::listens_to(&l.names, name))
         .cloned()
+        .ok_or(Refusal::NoAgent)
 }
 
 /// The request as the agent reads it, after its `id=`.
@@ -240,11 +246,7 @@ pub(crate) fn ask(
     asked: u32,
     wait: Wait<'_>,
 ) -> Result<(), Refusal> {
-    let listener = listener_for(view.name()).ok_or(Refusal::NoAgent)?;
-    let task = current!();
-    if task.tgid() == listener.agent {
-        return Err(Refusal::Agent);
-    }
+    let listener = listener_for(view.name(), current!().tgid())?;
     let path = path.bytes();
     if let Some(allow) = listener.remembered(serial, path, asked) {
         return if allow { Ok(()) } else { Err(Refusal::Denied) };
@@ -255,7 +257,8 @@ pub(crate) fn ask(
     };
     // A hook that cannot wait may not be allowed to sleep in an allocation either.
     let flags = if waits { GFP_KERNEL } else { GFP_NOWAIT };
-    let request = new_request(view, serial, op, path, asked, flags).map_err(|_| Refusal::NoMemory)?;
+    let request =
+        new_request(view, serial, op, path, asked, flags).map_err(|_| Refusal::NoMemory)?;
     let request = listener.enqueue(request, waits)?;
     if !waits {
         return Err(Refusal::NoWait);
@@ -337,7 +340,10 @@ impl Listener {
         if inner.pending.len() >= self.max_pending {
             // Make room by forgetting the oldest request that was read and that nobody
             // waits for: its answer could only have been kept for the session.
-            let stale = inner.pending.iter().position(|p| p.delivered && p.waiters == 0);
+            let stale = inner
+                .pending
+                .iter()
+                .position(|p| p.delivered && p.waiters == 0);
             match stale {
                 Some(at) => _ = inner.pending.remove(at),
                 None => return Err(Refusal::Busy),
@@ -515,7 +521,11 @@ impl anon_inode::Operations for Channel {
             }
         };
         let line = render(
-            &fmt!("id={} {}\n", id, kernel::str::BStr::from_bytes(&request.line)),
+            &fmt!(
+                "id={} {}\n",
+                id,
+                kernel::str::BStr::from_bytes(&request.line)
+            ),
             GFP_KERNEL,
         );
         let written = line.and_then(|line| {

@@ -10,6 +10,7 @@
 //! file.rs and path_ops.rs, tasks.rs for task.rs, ...); this file is the runner and runs the
 //! families in order.
 
+mod ask;
 mod attr;
 mod boot;
 mod capabilities;
@@ -50,7 +51,7 @@ type Outcome = Result<(), String>;
 /// The cases a full run registers, and those of the parts run alone or counted on their own
 /// (hostile.rs and privilege.rs keep theirs). A run of any other number fails, so a dropped
 /// case or an early return is seen: update these with the cases.
-const EXPECTED_CASES: u32 = 586;
+const EXPECTED_CASES: u32 = 603;
 const EXPECTED_PROGRAMS: u32 = 41;
 const EXPECTED_ESCAPES: u32 = 162;
 /// The escape classes repeated inside sandboxes (escapes::run_sandboxed).
@@ -169,6 +170,11 @@ fn main() {
         );
         s.finish(EXPECTED_ESCAPES_SANDBOXED);
     }
+    // `rlsm-guest-tests ask` runs only the ask cases.
+    if std::env::args().nth(1).as_deref() == Some("ask") {
+        s.part("ask", ask::CASES, ask::run);
+        s.finish(ask::CASES);
+    }
     // `rlsm-guest-tests escapes` runs only the escape suite.
     if std::env::args().nth(1).as_deref() == Some("escapes") {
         escapes::run(&mut s);
@@ -183,6 +189,7 @@ fn main() {
     modes::run(&mut s);
     qualifiers::run_cases(&mut s);
     owner::run_cases(&mut s);
+    s.part("ask", ask::CASES, ask::run);
     repeats::run_cases(&mut s);
     files::breadth(&mut s);
     proc_self::run_cases(&mut s);

@@ -29,6 +29,9 @@
 //!   `all-threads-shared vm|files|none BLOB`, with a process outside sharing its memory or
 //!   descriptor table; `all-threads-stuck MS ALARM_MS BLOB PATH`, with a thread in `vfork()`
 //!   for MS milliseconds and SIGALRM due in ALARM_MS (threads_ops.rs);
+//! - `rlsm-probe listen-then-exec PATH ARGS...`: open a listener for every ask profile
+//!   (`LSM_POLICY_LISTEN`), keep it open, then execute PATH: the program is the agent's own
+//!   thread group, never asked about;
 //! - `rlsm-probe whoami [exec]`: print the task's rustlsm profile (`lsm_get_self_attr`), or
 //!   `(no rustlsm context)` for an unconfined task; with `exec`, the profile it chose for
 //!   its next exec;
@@ -384,6 +387,22 @@ fn restrict_busy(blob: &[u8], threaded: bool) -> i32 {
     rlsm_guest::manage_policy(abi::LSM_POLICY_RESTRICT_SELF, blob, 0)
 }
 
+/// Executes `args[0]` with the arguments `args`; returns the errno if it could not.
+fn exec_args(args: &[String]) -> i32 {
+    let argv: Vec<CString> = args
+        .iter()
+        .map(|a| CString::new(std::ffi::OsStr::new(a).as_bytes()).unwrap_or_default())
+        .collect();
+    let Some(path) = argv.first() else {
+        return libc::EINVAL;
+    };
+    let mut ptrs: Vec<*const libc::c_char> = argv.iter().map(|a| a.as_ptr()).collect();
+    ptrs.push(std::ptr::null());
+    // SAFETY: `ptrs` is a NULL-terminated array of valid C strings that outlive the call.
+    unsafe { libc::execv(path.as_ptr(), ptrs.as_ptr()) };
+    errno_of(&std::io::Error::last_os_error())
+}
+
 /// A decimal argument (0 when missing or malformed: the tests pass good ones).
 pub(crate) fn number(s: &str) -> u32 {
     s.parse().unwrap_or(0)
@@ -404,17 +423,19 @@ fn main() {
             }
             open(arg(3), arg(4))
         }
-        "exec" => {
-            let argv: Vec<CString> = args[2..]
-                .iter()
-                .map(|a| CString::new(std::ffi::OsStr::new(a).as_bytes()).unwrap_or_default())
-                .collect();
-            let mut ptrs: Vec<*const libc::c_char> = argv.iter().map(|a| a.as_ptr()).collect();
-            ptrs.push(std::ptr::null());
-            // SAFETY: `ptrs` is a NULL-terminated array of valid C strings that outlive the call.
-            unsafe { libc::execv(ptrs[0], ptrs.as_ptr()) };
-            errno_of(&std::io::Error::last_os_error())
+        "listen-then-exec" => {
+            let buffer = rustlsm_policy::listen::listen_buffer(0, 0, &[]).unwrap_or_default();
+            match rlsm_guest::manage_policy_value(abi::LSM_POLICY_LISTEN, &buffer, 0) {
+                // Kept open across the exec: close-on-exec is cleared.
+                // SAFETY: `fd` is the descriptor the kernel just returned.
+                Ok(fd) if unsafe { libc::fcntl(fd, libc::F_SETFD, 0) } == 0 => {
+                    exec_args(&args[2..])
+                }
+                Ok(_) => errno_of(&std::io::Error::last_os_error()),
+                Err(errno) => errno,
+            }
         }
+        "exec" => exec_args(&args[2..]),
         "whoami" => whoami(if arg(2) == "exec" { 101 } else { 100 }),
         "open-many" => (0..number(arg(3))).fold(0, |_, _| open(arg(2), "r")),
         "load" => match std::fs::read(arg(2)) {
