@@ -214,7 +214,7 @@ fn every_cut_of_a_record_is_not_one() {
 fn every_object_kind_reads_and_renders() {
     let base = r#"DENIED sandbox=4 profile="sandbox" op=OP OBJ pid=7 comm="prog""#;
     let line = |op: &str, obj: &str| base.replace("OP", op).replace("OBJ", obj);
-    let cases: [(&str, &str, Object<'_>, &str); 16] = [
+    let cases: [(&str, &str, Object<'_>, &str); 18] = [
         (
             "open",
             r#"path="/a" requested=rwxacdnlmstiu denied=u"#,
@@ -240,6 +240,30 @@ fn every_object_kind_reads_and_renders() {
                 asked: None,
             },
             "open /home/u/f (rw; w for the file's owner only)",
+        ),
+        (
+            "open",
+            r#"path="/srv/x" requested=r denied=r ask=timeout"#,
+            Object::File {
+                path: b"/srv/x",
+                requested: Some(wire::ACCESS_READ),
+                denied: Some(wire::ACCESS_READ),
+                owner_only: None,
+                asked: Some(b"timeout"),
+            },
+            "open /srv/x (r; the agent did not answer in time)",
+        ),
+        (
+            "open",
+            r#"path="/home/u/f" requested=w denied=w owner_only=w ask=none"#,
+            Object::File {
+                path: b"/home/u/f",
+                requested: Some(wire::ACCESS_WRITE),
+                denied: Some(wire::ACCESS_WRITE),
+                owner_only: Some(wire::ACCESS_WRITE),
+                asked: Some(b"none"),
+            },
+            "open /home/u/f (w; w for the file's owner only; asked, but no agent listens)",
         ),
         (
             "exec",

@@ -20,7 +20,7 @@ use std::os::unix::process::CommandExt;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-pub(crate) const CASES: u32 = 17;
+pub(crate) const CASES: u32 = 18;
 
 const PROBE: &str = "/usr/bin/rlsm-probe-ask";
 const CAT: &str = "/usr/bin/rlsm-ask-cat";
@@ -88,7 +88,8 @@ impl Listener {
 
     /// The next request, which must come within 20 s.
     fn expect(&mut self) -> Result<Request, String> {
-        self.next(20_000)?.ok_or("no request within 20 s".to_string())
+        self.next(20_000)?
+            .ok_or("no request within 20 s".to_string())
     }
 
     /// Writes `answer`; the errno if the kernel refused it.
@@ -176,7 +177,9 @@ pub(crate) fn run(s: &mut Suite) {
         fs::copy(FREE_PROBE, PROBE).map_err(|e| format!("{PROBE}: {e}"))?;
         fs::copy("/usr/bin/rlsm-dyn-cat", CAT).map_err(|e| format!("{CAT}: {e}"))?;
         fs::create_dir_all(DIR).map_err(|e| e.to_string())?;
-        for name in ["a", "b", "c", "d", "open", "never", "gone", "late", "same", "cat-me"] {
+        for name in [
+            "a", "b", "c", "d", "open", "never", "gone", "late", "same", "cat-me",
+        ] {
             fs::write(file(name), format!("{name}\n")).map_err(|e| e.to_string())?;
         }
         for i in 0..6 {
@@ -191,70 +194,84 @@ pub(crate) fn run(s: &mut Suite) {
         lsmctl(&["-I", INCLUDES, "load", &profile])
     });
 
-    s.case("ask: with no agent, an ask is a refusal that says so", || {
-        let mark = log_mark();
-        let errno = errno_within(spawn(&["open", &file("a"), "r"])?, 20)?;
-        expect_errno("open with no listener", errno, libc::EACCES)?;
-        check(
-            logged_since(mark, &["profile=\"asker\"", "path=\"/tmp/ask/a\"", "ask=none"]),
-            || "no DENIED line with ask=none".into(),
-        )
-    });
+    s.case(
+        "ask: with no agent, an ask is a refusal that says so",
+        || {
+            let mark = log_mark();
+            let errno = errno_within(spawn(&["open", &file("a"), "r"])?, 20)?;
+            expect_errno("open with no listener", errno, libc::EACCES)?;
+            check(
+                logged_since(
+                    mark,
+                    &["profile=\"asker\"", "path=\"/tmp/ask/a\"", "ask=none"],
+                ),
+                || "no DENIED line with ask=none".into(),
+            )
+        },
+    );
 
-    s.case("ask: allow once lets the open through, the next open asks again", || {
-        let mut l = Listener::open(20_000, 0)?;
-        let child = spawn(&["open", &file("a"), "r"])?;
-        let pid = child.id();
-        let r = l.expect()?;
-        let wanted = [
-            format!("pid={pid}"),
-            "profile=\"asker\"".into(),
-            "op=open".into(),
-            "requested=r".into(),
-            "path=\"/tmp/ask/a\"".into(),
-            "comm=\"rlsm-probe-ask\"".into(),
-        ];
-        for w in &wanted {
-            check(r.has(w), || format!("request {:?} lacks {w}", r.line))?;
-        }
-        l.answer(r.id, "allow once")
-            .map_err(|e| format!("answer: errno {e}"))?;
-        expect_errno("allowed open", errno_within(child, 20)?, 0)?;
-        let child = spawn(&["open", &file("a"), "r"])?;
-        let r = l.expect()?;
-        l.answer(r.id, "deny once")
-            .map_err(|e| format!("answer: errno {e}"))?;
-        expect_errno("denied open", errno_within(child, 20)?, libc::EACCES)?;
-        check(
-            logged_since(0, &["path=\"/tmp/ask/a\"", "ask=denied"]),
-            || "no DENIED line with ask=denied".into(),
-        )
-    });
+    s.case(
+        "ask: allow once lets the open through, the next open asks again",
+        || {
+            let mut l = Listener::open(20_000, 0)?;
+            let child = spawn(&["open", &file("a"), "r"])?;
+            let pid = child.id();
+            let r = l.expect()?;
+            let wanted = [
+                format!("pid={pid}"),
+                "profile=\"asker\"".into(),
+                "op=open".into(),
+                "requested=r".into(),
+                "path=\"/tmp/ask/a\"".into(),
+                "comm=\"rlsm-probe-ask\"".into(),
+            ];
+            for w in &wanted {
+                check(r.has(w), || format!("request {:?} lacks {w}", r.line))?;
+            }
+            l.answer(r.id, "allow once")
+                .map_err(|e| format!("answer: errno {e}"))?;
+            expect_errno("allowed open", errno_within(child, 20)?, 0)?;
+            let child = spawn(&["open", &file("a"), "r"])?;
+            let r = l.expect()?;
+            l.answer(r.id, "deny once")
+                .map_err(|e| format!("answer: errno {e}"))?;
+            expect_errno("denied open", errno_within(child, 20)?, libc::EACCES)?;
+            check(
+                logged_since(0, &["path=\"/tmp/ask/a\"", "ask=denied"]),
+                || "no DENIED line with ask=denied".into(),
+            )
+        },
+    );
 
-    s.case("ask: a session answer holds for the listener's life, both ways", || {
-        let mut l = Listener::open(20_000, 0)?;
-        let child = spawn(&["open", &file("b"), "r"])?;
-        let r = l.expect()?;
-        l.answer(r.id, "allow session")
-            .map_err(|e| format!("answer: errno {e}"))?;
-        expect_errno("first open", errno_within(child, 20)?, 0)?;
-        let again = errno_within(spawn(&["open", &file("b"), "r"])?, 20)?;
-        expect_errno("second open, no request", again, 0)?;
-        // Writing was not asked for: asked anew, refused for the session.
-        let child = spawn(&["open", &file("b"), "w"])?;
-        let r = l.expect()?;
-        check(r.has("requested=w"), || format!("request {:?}", r.line))?;
-        l.answer(r.id, "deny session")
-            .map_err(|e| format!("answer: errno {e}"))?;
-        expect_errno("write", errno_within(child, 20)?, libc::EACCES)?;
-        let again = errno_within(spawn(&["open", &file("b"), "w"])?, 20)?;
-        expect_errno("write again, no request", again, libc::EACCES)?;
-        check(l.next(200)?.is_none(), || "a request for a session answer".into())?;
-        drop(l);
-        // The session ended with the listener.
-        let after = errno_within(spawn(&["open", &file("b"), "r"])?, 20)?;
-        expect_errno("after the listener closed", after, libc::EACCES)
-    });
+    s.case(
+        "ask: a session answer holds for the listener's life, both ways",
+        || {
+            let mut l = Listener::open(20_000, 0)?;
+            let child = spawn(&["open", &file("b"), "r"])?;
+            let r = l.expect()?;
+            l.answer(r.id, "allow session")
+                .map_err(|e| format!("answer: errno {e}"))?;
+            expect_errno("first open", errno_within(child, 20)?, 0)?;
+            let again = errno_within(spawn(&["open", &file("b"), "r"])?, 20)?;
+            expect_errno("second open, no request", again, 0)?;
+            // Writing was not asked for: asked anew, refused for the session.
+            let child = spawn(&["open", &file("b"), "w"])?;
+            let r = l.expect()?;
+            check(r.has("requested=w"), || format!("request {:?}", r.line))?;
+            l.answer(r.id, "deny session")
+                .map_err(|e| format!("answer: errno {e}"))?;
+            expect_errno("write", errno_within(child, 20)?, libc::EACCES)?;
+            let again = errno_within(spawn(&["open", &file("b"), "w"])?, 20)?;
+            expect_errno("write again, no request", again, libc::EACCES)?;
+            check(l.next(200)?.is_none(), || {
+                "a request for a session answer".into()
+            })?;
+            drop(l);
+            // The session ended with the listener.
+            let after = errno_within(spawn(&["open", &file("b"), "r"])?, 20)?;
+            expect_errno("after the listener closed", after, libc::EACCES)
+        },
+    );
 
     s.case("ask: explicit allow and deny rules win over asking", || {
         let mut l = Listener::open(20_000, 0)?;
@@ -269,41 +286,47 @@ pub(crate) fn run(s: &mut Suite) {
         })
     });
 
-    s.case("ask: an unanswered request times out, and a late answer finds nothing", || {
-        let mut l = Listener::open(1_000, 0)?;
-        let started = Instant::now();
-        let child = spawn(&["open", &file("late"), "r"])?;
-        let r = l.expect()?;
-        expect_errno("open", errno_within(child, 20)?, libc::EACCES)?;
-        check(started.elapsed() >= Duration::from_millis(900), || {
-            format!("refused after {:?}, before the wait", started.elapsed())
-        })?;
-        check(
-            l.answer(r.id, "allow once") == Err(libc::ENOENT),
-            || "a late answer was taken".into(),
-        )?;
-        check(logged_since(0, &["path=\"/tmp/ask/late\"", "ask=timeout"]), || {
-            "no DENIED line with ask=timeout".into()
-        })
-    });
+    s.case(
+        "ask: an unanswered request times out, and a late answer finds nothing",
+        || {
+            let mut l = Listener::open(1_000, 0)?;
+            let started = Instant::now();
+            let child = spawn(&["open", &file("late"), "r"])?;
+            let r = l.expect()?;
+            expect_errno("open", errno_within(child, 20)?, libc::EACCES)?;
+            check(started.elapsed() >= Duration::from_millis(900), || {
+                format!("refused after {:?}, before the wait", started.elapsed())
+            })?;
+            check(l.answer(r.id, "allow once") == Err(libc::ENOENT), || {
+                "a late answer was taken".into()
+            })?;
+            check(
+                logged_since(0, &["path=\"/tmp/ask/late\"", "ask=timeout"]),
+                || "no DENIED line with ask=timeout".into(),
+            )
+        },
+    );
 
-    s.case("ask: closing the listener refuses every waiting task at once", || {
-        let mut l = Listener::open(60_000, 0)?;
-        let children = ["a", "c", "d"]
-            .iter()
-            .map(|n| spawn(&["open", &file(n), "r"]))
-            .collect::<Result<Vec<_>, _>>()?;
-        for _ in 0..3 {
-            l.expect()?;
-        }
-        drop(l);
-        for child in children {
-            expect_errno("waiting open", errno_within(child, 10)?, libc::EACCES)?;
-        }
-        check(logged_since(0, &["ask=closed"]), || {
-            "no DENIED line with ask=closed".into()
-        })
-    });
+    s.case(
+        "ask: closing the listener refuses every waiting task at once",
+        || {
+            let mut l = Listener::open(60_000, 0)?;
+            let children = ["a", "c", "d"]
+                .iter()
+                .map(|n| spawn(&["open", &file(n), "r"]))
+                .collect::<Result<Vec<_>, _>>()?;
+            for _ in 0..3 {
+                l.expect()?;
+            }
+            drop(l);
+            for child in children {
+                expect_errno("waiting open", errno_within(child, 10)?, libc::EACCES)?;
+            }
+            check(logged_since(0, &["ask=closed"]), || {
+                "no DENIED line with ask=closed".into()
+            })
+        },
+    );
 
     s.case("ask: a task killed while it waits dies at once", || {
         let mut l = Listener::open(60_000, 0)?;
@@ -316,75 +339,87 @@ pub(crate) fn run(s: &mut Suite) {
         check(killed.elapsed() < Duration::from_secs(5), || {
             format!("died after {:?}", killed.elapsed())
         })?;
-        check(
-            l.answer(r.id, "allow once") == Err(libc::ENOENT),
-            || "an answer for a dead task was taken".into(),
-        )
+        check(l.answer(r.id, "allow once") == Err(libc::ENOENT), || {
+            "an answer for a dead task was taken".into()
+        })
     });
 
-    s.case("ask: identical requests share one entry, and one answer", || {
-        let mut l = Listener::open(20_000, 0)?;
-        let children = (0..5)
-            .map(|_| spawn(&["open", &file("same"), "r"]))
-            .collect::<Result<Vec<_>, _>>()?;
-        let r = l.expect()?;
-        // Let every task reach the hook and join the request.
-        std::thread::sleep(Duration::from_millis(1500));
-        check(l.next(300)?.is_none(), || "a second request for the same open".into())?;
-        l.answer(r.id, "allow once")
-            .map_err(|e| format!("answer: errno {e}"))?;
-        for child in children {
-            expect_errno("merged open", errno_within(child, 20)?, 0)?;
-        }
-        Ok(())
-    });
-
-    s.case("ask: a full listener refuses without asking (ask=busy)", || {
-        let mut l = Listener::open(20_000, 2)?;
-        let mut waiting = Vec::new();
-        for i in 0..2 {
-            waiting.push(spawn(&["open", &file(&format!("many{i}")), "r"])?);
-        }
-        let first = l.expect()?;
-        let second = l.expect()?;
-        let mark = log_mark();
-        for i in 2..4 {
-            let errno = errno_within(spawn(&["open", &file(&format!("many{i}")), "r"])?, 10)?;
-            expect_errno("open past the bound", errno, libc::EACCES)?;
-        }
-        check(logged_since(mark, &["ask=busy"]), || "no ask=busy line".into())?;
-        for r in [first, second] {
+    s.case(
+        "ask: identical requests share one entry, and one answer",
+        || {
+            let mut l = Listener::open(20_000, 0)?;
+            let children = (0..5)
+                .map(|_| spawn(&["open", &file("same"), "r"]))
+                .collect::<Result<Vec<_>, _>>()?;
+            let r = l.expect()?;
+            // Let every task reach the hook and join the request.
+            std::thread::sleep(Duration::from_millis(1500));
+            check(l.next(300)?.is_none(), || {
+                "a second request for the same open".into()
+            })?;
             l.answer(r.id, "allow once")
                 .map_err(|e| format!("answer: errno {e}"))?;
-        }
-        for child in waiting {
-            expect_errno("queued open", errno_within(child, 20)?, 0)?;
-        }
-        Ok(())
-    });
+            for child in children {
+                expect_errno("merged open", errno_within(child, 20)?, 0)?;
+            }
+            Ok(())
+        },
+    );
 
-    s.case("ask: where a task may not wait, it is refused at once and asked", || {
-        let mut l = Listener::open(20_000, 0)?;
-        let dir = file("made");
-        let _ = fs::remove_dir(&dir);
-        let started = Instant::now();
-        let errno = errno_within(spawn(&["mkdir", &dir])?, 10)?;
-        expect_errno("mkdir under the directory's lock", errno, libc::EACCES)?;
-        check(started.elapsed() < Duration::from_secs(5), || {
-            format!("refused after {:?}", started.elapsed())
-        })?;
-        let r = l.expect()?;
-        check(r.has("op=mkdir") && r.has("requested=c"), || {
-            format!("request {:?}", r.line)
-        })?;
-        check(logged_since(0, &["op=mkdir", "ask=nowait"]), || {
-            "no DENIED line with ask=nowait".into()
-        })?;
-        l.answer(r.id, "allow session")
-            .map_err(|e| format!("answer: errno {e}"))?;
-        let retry = errno_within(spawn(&["mkdir", &dir])?, 10)?;
-        expect_errno("mkdir retried after a session answer", retry, 0)
-    });
+    s.case(
+        "ask: a full listener refuses without asking (ask=busy)",
+        || {
+            let mut l = Listener::open(20_000, 2)?;
+            let mut waiting = Vec::new();
+            for i in 0..2 {
+                waiting.push(spawn(&["open", &file(&format!("many{i}")), "r"])?);
+            }
+            let first = l.expect()?;
+            let second = l.expect()?;
+            let mark = log_mark();
+            for i in 2..4 {
+                let errno = errno_within(spawn(&["open", &file(&format!("many{i}")), "r"])?, 10)?;
+                expect_errno("open past the bound", errno, libc::EACCES)?;
+            }
+            check(logged_since(mark, &["ask=busy"]), || {
+                "no ask=busy line".into()
+            })?;
+            for r in [first, second] {
+                l.answer(r.id, "allow once")
+                    .map_err(|e| format!("answer: errno {e}"))?;
+            }
+            for child in waiting {
+                expect_errno("queued open", errno_within(child, 20)?, 0)?;
+            }
+            Ok(())
+        },
+    );
+
+    s.case(
+        "ask: where a task may not wait, it is refused at once and asked",
+        || {
+            let mut l = Listener::open(20_000, 0)?;
+            let dir = file("made");
+            let _ = fs::remove_dir(&dir);
+            let started = Instant::now();
+            let errno = errno_within(spawn(&["mkdir", &dir])?, 10)?;
+            expect_errno("mkdir under the directory's lock", errno, libc::EACCES)?;
+            check(started.elapsed() < Duration::from_secs(5), || {
+                format!("refused after {:?}", started.elapsed())
+            })?;
+            let r = l.expect()?;
+            check(r.has("op=mkdir") && r.has("requested=c"), || {
+                format!("request {:?}", r.line)
+            })?;
+            check(logged_since(0, &["op=mkdir", "ask=nowait"]), || {
+                "no DENIED line with ask=nowait".into()
+            })?;
+            l.answer(r.id, "allow session")
+                .map_err(|e| format!("answer: errno {e}"))?;
+            let retry = errno_within(spawn(&["mkdir", &dir])?, 10)?;
+            expect_errno("mkdir retried after a session answer", retry, 0)
+        },
+    );
 
     s.case("ask: the agent's own thread group is never asked", || {
         // The probe opens a listener while unconfined, then executes itself under the ask
@@ -401,52 +436,65 @@ pub(crate) fn run(s: &mut Suite) {
         check(started.elapsed() < Duration::from_secs(5), || {
             format!("refused after {:?}", started.elapsed())
         })?;
-        check(logged_since(0, &["path=\"/tmp/ask/c\"", "ask=agent"]), || {
-            "no DENIED line with ask=agent".into()
-        })?;
-        check(l.next(300)?.is_none(), || "the agent's own access was asked".into())
-    });
-
-    s.case("ask: listeners are for unconfined administrators, with a valid buffer", || {
-        let buffer = listen_buffer(0, 0, &[]).ok_or("buffer")?;
-        let mut as_user = Command::new(FREE_PROBE);
-        as_user.args(["listen-then-exec", "/bin/true"]).uid(1000).gid(1000);
-        let (code, _) = harness::output(as_user.stdin(Stdio::piped()));
-        expect_errno("listener for uid 1000", code, libc::EPERM)?;
-        let confined = errno_within(spawn(&["listen-then-exec", "/bin/true"])?, 10)?;
-        expect_errno("listener for a confined task", confined, libc::EPERM)?;
-        let mut long_wait = buffer.clone();
-        long_wait[..4].copy_from_slice(&400_000u32.to_le_bytes());
-        let mut flagged = buffer.clone();
-        flagged[8] = 1;
-        let mut bad_name = listen_buffer(0, 0, &["x"]).ok_or("buffer")?;
-        let last = bad_name.len() - 1;
-        bad_name[last] = b'/';
-        for (what, buf) in [
-            ("a wait over 300 s", long_wait),
-            ("an unknown flag", flagged),
-            ("a bad profile name", bad_name),
-            ("a short buffer", buffer[..10].to_vec()),
-        ] {
-            let got = rlsm_guest::manage_policy(abi::LSM_POLICY_LISTEN, &buf, 0);
-            expect_errno(what, got, libc::EINVAL)?;
-        }
-        Ok(())
-    });
-
-    s.case("ask: a listener for other profiles takes none of these", || {
-        let buffer = listen_buffer(1_000, 0, &["someone-else"]).ok_or("buffer")?;
-        let fd = rlsm_guest::manage_policy_value(abi::LSM_POLICY_LISTEN, &buffer, 0)
-            .map_err(|e| format!("errno {e}"))?;
-        // SAFETY: A new descriptor of ours.
-        let _other = unsafe { fs::File::from_raw_fd(fd) };
-        let mark = log_mark();
-        let errno = errno_within(spawn(&["open", &file("d"), "r"])?, 10)?;
-        expect_errno("open", errno, libc::EACCES)?;
-        check(logged_since(mark, &["path=\"/tmp/ask/d\"", "ask=none"]), || {
-            "not refused as unanswered".into()
+        check(
+            logged_since(0, &["path=\"/tmp/ask/c\"", "ask=agent"]),
+            || "no DENIED line with ask=agent".into(),
+        )?;
+        check(l.next(300)?.is_none(), || {
+            "the agent's own access was asked".into()
         })
     });
+
+    s.case(
+        "ask: listeners are for unconfined administrators, with a valid buffer",
+        || {
+            let buffer = listen_buffer(0, 0, &[]).ok_or("buffer")?;
+            let mut as_user = Command::new(FREE_PROBE);
+            as_user
+                .args(["listen-then-exec", "/bin/true"])
+                .uid(1000)
+                .gid(1000);
+            let (code, _) = harness::output(as_user.stdin(Stdio::piped()));
+            expect_errno("listener for uid 1000", code, libc::EPERM)?;
+            let confined = errno_within(spawn(&["listen-then-exec", "/bin/true"])?, 10)?;
+            expect_errno("listener for a confined task", confined, libc::EPERM)?;
+            let mut long_wait = buffer.clone();
+            long_wait[..4].copy_from_slice(&400_000u32.to_le_bytes());
+            let mut flagged = buffer.clone();
+            flagged[8] = 1;
+            let mut bad_name = listen_buffer(0, 0, &["x"]).ok_or("buffer")?;
+            let last = bad_name.len() - 1;
+            bad_name[last] = b'/';
+            for (what, buf) in [
+                ("a wait over 300 s", long_wait),
+                ("an unknown flag", flagged),
+                ("a bad profile name", bad_name),
+                ("a short buffer", buffer[..10].to_vec()),
+            ] {
+                let got = rlsm_guest::manage_policy(abi::LSM_POLICY_LISTEN, &buf, 0);
+                expect_errno(what, got, libc::EINVAL)?;
+            }
+            Ok(())
+        },
+    );
+
+    s.case(
+        "ask: a listener for other profiles takes none of these",
+        || {
+            let buffer = listen_buffer(1_000, 0, &["someone-else"]).ok_or("buffer")?;
+            let fd = rlsm_guest::manage_policy_value(abi::LSM_POLICY_LISTEN, &buffer, 0)
+                .map_err(|e| format!("errno {e}"))?;
+            // SAFETY: A new descriptor of ours.
+            let _other = unsafe { fs::File::from_raw_fd(fd) };
+            let mark = log_mark();
+            let errno = errno_within(spawn(&["open", &file("d"), "r"])?, 10)?;
+            expect_errno("open", errno, libc::EACCES)?;
+            check(
+                logged_since(mark, &["path=\"/tmp/ask/d\"", "ask=none"]),
+                || "not refused as unanswered".into(),
+            )
+        },
+    );
 
     s.case("ask: lsmctl agent answers once from its input", || {
         let mut agent = Agent::start(&[])?;
@@ -459,56 +507,64 @@ pub(crate) fn run(s: &mut Suite) {
         agent.stop()
     });
 
-    s.case("ask: lsmctl agent's always answers are rules that outlive it", || {
-        let mut agent = Agent::start(&[])?;
-        let child = spawn(&["open", &file("c"), "r"])?;
-        agent.answer_next("a")?;
-        expect_errno("allowed always", errno_within(child, 20)?, 0)?;
-        let child = spawn(&["open", &file("d"), "r"])?;
-        agent.answer_next("d")?;
-        expect_errno("denied always", errno_within(child, 20)?, libc::EACCES)?;
-        agent.stop()?;
-        let local = fs::read_to_string(format!("{INCLUDES}/local/asker.toml"))
-            .map_err(|e| format!("the local file: {e}"))?;
-        check(
-            local.contains("allow = [\"read\"]") && local.contains("\"/tmp/ask/c\""),
-            || format!("local file: {local}"),
-        )?;
-        check(local.contains("deny = [\"read\"]"), || format!("local file: {local}"))?;
-        // No agent now: the rules answer.
-        let mark = log_mark();
-        let c = errno_within(spawn(&["open", &file("c"), "r"])?, 10)?;
-        expect_errno("c, by the new allow rule", c, 0)?;
-        let d = errno_within(spawn(&["open", &file("d"), "r"])?, 10)?;
-        expect_errno("d, by the new deny rule", d, libc::EACCES)?;
-        check(
-            logged_since(mark, &["path=\"/tmp/ask/d\""])
-                && !logged_since(mark, &["path=\"/tmp/ask/d\"", "ask="]),
-            || "d was not refused by a plain deny rule".into(),
-        )?;
-        let (code, log) = harness::run(LSMCTL, &["log", "-p", "asker"]);
-        check(
-            code == 0 && log.contains("the agent did not answer in time"),
-            || format!("lsmctl log: {log}"),
-        )
-    });
+    s.case(
+        "ask: lsmctl agent's always answers are rules that outlive it",
+        || {
+            let mut agent = Agent::start(&[])?;
+            let child = spawn(&["open", &file("c"), "r"])?;
+            agent.answer_next("a")?;
+            expect_errno("allowed always", errno_within(child, 20)?, 0)?;
+            let child = spawn(&["open", &file("d"), "r"])?;
+            agent.answer_next("d")?;
+            expect_errno("denied always", errno_within(child, 20)?, libc::EACCES)?;
+            agent.stop()?;
+            let local = fs::read_to_string(format!("{INCLUDES}/local/asker.toml"))
+                .map_err(|e| format!("the local file: {e}"))?;
+            check(
+                local.contains("allow = [\"read\"]") && local.contains("\"/tmp/ask/c\""),
+                || format!("local file: {local}"),
+            )?;
+            check(local.contains("deny = [\"read\"]"), || {
+                format!("local file: {local}")
+            })?;
+            // No agent now: the rules answer.
+            let mark = log_mark();
+            let c = errno_within(spawn(&["open", &file("c"), "r"])?, 10)?;
+            expect_errno("c, by the new allow rule", c, 0)?;
+            let d = errno_within(spawn(&["open", &file("d"), "r"])?, 10)?;
+            expect_errno("d, by the new deny rule", d, libc::EACCES)?;
+            check(
+                logged_since(mark, &["path=\"/tmp/ask/d\""])
+                    && !logged_since(mark, &["path=\"/tmp/ask/d\"", "ask="]),
+                || "d was not refused by a plain deny rule".into(),
+            )?;
+            let (code, log) = harness::run(LSMCTL, &["log", "-p", "asker"]);
+            check(
+                code == 0 && log.contains("the agent did not answer in time"),
+                || format!("lsmctl log: {log}"),
+            )
+        },
+    );
 
-    s.case("ask: Debian's cat under mode = ask, allowed by lsmctl agent", || {
-        let mut agent = Agent::start(&["--answer", "y"])?;
-        let (code, out) = harness::run(CAT, &[&file("cat-me")]);
-        agent.stop()?;
-        check(code == 0 && out.contains("cat-me"), || {
-            format!("cat exited {code}: {out}")
-        })?;
-        check(agent.output.contains("/tmp/ask/cat-me"), || {
-            format!("agent output: {}", agent.output)
-        })?;
-        // Without the agent, the same read is refused and cat says so.
-        let (code, out) = harness::run(CAT, &[&file("cat-me")]);
-        check(code != 0 && out.contains("Permission denied"), || {
-            format!("cat without an agent exited {code}: {out}")
-        })
-    });
+    s.case(
+        "ask: Debian's cat under mode = ask, allowed by lsmctl agent",
+        || {
+            let mut agent = Agent::start(&["--answer", "y"])?;
+            let (code, out) = harness::run(CAT, &[&file("cat-me")]);
+            agent.stop()?;
+            check(code == 0 && out.contains("cat-me"), || {
+                format!("cat exited {code}: {out}")
+            })?;
+            check(agent.output.contains("/tmp/ask/cat-me"), || {
+                format!("agent output: {}", agent.output)
+            })?;
+            // Without the agent, the same read is refused and cat says so.
+            let (code, out) = harness::run(CAT, &[&file("cat-me")]);
+            check(code != 0 && out.contains("Permission denied"), || {
+                format!("cat without an agent exited {code}: {out}")
+            })
+        },
+    );
 }
 
 /// `lsmctl agent` answering for the test profiles, its answers fed on standard input.
