@@ -565,6 +565,10 @@ pub(crate) fn run(s: &mut Suite) {
             })
         },
     );
+
+    s.case("ask: remove the ask profiles", || {
+        lsmctl(&["remove", "asker", "askcat"])
+    });
 }
 
 /// `lsmctl agent` answering for the test profiles, its answers fed on standard input.
