@@ -184,8 +184,8 @@ fn decide_path(
     }
 }
 
-/// [`decide_path`] for a confined task: its system profile decides first, then each layer of
-/// its sandbox.
+/// [`decide_path`] for a confined task: each layer of its sandbox decides first, then its
+/// system profile, which may ask an agent.
 fn decide_confined(
     confinement: &Confinement,
     cred: &Credential,
@@ -195,14 +195,14 @@ fn decide_confined(
     strictness: Strictness,
     wait: ask::Wait<'_>,
 ) -> Result {
-    if let Some(label) = confinement.label() {
-        decide_for_label(label, cred, op, requested, target, strictness, wait)?;
+    // The sandbox's layers first: a person is asked (by the system profile) only about
+    // what they would let through.
+    if let Some(domain) = confinement.domain().filter(|_| requested != 0) {
+        decide_for_domain(domain, cred, op, requested, target, strictness)?;
     }
-    match confinement.domain() {
-        Some(domain) if requested != 0 => {
-            decide_for_domain(domain, cred, op, requested, target, strictness)
-        }
-        _ => Ok(()),
+    match confinement.label() {
+        Some(label) => decide_for_label(label, cred, op, requested, target, strictness, wait),
+        None => Ok(()),
     }
 }
 
@@ -321,20 +321,30 @@ fn decide_for_label(
         return Ok(());
     }
     // What the rules leave to an agent is put to it, only for the task's own access: a
-    // check on another's credentials (a SIGIO owner's) has nobody to wait.
+    // check on another's credentials (a SIGIO owner's) has nobody to wait. Complain mode
+    // lets the access through anyway: nobody is asked.
     let leaves_to_agent = strictness == Strictness::Rules
+        && view.mode() != Mode::Complain
         && !path.is_internal()
         && cred.is_current()
         && left_to_agent(&view, &path, &decision, refused);
     let asked = if leaves_to_agent {
-        match ask::ask(&view, profile.serial(), op, &path, refused, wait) {
-            Ok(()) => return Ok(()),
+        match ask::ask(&view, profile.serial(), cred, op, &path, refused, wait) {
+            // The agent allowed it under the profile it was asked for. One loaded meanwhile
+            // (a rule the agent added, an administrator's deny) decides afresh, without
+            // waiting again.
+            Ok(()) if label_serial(label) == Some(profile.serial()) => return Ok(()),
+            Ok(()) => {
+                let wait = ask::Wait::Never;
+                return decide_for_label(label, cred, op, requested, target, strictness, wait);
+            }
             Err(why) => Some(why),
         }
     } else {
         None
     };
-    let how = if cred.is_current() {
+    // Kill mode kills for an access the agent refused, not for one it could not be asked.
+    let how = if cred.is_current() && asked.is_none_or(|why| why == ask::Refusal::Denied) {
         Kills::Yes
     } else {
         Kills::No
@@ -381,14 +391,11 @@ fn left_to_agent(
     said: &Decision,
     refused: u32,
 ) -> bool {
-    if !view.asks() {
+    if !view.asks() || !ask::may_ask_about(path) {
         return false;
     }
     let rendered = path.for_rules(view.attach_disconnected());
-    let mut asks = view.ask_masks(rendered);
-    if let Some(alias) = path.own_proc_alias() {
-        asks |= view.ask_masks_parts(&alias.parts());
-    }
+    let asks = view.ask_masks(rendered);
     let left = asks & !said.denied & wire::ACCESS_ALL;
     refused & !left == 0
 }
@@ -422,6 +429,11 @@ pub(crate) fn report_audited(
     if audited != 0 {
         report::audited_in(rules, op, path.bytes(), audited);
     }
+}
+
+/// The serial of `label`'s current profile, if it has one.
+fn label_serial(label: &Label) -> Option<u64> {
+    label.with_profile(|profile| profile.map(|p| p.serial()))
 }
 
 /// Lets `decide` rule on the profile of `cred`, then on each layer of its sandbox; a

@@ -258,24 +258,44 @@ bool rustlsm_owns(const struct cred *cred, const struct path *on, const struct i
  * Whether the current task, opening @file, may wait in file_open for a user space agent: a
  * user task of its own (no kernel thread, io_uring worker, exit or core dump, no fatal
  * signal, no borrowed credentials: someone in the kernel opens on its behalf), not in an
- * exec (cred_guard_mutex is held), asking for a blocking open, and holding no lock an agent
- * could need: the parent directory is not locked, as it is while mq_open() and a file
- * system's atomic_open() open the file. A lock held by another task makes this refuse too,
- * which only turns a wait into an immediate refusal.
+ * exec (cred_guard_mutex is held), asking for a blocking open without O_TRUNC (do_open()
+ * holds the mount's write access, which a file system freeze waits for), and holding no
+ * lock an agent could need: the parent directory is not locked, as it is while mq_open()
+ * and a file system's atomic_open() open the file. A lock held by another task makes this
+ * refuse too, which only turns a wait into an immediate refusal.
  */
 bool rustlsm_may_wait_in_open(const struct file *file)
 {
 	struct dentry *parent;
 	bool locked;
 
+	might_sleep();
 	if (current->flags & (PF_KTHREAD | PF_IO_WORKER | PF_EXITING | PF_DUMPCORE) ||
 	    current->in_execve || current->cred != current->real_cred ||
-	    fatal_signal_pending(current) || (file->f_flags & O_NONBLOCK))
+	    fatal_signal_pending(current) || (file->f_flags & (O_NONBLOCK | O_TRUNC)))
 		return false;
 	parent = dget_parent(file->f_path.dentry);
 	locked = inode_is_locked(d_inode(parent));
 	dput(parent);
 	return !locked;
+}
+
+/* A counted reference to the current thread group's pid: an agent's identity. */
+struct pid *rustlsm_get_current_tgid(void)
+{
+	return get_pid(task_tgid(current));
+}
+
+/* Whether @pid is the current thread group's pid. */
+bool rustlsm_current_tgid_is(const struct pid *pid)
+{
+	return task_tgid(current) == pid;
+}
+
+/* Drops a reference rustlsm_get_current_tgid() took. */
+void rustlsm_put_pid(struct pid *pid)
+{
+	put_pid(pid);
 }
 
 /* Whether @name spells @nr in decimal, as procfs names a pid directory. */

@@ -5,7 +5,7 @@
 //!
 //! Each C function is declared with the Rust types that make calling it safe: references to
 //! the objects it reads, and `&mut` for what it writes. What no type expresses (a lock held,
-//! a path the IPC namespace holds) is in the three `unsafe` blocks below.
+//! a path the IPC namespace holds) is in the `unsafe` blocks below.
 
 use kernel::{
     bindings,
@@ -68,6 +68,9 @@ mod raw {
         pub(super) safe fn rustlsm_keeps_decisions(path: &Path) -> bool;
         pub(super) safe fn rustlsm_owns(cred: &Credential, on: &Path, inode: &Inode) -> bool;
         pub(super) safe fn rustlsm_may_wait_in_open(file: &LocalFile) -> bool;
+        pub(super) safe fn rustlsm_get_current_tgid() -> *mut bindings::pid;
+        pub(super) safe fn rustlsm_current_tgid_is(pid: *const bindings::pid) -> bool;
+        pub(super) fn rustlsm_put_pid(pid: *mut bindings::pid);
         pub(super) safe fn rustlsm_mqueue_root(dir: &Inode, root: &mut bindings::path) -> bool;
         pub(super) safe fn rustlsm_ioctl_sets_inode_flags(cmd: u32) -> bool;
         pub(super) safe fn rustlsm_ioctl_is_terminal_routine(cmd: u32) -> bool;
@@ -186,6 +189,36 @@ pub(crate) fn owns(cred: &Credential, on: &Path, inode: &Inode) -> bool {
 /// need (see accessors.c). May sleep (it drops a dentry reference).
 pub(crate) fn may_wait_in_open(file: &LocalFile) -> bool {
     raw::rustlsm_may_wait_in_open(file)
+}
+
+/// The current thread group, held by its `struct pid`: unlike the number, it names no other
+/// process once this one has gone.
+pub(crate) struct ThreadGroup(*mut bindings::pid);
+
+// SAFETY: A counted `struct pid` may be compared and released from any task: its refcount
+// is atomic and nothing else of it is read.
+unsafe impl Send for ThreadGroup {}
+// SAFETY: As for `Send`: shared references only compare the pointer.
+unsafe impl Sync for ThreadGroup {}
+
+impl ThreadGroup {
+    /// The current task's thread group.
+    pub(crate) fn current() -> Self {
+        ThreadGroup(raw::rustlsm_get_current_tgid())
+    }
+
+    /// Whether the current task is in this thread group.
+    pub(crate) fn is_current(&self) -> bool {
+        raw::rustlsm_current_tgid_is(self.0)
+    }
+}
+
+impl Drop for ThreadGroup {
+    fn drop(&mut self) {
+        // SAFETY: `ThreadGroup::current` took this reference (or got null, which `put_pid()`
+        // ignores), and only this drop gives it back.
+        unsafe { raw::rustlsm_put_pid(self.0) };
+    }
 }
 
 /// For a file of procfs under the current thread group's (or thread's) own pid directory:

@@ -21,11 +21,18 @@
 //! listener, a timeout, a kill, a listener closed while a task waits. An agent's own thread
 //! group is never asked about, by its listener or another's, so no agent ever waits.
 
-use crate::{accessors, ask_protocol, path::ResolvedPath, report, wire::ProfileView};
+use crate::{
+    accessors::{self, ThreadGroup},
+    ask_protocol, manage,
+    path::ResolvedPath,
+    report,
+    wire::ProfileView,
+};
 // `Pin` is named by the expansion of `global_lock!`.
 use core::pin::Pin;
 use kernel::{
     bindings,
+    cred::Credential,
     fs::{anon_inode, File, LocalFile},
     new_spinlock,
     prelude::*,
@@ -34,7 +41,7 @@ use kernel::{
         poll::{PollCondVarBox, PollTable},
         Arc, ArcBorrow, Completion, SpinLock,
     },
-    task::{Pid, Task},
+    task::Task,
     uaccess::{UserSliceReader, UserSliceWriter},
 };
 
@@ -93,7 +100,8 @@ pub(crate) enum Wait<'a> {
     Never,
 }
 
-/// What became of a request, set once, before its completion is completed.
+/// What became of a request, set once under its listener's lock, before its completion is
+/// completed.
 const UNANSWERED: i32 = 0;
 const ALLOWED: i32 = 1;
 const DENIED: i32 = 2;
@@ -105,6 +113,9 @@ struct Request {
     /// The profile it is asked under, by serial (see `Profile::serial`): a replacement asks
     /// anew.
     serial: u64,
+    /// The asking task's effective user ID (global): identical requests of different users
+    /// are not one.
+    uid: u32,
     requested: u32,
     path: KVec<u8>,
     /// The request as the agent reads it, after its `id=`.
@@ -127,6 +138,7 @@ struct Pending {
 /// An answer for the session.
 struct Remembered {
     serial: u64,
+    uid: u32,
     requested: u32,
     path: KVec<u8>,
     allow: bool,
@@ -147,7 +159,7 @@ pub(crate) struct Listener {
     wait_ms: u32,
     max_pending: usize,
     /// The thread group of the task that opened it, never asked about.
-    agent: Pid,
+    agent: ThreadGroup,
     #[pin]
     inner: SpinLock<Inner>,
     readable: PollCondVarBox,
@@ -155,8 +167,11 @@ pub(crate) struct Listener {
 
 kernel::sync::global_lock! {
     // SAFETY: `init` initializes it before the hooks are registered.
-    unsafe(uninit) static LISTENERS: SpinLock<KVec<Arc<Listener>>> = KVec::new();
+    unsafe(uninit) static LISTENERS: Mutex<KVec<Arc<Listener>>> = KVec::new();
 }
+
+/// The number of open listeners, so that a refusal with no agent anywhere takes no lock.
+static LISTENER_COUNT: Atomic<usize> = Atomic::new(0);
 
 /// Initializes the list of listeners.
 ///
@@ -168,12 +183,15 @@ pub(crate) unsafe fn init() {
     unsafe { LISTENERS.init() };
 }
 
-/// The listener that takes requests for the profile `name`, for a task of the thread group
-/// `tgid`: refused if that group is any listener's agent, so that no agent waits, whoever
-/// would answer.
-fn listener_for(name: &[u8], tgid: Pid) -> Result<Arc<Listener>, Refusal> {
+/// The listener that takes requests for the profile `name`, for the current task: refused
+/// if its thread group is any listener's agent, so that no agent waits, whoever would
+/// answer. May sleep.
+fn listener_for(name: &[u8]) -> Result<Arc<Listener>, Refusal> {
+    if LISTENER_COUNT.load(Relaxed) == 0 {
+        return Err(Refusal::NoAgent);
+    }
     let listeners = LISTENERS.lock();
-    if listeners.iter().any(|l| l.agent == tgid) {
+    if listeners.iter().any(|l| l.agent.is_current()) {
         return Err(Refusal::Agent);
     }
     listeners
@@ -186,6 +204,7 @@ fn listener_for(name: &[u8], tgid: Pid) -> Result<Arc<Listener>, Refusal> {
 /// The request as the agent reads it, after its `id=`.
 struct RequestLine<'a> {
     task: &'a Task,
+    uid: u32,
     profile: &'a [u8],
     op: &'a str,
     requested: u32,
@@ -197,9 +216,10 @@ impl kernel::fmt::Display for RequestLine<'_> {
         let comm = self.task.comm();
         let len = comm.iter().position(|&b| b == 0).unwrap_or(comm.len());
         f.write_fmt(fmt!(
-            "pid={} tgid={} comm=\"{}\" profile=\"{}\" op={} requested={} path=\"{}\"",
+            "pid={} tgid={} uid={} comm=\"{}\" profile=\"{}\" op={} requested={} path=\"{}\"",
             self.task.pid(),
             self.task.tgid(),
+            self.uid,
             report::Quoted(comm.get(..len).unwrap_or(&[])),
             report::Quoted(self.profile),
             self.op,
@@ -235,36 +255,45 @@ fn render(what: &dyn kernel::fmt::Display, flags: kernel::alloc::Flags) -> Resul
     Ok(out)
 }
 
+/// Whether the agent may be asked about `path` at all: a path a rule can name (not a
+/// `disconnected:` or `mqueue:` one, which name the same thing in several places), and not
+/// under the task's own procfs directory, whose name another task's request would share.
+pub(crate) fn may_ask_about(path: &ResolvedPath) -> bool {
+    path.bytes().first() == Some(&b'/') && path.own_proc_alias().is_none()
+}
+
 /// Puts `asked`, the accesses of `op` on `path` that `view` (the profile of serial `serial`)
 /// leaves to an agent, to the agent listening to that profile, on behalf of the current
-/// task; waits for the answer if `wait` allows. `Ok` if the agent allowed them.
+/// task, whose credentials `cred` are; waits for the answer if `wait` allows. `Ok` if the
+/// agent allowed them. May sleep, but waits only as `wait` allows.
 pub(crate) fn ask(
     view: &ProfileView<'_>,
     serial: u64,
+    cred: &Credential,
     op: &str,
     path: &ResolvedPath,
     asked: u32,
     wait: Wait<'_>,
 ) -> Result<(), Refusal> {
-    let listener = listener_for(view.name(), current!().tgid())?;
+    let listener = listener_for(view.name())?;
+    let uid = cred.euid().into_raw().val;
     let path = path.bytes();
-    if let Some(allow) = listener.remembered(serial, path, asked) {
+    if let Some(allow) = listener.remembered(serial, uid, path, asked) {
         return if allow { Ok(()) } else { Err(Refusal::Denied) };
     }
     let waits = match wait {
         Wait::Open(file) => accessors::may_wait_in_open(file),
         Wait::Never => false,
     };
-    // A hook that cannot wait may not be allowed to sleep in an allocation either.
-    let flags = if waits { GFP_KERNEL } else { GFP_NOWAIT };
-    let request =
-        new_request(view, serial, op, path, asked, flags).map_err(|_| Refusal::NoMemory)?;
+    let request = new_request(view, serial, uid, op, path, asked).map_err(|_| Refusal::NoMemory)?;
     let request = listener.enqueue(request, waits)?;
     if !waits {
         return Err(Refusal::NoWait);
     }
     let timeout = kernel::time::msecs_to_jiffies(listener.wait_ms);
     let ended = request.done.wait_for_completion_killable_timeout(timeout);
+    // The answer is set under the listener's lock, which `leave` takes: an answer that
+    // raced with the timeout is seen, or the agent is told it came too late.
     listener.leave(&request);
     match (request.answer.load(Relaxed), ended) {
         (ALLOWED, _) => Ok(()),
@@ -275,17 +304,20 @@ pub(crate) fn ask(
     }
 }
 
+/// A new request, charged to the asking task.
 fn new_request(
     view: &ProfileView<'_>,
     serial: u64,
+    uid: u32,
     op: &str,
     path: &[u8],
     requested: u32,
-    flags: kernel::alloc::Flags,
 ) -> Result<Arc<Request>> {
+    let flags = GFP_KERNEL_ACCOUNT;
     let line = render(
         &RequestLine {
             task: current!(),
+            uid,
             profile: view.name(),
             op,
             requested,
@@ -298,6 +330,7 @@ fn new_request(
     Arc::pin_init(
         pin_init!(Request {
             serial,
+            uid,
             requested,
             path: copy,
             line,
@@ -309,14 +342,17 @@ fn new_request(
 }
 
 impl Listener {
-    /// The answer kept for the session to `asked` on `path` under the profile `serial`.
-    fn remembered(&self, serial: u64, path: &[u8], asked: u32) -> Option<bool> {
+    /// The answer kept for the session to `asked` on `path` by user `uid` under the profile
+    /// `serial`.
+    fn remembered(&self, serial: u64, uid: u32, path: &[u8], asked: u32) -> Option<bool> {
         let inner = self.inner.lock();
         inner
             .session
             .iter()
             .rev()
-            .find(|r| r.serial == serial && asked & !r.requested == 0 && *r.path == *path)
+            .find(|r| {
+                r.serial == serial && r.uid == uid && asked & !r.requested == 0 && *r.path == *path
+            })
             .map(|r| r.allow)
     }
 
@@ -330,6 +366,7 @@ impl Listener {
         }
         let same = |p: &Pending| {
             p.request.serial == request.serial
+                && p.request.uid == request.uid
                 && p.request.requested == request.requested
                 && p.request.path == request.path
         };
@@ -338,12 +375,14 @@ impl Listener {
             return Ok(p.request.clone());
         }
         if inner.pending.len() >= self.max_pending {
-            // Make room by forgetting the oldest request that was read and that nobody
-            // waits for: its answer could only have been kept for the session.
+            // Make room by forgetting the oldest request nobody waits for, whose answer could
+            // only have been kept for the session: for a task that waits, any such; for one
+            // that cannot, one the agent has read. A flood of refused accesses thus never
+            // keeps a waiting task from being asked.
             let stale = inner
                 .pending
                 .iter()
-                .position(|p| p.delivered && p.waiters == 0);
+                .position(|p| p.waiters == 0 && (waits || p.delivered));
             match stale {
                 Some(at) => _ = inner.pending.remove(at),
                 None => return Err(Refusal::Busy),
@@ -400,6 +439,7 @@ impl Listener {
             path.extend_from_slice(&request.path, GFP_KERNEL)?;
             Some(Remembered {
                 serial: request.serial,
+                uid: request.uid,
                 requested: request.requested,
                 path,
                 allow: answer.allow,
@@ -423,27 +463,39 @@ impl Listener {
             }
         }
         _ = inner.pending.remove(at);
-        drop(inner);
         let word = if answer.allow { ALLOWED } else { DENIED };
         request.answer.store(word, Relaxed);
+        drop(inner);
         request.done.complete_all();
         Ok(())
     }
 
     /// Closes the listener: it takes no more requests, and every task waiting is refused.
     fn close(self: &Arc<Self>) {
-        LISTENERS.lock().retain(|l| !Arc::ptr_eq(l, self));
+        {
+            let mut listeners = LISTENERS.lock();
+            listeners.retain(|l| !Arc::ptr_eq(l, self));
+            LISTENER_COUNT.store(listeners.len(), Relaxed);
+        }
         let pending = {
             let mut inner = self.inner.lock();
             inner.closed = true;
+            for p in inner.pending.iter() {
+                p.request.answer.store(CLOSED, Relaxed);
+            }
             core::mem::take(&mut inner.pending)
         };
         for p in pending.iter() {
-            p.request.answer.store(CLOSED, Relaxed);
             p.request.done.complete_all();
         }
         self.readable.notify_all();
     }
+}
+
+/// Refuses a confined caller the listener it holds: a descriptor handed to (or left with) a
+/// confined task must not let it read others' requests or answer its own.
+fn refuse_confined() -> Result {
+    manage::refuse_confined_caller("listener")
 }
 
 /// A listener's descriptor: the listener stays listed until its last close.
@@ -472,7 +524,7 @@ pub(crate) fn listen(data: &[u8]) -> Result<kernel::ffi::c_int> {
             names,
             wait_ms: listen.wait_ms,
             max_pending,
-            agent: current!().tgid(),
+            agent: ThreadGroup::current(),
             inner <- new_spinlock!(
                 Inner {
                     next_id: 1,
@@ -493,7 +545,11 @@ pub(crate) fn listen(data: &[u8]) -> Result<kernel::ffi::c_int> {
         GFP_KERNEL_ACCOUNT,
     )?;
     let fd = anon_inode::NewFd::new(NAME, channel)?;
-    LISTENERS.lock().push(listener, GFP_ATOMIC)?;
+    {
+        let mut listeners = LISTENERS.lock();
+        listeners.push(listener, GFP_KERNEL)?;
+        LISTENER_COUNT.store(listeners.len(), Relaxed);
+    }
     // Nothing can fail any more.
     let fd = fd.install();
     Ok(kernel::ffi::c_int::try_from(fd).unwrap_or(kernel::ffi::c_int::MAX))
@@ -504,11 +560,18 @@ impl anon_inode::Operations for Channel {
     const WRITABLE: bool = true;
 
     fn read(this: ArcBorrow<'_, Self>, out: &mut UserSliceWriter, nonblock: bool) -> Result<usize> {
+        refuse_confined()?;
         let listener = &this.listener;
         let (id, request) = {
             let mut inner = listener.inner.lock();
             loop {
-                if let Some(p) = inner.pending.iter_mut().find(|p| !p.delivered) {
+                // Tasks that wait first: they are what a slow answer costs.
+                let next = inner
+                    .pending
+                    .iter()
+                    .position(|p| !p.delivered && p.waiters > 0)
+                    .or_else(|| inner.pending.iter().position(|p| !p.delivered));
+                if let Some(p) = next.and_then(|at| inner.pending.get_mut(at)) {
                     p.delivered = true;
                     break (p.id, p.request.clone());
                 }
@@ -557,6 +620,7 @@ impl anon_inode::Operations for Channel {
     }
 
     fn write(this: ArcBorrow<'_, Self>, input: &mut UserSliceReader) -> Result<usize> {
+        refuse_confined()?;
         let len = input.len();
         let mut line = [0u8; ask_protocol::MAX_ANSWER_LEN];
         let buf = line.get_mut(..len).ok_or(EINVAL)?;

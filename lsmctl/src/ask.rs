@@ -7,13 +7,15 @@ use crate::records::{access_mask, shown, shown_name};
 use rustlsm_policy::glob;
 use toml_edit::{value, Array, ArrayOfTables, DocumentMut, Item, Table};
 
-/// One request, as read from the listener:
-/// `id=7 pid=123 tgid=123 comm="cat" profile="web" op=open requested=r path="/srv/x"`.
+/// One request, as read from the listener: `id=7 pid=123 tgid=123 uid=1000 comm="cat"
+/// profile="web" op=open requested=r path="/srv/x"`.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Request {
     pub id: u64,
     pub pid: i32,
     pub tgid: i32,
+    /// The task's effective user ID.
+    pub uid: u32,
     pub comm: Vec<u8>,
     pub profile: String,
     pub op: String,
@@ -31,6 +33,7 @@ impl Request {
             "id",
             "pid",
             "tgid",
+            "uid",
             "comm",
             "profile",
             "op",
@@ -45,20 +48,30 @@ impl Request {
             id: text(0)?.parse().ok()?,
             pid: text(1)?.parse().ok()?,
             tgid: text(2)?.parse().ok()?,
-            comm: fields[3].1.clone(),
-            profile: text(4)?.to_string(),
-            op: text(5)?.to_string(),
-            requested: access_mask(&fields[6].1)?,
-            path: fields[7].1.clone(),
+            uid: text(3)?.parse().ok()?,
+            comm: fields[4].1.clone(),
+            profile: text(5)?.to_string(),
+            op: text(6)?.to_string(),
+            requested: access_mask(&fields[7].1)?,
+            path: fields[8].1.clone(),
         })
+    }
+
+    /// The id of a line that starts like a request but is not one this version reads, so
+    /// that it can still be answered (refused) rather than left to time out.
+    pub fn id_of(line: &[u8]) -> Option<u64> {
+        let rest = line.strip_prefix(b"id=")?;
+        let end = rest.iter().position(|&b| b == b' ').unwrap_or(rest.len());
+        std::str::from_utf8(&rest[..end]).ok()?.parse().ok()
     }
 
     /// The request in words, for a person to answer.
     pub fn describe(&self) -> String {
         format!(
-            "{} (pid {}, {}) under profile {:?} asks to {} {} for {}",
+            "{} (pid {}, uid {}, {}) under profile {:?} asks to {} {} for {}",
             shown(&self.comm),
             self.pid,
+            self.uid,
             if self.pid == self.tgid {
                 "its main thread".to_string()
             } else {
@@ -144,6 +157,18 @@ impl Choice {
 pub fn add_rule(text: &str, allow: bool, requested: u32, path: &[u8]) -> Result<String, String> {
     let path_text = std::str::from_utf8(path)
         .map_err(|_| format!("{}: not UTF-8, no rule can name it", shown_name(path)))?;
+    // A process's procfs directory is named by a number the next process may reuse.
+    let names_a_process = path_text
+        .strip_prefix("/proc/")
+        .and_then(|rest| rest.split('/').next())
+        .is_some_and(|first| !first.is_empty() && first.bytes().all(|b| b.is_ascii_digit()));
+    if names_a_process {
+        return Err(format!(
+            "{}: a process's own directory; a rule for it would hold for whichever process \
+             gets the number next",
+            shown_name(path)
+        ));
+    }
     let special = |c: char| matches!(c, '*' | '?' | '{' | '}' | ',');
     if glob::is_glob(path)
         || !glob::valid_pattern(path)

@@ -6,14 +6,13 @@ use rustlsm_policy::ask_protocol::Answer;
 use rustlsm_policy::wire::{ACCESS_CREATE, ACCESS_READ, ACCESS_WRITE};
 use std::path::Path;
 
-const LINE: &[u8] =
-    br#"id=7 pid=120 tgid=118 comm="cat\x22x" profile="web" op=open requested=rw path="/srv/a b""#;
+const LINE: &[u8] = br#"id=7 pid=120 tgid=118 uid=1000 comm="cat\x22x" profile="web" op=open requested=rw path="/srv/a b""#;
 
 #[test]
 fn a_request_line_is_read_field_by_field() {
     let r = Request::parse(LINE).unwrap();
     assert_eq!(r.id, 7);
-    assert_eq!((r.pid, r.tgid), (120, 118));
+    assert_eq!((r.pid, r.tgid, r.uid), (120, 118, 1000));
     assert_eq!(r.comm, b"cat\"x");
     assert_eq!(r.profile, "web");
     assert_eq!(r.op, "open");
@@ -24,7 +23,9 @@ fn a_request_line_is_read_field_by_field() {
         said.contains(r#"asks to open "/srv/a b" for read, write"#),
         "{said}"
     );
-    assert!(said.contains("thread of 118"), "{said}");
+    assert!(said.contains("uid 1000, thread of 118"), "{said}");
+    assert_eq!(Request::id_of(b"id=9 future=1"), Some(9));
+    assert_eq!(Request::id_of(b"DENIED x"), None);
 }
 
 #[test]
@@ -32,10 +33,11 @@ fn lines_that_are_not_requests_are_refused() {
     for bad in [
         &b"id=7 pid=120"[..],
         br#"DENIED profile="web" op=open path="/a" requested=r denied=r pid=1 comm="x""#,
-        br#"id=x pid=120 tgid=118 comm="c" profile="web" op=open requested=r path="/a""#,
-        br#"id=7 pid=120 tgid=118 comm="c" profile="web" op=open requested=Q path="/a""#,
-        br#"id=7 pid=120 tgid=118 comm="c" profile="web" op=open requested=r path="/a"#,
-        br#"id=7 tgid=118 pid=120 comm="c" profile="web" op=open requested=r path="/a""#,
+        br#"id=x pid=120 tgid=118 uid=0 comm="c" profile="web" op=open requested=r path="/a""#,
+        br#"id=7 pid=120 tgid=118 uid=0 comm="c" profile="web" op=open requested=Q path="/a""#,
+        br#"id=7 pid=120 tgid=118 uid=0 comm="c" profile="web" op=open requested=r path="/a"#,
+        br#"id=7 pid=120 tgid=118 comm="c" profile="web" op=open requested=r path="/a""#,
+        br#"id=7 tgid=118 pid=120 uid=0 comm="c" profile="web" op=open requested=r path="/a""#,
     ] {
         assert_eq!(
             Request::parse(bad),
@@ -106,6 +108,8 @@ fn an_always_answer_refuses_paths_a_rule_cannot_name_literally() {
         b"/srv/\xff",
         b"relative",
         b"/srv/a,b",
+        b"/proc/1234/environ",
+        b"/proc/1",
     ] {
         assert!(
             add_rule("", true, ACCESS_READ, path).is_err(),

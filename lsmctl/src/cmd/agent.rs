@@ -29,8 +29,10 @@ pub(crate) struct AgentArgs {
     /// it); past that, accesses are refused without asking.
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..=1024))]
     pub max_pending: Option<u32>,
-    /// Answer every request this way instead of asking (y, s, a, n, x or d).
-    #[arg(long, value_name = "ANSWER", value_parser = parse_choice)]
+    /// Refuse every request this way instead of asking (n deny once, x deny until the agent
+    /// stops): to see what a program would be asked. Allowing cannot be automatic, or a
+    /// confined program would choose what it is given.
+    #[arg(long, value_name = "ANSWER", value_parser = parse_refusal)]
     pub answer: Option<Choice>,
     /// The profile directory, where an "always" answer finds the profile to load again.
     #[arg(long, value_name = "DIR", default_value = super::load::PROFILE_DIR)]
@@ -41,8 +43,14 @@ pub(crate) struct AgentArgs {
     pub local_dir: PathBuf,
 }
 
-fn parse_choice(typed: &str) -> Result<Choice, String> {
-    Choice::parse(typed).ok_or_else(|| format!("unknown answer {typed:?}: {}", keys_help()))
+fn parse_refusal(typed: &str) -> Result<Choice, String> {
+    match Choice::parse(typed) {
+        Some(choice) if !choice.allows() && !choice.always() => Ok(choice),
+        Some(_) => Err(format!(
+            "{typed:?}: only refusals can be automatic (n or x); answer the others yourself"
+        )),
+        None => Err(format!("unknown answer {typed:?}: {}", keys_help())),
+    }
 }
 
 /// The keys and what each answers, for prompts and errors.
@@ -90,9 +98,12 @@ pub(crate) fn run(args: &AgentArgs, settings: &CompileSettings) -> Result<(), St
         for line in lines {
             let Some(request) = Request::parse(&line) else {
                 eprintln!(
-                    "lsmctl agent: a request this lsmctl does not read: {}",
+                    "lsmctl agent: a request this lsmctl does not read, refused: {}",
                     String::from_utf8_lossy(&line)
                 );
+                if let Some(id) = Request::id_of(&line) {
+                    let _ = listener.write(Choice::DenyOnce.answer_line(id).as_bytes());
+                }
                 continue;
             };
             let Some(choice) = choose(&request, args.answer, &mut answers)? else {

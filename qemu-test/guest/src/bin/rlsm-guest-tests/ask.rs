@@ -417,7 +417,18 @@ pub(crate) fn run(s: &mut Suite) {
             l.answer(r.id, "allow session")
                 .map_err(|e| format!("answer: errno {e}"))?;
             let retry = errno_within(spawn(&["mkdir", &dir])?, 10)?;
-            expect_errno("mkdir retried after a session answer", retry, 0)
+            expect_errno("mkdir retried after a session answer", retry, 0)?;
+            // An open that truncates holds the mount's write access: no wait either.
+            let started = Instant::now();
+            let errno = errno_within(spawn(&["open", &file("d"), "wt"])?, 10)?;
+            expect_errno("open with O_TRUNC", errno, libc::EACCES)?;
+            check(started.elapsed() < Duration::from_secs(5), || {
+                format!("refused after {:?}", started.elapsed())
+            })?;
+            let r = l.expect()?;
+            check(r.has("requested=w"), || format!("request {:?}", r.line))?;
+            l.answer(r.id, "deny once")
+                .map_err(|e| format!("answer: errno {e}"))
         },
     );
 
@@ -442,7 +453,15 @@ pub(crate) fn run(s: &mut Suite) {
         )?;
         check(l.next(300)?.is_none(), || {
             "the agent's own access was asked".into()
-        })
+        })?;
+        // A listener left with a confined task is of no use to it.
+        let child = Command::new(FREE_PROBE)
+            .args(["listen-then-exec", PROBE, "listener-use", "{fd}"])
+            .stdin(Stdio::piped())
+            .spawn()
+            .map_err(|e| e.to_string())?;
+        let errno = errno_within(child, 10)?;
+        expect_errno("a confined task reading its listener", errno, libc::EPERM)
     });
 
     s.case(
@@ -549,7 +568,12 @@ pub(crate) fn run(s: &mut Suite) {
     s.case(
         "ask: Debian's cat under mode = ask, allowed by lsmctl agent",
         || {
-            let mut agent = Agent::start(&["--answer", "y"])?;
+            let mut agent = Agent::start(&[])?;
+            // Answers ahead of the requests: cat's own open, and whatever else it asks.
+            let stdin = agent.child.stdin.as_mut().ok_or("no stdin")?;
+            stdin
+                .write_all("y\n".repeat(20).as_bytes())
+                .map_err(|e| e.to_string())?;
             let (code, out) = harness::run(CAT, &[&file("cat-me")]);
             agent.stop()?;
             check(code == 0 && out.contains("cat-me"), || {

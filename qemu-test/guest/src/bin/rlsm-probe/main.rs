@@ -1,7 +1,7 @@
 //! rlsm-probe: the program the guest tests confine. It does one thing and reports the
 //! result as its exit status: 0 on success, the errno otherwise.
 //!
-//! - `rlsm-probe open PATH r|w|rw|rwc`: open PATH (c: create it);
+//! - `rlsm-probe open PATH r|w|rw|rwc|wt`: open PATH (c: create it, t: `O_TRUNC`);
 //! - `rlsm-probe wait-open TRIGGER PATH r|w`: wait until TRIGGER exists, then open PATH;
 //! - `rlsm-probe exec PATH ARGS...`: execute PATH;
 //! - `rlsm-probe append|write|create PATH`: open for appending, writing, or create;
@@ -30,8 +30,10 @@
 //!   descriptor table; `all-threads-stuck MS ALARM_MS BLOB PATH`, with a thread in `vfork()`
 //!   for MS milliseconds and SIGALRM due in ALARM_MS (threads_ops.rs);
 //! - `rlsm-probe listen-then-exec PATH ARGS...`: open a listener for every ask profile
-//!   (`LSM_POLICY_LISTEN`), keep it open, then execute PATH: the program is the agent's own
-//!   thread group, never asked about;
+//!   (`LSM_POLICY_LISTEN`), keep it open, then execute PATH (an argument `{fd}` becomes the
+//!   listener's descriptor): the program is the agent's own thread group, never asked about;
+//!   `listener-use FD`: read a request from the listener FD, then answer one (the errno of
+//!   the first that fails);
 //! - `rlsm-probe whoami [exec]`: print the task's rustlsm profile (`lsm_get_self_attr`), or
 //!   `(no rustlsm context)` for an unconfined task; with `exec`, the profile it chose for
 //!   its next exec;
@@ -100,6 +102,7 @@ fn open(path: &str, mode: &str) -> i32 {
     let mut o = OpenOptions::new();
     o.read(mode.contains('r'))
         .write(mode.contains('w'))
+        .truncate(mode.contains('t'))
         .create(mode.contains('c'));
     match o.open(path) {
         Ok(_) => 0,
@@ -429,13 +432,31 @@ fn main() {
                 // Kept open across the exec: close-on-exec is cleared.
                 // SAFETY: `fd` is the descriptor the kernel just returned.
                 Ok(fd) if unsafe { libc::fcntl(fd, libc::F_SETFD, 0) } == 0 => {
-                    exec_args(&args[2..])
+                    let args: Vec<String> = args[2..]
+                        .iter()
+                        .map(|a| a.replace("{fd}", &fd.to_string()))
+                        .collect();
+                    exec_args(&args)
                 }
                 Ok(_) => errno_of(&std::io::Error::last_os_error()),
                 Err(errno) => errno,
             }
         }
         "exec" => exec_args(&args[2..]),
+        "listener-use" => {
+            let fd = number(arg(2)) as libc::c_int;
+            let mut buf = [0u8; 256];
+            // SAFETY: `buf` is valid for its length; a bad descriptor only fails.
+            let read = unsafe { libc::read(fd, buf.as_mut_ptr().cast(), buf.len()) };
+            let answer = b"1 allow session\n";
+            // SAFETY: As for the read.
+            let wrote = unsafe { libc::write(fd, answer.as_ptr().cast(), answer.len()) };
+            match (read, wrote) {
+                (r, _) if r < 0 => errno_of(&std::io::Error::last_os_error()),
+                (_, w) if w < 0 => errno_of(&std::io::Error::last_os_error()),
+                _ => 0,
+            }
+        }
         "whoami" => whoami(if arg(2) == "exec" { 101 } else { 100 }),
         "open-many" => (0..number(arg(3))).fold(0, |_, _| open(arg(2), "r")),
         "load" => match std::fs::read(arg(2)) {
