@@ -14,7 +14,7 @@ use crate::{
     path::{ResolvedPath, Target},
     policy::Label,
     report::{self, Kills},
-    sandbox::Domain,
+    sandbox::{self, Domain},
     wire::{self, Mode, ProfileView},
 };
 use core::ops::Deref;
@@ -198,7 +198,7 @@ fn decide_confined(
     // The sandbox's layers first: a person is asked (by the system profile) only about
     // what they would let through.
     if let Some(domain) = confinement.domain().filter(|_| requested != 0) {
-        decide_for_domain(domain, cred, op, requested, target, strictness)?;
+        decide_for_domain(domain, cred, op, requested, target, strictness, wait)?;
     }
     match confinement.label() {
         Some(label) => decide_for_label(label, cred, op, requested, target, strictness, wait),
@@ -220,6 +220,7 @@ fn decide_for_domain(
     requested: u32,
     target: Target<'_>,
     strictness: Strictness,
+    wait: ask::Wait<'_>,
 ) -> Result {
     let opener = match target {
         Target::File(file) => Some(cred_blob::confinement(file.cred())),
@@ -236,7 +237,10 @@ fn decide_for_domain(
     }
     let mut path = ResolvedPath::empty();
     target.resolve(&mut path)?;
-    for layer in domain.layers() {
+    // Layers whose agent is to be asked wait until every layer has decided: no person is
+    // asked about what another layer refuses.
+    let mut left: [Option<(&Domain, Refused)>; sandbox::MAX_LAYERS] = [None; sandbox::MAX_LAYERS];
+    for (i, layer) in domain.layers().enumerate() {
         if opened_outside(layer) {
             continue;
         }
@@ -248,19 +252,77 @@ fn decide_for_domain(
             report_audited(&rules, op, &path, &decision, requested);
             continue;
         }
-        let kills = cred.is_current();
-        let how = if kills { Kills::Yes } else { Kills::No };
-        if logs_refusal(&rules, &decision, refused, strictness) {
-            let what = refusal_of(&path, &said, requested, refused, None);
-            report::denial_in(&rules, op, &what, how);
+        let asks = layer.listener().is_some()
+            && strictness == Strictness::Rules
+            && rules.mode() != Mode::Complain
+            && !path.is_internal()
+            && cred.is_current()
+            && left_to_agent(&rules, &path, &decision, refused);
+        let facts = Refused {
+            said,
+            decision,
+            requested,
+            refused,
+            strictness,
+        };
+        match left.get_mut(i) {
+            Some(slot) if asks => *slot = Some((layer, facts)),
+            _ => refuse_in_layer(layer, cred, op, &path, &facts, None)?,
         }
-        to_result(if kills {
-            report::verdict(rules.mode())
-        } else {
-            report::verdict_without_kill(rules.mode(), EACCES)
-        })?;
+    }
+    for (layer, facts) in left.into_iter().flatten() {
+        let Some(listener) = layer.listener() else {
+            continue;
+        };
+        let question = ask::Question {
+            view: &layer.rules(),
+            serial: layer.layer().serial(),
+            op,
+            path: &path,
+            asked: facts.refused,
+        };
+        if let Err(why) = ask::ask(&question, ask::Whose::Layer(listener), cred, wait) {
+            refuse_in_layer(layer, cred, op, &path, &facts, Some(why))?;
+        }
     }
     Ok(())
+}
+
+/// One layer's refusal of `refused` (of `requested`), as its rules said it (`said`, and
+/// `decision` once owner rules were counted).
+#[derive(Clone, Copy)]
+struct Refused {
+    said: Decision,
+    decision: Decision,
+    requested: u32,
+    refused: u32,
+    strictness: Strictness,
+}
+
+/// Reports the refusal `facts` on `path` by the newest layer of `layer` and answers it by
+/// the layer's mode; `asked` says why its agent did not allow it, if it was asked. Kill
+/// mode kills only the current task, and only for an access its agent refused or was not
+/// asked about.
+fn refuse_in_layer(
+    layer: &Domain,
+    cred: &Credential,
+    op: &str,
+    path: &ResolvedPath,
+    facts: &Refused,
+    asked: Option<ask::Refusal>,
+) -> Result {
+    let rules = Rules::layer(layer);
+    let kills = cred.is_current() && asked.is_none_or(|why| why == ask::Refusal::Denied);
+    let how = if kills { Kills::Yes } else { Kills::No };
+    if logs_refusal(&rules, &facts.decision, facts.refused, facts.strictness) {
+        let what = refusal_of(path, &facts.said, facts.requested, facts.refused, asked);
+        report::denial_in(&rules, op, &what, how);
+    }
+    to_result(if kills {
+        report::verdict(rules.mode())
+    } else {
+        report::verdict_without_kill(rules.mode(), EACCES)
+    })
 }
 
 /// [`decide_path`] for a task with a label.
@@ -329,7 +391,14 @@ fn decide_for_label(
         && cred.is_current()
         && left_to_agent(&view, &path, &decision, refused);
     let asked = if leaves_to_agent {
-        match ask::ask(&view, profile.serial(), cred, op, &path, refused, wait) {
+        let question = ask::Question {
+            view: &view,
+            serial: profile.serial(),
+            op,
+            path: &path,
+            asked: refused,
+        };
+        match ask::ask(&question, ask::Whose::System, cred, wait) {
             // The agent allowed it under the profile it was asked for. One loaded meanwhile
             // (a rule the agent added, an administrator's deny) decides afresh, without
             // waiting again.

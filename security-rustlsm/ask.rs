@@ -6,8 +6,10 @@
 //!
 //! An administrator's agent opens a listener with `LSM_POLICY_LISTEN` ([`listen`]), naming
 //! the profiles it answers for (see [`ask_protocol`]); a request goes to the first listener
-//! that names its profile. The agent reads one request per `read()` and writes one answer
-//! per `write()`.
+//! that names its profile. A sandbox's creator gets the listener of its new layer
+//! (`FLAG_LISTENER`, [`Listener::for_layer`]), which takes that layer's requests only and
+//! serves no task inside the layer. The agent reads one request per `read()` and writes one
+//! answer per `write()`.
 //!
 //! A task waits for the answer only in `file_open`, and only when it holds no lock an agent
 //! could need ([`accessors::may_wait_in_open`]); the wait is killable, never interruptible
@@ -151,15 +153,18 @@ struct Inner {
     closed: bool,
 }
 
-/// An agent's listener, in the list of listeners while its descriptor is open.
+/// An agent's listener: an administrator's, in the list of listeners while its descriptor
+/// is open, or a sandbox layer's.
 #[pin_data]
 pub(crate) struct Listener {
     /// The profiles it listens to (see [`ask_protocol::listens_to`]).
     names: KVec<u8>,
     wait_ms: u32,
     max_pending: usize,
-    /// The thread group of the task that opened it, never asked about.
-    agent: ThreadGroup,
+    /// The thread group of the administrator's task that opened it, never asked about.
+    agent: Option<ThreadGroup>,
+    /// The sandbox domain whose newest layer it listens to, by id: no task inside may use it.
+    layer: Option<u64>,
     #[pin]
     inner: SpinLock<Inner>,
     readable: PollCondVarBox,
@@ -191,7 +196,10 @@ fn listener_for(name: &[u8]) -> Result<Arc<Listener>, Refusal> {
         return Err(Refusal::NoAgent);
     }
     let listeners = LISTENERS.lock();
-    if listeners.iter().any(|l| l.agent.is_current()) {
+    if listeners
+        .iter()
+        .any(|l| l.agent.as_ref().is_some_and(ThreadGroup::is_current))
+    {
         return Err(Refusal::Agent);
     }
     listeners
@@ -262,22 +270,41 @@ pub(crate) fn may_ask_about(path: &ResolvedPath) -> bool {
     path.bytes().first() == Some(&b'/') && path.own_proc_alias().is_none()
 }
 
-/// Puts `asked`, the accesses of `op` on `path` that `view` (the profile of serial `serial`)
-/// leaves to an agent, to the agent listening to that profile, on behalf of the current
-/// task, whose credentials `cred` are; waits for the answer if `wait` allows. `Ok` if the
-/// agent allowed them. May sleep, but waits only as `wait` allows.
+/// What an agent is asked: the accesses `asked` of `op` on `path`, which the rules `view`
+/// (of the profile or layer of serial `serial`) leave to it.
+pub(crate) struct Question<'a> {
+    pub(crate) view: &'a ProfileView<'a>,
+    pub(crate) serial: u64,
+    pub(crate) op: &'a str,
+    pub(crate) path: &'a ResolvedPath,
+    pub(crate) asked: u32,
+}
+
+/// Whose agent is asked.
+#[derive(Clone, Copy)]
+pub(crate) enum Whose<'a> {
+    /// A system profile's: the first listener that names it.
+    System,
+    /// A sandbox layer's: its own listener.
+    Layer(&'a Arc<Listener>),
+}
+
+/// Puts `question` to the agent `whose`, on behalf of the current task, whose credentials
+/// `cred` are; waits for the answer if `wait` allows. `Ok` if the agent allowed it. May
+/// sleep, but waits only as `wait` allows.
 pub(crate) fn ask(
-    view: &ProfileView<'_>,
-    serial: u64,
+    question: &Question<'_>,
+    whose: Whose<'_>,
     cred: &Credential,
-    op: &str,
-    path: &ResolvedPath,
-    asked: u32,
     wait: Wait<'_>,
 ) -> Result<(), Refusal> {
-    let listener = listener_for(view.name())?;
+    let listener = match whose {
+        Whose::System => listener_for(question.view.name())?,
+        Whose::Layer(listener) => listener.clone(),
+    };
     let uid = cred.euid().into_raw().val;
-    let path = path.bytes();
+    let (serial, asked) = (question.serial, question.asked);
+    let path = question.path.bytes();
     if let Some(allow) = listener.remembered(serial, uid, path, asked) {
         return if allow { Ok(()) } else { Err(Refusal::Denied) };
     }
@@ -285,7 +312,7 @@ pub(crate) fn ask(
         Wait::Open(file) => accessors::may_wait_in_open(file),
         Wait::Never => false,
     };
-    let request = new_request(view, serial, uid, op, path, asked).map_err(|_| Refusal::NoMemory)?;
+    let request = new_request(question, uid).map_err(|_| Refusal::NoMemory)?;
     let request = listener.enqueue(request, waits)?;
     if !waits {
         return Err(Refusal::NoWait);
@@ -304,23 +331,17 @@ pub(crate) fn ask(
     }
 }
 
-/// A new request, charged to the asking task.
-fn new_request(
-    view: &ProfileView<'_>,
-    serial: u64,
-    uid: u32,
-    op: &str,
-    path: &[u8],
-    requested: u32,
-) -> Result<Arc<Request>> {
+/// A new request for `question` by the current task (effective user `uid`), charged to it.
+fn new_request(question: &Question<'_>, uid: u32) -> Result<Arc<Request>> {
     let flags = GFP_KERNEL_ACCOUNT;
+    let path = question.path.bytes();
     let line = render(
         &RequestLine {
             task: current!(),
             uid,
-            profile: view.name(),
-            op,
-            requested,
+            profile: question.view.name(),
+            op: question.op,
+            requested: question.asked,
             path,
         },
         flags,
@@ -329,9 +350,9 @@ fn new_request(
     copy.extend_from_slice(path, flags)?;
     Arc::pin_init(
         pin_init!(Request {
-            serial,
+            serial: question.serial,
             uid,
-            requested,
+            requested: question.asked,
             path: copy,
             line,
             answer: Atomic::new(UNANSWERED),
@@ -492,10 +513,24 @@ impl Listener {
     }
 }
 
-/// Refuses a confined caller the listener it holds: a descriptor handed to (or left with) a
-/// confined task must not let it read others' requests or answer its own.
-fn refuse_confined() -> Result {
-    manage::refuse_confined_caller("listener")
+impl Listener {
+    /// Refuses the caller a listener it may not use, whatever descriptor it holds (handed
+    /// to it, or left with it across an exec): an administrator's to any confined task, a
+    /// layer's to the tasks inside that layer, who would answer their own requests.
+    fn refuse_user(&self) -> Result {
+        let Some(layer) = self.layer else {
+            return manage::refuse_confined_caller("listener");
+        };
+        let inside = Credential::with_current(|cred| {
+            let confinement = crate::cred_blob::confinement(cred);
+            let domain = confinement.as_deref().and_then(|c| c.sandbox());
+            domain.is_some_and(|d| d.layers().any(|l| l.id() == layer))
+        });
+        if inside {
+            return Err(EPERM);
+        }
+        Ok(())
+    }
 }
 
 /// A listener's descriptor: the listener stays listed until its last close.
@@ -509,42 +544,64 @@ impl Drop for Channel {
     }
 }
 
-/// Opens a listener for the caller (an administrator, see `manage::authorize_admin`) as
-/// `data` (an [`ask_protocol::Listen`] buffer) asks, and returns its descriptor.
-pub(crate) fn listen(data: &[u8]) -> Result<kernel::ffi::c_int> {
-    let listen = ask_protocol::Listen::parse(data).ok_or(EINVAL)?;
-    let mut names = KVec::new();
-    names.extend_from_slice(listen.name_list(), GFP_KERNEL_ACCOUNT)?;
-    let max_pending = usize::try_from(listen.max_pending).map_err(|_| EINVAL)?;
-    let pending = KVec::with_capacity(max_pending, GFP_KERNEL_ACCOUNT)?;
-    let session = KVec::with_capacity(SESSION_ANSWERS, GFP_KERNEL_ACCOUNT)?;
-    let readable = PollCondVarBox::new(c"Listener::readable", kernel::static_lock_class!())?;
-    let listener = Arc::pin_init(
-        pin_init!(Listener {
-            names,
-            wait_ms: listen.wait_ms,
-            max_pending,
-            agent: ThreadGroup::current(),
-            inner <- new_spinlock!(
-                Inner {
-                    next_id: 1,
-                    pending,
-                    session,
-                    closed: false,
-                },
-                "Listener::inner"
-            ),
-            readable,
-        }),
-        GFP_KERNEL_ACCOUNT,
-    )?;
+impl Listener {
+    /// A listener whose tasks wait `wait_ms` and that holds `max_pending` requests, for the
+    /// profiles of the name list `names` (administrators') or for the newest layer of the
+    /// sandbox domain `layer`.
+    fn new(names: &[u8], wait_ms: u32, max_pending: u32, layer: Option<u64>) -> Result<Arc<Self>> {
+        let mut list = KVec::new();
+        list.extend_from_slice(names, GFP_KERNEL_ACCOUNT)?;
+        let max_pending = usize::try_from(max_pending).map_err(|_| EINVAL)?;
+        let pending = KVec::with_capacity(max_pending, GFP_KERNEL_ACCOUNT)?;
+        let session = KVec::with_capacity(SESSION_ANSWERS, GFP_KERNEL_ACCOUNT)?;
+        let readable = PollCondVarBox::new(c"Listener::readable", kernel::static_lock_class!())?;
+        Arc::pin_init(
+            pin_init!(Listener {
+                names: list,
+                wait_ms,
+                max_pending,
+                agent: layer.is_none().then(ThreadGroup::current),
+                layer,
+                inner <- new_spinlock!(
+                    Inner {
+                        next_id: 1,
+                        pending,
+                        session,
+                        closed: false,
+                    },
+                    "Listener::inner"
+                ),
+                readable,
+            }),
+            GFP_KERNEL_ACCOUNT,
+        )
+    }
+
+    /// The listener of the new layer of sandbox domain `id`, with the default wait and
+    /// bound: its creator hands it to an agent outside the sandbox.
+    pub(crate) fn for_layer(id: u64) -> Result<Arc<Self>> {
+        let defaults = (ask_protocol::DEFAULT_WAIT_MS, ask_protocol::DEFAULT_PENDING);
+        Self::new(&[], defaults.0, defaults.1, Some(id))
+    }
+}
+
+/// A descriptor for `listener`, to install once nothing else can fail.
+pub(crate) fn new_fd(listener: &Arc<Listener>) -> Result<anon_inode::NewFd> {
     let channel = Arc::new(
         Channel {
             listener: listener.clone(),
         },
         GFP_KERNEL_ACCOUNT,
     )?;
-    let fd = anon_inode::NewFd::new(NAME, channel)?;
+    anon_inode::NewFd::new(NAME, channel)
+}
+
+/// Opens a listener for the caller (an administrator, see `manage::authorize_admin`) as
+/// `data` (an [`ask_protocol::Listen`] buffer) asks, and returns its descriptor.
+pub(crate) fn listen(data: &[u8]) -> Result<kernel::ffi::c_int> {
+    let listen = ask_protocol::Listen::parse(data).ok_or(EINVAL)?;
+    let listener = Listener::new(listen.name_list(), listen.wait_ms, listen.max_pending, None)?;
+    let fd = new_fd(&listener)?;
     {
         let mut listeners = LISTENERS.lock();
         listeners.push(listener, GFP_KERNEL)?;
@@ -560,8 +617,8 @@ impl anon_inode::Operations for Channel {
     const WRITABLE: bool = true;
 
     fn read(this: ArcBorrow<'_, Self>, out: &mut UserSliceWriter, nonblock: bool) -> Result<usize> {
-        refuse_confined()?;
         let listener = &this.listener;
+        listener.refuse_user()?;
         let (id, request) = {
             let mut inner = listener.inner.lock();
             loop {
@@ -620,7 +677,7 @@ impl anon_inode::Operations for Channel {
     }
 
     fn write(this: ArcBorrow<'_, Self>, input: &mut UserSliceReader) -> Result<usize> {
-        refuse_confined()?;
+        this.listener.refuse_user()?;
         let len = input.len();
         let mut line = [0u8; ask_protocol::MAX_ANSWER_LEN];
         let buf = line.get_mut(..len).ok_or(EINVAL)?;

@@ -14,7 +14,7 @@
 //! no process group outside it, and may not create user namespaces, in which they would
 //! hold capabilities over mounts the sandbox's paths rely on.
 
-use crate::{accessors, cred_blob, policy::Profile, records::Records, report, wire};
+use crate::{accessors, ask, cred_blob, policy::Profile, records::Records, report, wire};
 use kernel::{
     cred::{self, Credential, NewCredentials, ThreadSync},
     ffi::c_int,
@@ -41,7 +41,8 @@ pub(crate) const MAX_LAYER_LEN: u32 = 64 << 10;
 pub(crate) const MAX_ABSTRACT_PATTERNS: usize = wire::MAX_PEERS as usize;
 
 /// The flags `LSM_POLICY_RESTRICT_SELF` accepts.
-const FLAGS: u32 = wire::FLAG_DRY_RUN | wire::FLAG_RECORDS | wire::FLAG_ALL_THREADS;
+const FLAGS: u32 =
+    wire::FLAG_DRY_RUN | wire::FLAG_RECORDS | wire::FLAG_ALL_THREADS | wire::FLAG_LISTENER;
 
 /// A stack of layers: the newest layer, and the domain it was stacked on.
 pub(crate) struct Domain {
@@ -55,6 +56,8 @@ pub(crate) struct Domain {
     id: u64,
     /// Where this layer's refusals go for the task that stacked it, if it asked.
     records: Option<Arc<Records>>,
+    /// Where the accesses this layer leaves to an agent go, if its creator asked for one.
+    listener: Option<Arc<ask::Listener>>,
 }
 
 impl Drop for Domain {
@@ -84,6 +87,16 @@ impl Domain {
     /// The records of this domain's newest layer, if its creator asked for them.
     pub(crate) fn records(&self) -> Option<&Records> {
         self.records.as_deref()
+    }
+
+    /// The listener of this domain's newest layer, if its creator asked for one.
+    pub(crate) fn listener(&self) -> Option<&Arc<ask::Listener>> {
+        self.listener.as_ref()
+    }
+
+    /// The profile of this domain's newest layer (its serial keys the agent's answers).
+    pub(crate) fn layer(&self) -> &Profile {
+        &self.layer
     }
 
     /// The rules of this domain's newest layer.
@@ -118,7 +131,8 @@ fn holds_ring() -> bool {
 /// sandbox could make a setuid program fail in a way that serves its caller). Checked
 /// before the framework copies anything, so `size` is bounded here too.
 pub(crate) fn authorize(size: u32, flags: u32) -> Result {
-    if flags & !FLAGS != 0 {
+    let one_descriptor = wire::FLAG_RECORDS | wire::FLAG_LISTENER;
+    if flags & !FLAGS != 0 || flags & one_descriptor == one_descriptor {
         return Err(EINVAL);
     }
     if size > MAX_LAYER_LEN {
@@ -202,7 +216,8 @@ impl ThreadSync for AllThreads {
 /// Stacks the one profile `blob` holds on the current task's credentials as a new layer.
 /// With `dry_run`, stops after verification and allocation. Everything that can fail comes
 /// before the commit, so a refused request leaves the task as it was. Returns 0, or with
-/// `FLAG_RECORDS` the descriptor that reads the layer's records (see [`Records`]).
+/// `FLAG_RECORDS` the descriptor that reads the layer's records (see [`Records`]), or with
+/// `FLAG_LISTENER` the layer's listener (see [`ask`]).
 pub(crate) fn restrict_self(blob: &[u8], flags: u32) -> Result<c_int> {
     let count = wire::verify(blob).map_err(crate::policy::format_errno)?;
     let mut profiles = wire::profiles(blob);
@@ -223,21 +238,31 @@ pub(crate) fn restrict_self(blob: &[u8], flags: u32) -> Result<c_int> {
     if depth > MAX_LAYERS || abstract_patterns > MAX_ABSTRACT_PATTERNS {
         return Err(E2BIG);
     }
+    let id = NEXT_ID.fetch_add(1, Relaxed);
     let records = match flags & wire::FLAG_RECORDS {
         0 => None,
         _ => Some(Records::new()?),
     };
+    let listener = match flags & wire::FLAG_LISTENER {
+        0 => None,
+        _ => Some(ask::Listener::for_layer(id)?),
+    };
     // Reserved and made now, installed only after the commit: a failure leaves no
     // descriptor behind.
-    let fd = records.as_ref().map(Records::new_fd).transpose()?;
+    let fd = match (&records, &listener) {
+        (Some(records), _) => Some(Records::new_fd(records)?),
+        (None, Some(listener)) => Some(ask::new_fd(listener)?),
+        (None, None) => None,
+    };
     let domain = Arc::new(
         Domain {
             layer: Profile::new_layer(&view)?,
             parent,
             depth,
             abstract_patterns,
-            id: NEXT_ID.fetch_add(1, Relaxed),
+            id,
             records,
+            listener,
         },
         GFP_KERNEL_ACCOUNT,
     )?;

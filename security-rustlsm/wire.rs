@@ -1147,3 +1147,10 @@ pub const FLAG_RECORDS: u32 = 1 << 17;
 /// more than one thread is refused (`EBUSY`), since its other threads would run outside the
 /// sandbox on the same memory.
 pub const FLAG_ALL_THREADS: u32 = 1 << 18;
+
+/// `LSM_POLICY_RESTRICT_SELF` flag: return a listener for the new layer (close-on-exec,
+/// readable and writable), on which the accesses its `ask` rules (or `ask` mode) leave to an
+/// agent arrive, as an administrator's listener gets a system profile's (see
+/// [`crate::ask_protocol`]). Only a task outside the layer may use it: the creator hands it
+/// to one. Not with [`FLAG_RECORDS`]: a call returns one descriptor.
+pub const FLAG_LISTENER: u32 = 1 << 19;

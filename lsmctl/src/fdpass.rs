@@ -9,7 +9,8 @@ use std::os::fd::{AsRawFd, BorrowedFd, FromRawFd, OwnedFd, RawFd};
 /// What the child reports.
 #[derive(Debug)]
 pub(crate) enum Report {
-    /// The command runs sandboxed; here are the sandbox's records.
+    /// The command runs sandboxed; here are the sandbox's records (or, with `--ask`, its
+    /// listener).
     Records(OwnedFd),
     /// The command runs without records: unsandboxed, or on a kernel without them
     /// (`--best-effort`).

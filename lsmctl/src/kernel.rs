@@ -322,15 +322,28 @@ pub fn restrict_flag_supported(blob: &[u8], flag: u32) -> bool {
 /// descriptor that reads them (read-only, close-on-exec). A kernel that predates records
 /// refuses the flag with `EINVAL`, as it refuses a profile it finds malformed.
 pub fn restrict_self_with_records(blob: &[u8]) -> Result<OwnedFd, RestrictError> {
-    let flags = rustlsm_policy::wire::FLAG_RECORDS;
-    let rc = syscall_manage(LSM_POLICY_RESTRICT_SELF, blob, flags).map_err(RestrictError)?;
+    restrict_self_with_fd(blob, rustlsm_policy::wire::FLAG_RECORDS)
+}
+
+/// Like [`restrict_self`], and asks for the new layer's listener (`FLAG_LISTENER`): returns
+/// it (read-write, close-on-exec), for an agent outside the sandbox to answer what the
+/// layer's `ask` rules or mode leave to it. A kernel without listeners refuses the flag with
+/// `EINVAL`.
+pub fn restrict_self_with_listener(blob: &[u8]) -> Result<OwnedFd, RestrictError> {
+    restrict_self_with_fd(blob, rustlsm_policy::wire::FLAG_LISTENER)
+}
+
+/// [`restrict_self`] with `flag`, which makes the kernel return a descriptor.
+fn restrict_self_with_fd(blob: &[u8], flag: u32) -> Result<OwnedFd, RestrictError> {
+    let rc = syscall_manage(LSM_POLICY_RESTRICT_SELF, blob, flag).map_err(RestrictError)?;
     let fd = RawFd::try_from(rc).map_err(|_| {
         RestrictError(io::Error::other(format!(
             "the kernel returned {rc}, which is not a descriptor"
         )))
     })?;
-    // SAFETY: with FLAG_RECORDS a successful call returns a descriptor the kernel has just
-    // installed in this process's table for the caller alone; nothing else owns or closes it.
+    // SAFETY: with FLAG_RECORDS or FLAG_LISTENER a successful call returns a descriptor the
+    // kernel has just installed in this process's table for the caller alone; nothing else
+    // owns or closes it.
     Ok(unsafe { OwnedFd::from_raw_fd(fd) })
 }
 

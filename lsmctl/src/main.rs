@@ -5,6 +5,7 @@ mod cache;
 mod cmd;
 mod fdpass;
 mod kernel;
+mod prompt;
 mod signals;
 mod supervise;
 
@@ -227,6 +228,15 @@ struct RunCli {
     /// Report what the sandbox would refuse without refusing it.
     #[arg(long)]
     complain: bool,
+    /// Ask instead of refusing: every file access the sandbox does not allow (but exec) is
+    /// put to you on the terminal (y allow once, s allow until the command ends, n deny once,
+    /// x deny until the command ends) while the command waits in open(); accesses that
+    /// cannot wait are refused at once and asked, so a retry after "s" succeeds.
+    #[arg(long, conflicts_with_all = ["complain", "no_denials", "denials_file"])]
+    ask: bool,
+    /// With --ask, read the answers from FILE, one per line, instead of the terminal.
+    #[arg(long, value_name = "FILE", requires = "ask")]
+    answers: Option<PathBuf>,
     /// Run the command unsandboxed, saying so, when the kernel cannot sandbox at all, and
     /// without showing denials when it cannot report them (by default both are errors).
     #[arg(long)]
@@ -304,6 +314,9 @@ fn run(cli: Cli) -> Result<ExitCode, String> {
                     complain: r.complain,
                 },
                 best_effort: r.best_effort,
+                ask: r
+                    .ask
+                    .then(|| r.answers.unwrap_or_else(|| PathBuf::from("/dev/tty"))),
                 denials,
                 command: r.command,
             };

@@ -7,17 +7,20 @@
 //! (`FLAG_RECORDS`), hands the records descriptor to lsmctl over a socket and executes the
 //! command; lsmctl stays outside the sandbox, shows each refusal as it happens and exits as
 //! the command did ([`crate::supervise`]). With `--no-denials` lsmctl enters the sandbox and
-//! executes the command itself, in its own process.
+//! executes the command itself, in its own process. With `--ask` the sandbox is in ask mode
+//! and the child asks for its listener (`FLAG_LISTENER`) instead of its records: lsmctl
+//! answers what it asks ([`crate::prompt`]).
 
 use super::CompileSettings;
 use crate::fdpass::{self, Report};
 use crate::kernel::{self, RestrictError};
+use crate::prompt::Prompter;
 use crate::signals::Signals;
 use crate::supervise::{self, say};
 use lsmctl::records;
 use lsmctl::sandbox::{self, Sandbox, SandboxRequest};
 use lsmctl::WarningKind;
-use rustlsm_policy::{encode, ProfileSpec};
+use rustlsm_policy::{encode, Mode, ProfileSpec};
 use std::ffi::OsString;
 use std::fs::{self, File, OpenOptions};
 use std::io::Write;
@@ -42,6 +45,8 @@ pub(crate) struct RunArgs {
     pub(crate) profile: Option<PathBuf>,
     pub(crate) request: SandboxRequest,
     pub(crate) best_effort: bool,
+    /// `--ask`: where the answers are read (the terminal, or `--answers FILE`).
+    pub(crate) ask: Option<PathBuf>,
     pub(crate) denials: Denials,
     pub(crate) command: Vec<OsString>,
 }
@@ -103,7 +108,10 @@ pub(crate) fn run(args: RunArgs, settings: &CompileSettings) -> Result<u8, Strin
         Some(path) => Some(profile_file(path, settings)?),
         None => None,
     };
-    let sandbox = sandbox::build_sandbox(&args.request, base, &cwd)?;
+    let mut sandbox = sandbox::build_sandbox(&args.request, base, &cwd)?;
+    if args.ask.is_some() {
+        sandbox.spec.mode = Mode::Ask;
+    }
     let blob =
         encode(std::slice::from_ref(&sandbox.spec)).map_err(|e| format!("the sandbox: {e}"))?;
     match &args.denials {
@@ -168,6 +176,8 @@ struct Sink {
     sandbox: Sandbox,
     /// `--denials-file`, until writing to it fails.
     file: Option<(File, PathBuf)>,
+    /// With `--ask`, the lines are the requests of the sandbox's listener, answered here.
+    prompter: Option<Prompter>,
 }
 
 impl Sink {
@@ -175,6 +185,7 @@ impl Sink {
         Sink {
             sandbox,
             file: None,
+            prompter: None,
         }
     }
 
@@ -190,12 +201,16 @@ impl Sink {
         Ok(Sink {
             sandbox,
             file: Some((file, path.to_path_buf())),
+            prompter: None,
         })
     }
 
     /// Takes one line (without its newline): appends it to the file, or shows it explained.
     /// A file that can no longer be written is given up for stderr, once said.
     fn line(&mut self, raw: &[u8]) {
+        if let Some(prompter) = &mut self.prompter {
+            return prompter.line(raw);
+        }
         if let Some((file, path)) = &mut self.file {
             // One write per line: an O_APPEND write lands whole.
             let mut bytes = Vec::with_capacity(raw.len() + 1);
@@ -253,6 +268,14 @@ fn supervised(args: &RunArgs, blob: &[u8], mut sink: Sink) -> Result<u8, String>
         }
     };
     drop(ours);
+    if let (Some(input), Some(listener)) = (&args.ask, &records) {
+        match Prompter::new(listener, input) {
+            Ok(prompter) => sink.prompter = Some(prompter),
+            // The command runs and waits for answers that will not come: it is refused
+            // after the wait, as it would be with no agent at all.
+            Err(e) => say(&format!("{e}; what the sandbox asks is refused")),
+        }
+    }
     let status = supervise::supervise(pid, records, &signals, &mut |line| sink.line(line))?;
     Ok(supervise::exit_code(status))
 }
@@ -310,6 +333,21 @@ fn predates_records(error: &RestrictError, blob: &[u8]) -> bool {
 /// Enters the sandbox, asking for its records. Returns what to tell lsmctl, or the error
 /// to exit with.
 fn enter(args: &RunArgs, spec: &ProfileSpec, blob: &[u8]) -> Result<Report, String> {
+    if args.ask.is_some() {
+        return match kernel::restrict_self_with_listener(blob) {
+            Ok(fd) => Ok(Report::Records(fd)),
+            Err(e)
+                if e.errno() == Some(libc::EINVAL) && kernel::restrict_self(blob, true).is_ok() =>
+            {
+                Err(
+                    "the kernel cannot ask: it takes the sandbox but refuses FLAG_LISTENER \
+                     (it predates listeners); run without --ask"
+                        .into(),
+                )
+            }
+            Err(e) => Err(e.to_string()),
+        };
+    }
     let mut error = match kernel::restrict_self_with_records(blob) {
         Ok(fd) => return Ok(Report::Records(fd)),
         Err(e) => e,

@@ -33,7 +33,9 @@
 //!   (`LSM_POLICY_LISTEN`), keep it open, then execute PATH (an argument `{fd}` becomes the
 //!   listener's descriptor): the program is the agent's own thread group, never asked about;
 //!   `listener-use FD`: read a request from the listener FD, then answer one (the errno of
-//!   the first that fails);
+//!   the first that fails); `restrict-listener BLOB`: stack BLOB with its listener
+//!   (`FLAG_LISTENER`) and use the listener from inside; `mkdir-retry PATH`: mkdir, and
+//!   once more a second later if it failed;
 //! - `rlsm-probe whoami [exec]`: print the task's rustlsm profile (`lsm_get_self_attr`), or
 //!   `(no rustlsm context)` for an unconfined task; with `exec`, the profile it chose for
 //!   its next exec;
@@ -390,6 +392,26 @@ fn restrict_busy(blob: &[u8], threaded: bool) -> i32 {
     rlsm_guest::manage_policy(abi::LSM_POLICY_RESTRICT_SELF, blob, 0)
 }
 
+/// Reads a request from the listener `fd` without waiting, then writes an answer: the errno
+/// of the first that fails, or 0.
+fn use_listener(fd: libc::c_int) -> i32 {
+    // SAFETY: A bad descriptor only fails.
+    unsafe { libc::fcntl(fd, libc::F_SETFL, libc::O_NONBLOCK) };
+    let mut buf = [0u8; 256];
+    // SAFETY: `buf` is valid for its length; a bad descriptor only fails.
+    let read = unsafe { libc::read(fd, buf.as_mut_ptr().cast(), buf.len()) };
+    if read < 0 {
+        return errno_of(&std::io::Error::last_os_error());
+    }
+    let answer = b"1 allow session\n";
+    // SAFETY: As for the read.
+    let wrote = unsafe { libc::write(fd, answer.as_ptr().cast(), answer.len()) };
+    if wrote < 0 {
+        return errno_of(&std::io::Error::last_os_error());
+    }
+    0
+}
+
 /// Executes `args[0]` with the arguments `args`; returns the errno if it could not.
 fn exec_args(args: &[String]) -> i32 {
     let argv: Vec<CString> = args
@@ -443,18 +465,27 @@ fn main() {
             }
         }
         "exec" => exec_args(&args[2..]),
-        "listener-use" => {
-            let fd = number(arg(2)) as libc::c_int;
-            let mut buf = [0u8; 256];
-            // SAFETY: `buf` is valid for its length; a bad descriptor only fails.
-            let read = unsafe { libc::read(fd, buf.as_mut_ptr().cast(), buf.len()) };
-            let answer = b"1 allow session\n";
-            // SAFETY: As for the read.
-            let wrote = unsafe { libc::write(fd, answer.as_ptr().cast(), answer.len()) };
-            match (read, wrote) {
-                (r, _) if r < 0 => errno_of(&std::io::Error::last_os_error()),
-                (_, w) if w < 0 => errno_of(&std::io::Error::last_os_error()),
-                _ => 0,
+        "restrict-listener" => match std::fs::read(arg(2)) {
+            // Stacks the layer with its listener, then uses the listener from inside.
+            Ok(blob) => {
+                // SAFETY: Setting no_new_privs has no memory-safety precondition.
+                unsafe { libc::prctl(libc::PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) };
+                let flag = rustlsm_policy::wire::FLAG_LISTENER;
+                match rlsm_guest::manage_policy_value(abi::LSM_POLICY_RESTRICT_SELF, &blob, flag) {
+                    Ok(fd) => use_listener(fd),
+                    Err(errno) => errno,
+                }
+            }
+            Err(e) => errno_of(&e),
+        },
+        "listener-use" => use_listener(number(arg(2)) as libc::c_int),
+        "mkdir-retry" => {
+            // A refusal that asked an agent: the retry, a second later, gets its answer.
+            if file_op("mkdir", arg(2), "") == Some(0) {
+                0
+            } else {
+                std::thread::sleep(std::time::Duration::from_secs(1));
+                file_op("mkdir", arg(2), "").unwrap_or(2)
             }
         }
         "whoami" => whoami(if arg(2) == "exec" { 101 } else { 100 }),
