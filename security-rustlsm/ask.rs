@@ -35,7 +35,7 @@ use core::pin::Pin;
 use kernel::{
     bindings,
     cred::Credential,
-    fs::{anon_inode, File, LocalFile},
+    fs::{anon_inode, File, LocalFile, OwnedPath, Path},
     new_spinlock,
     prelude::*,
     sync::{
@@ -122,6 +122,10 @@ struct Request {
     path: KVec<u8>,
     /// The request as the agent reads it, after its `id=`.
     line: KVec<u8>,
+    /// The file being opened, for a request a task waits for: the agent gets an `O_PATH`
+    /// descriptor of it, to see what the name stands for (owner, links, device and inode).
+    /// Dropped in process context only: the tasks that wait hold the request to the end.
+    object: Option<OwnedPath>,
     answer: Atomic<i32>,
     #[pin]
     done: Completion,
@@ -312,7 +316,11 @@ pub(crate) fn ask(
         Wait::Open(file) => accessors::may_wait_in_open(file),
         Wait::Never => false,
     };
-    let request = new_request(question, uid).map_err(|_| Refusal::NoMemory)?;
+    let object = match wait {
+        Wait::Open(file) if waits => Some(file.path()),
+        _ => None,
+    };
+    let request = new_request(question, uid, object).map_err(|_| Refusal::NoMemory)?;
     let request = listener.enqueue(request, waits)?;
     if !waits {
         return Err(Refusal::NoWait);
@@ -331,8 +339,9 @@ pub(crate) fn ask(
     }
 }
 
-/// A new request for `question` by the current task (effective user `uid`), charged to it.
-fn new_request(question: &Question<'_>, uid: u32) -> Result<Arc<Request>> {
+/// A new request for `question` by the current task (effective user `uid`), about the file
+/// `object` if there is one, charged to the task.
+fn new_request(question: &Question<'_>, uid: u32, object: Option<&Path>) -> Result<Arc<Request>> {
     let flags = GFP_KERNEL_ACCOUNT;
     let path = question.path.bytes();
     let line = render(
@@ -355,6 +364,7 @@ fn new_request(question: &Question<'_>, uid: u32) -> Result<Arc<Request>> {
             requested: question.asked,
             path: copy,
             line,
+            object: object.map(OwnedPath::new),
             answer: Atomic::new(UNANSWERED),
             done <- Completion::new(),
         }),
@@ -395,6 +405,9 @@ impl Listener {
             p.waiters += u32::from(waits);
             return Ok(p.request.clone());
         }
+        // Whatever is dropped goes after the lock: a request may hold a path, whose release
+        // may sleep.
+        let mut evicted = None;
         if inner.pending.len() >= self.max_pending {
             // Make room by forgetting the oldest request nobody waits for, whose answer could
             // only have been kept for the session: for a task that waits, any such; for one
@@ -405,7 +418,7 @@ impl Listener {
                 .iter()
                 .position(|p| p.waiters == 0 && (waits || p.delivered));
             match stale {
-                Some(at) => _ = inner.pending.remove(at),
+                Some(at) => evicted = inner.pending.remove(at).ok(),
                 None => return Err(Refusal::Busy),
             }
         }
@@ -418,11 +431,10 @@ impl Listener {
             waiters: u32::from(waits),
         };
         // Within the capacity reserved when the listener was made: never allocates.
-        inner
-            .pending
-            .push_within_capacity(pending)
-            .map_err(|_| Refusal::Busy)?;
+        let pushed = inner.pending.push_within_capacity(pending);
         drop(inner);
+        drop(evicted);
+        pushed.map_err(|_| Refusal::Busy)?;
         self.readable.notify_all();
         Ok(request)
     }
@@ -435,13 +447,16 @@ impl Listener {
             .pending
             .iter()
             .position(|p| Arc::ptr_eq(&p.request, request));
+        let mut left = None;
         if let Some(at) = at {
             let pending = &mut inner.pending[at];
             pending.waiters = pending.waiters.saturating_sub(1);
             if pending.waiters == 0 {
-                _ = inner.pending.remove(at);
+                left = inner.pending.remove(at).ok();
             }
         }
+        drop(inner);
+        drop(left);
     }
 
     /// Takes the agent's `answer`.
@@ -483,10 +498,11 @@ impl Listener {
                 return Err(ENOMEM);
             }
         }
-        _ = inner.pending.remove(at);
+        let answered = inner.pending.remove(at);
         let word = if answer.allow { ALLOWED } else { DENIED };
         request.answer.store(word, Relaxed);
         drop(inner);
+        drop(answered);
         request.done.complete_all();
         Ok(())
     }
@@ -640,14 +656,31 @@ impl anon_inode::Operations for Channel {
                 }
             }
         };
-        let line = render(
-            &fmt!(
-                "id={} {}\n",
-                id,
-                kernel::str::BStr::from_bytes(&request.line)
+        // A descriptor of the file, installed only once the line is read (a handle the
+        // agent could not take would be a leak); none if it cannot be opened.
+        let object = request
+            .object
+            .as_ref()
+            .and_then(|o| anon_inode::NewFd::open_path(o.as_path()).ok());
+        let line = match &object {
+            Some(fd) => render(
+                &fmt!(
+                    "id={} {} fd={}\n",
+                    id,
+                    kernel::str::BStr::from_bytes(&request.line),
+                    fd.fd()
+                ),
+                GFP_KERNEL,
             ),
-            GFP_KERNEL,
-        );
+            None => render(
+                &fmt!(
+                    "id={} {}\n",
+                    id,
+                    kernel::str::BStr::from_bytes(&request.line)
+                ),
+                GFP_KERNEL,
+            ),
+        };
         let written = line.and_then(|line| {
             if line.len() > out.len() {
                 return Err(EINVAL);
@@ -655,6 +688,11 @@ impl anon_inode::Operations for Channel {
             out.write_slice(&line)?;
             Ok(line.len())
         });
+        match (&written, object) {
+            (Ok(_), Some(fd)) => _ = fd.install(),
+            // Dropped uninstalled: the reader never sees the descriptor.
+            (_, fd) => drop(fd),
+        }
         if written.is_err() {
             // Not read after all: the next read returns it again.
             let mut inner = listener.inner.lock();

@@ -22,6 +22,9 @@ pub struct Request {
     /// The accesses asked for (`wire::ACCESS_*` bits).
     pub requested: u32,
     pub path: Vec<u8>,
+    /// An `O_PATH` descriptor of the file, installed in the reader's table (`fd=N`), for a
+    /// request a task waits for in `open()`.
+    pub fd: Option<i32>,
 }
 
 impl Request {
@@ -40,9 +43,11 @@ impl Request {
             "requested",
             "path",
         ];
-        if keys != expected {
-            return None;
-        }
+        let has_fd = match keys.split_last() {
+            Some((&"fd", rest)) if rest == expected => true,
+            _ if keys == expected => false,
+            _ => return None,
+        };
         let text = |i: usize| std::str::from_utf8(&fields[i].1).ok();
         Some(Request {
             id: text(0)?.parse().ok()?,
@@ -54,6 +59,11 @@ impl Request {
             op: text(6)?.to_string(),
             requested: access_mask(&fields[7].1)?,
             path: fields[8].1.clone(),
+            fd: if has_fd {
+                Some(text(9)?.parse().ok()?)
+            } else {
+                None
+            },
         })
     }
 
@@ -81,6 +91,64 @@ impl Request {
             self.op,
             shown_name(&self.path),
             access_names(self.requested).join(", ")
+        )
+    }
+}
+
+/// What the descriptor a request came with says of the file: which file the name stands
+/// for, who owns it and how many names it has (a hard link to another user's file, made
+/// just before the request, shows there).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ObjectFacts {
+    pub dev: u64,
+    pub ino: u64,
+    pub uid: u32,
+    pub nlink: u64,
+}
+
+impl ObjectFacts {
+    /// Reads the facts of the descriptor `fd` the kernel installed with a request, and
+    /// closes it; `None` if it cannot be read.
+    pub fn take(fd: i32) -> Option<Self> {
+        use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
+        if fd < 0 {
+            return None;
+        }
+        // SAFETY: The kernel installed `fd` in this process's table for the read that
+        // returned the request; nothing else in lsmctl knows it, so this is its one owner.
+        let owned = unsafe { OwnedFd::from_raw_fd(fd) };
+        let mut st = std::mem::MaybeUninit::<libc::stat>::uninit();
+        // SAFETY: `st` is writable for a `struct stat`; `owned` is an open descriptor.
+        let rc = unsafe { libc::fstat(owned.as_raw_fd(), st.as_mut_ptr()) };
+        if rc != 0 {
+            return None;
+        }
+        // SAFETY: `fstat` succeeded and filled `st`.
+        let st = unsafe { st.assume_init() };
+        Some(ObjectFacts {
+            dev: st.st_dev,
+            ino: st.st_ino,
+            uid: st.st_uid,
+            nlink: st.st_nlink,
+        })
+    }
+
+    /// The facts in words, with a warning for a file of several names.
+    pub fn describe(&self) -> String {
+        let links = if self.nlink > 1 {
+            format!(
+                "; {} names (hard links): it may be another file than the name suggests",
+                self.nlink
+            )
+        } else {
+            String::new()
+        };
+        format!(
+            "the file: owner uid {}, device {}:{}, inode {}{links}",
+            self.uid,
+            libc::major(self.dev),
+            libc::minor(self.dev),
+            self.ino
         )
     }
 }

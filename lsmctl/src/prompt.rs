@@ -3,7 +3,7 @@
 //! requests arrive on the layer's listener, which lsmctl reads from outside the sandbox.
 
 use crate::supervise::say_line;
-use lsmctl::ask::{Choice, Request};
+use lsmctl::ask::{Choice, ObjectFacts, Request};
 use std::fs::File;
 use std::io::{BufRead, BufReader, Write};
 use std::os::fd::OwnedFd;
@@ -52,6 +52,9 @@ impl Prompter {
             return;
         };
         say_line(&format!("lsmctl: {}", request.describe()));
+        if let Some(facts) = request.fd.and_then(ObjectFacts::take) {
+            say_line(&format!("lsmctl: {}", facts.describe()));
+        }
         let choice = self.choose();
         self.send(request.id, choice);
         let verdict = if choice.allows() { "allowed" } else { "denied" };

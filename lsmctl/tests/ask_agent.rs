@@ -24,6 +24,11 @@ fn a_request_line_is_read_field_by_field() {
         "{said}"
     );
     assert!(said.contains("uid 1000, thread of 118"), "{said}");
+    assert_eq!(r.fd, None);
+    let with_fd = [LINE, b" fd=5"].concat();
+    assert_eq!(Request::parse(&with_fd).unwrap().fd, Some(5));
+    assert_eq!(Request::parse(&[LINE, b" fd=x"].concat()), None);
+    assert_eq!(Request::parse(&[LINE, b" fd=5 more=1"].concat()), None);
     assert_eq!(Request::id_of(b"id=9 future=1"), Some(9));
     assert_eq!(Request::id_of(b"DENIED x"), None);
 }

@@ -8,7 +8,7 @@ use super::load::load_one;
 use super::mode::defining_file;
 use super::{compile_file, CompileSettings};
 use crate::kernel::{self, Via};
-use lsmctl::ask::{add_rule, Choice, Request};
+use lsmctl::ask::{add_rule, Choice, ObjectFacts, Request};
 use lsmctl::records::LineSplitter;
 use std::fs;
 use std::io::{self, BufRead, Read, Write};
@@ -127,6 +127,9 @@ fn choose(
     input: &mut impl BufRead,
 ) -> Result<Option<Choice>, String> {
     println!("request {}: {}", request.id, request.describe());
+    if let Some(facts) = request.fd.and_then(ObjectFacts::take) {
+        println!("request {}: {}", request.id, facts.describe());
+    }
     if let Some(choice) = fixed {
         return Ok(Some(choice));
     }

@@ -16,6 +16,7 @@ use rustlsm_policy::{abi, listen::listen_buffer};
 use std::fs;
 use std::io::{Read, Write};
 use std::os::fd::{AsRawFd, FromRawFd};
+use std::os::unix::fs::MetadataExt;
 use std::os::unix::process::CommandExt;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
@@ -121,13 +122,24 @@ impl Request {
     fn has(&self, field: &str) -> bool {
         self.line.split(' ').any(|f| f == field)
     }
+
+    /// The value of the unquoted field `key`.
+    fn field(&self, key: &str) -> Option<&str> {
+        self.line
+            .split(' ')
+            .find_map(|f| f.strip_prefix(key)?.strip_prefix('='))
+    }
 }
 
-/// Starts the probe with `args` (its exit status is the errno).
+/// Starts the probe with `args` (its exit status is the errno), its output in pipes: the
+/// console it would inherit is refused at the exec, and those refusals would spend the
+/// kernel log's budget that this family's checks read.
 fn spawn(args: &[&str]) -> Result<Child, String> {
     Command::new(PROBE)
         .args(args)
         .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
         .spawn()
         .map_err(|e| format!("{PROBE}: {e}"))
 }
@@ -228,6 +240,21 @@ pub(crate) fn run(s: &mut Suite) {
             for w in &wanted {
                 check(r.has(w), || format!("request {:?} lacks {w}", r.line))?;
             }
+            // The descriptor that came with it is the very file being opened.
+            let fd: i32 = r
+                .field("fd")
+                .and_then(|n| n.parse().ok())
+                .ok_or(format!("request {:?} has no fd", r.line))?;
+            // SAFETY: The kernel installed `fd` in this process for the read; this owns it.
+            let object = unsafe { fs::File::from_raw_fd(fd) };
+            let got = object
+                .metadata()
+                .map_err(|e| format!("fstat fd {fd}: {e}"))?;
+            let want = fs::metadata(file("a")).map_err(|e| e.to_string())?;
+            check(got.ino() == want.ino() && got.dev() == want.dev(), || {
+                format!("fd {fd} is inode {}, the file {}", got.ino(), want.ino())
+            })?;
+            drop(object);
             l.answer(r.id, "allow once")
                 .map_err(|e| format!("answer: errno {e}"))?;
             expect_errno("allowed open", errno_within(child, 20)?, 0)?;
@@ -440,6 +467,8 @@ pub(crate) fn run(s: &mut Suite) {
         let child = Command::new(FREE_PROBE)
             .args(["listen-then-exec", PROBE, "open", &file("c"), "r"])
             .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
             .spawn()
             .map_err(|e| e.to_string())?;
         let errno = errno_within(child, 10)?;
@@ -458,6 +487,8 @@ pub(crate) fn run(s: &mut Suite) {
         let child = Command::new(FREE_PROBE)
             .args(["listen-then-exec", PROBE, "listener-use", "{fd}"])
             .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
             .spawn()
             .map_err(|e| e.to_string())?;
         let errno = errno_within(child, 10)?;
