@@ -8,7 +8,7 @@
 //! turn, and the first that refuses (in its own mode) decides.
 
 use crate::{
-    ask,
+    accessors, ask,
     cred_blob::{self, Confinement},
     decision_cache::{self, Decision},
     path::{ResolvedPath, Target},
@@ -18,7 +18,7 @@ use crate::{
     wire::{self, Mode, ProfileView},
 };
 use core::ops::Deref;
-use kernel::{cred::Credential, error::to_result, ffi::c_int, prelude::*};
+use kernel::{cred::Credential, error::to_result, ffi::c_int, prelude::*, sync::ArcBorrow};
 
 /// The rules one decision consults: a system profile's, or the newest layer of a sandbox
 /// domain. Reads as the [`ProfileView`] of those rules.
@@ -184,8 +184,8 @@ fn decide_path(
     }
 }
 
-/// [`decide_path`] for a confined task: each layer of its sandbox decides first, then its
-/// system profile, which may ask an agent.
+/// [`decide_path`] for a confined task: its system profile decides first, then each layer of
+/// its sandbox. An agent is asked only once no other rules refuse what it would allow.
 fn decide_confined(
     confinement: &Confinement,
     cred: &Credential,
@@ -195,15 +195,60 @@ fn decide_confined(
     strictness: Strictness,
     wait: ask::Wait<'_>,
 ) -> Result {
-    // The sandbox's layers first: a person is asked (by the system profile) only about
-    // what they would let through.
-    if let Some(domain) = confinement.domain().filter(|_| requested != 0) {
-        decide_for_domain(domain, cred, op, requested, target, strictness, wait)?;
+    if confinement.label().is_some() {
+        decide_for_label(confinement, cred, op, requested, target, strictness, wait)?;
     }
-    match confinement.label() {
-        Some(label) => decide_for_label(label, cred, op, requested, target, strictness, wait),
-        None => Ok(()),
+    match confinement.domain() {
+        Some(domain) if requested != 0 => {
+            decide_for_domain(domain, cred, op, requested, target, strictness, wait)
+        }
+        _ => Ok(()),
     }
+}
+
+/// The confinement of the opener of `target`, if it is an open file (`None` otherwise).
+fn opener_of(target: Target<'_>) -> Option<Option<ArcBorrow<'_, Confinement>>> {
+    match target {
+        Target::File(file) => Some(cred_blob::confinement(file.cred())),
+        _ => None,
+    }
+}
+
+/// Whether `target`, whose opener's confinement is `opener`, is a file opened outside the
+/// domain of `layer`, which the layer leaves alone (see [`decide_for_domain`]).
+fn opened_outside(
+    layer: &Domain,
+    opener: &Option<Option<ArcBorrow<'_, Confinement>>>,
+    strictness: Strictness,
+) -> bool {
+    strictness == Strictness::Rules
+        && opener
+            .as_ref()
+            .is_some_and(|opener| !layer.encloses(opener.as_deref().and_then(Confinement::sandbox)))
+}
+
+/// Whether a layer of `domain` refuses `requested` on `target` (rendered as `path`) for
+/// `cred` whatever any agent says: it refuses, enforcing, what its own agent is not asked
+/// about. Reports nothing: the layers report when they decide, after the system profile.
+fn layers_refuse(
+    domain: &Domain,
+    cred: &Credential,
+    path: &ResolvedPath,
+    requested: u32,
+    target: Target<'_>,
+) -> bool {
+    let opener = opener_of(target);
+    domain.layers().any(|layer| {
+        if opened_outside(layer, &opener, Strictness::Rules) {
+            return false;
+        }
+        let rules = Rules::layer(layer);
+        let said = path_masks(&rules, path, cred.is_current());
+        let decision = said.for_owner(requested, || target.owned_by(cred));
+        let refused = refusal(&decision, path.is_internal(), requested, Strictness::Rules);
+        let asks = layer.listener().is_some() && left_to_agent(&rules, path, &decision, refused);
+        refused != 0 && rules.mode() != Mode::Complain && !asks
+    })
 }
 
 /// [`decide_path`] for the layers of a sandbox, newest first. Their decisions are not kept
@@ -222,16 +267,8 @@ fn decide_for_domain(
     strictness: Strictness,
     wait: ask::Wait<'_>,
 ) -> Result {
-    let opener = match target {
-        Target::File(file) => Some(cred_blob::confinement(file.cred())),
-        _ => None,
-    };
-    let opened_outside = |layer: &Domain| {
-        strictness == Strictness::Rules
-            && opener.as_ref().is_some_and(|opener| {
-                !layer.encloses(opener.as_deref().and_then(Confinement::sandbox))
-            })
-    };
+    let opener = opener_of(target);
+    let opened_outside = |layer: &Domain| opened_outside(layer, &opener, strictness);
     if domain.layers().all(opened_outside) {
         return Ok(());
     }
@@ -312,7 +349,9 @@ fn refuse_in_layer(
     asked: Option<ask::Refusal>,
 ) -> Result {
     let rules = Rules::layer(layer);
-    let kills = cred.is_current() && asked.is_none_or(|why| why == ask::Refusal::Denied);
+    let kills = cred.is_current()
+        && accessors::current_creds_are_own()
+        && asked.is_none_or(|why| why == ask::Refusal::Denied);
     let how = if kills { Kills::Yes } else { Kills::No };
     if logs_refusal(&rules, &facts.decision, facts.refused, facts.strictness) {
         let what = refusal_of(path, &facts.said, facts.requested, facts.refused, asked);
@@ -331,7 +370,7 @@ fn refuse_in_layer(
 /// last time (see [`decision_cache`]), without rendering its path, unless that decision
 /// refuses: a refusal is reported with the path, so it takes the full check.
 fn decide_for_label(
-    label: &Label,
+    confinement: &Confinement,
     cred: &Credential,
     op: &str,
     requested: u32,
@@ -339,6 +378,9 @@ fn decide_for_label(
     strictness: Strictness,
     wait: ask::Wait<'_>,
 ) -> Result {
+    let Some(label) = confinement.label() else {
+        return Ok(());
+    };
     // Unconfined, nothing asked, or allowed by a kept decision: settled under RCU, without
     // taking a reference to the profile. Files of internal mounts are never kept.
     let settled = label.with_profile(|profile| {
@@ -390,7 +432,15 @@ fn decide_for_label(
         && !path.is_internal()
         && cred.is_current()
         && left_to_agent(&view, &path, &decision, refused);
-    let asked = if leaves_to_agent {
+    // Nobody is asked about what the task's sandbox refuses anyway.
+    let sandbox_refuses = || {
+        confinement
+            .domain()
+            .is_some_and(|domain| layers_refuse(domain, cred, &path, requested, target))
+    };
+    let asked = if leaves_to_agent && sandbox_refuses() {
+        Some(ask::Refusal::Sandbox)
+    } else if leaves_to_agent {
         let question = ask::Question {
             view: &view,
             serial: profile.serial(),
@@ -405,15 +455,25 @@ fn decide_for_label(
             Ok(()) if label_serial(label) == Some(profile.serial()) => return Ok(()),
             Ok(()) => {
                 let wait = ask::Wait::Never;
-                return decide_for_label(label, cred, op, requested, target, strictness, wait);
+                return decide_for_label(
+                    confinement,
+                    cred,
+                    op,
+                    requested,
+                    target,
+                    strictness,
+                    wait,
+                );
             }
             Err(why) => Some(why),
         }
     } else {
         None
     };
-    // Kill mode kills for an access the agent refused, not for one it could not be asked.
-    let how = if cred.is_current() && asked.is_none_or(|why| why == ask::Refusal::Denied) {
+    // Kill mode kills the task that asked, on its own credentials, for an access the agent
+    // refused, not for one it could not be asked about.
+    let kills = cred.is_current() && accessors::current_creds_are_own();
+    let how = if kills && asked.is_none_or(|why| why == ask::Refusal::Denied) {
         Kills::Yes
     } else {
         Kills::No
@@ -524,7 +584,7 @@ pub(crate) fn check_with(
     // Kill mode kills only the task that asked, and never for a probe it asked not to
     // have audited (`CAP_OPT_NOAUDIT`): the checked creds may be another task's (a
     // netlink socket's opener, a SIGIO owner), and probes are routine.
-    let kills = log && cred.is_current();
+    let kills = log && cred.is_current() && accessors::current_creds_are_own();
     let judge = |rules: &Rules<'_>| -> c_int {
         if decide(rules) {
             return 0;

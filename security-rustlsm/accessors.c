@@ -258,8 +258,8 @@ bool rustlsm_owns(const struct cred *cred, const struct path *on, const struct i
  * Whether the current task, opening @file, may wait in file_open for a user space agent: a
  * user task of its own (no kernel thread, io_uring worker, exit or core dump, no fatal
  * signal, no borrowed credentials: someone in the kernel opens on its behalf), not in an
- * exec (cred_guard_mutex is held), asking for a blocking open without O_TRUNC (do_open()
- * holds the mount's write access, which a file system freeze waits for), and holding no
+ * exec (cred_guard_mutex is held), asking for a blocking open without O_TRUNC or O_TMPFILE
+ * (do_open() and do_tmpfile() hold the mount's write access, which a freeze waits for), holding no
  * lock an agent could need: the parent directory is not locked, as it is while mq_open()
  * and a file system's atomic_open() open the file. A lock held by another task makes this
  * refuse too, which only turns a wait into an immediate refusal.
@@ -272,12 +272,22 @@ bool rustlsm_may_wait_in_open(const struct file *file)
 	might_sleep();
 	if (current->flags & (PF_KTHREAD | PF_IO_WORKER | PF_EXITING | PF_DUMPCORE) ||
 	    current->in_execve || current->cred != current->real_cred ||
-	    fatal_signal_pending(current) || (file->f_flags & (O_NONBLOCK | O_TRUNC)))
+	    fatal_signal_pending(current) || (file->f_flags & (O_NONBLOCK | O_TRUNC | __O_TMPFILE)))
 		return false;
 	parent = dget_parent(file->f_path.dentry);
 	locked = inode_is_locked(d_inode(parent));
 	dput(parent);
 	return !locked;
+}
+
+/*
+ * Whether the current task acts on its own credentials, not ones it borrowed to act for
+ * someone else (override_creds(): overlayfs, an io_uring personality): only then may a
+ * refusal kill it.
+ */
+bool rustlsm_current_creds_are_own(void)
+{
+	return current->cred == current->real_cred;
 }
 
 /* A counted reference to the current thread group's pid: an agent's identity. */

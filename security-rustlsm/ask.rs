@@ -52,6 +52,11 @@ const NAME: &CStr = c"[rustlsm-listener]";
 
 /// Answers a listener keeps for the session: the oldest goes when a new one does not fit.
 const SESSION_ANSWERS: usize = 1024;
+/// The same for a sandbox layer's listener, which any user may make: its bounds are
+/// allocated at once, and must stay small.
+const LAYER_SESSION_ANSWERS: usize = 64;
+/// Requests a sandbox layer's listener holds at once.
+const LAYER_PENDING: u32 = 64;
 
 /// Why an access put to an agent was refused; records say it as `ask=WORD`.
 #[derive(Clone, Copy, PartialEq, Debug)]
@@ -74,6 +79,8 @@ pub(crate) enum Refusal {
     Closed,
     /// No memory for the request.
     NoMemory,
+    /// The task's sandbox refuses the access anyway: nobody is asked.
+    Sandbox,
 }
 
 impl Refusal {
@@ -89,6 +96,7 @@ impl Refusal {
             Refusal::Agent => "agent",
             Refusal::Closed => "closed",
             Refusal::NoMemory => "nomem",
+            Refusal::Sandbox => "sandbox",
         }
     }
 }
@@ -471,8 +479,9 @@ impl Listener {
             pending.request.clone()
         };
         let remembered = if answer.session {
-            let mut path = KVec::with_capacity(request.path.len(), GFP_KERNEL)?;
-            path.extend_from_slice(&request.path, GFP_KERNEL)?;
+            // Kept past the request: charged to the agent, whose answer keeps it.
+            let mut path = KVec::with_capacity(request.path.len(), GFP_KERNEL_ACCOUNT)?;
+            path.extend_from_slice(&request.path, GFP_KERNEL_ACCOUNT)?;
             Some(Remembered {
                 serial: request.serial,
                 uid: request.uid,
@@ -490,7 +499,7 @@ impl Listener {
             .position(|p| Arc::ptr_eq(&p.request, &request))
             .ok_or(ENOENT)?;
         if let Some(remembered) = remembered {
-            if inner.session.len() >= SESSION_ANSWERS {
+            if inner.session.len() >= inner.session.capacity() {
                 _ = inner.session.remove(0);
             }
             // Within the capacity reserved when the listener was made.
@@ -569,7 +578,11 @@ impl Listener {
         list.extend_from_slice(names, GFP_KERNEL_ACCOUNT)?;
         let max_pending = usize::try_from(max_pending).map_err(|_| EINVAL)?;
         let pending = KVec::with_capacity(max_pending, GFP_KERNEL_ACCOUNT)?;
-        let session = KVec::with_capacity(SESSION_ANSWERS, GFP_KERNEL_ACCOUNT)?;
+        let kept = match layer {
+            Some(_) => LAYER_SESSION_ANSWERS,
+            None => SESSION_ANSWERS,
+        };
+        let session = KVec::with_capacity(kept, GFP_KERNEL_ACCOUNT)?;
         let readable = PollCondVarBox::new(c"Listener::readable", kernel::static_lock_class!())?;
         Arc::pin_init(
             pin_init!(Listener {
@@ -593,11 +606,10 @@ impl Listener {
         )
     }
 
-    /// The listener of the new layer of sandbox domain `id`, with the default wait and
-    /// bound: its creator hands it to an agent outside the sandbox.
+    /// The listener of the new layer of sandbox domain `id`, with the default wait and small
+    /// bounds: its creator hands it to an agent outside the sandbox.
     pub(crate) fn for_layer(id: u64) -> Result<Arc<Self>> {
-        let defaults = (ask_protocol::DEFAULT_WAIT_MS, ask_protocol::DEFAULT_PENDING);
-        Self::new(&[], defaults.0, defaults.1, Some(id))
+        Self::new(&[], ask_protocol::DEFAULT_WAIT_MS, LAYER_PENDING, Some(id))
     }
 }
 
@@ -705,6 +717,9 @@ impl anon_inode::Operations for Channel {
 
     fn poll(this: ArcBorrow<'_, Self>, file: &File, table: PollTable<'_>) -> u32 {
         let listener = &this.listener;
+        if listener.refuse_user().is_err() {
+            return bindings::POLLERR;
+        }
         table.register_wait(file, &listener.readable);
         let inner = listener.inner.lock();
         let mut events = bindings::POLLOUT | bindings::POLLWRNORM;

@@ -78,7 +78,7 @@ impl Request {
     /// The request in words, for a person to answer.
     pub fn describe(&self) -> String {
         format!(
-            "{} (pid {}, uid {}, {}) under profile {:?} asks to {} {} for {}",
+            "{:?} (pid {}, uid {}, {}) under profile {:?} asks to {} {} for {}",
             shown(&self.comm),
             self.pid,
             self.uid,
@@ -117,19 +117,32 @@ impl ObjectFacts {
         // SAFETY: The kernel installed `fd` in this process's table for the read that
         // returned the request; nothing else in lsmctl knows it, so this is its one owner.
         let owned = unsafe { OwnedFd::from_raw_fd(fd) };
-        let mut st = std::mem::MaybeUninit::<libc::stat>::uninit();
-        // SAFETY: `st` is writable for a `struct stat`; `owned` is an open descriptor.
-        let rc = unsafe { libc::fstat(owned.as_raw_fd(), st.as_mut_ptr()) };
+        let mut st = std::mem::MaybeUninit::<libc::statx>::uninit();
+        // What the kernel has cached, never a round trip to the file system: a FUSE daemon
+        // (or a hung NFS server) must not stall the agent.
+        let flags = libc::AT_EMPTY_PATH | libc::AT_STATX_DONT_SYNC;
+        let mask = libc::STATX_INO | libc::STATX_UID | libc::STATX_NLINK;
+        // SAFETY: `st` is writable for a `struct statx`; the path is an empty C string and
+        // `owned` an open descriptor.
+        let rc = unsafe {
+            libc::statx(
+                owned.as_raw_fd(),
+                c"".as_ptr(),
+                flags,
+                mask,
+                st.as_mut_ptr(),
+            )
+        };
         if rc != 0 {
             return None;
         }
-        // SAFETY: `fstat` succeeded and filled `st`.
+        // SAFETY: `statx` succeeded and filled `st`.
         let st = unsafe { st.assume_init() };
         Some(ObjectFacts {
-            dev: st.st_dev,
-            ino: st.st_ino,
-            uid: st.st_uid,
-            nlink: st.st_nlink,
+            dev: libc::makedev(st.stx_dev_major, st.stx_dev_minor),
+            ino: st.stx_ino,
+            uid: st.stx_uid,
+            nlink: u64::from(st.stx_nlink),
         })
     }
 

@@ -234,7 +234,9 @@ struct RunCli {
     /// cannot wait are refused at once and asked, so a retry after "s" succeeds.
     #[arg(long, conflicts_with_all = ["complain", "no_denials", "denials_file"])]
     ask: bool,
-    /// With --ask, read the answers from FILE, one per line, instead of the terminal.
+    /// With --ask, take the answers from FILE instead of the terminal: lines of KEY PATH
+    /// (KEY y, s, n or x), each answering the first request for PATH; a request no line
+    /// answers is refused.
     #[arg(long, value_name = "FILE", requires = "ask")]
     answers: Option<PathBuf>,
     /// Run the command unsandboxed, saying so, when the kernel cannot sandbox at all, and
@@ -314,9 +316,10 @@ fn run(cli: Cli) -> Result<ExitCode, String> {
                     complain: r.complain,
                 },
                 best_effort: r.best_effort,
-                ask: r
-                    .ask
-                    .then(|| r.answers.unwrap_or_else(|| PathBuf::from("/dev/tty"))),
+                ask: r.ask.then(|| match r.answers {
+                    Some(file) => cmd::run::Answers::File(file),
+                    None => cmd::run::Answers::Terminal(PathBuf::from("/dev/tty")),
+                }),
                 denials,
                 command: r.command,
             };

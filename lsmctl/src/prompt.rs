@@ -1,40 +1,83 @@
 //! `lsmctl run --ask`: answers what the sandbox leaves to an agent, asking the person at the
-//! terminal (or reading the answers from a file), as `lsmctl agent` does for profiles. The
+//! terminal (or taking the answers from a file), as `lsmctl agent` does for profiles. The
 //! requests arrive on the layer's listener, which lsmctl reads from outside the sandbox.
+//!
+//! The command shares the terminal and may print what looks like a prompt: every genuine
+//! prompt carries a mark drawn at random when lsmctl starts, shown before the command runs
+//! (which cannot read it back from the screen), and input typed ahead is flushed before each
+//! answer is read. A file of answers names the path each answers, so that the command
+//! cannot steer an answer to another request by the order of its requests.
 
 use crate::supervise::say_line;
 use lsmctl::ask::{Choice, ObjectFacts, Request};
 use std::fs::File;
-use std::io::{BufRead, BufReader, Write};
-use std::os::fd::OwnedFd;
-use std::path::Path;
+use std::io::{BufRead, BufReader, Read, Write};
+use std::os::fd::{AsRawFd, OwnedFd};
+use std::path::{Path, PathBuf};
 
 /// The keys a sandbox's prompt offers: "always" answers are for profiles, which outlive a
 /// command.
 const KEYS: &str = "y allow once, s allow until the command ends, n deny once, x deny until \
                     the command ends";
 
+/// Where the answers come from.
+pub(crate) enum Answers {
+    /// The person at this terminal (`/dev/tty`).
+    Terminal(PathBuf),
+    /// A file of `KEY PATH` lines, each answering the first request for PATH.
+    File(PathBuf),
+}
+
+/// The mark of this run's genuine prompts.
+pub(crate) struct Mark(String);
+
+impl Mark {
+    /// A mark drawn from the kernel's random source; announced on stderr, to be done before
+    /// the command starts.
+    pub(crate) fn announce() -> Self {
+        let mut bytes = [0u8; 4];
+        let _ = File::open("/dev/urandom").and_then(|mut f| f.read_exact(&mut bytes));
+        let letters: String = bytes
+            .iter()
+            .map(|b| char::from(b"ABCDEFGHJKLMNPQRSTUVWXYZ23456789"[usize::from(b % 32)]))
+            .collect();
+        say_line(&format!(
+            "lsmctl: --ask: this run's prompts are marked [{letters}]; a prompt without it \
+             comes from the command"
+        ));
+        Mark(letters)
+    }
+}
+
+enum Source {
+    Terminal(BufReader<File>),
+    /// The answers of the file not yet used.
+    File(Vec<(Choice, Vec<u8>)>),
+}
+
 /// The listener, written to, and where the answers are read.
 pub(crate) struct Prompter {
     listener: File,
-    answers: Box<dyn BufRead>,
-    /// The end of the answers was reached: everything else is refused.
-    exhausted: bool,
+    source: Source,
+    mark: Mark,
 }
 
 impl Prompter {
-    /// Answers on `listener` (a descriptor of the sandbox's listener) what is read from
-    /// `input` (the terminal, or a file of answers).
-    pub(crate) fn new(listener: &OwnedFd, input: &Path) -> Result<Self, String> {
+    /// Answers on `listener` (a descriptor of the sandbox's listener) from `answers`.
+    pub(crate) fn new(listener: &OwnedFd, answers: &Answers, mark: Mark) -> Result<Self, String> {
         let listener = listener
             .try_clone()
             .map_err(|e| format!("the sandbox's listener: {e}"))?;
-        let answers = File::open(input)
-            .map_err(|e| format!("--ask answers from {}: {e}", input.display()))?;
+        let source = match answers {
+            Answers::Terminal(tty) => Source::Terminal(BufReader::new(
+                File::open(tty).map_err(|e| format!("--ask: {}: {e}", tty.display()))?,
+            )),
+            Answers::File(path) => Source::File(answer_file(path)?),
+        };
         Ok(Prompter {
             listener: File::from(listener),
-            answers: Box::new(BufReader::new(answers)),
-            exhausted: false,
+            source,
+            mark,
         })
     }
 
@@ -51,11 +94,12 @@ impl Prompter {
             }
             return;
         };
-        say_line(&format!("lsmctl: {}", request.describe()));
+        let mark = self.mark.0.clone();
+        say_line(&format!("lsmctl [{mark}]: {}", request.describe()));
         if let Some(facts) = request.fd.and_then(ObjectFacts::take) {
-            say_line(&format!("lsmctl: {}", facts.describe()));
+            say_line(&format!("lsmctl [{mark}]: {}", facts.describe()));
         }
-        let choice = self.choose();
+        let choice = self.choose(&request);
         self.send(request.id, choice);
         let verdict = if choice.allows() { "allowed" } else { "denied" };
         let lifetime = match choice {
@@ -63,33 +107,49 @@ impl Prompter {
             _ => "until the command ends",
         };
         say_line(&format!(
-            "lsmctl: request {}: {verdict} {lifetime}",
+            "lsmctl [{mark}]: request {}: {verdict} {lifetime}",
             request.id
         ));
     }
 
-    /// The next answer; "always" is taken as until the command ends, and the end of the
-    /// answers refuses.
-    fn choose(&mut self) -> Choice {
-        loop {
-            if self.exhausted {
-                return Choice::DenyOnce;
-            }
-            say_prompt(&format!("lsmctl: answer ({KEYS})? "));
-            let mut typed = String::new();
-            match self.answers.read_line(&mut typed) {
-                Ok(0) | Err(_) => {
-                    say_line("");
-                    say_line("lsmctl: no more answers: refusing what the sandbox asks");
-                    self.exhausted = true;
+    /// The answer to `request`: "always" is taken as until the command ends; no answer
+    /// refuses.
+    fn choose(&mut self, request: &Request) -> Choice {
+        let mark = self.mark.0.clone();
+        let chosen = match &mut self.source {
+            Source::File(answers) => {
+                let at = answers.iter().position(|(_, path)| *path == request.path);
+                match at {
+                    Some(at) => answers.remove(at).0,
+                    None => {
+                        say_line(&format!("lsmctl [{mark}]: no answer for it in the file"));
+                        Choice::DenyOnce
+                    }
                 }
-                Ok(_) => match Choice::parse(&typed) {
-                    Some(Choice::AllowAlways) => return Choice::AllowSession,
-                    Some(Choice::DenyAlways) => return Choice::DenySession,
-                    Some(choice) => return choice,
-                    None => say_line(&format!("lsmctl: {KEYS}")),
-                },
             }
+            Source::Terminal(tty) => loop {
+                // What was typed before the prompt answers nothing.
+                // SAFETY: `tcflush` only discards the terminal's pending input.
+                unsafe { libc::tcflush(tty.get_ref().as_raw_fd(), libc::TCIFLUSH) };
+                say_prompt(&format!("lsmctl [{mark}]: answer ({KEYS})? "));
+                let mut typed = String::new();
+                match tty.read_line(&mut typed) {
+                    Ok(0) | Err(_) => {
+                        say_line("");
+                        say_line(&format!("lsmctl [{mark}]: no answer: refused"));
+                        break Choice::DenyOnce;
+                    }
+                    Ok(_) => match Choice::parse(&typed) {
+                        Some(choice) => break choice,
+                        None => say_line(&format!("lsmctl [{mark}]: {KEYS}")),
+                    },
+                }
+            },
+        };
+        match chosen {
+            Choice::AllowAlways => Choice::AllowSession,
+            Choice::DenyAlways => Choice::DenySession,
+            choice => choice,
         }
     }
 
@@ -103,6 +163,32 @@ impl Prompter {
             say_line(&format!("lsmctl: request {id}: {why}"));
         }
     }
+}
+
+/// The answers of a file of `KEY PATH` lines (blank lines and `#` comments skipped).
+fn answer_file(path: &Path) -> Result<Vec<(Choice, Vec<u8>)>, String> {
+    let text =
+        std::fs::read_to_string(path).map_err(|e| format!("--answers {}: {e}", path.display()))?;
+    let mut answers = Vec::new();
+    for (n, line) in text.lines().enumerate() {
+        let line = line.trim();
+        if line.is_empty() || line.starts_with('#') {
+            continue;
+        }
+        let parsed = line
+            .split_once(' ')
+            .and_then(|(key, target)| Some((Choice::parse(key)?, target.trim())))
+            .filter(|(_, target)| target.starts_with('/'));
+        let Some((choice, target)) = parsed else {
+            return Err(format!(
+                "{}:{}:1: expected KEY PATH (KEY one of y, s, n, x; PATH absolute)",
+                path.display(),
+                n + 1
+            ));
+        };
+        answers.push((choice, target.as_bytes().to_vec()));
+    }
+    Ok(answers)
 }
 
 /// Writes `text` to stderr without a newline (a prompt).

@@ -112,7 +112,9 @@ impl Records {
     /// Reads what is there, at most `reads` times, handing on each complete line. At the
     /// end, or on an error (reported), hands on what is left of an unfinished line.
     fn read(&mut self, reads: usize, line: &mut dyn FnMut(&[u8])) -> Progress {
-        let mut buf = [0u8; 8192];
+        // Room for the longest line either descriptor gives (a request of a path of 4096
+        // bytes, each escaped to 4), so that no read is refused as too short.
+        let mut buf = vec![0u8; 24 << 10];
         let mut n = 0;
         while self.open && n < reads {
             match self.file.read(&mut buf) {

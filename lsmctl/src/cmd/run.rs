@@ -14,7 +14,8 @@
 use super::CompileSettings;
 use crate::fdpass::{self, Report};
 use crate::kernel::{self, RestrictError};
-use crate::prompt::Prompter;
+pub(crate) use crate::prompt::Answers;
+use crate::prompt::{Mark, Prompter};
 use crate::signals::Signals;
 use crate::supervise::{self, say};
 use lsmctl::records;
@@ -45,8 +46,8 @@ pub(crate) struct RunArgs {
     pub(crate) profile: Option<PathBuf>,
     pub(crate) request: SandboxRequest,
     pub(crate) best_effort: bool,
-    /// `--ask`: where the answers are read (the terminal, or `--answers FILE`).
-    pub(crate) ask: Option<PathBuf>,
+    /// `--ask`: where the answers come from (the terminal, or `--answers FILE`).
+    pub(crate) ask: Option<Answers>,
     pub(crate) denials: Denials,
     pub(crate) command: Vec<OsString>,
 }
@@ -235,6 +236,8 @@ impl Sink {
 /// Runs the command in a sandboxed child and supervises it from outside the sandbox,
 /// handing the sandbox's records to `sink`.
 fn supervised(args: &RunArgs, blob: &[u8], mut sink: Sink) -> Result<u8, String> {
+    // Shown before the command can print anything.
+    let mark = args.ask.as_ref().map(|_| Mark::announce());
     let signals = Signals::block()?;
     let (ours, theirs) = fdpass::socketpair().map_err(|e| {
         let _ = signals.restore_mask();
@@ -268,12 +271,16 @@ fn supervised(args: &RunArgs, blob: &[u8], mut sink: Sink) -> Result<u8, String>
         }
     };
     drop(ours);
-    if let (Some(input), Some(listener)) = (&args.ask, &records) {
-        match Prompter::new(listener, input) {
+    let mut records = records;
+    if let (Some(answers), Some(listener), Some(mark)) = (&args.ask, &records, mark) {
+        match Prompter::new(listener, answers, mark) {
             Ok(prompter) => sink.prompter = Some(prompter),
-            // The command runs and waits for answers that will not come: it is refused
-            // after the wait, as it would be with no agent at all.
-            Err(e) => say(&format!("{e}; what the sandbox asks is refused")),
+            // Nobody to ask: the listener is closed, so what the sandbox asks is refused at
+            // once (`ask=closed`) instead of after a wait.
+            Err(e) => {
+                say(&format!("{e}; what the sandbox asks is refused"));
+                records = None;
+            }
         }
     }
     let status = supervise::supervise(pid, records, &signals, &mut |line| sink.line(line))?;

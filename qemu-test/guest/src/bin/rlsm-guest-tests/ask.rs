@@ -21,7 +21,7 @@ use std::os::unix::process::CommandExt;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-pub(crate) const CASES: u32 = 18;
+pub(crate) const CASES: u32 = 19;
 
 const PROBE: &str = "/usr/bin/rlsm-probe-ask";
 const CAT: &str = "/usr/bin/rlsm-ask-cat";
@@ -494,6 +494,45 @@ pub(crate) fn run(s: &mut Suite) {
         let errno = errno_within(child, 10)?;
         expect_errno("a confined task reading its listener", errno, libc::EPERM)
     });
+
+    s.case(
+        "ask: nobody is asked about what the task's sandbox refuses",
+        || {
+            let blob = crate::harness::compiled(
+            "[profile.layer]\n[[profile.layer.rule]]\nallow = [\"read\", \"write\", \"exec\"]\n\
+             paths = [\"/**\"]\n[[profile.layer.rule]]\ndeny = [\"read\"]\n\
+             paths = [\"/tmp/ask/c\"]\n",
+            "ask-layer",
+        )?;
+            let file_of_blob = "/tmp/ask-layer.bin";
+            fs::write(file_of_blob, blob).map_err(|e| e.to_string())?;
+            let mut l = Listener::open(20_000, 0)?;
+            let mark = log_mark();
+            let child = Command::new(FREE_PROBE)
+                .args([
+                    "restrict",
+                    file_of_blob,
+                    "1",
+                    PROBE,
+                    "open",
+                    &file("c"),
+                    "r",
+                ])
+                .stdin(Stdio::piped())
+                .stdout(Stdio::piped())
+                .stderr(Stdio::piped())
+                .spawn()
+                .map_err(|e| e.to_string())?;
+            expect_errno("open", errno_within(child, 10)?, libc::EACCES)?;
+            check(l.next(300)?.is_none(), || {
+                "asked about a refused access".into()
+            })?;
+            check(
+                logged_since(mark, &["path=\"/tmp/ask/c\"", "ask=sandbox"]),
+                || "no DENIED line with ask=sandbox".into(),
+            )
+        },
+    );
 
     s.case(
         "ask: listeners are for unconfined administrators, with a valid buffer",

@@ -17,8 +17,8 @@ const DIR: &str = "/tmp/ask-run";
 /// The user the sandboxed commands run as.
 const USER: u32 = 1000;
 
-/// `lsmctl run --ask` as the user, answering with `answers` (one per line), for the probe
-/// with `args`: (exit status, stderr and stdout).
+/// `lsmctl run --ask` as the user, answering with `answers` (`KEY PATH` lines), for the
+/// probe with `args`: (exit status, stderr and stdout).
 fn run_asking(answers: &str, args: &[&str]) -> Result<(i32, String), String> {
     let file = format!("{DIR}/answers");
     fs::write(&file, answers).map_err(|e| e.to_string())?;
@@ -68,9 +68,9 @@ pub(crate) fn run(s: &mut Suite) {
         || {
             let path = format!("{DIR}/a");
             let asked = format!("asks to open {path} for read");
-            let allowed = run_asking("y\n", &["open", &path, "r"])?;
+            let allowed = run_asking(&format!("y {path}\n"), &["open", &path, "r"])?;
             expect("y", allowed, 0, &[&asked, "allowed once"])?;
-            let denied = run_asking("n\n", &["open", &path, "r"])?;
+            let denied = run_asking(&format!("n {path}\n"), &["open", &path, "r"])?;
             expect("n", denied, libc::EACCES, &[&asked, "denied once"])
         },
     );
@@ -79,7 +79,7 @@ pub(crate) fn run(s: &mut Suite) {
         "run --ask: a session answer spares the next requests",
         || {
             let path = format!("{DIR}/b");
-            let (code, out) = run_asking("s\n", &["open-many", &path, "3"])?;
+            let (code, out) = run_asking(&format!("s {path}\n"), &["open-many", &path, "3"])?;
             let asked = out.matches("asks to open").count();
             check(code == 0 && asked == 1, || {
                 format!("exit {code}, {asked} requests: {out}")
@@ -91,7 +91,7 @@ pub(crate) fn run(s: &mut Suite) {
         "run --ask: where the command may not wait it is refused, and its retry allowed",
         || {
             let path = format!("{DIR}/made");
-            let got = run_asking("s\n", &["mkdir-retry", &path])?;
+            let got = run_asking(&format!("s {path}\n"), &["mkdir-retry", &path])?;
             expect(
                 "mkdir",
                 got,
@@ -105,11 +105,25 @@ pub(crate) fn run(s: &mut Suite) {
     );
 
     s.case(
-        "run --ask: with no answer left, what is asked is refused",
+        "run --ask: an answer holds for the path it names, nothing else",
         || {
+            // The command cannot steer an answer meant for one file to another by the order of
+            // its requests.
             let path = format!("{DIR}/a");
+            let got = run_asking(&format!("y {DIR}/b\n"), &["open", &path, "r"])?;
+            expect(
+                "another file's answer",
+                got,
+                libc::EACCES,
+                &["no answer for it"],
+            )?;
             let got = run_asking("", &["open", &path, "r"])?;
-            expect("no answers", got, libc::EACCES, &["no more answers"])
+            expect(
+                "no answers",
+                got,
+                libc::EACCES,
+                &["no answer for it", "marked ["],
+            )
         },
     );
 
