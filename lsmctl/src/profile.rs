@@ -663,7 +663,8 @@ paths = ["/srv/secret"]
     fn errors_name_file_line_and_column() {
         assert_eq!(
             error("[profile.a]\nmode = \"enforse\"\n"),
-            "p.toml:2:8: unknown mode \"enforse\": expected \"enforce\", \"complain\" or \"kill\""
+            "p.toml:2:8: unknown mode \"enforse\": expected \"enforce\", \"complain\", \"kill\" or \
+             \"ask\""
         );
         assert_eq!(
             error(
@@ -687,7 +688,7 @@ paths = ["/srv/secret"]
     #[test]
     fn refuses_rules_without_one_effect_or_without_paths() {
         let both = "[profile.a]\n[[profile.a.rule]]\nallow = [\"read\"]\ndeny = [\"read\"]\npaths = [\"/x\"]\n";
-        assert!(error(both).contains("exactly one of `allow` or `deny`"));
+        assert!(error(both).contains("exactly one of `allow`, `deny` or `ask`"));
         let none = "[profile.a]\n[[profile.a.rule]]\nallow = [\"read\"]\npaths = []\n";
         assert!(error(none).contains("names no path"));
         let empty = "[profile.a]\n[[profile.a.rule]]\nallow = []\npaths = [\"/x\"]\n";

@@ -6,7 +6,7 @@ use rustlsm_policy::wire::{self, ErrorKind, ACCESS_EXEC, ACCESS_READ, ACCESS_WRI
 use rustlsm_policy::{decode, encode, file_dfa, Effect, EncodeError, Mode, ProfileSpec, RuleSpec};
 
 mod common;
-use common::{sections, with_section};
+use common::{automaton_of, sections, with_section};
 
 fn rule(effect: Effect, access: u32, pattern: &str) -> RuleSpec {
     RuleSpec {
@@ -99,16 +99,6 @@ fn an_ask_rule_cannot_ask_for_exec_or_carry_qualifiers() {
             Err(EncodeError::BadAccess { .. })
         ));
     }
-}
-
-/// The file-rules payload of an enforce profile made of `rules`.
-fn automaton_of(rules: Vec<RuleSpec>) -> Vec<u8> {
-    let blob = encode(&[profile(Mode::Enforce, rules)]).unwrap();
-    let &(_, at, len) = sections(&blob)
-        .iter()
-        .find(|&&(kind, ..)| kind == wire::SECTION_FILE_DFA)
-        .unwrap();
-    blob[at..at + len].to_vec()
 }
 
 #[test]

@@ -4,7 +4,7 @@
 #![allow(dead_code)]
 
 use rustlsm_policy::wire;
-use rustlsm_policy::{encode, Mode, ProfileSpec};
+use rustlsm_policy::{encode, Mode, ProfileSpec, RuleSpec};
 
 /// Where the first (only) profile record starts in a blob.
 pub const REC: usize = wire::HEADER_LEN;
@@ -56,4 +56,19 @@ pub fn sections(blob: &[u8]) -> Vec<(u16, usize, usize)> {
             s
         })
         .collect()
+}
+
+/// The file-rules payload of an enforce profile made of `rules`, to be appended as another
+/// automaton section (owner or ask rules) with [`with_section`].
+pub fn automaton_of(rules: Vec<RuleSpec>) -> Vec<u8> {
+    let profile = ProfileSpec {
+        rules,
+        ..ProfileSpec::new("p", Mode::Enforce)
+    };
+    let blob = encode(&[profile]).unwrap();
+    let &(_, at, len) = sections(&blob)
+        .iter()
+        .find(|&&(kind, ..)| kind == wire::SECTION_FILE_DFA)
+        .unwrap();
+    blob[at..at + len].to_vec()
 }

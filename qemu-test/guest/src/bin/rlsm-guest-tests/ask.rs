@@ -135,13 +135,22 @@ impl Request {
 /// console it would inherit is refused at the exec, and those refusals would spend the
 /// kernel log's budget that this family's checks read.
 fn spawn(args: &[&str]) -> Result<Child, String> {
-    Command::new(PROBE)
+    spawn_program(PROBE, args)
+}
+
+/// [`spawn`] for the unconfined probe.
+fn spawn_free(args: &[&str]) -> Result<Child, String> {
+    spawn_program(FREE_PROBE, args)
+}
+
+fn spawn_program(program: &str, args: &[&str]) -> Result<Child, String> {
+    Command::new(program)
         .args(args)
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
-        .map_err(|e| format!("{PROBE}: {e}"))
+        .map_err(|e| format!("{program}: {e}"))
 }
 
 /// The errno `child` exits with, waiting at most `secs` seconds (then it is killed and this
@@ -464,13 +473,7 @@ pub(crate) fn run(s: &mut Suite) {
         // profile with it: its open is refused at once instead of waiting for itself.
         let mut l = Listener::open(20_000, 0)?;
         let started = Instant::now();
-        let child = Command::new(FREE_PROBE)
-            .args(["listen-then-exec", PROBE, "open", &file("c"), "r"])
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .map_err(|e| e.to_string())?;
+        let child = spawn_free(&["listen-then-exec", PROBE, "open", &file("c"), "r"])?;
         let errno = errno_within(child, 10)?;
         expect_errno("the agent's own open", errno, libc::EACCES)?;
         check(started.elapsed() < Duration::from_secs(5), || {
@@ -484,13 +487,7 @@ pub(crate) fn run(s: &mut Suite) {
             "the agent's own access was asked".into()
         })?;
         // A listener left with a confined task is of no use to it.
-        let child = Command::new(FREE_PROBE)
-            .args(["listen-then-exec", PROBE, "listener-use", "{fd}"])
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .map_err(|e| e.to_string())?;
+        let child = spawn_free(&["listen-then-exec", PROBE, "listener-use", "{fd}"])?;
         let errno = errno_within(child, 10)?;
         expect_errno("a confined task reading its listener", errno, libc::EPERM)
     });
@@ -508,21 +505,15 @@ pub(crate) fn run(s: &mut Suite) {
             fs::write(file_of_blob, blob).map_err(|e| e.to_string())?;
             let mut l = Listener::open(20_000, 0)?;
             let mark = log_mark();
-            let child = Command::new(FREE_PROBE)
-                .args([
-                    "restrict",
-                    file_of_blob,
-                    "1",
-                    PROBE,
-                    "open",
-                    &file("c"),
-                    "r",
-                ])
-                .stdin(Stdio::piped())
-                .stdout(Stdio::piped())
-                .stderr(Stdio::piped())
-                .spawn()
-                .map_err(|e| e.to_string())?;
+            let child = spawn_free(&[
+                "restrict",
+                file_of_blob,
+                "1",
+                PROBE,
+                "open",
+                &file("c"),
+                "r",
+            ])?;
             expect_errno("open", errno_within(child, 10)?, libc::EACCES)?;
             check(l.next(300)?.is_none(), || {
                 "asked about a refused access".into()
