@@ -45,7 +45,7 @@ const SCOPE: [&str; 4] = [
 ];
 
 /// The `LSM_POLICY_RESTRICT_SELF` flags lsmctl knows, with the names `features` gives them.
-const FLAGS: [(&str, u32); 2] = [
+const FLAGS: [(&str, u32); 3] = [
     (
         "records (denials for the sandbox's creator)",
         wire::FLAG_RECORDS,
@@ -53,6 +53,10 @@ const FLAGS: [(&str, u32); 2] = [
     (
         "all-threads (one layer on every thread of a process)",
         wire::FLAG_ALL_THREADS,
+    ),
+    (
+        "listener (ask instead of refusing: lsmctl run --ask)",
+        wire::FLAG_LISTENER,
     ),
 ];
 

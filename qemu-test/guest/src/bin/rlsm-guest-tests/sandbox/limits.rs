@@ -231,7 +231,8 @@ pub(super) fn run(s: &mut Suite) {
                 code == 0
                     && out.contains("sandboxes (lsmctl run): yes")
                     && out.contains("\n  records (")
-                    && out.contains("\n  all-threads ("),
+                    && out.contains("\n  all-threads (")
+                    && out.contains("\n  listener ("),
                 || format!("lsmctl features -> {code}: {out}"),
             )
         },
