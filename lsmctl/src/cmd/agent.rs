@@ -10,8 +10,10 @@ use super::{compile_file, CompileSettings};
 use crate::kernel::{self, Via};
 use lsmctl::ask::{add_rule, Choice, ObjectFacts, Request};
 use lsmctl::records::LineSplitter;
+use rustlsm_policy::wire;
 use std::fs;
 use std::io::{self, BufRead, Read, Write};
+use std::os::unix::ffi::OsStrExt;
 use std::os::unix::fs::MetadataExt;
 use std::path::{Path, PathBuf};
 
@@ -106,6 +108,12 @@ pub(crate) fn run(args: &AgentArgs, settings: &CompileSettings) -> Result<(), St
                 }
                 continue;
             };
+            if let Some(why) = changes_policy(&request, args) {
+                println!("request {}: {}", request.id, request.describe());
+                println!("request {}: refused without asking: {why}", request.id);
+                answer(&mut listener, &request, Choice::DenyOnce, args, settings)?;
+                continue;
+            }
             let Some(choice) = choose(&request, args.answer, &mut answers)? else {
                 // No more answers: stop, which refuses whatever still waits.
                 return Ok(());
@@ -113,6 +121,30 @@ pub(crate) fn run(args: &AgentArgs, settings: &CompileSettings) -> Result<(), St
             answer(&mut listener, &request, choice, args, settings)?;
         }
     }
+}
+
+/// Why `request` may not even be put to the person: it would change the files the agent
+/// itself compiles policy from (the profile and local directories, the includes' system
+/// directories), through which a confined program would write its own rules.
+fn changes_policy(request: &Request, args: &AgentArgs) -> Option<String> {
+    let reading = wire::ACCESS_READ | wire::ACCESS_EXEC | wire::ACCESS_MMAP_EXEC;
+    if request.requested & wire::ACCESS_ALL & !reading == 0 {
+        return None;
+    }
+    let path = Path::new(std::ffi::OsStr::from_bytes(&request.path));
+    let system = lsmctl::includes::SYSTEM_DIRS.iter().map(PathBuf::from);
+    [args.dir.clone(), args.local_dir.clone()]
+        .into_iter()
+        .chain(system)
+        // The kernel names files by their real path.
+        .map(|dir| fs::canonicalize(&dir).unwrap_or(dir))
+        .find(|dir| path.starts_with(dir))
+        .map(|dir| {
+            format!(
+                "it would change {}, where the agent's rules come from",
+                dir.display()
+            )
+        })
 }
 
 fn flush() {

@@ -584,7 +584,20 @@ pub(crate) fn run(s: &mut Suite) {
         let child = spawn(&["open", &file("a"), "r"])?;
         agent.answer_next("n")?;
         expect_errno("denied once", errno_within(child, 20)?, libc::EACCES)?;
-        agent.stop()
+        agent.stop()?;
+        // An agent whose profile directory is under the asked tree refuses, without asking,
+        // what would write there: a confined program would write its own rules.
+        let mut agent = Agent::start_in(DIR, &[])?;
+        let child = spawn(&["open", &file("a"), "w"])?;
+        expect_errno(
+            "write to the agent's files",
+            errno_within(child, 20)?,
+            libc::EACCES,
+        )?;
+        agent.stop()?;
+        check(agent.output.contains("refused without asking"), || {
+            format!("agent output: {}", agent.output)
+        })
     });
 
     s.case(
@@ -665,8 +678,13 @@ struct Agent {
 
 impl Agent {
     fn start(extra: &[&str]) -> Result<Self, String> {
+        Self::start_in(PROFILES, extra)
+    }
+
+    /// [`Agent::start`] with `dir` as its profile directory.
+    fn start_in(dir: &str, extra: &[&str]) -> Result<Self, String> {
         let mut child = Command::new(LSMCTL)
-            .args(["-I", INCLUDES, "agent", "--dir", PROFILES])
+            .args(["-I", INCLUDES, "agent", "--dir", dir])
             .args(["--local-dir", &format!("{INCLUDES}/local"), "--wait", "20"])
             .args(extra)
             .stdin(Stdio::piped())
