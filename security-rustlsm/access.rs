@@ -368,7 +368,9 @@ fn refuse_in_layer(
 ///
 /// A held file checked again under the same profile is decided from the decision kept the
 /// last time (see [`decision_cache`]), without rendering its path, unless that decision
-/// refuses: a refusal is reported with the path, so it takes the full check.
+/// refuses: a refusal is reported with the path, so it takes the full check
+/// ([`decide_for_label_fully`]). Only that fast part is inlined into the hook.
+#[inline(always)]
 fn decide_for_label(
     confinement: &Confinement,
     cred: &Credential,
@@ -402,6 +404,24 @@ fn decide_for_label(
     if settled {
         return Ok(());
     }
+    decide_for_label_fully(confinement, cred, op, requested, target, strictness, wait)
+}
+
+/// [`decide_for_label`] for an access no kept decision settles: the path is rendered, the
+/// rules walked, the refusal reported, and the agent asked if the rules leave it the access.
+#[inline(never)]
+fn decide_for_label_fully(
+    confinement: &Confinement,
+    cred: &Credential,
+    op: &str,
+    requested: u32,
+    target: Target<'_>,
+    strictness: Strictness,
+    wait: ask::Wait<'_>,
+) -> Result {
+    let Some(label) = confinement.label() else {
+        return Ok(());
+    };
     let Some(profile) = label.profile() else {
         return Ok(());
     };
