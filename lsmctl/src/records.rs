@@ -574,6 +574,7 @@ pub fn asked_text(why: &[u8]) -> String {
         b"agent" => "the agent's own access, never asked".to_string(),
         b"closed" => "the agent closed its listener".to_string(),
         b"nomem" => "no memory to ask".to_string(),
+        b"sandbox" => "the task's sandbox refuses it anyway; nobody was asked".to_string(),
         other => format!("ask={}", shown(other)),
     }
 }
