@@ -8,7 +8,7 @@
 //! turn, and the first that refuses (in its own mode) decides.
 
 use crate::{
-    accessors, ask,
+    ask,
     cred_blob::{self, Confinement},
     decision_cache::{self, Decision},
     path::{ResolvedPath, Target},
@@ -246,7 +246,8 @@ fn layers_refuse(
         let said = path_masks(&rules, path, cred.is_current());
         let decision = said.for_owner(requested, || target.owned_by(cred));
         let refused = refusal(&decision, path.is_internal(), requested, Strictness::Rules);
-        let asks = layer.listener().is_some() && left_to_agent(&rules, path, &decision, refused);
+        let asks = layer.listener().is_some()
+            && left_to_agent(&rules, path, &decision, refused, Strictness::Rules, cred);
         refused != 0 && rules.mode() != Mode::Complain && !asks
     })
 }
@@ -290,11 +291,7 @@ fn decide_for_domain(
             continue;
         }
         let asks = layer.listener().is_some()
-            && strictness == Strictness::Rules
-            && rules.mode() != Mode::Complain
-            && !path.is_internal()
-            && cred.is_current()
-            && left_to_agent(&rules, &path, &decision, refused);
+            && left_to_agent(&rules, &path, &decision, refused, strictness, cred);
         let facts = Refused {
             said,
             decision,
@@ -349,19 +346,29 @@ fn refuse_in_layer(
     asked: Option<ask::Refusal>,
 ) -> Result {
     let rules = Rules::layer(layer);
-    let kills = cred.is_current()
-        && accessors::current_creds_are_own()
-        && asked.is_none_or(|why| why == ask::Refusal::Denied);
-    let how = if kills { Kills::Yes } else { Kills::No };
+    let how = if kills_asker(cred, asked) {
+        Kills::Yes
+    } else {
+        Kills::No
+    };
     if logs_refusal(&rules, &facts.decision, facts.refused, facts.strictness) {
         let what = refusal_of(path, &facts.said, facts.requested, facts.refused, asked);
         report::denial_in(&rules, op, &what, how);
     }
-    to_result(if kills {
-        report::verdict(rules.mode())
-    } else {
-        report::verdict_without_kill(rules.mode(), EACCES)
+    to_result(match how {
+        Kills::Yes => report::verdict(rules.mode()),
+        Kills::No => report::verdict_without_kill(rules.mode(), EACCES),
     })
+}
+
+/// Whether a refusal may kill the task that asked: `cred` are its own subjective
+/// credentials, not ones it borrowed to act for someone else (`override_creds()`: overlayfs,
+/// an io_uring personality), and an agent the access was put to refused it rather than could
+/// not answer (`asked`).
+fn kills_asker(cred: &Credential, asked: Option<ask::Refusal>) -> bool {
+    cred.is_current()
+        && asked.is_none_or(|why| why == ask::Refusal::Denied)
+        && core::ptr::eq(cred.as_ptr(), current!().objective_cred().as_ptr())
 }
 
 /// [`decide_path`] for a task with a label.
@@ -444,14 +451,7 @@ fn decide_for_label_fully(
         report_audited(&Rules::system(view), op, &path, &decision, requested);
         return Ok(());
     }
-    // What the rules leave to an agent is put to it, only for the task's own access: a
-    // check on another's credentials (a SIGIO owner's) has nobody to wait. Complain mode
-    // lets the access through anyway: nobody is asked.
-    let leaves_to_agent = strictness == Strictness::Rules
-        && view.mode() != Mode::Complain
-        && !path.is_internal()
-        && cred.is_current()
-        && left_to_agent(&view, &path, &decision, refused);
+    let leaves_to_agent = left_to_agent(&view, &path, &decision, refused, strictness, cred);
     // Nobody is asked about what the task's sandbox refuses anyway.
     let sandbox_refuses = || {
         confinement
@@ -490,10 +490,7 @@ fn decide_for_label_fully(
     } else {
         None
     };
-    // Kill mode kills the task that asked, on its own credentials, for an access the agent
-    // refused, not for one it could not be asked about.
-    let kills = cred.is_current() && accessors::current_creds_are_own();
-    let how = if kills && asked.is_none_or(|why| why == ask::Refusal::Denied) {
+    let how = if kills_asker(cred, asked) {
         Kills::Yes
     } else {
         Kills::No
@@ -533,14 +530,25 @@ pub(crate) fn refusal_of<'a>(
 
 /// Whether `view` leaves every access of `refused` on `path` to its agent: its ask rules (or
 /// its `ask` mode) name each, and no deny rule refuses any (explicit rules win over asking).
-/// Worked out only once the rules refused, so allowed accesses never walk the ask automaton.
+/// Only for what the rules decide (`strictness`), for the task's own access (a check on
+/// another's credentials, a SIGIO owner's, has nobody to wait), and not in complain mode,
+/// which lets the access through anyway. Worked out only once the rules refused, so allowed
+/// accesses never walk the ask automaton.
 fn left_to_agent(
     view: &ProfileView<'_>,
     path: &ResolvedPath,
     said: &Decision,
     refused: u32,
+    strictness: Strictness,
+    cred: &Credential,
 ) -> bool {
-    if !view.asks() || !ask::may_ask_about(path) {
+    if !view.asks()
+        || strictness != Strictness::Rules
+        || view.mode() == Mode::Complain
+        || path.is_internal()
+        || !cred.is_current()
+        || !ask::may_ask_about(path)
+    {
         return false;
     }
     let rendered = path.for_rules(view.attach_disconnected());
@@ -604,7 +612,7 @@ pub(crate) fn check_with(
     // Kill mode kills only the task that asked, and never for a probe it asked not to
     // have audited (`CAP_OPT_NOAUDIT`): the checked creds may be another task's (a
     // netlink socket's opener, a SIGIO owner), and probes are routine.
-    let kills = log && cred.is_current() && accessors::current_creds_are_own();
+    let kills = log && kills_asker(cred, None);
     let judge = |rules: &Rules<'_>| -> c_int {
         if decide(rules) {
             return 0;

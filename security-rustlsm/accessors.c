@@ -280,16 +280,6 @@ bool rustlsm_may_wait_in_open(const struct file *file)
 	return !locked;
 }
 
-/*
- * Whether the current task acts on its own credentials, not ones it borrowed to act for
- * someone else (override_creds(): overlayfs, an io_uring personality): only then may a
- * refusal kill it.
- */
-bool rustlsm_current_creds_are_own(void)
-{
-	return current->cred == current->real_cred;
-}
-
 /* A counted reference to the current thread group's pid: an agent's identity. */
 struct pid *rustlsm_get_current_tgid(void)
 {

@@ -68,7 +68,6 @@ mod raw {
         pub(super) safe fn rustlsm_keeps_decisions(path: &Path) -> bool;
         pub(super) safe fn rustlsm_owns(cred: &Credential, on: &Path, inode: &Inode) -> bool;
         pub(super) safe fn rustlsm_may_wait_in_open(file: &LocalFile) -> bool;
-        pub(super) safe fn rustlsm_current_creds_are_own() -> bool;
         pub(super) safe fn rustlsm_get_current_tgid() -> *mut bindings::pid;
         pub(super) safe fn rustlsm_current_tgid_is(pid: *const bindings::pid) -> bool;
         pub(super) fn rustlsm_put_pid(pid: *mut bindings::pid);
@@ -190,13 +189,6 @@ pub(crate) fn owns(cred: &Credential, on: &Path, inode: &Inode) -> bool {
 /// need (see accessors.c). May sleep (it drops a dentry reference).
 pub(crate) fn may_wait_in_open(file: &LocalFile) -> bool {
     raw::rustlsm_may_wait_in_open(file)
-}
-
-/// Whether the current task acts on its own credentials, not borrowed ones
-/// (`override_creds()`): a refusal of borrowed credentials must not kill the task that
-/// borrowed them.
-pub(crate) fn current_creds_are_own() -> bool {
-    raw::rustlsm_current_creds_are_own()
 }
 
 /// The current thread group, held by its `struct pid`: unlike the number, it names no other

@@ -249,6 +249,18 @@ impl kernel::fmt::Display for RequestLine<'_> {
     }
 }
 
+/// The ` fd=N` field of a request that comes with a descriptor; nothing otherwise.
+struct FdField(Option<u32>);
+
+impl kernel::fmt::Display for FdField {
+    fn fmt(&self, f: &mut kernel::fmt::Formatter<'_>) -> kernel::fmt::Result {
+        match self.0 {
+            Some(fd) => f.write_fmt(fmt!(" fd={}", fd)),
+            None => Ok(()),
+        }
+    }
+}
+
 /// Collects formatted text into a vector, failing on allocation failure.
 struct VecWriter<'a> {
     out: &'a mut KVec<u8>,
@@ -674,25 +686,15 @@ impl anon_inode::Operations for Channel {
             .object
             .as_ref()
             .and_then(|o| anon_inode::NewFd::open_path(o.as_path()).ok());
-        let line = match &object {
-            Some(fd) => render(
-                &fmt!(
-                    "id={} {} fd={}\n",
-                    id,
-                    kernel::str::BStr::from_bytes(&request.line),
-                    fd.fd()
-                ),
-                GFP_KERNEL,
+        let line = render(
+            &fmt!(
+                "id={} {}{}\n",
+                id,
+                kernel::str::BStr::from_bytes(&request.line),
+                FdField(object.as_ref().map(anon_inode::NewFd::fd))
             ),
-            None => render(
-                &fmt!(
-                    "id={} {}\n",
-                    id,
-                    kernel::str::BStr::from_bytes(&request.line)
-                ),
-                GFP_KERNEL,
-            ),
-        };
+            GFP_KERNEL,
+        );
         let written = line.and_then(|line| {
             if line.len() > out.len() {
                 return Err(EINVAL);
