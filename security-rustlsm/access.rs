@@ -312,7 +312,7 @@ fn decide_for_domain(
             view: &layer.rules(),
             serial: layer.layer().serial(),
             op,
-            path: &path,
+            object: ask::Asked::File(&path),
             asked: facts.refused,
         };
         if let Err(why) = ask::ask(&question, ask::Whose::Layer(listener), cred, wait) {
@@ -465,7 +465,7 @@ fn decide_for_label_fully(
             view: &view,
             serial: profile.serial(),
             op,
-            path: &path,
+            object: ask::Asked::File(&path),
             asked: refused,
         };
         match ask::ask(&question, ask::Whose::System, cred, wait) {
@@ -648,4 +648,160 @@ pub(crate) fn check_current_with(
     decide: impl Fn(&Rules<'_>) -> bool,
 ) -> Result {
     Credential::with_current(|cred| check_with(cred, op, object, EACCES, true, decide))
+}
+
+/// [`check_current_with`] for a decision whose rules may leave a refusal to their agent
+/// (endpoint operations): `decide` allows, `asks` says whether the rules put what they refuse
+/// to their agent, which is then asked `requested` of `asked`, waiting as `wait` allows;
+/// `object` is the record's object, given why an agent did not allow it. As for files, the
+/// system profile decides first, its agent is not asked about what a sandbox layer refuses
+/// anyway, and layers' agents are asked once every layer has decided.
+pub(crate) fn check_current_asking<O: report::Object>(
+    op: &str,
+    asked: ask::Asked<'_>,
+    requested: u32,
+    wait: ask::Wait<'_>,
+    object: impl Fn(Option<ask::Refusal>) -> O,
+    decide: impl Fn(&Rules<'_>) -> bool,
+    asks: impl Fn(&Rules<'_>) -> bool,
+) -> Result {
+    Credential::with_current(|cred| {
+        let Some(confinement) = cred_blob::confinement(cred) else {
+            return Ok(());
+        };
+        let check = AskingCheck {
+            cred,
+            op,
+            asked,
+            requested,
+            object: &object,
+            decide: &decide,
+            asks: &asks,
+        };
+        if let Some(label) = confinement.label() {
+            let allowed =
+                label.with_profile(|p| p.is_none_or(|p| decide(&Rules::system(p.view()))));
+            if !allowed {
+                check.for_label(label, confinement.domain().map(|d| &**d), wait)?;
+            }
+        }
+        match confinement.domain() {
+            Some(domain) => check.for_domain(domain, wait),
+            None => Ok(()),
+        }
+    })
+}
+
+/// One decision of [`check_current_asking`], on behalf of the current task (`cred`).
+struct AskingCheck<'a, O> {
+    cred: &'a Credential,
+    op: &'a str,
+    asked: ask::Asked<'a>,
+    requested: u32,
+    object: &'a dyn Fn(Option<ask::Refusal>) -> O,
+    decide: &'a dyn Fn(&Rules<'_>) -> bool,
+    asks: &'a dyn Fn(&Rules<'_>) -> bool,
+}
+
+impl<O: report::Object> AskingCheck<'_, O> {
+    /// Whether `rules`, which refused, leave it to an agent (not in complain mode, which lets
+    /// it through anyway).
+    fn leaves_to_agent(&self, rules: &Rules<'_>) -> bool {
+        rules.mode() != Mode::Complain && (self.asks)(rules)
+    }
+
+    /// Reports the refusal by `rules` (`asked`: why their agent did not allow it) and answers
+    /// it by their mode.
+    fn refuse(&self, rules: &Rules<'_>, asked: Option<ask::Refusal>) -> Result {
+        let how = if kills_asker(self.cred, asked) {
+            Kills::Yes
+        } else {
+            Kills::No
+        };
+        report::event_in(rules, self.op, &(self.object)(asked), how);
+        to_result(match how {
+            Kills::Yes => report::verdict(rules.mode()),
+            Kills::No => report::verdict_without_kill(rules.mode(), EACCES),
+        })
+    }
+
+    /// The system profile of `label`, which refused under RCU: decided again on a reference,
+    /// and put to its agent if it leaves the refusal to one.
+    fn for_label(&self, label: &Label, domain: Option<&Domain>, wait: ask::Wait<'_>) -> Result {
+        let Some(profile) = label.profile() else {
+            return Ok(());
+        };
+        let rules = Rules::system(profile.view());
+        if (self.decide)(&rules) {
+            return Ok(());
+        }
+        if !self.leaves_to_agent(&rules) {
+            return self.refuse(&rules, None);
+        }
+        if domain.is_some_and(|d| self.layers_refuse(d)) {
+            return self.refuse(&rules, Some(ask::Refusal::Sandbox));
+        }
+        let question = ask::Question {
+            view: &rules,
+            serial: profile.serial(),
+            op: self.op,
+            object: self.asked,
+            asked: self.requested,
+        };
+        match ask::ask(&question, ask::Whose::System, self.cred, wait) {
+            Ok(()) if label_serial(label) == Some(profile.serial()) => Ok(()),
+            // A profile loaded meanwhile decides afresh, without asking again.
+            Ok(()) => match label.profile() {
+                Some(now) if !(self.decide)(&Rules::system(now.view())) => {
+                    self.refuse(&Rules::system(now.view()), None)
+                }
+                _ => Ok(()),
+            },
+            Err(why) => self.refuse(&rules, Some(why)),
+        }
+    }
+
+    /// Whether a layer of `domain` refuses whatever any agent says.
+    fn layers_refuse(&self, domain: &Domain) -> bool {
+        domain.layers().any(|layer| {
+            let rules = Rules::layer(layer);
+            !(self.decide)(&rules)
+                && rules.mode() != Mode::Complain
+                && !(layer.listener().is_some() && self.leaves_to_agent(&rules))
+        })
+    }
+
+    /// The layers of `domain`, newest first; the agents of those that leave the refusal to
+    /// one are asked after every layer decided.
+    fn for_domain(&self, domain: &Domain, wait: ask::Wait<'_>) -> Result {
+        let mut left: [Option<&Domain>; sandbox::MAX_LAYERS] = [None; sandbox::MAX_LAYERS];
+        for (i, layer) in domain.layers().enumerate() {
+            let rules = Rules::layer(layer);
+            if (self.decide)(&rules) {
+                continue;
+            }
+            let asks = layer.listener().is_some() && self.leaves_to_agent(&rules);
+            match left.get_mut(i) {
+                Some(slot) if asks => *slot = Some(layer),
+                _ => self.refuse(&rules, None)?,
+            }
+        }
+        for layer in left.into_iter().flatten() {
+            let Some(listener) = layer.listener() else {
+                continue;
+            };
+            let rules = Rules::layer(layer);
+            let question = ask::Question {
+                view: &rules,
+                serial: layer.layer().serial(),
+                op: self.op,
+                object: self.asked,
+                asked: self.requested,
+            };
+            if let Err(why) = ask::ask(&question, ask::Whose::Layer(listener), self.cred, wait) {
+                self.refuse(&rules, Some(why))?;
+            }
+        }
+        Ok(())
+    }
 }

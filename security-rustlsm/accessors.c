@@ -255,29 +255,58 @@ bool rustlsm_owns(const struct cred *cred, const struct path *on, const struct i
 }
 
 /*
- * Whether the current task, opening @file, may wait in file_open for a user space agent: a
- * user task of its own (no kernel thread, io_uring worker, exit or core dump, no fatal
- * signal, no borrowed credentials: someone in the kernel opens on its behalf), not in an
- * exec (cred_guard_mutex is held), asking for a blocking open without O_TRUNC or O_TMPFILE
- * (do_open() and do_tmpfile() hold the mount's write access, which a freeze waits for), holding no
- * lock an agent could need: the parent directory is not locked, as it is while mq_open()
- * and a file system's atomic_open() open the file. A lock held by another task makes this
- * refuse too, which only turns a wait into an immediate refusal.
+ * Whether the current task may wait for a user space agent at all: a user task of its own
+ * (no kernel thread, io_uring worker, exit or core dump, no fatal signal, no borrowed
+ * credentials: someone in the kernel acts on its behalf), not in an exec (cred_guard_mutex
+ * is held).
+ */
+static bool rustlsm_task_may_wait(void)
+{
+	might_sleep();
+	return !(current->flags & (PF_KTHREAD | PF_IO_WORKER | PF_EXITING | PF_DUMPCORE)) &&
+	       !current->in_execve && current->cred == current->real_cred &&
+	       !fatal_signal_pending(current);
+}
+
+/*
+ * Whether the current task, opening @file, may wait in file_open for a user space agent:
+ * rustlsm_task_may_wait(), for a blocking open without O_TRUNC or O_TMPFILE (do_open() and
+ * do_tmpfile() hold the mount's write access, which a freeze waits for), holding no lock an
+ * agent could need: the parent directory is not locked, as it is while mq_open() and a file
+ * system's atomic_open() open the file. A lock held by another task makes this refuse too,
+ * which only turns a wait into an immediate refusal.
  */
 bool rustlsm_may_wait_in_open(const struct file *file)
 {
 	struct dentry *parent;
 	bool locked;
 
-	might_sleep();
-	if (current->flags & (PF_KTHREAD | PF_IO_WORKER | PF_EXITING | PF_DUMPCORE) ||
-	    current->in_execve || current->cred != current->real_cred ||
-	    fatal_signal_pending(current) || (file->f_flags & (O_NONBLOCK | O_TRUNC | __O_TMPFILE)))
+	if (!rustlsm_task_may_wait() || (file->f_flags & (O_NONBLOCK | O_TRUNC | __O_TMPFILE)))
 		return false;
 	parent = dget_parent(file->f_path.dentry);
 	locked = inode_is_locked(d_inode(parent));
 	dput(parent);
 	return !locked;
+}
+
+/*
+ * Whether the current task may wait for a user space agent in a bind, listen, connect or
+ * send on @sock with @msg_flags: rustlsm_task_may_wait(), on a user's blocking socket (one
+ * with a file and without O_NONBLOCK) and without MSG_DONTWAIT. The socket hooks run before
+ * the socket is locked. Never for a task that has used io_uring: it issues connect, bind
+ * and listen inline under its ring's lock, non-blocking in intent (a flag the hook does not
+ * see), and runs such requests from task work on the way out of any system call.
+ */
+bool rustlsm_may_wait_on_socket(const struct socket *sock, unsigned int msg_flags)
+{
+	if (!rustlsm_task_may_wait() || (msg_flags & MSG_DONTWAIT) || !sock->file ||
+	    (READ_ONCE(sock->file->f_flags) & O_NONBLOCK))
+		return false;
+#ifdef CONFIG_IO_URING
+	if (current->io_uring)
+		return false;
+#endif
+	return true;
 }
 
 /* A counted reference to the current thread group's pid: an agent's identity. */

@@ -37,7 +37,7 @@ mod raw {
     // the locked socket it is read from. None sleeps but `rustlsm_revoke_fd`, which only
     // replaces a descriptor of the current task and is called from process context, and
     // `rustlsm_may_wait_in_open`, which drops a dentry reference and is called from
-    // `file_open` only.
+    // `file_open` only, and `rustlsm_may_wait_on_socket`, called from the socket hooks.
     #[expect(
         improper_ctypes,
         reason = "references to transparent wrappers of bindgen structs"
@@ -67,6 +67,7 @@ mod raw {
         pub(super) safe fn rustlsm_proc_own_depth(path: &Path) -> c_int;
         pub(super) safe fn rustlsm_keeps_decisions(path: &Path) -> bool;
         pub(super) safe fn rustlsm_owns(cred: &Credential, on: &Path, inode: &Inode) -> bool;
+        pub(super) safe fn rustlsm_may_wait_on_socket(sock: &Socket, msg_flags: u32) -> bool;
         pub(super) safe fn rustlsm_may_wait_in_open(file: &LocalFile) -> bool;
         pub(super) safe fn rustlsm_get_current_tgid() -> *mut bindings::pid;
         pub(super) safe fn rustlsm_current_tgid_is(pid: *const bindings::pid) -> bool;
@@ -189,6 +190,13 @@ pub(crate) fn owns(cred: &Credential, on: &Path, inode: &Inode) -> bool {
 /// need (see accessors.c). May sleep (it drops a dentry reference).
 pub(crate) fn may_wait_in_open(file: &LocalFile) -> bool {
     raw::rustlsm_may_wait_in_open(file)
+}
+
+/// Whether the current task may wait for an agent in a socket hook on `sock`, with the
+/// message flags `msg_flags` (0 but for a send): a blocking operation by a user task on its
+/// own behalf, which has never used io_uring (see accessors.c).
+pub(crate) fn may_wait_on_socket(sock: &Socket, msg_flags: u32) -> bool {
+    raw::rustlsm_may_wait_on_socket(sock, msg_flags)
 }
 
 /// The current thread group, held by its `struct pid`: unlike the number, it names no other

@@ -11,21 +11,24 @@
 //! serves no task inside the layer. The agent reads one request per `read()` and writes one
 //! answer per `write()`.
 //!
-//! A task waits for the answer only in `file_open`, and only when it holds no lock an agent
-//! could need ([`accessors::may_wait_in_open`]); the wait is killable, never interruptible
-//! (an `open()` that fails with `EINTR` breaks programs), and lasts the listener's wait at
-//! most. Everywhere else (the hooks that create, remove or rename names run with the
-//! directory locked) the access is refused at once and the request is still delivered, so
-//! that an answer for the session, or a rule the agent adds, lets the retry through.
+//! Agents are asked about file accesses and about TCP and UDP endpoints (bind, listen,
+//! connect, send). A task waits for the answer only in `file_open` and the socket hooks, and
+//! only when it holds no lock an agent could need ([`accessors::may_wait_in_open`],
+//! [`accessors::may_wait_on_socket`]); the wait is killable, never interruptible (an
+//! `open()` that fails with `EINTR` breaks programs), and lasts the listener's wait at most.
+//! Everywhere else (the hooks that create, remove or rename names run with the directory
+//! locked; non-blocking sockets) the access is refused at once and the request is still
+//! delivered, so that an answer for the session, or a rule the agent adds, lets the retry
+//! through.
 //!
-//! Identical requests (same profile, path and accesses) share one entry, and a listener
+//! Identical requests (same profile, user, object and accesses) share one entry, and a listener
 //! holds a bounded number of them. Whatever goes wrong refuses: no listener, a full
 //! listener, a timeout, a kill, a listener closed while a task waits. An agent's own thread
 //! group is never asked about, by its listener or another's, so no agent ever waits.
 
 use crate::{
     accessors::{self, ThreadGroup},
-    ask_protocol, manage,
+    ask_protocol, manage, net, network,
     path::ResolvedPath,
     report,
     wire::ProfileView,
@@ -36,6 +39,7 @@ use kernel::{
     bindings,
     cred::Credential,
     fs::{anon_inode, File, LocalFile, OwnedPath, Path},
+    net::socket::Socket,
     new_spinlock,
     prelude::*,
     sync::{
@@ -106,6 +110,9 @@ impl Refusal {
 pub(crate) enum Wait<'a> {
     /// `file_open` of this file: waits if [`accessors::may_wait_in_open`] says it may.
     Open(&'a LocalFile),
+    /// A socket hook on this socket, with these message flags (0 but for a send): waits if
+    /// [`accessors::may_wait_on_socket`] says it may.
+    Socket(&'a Socket, u32),
     /// Never: refused at once, the request delivered.
     Never,
 }
@@ -127,7 +134,8 @@ struct Request {
     /// are not one.
     uid: u32,
     requested: u32,
-    path: KVec<u8>,
+    /// What is asked about, as [`Asked::key`] spells it.
+    key: KVec<u8>,
     /// The request as the agent reads it, after its `id=`.
     line: KVec<u8>,
     /// The file being opened, for a request a task waits for: the agent gets an `O_PATH`
@@ -154,7 +162,7 @@ struct Remembered {
     serial: u64,
     uid: u32,
     requested: u32,
-    path: KVec<u8>,
+    key: KVec<u8>,
     allow: bool,
 }
 
@@ -228,7 +236,7 @@ struct RequestLine<'a> {
     profile: &'a [u8],
     op: &'a str,
     requested: u32,
-    path: &'a [u8],
+    object: Asked<'a>,
 }
 
 impl kernel::fmt::Display for RequestLine<'_> {
@@ -236,16 +244,28 @@ impl kernel::fmt::Display for RequestLine<'_> {
         let comm = self.task.comm();
         let len = comm.iter().position(|&b| b == 0).unwrap_or(comm.len());
         f.write_fmt(fmt!(
-            "pid={} tgid={} uid={} comm=\"{}\" profile=\"{}\" op={} requested={} path=\"{}\"",
+            "pid={} tgid={} uid={} comm=\"{}\" profile=\"{}\" op={} ",
             self.task.pid(),
             self.task.tgid(),
             self.uid,
             report::Quoted(comm.get(..len).unwrap_or(&[])),
             report::Quoted(self.profile),
             self.op,
-            report::Access(self.requested),
-            report::Quoted(self.path),
-        ))
+        ))?;
+        match self.object {
+            Asked::File(path) => f.write_fmt(fmt!(
+                "requested={} path=\"{}\"",
+                report::Access(self.requested),
+                report::Quoted(path.bytes()),
+            )),
+            Asked::Endpoint { proto, endpoint } => f.write_fmt(fmt!(
+                "requested={} proto={} addr={} port={}",
+                network::OpName(self.requested),
+                network::proto_name(proto),
+                network::Addr(endpoint),
+                endpoint.port,
+            )),
+        }
     }
 }
 
@@ -294,13 +314,54 @@ pub(crate) fn may_ask_about(path: &ResolvedPath) -> bool {
     path.bytes().first() == Some(&b'/') && path.own_proc_alias().is_none()
 }
 
-/// What an agent is asked: the accesses `asked` of `op` on `path`, which the rules `view`
+/// What an agent is asked about.
+#[derive(Clone, Copy)]
+pub(crate) enum Asked<'a> {
+    /// Accesses (`wire::ACCESS_*`) to the file of this path.
+    File(&'a ResolvedPath),
+    /// An operation (`net::OP_*`) of protocol `proto` at `endpoint`.
+    Endpoint {
+        proto: u8,
+        endpoint: &'a net::Endpoint,
+    },
+}
+
+/// Length of an endpoint's key: protocol, family, address, port.
+const ENDPOINT_KEY_LEN: usize = 20;
+
+impl Asked<'_> {
+    /// The bytes identical requests share, written to `key`: a file's path, or an endpoint's
+    /// protocol (6 or 17, never a path's leading `/`), family, address and port.
+    fn key(&self, key: &mut KVec<u8>, flags: kernel::alloc::Flags) -> Result {
+        match self {
+            Asked::File(path) => key.extend_from_slice(path.bytes(), flags)?,
+            Asked::Endpoint { proto, endpoint } => {
+                let mut bytes = [0u8; ENDPOINT_KEY_LEN];
+                bytes[0] = *proto;
+                bytes[1] = endpoint.family;
+                bytes[2..18].copy_from_slice(&endpoint.addr);
+                bytes[18..].copy_from_slice(&endpoint.port.to_be_bytes());
+                key.extend_from_slice(&bytes, flags)?;
+            }
+        }
+        Ok(())
+    }
+
+    fn key_len(&self) -> usize {
+        match self {
+            Asked::File(path) => path.bytes().len(),
+            Asked::Endpoint { .. } => ENDPOINT_KEY_LEN,
+        }
+    }
+}
+
+/// What an agent is asked: the accesses `asked` of `op` on `object`, which the rules `view`
 /// (of the profile or layer of serial `serial`) leave to it.
 pub(crate) struct Question<'a> {
     pub(crate) view: &'a ProfileView<'a>,
     pub(crate) serial: u64,
     pub(crate) op: &'a str,
-    pub(crate) path: &'a ResolvedPath,
+    pub(crate) object: Asked<'a>,
     pub(crate) asked: u32,
 }
 
@@ -328,19 +389,25 @@ pub(crate) fn ask(
     };
     let uid = cred.euid().into_raw().val;
     let (serial, asked) = (question.serial, question.asked);
-    let path = question.path.bytes();
-    if let Some(allow) = listener.remembered(serial, uid, path, asked) {
+    let mut key = KVec::with_capacity(question.object.key_len(), GFP_KERNEL_ACCOUNT)
+        .map_err(|_| Refusal::NoMemory)?;
+    question
+        .object
+        .key(&mut key, GFP_KERNEL_ACCOUNT)
+        .map_err(|_| Refusal::NoMemory)?;
+    if let Some(allow) = listener.remembered(serial, uid, &key, asked) {
         return if allow { Ok(()) } else { Err(Refusal::Denied) };
     }
     let waits = match wait {
         Wait::Open(file) => accessors::may_wait_in_open(file),
+        Wait::Socket(sock, flags) => accessors::may_wait_on_socket(sock, flags),
         Wait::Never => false,
     };
     let object = match wait {
         Wait::Open(file) if waits => Some(file.path()),
         _ => None,
     };
-    let request = new_request(question, uid, object).map_err(|_| Refusal::NoMemory)?;
+    let request = new_request(question, uid, key, object).map_err(|_| Refusal::NoMemory)?;
     let request = listener.enqueue(request, waits)?;
     if !waits {
         return Err(Refusal::NoWait);
@@ -359,11 +426,15 @@ pub(crate) fn ask(
     }
 }
 
-/// A new request for `question` by the current task (effective user `uid`), about the file
-/// `object` if there is one, charged to the task.
-fn new_request(question: &Question<'_>, uid: u32, object: Option<&Path>) -> Result<Arc<Request>> {
+/// A new request for `question` by the current task (effective user `uid`), of key `key`,
+/// about the file `object` if there is one, charged to the task.
+fn new_request(
+    question: &Question<'_>,
+    uid: u32,
+    key: KVec<u8>,
+    object: Option<&Path>,
+) -> Result<Arc<Request>> {
     let flags = GFP_KERNEL_ACCOUNT;
-    let path = question.path.bytes();
     let line = render(
         &RequestLine {
             task: current!(),
@@ -371,18 +442,16 @@ fn new_request(question: &Question<'_>, uid: u32, object: Option<&Path>) -> Resu
             profile: question.view.name(),
             op: question.op,
             requested: question.asked,
-            path,
+            object: question.object,
         },
         flags,
     )?;
-    let mut copy = KVec::with_capacity(path.len(), flags)?;
-    copy.extend_from_slice(path, flags)?;
     Arc::pin_init(
         pin_init!(Request {
             serial: question.serial,
             uid,
             requested: question.asked,
-            path: copy,
+            key,
             line,
             object: object.map(OwnedPath::new),
             answer: Atomic::new(UNANSWERED),
@@ -393,16 +462,16 @@ fn new_request(question: &Question<'_>, uid: u32, object: Option<&Path>) -> Resu
 }
 
 impl Listener {
-    /// The answer kept for the session to `asked` on `path` by user `uid` under the profile
-    /// `serial`.
-    fn remembered(&self, serial: u64, uid: u32, path: &[u8], asked: u32) -> Option<bool> {
+    /// The answer kept for the session to `asked` on the object of key `key` by user `uid`
+    /// under the profile `serial`.
+    fn remembered(&self, serial: u64, uid: u32, key: &[u8], asked: u32) -> Option<bool> {
         let inner = self.inner.lock();
         inner
             .session
             .iter()
             .rev()
             .find(|r| {
-                r.serial == serial && r.uid == uid && asked & !r.requested == 0 && *r.path == *path
+                r.serial == serial && r.uid == uid && asked & !r.requested == 0 && *r.key == *key
             })
             .map(|r| r.allow)
     }
@@ -419,7 +488,7 @@ impl Listener {
             p.request.serial == request.serial
                 && p.request.uid == request.uid
                 && p.request.requested == request.requested
-                && p.request.path == request.path
+                && p.request.key == request.key
         };
         if let Some(p) = inner.pending.iter_mut().find(|p| same(p)) {
             p.waiters += u32::from(waits);
@@ -492,13 +561,13 @@ impl Listener {
         };
         let remembered = if answer.session {
             // Kept past the request: charged to the agent, whose answer keeps it.
-            let mut path = KVec::with_capacity(request.path.len(), GFP_KERNEL_ACCOUNT)?;
-            path.extend_from_slice(&request.path, GFP_KERNEL_ACCOUNT)?;
+            let mut key = KVec::with_capacity(request.key.len(), GFP_KERNEL_ACCOUNT)?;
+            key.extend_from_slice(&request.key, GFP_KERNEL_ACCOUNT)?;
             Some(Remembered {
                 serial: request.serial,
                 uid: request.uid,
                 requested: request.requested,
-                path,
+                key,
                 allow: answer.allow,
             })
         } else {

@@ -132,6 +132,14 @@ pub fn verify(section: &[u8]) -> Result<(), usize> {
     Ok(())
 }
 
+/// Verifies a section of endpoint rules alone (no socket entries), as `ask` rules are.
+pub fn verify_rules_only(section: &[u8]) -> Result<(), usize> {
+    match split(section) {
+        Some((&[], _)) => verify(section),
+        _ => Err(0),
+    }
+}
+
 /// Whether `prefix` leading bits of `a` and `b` agree.
 fn prefix_matches(a: &[u8; 16], b: &[u8], prefix: u8) -> bool {
     let full = usize::from(prefix / 8);

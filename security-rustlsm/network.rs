@@ -5,8 +5,8 @@
 //! kernel sockets are not restricted.
 
 use crate::{
-    access::{check_current_with, Rules},
-    accessors, cred_blob, net, report,
+    access::{check_current_asking, check_current_with, Rules},
+    accessors, ask, cred_blob, net, report,
 };
 use kernel::{bindings, cred::Credential, ffi::c_int, net::socket::Socket, prelude::*};
 
@@ -20,11 +20,13 @@ enum NetObject {
     Endpoint {
         proto: u8,
         endpoint: net::Endpoint,
+        /// Why the agent the operation was put to did not allow it, if it was asked.
+        asked: Option<ask::Refusal>,
     },
 }
 
 /// Writes an address in the usual text form (dotted IPv4, IPv6 as eight hex groups).
-struct Addr<'a>(&'a net::Endpoint);
+pub(crate) struct Addr<'a>(pub(crate) &'a net::Endpoint);
 
 impl kernel::fmt::Display for Addr<'_> {
     fn fmt(&self, f: &mut kernel::fmt::Formatter<'_>) -> kernel::fmt::Result {
@@ -40,11 +42,33 @@ impl kernel::fmt::Display for Addr<'_> {
     }
 }
 
-fn proto_name(proto: u8) -> &'static str {
+pub(crate) fn proto_name(proto: u8) -> &'static str {
     if proto == net::PROTO_TCP {
         "tcp"
     } else {
         "udp"
+    }
+}
+
+/// Writes endpoint operations (`net::OP_*`) as profiles name them, comma-separated.
+pub(crate) struct OpName(pub(crate) u32);
+
+impl kernel::fmt::Display for OpName {
+    fn fmt(&self, f: &mut kernel::fmt::Formatter<'_>) -> kernel::fmt::Result {
+        let names = [
+            (net::OP_BIND, "bind"),
+            (net::OP_LISTEN, "listen"),
+            (net::OP_CONNECT, "connect"),
+            (net::OP_SEND, "send"),
+        ];
+        let mut sep = "";
+        for (op, name) in names {
+            if self.0 & u32::from(op) != 0 {
+                f.write_fmt(fmt!("{}{}", sep, name))?;
+                sep = ",";
+            }
+        }
+        Ok(())
     }
 }
 
@@ -61,12 +85,22 @@ impl kernel::fmt::Display for NetObject {
                 sock_type,
                 protocol
             )),
-            NetObject::Endpoint { proto, endpoint } => f.write_fmt(fmt!(
-                "proto={} addr={} port={}",
-                proto_name(*proto),
-                Addr(endpoint),
-                endpoint.port
-            )),
+            NetObject::Endpoint {
+                proto,
+                endpoint,
+                asked,
+            } => {
+                f.write_fmt(fmt!(
+                    "proto={} addr={} port={}",
+                    proto_name(*proto),
+                    Addr(endpoint),
+                    endpoint.port
+                ))?;
+                if let Some(asked) = asked {
+                    f.write_fmt(fmt!(" ask={}", asked.word()))?;
+                }
+                Ok(())
+            }
         }
     }
 }
@@ -83,10 +117,17 @@ impl report::Object for NetObject {
                 record.number(c"type", i64::from(*sock_type));
                 record.number(c"protocol", i64::from(*protocol));
             }
-            NetObject::Endpoint { proto, endpoint } => {
+            NetObject::Endpoint {
+                proto,
+                endpoint,
+                asked,
+            } => {
                 record.field(c"proto", proto_name(*proto).as_bytes());
                 record.number(c"port", i64::from(endpoint.port));
                 record.number(c"family", i64::from(endpoint.family));
+                if let Some(asked) = asked {
+                    record.field(c"ask", asked.word().as_bytes());
+                }
             }
         }
     }
@@ -173,8 +214,10 @@ fn target(op: u8, family: u16, bytes: &[u8]) -> Option<net::Endpoint> {
     net::endpoint(&v4)
 }
 
-/// Checks `op` on `sock` towards `address` (kernel memory).
-fn check_endpoint(name: &str, op: u8, sock: &Socket, address: &[u8]) -> Result {
+/// Checks `op` on `sock` towards `address` (kernel memory), for a call with the message
+/// flags `msg_flags` (0 but for a send). What the rules refuse and leave to their agent
+/// (`ask` rules, `ask` mode) is put to it.
+fn check_endpoint(name: &str, op: u8, sock: &Socket, address: &[u8], msg_flags: u32) -> Result {
     let Some(proto) = ip_proto(sock) else {
         return Ok(());
     };
@@ -182,8 +225,23 @@ fn check_endpoint(name: &str, op: u8, sock: &Socket, address: &[u8]) -> Result {
     let Some(endpoint) = target(op, family, address) else {
         return Ok(());
     };
-    let object = NetObject::Endpoint { proto, endpoint };
-    check(name, &object, |view| view.net().may(op, proto, &endpoint))
+    let asked = ask::Asked::Endpoint {
+        proto,
+        endpoint: &endpoint,
+    };
+    check_current_asking(
+        name,
+        asked,
+        u32::from(op),
+        ask::Wait::Socket(sock, msg_flags),
+        |asked| NetObject::Endpoint {
+            proto,
+            endpoint,
+            asked,
+        },
+        |view| view.net().may(op, proto, &endpoint),
+        |view| view.asks_net(op, proto, &endpoint),
+    )
 }
 
 /// `socket_bind`.
@@ -191,12 +249,12 @@ pub(crate) fn socket_bind(sock: &Socket, address: &[u8]) -> Result {
     if accessors::sock_family(sock) == bindings::AF_UNIX as c_int {
         return crate::unix::check_bind(address);
     }
-    check_endpoint("bind", net::OP_BIND, sock, address)
+    check_endpoint("bind", net::OP_BIND, sock, address, 0)
 }
 
 /// `socket_connect`.
 pub(crate) fn socket_connect(sock: &Socket, address: &[u8]) -> Result {
-    check_endpoint("connect", net::OP_CONNECT, sock, address)
+    check_endpoint("connect", net::OP_CONNECT, sock, address, 0)
 }
 
 /// `socket_listen`: checked against the address the socket is bound to.
@@ -210,7 +268,7 @@ pub(crate) fn socket_listen(sock: &Socket, _backlog: c_int) -> Result {
     }
     let mut storage = bindings::__kernel_sockaddr_storage::default();
     let address = sock.local_address(&mut storage)?;
-    check_endpoint("listen", net::OP_LISTEN, sock, address)
+    check_endpoint("listen", net::OP_LISTEN, sock, address, 0)
 }
 
 /// `socket_sendmsg`: UDP datagrams to an explicit address (a connected socket's peer was
@@ -222,5 +280,5 @@ pub(crate) fn socket_sendmsg(sock: &Socket, name: &[u8], flags: u32, _size: c_in
         Some(net::PROTO_TCP) if flags & bindings::MSG_FASTOPEN != 0 => (net::OP_CONNECT, "connect"),
         _ => return Ok(()),
     };
-    check_endpoint(what, op, sock, name)
+    check_endpoint(what, op, sock, name, flags)
 }

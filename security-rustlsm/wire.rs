@@ -74,8 +74,12 @@ pub const SECTION_OWNER_FILE_DFA: u16 = 9;
 /// [`ASK_ACCESS_ALL`]) its allow masks hold are put to the profile's listening agent when no
 /// allow rule grants them and no deny rule refuses them. It denies nothing.
 pub const SECTION_ASK_FILE_DFA: u16 = 10;
+/// Section kind: the `ask` network rules, in the network section's format with no socket
+/// entries: the endpoint operations they name are put to the profile's listening agent when
+/// no network rule allows them.
+pub const SECTION_ASK_NET: u16 = 11;
 /// The highest section kind this version reads.
-const LAST_SECTION: u16 = SECTION_ASK_FILE_DFA;
+const LAST_SECTION: u16 = SECTION_ASK_NET;
 
 /// Most exec paths naming a profile that one profile may have: each exec by a task under it
 /// matches them all, as it matches every attachment.
@@ -618,6 +622,10 @@ fn verify_section(section: &Section<'_>) -> Result<(), FormatError> {
             kind: ErrorKind::BadSectionPayload,
             offset: section.offset + rel,
         }),
+        SECTION_ASK_NET => net::verify_rules_only(section.payload).map_err(|rel| FormatError {
+            kind: ErrorKind::BadSectionPayload,
+            offset: section.offset + rel,
+        }),
         SECTION_UNIX => verify_unix(section.payload, section.offset),
         SECTION_EXEC_TARGETS => verify_exec_targets(section.payload, section.offset),
         _ => bad(),
@@ -755,6 +763,8 @@ pub struct Layout {
     ptrace_peers: Span,
     mount: u32,
     net: Span,
+    /// The `ask` network rules (empty without them).
+    ask_net: Span,
     /// Number of abstract name patterns in `unix_abstract`.
     unix_abstract_count: u16,
     /// The abstract name patterns, each a `u16` length and the pattern.
@@ -793,6 +803,7 @@ impl Layout {
             ptrace_peers: Span::default(),
             mount: 0,
             net: Span::default(),
+            ask_net: Span::default(),
             unix_abstract_count: 0,
             unix_abstract: Span::default(),
             unix_peers: Span::default(),
@@ -817,6 +828,7 @@ impl Layout {
                 }
                 SECTION_MOUNT => layout.mount = flags_payload(p, MOUNT_ALL)?,
                 SECTION_NET => layout.net = span,
+                SECTION_ASK_NET => layout.ask_net = span,
                 SECTION_EXEC_TARGETS => layout.exec_targets = span,
                 SECTION_UNIX => {
                     let (count, patterns, peers) = split_unix(p)?;
@@ -965,6 +977,15 @@ impl<'a> ProfileView<'a> {
     /// The profile's network rules (which allow nothing when the profile has none).
     pub fn net(&self) -> net::Net<'a> {
         net::Net::new(self.part(self.layout.net))
+    }
+
+    /// Whether this profile puts operation `op` (`net::OP_*`) on `proto` at `endpoint` to its
+    /// agent when its network rules do not allow it: what its `ask` network rules name, and
+    /// in [`Mode::Ask`] every endpoint operation. Socket creation is never asked.
+    pub fn asks_net(&self, op: u8, proto: u8, endpoint: &net::Endpoint) -> bool {
+        self.mode() == Mode::Ask
+            || (self.layout.ask_net.end > self.layout.ask_net.start
+                && net::Net::new(self.part(self.layout.ask_net)).may(op, proto, endpoint))
     }
 
     /// The abstract `AF_UNIX` name patterns of the profile's unix section (none without one).

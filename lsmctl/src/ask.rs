@@ -3,12 +3,54 @@
 //! a profile's local override file.
 
 use crate::learn::access_names;
-use crate::records::{access_mask, shown, shown_name};
-use rustlsm_policy::glob;
+use crate::records::{access_mask, endpoint_text, shown, shown_name};
+use rustlsm_policy::{glob, net};
+use std::net::IpAddr;
 use toml_edit::{value, Array, ArrayOfTables, DocumentMut, Item, Table};
 
+/// What a request asks about.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Asked {
+    /// A file, by its path (`path="/srv/x"`); `requested` holds `wire::ACCESS_*` bits.
+    File(Vec<u8>),
+    /// A TCP or UDP endpoint (`proto=tcp addr=10.0.0.1 port=80`); `requested` holds
+    /// `net::OP_*` bits.
+    Endpoint {
+        proto: String,
+        addr: IpAddr,
+        port: u16,
+    },
+}
+
+/// The endpoint operations by the names profiles and requests give them.
+const OP_NAMES: [(&str, u8); 4] = [
+    ("bind", net::OP_BIND),
+    ("listen", net::OP_LISTEN),
+    ("connect", net::OP_CONNECT),
+    ("send", net::OP_SEND),
+];
+
+/// Reads `connect` or `bind,listen` as `net::OP_*` bits.
+fn op_mask(text: &[u8]) -> Option<u32> {
+    let text = std::str::from_utf8(text).ok()?;
+    text.split(',').try_fold(0u32, |mask, name| {
+        let (_, bit) = OP_NAMES.iter().find(|(n, _)| *n == name)?;
+        Some(mask | u32::from(*bit))
+    })
+}
+
+/// The names of the operations of `mask` (`net::OP_*` bits).
+fn op_names(mask: u32) -> Vec<&'static str> {
+    OP_NAMES
+        .iter()
+        .filter(|(_, bit)| mask & u32::from(*bit) != 0)
+        .map(|(name, _)| *name)
+        .collect()
+}
+
 /// One request, as read from the listener: `id=7 pid=123 tgid=123 uid=1000 comm="cat"
-/// profile="web" op=open requested=r path="/srv/x"`.
+/// profile="web" op=open requested=r path="/srv/x"`, or for an endpoint `... op=connect
+/// requested=connect proto=tcp addr=10.0.0.1 port=80`.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Request {
     pub id: u64,
@@ -19,9 +61,10 @@ pub struct Request {
     pub comm: Vec<u8>,
     pub profile: String,
     pub op: String,
-    /// The accesses asked for (`wire::ACCESS_*` bits).
+    /// The accesses asked for (`wire::ACCESS_*` bits for a file, `net::OP_*` bits for an
+    /// endpoint).
     pub requested: u32,
-    pub path: Vec<u8>,
+    pub object: Asked,
     /// An `O_PATH` descriptor of the file, installed in the reader's table (`fd=N`), for a
     /// request a task waits for in `open()`.
     pub fd: Option<i32>,
@@ -32,7 +75,7 @@ impl Request {
     pub fn parse(line: &[u8]) -> Option<Self> {
         let fields = crate::records::fields(line)?;
         let keys: Vec<&str> = fields.iter().map(|(k, _)| k.as_str()).collect();
-        let expected = [
+        let head = [
             "id",
             "pid",
             "tgid",
@@ -41,14 +84,32 @@ impl Request {
             "profile",
             "op",
             "requested",
-            "path",
         ];
-        let has_fd = match keys.split_last() {
-            Some((&"fd", rest)) if rest == expected => true,
-            _ if keys == expected => false,
+        let (first, rest) = keys.split_at_checked(head.len())?;
+        if first != head {
+            return None;
+        }
+        let text = |i: usize| std::str::from_utf8(&fields[i].1).ok();
+        let (requested, object, has_fd) = match rest {
+            ["path"] | ["path", "fd"] => (
+                access_mask(&fields[7].1)?,
+                Asked::File(fields[8].1.clone()),
+                rest.len() == 2,
+            ),
+            ["proto", "addr", "port"] => (
+                op_mask(&fields[7].1)?,
+                Asked::Endpoint {
+                    proto: text(8).filter(|p| matches!(*p, "tcp" | "udp"))?.to_string(),
+                    addr: text(9)?.parse().ok()?,
+                    port: text(10)?.parse().ok()?,
+                },
+                false,
+            ),
             _ => return None,
         };
-        let text = |i: usize| std::str::from_utf8(&fields[i].1).ok();
+        if requested == 0 {
+            return None;
+        }
         Some(Request {
             id: text(0)?.parse().ok()?,
             pid: text(1)?.parse().ok()?,
@@ -57,14 +118,36 @@ impl Request {
             comm: fields[4].1.clone(),
             profile: text(5)?.to_string(),
             op: text(6)?.to_string(),
-            requested: access_mask(&fields[7].1)?,
-            path: fields[8].1.clone(),
+            requested,
+            object,
             fd: if has_fd {
                 Some(text(9)?.parse().ok()?)
             } else {
                 None
             },
         })
+    }
+
+    /// What the request is about, as a file of answers names it: the path, or the endpoint
+    /// as `tcp 10.0.0.1:80` (`tcp [::1]:80`).
+    pub fn object_text(&self) -> Vec<u8> {
+        match &self.object {
+            Asked::File(path) => path.clone(),
+            Asked::Endpoint { proto, addr, port } => {
+                format!("{proto} {}", endpoint_text(addr, *port)).into_bytes()
+            }
+        }
+    }
+
+    /// The requested accesses or operations, in the profile language's words.
+    fn requested_words(&self) -> Vec<String> {
+        match self.object {
+            Asked::File(_) => access_names(self.requested),
+            Asked::Endpoint { .. } => op_names(self.requested)
+                .into_iter()
+                .map(String::from)
+                .collect(),
+        }
     }
 
     /// The id of a line that starts like a request but is not one this version reads, so
@@ -89,8 +172,11 @@ impl Request {
             },
             self.profile,
             self.op,
-            shown_name(&self.path),
-            access_names(self.requested).join(", ")
+            match &self.object {
+                Asked::File(path) => shown_name(path),
+                Asked::Endpoint { .. } => String::from_utf8_lossy(&self.object_text()).into(),
+            },
+            self.requested_words().join(", ")
         )
     }
 }
@@ -281,6 +367,45 @@ pub fn add_rule(text: &str, allow: bool, requested: u32, path: &[u8]) -> Result<
     let verdict = if allow { "allowed" } else { "denied" };
     t.decor_mut()
         .set_prefix(format!("\n# {verdict} always by lsmctl agent\n"));
+    rules.push(t);
+    Ok(doc.to_string())
+}
+
+/// `text`, a local override file, with a network rule that allows the operations `requested`
+/// (`net::OP_*` bits) of `proto` on exactly `addr` and `port` added at its end. Network rules
+/// only allow: an endpoint cannot be denied always (the agent answers for the session then).
+pub fn add_network_rule(
+    text: &str,
+    requested: u32,
+    proto: &str,
+    addr: &IpAddr,
+    port: u16,
+) -> Result<String, String> {
+    let mut doc: DocumentMut = text
+        .parse()
+        .map_err(|e| format!("the local file does not parse: {e}"))?;
+    let network = doc
+        .entry("network")
+        .or_insert(Item::Table(Table::new()))
+        .as_table_mut()
+        .ok_or("`network` in the local file is not a table")?;
+    network.set_implicit(true);
+    let rules = network
+        .entry("rule")
+        .or_insert(Item::ArrayOfTables(ArrayOfTables::new()))
+        .as_array_of_tables_mut()
+        .ok_or("`network.rule` in the local file is not a list of tables")?;
+    let mut ops = Array::new();
+    for name in op_names(requested) {
+        ops.push(name);
+    }
+    let mut t = Table::new();
+    t.insert("allow", value(ops));
+    t.insert("protocol", value(proto));
+    t.insert("ports", value(Array::from_iter([i64::from(port)])));
+    t.insert("addresses", value(Array::from_iter([addr.to_string()])));
+    t.decor_mut()
+        .set_prefix("\n# allowed always by lsmctl agent\n");
     rules.push(t);
     Ok(doc.to_string())
 }

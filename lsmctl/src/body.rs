@@ -81,6 +81,8 @@ pub(crate) struct Body {
     pub mount: u32,
     pub sockets: Vec<SocketSpec>,
     pub net_rules: Vec<NetRule>,
+    /// Endpoint rules whose operations are put to the agent.
+    pub ask_net_rules: Vec<NetRule>,
     pub unix_abstract: Vec<String>,
     pub unix_peers: Vec<String>,
     pub exec_targets: Vec<ExecTarget>,
@@ -165,12 +167,13 @@ impl Body {
         }
         self.mount |= flags_named(&body.mount, &MOUNT_NAMES, "mount operation")
             .map_err(|(span, msg)| src.at(span, msg))?;
-        let (sockets, net_rules) =
+        let network =
             crate::network::compile(&body.network).map_err(|(span, msg)| src.at(span, msg))?;
-        for s in sockets {
+        for s in network.sockets {
             push_new(&mut self.sockets, s);
         }
-        self.net_rules.extend(net_rules);
+        self.net_rules.extend(network.allow);
+        self.ask_net_rules.extend(network.ask);
         if let Some(u) = &body.unix {
             let u = u.get_ref();
             for a in crate::unix::abstract_patterns(u).map_err(|(span, msg)| src.at(span, msg))? {

@@ -18,7 +18,9 @@ use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 pub fn explain(record: &Record, sandbox: &Sandbox) -> Option<String> {
     match record.object() {
         Object::File { path, denied, .. } => file(sandbox, path, denied?),
-        Object::Endpoint { proto, addr, port } => endpoint(sandbox, &record.op, proto, addr, port),
+        Object::Endpoint {
+            proto, addr, port, ..
+        } => endpoint(sandbox, &record.op, proto, addr, port),
         Object::Socket {
             family,
             sock_type,

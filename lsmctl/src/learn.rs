@@ -119,7 +119,23 @@ impl Observed {
             } => {
                 self.sockets.insert((family, sock_type, protocol));
             }
-            Object::Endpoint { proto, addr, port } => {
+            // As for files: a person refused it, so nothing is proposed.
+            Object::Endpoint {
+                proto,
+                addr,
+                port,
+                asked: Some(b"denied"),
+            } => {
+                self.other.insert(format!(
+                    "{} {} {}: refused by the agent",
+                    r.op,
+                    crate::records::shown(proto),
+                    crate::records::endpoint_text(&addr, port)
+                ));
+            }
+            Object::Endpoint {
+                proto, addr, port, ..
+            } => {
                 let op = match r.op.as_str() {
                     "bind" => net::OP_BIND,
                     "listen" => net::OP_LISTEN,

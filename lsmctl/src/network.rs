@@ -10,6 +10,10 @@
 //! protocol = "tcp"
 //! ports = [80, "8000-8100"]          # every port when omitted
 //! addresses = ["127.0.0.0/8", "::1"] # every address when omitted
+//!
+//! [[profile.web.network.rule]]
+//! ask = ["connect"]                  # put to the agent when no rule allows it
+//! protocol = "tcp"
 //! ```
 
 use rustlsm_policy::net;
@@ -31,7 +35,10 @@ pub struct NetworkToml {
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct NetRuleToml {
-    allow: Spanned<Vec<Spanned<String>>>,
+    #[serde(default)]
+    allow: Option<Spanned<Vec<Spanned<String>>>>,
+    #[serde(default)]
+    ask: Option<Spanned<Vec<Spanned<String>>>>,
     protocol: Spanned<String>,
     #[serde(default)]
     ports: Vec<Spanned<PortToml>>,
@@ -188,8 +195,18 @@ fn address(a: &Spanned<String>) -> Result<(u8, u8, [u8; 16]), Located> {
     parse_address(a.get_ref()).map_err(|e| (a.span(), e))
 }
 
+/// What a network table compiles to.
+#[derive(Default)]
+pub struct NetworkRules {
+    pub sockets: Vec<SocketSpec>,
+    /// Endpoint rules that allow.
+    pub allow: Vec<NetRule>,
+    /// Endpoint rules that put what no rule allows to the profile's agent.
+    pub ask: Vec<NetRule>,
+}
+
 /// Compiles the network table into socket entries and endpoint rules.
-pub fn compile(t: &NetworkToml) -> Result<(Vec<SocketSpec>, Vec<NetRule>), Located> {
+pub fn compile(t: &NetworkToml) -> Result<NetworkRules, Located> {
     let mut sockets = Vec::new();
     for s in &t.sockets {
         for one in socket(s)? {
@@ -198,9 +215,22 @@ pub fn compile(t: &NetworkToml) -> Result<(Vec<SocketSpec>, Vec<NetRule>), Locat
             }
         }
     }
-    let mut rules = Vec::new();
-    for r in &t.rules {
-        let r = r.get_ref();
+    let mut out = NetworkRules {
+        sockets,
+        ..NetworkRules::default()
+    };
+    for rule in &t.rules {
+        let r = rule.get_ref();
+        let (named, rules) = match (&r.allow, &r.ask) {
+            (Some(named), None) => (named, &mut out.allow),
+            (None, Some(named)) => (named, &mut out.ask),
+            _ => {
+                return Err((
+                    rule.span(),
+                    "a network rule takes exactly one of `allow` or `ask`".into(),
+                ))
+            }
+        };
         let proto = match r.protocol.get_ref().as_str() {
             "tcp" => net::PROTO_TCP,
             "udp" => net::PROTO_UDP,
@@ -212,7 +242,7 @@ pub fn compile(t: &NetworkToml) -> Result<(Vec<SocketSpec>, Vec<NetRule>), Locat
             }
         };
         let mut ops = 0u8;
-        for op in r.allow.get_ref() {
+        for op in named.get_ref() {
             ops |= match (op.get_ref().as_str(), proto) {
                 ("bind", _) => net::OP_BIND,
                 ("listen", net::PROTO_TCP) => net::OP_LISTEN,
@@ -231,7 +261,7 @@ pub fn compile(t: &NetworkToml) -> Result<(Vec<SocketSpec>, Vec<NetRule>), Locat
             };
         }
         if ops == 0 {
-            return Err((r.allow.span(), "the rule allows no operation".into()));
+            return Err((named.span(), "the rule names no operation".into()));
         }
         let ports = if r.ports.is_empty() {
             vec![(0, u16::MAX)]
@@ -256,7 +286,7 @@ pub fn compile(t: &NetworkToml) -> Result<(Vec<SocketSpec>, Vec<NetRule>), Locat
             }
         }
     }
-    Ok((sockets, rules))
+    Ok(out)
 }
 
 #[cfg(test)]

@@ -437,6 +437,7 @@ fn compile_profile(
     let profile = ProfileSpec {
         sockets: merged.sockets,
         net_rules: merged.net_rules,
+        ask_net_rules: merged.ask_net_rules,
         name,
         mode,
         attach,

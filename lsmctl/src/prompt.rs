@@ -24,7 +24,8 @@ const KEYS: &str = "y allow once, s allow until the command ends, n deny once, x
 pub(crate) enum Answers {
     /// The person at this terminal (`/dev/tty`).
     Terminal(PathBuf),
-    /// A file of `KEY PATH` lines, each answering the first request for PATH.
+    /// A file of `KEY PATH` (or `KEY tcp ADDRESS:PORT`) lines, each answering the first
+    /// request for PATH (or that endpoint).
     File(PathBuf),
 }
 
@@ -118,7 +119,8 @@ impl Prompter {
         let mark = self.mark.0.clone();
         let chosen = match &mut self.source {
             Source::File(answers) => {
-                let at = answers.iter().position(|(_, path)| *path == request.path);
+                let object = request.object_text();
+                let at = answers.iter().position(|(_, named)| *named == object);
                 match at {
                     Some(at) => answers.remove(at).0,
                     None => {
@@ -165,7 +167,8 @@ impl Prompter {
     }
 }
 
-/// The answers of a file of `KEY PATH` lines (blank lines and `#` comments skipped).
+/// The answers of a file of `KEY PATH` and `KEY PROTO ADDRESS:PORT` lines (blank lines and
+/// `#` comments skipped).
 fn answer_file(path: &Path) -> Result<Vec<(Choice, Vec<u8>)>, String> {
     let text =
         std::fs::read_to_string(path).map_err(|e| format!("--answers {}: {e}", path.display()))?;
@@ -178,10 +181,13 @@ fn answer_file(path: &Path) -> Result<Vec<(Choice, Vec<u8>)>, String> {
         let parsed = line
             .split_once(' ')
             .and_then(|(key, target)| Some((Choice::parse(key)?, target.trim())))
-            .filter(|(_, target)| target.starts_with('/'));
+            .filter(|(_, target)| {
+                target.starts_with('/') || target.starts_with("tcp ") || target.starts_with("udp ")
+            });
         let Some((choice, target)) = parsed else {
             return Err(format!(
-                "{}:{}:1: expected KEY PATH (KEY one of y, s, n, x; PATH absolute)",
+                "{}:{}:1: expected KEY PATH or KEY PROTO ADDRESS:PORT (KEY one of y, s, n, x; \
+                 PATH absolute; PROTO tcp or udp, as in tcp 127.0.0.1:80 or udp [::1]:53)",
                 path.display(),
                 n + 1
             ));

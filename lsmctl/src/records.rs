@@ -82,6 +82,8 @@ pub enum Object<'a> {
         proto: &'a [u8],
         addr: IpAddr,
         port: u16,
+        /// Why the agent the operation was put to did not allow it, if it was asked.
+        asked: Option<&'a [u8]>,
     },
     /// A kind of socket to create.
     Socket {
@@ -383,7 +385,7 @@ impl Record {
                 path: value("path"),
                 info: value("info"),
             },
-            ["proto", "addr", "port"] => {
+            ["proto", "addr", "port"] | ["proto", "addr", "port", "ask"] => {
                 let addr = std::str::from_utf8(value("addr"))
                     .ok()
                     .and_then(|a| a.parse().ok());
@@ -392,6 +394,7 @@ impl Record {
                         proto: value("proto"),
                         addr,
                         port,
+                        asked: self.field("ask"),
                     },
                     _ => Object::Other,
                 }
@@ -603,8 +606,14 @@ fn object_text(record: &Record) -> String {
             format!("{} ({letters})", shown_name(path))
         }
         Object::Exec { path, .. } => shown_name(path),
-        Object::Endpoint { proto, addr, port } => {
-            format!("{} {}", shown(proto), endpoint_text(&addr, port))
+        Object::Endpoint {
+            proto,
+            addr,
+            port,
+            asked,
+        } => {
+            let why = asked.map_or(String::new(), |why| format!(" ({})", asked_text(why)));
+            format!("{} {}{why}", shown(proto), endpoint_text(&addr, port))
         }
         Object::Socket {
             family,

@@ -17,7 +17,7 @@ fn a_request_line_is_read_field_by_field() {
     assert_eq!(r.profile, "web");
     assert_eq!(r.op, "open");
     assert_eq!(r.requested, ACCESS_READ | ACCESS_WRITE);
-    assert_eq!(r.path, b"/srv/a b");
+    assert_eq!(r.object, lsmctl::ask::Asked::File(b"/srv/a b".to_vec()));
     let said = r.describe();
     assert!(
         said.contains(r#"asks to open "/srv/a b" for read, write"#),

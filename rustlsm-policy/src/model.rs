@@ -46,6 +46,9 @@ pub struct ProfileSpec {
     pub sockets: Vec<SocketSpec>,
     /// TCP/UDP endpoints it may bind, listen on, connect or send to.
     pub net_rules: Vec<NetRule>,
+    /// Endpoint rules whose operations, when no rule allows them, are put to the profile's
+    /// agent (`ask = [...]`).
+    pub ask_net_rules: Vec<NetRule>,
     /// Abstract `AF_UNIX` names it may connect or send to: glob patterns over the name
     /// without its leading NUL byte (see `glob::valid_abstract_pattern`).
     pub unix_abstract: Vec<String>,
@@ -103,6 +106,7 @@ impl ProfileSpec {
             mount: 0,
             sockets: Vec::new(),
             net_rules: Vec::new(),
+            ask_net_rules: Vec::new(),
             unix_abstract: Vec::new(),
             unix_peers: Vec::new(),
             exec_targets: Vec::new(),
@@ -304,24 +308,46 @@ fn encode_task_sections(p: &ProfileSpec, out: &mut Vec<u8>) -> Result<(), Encode
     {
         return Err(EncodeError::TooManyEntries(p.name.clone()));
     }
+    let payload = net_payload(&p.sockets, &p.net_rules);
+    if net::verify(&payload).is_err() {
+        return Err(EncodeError::BadNetRule(p.name.clone()));
+    }
+    put_section(out, wire::SECTION_NET, &payload);
+    Ok(())
+}
+
+/// A network section's payload: `sockets`, then `rules`.
+fn net_payload(sockets: &[SocketSpec], rules: &[NetRule]) -> Vec<u8> {
     let mut payload = Vec::new();
-    put_u16(&mut payload, p.sockets.len() as u16);
-    for s in &p.sockets {
+    put_u16(&mut payload, sockets.len() as u16);
+    for s in sockets {
         put_u16(&mut payload, s.family);
         put_u16(&mut payload, s.sock_type);
         put_u16(&mut payload, s.protocol);
     }
-    put_u16(&mut payload, p.net_rules.len() as u16);
-    for r in &p.net_rules {
+    put_u16(&mut payload, rules.len() as u16);
+    for r in rules {
         payload.extend_from_slice(&[r.ops, r.proto, r.family, r.prefix]);
         put_u16(&mut payload, r.ports.0);
         put_u16(&mut payload, r.ports.1);
         payload.extend_from_slice(&r.addr);
     }
-    if net::verify(&payload).is_err() {
+    payload
+}
+
+/// Appends the ask network section of `p`, if it has ask network rules.
+fn encode_ask_net(p: &ProfileSpec, out: &mut Vec<u8>) -> Result<(), EncodeError> {
+    if p.ask_net_rules.is_empty() {
+        return Ok(());
+    }
+    if p.ask_net_rules.len() > usize::from(net::MAX_ENTRIES) {
+        return Err(EncodeError::TooManyEntries(p.name.clone()));
+    }
+    let payload = net_payload(&[], &p.ask_net_rules);
+    if net::verify_rules_only(&payload).is_err() {
         return Err(EncodeError::BadNetRule(p.name.clone()));
     }
-    put_section(out, wire::SECTION_NET, &payload);
+    put_section(out, wire::SECTION_ASK_NET, &payload);
     Ok(())
 }
 
@@ -516,9 +542,10 @@ fn encode_profile(p: &ProfileSpec, out: &mut Vec<u8>) -> Result<(), EncodeError>
     put_u16(out, small(p.name.len()));
     put_u16(out, small(p.attach.len()));
     // Sections: file rules, capabilities, signal, ptrace, mount, network, and maybe owner
-    // rules, ask rules, unix and exec targets.
+    // rules, ask rules, ask network rules, unix and exec targets.
     let optional = usize::from(has_rules(p, Effect::AllowOwned))
         + usize::from(has_rules(p, Effect::Ask))
+        + usize::from(!p.ask_net_rules.is_empty())
         + usize::from(has_unix_section(p))
         + usize::from(!p.exec_targets.is_empty());
     put_u16(out, 6 + optional as u16);
@@ -533,6 +560,7 @@ fn encode_profile(p: &ProfileSpec, out: &mut Vec<u8>) -> Result<(), EncodeError>
     }
     encode_file_dfa(p, out)?;
     encode_task_sections(p, out)?;
+    encode_ask_net(p, out)?;
     encode_unix(p, out)?;
     encode_exec_targets(p, out)?;
     let len = (out.len() - start) as u32;

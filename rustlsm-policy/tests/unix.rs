@@ -243,7 +243,7 @@ fn bad_counts_are_refused_at_their_offsets() {
         wire::verify(&twice).unwrap_err().kind,
         ErrorKind::BadSection
     );
-    let (m, _) = with_section(wire::SECTION_ASK_FILE_DFA + 1, &good);
+    let (m, _) = with_section(wire::SECTION_ASK_NET + 1, &good);
     assert_eq!(wire::verify(&m).unwrap_err().kind, ErrorKind::BadSection);
 }
 

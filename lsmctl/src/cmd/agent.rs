@@ -8,7 +8,7 @@ use super::load::load_one;
 use super::mode::defining_file;
 use super::{compile_file, CompileSettings};
 use crate::kernel::{self, Via};
-use lsmctl::ask::{add_rule, Choice, ObjectFacts, Request};
+use lsmctl::ask::{add_network_rule, add_rule, Asked, Choice, ObjectFacts, Request};
 use lsmctl::records::LineSplitter;
 use rustlsm_policy::wire;
 use std::fs;
@@ -127,11 +127,14 @@ pub(crate) fn run(args: &AgentArgs, settings: &CompileSettings) -> Result<(), St
 /// itself compiles policy from (the profile and local directories, the includes' system
 /// directories), through which a confined program would write its own rules.
 fn changes_policy(request: &Request, args: &AgentArgs) -> Option<String> {
+    let Asked::File(path) = &request.object else {
+        return None;
+    };
     let reading = wire::ACCESS_READ | wire::ACCESS_EXEC | wire::ACCESS_MMAP_EXEC;
     if request.requested & wire::ACCESS_ALL & !reading == 0 {
         return None;
     }
-    let path = Path::new(std::ffi::OsStr::from_bytes(&request.path));
+    let path = Path::new(std::ffi::OsStr::from_bytes(path));
     let system = lsmctl::includes::SYSTEM_DIRS.iter().map(PathBuf::from);
     [args.dir.clone(), args.local_dir.clone()]
         .into_iter()
@@ -246,12 +249,16 @@ fn persist(
         Err(e) if e.kind() == io::ErrorKind::NotFound => None,
         Err(e) => return Err(format!("{}: {e}", local.display())),
     };
-    let text = add_rule(
-        old.as_deref().unwrap_or(""),
-        allow,
-        request.requested,
-        &request.path,
-    )
+    let old_text = old.as_deref().unwrap_or("");
+    let text = match &request.object {
+        Asked::File(path) => add_rule(old_text, allow, request.requested, path),
+        Asked::Endpoint { proto, addr, port } if allow => {
+            add_network_rule(old_text, request.requested, proto, addr, *port)
+        }
+        Asked::Endpoint { .. } => {
+            return Err("network rules only allow; an endpoint cannot be denied always".into())
+        }
+    }
     .map_err(|e| format!("{}: {e}", local.display()))?;
     write_local(&local, &text)?;
     let after = compile_file(&profile_file, &settings.includes, None);
