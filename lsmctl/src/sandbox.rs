@@ -250,6 +250,18 @@ fn add_socket(spec: &mut ProfileSpec, s: SocketSpec) {
     }
 }
 
+/// Puts `spec` in ask mode (`lsmctl run --ask`): what its rules do not allow is put to the
+/// agent. TCP and UDP sockets may be created, so that their endpoints are asked for (a socket
+/// reaches nothing before a bind, connect or send, each of which is asked); raw and ICMP
+/// sockets still need `--raw`, as socket creation is never asked.
+pub fn ask_mode(spec: &mut ProfileSpec) {
+    spec.mode = rustlsm_policy::Mode::Ask;
+    for family in [net::AF_INET, net::AF_INET6] {
+        add_socket(spec, socket(family, 1, 0));
+        add_socket(spec, socket(family, 2, 0));
+    }
+}
+
 /// Where a rule of a sandbox comes from, so that a refusal can name what to change.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Origin {

@@ -21,7 +21,7 @@ use crate::supervise::{self, say};
 use lsmctl::records;
 use lsmctl::sandbox::{self, Sandbox, SandboxRequest};
 use lsmctl::WarningKind;
-use rustlsm_policy::{encode, Mode, ProfileSpec};
+use rustlsm_policy::{encode, ProfileSpec};
 use std::ffi::OsString;
 use std::fs::{self, File, OpenOptions};
 use std::io::Write;
@@ -111,7 +111,7 @@ pub(crate) fn run(args: RunArgs, settings: &CompileSettings) -> Result<u8, Strin
     };
     let mut sandbox = sandbox::build_sandbox(&args.request, base, &cwd)?;
     if args.ask.is_some() {
-        sandbox.spec.mode = Mode::Ask;
+        sandbox::ask_mode(&mut sandbox.spec);
     }
     let blob =
         encode(std::slice::from_ref(&sandbox.spec)).map_err(|e| format!("the sandbox: {e}"))?;

@@ -26,8 +26,8 @@ pub(crate) const CASES: u32 = 19;
 const PROBE: &str = "/usr/bin/rlsm-probe-ask";
 const CAT: &str = "/usr/bin/rlsm-ask-cat";
 const DIR: &str = "/tmp/ask";
-const PROFILES: &str = "/tmp/ask-profiles";
-const INCLUDES: &str = "/tmp/ask-include";
+pub(crate) const PROFILES: &str = "/tmp/ask-profiles";
+pub(crate) const INCLUDES: &str = "/tmp/ask-include";
 /// A file no rule of the ask profile names.
 const OUTSIDE: &str = "/tmp/ask-outside";
 
@@ -55,12 +55,12 @@ include = ["abstractions/base"]
 "#;
 
 /// A listener opened by this program (the agent), closed when dropped.
-struct Listener(fs::File);
+pub(crate) struct Listener(fs::File);
 
 impl Listener {
     /// A listener for every ask profile whose tasks wait `wait_ms` (0: the default) and that
     /// holds `max_pending` requests (0: the default).
-    fn open(wait_ms: u32, max_pending: u32) -> Result<Self, String> {
+    pub(crate) fn open(wait_ms: u32, max_pending: u32) -> Result<Self, String> {
         let buffer = listen_buffer(wait_ms, max_pending, &[]).ok_or("bad listen buffer")?;
         let fd = rlsm_guest::manage_policy_value(abi::LSM_POLICY_LISTEN, &buffer, 0)
             .map_err(|e| format!("LSM_POLICY_LISTEN: errno {e}"))?;
@@ -69,7 +69,7 @@ impl Listener {
     }
 
     /// The next request, waiting up to `ms` milliseconds; `None` if none came.
-    fn next(&mut self, ms: i32) -> Result<Option<Request>, String> {
+    pub(crate) fn next(&mut self, ms: i32) -> Result<Option<Request>, String> {
         let mut pfd = libc::pollfd {
             fd: self.0.as_raw_fd(),
             events: libc::POLLIN,
@@ -88,13 +88,13 @@ impl Listener {
     }
 
     /// The next request, which must come within 20 s.
-    fn expect(&mut self) -> Result<Request, String> {
+    pub(crate) fn expect(&mut self) -> Result<Request, String> {
         self.next(20_000)?
             .ok_or("no request within 20 s".to_string())
     }
 
     /// Writes `answer`; the errno if the kernel refused it.
-    fn answer(&mut self, id: u64, answer: &str) -> Result<(), i32> {
+    pub(crate) fn answer(&mut self, id: u64, answer: &str) -> Result<(), i32> {
         let line = format!("{id} {answer}\n");
         self.0
             .write(line.as_bytes())
@@ -105,9 +105,9 @@ impl Listener {
 
 /// One request as the kernel words it.
 #[derive(Debug)]
-struct Request {
-    id: u64,
-    line: String,
+pub(crate) struct Request {
+    pub(crate) id: u64,
+    pub(crate) line: String,
 }
 
 impl Request {
@@ -119,7 +119,7 @@ impl Request {
         })
     }
 
-    fn has(&self, field: &str) -> bool {
+    pub(crate) fn has(&self, field: &str) -> bool {
         self.line.split(' ').any(|f| f == field)
     }
 
@@ -143,7 +143,7 @@ fn spawn_free(args: &[&str]) -> Result<Child, String> {
     spawn_program(FREE_PROBE, args)
 }
 
-fn spawn_program(program: &str, args: &[&str]) -> Result<Child, String> {
+pub(crate) fn spawn_program(program: &str, args: &[&str]) -> Result<Child, String> {
     Command::new(program)
         .args(args)
         .stdin(Stdio::piped())
@@ -155,7 +155,7 @@ fn spawn_program(program: &str, args: &[&str]) -> Result<Child, String> {
 
 /// The errno `child` exits with, waiting at most `secs` seconds (then it is killed and this
 /// fails: a task must never hang).
-fn errno_within(mut child: Child, secs: u64) -> Result<i32, String> {
+pub(crate) fn errno_within(mut child: Child, secs: u64) -> Result<i32, String> {
     let deadline = Instant::now() + Duration::from_secs(secs);
     loop {
         if let Some(status) = child.try_wait().map_err(|e| e.to_string())? {
@@ -170,14 +170,14 @@ fn errno_within(mut child: Child, secs: u64) -> Result<i32, String> {
     }
 }
 
-fn expect_errno(what: &str, got: i32, want: i32) -> Outcome {
+pub(crate) fn expect_errno(what: &str, got: i32, want: i32) -> Outcome {
     check(got == want, || {
         format!("{what}: errno {got}, expected {want}")
     })
 }
 
 /// Whether the kernel log has a line with every one of `words` since `mark` bytes.
-fn logged_since(mark: usize, words: &[&str]) -> bool {
+pub(crate) fn logged_since(mark: usize, words: &[&str]) -> bool {
     let log = kernel_log();
     log.get(mark..)
         .unwrap_or(&log)
@@ -185,7 +185,7 @@ fn logged_since(mark: usize, words: &[&str]) -> bool {
         .any(|l| words.iter().all(|w| l.contains(w)))
 }
 
-fn log_mark() -> usize {
+pub(crate) fn log_mark() -> usize {
     kernel_log().len()
 }
 
@@ -670,9 +670,9 @@ pub(crate) fn run(s: &mut Suite) {
 }
 
 /// `lsmctl agent` answering for the test profiles, its answers fed on standard input.
-struct Agent {
+pub(crate) struct Agent {
     child: Child,
-    output: String,
+    pub(crate) output: String,
     stdout: std::io::BufReader<std::process::ChildStdout>,
 }
 
@@ -682,7 +682,7 @@ impl Agent {
     }
 
     /// [`Agent::start`] with `dir` as its profile directory.
-    fn start_in(dir: &str, extra: &[&str]) -> Result<Self, String> {
+    pub(crate) fn start_in(dir: &str, extra: &[&str]) -> Result<Self, String> {
         let mut child = Command::new(LSMCTL)
             .args(["-I", INCLUDES, "agent", "--dir", dir])
             .args(["--local-dir", &format!("{INCLUDES}/local"), "--wait", "20"])
@@ -721,7 +721,7 @@ impl Agent {
     }
 
     /// Waits for the next request and answers it with `key`.
-    fn answer_next(&mut self, key: &str) -> Result<(), String> {
+    pub(crate) fn answer_next(&mut self, key: &str) -> Result<(), String> {
         self.read_until("asks to")?;
         let stdin = self.child.stdin.as_mut().ok_or("no stdin")?;
         writeln!(stdin, "{key}").map_err(|e| e.to_string())?;
@@ -730,7 +730,7 @@ impl Agent {
 
     /// Stops the agent (as Ctrl-C would: it waits in a read of its listener) and keeps the
     /// rest of its output.
-    fn stop(&mut self) -> Outcome {
+    pub(crate) fn stop(&mut self) -> Outcome {
         self.child.kill().map_err(|e| e.to_string())?;
         let mut rest = String::new();
         let _ = self.stdout.read_to_string(&mut rest);

@@ -19,7 +19,7 @@ const USER: u32 = 1000;
 
 /// `lsmctl run --ask` as the user, answering with `answers` (`KEY PATH` lines), for the
 /// probe with `args`: (exit status, stderr and stdout).
-fn run_asking(answers: &str, args: &[&str]) -> Result<(i32, String), String> {
+pub(crate) fn run_asking(answers: &str, args: &[&str]) -> Result<(i32, String), String> {
     let file = format!("{DIR}/answers");
     fs::write(&file, answers).map_err(|e| e.to_string())?;
     fs::set_permissions(&file, fs::Permissions::from_mode(0o644)).map_err(|e| e.to_string())?;
@@ -41,7 +41,7 @@ fn run_asking(answers: &str, args: &[&str]) -> Result<(i32, String), String> {
     Ok(output(&mut cmd))
 }
 
-fn expect(what: &str, got: (i32, String), code: i32, texts: &[&str]) -> Outcome {
+pub(crate) fn expect(what: &str, got: (i32, String), code: i32, texts: &[&str]) -> Outcome {
     let (status, out) = got;
     check(
         status == code && texts.iter().all(|t| out.contains(t)),

@@ -11,6 +11,7 @@
 //! families in order.
 
 mod ask;
+mod ask_network;
 mod ask_sandbox;
 mod attr;
 mod boot;
@@ -52,7 +53,7 @@ type Outcome = Result<(), String>;
 /// The cases a full run registers, and those of the parts run alone or counted on their own
 /// (hostile.rs and privilege.rs keep theirs). A run of any other number fails, so a dropped
 /// case or an early return is seen: update these with the cases.
-const EXPECTED_CASES: u32 = 611;
+const EXPECTED_CASES: u32 = 620;
 const EXPECTED_PROGRAMS: u32 = 41;
 const EXPECTED_ESCAPES: u32 = 162;
 /// The escape classes repeated inside sandboxes (escapes::run_sandboxed).
@@ -175,7 +176,8 @@ fn main() {
     if std::env::args().nth(1).as_deref() == Some("ask") {
         s.part("ask", ask::CASES, ask::run);
         s.part("run --ask", ask_sandbox::CASES, ask_sandbox::run);
-        s.finish(ask::CASES + ask_sandbox::CASES);
+        s.part("ask network", ask_network::CASES, ask_network::run);
+        s.finish(ask::CASES + ask_sandbox::CASES + ask_network::CASES);
     }
     // `rlsm-guest-tests escapes` runs only the escape suite.
     if std::env::args().nth(1).as_deref() == Some("escapes") {
@@ -193,6 +195,7 @@ fn main() {
     owner::run_cases(&mut s);
     s.part("ask", ask::CASES, ask::run);
     s.part("run --ask", ask_sandbox::CASES, ask_sandbox::run);
+    s.part("ask network", ask_network::CASES, ask_network::run);
     repeats::run_cases(&mut s);
     files::breadth(&mut s);
     proc_self::run_cases(&mut s);

@@ -299,6 +299,7 @@ const SYS_IO_URING_ENTER: libc::c_long = 426;
 const SYS_IO_URING_REGISTER: libc::c_long = 427;
 const IORING_REGISTER_PERSONALITY: libc::c_long = 9;
 const IORING_OP_OPENAT: u8 = 18;
+const IORING_OP_CONNECT: u8 = 16;
 const IORING_ENTER_GETEVENTS: u32 = 1;
 const IORING_OFF_CQ_RING: i64 = 0x800_0000;
 const IORING_OFF_SQES: i64 = 0x1000_0000;
@@ -361,90 +362,141 @@ fn ring_map(fd: libc::c_int, len: usize, off: i64) -> Option<*mut u8> {
 /// under them (io_uring's personalities; the kernel's `uring_override_creds` hook).
 fn uring_open(path: &str, personality: bool) -> i32 {
     let p = cstr(path);
+    let sqe = |id: u64| Sqe {
+        opcode: IORING_OP_OPENAT,
+        flags: 0,
+        ioprio: 0,
+        fd: libc::AT_FDCWD,
+        off: 0,
+        addr: p.as_ptr() as u64,
+        len: 0,
+        open_flags: (libc::O_RDONLY | libc::O_CLOEXEC) as u32,
+        user_data: 1,
+        // buf_index (u16), then personality (u16).
+        tail: [id << 16, 0, 0],
+    };
+    match uring_submit(personality, sqe) {
+        res if res < 0 => -res,
+        fd => {
+            // SAFETY: The open's new descriptor, ours to close.
+            unsafe { libc::close(fd) };
+            0
+        }
+    }
+}
+
+/// Connects a new TCP socket to ADDR:PORT through an io_uring of this task's own
+/// (`IORING_OP_CONNECT`, issued inline under the ring's lock): the CQE's errno, or 0.
+fn uring_connect(addr: &str, port: &str) -> i32 {
+    let sa = sin(addr, port, libc::AF_INET);
+    // SAFETY: A plain socket; closed below.
+    let sock = unsafe { libc::socket(libc::AF_INET, libc::SOCK_STREAM | libc::SOCK_CLOEXEC, 0) };
+    if sock < 0 {
+        return last();
+    }
+    let sqe = |_| Sqe {
+        opcode: IORING_OP_CONNECT,
+        flags: 0,
+        ioprio: 0,
+        fd: sock,
+        // addr2: the address's length.
+        off: std::mem::size_of_val(&sa) as u64,
+        addr: (&raw const sa) as u64,
+        len: 0,
+        open_flags: 0,
+        user_data: 1,
+        tail: [0; 3],
+    };
+    let res = uring_submit(false, sqe);
+    // SAFETY: Our socket.
+    unsafe { libc::close(sock) };
+    -res.min(0)
+}
+
+/// Sets up a ring, submits the one SQE `sqe` makes (given the personality registered when
+/// `personality`, else 0) and waits for its completion: the CQE's result (a negative errno
+/// on failure), or the negative errno of the ring's own setup.
+fn uring_submit(personality: bool, sqe: impl FnOnce(u64) -> Sqe) -> i32 {
     // SAFETY: A zeroed params struct is what io_uring_setup expects.
     let mut params: UringParams = unsafe { std::mem::zeroed() };
     // SAFETY: `params` is a writable struct io_uring_params.
     let fd = unsafe { libc::syscall(SYS_IO_URING_SETUP, 4, &raw mut params) } as libc::c_int;
-    fd_then(fd, |fd| {
-        let id = if personality {
-            // SAFETY: IORING_REGISTER_PERSONALITY takes no argument.
-            let id = unsafe {
-                libc::syscall(
-                    SYS_IO_URING_REGISTER,
-                    fd,
-                    IORING_REGISTER_PERSONALITY,
-                    0usize,
-                    0,
-                )
-            };
-            if id < 0 {
-                let e = last();
-                println!("register personality: errno {e}");
-                return e;
-            }
-            id as u64
-        } else {
-            0
-        };
-        let sq_len = params.sq_off[6] as usize + params.sq_entries as usize * 4;
-        let cq_len = params.cq_off[5] as usize + params.cq_entries as usize * 16;
-        let sqe_len = params.sq_entries as usize * std::mem::size_of::<Sqe>();
-        let (Some(sq), Some(cq), Some(sqes)) = (
-            ring_map(fd, sq_len, 0),
-            ring_map(fd, cq_len, IORING_OFF_CQ_RING),
-            ring_map(fd, sqe_len, IORING_OFF_SQES),
-        ) else {
-            return last();
-        };
-        // SAFETY: The offsets come from the kernel and lie within the mappings; the ring
-        // indices are u32 words shared with the kernel, hence the atomics.
-        unsafe {
-            use std::sync::atomic::{AtomicU32, Ordering};
-            let word = |base: *mut u8, off: u32| &*base.add(off as usize).cast::<AtomicU32>();
-            let tail = word(sq, params.sq_off[1]).load(Ordering::Acquire);
-            let index = tail & *sq.add(params.sq_off[2] as usize).cast::<u32>();
-            sqes.cast::<Sqe>().write(Sqe {
-                opcode: IORING_OP_OPENAT,
-                flags: 0,
-                ioprio: 0,
-                fd: libc::AT_FDCWD,
-                off: 0,
-                addr: p.as_ptr() as u64,
-                len: 0,
-                open_flags: (libc::O_RDONLY | libc::O_CLOEXEC) as u32,
-                user_data: 1,
-                // buf_index (u16), then personality (u16).
-                tail: [id << 16, 0, 0],
-            });
-            *sq.add(params.sq_off[6] as usize)
-                .cast::<u32>()
-                .add(index as usize) = 0;
-            word(sq, params.sq_off[1]).store(tail.wrapping_add(1), Ordering::Release);
-            let rc = libc::syscall(
-                SYS_IO_URING_ENTER,
+    if fd < 0 {
+        return -last();
+    }
+    let res = uring_submit_on(fd, &params, personality, sqe);
+    // SAFETY: The ring's descriptor, ours.
+    unsafe { libc::close(fd) };
+    res
+}
+
+fn uring_submit_on(
+    fd: libc::c_int,
+    params: &UringParams,
+    personality: bool,
+    sqe: impl FnOnce(u64) -> Sqe,
+) -> i32 {
+    let id = if personality {
+        // SAFETY: IORING_REGISTER_PERSONALITY takes no argument.
+        let id = unsafe {
+            libc::syscall(
+                SYS_IO_URING_REGISTER,
                 fd,
-                1,
-                1,
-                IORING_ENTER_GETEVENTS,
+                IORING_REGISTER_PERSONALITY,
                 0usize,
                 0,
-            );
-            if rc < 0 {
-                return last();
-            }
-            let head = word(cq, params.cq_off[0]).load(Ordering::Acquire);
-            let mask = *cq.add(params.cq_off[2] as usize).cast::<u32>();
-            let cqe = cq.add(params.cq_off[5] as usize + (head & mask) as usize * 16);
-            let res = *cqe.add(8).cast::<i32>();
-            word(cq, params.cq_off[0]).store(head.wrapping_add(1), Ordering::Release);
-            if res < 0 {
-                -res
-            } else {
-                libc::close(res);
-                0
-            }
+            )
+        };
+        if id < 0 {
+            let e = last();
+            println!("register personality: errno {e}");
+            return -e;
         }
-    })
+        id as u64
+    } else {
+        0
+    };
+    let sq_len = params.sq_off[6] as usize + params.sq_entries as usize * 4;
+    let cq_len = params.cq_off[5] as usize + params.cq_entries as usize * 16;
+    let sqe_len = params.sq_entries as usize * std::mem::size_of::<Sqe>();
+    let (Some(sq), Some(cq), Some(sqes)) = (
+        ring_map(fd, sq_len, 0),
+        ring_map(fd, cq_len, IORING_OFF_CQ_RING),
+        ring_map(fd, sqe_len, IORING_OFF_SQES),
+    ) else {
+        return -last();
+    };
+    // SAFETY: The offsets come from the kernel and lie within the mappings; the ring
+    // indices are u32 words shared with the kernel, hence the atomics.
+    unsafe {
+        use std::sync::atomic::{AtomicU32, Ordering};
+        let word = |base: *mut u8, off: u32| &*base.add(off as usize).cast::<AtomicU32>();
+        let tail = word(sq, params.sq_off[1]).load(Ordering::Acquire);
+        let index = tail & *sq.add(params.sq_off[2] as usize).cast::<u32>();
+        sqes.cast::<Sqe>().write(sqe(id));
+        *sq.add(params.sq_off[6] as usize)
+            .cast::<u32>()
+            .add(index as usize) = 0;
+        word(sq, params.sq_off[1]).store(tail.wrapping_add(1), Ordering::Release);
+        let rc = libc::syscall(
+            SYS_IO_URING_ENTER,
+            fd,
+            1,
+            1,
+            IORING_ENTER_GETEVENTS,
+            0usize,
+            0,
+        );
+        if rc < 0 {
+            return -last();
+        }
+        let head = word(cq, params.cq_off[0]).load(Ordering::Acquire);
+        let mask = *cq.add(params.cq_off[2] as usize).cast::<u32>();
+        let cqe = cq.add(params.cq_off[5] as usize + (head & mask) as usize * 16);
+        let res = *cqe.add(8).cast::<i32>();
+        word(cq, params.cq_off[0]).store(head.wrapping_add(1), Ordering::Release);
+        res
+    }
 }
 
 /// chroot(DIR), chdir("/"), then opens PATH read-only.
@@ -933,6 +985,7 @@ pub(crate) fn run(op: &str, args: &[String]) -> Option<i32> {
             "uring-read" => uring_enter(arg(2)),
             "uring-open" => uring_open(arg(2), false),
             "uring-open-personality" => uring_open(arg(2), true),
+            "uring-connect" => uring_connect(arg(2), arg(3)),
             "chroot-open" => chroot_open(arg(2), arg(3)),
             "append-overwrite" => append_overwrite(arg(2)),
             "append-noappend" => append_noappend(arg(2)),

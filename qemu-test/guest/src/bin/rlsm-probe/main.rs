@@ -264,6 +264,10 @@ fn file_op(op: &str, a: &str, b: &str) -> Option<i32> {
             "tcp-connect" => inet_op(libc::SOCK_STREAM, a, b, |fd, sa| {
                 errno_if(libc::connect(fd, sa.0, sa.1))
             }),
+            // A non-blocking connect: EINPROGRESS when it goes ahead.
+            "tcp-connect-nb" => inet_op(libc::SOCK_STREAM | libc::SOCK_NONBLOCK, a, b, |fd, sa| {
+                errno_if(libc::connect(fd, sa.0, sa.1))
+            }),
             "udp-send" => inet_op(libc::SOCK_DGRAM, a, b, |fd, sa| {
                 let n = libc::sendto(fd, b"x".as_ptr().cast(), 1, 0, sa.0, sa.1);
                 errno_if(if n < 0 { -1 } else { 0 })
