@@ -4,7 +4,7 @@
 //! compiled automaton is checked against an independent matcher of the same semantics;
 //! endpoint decisions against a bit-by-bit reading of the rules.
 
-use rustlsm_policy::{decode, glob, net, wire, Effect, NetRule, ProfileSpec};
+use rustlsm_policy::{decode, glob, net, wire, Effect, Mode, NetRule, ProfileSpec};
 
 /// Most probe paths or endpoints per profile: the reference is quadratic.
 const MAX_PROBES: usize = 64;
@@ -27,6 +27,7 @@ pub fn check(specs: &[ProfileSpec], blob: &[u8]) {
         check_files(spec, &view);
         check_tasks(spec, &view, &names);
         check_net(spec, view.net());
+        check_ask_net(spec, &view);
         check_unix(spec, &view, &names);
         check_exec_targets(spec, &view);
         assert_eq!(summary.exec_targets, spec.exec_targets);
@@ -276,8 +277,37 @@ fn check_net(spec: &ProfileSpec, view: net::Net<'_>) {
             }
         }
     }
+    check_endpoints(&spec.net_rules, &spec.name, |op, proto, e| {
+        let expected = spec.net_rules.iter().any(|r| allows(r, op, proto, e));
+        (view.may(op, proto, e), expected)
+    });
+}
+
+/// Ask network rules and ask mode: an endpoint operation is asked where an ask rule names it,
+/// and everywhere in ask mode.
+fn check_ask_net(spec: &ProfileSpec, view: &wire::ProfileView<'_>) {
+    let rules: Vec<NetRule> = spec
+        .ask_net_rules
+        .iter()
+        .chain(&spec.net_rules)
+        .copied()
+        .collect();
+    check_endpoints(&rules, &spec.name, |op, proto, e| {
+        let expected =
+            spec.mode == Mode::Ask || spec.ask_net_rules.iter().any(|r| allows(r, op, proto, e));
+        (view.asks_net(op, proto, e), expected)
+    });
+}
+
+/// Runs `judge` (which returns what the view says and what the model expects) on the
+/// endpoints at and just outside the edges of `rules`, for every operation and protocol.
+fn check_endpoints(
+    rules: &[NetRule],
+    name: &str,
+    judge: impl Fn(u8, u8, &net::Endpoint) -> (bool, bool),
+) {
     let mut endpoints = Vec::new();
-    for r in &spec.net_rules {
+    for r in rules {
         let families: &[u8] = if r.family == 0 { &[4, 6] } else { &[r.family] };
         for &family in families {
             let max = if family == 4 { 32 } else { 128 };
@@ -297,13 +327,8 @@ fn check_net(spec: &ProfileSpec, view: net::Net<'_>) {
     for e in endpoints.iter().take(MAX_PROBES) {
         for op in [net::OP_BIND, net::OP_LISTEN, net::OP_CONNECT, net::OP_SEND] {
             for proto in [net::PROTO_TCP, net::PROTO_UDP] {
-                let expected = spec.net_rules.iter().any(|r| allows(r, op, proto, e));
-                assert_eq!(
-                    view.may(op, proto, e),
-                    expected,
-                    "{}: {op} {proto} {e:?}",
-                    spec.name
-                );
+                let (said, expected) = judge(op, proto, e);
+                assert_eq!(said, expected, "{name}: {op} {proto} {e:?}");
             }
         }
     }

@@ -90,6 +90,9 @@ fn profile(u: &mut Unstructured<'_>, name: &str, peers: &[String]) -> Result<Pro
     for _ in 0..u.int_in_range(0..=3)? {
         p.net_rules.push(net_rule(u)?);
     }
+    for _ in 0..u.int_in_range(0..=2)? {
+        p.ask_net_rules.push(net_rule(u)?);
+    }
     for _ in 0..u.int_in_range(0..=3)? {
         p.unix_abstract.push(abstract_pattern(u)?);
     }
