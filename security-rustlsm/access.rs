@@ -750,13 +750,10 @@ impl<O: report::Object> AskingCheck<'_, O> {
         };
         match ask::ask(&question, ask::Whose::System, self.cred, wait) {
             Ok(()) if label_serial(label) == Some(profile.serial()) => Ok(()),
-            // A profile loaded meanwhile decides afresh, without asking again.
-            Ok(()) => match label.profile() {
-                Some(now) if !(self.decide)(&Rules::system(now.view())) => {
-                    self.refuse(&Rules::system(now.view()), None)
-                }
-                _ => Ok(()),
-            },
+            // A profile loaded meanwhile decides afresh, without waiting again: what it
+            // leaves to its agent is asked anew (refused at once, the request delivered),
+            // never killed for.
+            Ok(()) => self.for_label(label, domain, ask::Wait::Never),
             Err(why) => self.refuse(&rules, Some(why)),
         }
     }

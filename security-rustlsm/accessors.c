@@ -37,6 +37,12 @@ int rustlsm_sock_protocol(const struct socket *sock)
 	return sock->sk ? READ_ONCE(sock->sk->sk_protocol) : 0;
 }
 
+/* Whether @sock is a kernel socket (sock_create_kern()), which a subsystem uses for itself. */
+bool rustlsm_sock_is_kern(const struct socket *sock)
+{
+	return sock->sk && sock->sk->sk_kern_sock;
+}
+
 void rustlsm_unix_lock(struct sock *sk)
 {
 	unix_state_lock(sk);
@@ -256,14 +262,15 @@ bool rustlsm_owns(const struct cred *cred, const struct path *on, const struct i
 
 /*
  * Whether the current task may wait for a user space agent at all: a user task of its own
- * (no kernel thread, io_uring worker, exit or core dump, no fatal signal, no borrowed
+ * (no kernel thread, io_uring or vhost worker, exit or core dump, no fatal signal, no borrowed
  * credentials: someone in the kernel acts on its behalf), not in an exec (cred_guard_mutex
  * is held).
  */
 static bool rustlsm_task_may_wait(void)
 {
 	might_sleep();
-	return !(current->flags & (PF_KTHREAD | PF_IO_WORKER | PF_EXITING | PF_DUMPCORE)) &&
+	return !(current->flags &
+		 (PF_KTHREAD | PF_IO_WORKER | PF_USER_WORKER | PF_EXITING | PF_DUMPCORE)) &&
 	       !current->in_execve && current->cred == current->real_cred &&
 	       !fatal_signal_pending(current);
 }

@@ -45,6 +45,7 @@ mod raw {
     unsafe extern "C" {
         pub(super) safe fn rustlsm_sock_family(sock: &Socket) -> c_int;
         pub(super) safe fn rustlsm_sock_protocol(sock: &Socket) -> c_int;
+        pub(super) safe fn rustlsm_sock_is_kern(sock: &Socket) -> bool;
         pub(super) safe fn rustlsm_sk_type(sk: &Sock) -> c_int;
         pub(super) safe fn rustlsm_unix_lock(sk: &UnixSock);
         pub(super) fn rustlsm_unix_unlock(sk: &UnixSock);
@@ -89,6 +90,12 @@ pub(crate) fn sock_family(sock: &Socket) -> c_int {
 /// The protocol `sock` was created with (`IPPROTO_*`; 0 without a `struct sock`).
 pub(crate) fn sock_protocol(sock: &Socket) -> c_int {
     raw::rustlsm_sock_protocol(sock)
+}
+
+/// Whether `sock` is a kernel socket (`sock_create_kern()`), which a subsystem (sunrpc, a
+/// BPF program's socket) uses for itself, even in a user task's context.
+pub(crate) fn sock_is_kern(sock: &Socket) -> bool {
+    raw::rustlsm_sock_is_kern(sock)
 }
 
 /// The type (`SOCK_STREAM`, `SOCK_DGRAM`...) of `sk`.

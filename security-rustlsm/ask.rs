@@ -15,7 +15,8 @@
 //! connect, send). A task waits for the answer only in `file_open` and the socket hooks, and
 //! only when it holds no lock an agent could need ([`accessors::may_wait_in_open`],
 //! [`accessors::may_wait_on_socket`]); the wait is killable, never interruptible (an
-//! `open()` that fails with `EINTR` breaks programs), and lasts the listener's wait at most.
+//! `open()` that fails with `EINTR` breaks programs) and freezable (a task waiting for a
+//! person must not keep the system from suspending), and lasts the listener's wait at most.
 //! Everywhere else (the hooks that create, remove or rename names run with the directory
 //! locked; non-blocking sockets) the access is refused at once and the request is still
 //! delivered, so that an answer for the session, or a rule the agent adds, lets the retry
@@ -40,14 +41,15 @@ use kernel::{
     cred::Credential,
     fs::{anon_inode, File, LocalFile, OwnedPath, Path},
     net::socket::Socket,
-    new_spinlock,
+    new_condvar, new_spinlock,
     prelude::*,
     sync::{
         atomic::{Atomic, Relaxed},
         poll::{PollCondVarBox, PollTable},
-        Arc, ArcBorrow, Completion, SpinLock,
+        Arc, ArcBorrow, CondVar, CondVarTimeoutResult, SpinLock,
     },
     task::Task,
+    time::Jiffies,
     uaccess::{UserSliceReader, UserSliceWriter},
 };
 
@@ -117,8 +119,8 @@ pub(crate) enum Wait<'a> {
     Never,
 }
 
-/// What became of a request, set once under its listener's lock, before its completion is
-/// completed.
+/// What became of a request, set once under its listener's lock, before its waiters are
+/// woken.
 const UNANSWERED: i32 = 0;
 const ALLOWED: i32 = 1;
 const DENIED: i32 = 2;
@@ -143,8 +145,9 @@ struct Request {
     /// Dropped in process context only: the tasks that wait hold the request to the end.
     object: Option<OwnedPath>,
     answer: Atomic<i32>,
+    /// Where the tasks that wait for the answer sleep, with the listener's lock released.
     #[pin]
-    done: Completion,
+    answered: CondVar,
 }
 
 /// A request a listener holds: not answered yet.
@@ -412,16 +415,15 @@ pub(crate) fn ask(
     if !waits {
         return Err(Refusal::NoWait);
     }
-    let timeout = kernel::time::msecs_to_jiffies(listener.wait_ms);
-    let ended = request.done.wait_for_completion_killable_timeout(timeout);
+    let killed = listener.wait_for(&request, kernel::time::msecs_to_jiffies(listener.wait_ms));
     // The answer is set under the listener's lock, which `leave` takes: an answer that
     // raced with the timeout is seen, or the agent is told it came too late.
     listener.leave(&request);
-    match (request.answer.load(Relaxed), ended) {
+    match (request.answer.load(Relaxed), killed) {
         (ALLOWED, _) => Ok(()),
         (DENIED, _) => Err(Refusal::Denied),
         (CLOSED, _) => Err(Refusal::Closed),
-        (_, Err(_)) => Err(Refusal::Killed),
+        (_, true) => Err(Refusal::Killed),
         _ => Err(Refusal::Timeout),
     }
 }
@@ -455,7 +457,7 @@ fn new_request(
             line,
             object: object.map(OwnedPath::new),
             answer: Atomic::new(UNANSWERED),
-            done <- Completion::new(),
+            answered <- new_condvar!("Request::answered"),
         }),
         flags,
     )
@@ -528,6 +530,25 @@ impl Listener {
         Ok(request)
     }
 
+    /// Waits until `request` is answered (or the listener closed), for at most `timeout`.
+    /// Killable, never interruptible, and freezable: the task holds no lock while it sleeps
+    /// (see [`accessors::may_wait_in_open`]). Returns whether the task was killed.
+    fn wait_for(&self, request: &Request, timeout: Jiffies) -> bool {
+        let mut inner = self.inner.lock();
+        let mut left = timeout;
+        while request.answer.load(Relaxed) == UNANSWERED {
+            match request
+                .answered
+                .wait_killable_freezable_timeout(&mut inner, left)
+            {
+                CondVarTimeoutResult::Timeout => return false,
+                CondVarTimeoutResult::Signal { .. } => return true,
+                CondVarTimeoutResult::Woken { jiffies } => left = jiffies,
+            }
+        }
+        false
+    }
+
     /// Ends a wait for `request`: the last waiter takes an unanswered request back, so that
     /// a late answer finds nothing (`ENOENT`).
     fn leave(&self, request: &Arc<Request>) {
@@ -593,7 +614,7 @@ impl Listener {
         request.answer.store(word, Relaxed);
         drop(inner);
         drop(answered);
-        request.done.complete_all();
+        request.answered.notify_all();
         Ok(())
     }
 
@@ -613,7 +634,7 @@ impl Listener {
             core::mem::take(&mut inner.pending)
         };
         for p in pending.iter() {
-            p.request.done.complete_all();
+            p.request.answered.notify_all();
         }
         self.readable.notify_all();
     }
@@ -728,7 +749,7 @@ impl anon_inode::Operations for Channel {
     fn read(this: ArcBorrow<'_, Self>, out: &mut UserSliceWriter, nonblock: bool) -> Result<usize> {
         let listener = &this.listener;
         listener.refuse_user()?;
-        let (id, request) = {
+        let (id, request, waits) = {
             let mut inner = listener.inner.lock();
             loop {
                 // Tasks that wait first: they are what a slow answer costs.
@@ -739,7 +760,7 @@ impl anon_inode::Operations for Channel {
                     .or_else(|| inner.pending.iter().position(|p| !p.delivered));
                 if let Some(p) = next.and_then(|at| inner.pending.get_mut(at)) {
                     p.delivered = true;
-                    break (p.id, p.request.clone());
+                    break (p.id, p.request.clone(), p.waiters > 0);
                 }
                 if nonblock {
                     return Err(EAGAIN);
@@ -757,10 +778,11 @@ impl anon_inode::Operations for Channel {
             .and_then(|o| anon_inode::NewFd::open_path(o.as_path()).ok());
         let line = render(
             &fmt!(
-                "id={} {}{}\n",
+                "id={} {}{} waits={}\n",
                 id,
                 kernel::str::BStr::from_bytes(&request.line),
-                FdField(object.as_ref().map(anon_inode::NewFd::fd))
+                FdField(object.as_ref().map(anon_inode::NewFd::fd)),
+                u8::from(waits)
             ),
             GFP_KERNEL,
         );

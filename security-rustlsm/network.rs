@@ -8,7 +8,9 @@ use crate::{
     access::{check_current_asking, check_current_with, Rules},
     accessors, ask, cred_blob, net, report,
 };
-use kernel::{bindings, cred::Credential, ffi::c_int, net::socket::Socket, prelude::*};
+use kernel::{
+    bindings, cred::Credential, ffi::c_int, lsm::Control, net::socket::Socket, prelude::*,
+};
 
 /// The object of a socket decision.
 enum NetObject {
@@ -23,6 +25,9 @@ enum NetObject {
         /// Why the agent the operation was put to did not allow it, if it was asked.
         asked: Option<ask::Refusal>,
     },
+    /// A socket option or control message that routes packets elsewhere (see
+    /// [`routes_elsewhere`]).
+    Route { option: &'static str },
 }
 
 /// Writes an address in the usual text form (dotted IPv4, IPv6 as eight hex groups).
@@ -101,6 +106,7 @@ impl kernel::fmt::Display for NetObject {
                 }
                 Ok(())
             }
+            NetObject::Route { option } => f.write_fmt(fmt!("option={}", option)),
         }
     }
 }
@@ -129,6 +135,7 @@ impl report::Object for NetObject {
                     record.field(c"ask", asked.word().as_bytes());
                 }
             }
+            NetObject::Route { option } => record.field(c"option", option.as_bytes()),
         }
     }
 }
@@ -214,13 +221,23 @@ fn target(op: u8, family: u16, bytes: &[u8]) -> Option<net::Endpoint> {
     net::endpoint(&v4)
 }
 
-/// Checks `op` on `sock` towards `address` (kernel memory), for a call with the message
-/// flags `msg_flags` (0 but for a send). What the rules refuse and leave to their agent
-/// (`ask` rules, `ask` mode) is put to it.
-fn check_endpoint(name: &str, op: u8, sock: &Socket, address: &[u8], msg_flags: u32) -> Result {
+/// Checks `op` on `sock` towards `address` (kernel memory). What the rules refuse and leave
+/// to their agent (`ask` rules, `ask` mode) is put to it, waiting as `wait` allows. Kernel
+/// sockets, which subsystems use for themselves (sunrpc's, even in a user's task), are not
+/// restricted.
+fn check_endpoint(
+    name: &str,
+    op: u8,
+    sock: &Socket,
+    address: &[u8],
+    wait: ask::Wait<'_>,
+) -> Result {
     let Some(proto) = ip_proto(sock) else {
         return Ok(());
     };
+    if accessors::sock_is_kern(sock) {
+        return Ok(());
+    }
     let family = u16::try_from(accessors::sock_family(sock)).unwrap_or(0);
     let Some(endpoint) = target(op, family, address) else {
         return Ok(());
@@ -233,7 +250,7 @@ fn check_endpoint(name: &str, op: u8, sock: &Socket, address: &[u8], msg_flags: 
         name,
         asked,
         u32::from(op),
-        ask::Wait::Socket(sock, msg_flags),
+        wait,
         |asked| NetObject::Endpoint {
             proto,
             endpoint,
@@ -249,12 +266,24 @@ pub(crate) fn socket_bind(sock: &Socket, address: &[u8]) -> Result {
     if accessors::sock_family(sock) == bindings::AF_UNIX as c_int {
         return crate::unix::check_bind(address);
     }
-    check_endpoint("bind", net::OP_BIND, sock, address, 0)
+    check_endpoint(
+        "bind",
+        net::OP_BIND,
+        sock,
+        address,
+        ask::Wait::Socket(sock, 0),
+    )
 }
 
 /// `socket_connect`.
 pub(crate) fn socket_connect(sock: &Socket, address: &[u8]) -> Result {
-    check_endpoint("connect", net::OP_CONNECT, sock, address, 0)
+    check_endpoint(
+        "connect",
+        net::OP_CONNECT,
+        sock,
+        address,
+        ask::Wait::Socket(sock, 0),
+    )
 }
 
 /// `socket_listen`: checked against the address the socket is bound to.
@@ -268,17 +297,107 @@ pub(crate) fn socket_listen(sock: &Socket, _backlog: c_int) -> Result {
     }
     let mut storage = bindings::__kernel_sockaddr_storage::default();
     let address = sock.local_address(&mut storage)?;
-    check_endpoint("listen", net::OP_LISTEN, sock, address, 0)
+    check_endpoint(
+        "listen",
+        net::OP_LISTEN,
+        sock,
+        address,
+        ask::Wait::Socket(sock, 0),
+    )?;
+    // The socket is not locked while an agent is asked: another thread may have bound it
+    // meanwhile. What it is bound to now is decided again, without waiting.
+    let mut now = bindings::__kernel_sockaddr_storage::default();
+    let bound = sock.local_address(&mut now)?;
+    if bound != address {
+        return check_endpoint("listen", net::OP_LISTEN, sock, bound, ask::Wait::Never);
+    }
+    Ok(())
+}
+
+/// The name of a socket option (or control message: the same level and number) that sends
+/// a socket's packets through another host than the address its rules were checked against:
+/// an IPv4 source route (`IP_OPTIONS`, refused whole since the hook does not see the options;
+/// `IP_RETOPTS`, the same as a control message), an IPv6 routing header (`IPV6_RTHDR`,
+/// RFC 2292's `IPV6_2292RTHDR`, and `IPV6_2292PKTOPTIONS`, whose sticky options may hold
+/// one). The packet's destination becomes the route's first hop.
+fn routes_elsewhere(level: c_int, name: c_int) -> Option<&'static str> {
+    match (u32::try_from(level).ok()?, u32::try_from(name).ok()?) {
+        (bindings::SOL_IP, bindings::IP_OPTIONS) => Some("ip_options"),
+        (bindings::SOL_IP, bindings::IP_RETOPTS) => Some("ip_retopts"),
+        (bindings::SOL_IPV6, bindings::IPV6_RTHDR) => Some("ipv6_rthdr"),
+        (bindings::SOL_IPV6, bindings::IPV6_2292RTHDR) => Some("ipv6_2292rthdr"),
+        (bindings::SOL_IPV6, bindings::IPV6_2292PKTOPTIONS) => Some("ipv6_2292pktoptions"),
+        _ => None,
+    }
+}
+
+/// Length of a `struct cmsghdr` (`size_t` length, `int` level and type), which is also the
+/// alignment of what follows.
+const CMSG_HEADER: usize = core::mem::size_of::<usize>() + 2 * core::mem::size_of::<c_int>();
+
+/// The first control message of `control` that routes elsewhere (see [`routes_elsewhere`]),
+/// walked as the kernel walks it (`for_each_cmsghdr`); the protocols refuse a message with a
+/// malformed header, so the walk stops there. Control data still in user memory is taken as
+/// routing: it is not read here, and the protocol would read it again.
+fn rerouting_message(control: Control<'_>) -> Option<&'static str> {
+    let Control::Kernel(mut rest) = control else {
+        return Some("user_control");
+    };
+    const WORD: usize = core::mem::size_of::<usize>();
+    const INT: usize = core::mem::size_of::<c_int>();
+    while let Some(header) = rest.get(..CMSG_HEADER) {
+        let len = usize::from_ne_bytes(header[..WORD].try_into().ok()?);
+        let level = c_int::from_ne_bytes(header[WORD..WORD + INT].try_into().ok()?);
+        let kind = c_int::from_ne_bytes(header[WORD + INT..].try_into().ok()?);
+        if len < CMSG_HEADER || len > rest.len() {
+            return None;
+        }
+        if let Some(option) = routes_elsewhere(level, kind) {
+            return Some(option);
+        }
+        let next = len.checked_next_multiple_of(WORD)?;
+        rest = rest.get(next..)?;
+    }
+    None
+}
+
+/// Refuses a confined task's `op` that would route the packets of `sock` elsewhere than the
+/// endpoint checked (`option`), whatever its rules allow.
+fn refuse_route(op: &str, sock: &Socket, option: Option<&'static str>) -> Result {
+    match option {
+        Some(option) if ip_proto(sock).is_some() && !accessors::sock_is_kern(sock) => {
+            check(op, &NetObject::Route { option }, |_| false)
+        }
+        _ => Ok(()),
+    }
+}
+
+/// `socket_setsockopt`: no confined task may source-route a TCP or UDP socket (see
+/// [`routes_elsewhere`]); other options are not mediated.
+pub(crate) fn socket_setsockopt(sock: &Socket, level: c_int, name: c_int) -> Result {
+    refuse_route("setsockopt", sock, routes_elsewhere(level, name))
 }
 
 /// `socket_sendmsg`: UDP datagrams to an explicit address (a connected socket's peer was
 /// checked at `connect`), and TCP Fast Open: `sendto(MSG_FASTOPEN)` with an address connects
-/// a TCP or MPTCP socket without `connect()`, so it is checked as one (Landlock does too).
-pub(crate) fn socket_sendmsg(sock: &Socket, name: &[u8], flags: u32, _size: c_int) -> Result {
+/// a TCP or MPTCP socket without `connect()`, so it is checked as one (Landlock does too). A
+/// UDP datagram whose control messages route it elsewhere is refused to a confined task,
+/// with or without an address.
+pub(crate) fn socket_sendmsg(
+    sock: &Socket,
+    name: &[u8],
+    flags: u32,
+    control: Control<'_>,
+    _size: c_int,
+) -> Result {
+    let has_control = !matches!(control, Control::Kernel([]));
+    if has_control && ip_proto(sock) == Some(net::PROTO_UDP) {
+        refuse_route("send", sock, rerouting_message(control))?;
+    }
     let (op, what) = match ip_proto(sock) {
         Some(net::PROTO_UDP) => (net::OP_SEND, "send"),
         Some(net::PROTO_TCP) if flags & bindings::MSG_FASTOPEN != 0 => (net::OP_CONNECT, "connect"),
         _ => return Ok(()),
     };
-    check_endpoint(what, op, sock, name, flags)
+    check_endpoint(what, op, sock, name, ask::Wait::Socket(sock, flags))
 }

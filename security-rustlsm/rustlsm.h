@@ -78,6 +78,7 @@ int rustlsm_socket_connect(struct socket *sock, struct sockaddr *address,
 			   int addrlen);
 int rustlsm_socket_listen(struct socket *sock, int backlog);
 int rustlsm_socket_sendmsg(struct socket *sock, struct msghdr *msg, int size);
+int rustlsm_socket_setsockopt(struct socket *sock, int level, int optname);
 int rustlsm_manage_policy_permission(u32 op, u32 size, u32 flags);
 int rustlsm_manage_policy(u32 op, const void *buf, u32 size, u32 flags);
 void rustlsm_bprm_committing_creds(const struct linux_binprm *bprm);
@@ -106,6 +107,7 @@ enum rustlsm_unix_kind {
 
 int rustlsm_sock_family(const struct socket *sock);
 int rustlsm_sock_protocol(const struct socket *sock);
+bool rustlsm_sock_is_kern(const struct socket *sock);
 void rustlsm_unix_lock(struct sock *sk);
 void rustlsm_unix_unlock(struct sock *sk);
 /* The longest abstract AF_UNIX name: UNIX_PATH_MAX less the leading NUL. */

@@ -147,6 +147,7 @@ kernel::lsm_hooks! {
     rustlsm_socket_connect: socket_connect(network::socket_connect);
     rustlsm_socket_listen: socket_listen(network::socket_listen);
     rustlsm_socket_sendmsg: socket_sendmsg(network::socket_sendmsg);
+    rustlsm_socket_setsockopt: socket_setsockopt(network::socket_setsockopt);
     rustlsm_unix_find: unix_find(unix::unix_find);
     rustlsm_unix_stream_connect: unix_stream_connect(unix::unix_stream_connect);
     rustlsm_unix_may_send: unix_may_send(unix::unix_may_send);

@@ -77,6 +77,7 @@ static struct security_hook_list rustlsm_hooks[] __ro_after_init = {
 	LSM_HOOK_INIT(socket_connect, rustlsm_socket_connect),
 	LSM_HOOK_INIT(socket_listen, rustlsm_socket_listen),
 	LSM_HOOK_INIT(socket_sendmsg, rustlsm_socket_sendmsg),
+	LSM_HOOK_INIT(socket_setsockopt, rustlsm_socket_setsockopt),
 	LSM_HOOK_INIT(unix_find, rustlsm_unix_find),
 	LSM_HOOK_INIT(unix_stream_connect, rustlsm_unix_stream_connect),
 	LSM_HOOK_INIT(unix_may_send, rustlsm_unix_may_send),

@@ -49,8 +49,8 @@ fn op_names(mask: u32) -> Vec<&'static str> {
 }
 
 /// One request, as read from the listener: `id=7 pid=123 tgid=123 uid=1000 comm="cat"
-/// profile="web" op=open requested=r path="/srv/x"`, or for an endpoint `... op=connect
-/// requested=connect proto=tcp addr=10.0.0.1 port=80`.
+/// profile="web" op=open requested=r path="/srv/x" fd=5 waits=1`, or for an endpoint `...
+/// op=connect requested=connect proto=tcp addr=10.0.0.1 port=80 waits=0`.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Request {
     pub id: u64,
@@ -68,6 +68,10 @@ pub struct Request {
     /// An `O_PATH` descriptor of the file, installed in the reader's table (`fd=N`), for a
     /// request a task waits for in `open()`.
     pub fd: Option<i32>,
+    /// Whether a task waits for the answer (`waits=1`); one that did not was refused at once
+    /// (a non-blocking call, or one that may not wait), and only an answer that outlives the
+    /// request lets its retry through.
+    pub waits: bool,
 }
 
 impl Request {
@@ -86,9 +90,17 @@ impl Request {
             "requested",
         ];
         let (first, rest) = keys.split_at_checked(head.len())?;
+        let (&"waits", rest) = rest.split_last()? else {
+            return None;
+        };
         if first != head {
             return None;
         }
+        let waits = match fields.last()?.1.as_slice() {
+            b"0" => false,
+            b"1" => true,
+            _ => return None,
+        };
         let text = |i: usize| std::str::from_utf8(&fields[i].1).ok();
         let (requested, object, has_fd) = match rest {
             ["path"] | ["path", "fd"] => (
@@ -125,28 +137,22 @@ impl Request {
             } else {
                 None
             },
+            waits,
         })
     }
 
-    /// What the request is about, as a file of answers names it: the path, or the endpoint
-    /// as `tcp 10.0.0.1:80` (`tcp [::1]:80`).
+    /// What the request is about, as a file of answers names it: the path, or the operation
+    /// and the endpoint, as `connect tcp 10.0.0.1:80` (`bind udp [::1]:53`): an answer meant
+    /// for connecting somewhere does not let the command listen there.
     pub fn object_text(&self) -> Vec<u8> {
         match &self.object {
             Asked::File(path) => path.clone(),
-            Asked::Endpoint { proto, addr, port } => {
-                format!("{proto} {}", endpoint_text(addr, *port)).into_bytes()
-            }
-        }
-    }
-
-    /// The requested accesses or operations, in the profile language's words.
-    fn requested_words(&self) -> Vec<String> {
-        match self.object {
-            Asked::File(_) => access_names(self.requested),
-            Asked::Endpoint { .. } => op_names(self.requested)
-                .into_iter()
-                .map(String::from)
-                .collect(),
+            Asked::Endpoint { proto, addr, port } => format!(
+                "{} {proto} {}",
+                op_names(self.requested).join(","),
+                endpoint_text(addr, *port)
+            )
+            .into_bytes(),
         }
     }
 
@@ -158,10 +164,28 @@ impl Request {
         std::str::from_utf8(&rest[..end]).ok()?.parse().ok()
     }
 
+    /// What a person should know of a request no task waits for, if it is one.
+    pub fn refused_already(&self) -> Option<&'static str> {
+        (!self.waits).then_some(
+            "no task waits for this answer: it was refused at once (a non-blocking call, or \
+             where it may not wait); a once answer changes nothing, a lasting one lets a retry \
+             through",
+        )
+    }
+
     /// The request in words, for a person to answer.
     pub fn describe(&self) -> String {
+        let what = match &self.object {
+            Asked::File(path) => format!(
+                "{} {} for {}",
+                self.op,
+                shown_name(path),
+                access_names(self.requested).join(", ")
+            ),
+            Asked::Endpoint { .. } => String::from_utf8_lossy(&self.object_text()).into(),
+        };
         format!(
-            "{:?} (pid {}, uid {}, {}) under profile {:?} asks to {} {} for {}",
+            "{:?} (pid {}, uid {}, {}) under profile {:?} asks to {what}",
             shown(&self.comm),
             self.pid,
             self.uid,
@@ -171,12 +195,6 @@ impl Request {
                 format!("thread of {}", self.tgid)
             },
             self.profile,
-            self.op,
-            match &self.object {
-                Asked::File(path) => shown_name(path),
-                Asked::Endpoint { .. } => String::from_utf8_lossy(&self.object_text()).into(),
-            },
-            self.requested_words().join(", ")
         )
     }
 }

@@ -24,8 +24,8 @@ const KEYS: &str = "y allow once, s allow until the command ends, n deny once, x
 pub(crate) enum Answers {
     /// The person at this terminal (`/dev/tty`).
     Terminal(PathBuf),
-    /// A file of `KEY PATH` (or `KEY tcp ADDRESS:PORT`) lines, each answering the first
-    /// request for PATH (or that endpoint).
+    /// A file of `KEY PATH` (or `KEY OP PROTO ADDRESS:PORT`) lines, each answering the first
+    /// request for PATH (or that operation on that endpoint).
     File(PathBuf),
 }
 
@@ -100,6 +100,9 @@ impl Prompter {
         if let Some(facts) = request.fd.and_then(ObjectFacts::take) {
             say_line(&format!("lsmctl [{mark}]: {}", facts.describe()));
         }
+        if let Some(note) = request.refused_already() {
+            say_line(&format!("lsmctl [{mark}]: {note}"));
+        }
         let choice = self.choose(&request);
         self.send(request.id, choice);
         let verdict = if choice.allows() { "allowed" } else { "denied" };
@@ -167,8 +170,8 @@ impl Prompter {
     }
 }
 
-/// The answers of a file of `KEY PATH` and `KEY PROTO ADDRESS:PORT` lines (blank lines and
-/// `#` comments skipped).
+/// The answers of a file of `KEY PATH` and `KEY OP PROTO ADDRESS:PORT` lines (blank lines
+/// and `#` comments skipped).
 fn answer_file(path: &Path) -> Result<Vec<(Choice, Vec<u8>)>, String> {
     let text =
         std::fs::read_to_string(path).map_err(|e| format!("--answers {}: {e}", path.display()))?;
@@ -181,13 +184,12 @@ fn answer_file(path: &Path) -> Result<Vec<(Choice, Vec<u8>)>, String> {
         let parsed = line
             .split_once(' ')
             .and_then(|(key, target)| Some((Choice::parse(key)?, target.trim())))
-            .filter(|(_, target)| {
-                target.starts_with('/') || target.starts_with("tcp ") || target.starts_with("udp ")
-            });
+            .filter(|(_, target)| target.starts_with('/') || names_an_endpoint(target));
         let Some((choice, target)) = parsed else {
             return Err(format!(
-                "{}:{}:1: expected KEY PATH or KEY PROTO ADDRESS:PORT (KEY one of y, s, n, x; \
-                 PATH absolute; PROTO tcp or udp, as in tcp 127.0.0.1:80 or udp [::1]:53)",
+                "{}:{}:1: expected KEY PATH or KEY OP PROTO ADDRESS:PORT (KEY one of y, s, n, \
+                 x; PATH absolute; OP bind, listen, connect or send; PROTO tcp or udp, as in \
+                 connect tcp 127.0.0.1:80 or send udp [::1]:53)",
                 path.display(),
                 n + 1
             ));
@@ -195,6 +197,16 @@ fn answer_file(path: &Path) -> Result<Vec<(Choice, Vec<u8>)>, String> {
         answers.push((choice, target.as_bytes().to_vec()));
     }
     Ok(answers)
+}
+
+/// Whether `target` reads `OP PROTO ...`, as an endpoint's answer does.
+fn names_an_endpoint(target: &str) -> bool {
+    let mut words = target.split(' ');
+    let op = words.next().unwrap_or_default();
+    let proto = words.next().unwrap_or_default();
+    op.split(',')
+        .all(|o| matches!(o, "bind" | "listen" | "connect" | "send"))
+        && matches!(proto, "tcp" | "udp")
 }
 
 /// Writes `text` to stderr without a newline (a prompt).

@@ -6,7 +6,8 @@ use rustlsm_policy::ask_protocol::Answer;
 use rustlsm_policy::wire::{ACCESS_CREATE, ACCESS_READ, ACCESS_WRITE};
 use std::path::Path;
 
-const LINE: &[u8] = br#"id=7 pid=120 tgid=118 uid=1000 comm="cat\x22x" profile="web" op=open requested=rw path="/srv/a b""#;
+const BASE: &[u8] = br#"id=7 pid=120 tgid=118 uid=1000 comm="cat\x22x" profile="web" op=open requested=rw path="/srv/a b""#;
+const LINE: &[u8] = br#"id=7 pid=120 tgid=118 uid=1000 comm="cat\x22x" profile="web" op=open requested=rw path="/srv/a b" waits=1"#;
 
 #[test]
 fn a_request_line_is_read_field_by_field() {
@@ -25,10 +26,19 @@ fn a_request_line_is_read_field_by_field() {
     );
     assert!(said.contains("uid 1000, thread of 118"), "{said}");
     assert_eq!(r.fd, None);
-    let with_fd = [LINE, b" fd=5"].concat();
+    assert!(r.waits && r.refused_already().is_none());
+    let with_fd = [BASE, b" fd=5 waits=1"].concat();
     assert_eq!(Request::parse(&with_fd).unwrap().fd, Some(5));
-    assert_eq!(Request::parse(&[LINE, b" fd=x"].concat()), None);
-    assert_eq!(Request::parse(&[LINE, b" fd=5 more=1"].concat()), None);
+    assert_eq!(Request::parse(&[BASE, b" fd=x waits=1"].concat()), None);
+    assert_eq!(
+        Request::parse(&[BASE, b" fd=5 more=1 waits=1"].concat()),
+        None
+    );
+    // A request nobody waits for says so, and the person is told.
+    let refused = Request::parse(&[BASE, b" waits=0"].concat()).unwrap();
+    assert!(!refused.waits && refused.refused_already().is_some());
+    assert_eq!(Request::parse(BASE), None);
+    assert_eq!(Request::parse(&[BASE, b" waits=2"].concat()), None);
     assert_eq!(Request::id_of(b"id=9 future=1"), Some(9));
     assert_eq!(Request::id_of(b"DENIED x"), None);
 }
@@ -38,11 +48,11 @@ fn lines_that_are_not_requests_are_refused() {
     for bad in [
         &b"id=7 pid=120"[..],
         br#"DENIED profile="web" op=open path="/a" requested=r denied=r pid=1 comm="x""#,
-        br#"id=x pid=120 tgid=118 uid=0 comm="c" profile="web" op=open requested=r path="/a""#,
-        br#"id=7 pid=120 tgid=118 uid=0 comm="c" profile="web" op=open requested=Q path="/a""#,
+        br#"id=x pid=120 tgid=118 uid=0 comm="c" profile="web" op=open requested=r path="/a" waits=1"#,
+        br#"id=7 pid=120 tgid=118 uid=0 comm="c" profile="web" op=open requested=Q path="/a" waits=1"#,
         br#"id=7 pid=120 tgid=118 uid=0 comm="c" profile="web" op=open requested=r path="/a"#,
-        br#"id=7 pid=120 tgid=118 comm="c" profile="web" op=open requested=r path="/a""#,
-        br#"id=7 tgid=118 pid=120 uid=0 comm="c" profile="web" op=open requested=r path="/a""#,
+        br#"id=7 pid=120 tgid=118 comm="c" profile="web" op=open requested=r path="/a" waits=1"#,
+        br#"id=7 tgid=118 pid=120 uid=0 comm="c" profile="web" op=open requested=r path="/a" waits=1"#,
     ] {
         assert_eq!(
             Request::parse(bad),

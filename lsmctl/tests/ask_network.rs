@@ -66,7 +66,7 @@ fn a_network_rule_takes_allow_or_ask() {
     );
 }
 
-const LINE: &[u8] = br#"id=3 pid=50 tgid=50 uid=0 comm="curl" profile="n" op=connect requested=connect proto=tcp addr=2001:db8:0:0:0:0:0:1 port=443"#;
+const LINE: &[u8] = br#"id=3 pid=50 tgid=50 uid=0 comm="curl" profile="n" op=connect requested=connect proto=tcp addr=2001:db8:0:0:0:0:0:1 port=443 waits=0"#;
 
 #[test]
 fn an_endpoint_request_is_read_and_described() {
@@ -79,10 +79,10 @@ fn an_endpoint_request_is_read_and_described() {
         (proto.as_str(), addr.to_string(), *port),
         ("tcp", "2001:db8::1".into(), 443)
     );
-    assert_eq!(r.object_text(), b"tcp [2001:db8::1]:443");
+    assert_eq!(r.object_text(), b"connect tcp [2001:db8::1]:443");
     let said = r.describe();
     assert!(
-        said.contains("connect tcp [2001:db8::1]:443 for connect"),
+        said.contains("asks to connect tcp [2001:db8::1]:443"),
         "{said}"
     );
     for bad in [
@@ -91,6 +91,7 @@ fn an_endpoint_request_is_read_and_described() {
         String::from_utf8_lossy(LINE).replace("port=443", "port=70000"),
         String::from_utf8_lossy(LINE).replace(" port=443", ""),
         String::from_utf8_lossy(LINE).replace("port=443", "port=443 fd=4"),
+        String::from_utf8_lossy(LINE).replace(" waits=0", ""),
     ] {
         assert_eq!(Request::parse(bad.as_bytes()), None, "{bad}");
     }

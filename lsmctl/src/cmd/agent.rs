@@ -165,6 +165,9 @@ fn choose(
     if let Some(facts) = request.fd.and_then(ObjectFacts::take) {
         println!("request {}: {}", request.id, facts.describe());
     }
+    if let Some(note) = request.refused_already() {
+        println!("request {}: {note}", request.id);
+    }
     if let Some(choice) = fixed {
         return Ok(Some(choice));
     }

@@ -5,7 +5,8 @@
 //!
 //! Covered: each answer (once, session) both ways; explicit rules win over asking; no
 //! listener; the timeout and a late answer; the listener closed while tasks wait; a task
-//! killed while it waits; identical requests merged and a bounded queue; an immediate
+//! killed while it waits; a waiting task frozen by the cgroup freezer (as a suspend freezes
+//! it) and going on once thawed; identical requests merged and a bounded queue; an immediate
 //! refusal that still asks; the agent's own thread group never asked; who may listen; and
 //! `lsmctl agent` answering from its input, with "always" answers written as rules that
 //! outlive it, for the probe and for Debian's cat (glibc) under `abstractions/base`.
@@ -21,7 +22,7 @@ use std::os::unix::process::CommandExt;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-pub(crate) const CASES: u32 = 19;
+pub(crate) const CASES: u32 = 20;
 
 const PROBE: &str = "/usr/bin/rlsm-probe-ask";
 const CAT: &str = "/usr/bin/rlsm-ask-cat";
@@ -199,7 +200,7 @@ pub(crate) fn run(s: &mut Suite) {
         fs::copy("/usr/bin/rlsm-dyn-cat", CAT).map_err(|e| format!("{CAT}: {e}"))?;
         fs::create_dir_all(DIR).map_err(|e| e.to_string())?;
         for name in [
-            "a", "b", "c", "d", "open", "never", "gone", "late", "same", "cat-me",
+            "a", "b", "c", "d", "open", "never", "gone", "late", "same", "cat-me", "frozen",
         ] {
             fs::write(file(name), format!("{name}\n")).map_err(|e| e.to_string())?;
         }
@@ -361,6 +362,45 @@ pub(crate) fn run(s: &mut Suite) {
             check(logged_since(0, &["ask=closed"]), || {
                 "no DENIED line with ask=closed".into()
             })
+        },
+    );
+
+    s.case(
+        "ask: a waiting task freezes (cgroup freezer) and goes on once thawed",
+        || {
+            let cgroup = freezer_cgroup()?;
+            let state = format!("{cgroup}/freezer.state");
+            let mut l = Listener::open(60_000, 0)?;
+            let child = spawn(&["open", &file("frozen"), "r"])?;
+            let r = l.expect()?;
+            // Asleep in its wait by now; a freeze that comes earlier is asked again below.
+            std::thread::sleep(Duration::from_millis(200));
+            fs::write(format!("{cgroup}/cgroup.procs"), child.id().to_string())
+                .map_err(|e| format!("cgroup.procs: {e}"))?;
+            let deadline = Instant::now() + Duration::from_secs(5);
+            let mut now = String::new();
+            while Instant::now() < deadline {
+                fs::write(&state, "FROZEN").map_err(|e| format!("freezer.state: {e}"))?;
+                now = fs::read_to_string(&state).map_err(|e| e.to_string())?;
+                if now.trim() == "FROZEN" {
+                    break;
+                }
+                std::thread::sleep(Duration::from_millis(50));
+            }
+            check(now.trim() == "FROZEN", || {
+                format!(
+                    "the waiting task did not freeze: freezer.state {:?}",
+                    now.trim()
+                )
+            })?;
+            l.answer(r.id, "allow once")
+                .map_err(|e| format!("answer: errno {e}"))?;
+            std::thread::sleep(Duration::from_millis(300));
+            let mut child = child;
+            let early = child.try_wait().map_err(|e| e.to_string())?;
+            fs::write(&state, "THAWED").map_err(|e| format!("freezer.state: {e}"))?;
+            check(early.is_none(), || "a frozen task went on".into())?;
+            expect_errno("open once thawed", errno_within(child, 20)?, 0)
         },
     );
 
@@ -745,4 +785,35 @@ impl Drop for Agent {
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
+}
+
+/// A cgroup of the v1 freezer hierarchy, mounted here if it is not yet.
+fn freezer_cgroup() -> Result<String, String> {
+    const ROOT: &str = "/tmp/ask-freezer";
+    let cgroup = format!("{ROOT}/ask");
+    if fs::metadata(format!("{ROOT}/freezer.state")).is_err()
+        && fs::metadata(format!("{ROOT}/tasks")).is_err()
+    {
+        fs::create_dir_all(ROOT).map_err(|e| e.to_string())?;
+        let c = |t: &str| std::ffi::CString::new(t).map_err(|e| e.to_string());
+        let (src, dir, kind, opts) = (c("freezer")?, c(ROOT)?, c("cgroup")?, c("freezer")?);
+        // SAFETY: Valid C strings that outlive the call.
+        let rc = unsafe {
+            libc::mount(
+                src.as_ptr(),
+                dir.as_ptr(),
+                kind.as_ptr(),
+                0,
+                opts.as_ptr().cast(),
+            )
+        };
+        if rc != 0 {
+            return Err(format!(
+                "mount the freezer cgroup: {}",
+                std::io::Error::last_os_error()
+            ));
+        }
+    }
+    fs::create_dir_all(&cgroup).map_err(|e| format!("{cgroup}: {e}"))?;
+    Ok(cgroup)
 }

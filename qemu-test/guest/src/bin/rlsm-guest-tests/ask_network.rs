@@ -16,7 +16,7 @@ use std::fs;
 use std::net::{TcpListener, UdpSocket};
 use std::time::{Duration, Instant};
 
-pub(crate) const CASES: u32 = 9;
+pub(crate) const CASES: u32 = 10;
 
 const PROBE: &str = "/usr/bin/rlsm-probe-netask";
 const LOCAL: &str = "/tmp/ask-include/local/netasker.toml";
@@ -44,6 +44,16 @@ addresses = ["127.0.0.0/8"]
 ask = ["send"]
 protocol = "udp"
 ports = [7200]
+
+[[profile.netasker.network.rule]]
+ask = ["listen"]
+protocol = "tcp"
+ports = [0]
+
+[[profile.netasker.network.rule]]
+allow = ["bind"]
+protocol = "tcp"
+ports = [7108]
 "#;
 
 fn spawn(args: &[&str]) -> Result<std::process::Child, String> {
@@ -105,6 +115,7 @@ pub(crate) fn run(s: &mut Suite) {
                 "proto=tcp",
                 "addr=127.0.0.1",
                 "port=7100",
+                "waits=1",
             ];
             answer_next(&mut l, &words, "allow once")?;
             expect_errno("allowed connect", errno_within(child, 20)?, 0)?;
@@ -167,7 +178,7 @@ pub(crate) fn run(s: &mut Suite) {
             check(logged_since(mark, &["port=7102", "ask=nowait"]), || {
                 "no DENIED line with ask=nowait".into()
             })?;
-            answer_next(&mut l, &["port=7102"], "allow session")?;
+            answer_next(&mut l, &["port=7102", "waits=0"], "allow session")?;
             let retry = errno_within(spawn(&["tcp-connect-nb", "127.0.0.1", "7102"])?, 20)?;
             check(retry == 0 || retry == libc::EINPROGRESS, || {
                 format!("the retry: errno {retry}")
@@ -186,9 +197,31 @@ pub(crate) fn run(s: &mut Suite) {
             check(logged_since(mark, &["port=7103", "ask=nowait"]), || {
                 "no DENIED line with ask=nowait".into()
             })?;
-            answer_next(&mut l, &["port=7103"], "allow session")?;
+            answer_next(&mut l, &["port=7103", "waits=0"], "allow session")?;
             let retry = errno_within(spawn(&["uring-connect", "127.0.0.1", "7103"])?, 20)?;
             expect_errno("the retry", retry, 0)
+        },
+    );
+
+    s.case(
+        "ask network: a listen allowed for one address is decided again if rebound meanwhile",
+        || {
+            // The socket is not locked while the agent is asked: another thread binds it
+            // to a port the answer was not about.
+            let mut l = Listener::open(20_000, 0)?;
+            let mark = log_mark();
+            let child = spawn(&["tcp-listen-rebind", "7108"])?;
+            let r = l.expect()?;
+            check(r.has("op=listen") && r.has("port=0"), || {
+                format!("request {:?}", r.line)
+            })?;
+            std::thread::sleep(Duration::from_millis(1500));
+            l.answer(r.id, "allow once")
+                .map_err(|e| format!("answer: errno {e}"))?;
+            expect_errno("listen", errno_within(child, 20)?, libc::EACCES)?;
+            check(logged_since(mark, &["op=listen", "port=7108"]), || {
+                "no DENIED line for the rebound port".into()
+            })
         },
     );
 
@@ -233,10 +266,23 @@ pub(crate) fn run(s: &mut Suite) {
             let _server = listening(7106)?;
             let args = ["tcp-connect", "127.0.0.1", "7106"];
             let asked = "asks to connect tcp 127.0.0.1:7106";
-            let got = crate::ask_sandbox::run_asking("y tcp 127.0.0.1:7106\n", &args)?;
+            let y = "y connect tcp 127.0.0.1:7106\n";
+            let got = crate::ask_sandbox::run_asking(y, &args)?;
             crate::ask_sandbox::expect("y", got, 0, &[asked, "allowed once"])?;
-            let got = crate::ask_sandbox::run_asking("n tcp 127.0.0.1:7106\n", &args)?;
-            crate::ask_sandbox::expect("n", got, libc::EACCES, &[asked, "denied once"])
+            let n = "n connect tcp 127.0.0.1:7106\n";
+            let got = crate::ask_sandbox::run_asking(n, &args)?;
+            crate::ask_sandbox::expect("n", got, libc::EACCES, &[asked, "denied once"])?;
+            // An answer for connecting to an endpoint does not let the command bind it.
+            let got = crate::ask_sandbox::run_asking(
+                "s connect tcp 127.0.0.1:7107\n",
+                &["tcp-bind", "7107"],
+            )?;
+            crate::ask_sandbox::expect(
+                "bind",
+                got,
+                libc::EACCES,
+                &["asks to bind tcp 127.0.0.1:7107", "no answer for it"],
+            )
         },
     );
 

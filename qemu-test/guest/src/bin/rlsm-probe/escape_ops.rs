@@ -184,6 +184,105 @@ fn send_to<T>(
     })
 }
 
+/// An IPv4 loose source route through `hop` (LSRR: type, length, pointer, one address), padded
+/// to a multiple of 4 with end-of-options.
+fn lsrr(hop: &str) -> [u8; 8] {
+    let hop: std::net::Ipv4Addr = hop.parse().unwrap_or(std::net::Ipv4Addr::LOCALHOST);
+    let a = hop.octets();
+    [131, 7, 4, a[0], a[1], a[2], a[3], 0]
+}
+
+/// Sends one byte over UDP to ADDR:PORT with one control message of `level` and `kind`
+/// holding `data` (`sendmsg`).
+fn udp_send_with_cmsg(addr: &str, port: &str, level: i32, kind: i32, data: &[u8]) -> i32 {
+    let sa = sin(addr, port, libc::AF_INET);
+    // SAFETY: Plain socket call.
+    let fd = unsafe { libc::socket(libc::AF_INET, libc::SOCK_DGRAM | libc::SOCK_CLOEXEC, 0) };
+    fd_then(fd, |fd| {
+        // Room for one header and 40 bytes of data, aligned as a cmsghdr is.
+        let mut control = [0u64; 8];
+        // SAFETY: CMSG_SPACE/CMSG_LEN only compute sizes.
+        let (space, len) = unsafe {
+            (
+                libc::CMSG_SPACE(data.len() as u32) as usize,
+                libc::CMSG_LEN(data.len() as u32) as usize,
+            )
+        };
+        let mut byte = *b"x";
+        let mut iov = libc::iovec {
+            iov_base: byte.as_mut_ptr().cast(),
+            iov_len: 1,
+        };
+        // SAFETY: A zeroed msghdr is a valid value; every pointer set below outlives the call,
+        // and the control buffer holds `space` bytes (at most 64).
+        unsafe {
+            let mut msg: libc::msghdr = std::mem::zeroed();
+            msg.msg_name = (&raw const sa).cast_mut().cast();
+            msg.msg_namelen = std::mem::size_of_val(&sa) as libc::socklen_t;
+            msg.msg_iov = &raw mut iov;
+            msg.msg_iovlen = 1;
+            msg.msg_control = control.as_mut_ptr().cast();
+            msg.msg_controllen = space.min(std::mem::size_of_val(&control)) as _;
+            let cmsg = libc::CMSG_FIRSTHDR(&raw const msg);
+            (*cmsg).cmsg_level = level;
+            (*cmsg).cmsg_type = kind;
+            (*cmsg).cmsg_len = len as _;
+            std::ptr::copy_nonoverlapping(data.as_ptr(), libc::CMSG_DATA(cmsg), data.len());
+            errno_of_len(libc::sendmsg(fd, &raw const msg, 0))
+        }
+    })
+}
+
+/// `listen()` on an unbound TCP socket while another thread binds it to 127.0.0.1:PORT half a
+/// second later: the listen's errno.
+fn tcp_listen_rebind(port: &str) -> i32 {
+    // SAFETY: Plain socket call.
+    let fd = unsafe { libc::socket(libc::AF_INET, libc::SOCK_STREAM | libc::SOCK_CLOEXEC, 0) };
+    let sa = sin("127.0.0.1", port, libc::AF_INET);
+    fd_then(fd, |fd| {
+        let binder = std::thread::spawn(move || {
+            std::thread::sleep(std::time::Duration::from_millis(500));
+            // SAFETY: `sa` is a sockaddr_in the thread owns.
+            let rc = unsafe {
+                libc::bind(
+                    fd,
+                    (&raw const sa).cast(),
+                    std::mem::size_of_val(&sa) as libc::socklen_t,
+                )
+            };
+            println!("bind: {}", errno_if(rc));
+        });
+        // SAFETY: Plain socket call.
+        let rc = errno_if(unsafe { libc::listen(fd, 1) });
+        let _ = binder.join();
+        rc
+    })
+}
+
+/// `setsockopt(level, name, data)` on a new socket of `domain` and `kind`.
+fn set_option(domain: i32, kind: i32, level: i32, name: i32, data: &[u8]) -> i32 {
+    // SAFETY: Plain socket call.
+    let fd = unsafe { libc::socket(domain, kind | libc::SOCK_CLOEXEC, 0) };
+    fd_then(fd, |fd| {
+        // SAFETY: `data` is readable for its length.
+        errno_if(unsafe {
+            libc::setsockopt(fd, level, name, data.as_ptr().cast(), data.len() as u32)
+        })
+    })
+}
+
+/// An IPv6 type 2 routing header (Mobile IPv6) through `hop`: next header, length in 8-byte
+/// units past the first 8, type 2, one segment left, reserved, then the address.
+fn rthdr2(hop: &str) -> [u8; 24] {
+    let hop: std::net::Ipv6Addr = hop.parse().unwrap_or(std::net::Ipv6Addr::LOCALHOST);
+    let mut h = [0u8; 24];
+    h[1] = 2;
+    h[2] = 2;
+    h[3] = 1;
+    h[8..].copy_from_slice(&hop.octets());
+    h
+}
+
 fn udp_bind_unspec(port: &str) -> i32 {
     let sa = sin("0.0.0.0", port, libc::AF_UNSPEC);
     // SAFETY: Plain socket call.
@@ -978,6 +1077,31 @@ pub(crate) fn run(op: &str, args: &[String]) -> Option<i32> {
                 send_to(libc::AF_INET6, libc::SOCK_DGRAM, 0, &sa, 0)
             }
             "udp-bind-unspec" => udp_bind_unspec(arg(2)),
+            "udp-send-srr" => udp_send_with_cmsg(
+                arg(2),
+                arg(3),
+                libc::SOL_IP,
+                libc::IP_RETOPTS,
+                &lsrr(arg(4)),
+            ),
+            "tcp-listen-rebind" => tcp_listen_rebind(arg(2)),
+            "udp-send-tos" => {
+                udp_send_with_cmsg(arg(2), arg(3), libc::SOL_IP, libc::IP_TOS, &[0x10, 0, 0, 0])
+            }
+            "tcp-setopt-srr" => set_option(
+                libc::AF_INET,
+                libc::SOCK_STREAM,
+                libc::SOL_IP,
+                libc::IP_OPTIONS,
+                &lsrr(arg(2)),
+            ),
+            "udp6-setopt-rthdr" => set_option(
+                libc::AF_INET6,
+                libc::SOCK_DGRAM,
+                libc::SOL_IPV6,
+                libc::IPV6_RTHDR,
+                &rthdr2(arg(2)),
+            ),
             "sctp-socket" => sctp_socket(),
             "sigio-kill" => sigio_kill(arg(2), arg(3)),
             "read-fd" => read_fd(arg(2)),

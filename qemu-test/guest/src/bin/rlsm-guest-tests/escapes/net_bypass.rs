@@ -1,5 +1,7 @@
 //! H3 (TCP Fast Open and MPTCP connect through sendto), H4 (AF_UNSPEC addresses), L5
-//! (IPv4-mapped IPv6 addresses) and M4 (SCTP under a family-only socket entry).
+//! (IPv4-mapped IPv6 addresses), M4 (SCTP under a family-only socket entry), and source
+//! routes (an IPv4 LSRR option as a control message or a socket option, an IPv6 routing
+//! header), which send a packet checked for one address to another host first.
 
 use super::{expect, load, refused, remove};
 use crate::{check, Outcome, Suite, FREE_PROBE};
@@ -146,6 +148,62 @@ pub(super) fn run(s: &mut Suite) {
             let needle = "addr=127.0.0.1 port=5555";
             let args = ["udp6-send-mapped", "127.0.0.1", "5555"];
             refused(NET6, &args, libc::EACCES, "esc-net6", "send", needle)
+        },
+    );
+    s.case(
+        "net: the kernel takes an IPv4 source route on a UDP send (unconfined)",
+        || {
+            ok(
+                FREE_PROBE,
+                &["udp-send-srr", "127.0.0.1", "53", "127.0.0.2"],
+                0,
+            )
+        },
+    );
+    s.case(
+        "net: a UDP send to an allowed endpoint, source-routed elsewhere, is refused",
+        || {
+            let args = ["udp-send-srr", "127.0.0.1", "53", "127.0.0.2"];
+            refused(
+                NET,
+                &args,
+                libc::EACCES,
+                "esc-net",
+                "send",
+                "option=ip_retopts",
+            )
+        },
+    );
+    s.case(
+        "net: a UDP send with a control message that routes nowhere (IP_TOS)",
+        || ok(NET, &["udp-send-tos", "127.0.0.1", "53"], 0),
+    );
+    s.case(
+        "net: setsockopt(IP_OPTIONS), a source route for connect, is refused",
+        || {
+            let args = ["tcp-setopt-srr", "127.0.0.2"];
+            refused(
+                NET,
+                &args,
+                libc::EACCES,
+                "esc-net",
+                "setsockopt",
+                "option=ip_options",
+            )
+        },
+    );
+    s.case(
+        "net: setsockopt(IPV6_RTHDR), an IPv6 routing header, is refused",
+        || {
+            let args = ["udp6-setopt-rthdr", "::2"];
+            refused(
+                NET,
+                &args,
+                libc::EACCES,
+                "esc-net",
+                "setsockopt",
+                "option=ipv6_rthdr",
+            )
         },
     );
     s.case("net: a real IPv6 address under the ::/0 rule", || {
