@@ -1,12 +1,12 @@
 //! `ask` network rules (`SECTION_ASK_NET`) and `ask` mode for endpoints: which endpoint
 //! operations a profile puts to its agent once its network rules refuse them.
 
-use rustlsm_policy::net::{self, Endpoint};
+use rustlsm_policy::net;
 use rustlsm_policy::wire::{self, ErrorKind};
 use rustlsm_policy::{encode, Mode, NetRule, ProfileSpec};
 
 mod common;
-use common::with_section;
+use common::{v4, with_section};
 
 fn tcp_rule(ops: u8, port: u16) -> NetRule {
     NetRule {
@@ -16,16 +16,6 @@ fn tcp_rule(ops: u8, port: u16) -> NetRule {
         prefix: 8,
         ports: (port, port),
         addr: [10, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0],
-    }
-}
-
-fn v4(a: [u8; 4], port: u16) -> Endpoint {
-    let mut addr = [0u8; 16];
-    addr[..4].copy_from_slice(&a);
-    Endpoint {
-        family: 4,
-        addr,
-        port,
     }
 }
 

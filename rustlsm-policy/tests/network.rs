@@ -4,15 +4,8 @@
 use rustlsm_policy::net::{self, Endpoint};
 use rustlsm_policy::{encode, wire, Mode, NetRule, ProfileSpec, SocketSpec};
 
-fn v4(a: [u8; 4], port: u16) -> Endpoint {
-    let mut addr = [0u8; 16];
-    addr[..4].copy_from_slice(&a);
-    Endpoint {
-        family: 4,
-        addr,
-        port,
-    }
-}
+mod common;
+use common::v4;
 
 fn v6(a: std::net::Ipv6Addr, port: u16) -> Endpoint {
     Endpoint {

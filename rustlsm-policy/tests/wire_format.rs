@@ -182,7 +182,7 @@ fn section_faults() {
     let (b, dfa) = one(vec![rule(Effect::Allow, ACCESS_READ, "/a")]);
     let section = dfa - wire::SECTION_HEADER_LEN;
     let mut m = b.clone();
-    set_u16(&mut m, section, wire::SECTION_ASK_FILE_DFA + 1);
+    set_u16(&mut m, section, wire::SECTION_ASK_NET + 1);
     assert_eq!(kind(&m), ErrorKind::BadSection);
     let mut m = b.clone();
     set_u16(&mut m, section + 2, 1);

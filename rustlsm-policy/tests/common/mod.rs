@@ -3,8 +3,20 @@
 
 #![allow(dead_code)]
 
+use rustlsm_policy::net::Endpoint;
 use rustlsm_policy::wire;
 use rustlsm_policy::{encode, Mode, ProfileSpec, RuleSpec};
+
+/// The IPv4 endpoint `a`:`port`.
+pub fn v4(a: [u8; 4], port: u16) -> Endpoint {
+    let mut addr = [0u8; 16];
+    addr[..4].copy_from_slice(&a);
+    Endpoint {
+        family: 4,
+        addr,
+        port,
+    }
+}
 
 /// Where the first (only) profile record starts in a blob.
 pub const REC: usize = wire::HEADER_LEN;
