@@ -606,13 +606,26 @@ pub(crate) fn check_with(
     log: bool,
     decide: impl Fn(&Rules<'_>) -> bool,
 ) -> Result {
-    let Some(confinement) = cred_blob::confinement(cred) else {
-        return Ok(());
-    };
     // Kill mode kills only the task that asked, and never for a probe it asked not to
     // have audited (`CAP_OPT_NOAUDIT`): the checked creds may be another task's (a
     // netlink socket's opener, a SIGIO owner), and probes are routine.
     let kills = log && kills_asker(cred, None);
+    judge_with(cred, op, object, error, log, kills, decide)
+}
+
+/// The body of [`check_with`], killing in kill mode only when `kills`.
+fn judge_with(
+    cred: &Credential,
+    op: &str,
+    object: &dyn report::Object,
+    error: Error,
+    log: bool,
+    kills: bool,
+    decide: impl Fn(&Rules<'_>) -> bool,
+) -> Result {
+    let Some(confinement) = cred_blob::confinement(cred) else {
+        return Ok(());
+    };
     let judge = |rules: &Rules<'_>| -> c_int {
         if decide(rules) {
             return 0;
@@ -648,6 +661,16 @@ pub(crate) fn check_current_with(
     decide: impl Fn(&Rules<'_>) -> bool,
 ) -> Result {
     Credential::with_current(|cred| check_with(cred, op, object, EACCES, true, decide))
+}
+
+/// [`check_current_with`] that never kills, for refusals the module makes of calls that
+/// are routine and harmless more often than not (clearing a socket's IP options).
+pub(crate) fn check_current_without_kill(
+    op: &str,
+    object: &dyn report::Object,
+    decide: impl Fn(&Rules<'_>) -> bool,
+) -> Result {
+    Credential::with_current(|cred| judge_with(cred, op, object, EACCES, true, false, decide))
 }
 
 /// [`check_current_with`] for a decision whose rules may leave a refusal to their agent

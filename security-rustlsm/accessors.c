@@ -264,11 +264,17 @@ bool rustlsm_owns(const struct cred *cred, const struct path *on, const struct i
  * Whether the current task may wait for a user space agent at all: a user task of its own
  * (no kernel thread, io_uring or vhost worker, exit or core dump, no fatal signal, no borrowed
  * credentials: someone in the kernel acts on its behalf), not in an exec (cred_guard_mutex
- * is held).
+ * is held), and, where lockdep counts them, holding no lock: the wait is freezable, and a
+ * task frozen with a lock held would keep it for as long as the freeze lasts.
  */
 static bool rustlsm_task_may_wait(void)
 {
 	might_sleep();
+#ifdef CONFIG_LOCKDEP
+	/* An open from the kernel with a lock held (a sysfs store naming a file). */
+	if (current->lockdep_depth)
+		return false;
+#endif
 	return !(current->flags &
 		 (PF_KTHREAD | PF_IO_WORKER | PF_USER_WORKER | PF_EXITING | PF_DUMPCORE)) &&
 	       !current->in_execve && current->cred == current->real_cred &&

@@ -5,7 +5,7 @@
 //! kernel sockets are not restricted.
 
 use crate::{
-    access::{check_current_asking, check_current_with, Rules},
+    access::{check_current_asking, check_current_with, check_current_without_kill, Rules},
     accessors, ask, cred_blob, net, report,
 };
 use kernel::{
@@ -318,8 +318,9 @@ pub(crate) fn socket_listen(sock: &Socket, _backlog: c_int) -> Result {
 /// a socket's packets through another host than the address its rules were checked against:
 /// an IPv4 source route (`IP_OPTIONS`, refused whole since the hook does not see the options;
 /// `IP_RETOPTS`, the same as a control message), an IPv6 routing header (`IPV6_RTHDR`,
-/// RFC 2292's `IPV6_2292RTHDR`, and `IPV6_2292PKTOPTIONS`, whose sticky options may hold
-/// one). The packet's destination becomes the route's first hop.
+/// RFC 2292's `IPV6_2292RTHDR`, `IPV6_2292PKTOPTIONS`, whose sticky options may hold one, and
+/// `IPV6_FLOWLABEL_MGR`, whose flow labels may carry options a send then merges). The
+/// packet's destination becomes the route's first hop.
 fn routes_elsewhere(level: c_int, name: c_int) -> Option<&'static str> {
     match (u32::try_from(level).ok()?, u32::try_from(name).ok()?) {
         (bindings::SOL_IP, bindings::IP_OPTIONS) => Some("ip_options"),
@@ -327,6 +328,7 @@ fn routes_elsewhere(level: c_int, name: c_int) -> Option<&'static str> {
         (bindings::SOL_IPV6, bindings::IPV6_RTHDR) => Some("ipv6_rthdr"),
         (bindings::SOL_IPV6, bindings::IPV6_2292RTHDR) => Some("ipv6_2292rthdr"),
         (bindings::SOL_IPV6, bindings::IPV6_2292PKTOPTIONS) => Some("ipv6_2292pktoptions"),
+        (bindings::SOL_IPV6, bindings::IPV6_FLOWLABEL_MGR) => Some("ipv6_flowlabel_mgr"),
         _ => None,
     }
 }
@@ -362,11 +364,12 @@ fn rerouting_message(control: Control<'_>) -> Option<&'static str> {
 }
 
 /// Refuses a confined task's `op` that would route the packets of `sock` elsewhere than the
-/// endpoint checked (`option`), whatever its rules allow.
+/// endpoint checked (`option`), whatever its rules allow. Never kills in kill mode: the hook
+/// does not see the option, and programs clear IP options routinely (tcp_wrappers).
 fn refuse_route(op: &str, sock: &Socket, option: Option<&'static str>) -> Result {
     match option {
         Some(option) if ip_proto(sock).is_some() && !accessors::sock_is_kern(sock) => {
-            check(op, &NetObject::Route { option }, |_| false)
+            check_current_without_kill(op, &NetObject::Route { option }, |_| false)
         }
         _ => Ok(()),
     }

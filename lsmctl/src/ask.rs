@@ -167,9 +167,9 @@ impl Request {
     /// What a person should know of a request no task waits for, if it is one.
     pub fn refused_already(&self) -> Option<&'static str> {
         (!self.waits).then_some(
-            "no task waits for this answer: it was refused at once (a non-blocking call, or \
-             where it may not wait); a once answer changes nothing, a lasting one lets a retry \
-             through",
+            "when this request was read, no task waited for it: it was refused at once (a \
+             non-blocking call, or where it may not wait), and only a lasting answer lets its \
+             retry through",
         )
     }
 

@@ -259,6 +259,56 @@ fn tcp_listen_rebind(port: &str) -> i32 {
     })
 }
 
+/// `sendmmsg()` of two one-byte datagrams to ADDR:PORT, the second source-routed through HOP
+/// (an `IP_RETOPTS` control message): 0 if both were sent, EACCES if only the first was.
+fn udp_sendmmsg_srr(addr: &str, port: &str, hop: &str) -> i32 {
+    let sa = sin(addr, port, libc::AF_INET);
+    let route = lsrr(hop);
+    // SAFETY: Plain socket call.
+    let fd = unsafe { libc::socket(libc::AF_INET, libc::SOCK_DGRAM | libc::SOCK_CLOEXEC, 0) };
+    fd_then(fd, |fd| {
+        let mut control = [0u64; 4];
+        let mut bytes = *b"xy";
+        let mut iovs = [
+            libc::iovec {
+                iov_base: bytes.as_mut_ptr().cast(),
+                iov_len: 1,
+            },
+            libc::iovec {
+                // SAFETY: Within `bytes`.
+                iov_base: unsafe { bytes.as_mut_ptr().add(1) }.cast(),
+                iov_len: 1,
+            },
+        ];
+        // SAFETY: Zeroed mmsghdrs are valid values; every pointer set below outlives the
+        // call, and the control buffer (32 bytes) holds one header and the 8-byte route.
+        unsafe {
+            let mut msgs: [libc::mmsghdr; 2] = std::mem::zeroed();
+            for (m, iov) in msgs.iter_mut().zip(iovs.iter_mut()) {
+                m.msg_hdr.msg_name = (&raw const sa).cast_mut().cast();
+                m.msg_hdr.msg_namelen = std::mem::size_of_val(&sa) as libc::socklen_t;
+                m.msg_hdr.msg_iov = iov;
+                m.msg_hdr.msg_iovlen = 1;
+            }
+            let second = &mut msgs[1].msg_hdr;
+            second.msg_control = control.as_mut_ptr().cast();
+            second.msg_controllen = libc::CMSG_SPACE(route.len() as u32) as _;
+            let cmsg = libc::CMSG_FIRSTHDR(second);
+            (*cmsg).cmsg_level = libc::SOL_IP;
+            (*cmsg).cmsg_type = libc::IP_RETOPTS;
+            (*cmsg).cmsg_len = libc::CMSG_LEN(route.len() as u32) as _;
+            std::ptr::copy_nonoverlapping(route.as_ptr(), libc::CMSG_DATA(cmsg), route.len());
+            let sent = libc::sendmmsg(fd, msgs.as_mut_ptr(), 2, 0);
+            println!("sendmmsg: {sent}");
+            match sent {
+                2 => 0,
+                1 => libc::EACCES,
+                _ => last(),
+            }
+        }
+    })
+}
+
 /// `setsockopt(level, name, data)` on a new socket of `domain` and `kind`.
 fn set_option(domain: i32, kind: i32, level: i32, name: i32, data: &[u8]) -> i32 {
     // SAFETY: Plain socket call.
@@ -1085,6 +1135,16 @@ pub(crate) fn run(op: &str, args: &[String]) -> Option<i32> {
                 &lsrr(arg(4)),
             ),
             "tcp-listen-rebind" => tcp_listen_rebind(arg(2)),
+            "udp-sendmmsg-srr" => udp_sendmmsg_srr(arg(2), arg(3), arg(4)),
+            // An empty struct in6_flowlabel_req (32 bytes): what the option carries does not
+            // matter to the refusal.
+            "udp6-setopt-flowlabel" => set_option(
+                libc::AF_INET6,
+                libc::SOCK_DGRAM,
+                libc::SOL_IPV6,
+                libc::IPV6_FLOWLABEL_MGR,
+                &[0; 32],
+            ),
             "udp-send-tos" => {
                 udp_send_with_cmsg(arg(2), arg(3), libc::SOL_IP, libc::IP_TOS, &[0x10, 0, 0, 0])
             }

@@ -206,6 +206,28 @@ pub(super) fn run(s: &mut Suite) {
             )
         },
     );
+    s.case(
+        "net: sendmmsg: a second datagram to the same allowed address, source-routed, is refused",
+        || {
+            let args = ["udp-sendmmsg-srr", "127.0.0.1", "53", "127.0.0.2"];
+            refused(
+                NET,
+                &args,
+                libc::EACCES,
+                "esc-net",
+                "send",
+                "option=ip_retopts",
+            )
+        },
+    );
+    s.case(
+        "net: setsockopt(IPV6_FLOWLABEL_MGR), whose labels may carry a route, is refused",
+        || {
+            let args = ["udp6-setopt-flowlabel"];
+            let want = "option=ipv6_flowlabel_mgr";
+            refused(NET, &args, libc::EACCES, "esc-net", "setsockopt", want)
+        },
+    );
     s.case("net: a real IPv6 address under the ::/0 rule", || {
         ok(NET6, &["udp-send", "::1", "5555"], 0)
     });
