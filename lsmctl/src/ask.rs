@@ -365,14 +365,7 @@ pub fn add_rule(text: &str, allow: bool, requested: u32, path: &[u8]) -> Result<
             shown_name(path)
         ));
     }
-    let mut doc: DocumentMut = text
-        .parse()
-        .map_err(|e| format!("the local file does not parse: {e}"))?;
-    let rules = doc
-        .entry("rule")
-        .or_insert(Item::ArrayOfTables(ArrayOfTables::new()))
-        .as_array_of_tables_mut()
-        .ok_or("`rule` in the local file is not a list of tables")?;
+    let mut doc = local_document(text)?;
     let mut names = Array::new();
     for name in access_names(requested) {
         names.push(name);
@@ -385,8 +378,28 @@ pub fn add_rule(text: &str, allow: bool, requested: u32, path: &[u8]) -> Result<
     let verdict = if allow { "allowed" } else { "denied" };
     t.decor_mut()
         .set_prefix(format!("\n# {verdict} always by lsmctl agent\n"));
-    rules.push(t);
+    push_rule(doc.as_table_mut(), "rule", "rule", t)?;
     Ok(doc.to_string())
+}
+
+/// The local file `text`, parsed for editing.
+fn local_document(text: &str) -> Result<DocumentMut, String> {
+    text.parse()
+        .map_err(|e| format!("the local file does not parse: {e}"))
+}
+
+/// Appends `rule` to the list of tables `key` of `table`, made if missing (`name`: where it
+/// is in the file, for the error).
+fn push_rule(table: &mut Table, key: &str, name: &str, rule: Table) -> Result<(), String> {
+    table
+        .entry(key)
+        .or_insert(Item::ArrayOfTables(ArrayOfTables::new()))
+        .as_array_of_tables_mut()
+        .ok_or(format!(
+            "`{name}` in the local file is not a list of tables"
+        ))?
+        .push(rule);
+    Ok(())
 }
 
 /// `text`, a local override file, with a network rule that allows the operations `requested`
@@ -399,20 +412,13 @@ pub fn add_network_rule(
     addr: &IpAddr,
     port: u16,
 ) -> Result<String, String> {
-    let mut doc: DocumentMut = text
-        .parse()
-        .map_err(|e| format!("the local file does not parse: {e}"))?;
+    let mut doc = local_document(text)?;
     let network = doc
         .entry("network")
         .or_insert(Item::Table(Table::new()))
         .as_table_mut()
         .ok_or("`network` in the local file is not a table")?;
     network.set_implicit(true);
-    let rules = network
-        .entry("rule")
-        .or_insert(Item::ArrayOfTables(ArrayOfTables::new()))
-        .as_array_of_tables_mut()
-        .ok_or("`network.rule` in the local file is not a list of tables")?;
     let mut ops = Array::new();
     for name in op_names(requested) {
         ops.push(name);
@@ -424,6 +430,6 @@ pub fn add_network_rule(
     t.insert("addresses", value(Array::from_iter([addr.to_string()])));
     t.decor_mut()
         .set_prefix("\n# allowed always by lsmctl agent\n");
-    rules.push(t);
+    push_rule(network, "rule", "network.rule", t)?;
     Ok(doc.to_string())
 }
