@@ -346,19 +346,12 @@ fn refuse_in_layer(
     asked: Option<ask::Refusal>,
 ) -> Result {
     let rules = Rules::layer(layer);
-    let how = if kills_asker(cred, asked) {
-        Kills::Yes
-    } else {
-        Kills::No
-    };
+    let how = Kills::when(kills_asker(cred, asked));
     if logs_refusal(&rules, &facts.decision, facts.refused, facts.strictness) {
         let what = refusal_of(path, &facts.said, facts.requested, facts.refused, asked);
         report::denial_in(&rules, op, &what, how);
     }
-    to_result(match how {
-        Kills::Yes => report::verdict(rules.mode()),
-        Kills::No => report::verdict_without_kill(rules.mode(), EACCES),
-    })
+    to_result(report::verdict_as(rules.mode(), how, EACCES))
 }
 
 /// Whether a refusal may kill the task that asked: `cred` are its own subjective
@@ -490,11 +483,7 @@ fn decide_for_label_fully(
     } else {
         None
     };
-    let how = if kills_asker(cred, asked) {
-        Kills::Yes
-    } else {
-        Kills::No
-    };
+    let how = Kills::when(kills_asker(cred, asked));
     if logs_refusal(&view, &decision, refused, strictness) {
         report::denial(
             &view,
@@ -503,10 +492,7 @@ fn decide_for_label_fully(
             how,
         );
     }
-    to_result(match how {
-        Kills::Yes => report::verdict(view.mode()),
-        Kills::No => report::verdict_without_kill(view.mode(), EACCES),
-    })
+    to_result(report::verdict_as(view.mode(), how, EACCES))
 }
 
 /// The record of the refusal of `refused` (of `requested`) on `path`, whose rules said
@@ -630,15 +616,11 @@ fn judge_with(
         if decide(rules) {
             return 0;
         }
+        let how = Kills::when(kills);
         if log {
-            let how = if kills { Kills::Yes } else { Kills::No };
             report::event_in(rules, op, object, how);
         }
-        if kills {
-            report::verdict_with(rules.mode(), error)
-        } else {
-            report::verdict_without_kill(rules.mode(), error)
-        }
+        report::verdict_as(rules.mode(), how, error)
     };
     if let Some(label) = confinement.label() {
         to_result(
@@ -736,16 +718,9 @@ impl<O: report::Object> AskingCheck<'_, O> {
     /// Reports the refusal by `rules` (`asked`: why their agent did not allow it) and answers
     /// it by their mode.
     fn refuse(&self, rules: &Rules<'_>, asked: Option<ask::Refusal>) -> Result {
-        let how = if kills_asker(self.cred, asked) {
-            Kills::Yes
-        } else {
-            Kills::No
-        };
+        let how = Kills::when(kills_asker(self.cred, asked));
         report::event_in(rules, self.op, &(self.object)(asked), how);
-        to_result(match how {
-            Kills::Yes => report::verdict(rules.mode()),
-            Kills::No => report::verdict_without_kill(rules.mode(), EACCES),
-        })
+        to_result(report::verdict_as(rules.mode(), how, EACCES))
     }
 
     /// The system profile of `label`, which refused under RCU: decided again on a reference,

@@ -175,9 +175,13 @@ pub(crate) fn socket_create(
 
 /// TCP (with MPTCP) or UDP, by the socket's family, type and protocol; `None` for sockets
 /// whose endpoints are not mediated (other families, ping, SCTP and other IP protocols, which
-/// a profile must name to create at all). The family and protocol are read through C
+/// a profile must name to create at all), and for kernel sockets, which subsystems use for
+/// themselves (sunrpc's, even in a user's task). The family and protocol are read through C
 /// accessors: `struct sock`'s layout depends on the configuration.
 fn ip_proto(sock: &Socket) -> Option<u8> {
+    if accessors::sock_is_kern(sock) {
+        return None;
+    }
     let family = u16::try_from(accessors::sock_family(sock)).ok()?;
     if family != net::AF_INET && family != net::AF_INET6 {
         return None;
@@ -222,22 +226,16 @@ fn target(op: u8, family: u16, bytes: &[u8]) -> Option<net::Endpoint> {
 }
 
 /// Checks `op` on `sock` towards `address` (kernel memory). What the rules refuse and leave
-/// to their agent (`ask` rules, `ask` mode) is put to it, waiting as `wait` allows. Kernel
-/// sockets, which subsystems use for themselves (sunrpc's, even in a user's task), are not
-/// restricted.
+/// to their agent (`ask` rules, `ask` mode) is put to it, waiting as `wait` allows. `proto`
+/// is the socket's (see [`ip_proto`]).
 fn check_endpoint(
     name: &str,
     op: u8,
+    proto: u8,
     sock: &Socket,
     address: &[u8],
     wait: ask::Wait<'_>,
 ) -> Result {
-    let Some(proto) = ip_proto(sock) else {
-        return Ok(());
-    };
-    if accessors::sock_is_kern(sock) {
-        return Ok(());
-    }
     let family = u16::try_from(accessors::sock_family(sock)).unwrap_or(0);
     let Some(endpoint) = target(op, family, address) else {
         return Ok(());
@@ -266,24 +264,21 @@ pub(crate) fn socket_bind(sock: &Socket, address: &[u8]) -> Result {
     if accessors::sock_family(sock) == bindings::AF_UNIX as c_int {
         return crate::unix::check_bind(address);
     }
-    check_endpoint(
-        "bind",
-        net::OP_BIND,
-        sock,
-        address,
-        ask::Wait::Socket(sock, 0),
-    )
+    check_call("bind", net::OP_BIND, sock, address)
 }
 
 /// `socket_connect`.
 pub(crate) fn socket_connect(sock: &Socket, address: &[u8]) -> Result {
-    check_endpoint(
-        "connect",
-        net::OP_CONNECT,
-        sock,
-        address,
-        ask::Wait::Socket(sock, 0),
-    )
+    check_call("connect", net::OP_CONNECT, sock, address)
+}
+
+/// [`check_endpoint`] for a call on `sock` without message flags, if its endpoints are
+/// mediated.
+fn check_call(name: &str, op: u8, sock: &Socket, address: &[u8]) -> Result {
+    match ip_proto(sock) {
+        Some(proto) => check_endpoint(name, op, proto, sock, address, ask::Wait::Socket(sock, 0)),
+        None => Ok(()),
+    }
 }
 
 /// `socket_listen`: checked against the address the socket is bound to.
@@ -297,9 +292,11 @@ pub(crate) fn socket_listen(sock: &Socket, _backlog: c_int) -> Result {
     }
     let mut storage = bindings::__kernel_sockaddr_storage::default();
     let address = sock.local_address(&mut storage)?;
+    let (op, proto) = (net::OP_LISTEN, net::PROTO_TCP);
     check_endpoint(
         "listen",
-        net::OP_LISTEN,
+        op,
+        proto,
         sock,
         address,
         ask::Wait::Socket(sock, 0),
@@ -309,7 +306,7 @@ pub(crate) fn socket_listen(sock: &Socket, _backlog: c_int) -> Result {
     let mut now = bindings::__kernel_sockaddr_storage::default();
     let bound = sock.local_address(&mut now)?;
     if bound != address {
-        return check_endpoint("listen", net::OP_LISTEN, sock, bound, ask::Wait::Never);
+        return check_endpoint("listen", op, proto, sock, bound, ask::Wait::Never);
     }
     Ok(())
 }
@@ -363,22 +360,23 @@ fn rerouting_message(control: Control<'_>) -> Option<&'static str> {
     None
 }
 
-/// Refuses a confined task's `op` that would route the packets of `sock` elsewhere than the
-/// endpoint checked (`option`), whatever its rules allow. Never kills in kill mode: the hook
-/// does not see the option, and programs clear IP options routinely (tcp_wrappers).
-fn refuse_route(op: &str, sock: &Socket, option: Option<&'static str>) -> Result {
+/// Refuses a confined task's `op` that would route a mediated socket's packets elsewhere
+/// than the endpoint checked (`option`), whatever its rules allow. Never kills in kill mode:
+/// the hook does not see the option, and programs clear IP options routinely (tcp_wrappers).
+fn refuse_route(op: &str, option: Option<&'static str>) -> Result {
     match option {
-        Some(option) if ip_proto(sock).is_some() && !accessors::sock_is_kern(sock) => {
-            check_current_without_kill(op, &NetObject::Route { option }, |_| false)
-        }
-        _ => Ok(()),
+        Some(option) => check_current_without_kill(op, &NetObject::Route { option }, |_| false),
+        None => Ok(()),
     }
 }
 
 /// `socket_setsockopt`: no confined task may source-route a TCP or UDP socket (see
 /// [`routes_elsewhere`]); other options are not mediated.
 pub(crate) fn socket_setsockopt(sock: &Socket, level: c_int, name: c_int) -> Result {
-    refuse_route("setsockopt", sock, routes_elsewhere(level, name))
+    match routes_elsewhere(level, name) {
+        Some(option) if ip_proto(sock).is_some() => refuse_route("setsockopt", Some(option)),
+        _ => Ok(()),
+    }
 }
 
 /// `socket_sendmsg`: UDP datagrams to an explicit address (a connected socket's peer was
@@ -393,14 +391,17 @@ pub(crate) fn socket_sendmsg(
     control: Control<'_>,
     _size: c_int,
 ) -> Result {
+    let Some(proto) = ip_proto(sock) else {
+        return Ok(());
+    };
     let has_control = !matches!(control, Control::Kernel([]));
-    if has_control && ip_proto(sock) == Some(net::PROTO_UDP) {
-        refuse_route("send", sock, rerouting_message(control))?;
+    if has_control && proto == net::PROTO_UDP {
+        refuse_route("send", rerouting_message(control))?;
     }
-    let (op, what) = match ip_proto(sock) {
-        Some(net::PROTO_UDP) => (net::OP_SEND, "send"),
-        Some(net::PROTO_TCP) if flags & bindings::MSG_FASTOPEN != 0 => (net::OP_CONNECT, "connect"),
+    let (op, what) = match proto {
+        net::PROTO_UDP => (net::OP_SEND, "send"),
+        _ if flags & bindings::MSG_FASTOPEN != 0 => (net::OP_CONNECT, "connect"),
         _ => return Ok(()),
     };
-    check_endpoint(what, op, sock, name, ask::Wait::Socket(sock, flags))
+    check_endpoint(what, op, proto, sock, name, ask::Wait::Socket(sock, flags))
 }

@@ -166,6 +166,17 @@ pub(crate) enum Kills {
     No,
 }
 
+impl Kills {
+    /// `Yes` when `kills`.
+    pub(crate) fn when(kills: bool) -> Self {
+        if kills {
+            Kills::Yes
+        } else {
+            Kills::No
+        }
+    }
+}
+
 /// Kernel-log lines allowed per window while audit is off: a confined program in a loop must
 /// not flood the log.
 const LOG_BURST: u32 = 100;
@@ -559,6 +570,14 @@ pub(crate) fn verdict_without_kill(mode: Mode, error: Error) -> c_int {
     match mode {
         Mode::Complain => 0,
         Mode::Enforce | Mode::Kill | Mode::Ask => error.to_errno(),
+    }
+}
+
+/// [`verdict_with`] or [`verdict_without_kill`], as `how` says.
+pub(crate) fn verdict_as(mode: Mode, how: Kills, error: Error) -> c_int {
+    match how {
+        Kills::Yes => verdict_with(mode, error),
+        Kills::No => verdict_without_kill(mode, error),
     }
 }
 
