@@ -449,6 +449,8 @@ const SYS_IO_URING_REGISTER: libc::c_long = 427;
 const IORING_REGISTER_PERSONALITY: libc::c_long = 9;
 const IORING_OP_OPENAT: u8 = 18;
 const IORING_OP_CONNECT: u8 = 16;
+const IORING_OP_URING_CMD: u8 = 46;
+const SOCKET_URING_OP_SETSOCKOPT: u64 = 3;
 const IORING_ENTER_GETEVENTS: u32 = 1;
 const IORING_OFF_CQ_RING: i64 = 0x800_0000;
 const IORING_OFF_SQES: i64 = 0x1000_0000;
@@ -555,6 +557,37 @@ fn uring_connect(addr: &str, port: &str) -> i32 {
         open_flags: 0,
         user_data: 1,
         tail: [0; 3],
+    };
+    let res = uring_submit(false, sqe);
+    // SAFETY: Our socket.
+    unsafe { libc::close(sock) };
+    -res.min(0)
+}
+
+/// `setsockopt(SOL_IP, IP_OPTIONS)` with a loose source route through HOP on a new TCP
+/// socket, through an io_uring of this task's own (`IORING_OP_URING_CMD`,
+/// `SOCKET_URING_OP_SETSOCKOPT`): the CQE's errno, or 0.
+fn uring_setopt_srr(hop: &str) -> i32 {
+    let route = lsrr(hop);
+    // SAFETY: A plain socket; closed below.
+    let sock = unsafe { libc::socket(libc::AF_INET, libc::SOCK_STREAM | libc::SOCK_CLOEXEC, 0) };
+    if sock < 0 {
+        return last();
+    }
+    let sqe = |_| Sqe {
+        opcode: IORING_OP_URING_CMD,
+        flags: 0,
+        ioprio: 0,
+        fd: sock,
+        // cmd_op.
+        off: SOCKET_URING_OP_SETSOCKOPT,
+        // level, then optname.
+        addr: libc::SOL_IP as u64 | (libc::IP_OPTIONS as u64) << 32,
+        len: 0,
+        open_flags: 0,
+        user_data: 1,
+        // buf_index and personality, then optlen; optval.
+        tail: [(route.len() as u64) << 32, route.as_ptr() as u64, 0],
     };
     let res = uring_submit(false, sqe);
     // SAFETY: Our socket.
@@ -1170,6 +1203,7 @@ pub(crate) fn run(op: &str, args: &[String]) -> Option<i32> {
             "uring-open" => uring_open(arg(2), false),
             "uring-open-personality" => uring_open(arg(2), true),
             "uring-connect" => uring_connect(arg(2), arg(3)),
+            "uring-setopt-srr" => uring_setopt_srr(arg(2)),
             "chroot-open" => chroot_open(arg(2), arg(3)),
             "append-overwrite" => append_overwrite(arg(2)),
             "append-noappend" => append_noappend(arg(2)),

@@ -207,6 +207,24 @@ pub(super) fn run(s: &mut Suite) {
         },
     );
     s.case(
+        "net: io_uring sets IP_OPTIONS through its socket command (unconfined)",
+        || ok(FREE_PROBE, &["uring-setopt-srr", "127.0.0.2"], 0),
+    );
+    s.case(
+        "net: io_uring's setsockopt(IP_OPTIONS) is refused too",
+        || {
+            let args = ["uring-setopt-srr", "127.0.0.2"];
+            refused(
+                NET,
+                &args,
+                libc::EACCES,
+                "esc-net",
+                "setsockopt",
+                "option=ip_options",
+            )
+        },
+    );
+    s.case(
         "net: sendmmsg: a second datagram to the same allowed address, source-routed, is refused",
         || {
             let args = ["udp-sendmmsg-srr", "127.0.0.1", "53", "127.0.0.2"];
