@@ -108,6 +108,19 @@ pub(crate) fn check_current_path(op: &str, requested: u32, target: Target<'_>) -
     Credential::with_current(|cred| check_path(cred, op, requested, target))
 }
 
+/// [`check_current_path`] where an agent's earlier answer may settle what the rules leave
+/// to it (`wait`: [`ask::Wait::ExecMapping`]).
+pub(crate) fn check_current_path_answered(
+    op: &str,
+    requested: u32,
+    target: Target<'_>,
+    wait: ask::Wait<'_>,
+) -> Result {
+    Credential::with_current(|cred| {
+        decide_path(cred, op, || requested, target, Strictness::Rules, wait)
+    })
+}
+
 /// [`check_current_path`] that holds for files opened outside a sandbox too (see
 /// [`decide_for_domain`]).
 pub(crate) fn check_current_path_held_too(op: &str, requested: u32, target: Target<'_>) -> Result {
@@ -313,7 +326,7 @@ fn decide_for_domain(
             serial: layer.layer().serial(),
             op,
             object: ask::Asked::File(&path),
-            asked: facts.refused,
+            asked: put_to_agent(facts.refused),
         };
         if let Err(why) = ask::ask(&question, ask::Whose::Layer(listener), cred, wait) {
             refuse_in_layer(layer, cred, op, &path, &facts, Some(why))?;
@@ -459,7 +472,7 @@ fn decide_for_label_fully(
             serial: profile.serial(),
             op,
             object: ask::Asked::File(&path),
-            asked: refused,
+            asked: put_to_agent(refused),
         };
         match ask::ask(&question, ask::Whose::System, cred, wait) {
             // The agent allowed it under the profile it was asked for. One loaded meanwhile
@@ -540,7 +553,19 @@ fn left_to_agent(
     let rendered = path.for_rules(view.attach_disconnected());
     let asks = view.ask_masks(rendered);
     let left = asks & !said.denied & wire::ACCESS_ALL;
-    refused & !left == 0
+    put_to_agent(refused) & !left == 0
+}
+
+/// What the agent is asked for when `refused` is refused: those accesses, and with an exec
+/// the mapping of the program that follows it, what an `exec` rule allows, so that a yes
+/// answers for the exec whole (see [`crate::exec_grant`]). A deny rule on either keeps the
+/// exec from being asked about.
+fn put_to_agent(refused: u32) -> u32 {
+    if refused & wire::ACCESS_EXEC != 0 {
+        refused | wire::ACCESS_MMAP_EXEC
+    } else {
+        refused
+    }
 }
 
 /// Whether the refusal of `refused` by `rules` is logged: always, unless deny rules marked

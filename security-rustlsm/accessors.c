@@ -322,6 +322,16 @@ bool rustlsm_may_wait_on_socket(const struct socket *sock, unsigned int msg_flag
 	return true;
 }
 
+/*
+ * Whether the current task is in an exec past its program's open (prepare_bprm_creds() to
+ * the end of bprm_execve()): the loader's own opens and mappings (a script's interpreter,
+ * the program's segments, the dynamic loader) happen then.
+ */
+bool rustlsm_in_execve(void)
+{
+	return current->in_execve;
+}
+
 /* A counted reference to the current thread group's pid: an agent's identity. */
 struct pid *rustlsm_get_current_tgid(void)
 {

@@ -70,6 +70,7 @@ mod raw {
         pub(super) safe fn rustlsm_owns(cred: &Credential, on: &Path, inode: &Inode) -> bool;
         pub(super) safe fn rustlsm_may_wait_on_socket(sock: &Socket, msg_flags: u32) -> bool;
         pub(super) safe fn rustlsm_may_wait_in_open(file: &LocalFile) -> bool;
+        pub(super) safe fn rustlsm_in_execve() -> bool;
         pub(super) safe fn rustlsm_get_current_tgid() -> *mut bindings::pid;
         pub(super) safe fn rustlsm_current_tgid_is(pid: *const bindings::pid) -> bool;
         pub(super) fn rustlsm_put_pid(pid: *mut bindings::pid);
@@ -197,6 +198,12 @@ pub(crate) fn owns(cred: &Credential, on: &Path, inode: &Inode) -> bool {
 /// need (see accessors.c). May sleep (it drops a dentry reference).
 pub(crate) fn may_wait_in_open(file: &LocalFile) -> bool {
     raw::rustlsm_may_wait_in_open(file)
+}
+
+/// Whether the current task is in an exec past its program's open: what the kernel opens
+/// and maps from then on is the exec's loading of the program (see accessors.c).
+pub(crate) fn in_execve() -> bool {
+    raw::rustlsm_in_execve()
 }
 
 /// Whether the current task may wait for an agent in a socket hook on `sock`, with the

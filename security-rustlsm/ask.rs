@@ -11,8 +11,10 @@
 //! serves no task inside the layer. The agent reads one request per `read()` and writes one
 //! answer per `write()`.
 //!
-//! Agents are asked about file accesses and about TCP and UDP endpoints (bind, listen,
-//! connect, send). A task waits for the answer only in `file_open` and the socket hooks, and
+//! Agents are asked about file accesses, execs included, and about TCP and UDP endpoints
+//! (bind, listen, connect, send). An exec is asked about as `exec` and `mmap_exec`, what an
+//! `exec` rule allows; the agent's yes runs the program under the caller's profile (see
+//! [`crate::exec_grant`]). A task waits for the answer only in `file_open` and the socket hooks, and
 //! only when it holds no lock an agent could need ([`accessors::may_wait_in_open`],
 //! [`accessors::may_wait_on_socket`]); the wait is killable, never interruptible (an
 //! `open()` that fails with `EINTR` breaks programs) and freezable (a task waiting for a
@@ -29,10 +31,10 @@
 
 use crate::{
     accessors::{self, ThreadGroup},
-    ask_protocol, manage, net, network,
+    ask_protocol, exec_grant, manage, net, network,
     path::ResolvedPath,
     report,
-    wire::ProfileView,
+    wire::{self, ProfileView},
 };
 // `Pin` is named by the expansion of `global_lock!`.
 use core::pin::Pin;
@@ -117,6 +119,9 @@ pub(crate) enum Wait<'a> {
     Socket(&'a Socket, u32),
     /// Never: refused at once, the request delivered.
     Never,
+    /// The kernel mapping the program of an exec under way that an agent allowed (see
+    /// [`exec_grant::maps_allowed_program`]): allowed with the exec, nobody asked.
+    ExecMapping,
 }
 
 /// What became of a request, set once under its listener's lock, before its waiters are
@@ -386,6 +391,25 @@ pub(crate) fn ask(
     cred: &Credential,
     wait: Wait<'_>,
 ) -> Result<(), Refusal> {
+    if let Wait::ExecMapping = wait {
+        return Ok(());
+    }
+    let answer = put(question, whose, cred, wait);
+    if let (Ok(()), Wait::Open(file)) = (answer, wait) {
+        if question.asked & wire::ACCESS_EXEC != 0 {
+            exec_grant::allowed_by_agent(file);
+        }
+    }
+    answer
+}
+
+/// [`ask`] for an access that is not allowed already.
+fn put(
+    question: &Question<'_>,
+    whose: Whose<'_>,
+    cred: &Credential,
+    wait: Wait<'_>,
+) -> Result<(), Refusal> {
     let listener = match whose {
         Whose::System => listener_for(question.view.name())?,
         Whose::Layer(listener) => listener.clone(),
@@ -404,7 +428,7 @@ pub(crate) fn ask(
     let waits = match wait {
         Wait::Open(file) => accessors::may_wait_in_open(file),
         Wait::Socket(sock, flags) => accessors::may_wait_on_socket(sock, flags),
-        Wait::Never => false,
+        Wait::Never | Wait::ExecMapping => false,
     };
     let object = match wait {
         Wait::Open(file) if waits => Some(file.path()),

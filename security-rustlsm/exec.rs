@@ -10,10 +10,12 @@
 //! it is entered by); otherwise the transition of the rule that allowed it applies: `inherit`
 //! keeps the caller's profile, `profile` requires the program's own profile and refuses the
 //! exec without one, and by default the program's own profile is used when it has one and
-//! the caller's otherwise. A confined task never becomes unconfined by executing something.
+//! the caller's otherwise. An exec that the caller's rules do not allow, but its agent did,
+//! keeps the caller's profile (see [`crate::exec_grant`]). A confined task never becomes
+//! unconfined by executing something.
 
 use crate::{
-    access, cred_blob,
+    access, cred_blob, exec_grant,
     path::ResolvedPath,
     policy::{self, Label, Profile},
     report, task,
@@ -67,8 +69,13 @@ fn may_enter(label: &Label, path: &ResolvedPath) -> bool {
 }
 
 /// What the new program's creds should hold: `Ok(Some(label))` to switch, `Ok(None)` to keep
-/// what they inherited from the caller, or the error that refuses the exec.
-fn transition(caller: Option<&Arc<Profile>>, path: &ResolvedPath) -> Result<Option<Arc<Label>>> {
+/// what they inherited from the caller, or the error that refuses the exec. `by_agent`: an
+/// agent allowed the exec in `file_open`.
+fn transition(
+    caller: Option<&Arc<Profile>>,
+    path: &ResolvedPath,
+    by_agent: bool,
+) -> Result<Option<Arc<Label>>> {
     let bytes = path.bytes();
     let target = policy::attachment_for(bytes);
     let Some(caller) = caller else {
@@ -80,8 +87,12 @@ fn transition(caller: Option<&Arc<Profile>>, path: &ResolvedPath) -> Result<Opti
     let (allowed, denied) = (rules.allowed, rules.denied);
     // `file_open` allowed the exec by the path the file had then; what follows goes by the
     // path it has now, which must be one the caller may execute too (a rename in between
-    // must not pick another rule's transition). Complain mode logged the open already.
+    // must not pick another rule's transition). Complain mode logged the open already. What
+    // the rules do not allow, an agent did: its yes names no profile, so the caller's stays.
     if allowed & !denied & wire::ACCESS_EXEC == 0 && view.mode() != Mode::Complain {
+        if by_agent {
+            return Ok(None);
+        }
         return refuse(
             &view,
             bytes,
@@ -154,6 +165,9 @@ fn may_switch(
 /// secure (`AT_SECURE`), so the caller's `LD_PRELOAD`, `LD_AUDIT` and the like do not run
 /// inside the new profile.
 pub(crate) fn bprm_creds_for_exec(exec: &mut ExecPrepare<'_>) -> Result {
+    // Before any early return: a sandbox layer's agent may have allowed the exec of a task
+    // that has no system profile.
+    let by_agent = exec_grant::exec_allowed_by_agent(exec.file());
     if Credential::with_current(cred_blob::has_on_exec) {
         if let Some(label) = cred_blob::take_on_exec(&mut exec.new_cred())? {
             return exec_chosen_profile(exec, label);
@@ -174,7 +188,7 @@ pub(crate) fn bprm_creds_for_exec(exec: &mut ExecPrepare<'_>) -> Result {
         Err(_) if caller.is_none() => return Ok(()),
         Err(e) => return Err(e),
     };
-    let Some(label) = transition(caller.as_ref(), &path)? else {
+    let Some(label) = transition(caller.as_ref(), &path, by_agent)? else {
         return Ok(());
     };
     let same = caller_label

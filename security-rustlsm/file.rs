@@ -4,8 +4,11 @@
 //! shared writable `mmap` and `mprotect`.
 
 use crate::{
-    access::{check_current_path, check_current_path_held_too, check_open, refuse_current_path},
-    accessors, ask,
+    access::{
+        check_current_path, check_current_path_answered, check_current_path_held_too, check_open,
+        refuse_current_path,
+    },
+    accessors, ask, exec_grant,
     path::Target,
     wire,
 };
@@ -69,10 +72,12 @@ pub(crate) fn file_fcntl(file: &LocalFile, cmd: u32, arg: usize) -> Result {
     check_overwrite("fcntl", file)
 }
 
-/// `file_open`, on behalf of the opener's creds. Unconfined tasks pay one pointer test, and
+/// `file_open`, on behalf of the opener's creds. Unconfined tasks pay one pointer test (and,
+/// opening an exec's program, a store: see [`exec_grant`]), and
 /// for a writable open a look at the inode's mode: a set-ID file is never opened for writing
 /// by a confined task (see [`crate::setid`]).
 pub(crate) fn file_open(file: &LocalFile) -> Result {
+    exec_grant::opening(file);
     if file.mode() & bindings::FMODE_WRITE != 0 {
         let mode = file.inode().mode();
         crate::setid::refuse_if_set_id(mode, wire::ACCESS_WRITE, Target::File(file))?;
@@ -147,9 +152,10 @@ pub(crate) fn file_ioctl(file: &LocalFile, cmd: u32, _arg: usize) -> Result {
 }
 
 /// `mmap_file`: mapping a file executable needs `mmap_exec` on it. This includes the kernel's
-/// own mapping of a program being executed, which is why `lsmctl`'s `exec` grants both.
-/// `file` is `None` for anonymous mappings. The hook runs before the mmap lock is taken, so
-/// it may sleep.
+/// own mapping of a program being executed, which is why `lsmctl`'s `exec` grants both, and
+/// why an agent's yes to an exec answers for that mapping too (see [`exec_grant`]). `file` is
+/// `None` for anonymous mappings. The hook runs before the mmap lock is taken, so it may
+/// sleep.
 pub(crate) fn mmap_file(
     file: Option<&LocalFile>,
     _reqprot: usize,
@@ -167,7 +173,12 @@ pub(crate) fn mmap_file(
     if prot & bindings::PROT_EXEC as usize == 0 {
         return Ok(());
     }
-    check_current_path("mmap", wire::ACCESS_MMAP_EXEC, Target::File(file))
+    let answered = if exec_grant::maps_allowed_program(file) {
+        ask::Wait::ExecMapping
+    } else {
+        ask::Wait::Never
+    };
+    check_current_path_answered("mmap", wire::ACCESS_MMAP_EXEC, Target::File(file), answered)
 }
 
 /// `file_mprotect`: making a file mapping executable later needs `mmap_exec` on the file,

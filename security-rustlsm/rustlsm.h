@@ -129,6 +129,7 @@ int rustlsm_proc_own_depth(const struct path *path);
 bool rustlsm_keeps_decisions(const struct path *path);
 bool rustlsm_owns(const struct cred *cred, const struct path *on, const struct inode *inode);
 bool rustlsm_may_wait_in_open(const struct file *file);
+bool rustlsm_in_execve(void);
 bool rustlsm_may_wait_on_socket(const struct socket *sock, unsigned int msg_flags);
 struct pid *rustlsm_get_current_tgid(void);
 bool rustlsm_current_tgid_is(const struct pid *pid);

@@ -67,6 +67,7 @@ mod cred_blob;
 mod decision_cache;
 mod descriptors;
 mod exec;
+mod exec_grant;
 mod file;
 #[cfg(CONFIG_SECURITY_RUSTLSM_KUNIT_TEST)]
 mod kunit;

@@ -163,9 +163,9 @@ pub const OWNER_ACCESS_ALL: u32 =
 /// [`OWNER_ACCESS_ALL`] and its qualifier bits: the allow masks of an owner automaton.
 pub const OWNER_MASK_ALL: u32 = OWNER_ACCESS_ALL | (OWNER_ACCESS_ALL << QUALIFIER_SHIFT);
 
-/// The accesses an agent may be asked for: not `exec`, whose transition the exec rules choose
-/// and whose check runs again where a task may not wait, and no qualifiers.
-pub const ASK_ACCESS_ALL: u32 = OWNER_ACCESS_ALL;
+/// The accesses an agent may be asked for: all but the exec transitions (an exec the agent
+/// allows keeps the caller's profile), and no qualifiers.
+pub const ASK_ACCESS_ALL: u32 = OWNER_ACCESS_ALL | ACCESS_EXEC;
 
 /// The accesses of `requested` that an allow mask allows and asks to log (`audit`).
 pub const fn audited(allowed: u32, requested: u32) -> u32 {
@@ -1106,8 +1106,8 @@ impl<'a> ProfileView<'a> {
 
     /// The accesses of `path` that this profile puts to its agent when they are refused for
     /// want of an allow rule: what the `ask` rules name, and in [`Mode::Ask`] every access
-    /// but those the rules allow. Never `exec` (see [`ASK_ACCESS_ALL`]). One walk of the ask
-    /// automaton, none without ask rules.
+    /// but those the rules allow (within [`ASK_ACCESS_ALL`]). One walk of the ask automaton,
+    /// none without ask rules.
     pub fn ask_masks(&self, path: &[u8]) -> u32 {
         self.ask_file_dfa().map_or(0, |dfa| dfa.lookup(path).0) | self.unmatched_asked()
     }

@@ -4,7 +4,7 @@
 
 use crate::learn::access_names;
 use crate::records::{access_mask, endpoint_text, shown, shown_name};
-use rustlsm_policy::{glob, net};
+use rustlsm_policy::{glob, net, wire};
 use std::net::IpAddr;
 use toml_edit::{value, Array, ArrayOfTables, DocumentMut, Item, Table};
 
@@ -141,11 +141,13 @@ impl Request {
         })
     }
 
-    /// What the request is about, as a file of answers names it: the path, or the operation
-    /// and the endpoint, as `connect tcp 10.0.0.1:80` (`bind udp [::1]:53`): an answer meant
-    /// for connecting somewhere does not let the command listen there.
+    /// What the request is about, as a file of answers names it: the path, `exec` and the
+    /// path for an exec, or the operation and the endpoint, as `connect tcp 10.0.0.1:80`
+    /// (`bind udp [::1]:53`): an answer meant for reading a file does not let the command
+    /// execute it, nor one for connecting somewhere listen there.
     pub fn object_text(&self) -> Vec<u8> {
         match &self.object {
+            Asked::File(path) if self.is_exec() => [b"exec ", path.as_slice()].concat(),
             Asked::File(path) => path.clone(),
             Asked::Endpoint { proto, addr, port } => format!(
                 "{} {proto} {}",
@@ -173,9 +175,18 @@ impl Request {
         )
     }
 
+    /// Whether the request is for executing a file.
+    pub fn is_exec(&self) -> bool {
+        matches!(self.object, Asked::File(_)) && self.requested & wire::ACCESS_EXEC != 0
+    }
+
     /// The request in words, for a person to answer.
     pub fn describe(&self) -> String {
         let what = match &self.object {
+            // A yes names no other profile: the program runs under the one asking.
+            Asked::File(path) if self.is_exec() => {
+                format!("execute {} (under this same profile)", shown_name(path))
+            }
             Asked::File(path) => format!(
                 "{} {} for {}",
                 self.op,
@@ -338,7 +349,8 @@ impl Choice {
 /// after a comment that says where it came from. Refused for a path that is not a plain
 /// absolute path a pattern can name literally (glob, brace or variable characters, bytes
 /// that are not UTF-8). The rule names the accesses in the profile language, whose `write`
-/// covers `append` and `truncate` too.
+/// covers `append` and `truncate` too; an exec it allows keeps the caller's profile
+/// (`transition = "inherit"`), as the agent's yes did.
 pub fn add_rule(text: &str, allow: bool, requested: u32, path: &[u8]) -> Result<String, String> {
     let path_text = std::str::from_utf8(path)
         .map_err(|_| format!("{}: not UTF-8, no rule can name it", shown_name(path)))?;
@@ -375,6 +387,10 @@ pub fn add_rule(text: &str, allow: bool, requested: u32, path: &[u8]) -> Result<
     let mut t = Table::new();
     t.insert(if allow { "allow" } else { "deny" }, value(names));
     t.insert("paths", value(paths));
+    // What the agent allowed runs under the caller's profile, whatever claims the program.
+    if allow && requested & wire::ACCESS_EXEC != 0 {
+        t.insert("transition", value("inherit"));
+    }
     let verdict = if allow { "allowed" } else { "denied" };
     t.decor_mut()
         .set_prefix(format!("\n# {verdict} always by lsmctl agent\n"));

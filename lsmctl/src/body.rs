@@ -303,14 +303,6 @@ impl Body {
         if access == 0 {
             return Err(src.at(names.span(), "the rule names no access"));
         }
-        if effect == Effect::Ask && access & !wire::ASK_ACCESS_ALL != 0 {
-            return Err(src.at(
-                names.span(),
-                "`exec` cannot be asked for: the exec's profile transition is chosen by exec \
-                 rules, and a task in the middle of an exec may not wait for an agent; allow \
-                 or deny it",
-            ));
-        }
         access |= qualifiers(rule, effect, access, src)?;
         let effect = owner_effect(rule, effect, access, src)?;
         let mut target = None;

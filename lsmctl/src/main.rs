@@ -139,9 +139,10 @@ enum Command {
     /// each request is shown, and the answer read from standard input (y allow once, s
     /// allow until the agent stops, a allow always, n deny once, x deny until the agent
     /// stops, d deny always). An "always" answer adds a rule to the profile's local file
-    /// and loads the profile again. Tasks wait for an answer only when they open a file;
-    /// other accesses are refused at once, and a later "s" or "a" lets their retry
-    /// through. Stopping the agent refuses whatever still waits. Root only.
+    /// and loads the profile again. Tasks wait for an answer only when they open or execute
+    /// a file or use a blocking TCP/UDP socket; other accesses are refused at once, and a
+    /// later "s" or "a" lets their retry through. Stopping the agent refuses whatever still
+    /// waits. Root only.
     Agent(cmd::agent::AgentArgs),
     /// Write the manual pages and shell completions into DIR (for packaging).
     #[command(hide = true)]
@@ -228,15 +229,17 @@ struct RunCli {
     /// Report what the sandbox would refuse without refusing it.
     #[arg(long)]
     complain: bool,
-    /// Ask instead of refusing: every file access the sandbox does not allow (but exec) is
-    /// put to you on the terminal (y allow once, s allow until the command ends, n deny once,
-    /// x deny until the command ends) while the command waits in open(); accesses that
-    /// cannot wait are refused at once and asked, so a retry after "s" succeeds.
+    /// Ask instead of refusing: every file access, exec and TCP/UDP endpoint the sandbox does
+    /// not allow is put to you on the terminal (y allow once, s allow until the command ends,
+    /// n deny once, x deny until the command ends) while the command waits in open(), execve()
+    /// or a blocking socket call; accesses that cannot wait (a program's loader or script
+    /// interpreter, mkdir...) are refused at once and asked, so a retry after "s" succeeds.
     #[arg(long, conflicts_with_all = ["complain", "no_denials", "denials_file"])]
     ask: bool,
     /// With --ask, take the answers from FILE instead of the terminal: lines of KEY PATH
-    /// (KEY y, s, n or x), each answering the first request for PATH; a request no line
-    /// answers is refused.
+    /// (KEY y, s, n or x), each answering the first request to open PATH, KEY exec PATH to
+    /// execute it, or KEY OP PROTO ADDRESS:PORT for an endpoint; a request no line answers is
+    /// refused.
     #[arg(long, value_name = "FILE", requires = "ask")]
     answers: Option<PathBuf>,
     /// Run the command unsandboxed, saying so, when the kernel cannot sandbox at all, and

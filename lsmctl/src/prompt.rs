@@ -24,8 +24,9 @@ const KEYS: &str = "y allow once, s allow until the command ends, n deny once, x
 pub(crate) enum Answers {
     /// The person at this terminal (`/dev/tty`).
     Terminal(PathBuf),
-    /// A file of `KEY PATH` (or `KEY OP PROTO ADDRESS:PORT`) lines, each answering the first
-    /// request for PATH (or that operation on that endpoint).
+    /// A file of `KEY PATH`, `KEY exec PATH` or `KEY OP PROTO ADDRESS:PORT` lines, each
+    /// answering the first request to open PATH, to execute it, or for that operation on that
+    /// endpoint.
     File(PathBuf),
 }
 
@@ -170,8 +171,8 @@ impl Prompter {
     }
 }
 
-/// The answers of a file of `KEY PATH` and `KEY OP PROTO ADDRESS:PORT` lines (blank lines
-/// and `#` comments skipped).
+/// The answers of a file of `KEY PATH`, `KEY exec PATH` and `KEY OP PROTO ADDRESS:PORT`
+/// lines (blank lines and `#` comments skipped).
 fn answer_file(path: &Path) -> Result<Vec<(Choice, Vec<u8>)>, String> {
     let text =
         std::fs::read_to_string(path).map_err(|e| format!("--answers {}: {e}", path.display()))?;
@@ -184,12 +185,15 @@ fn answer_file(path: &Path) -> Result<Vec<(Choice, Vec<u8>)>, String> {
         let parsed = line
             .split_once(' ')
             .and_then(|(key, target)| Some((Choice::parse(key)?, target.trim())))
-            .filter(|(_, target)| target.starts_with('/') || names_an_endpoint(target));
+            .filter(|(_, target)| {
+                let path = target.strip_prefix("exec ").unwrap_or(target);
+                path.starts_with('/') || names_an_endpoint(target)
+            });
         let Some((choice, target)) = parsed else {
             return Err(format!(
-                "{}:{}:1: expected KEY PATH or KEY OP PROTO ADDRESS:PORT (KEY one of y, s, n, \
-                 x; PATH absolute; OP bind, listen, connect or send; PROTO tcp or udp, as in \
-                 connect tcp 127.0.0.1:80 or send udp [::1]:53)",
+                "{}:{}:1: expected KEY PATH, KEY exec PATH or KEY OP PROTO ADDRESS:PORT (KEY \
+                 one of y, s, n, x; PATH absolute; OP bind, listen, connect or send; PROTO tcp \
+                 or udp, as in connect tcp 127.0.0.1:80 or send udp [::1]:53)",
                 path.display(),
                 n + 1
             ));

@@ -1,6 +1,6 @@
 //! `ask = [...]` rules and `mode = "ask"` in TOML: compiled as ask rules (their own
-//! automaton); with `exec`, `owner`, `audit` or `quiet`, or beside `allow`, an error at its
-//! place.
+//! automaton); with `owner`, `audit`, `quiet` or `transition`, or beside `allow`, an error
+//! at its place.
 
 use rustlsm_policy::wire::{self, ACCESS_READ, ACCESS_WRITE};
 use rustlsm_policy::{Effect, Mode};
@@ -28,6 +28,18 @@ fn an_ask_rule_compiles_into_the_ask_automaton() {
 }
 
 #[test]
+fn an_exec_can_be_asked_for_with_its_mapping() {
+    let p = compile(&rule("ask = [\"exec\"]")).unwrap();
+    let blob = rustlsm_policy::encode(&p).unwrap();
+    let view = wire::profiles(&blob).next().unwrap();
+    let exec = wire::ACCESS_EXEC | wire::ACCESS_MMAP_EXEC;
+    assert_eq!(view.ask_masks(b"/srv/x"), exec);
+    assert_eq!(view.ask_masks(b"/etc/x"), 0);
+    // The transitions are not asked for: an agent's yes keeps the caller's profile.
+    assert_eq!(view.ask_masks(b"/srv/x") & wire::ACCESS_EXEC_INHERIT, 0);
+}
+
+#[test]
 fn mode_ask_is_a_mode() {
     let p = compile("[profile.q]\nmode = \"ask\"\n").unwrap();
     assert_eq!(p[0].mode, Mode::Ask);
@@ -38,7 +50,11 @@ fn mode_ask_is_a_mode() {
 #[test]
 fn ask_rules_refuse_what_they_cannot_mean() {
     let cases = [
-        ("ask = [\"exec\"]", "3:7", "`exec` cannot be asked for"),
+        (
+            "ask = [\"exec\"]\ntransition = \"inherit\"",
+            "4:14",
+            "`transition` belongs on a rule that allows exec",
+        ),
         (
             "ask = [\"read\"]\nowner = true",
             "4:9",

@@ -11,6 +11,7 @@
 //! families in order.
 
 mod ask;
+mod ask_exec;
 mod ask_network;
 mod ask_sandbox;
 mod attr;
@@ -53,7 +54,7 @@ type Outcome = Result<(), String>;
 /// The cases a full run registers, and those of the parts run alone or counted on their own
 /// (hostile.rs and privilege.rs keep theirs). A run of any other number fails, so a dropped
 /// case or an early return is seen: update these with the cases.
-const EXPECTED_CASES: u32 = 640;
+const EXPECTED_CASES: u32 = 650;
 const EXPECTED_PROGRAMS: u32 = 41;
 const EXPECTED_ESCAPES: u32 = 171;
 /// The escape classes repeated inside sandboxes (escapes::run_sandboxed).
@@ -177,7 +178,8 @@ fn main() {
         s.part("ask", ask::CASES, ask::run);
         s.part("run --ask", ask_sandbox::CASES, ask_sandbox::run);
         s.part("ask network", ask_network::CASES, ask_network::run);
-        s.finish(ask::CASES + ask_sandbox::CASES + ask_network::CASES);
+        s.part("ask exec", ask_exec::CASES, ask_exec::run);
+        s.finish(ask::CASES + ask_sandbox::CASES + ask_network::CASES + ask_exec::CASES);
     }
     // `rlsm-guest-tests escapes` runs only the escape suite.
     if std::env::args().nth(1).as_deref() == Some("escapes") {
@@ -196,6 +198,7 @@ fn main() {
     s.part("ask", ask::CASES, ask::run);
     s.part("run --ask", ask_sandbox::CASES, ask_sandbox::run);
     s.part("ask network", ask_network::CASES, ask_network::run);
+    s.part("ask exec", ask_exec::CASES, ask_exec::run);
     repeats::run_cases(&mut s);
     files::breadth(&mut s);
     proc_self::run_cases(&mut s);
