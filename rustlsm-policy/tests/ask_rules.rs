@@ -1,6 +1,6 @@
 //! `ask` rules and `ask` mode: the ask automaton (`SECTION_ASK_FILE_DFA`), which names the
-//! accesses put to an agent and never allows, denies or asks for `exec`, and the mode that
-//! asks for every access the rules leave undecided.
+//! accesses put to an agent (execs included) and never allows, denies or names a transition,
+//! and the mode that asks for every access the rules leave undecided.
 
 use rustlsm_policy::wire::{self, ErrorKind, ACCESS_EXEC, ACCESS_READ, ACCESS_WRITE};
 use rustlsm_policy::{decode, encode, file_dfa, Effect, EncodeError, Mode, ProfileSpec, RuleSpec};
@@ -53,7 +53,7 @@ fn ask_rules_have_their_own_automaton_that_grants_nothing() {
 }
 
 #[test]
-fn ask_mode_asks_for_every_access_but_exec_without_an_ask_section() {
+fn ask_mode_asks_for_every_access_without_an_ask_section() {
     let blob = encode(&[profile(
         Mode::Ask,
         vec![rule(Effect::Allow, ACCESS_READ, "/a")],
@@ -66,7 +66,9 @@ fn ask_mode_asks_for_every_access_but_exec_without_an_ask_section() {
     assert_eq!(view.mode(), Mode::Ask);
     assert!(view.asks());
     assert_eq!(view.ask_masks(b"/anything"), wire::ASK_ACCESS_ALL);
-    assert_eq!(view.ask_masks(b"/anything") & ACCESS_EXEC, 0);
+    // Execs are asked about; the transition is not (a yes keeps the caller's profile).
+    assert_ne!(view.ask_masks(b"/anything") & ACCESS_EXEC, 0);
+    assert_eq!(view.ask_masks(b"/anything") & wire::ACCESS_EXEC_INHERIT, 0);
     assert_eq!(decode(&blob).unwrap()[0].mode, Mode::Ask);
 }
 
@@ -85,9 +87,10 @@ fn an_enforce_profile_without_ask_rules_never_asks() {
 }
 
 #[test]
-fn an_ask_rule_cannot_ask_for_exec_or_carry_qualifiers() {
+fn an_ask_rule_cannot_ask_for_a_transition_or_carry_qualifiers() {
     for access in [
-        ACCESS_EXEC,
+        ACCESS_EXEC | wire::ACCESS_EXEC_INHERIT,
+        ACCESS_EXEC | wire::ACCESS_EXEC_PROFILE,
         ACCESS_READ | wire::ACCESS_EXEC_INHERIT,
         ACCESS_READ | ACCESS_READ << wire::QUALIFIER_SHIFT,
     ] {
@@ -99,10 +102,14 @@ fn an_ask_rule_cannot_ask_for_exec_or_carry_qualifiers() {
             Err(EncodeError::BadAccess { .. })
         ));
     }
+    let exec = ACCESS_EXEC | wire::ACCESS_MMAP_EXEC;
+    let blob = encode(&[profile(Mode::Enforce, vec![rule(Effect::Ask, exec, "/a")])]).unwrap();
+    let view = wire::profiles(&blob).next().unwrap();
+    assert_eq!(view.ask_masks(b"/a"), exec);
 }
 
 #[test]
-fn the_verifier_refuses_an_ask_automaton_that_denies_executes_or_qualifies() {
+fn the_verifier_refuses_an_ask_automaton_that_denies_transitions_or_qualifies() {
     let (good, _) = with_section(
         wire::SECTION_ASK_FILE_DFA,
         &automaton_of(vec![rule(Effect::Allow, ACCESS_READ, "/srv/**")]),
@@ -112,7 +119,11 @@ fn the_verifier_refuses_an_ask_automaton_that_denies_executes_or_qualifies() {
     assert_eq!(view.ask_masks(b"/srv/x"), ACCESS_READ);
     for rules in [
         vec![rule(Effect::Deny, ACCESS_READ, "/srv/**")],
-        vec![rule(Effect::Allow, ACCESS_EXEC, "/srv/**")],
+        vec![rule(
+            Effect::Allow,
+            ACCESS_EXEC | wire::ACCESS_EXEC_INHERIT,
+            "/srv/**",
+        )],
         vec![rule(
             Effect::Allow,
             ACCESS_READ | ACCESS_READ << wire::QUALIFIER_SHIFT,

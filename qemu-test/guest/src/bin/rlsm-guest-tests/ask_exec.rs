@@ -208,7 +208,12 @@ pub(crate) fn run(s: &mut Suite) {
             expect_errno("mapping itself again", code, libc::EACCES)?;
             let r = expect_request(
                 &mut l,
-                &["op=mmap", "requested=m", "path=\"/tmp/ask-exec/shared\"", "waits=0"],
+                &[
+                    "op=mmap",
+                    "requested=m",
+                    "path=\"/tmp/ask-exec/shared\"",
+                    "waits=0",
+                ],
             )?;
             answer(&mut l, &r, "deny once")
         },
@@ -264,9 +269,12 @@ pub(crate) fn run(s: &mut Suite) {
             check(code == 0 && out.trim() == "execasker", || {
                 format!("allowed always: exit {code}: {out}")
             })?;
-            check(agent.output.contains("asks to execute /tmp/ask-exec/claimed"), || {
-                format!("agent output: {}", agent.output)
-            })?;
+            check(
+                agent
+                    .output
+                    .contains("asks to execute /tmp/ask-exec/claimed"),
+                || format!("agent output: {}", agent.output),
+            )?;
             let local = fs::read_to_string(LOCAL).map_err(|e| format!("{LOCAL}: {e}"))?;
             check(
                 local.contains("allow = [\"exec\"]") && local.contains("transition = \"inherit\""),
@@ -288,7 +296,12 @@ pub(crate) fn run(s: &mut Suite) {
             let got = run_asking(&format!("y exec {prog}\n"), &["exec", &prog, "whoami"])?;
             expect("y exec", got, 0, &[&asked, "allowed once"])?;
             let got = run_asking(&format!("y {prog}\n"), &["exec", &prog, "whoami"])?;
-            expect("an open's answer", got, libc::EACCES, &[&asked, "no answer for it"])
+            expect(
+                "an open's answer",
+                got,
+                libc::EACCES,
+                &[&asked, "no answer for it"],
+            )
         },
     );
 
