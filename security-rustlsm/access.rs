@@ -11,8 +11,9 @@ use crate::{
     ask,
     cred_blob::{self, Confinement},
     decision_cache::{self, Decision},
+    exec,
     path::{ResolvedPath, Target},
-    policy::Label,
+    policy::{self, Label, Profile},
     report::{self, Kills},
     sandbox::{self, Domain},
     wire::{self, Mode, ProfileView},
@@ -457,7 +458,8 @@ fn decide_for_label_fully(
         report_audited(&Rules::system(view), op, &path, &decision, requested);
         return Ok(());
     }
-    let leaves_to_agent = left_to_agent(&view, &path, &decision, refused, strictness, cred);
+    let leaves_to_agent = left_to_agent(&view, &path, &decision, refused, strictness, cred)
+        && exec_askable(&profile, &path, refused);
     // Nobody is asked about what the task's sandbox refuses anyway.
     let sandbox_refuses = || {
         confinement
@@ -554,6 +556,14 @@ fn left_to_agent(
     let asks = view.ask_masks(rendered);
     let left = asks & !said.denied & wire::ACCESS_ALL;
     put_to_agent(refused) & !left == 0
+}
+
+/// Whether the system profile's agent may be asked about `refused` on `path`: not about an
+/// exec of a program another profile claims, since which profile it runs under is then the
+/// rules' choice (an agent's yes keeps the caller's, see [`crate::exec`]).
+fn exec_askable(profile: &Profile, path: &ResolvedPath, refused: u32) -> bool {
+    refused & wire::ACCESS_EXEC == 0
+        || !exec::claimed_by_another(policy::attachment_for(path.bytes()).as_deref(), profile)
 }
 
 /// What the agent is asked for when `refused` is refused: those accesses, and with an exec

@@ -332,6 +332,17 @@ bool rustlsm_in_execve(void)
 	return current->in_execve;
 }
 
+/*
+ * Whether @file is being opened as an exec's program: an exec open (__FMODE_EXEC) before
+ * the exec proper, where the loader opens interpreters, and not the backing file that a
+ * stacking file system (overlayfs, FUSE passthrough) opens under it.
+ */
+bool rustlsm_is_program_open(const struct file *file)
+{
+	return (file->f_flags & __FMODE_EXEC) && !(file->f_mode & FMODE_BACKING) &&
+	       !current->in_execve;
+}
+
 /* A counted reference to the current thread group's pid: an agent's identity. */
 struct pid *rustlsm_get_current_tgid(void)
 {

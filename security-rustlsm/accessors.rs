@@ -71,6 +71,7 @@ mod raw {
         pub(super) safe fn rustlsm_may_wait_on_socket(sock: &Socket, msg_flags: u32) -> bool;
         pub(super) safe fn rustlsm_may_wait_in_open(file: &LocalFile) -> bool;
         pub(super) safe fn rustlsm_in_execve() -> bool;
+        pub(super) safe fn rustlsm_is_program_open(file: &LocalFile) -> bool;
         pub(super) safe fn rustlsm_get_current_tgid() -> *mut bindings::pid;
         pub(super) safe fn rustlsm_current_tgid_is(pid: *const bindings::pid) -> bool;
         pub(super) fn rustlsm_put_pid(pid: *mut bindings::pid);
@@ -204,6 +205,12 @@ pub(crate) fn may_wait_in_open(file: &LocalFile) -> bool {
 /// and maps from then on is the exec's loading of the program (see accessors.c).
 pub(crate) fn in_execve() -> bool {
     raw::rustlsm_in_execve()
+}
+
+/// Whether `file` is being opened as the program of an exec, by the task that execs (not a
+/// loader's open mid-exec, nor a stacking file system's backing file: see accessors.c).
+pub(crate) fn is_program_open(file: &LocalFile) -> bool {
+    raw::rustlsm_is_program_open(file)
 }
 
 /// Whether the current task may wait for an agent in a socket hook on `sock`, with the

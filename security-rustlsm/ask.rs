@@ -14,11 +14,12 @@
 //! Agents are asked about file accesses, execs included, and about TCP and UDP endpoints
 //! (bind, listen, connect, send). An exec is asked about as `exec` and `mmap_exec`, what an
 //! `exec` rule allows; the agent's yes runs the program under the caller's profile (see
-//! [`crate::exec_grant`]). A task waits for the answer only in `file_open` and the socket hooks, and
-//! only when it holds no lock an agent could need ([`accessors::may_wait_in_open`],
-//! [`accessors::may_wait_on_socket`]); the wait is killable, never interruptible (an
-//! `open()` that fails with `EINTR` breaks programs) and freezable (a task waiting for a
-//! person must not keep the system from suspending), and lasts the listener's wait at most.
+//! [`crate::exec_grant`]). A task waits for the answer only in `file_open` (an exec's too)
+//! and the socket hooks, and only when it holds no lock an agent could need
+//! ([`accessors::may_wait_in_open`], [`accessors::may_wait_on_socket`]); the wait is
+//! killable, never interruptible (an `open()` that fails with `EINTR` breaks programs) and
+//! freezable (a task waiting for a person must not keep the system from suspending), and
+//! lasts the listener's wait at most.
 //! Everywhere else (the hooks that create, remove or rename names run with the directory
 //! locked; non-blocking sockets) the access is refused at once and the request is still
 //! delivered, so that an answer for the session, or a rule the agent adds, lets the retry
@@ -39,6 +40,7 @@ use crate::{
 // `Pin` is named by the expansion of `global_lock!`.
 use core::pin::Pin;
 use kernel::{
+    alloc::AllocError,
     bindings,
     cred::Credential,
     fs::{anon_inode, File, LocalFile, OwnedPath, Path},
@@ -338,27 +340,19 @@ pub(crate) enum Asked<'a> {
 const ENDPOINT_KEY_LEN: usize = 20;
 
 impl Asked<'_> {
-    /// The bytes identical requests share, written to `key`: a file's path, or an endpoint's
-    /// protocol (6 or 17, never a path's leading `/`), family, address and port.
-    fn key(&self, key: &mut KVec<u8>, flags: kernel::alloc::Flags) -> Result {
+    /// Runs `f` on the bytes identical requests share, without allocating: a file's path, or
+    /// an endpoint's protocol (6 or 17, never a path's leading `/`), family, address and port.
+    fn with_key<R>(&self, f: impl FnOnce(&[u8]) -> R) -> R {
         match self {
-            Asked::File(path) => key.extend_from_slice(path.bytes(), flags)?,
+            Asked::File(path) => f(path.bytes()),
             Asked::Endpoint { proto, endpoint } => {
                 let mut bytes = [0u8; ENDPOINT_KEY_LEN];
                 bytes[0] = *proto;
                 bytes[1] = endpoint.family;
                 bytes[2..18].copy_from_slice(&endpoint.addr);
                 bytes[18..].copy_from_slice(&endpoint.port.to_be_bytes());
-                key.extend_from_slice(&bytes, flags)?;
+                f(&bytes)
             }
-        }
-        Ok(())
-    }
-
-    fn key_len(&self) -> usize {
-        match self {
-            Asked::File(path) => path.bytes().len(),
-            Asked::Endpoint { .. } => ENDPOINT_KEY_LEN,
         }
     }
 }
@@ -392,15 +386,39 @@ pub(crate) fn ask(
     wait: Wait<'_>,
 ) -> Result<(), Refusal> {
     if let Wait::ExecMapping = wait {
-        return Ok(());
+        return refused_for_session(question, whose, cred);
     }
     let answer = put(question, whose, cred, wait);
     if let (Ok(()), Wait::Open(file)) = (answer, wait) {
         if question.asked & wire::ACCESS_EXEC != 0 {
-            exec_grant::allowed_by_agent(file);
+            exec_grant::allowed_by_agent(file, matches!(whose, Whose::System));
         }
     }
     answer
+}
+
+/// [`ask`] for the kernel's mapping of a program whose exec an agent allowed: allowed with
+/// the exec, unless the agent refused that mapping for the session.
+fn refused_for_session(
+    question: &Question<'_>,
+    whose: Whose<'_>,
+    cred: &Credential,
+) -> Result<(), Refusal> {
+    let listener = match whose {
+        Whose::System => match listener_for(question.view.name()) {
+            Ok(listener) => listener,
+            Err(_) => return Ok(()),
+        },
+        Whose::Layer(listener) => listener.clone(),
+    };
+    let uid = cred.euid().into_raw().val;
+    let remembered = question
+        .object
+        .with_key(|key| listener.remembered(question.serial, uid, key, question.asked));
+    match remembered {
+        Some(false) => Err(Refusal::Denied),
+        _ => Ok(()),
+    }
 }
 
 /// [`ask`] for an access that is not allowed already.
@@ -416,15 +434,22 @@ fn put(
     };
     let uid = cred.euid().into_raw().val;
     let (serial, asked) = (question.serial, question.asked);
-    let mut key = KVec::with_capacity(question.object.key_len(), GFP_KERNEL_ACCOUNT)
-        .map_err(|_| Refusal::NoMemory)?;
-    question
+    // A session answer settles it without allocating: each datagram of a session-allowed
+    // endpoint comes this way.
+    let remembered = question
         .object
-        .key(&mut key, GFP_KERNEL_ACCOUNT)
-        .map_err(|_| Refusal::NoMemory)?;
-    if let Some(allow) = listener.remembered(serial, uid, &key, asked) {
+        .with_key(|key| listener.remembered(serial, uid, key, asked));
+    if let Some(allow) = remembered {
         return if allow { Ok(()) } else { Err(Refusal::Denied) };
     }
+    let key = question
+        .object
+        .with_key(|bytes| {
+            let mut key = KVec::with_capacity(bytes.len(), GFP_KERNEL_ACCOUNT)?;
+            key.extend_from_slice(bytes, GFP_KERNEL_ACCOUNT)?;
+            Ok(key)
+        })
+        .map_err(|_: AllocError| Refusal::NoMemory)?;
     let waits = match wait {
         Wait::Open(file) => accessors::may_wait_in_open(file),
         Wait::Socket(sock, flags) => accessors::may_wait_on_socket(sock, flags),
@@ -497,7 +522,14 @@ impl Listener {
             .iter()
             .rev()
             .find(|r| {
-                r.serial == serial && r.uid == uid && asked & !r.requested == 0 && *r.key == *key
+                // An allow answers for what it allowed, a refusal for whatever includes
+                // something it refused.
+                let answers = if r.allow {
+                    asked & !r.requested == 0
+                } else {
+                    asked & r.requested != 0
+                };
+                r.serial == serial && r.uid == uid && answers && *r.key == *key
             })
             .map(|r| r.allow)
     }

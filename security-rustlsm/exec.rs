@@ -68,6 +68,15 @@ fn may_enter(label: &Label, path: &ResolvedPath) -> bool {
     })
 }
 
+/// Whether `target`, the profile that claims a program, is another than `caller`'s.
+pub(crate) fn claimed_by_another(target: Option<&Label>, caller: &Profile) -> bool {
+    target.is_some_and(|label| {
+        label
+            .profile()
+            .is_none_or(|profile| profile.serial() != caller.serial())
+    })
+}
+
 /// What the new program's creds should hold: `Ok(Some(label))` to switch, `Ok(None)` to keep
 /// what they inherited from the caller, or the error that refuses the exec. `by_agent`: an
 /// agent allowed the exec in `file_open`.
@@ -87,11 +96,24 @@ fn transition(
     let (allowed, denied) = (rules.allowed, rules.denied);
     // `file_open` allowed the exec by the path the file had then; what follows goes by the
     // path it has now, which must be one the caller may execute too (a rename in between
-    // must not pick another rule's transition). Complain mode logged the open already. What
-    // the rules do not allow, an agent did: its yes names no profile, so the caller's stays.
+    // must not pick another rule's transition). Complain mode logged the open already.
     if allowed & !denied & wire::ACCESS_EXEC == 0 && view.mode() != Mode::Complain {
+        // What the rules leave to an agent, the caller's agent allowed: its yes names no
+        // profile, so the caller's stays. Not if the rules have since refused it (a deny
+        // rule, a profile loaded meanwhile that no longer asks) or given the program to
+        // another profile, whose choice is the rules'.
         if by_agent {
-            return Ok(None);
+            let rendered = path.for_rules(view.attach_disconnected());
+            let still_asked = denied & wire::ACCESS_EXEC == 0
+                && view.ask_masks(rendered) & wire::ACCESS_EXEC != 0;
+            if still_asked && !claimed_by_another(target.as_deref(), caller) {
+                return Ok(None);
+            }
+            return refuse(
+                &view,
+                bytes,
+                "the rules no longer leave the exec to the agent that allowed it",
+            );
         }
         return refuse(
             &view,
@@ -167,7 +189,7 @@ fn may_switch(
 pub(crate) fn bprm_creds_for_exec(exec: &mut ExecPrepare<'_>) -> Result {
     // Before any early return: a sandbox layer's agent may have allowed the exec of a task
     // that has no system profile.
-    let by_agent = exec_grant::exec_allowed_by_agent(exec.file());
+    let by_agent = exec_grant::exec_allowed(exec.file()) == exec_grant::Yes::ByLabel;
     if Credential::with_current(cred_blob::has_on_exec) {
         if let Some(label) = cred_blob::take_on_exec(&mut exec.new_cred())? {
             return exec_chosen_profile(exec, label);

@@ -100,6 +100,7 @@ kernel::lsm_hooks! {
     rustlsm_cred_transfer: cred_transfer(cred_blob::BLOBS);
     rustlsm_cred_free: cred_free(cred_blob::BLOBS);
     rustlsm_bprm_creds_for_exec: bprm_creds_for_exec(exec::bprm_creds_for_exec);
+    rustlsm_bprm_creds_from_file: bprm_creds_from_file(exec_grant::bprm_creds_from_file);
     rustlsm_bprm_committing_creds: bprm_committing_creds(descriptors::bprm_committing_creds);
     rustlsm_file_free_security: file_free_security(sigio::file_free_security);
     rustlsm_file_fcntl: file_fcntl(file::file_fcntl);

@@ -29,6 +29,7 @@ static struct security_hook_list rustlsm_hooks[] __ro_after_init = {
 	LSM_HOOK_INIT(cred_transfer, rustlsm_cred_transfer),
 	LSM_HOOK_INIT(cred_free, rustlsm_cred_free),
 	LSM_HOOK_INIT(bprm_creds_for_exec, rustlsm_bprm_creds_for_exec),
+	LSM_HOOK_INIT(bprm_creds_from_file, rustlsm_bprm_creds_from_file),
 	LSM_HOOK_INIT(bprm_committing_creds, rustlsm_bprm_committing_creds),
 	LSM_HOOK_INIT(file_free_security, rustlsm_file_free_security),
 	LSM_HOOK_INIT(file_fcntl, rustlsm_file_fcntl),

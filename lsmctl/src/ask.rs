@@ -143,7 +143,7 @@ impl Request {
 
     /// What the request is about, as a file of answers names it: the path, `exec` and the
     /// path for an exec, or the operation and the endpoint, as `connect tcp 10.0.0.1:80`
-    /// (`bind udp [::1]:53`): an answer meant for reading a file does not let the command
+    /// (`bind udp [::1]:53`): an answer meant for opening a file does not let the command
     /// execute it, nor one for connecting somewhere listen there.
     pub fn object_text(&self) -> Vec<u8> {
         match &self.object {
@@ -185,7 +185,10 @@ impl Request {
         let what = match &self.object {
             // A yes names no other profile: the program runs under the one asking.
             Asked::File(path) if self.is_exec() => {
-                format!("execute {} (under this same profile)", shown_name(path))
+                format!(
+                    "execute {} (and map it executable; it runs under this same profile)",
+                    shown_name(path)
+                )
             }
             Asked::File(path) => format!(
                 "{} {} for {}",
@@ -219,6 +222,8 @@ pub struct ObjectFacts {
     pub ino: u64,
     pub uid: u32,
     pub nlink: u64,
+    /// The file's type and permission bits (`st_mode`).
+    pub mode: u32,
 }
 
 impl ObjectFacts {
@@ -236,7 +241,7 @@ impl ObjectFacts {
         // What the kernel has cached, never a round trip to the file system: a FUSE daemon
         // (or a hung NFS server) must not stall the agent.
         let flags = libc::AT_EMPTY_PATH | libc::AT_STATX_DONT_SYNC;
-        let mask = libc::STATX_INO | libc::STATX_UID | libc::STATX_NLINK;
+        let mask = libc::STATX_INO | libc::STATX_UID | libc::STATX_NLINK | libc::STATX_MODE;
         // SAFETY: `st` is writable for a `struct statx`; the path is an empty C string and
         // `owned` an open descriptor.
         let rc = unsafe {
@@ -258,10 +263,12 @@ impl ObjectFacts {
             ino: st.stx_ino,
             uid: st.stx_uid,
             nlink: u64::from(st.stx_nlink),
+            mode: u32::from(st.stx_mode),
         })
     }
 
-    /// The facts in words, with a warning for a file of several names.
+    /// The facts in words, with a warning for a file of several names and for a set-ID
+    /// program (which runs with its owner's or group's rights).
     pub fn describe(&self) -> String {
         let links = if self.nlink > 1 {
             format!(
@@ -271,9 +278,15 @@ impl ObjectFacts {
         } else {
             String::new()
         };
+        let set_id = match (self.mode & libc::S_ISUID, self.mode & libc::S_ISGID) {
+            (0, 0) => "",
+            (0, _) => "; set-group-ID: executed, it runs with its group's rights",
+            _ => "; set-user-ID: executed, it runs with its owner's rights",
+        };
         format!(
-            "the file: owner uid {}, device {}:{}, inode {}{links}",
+            "the file: owner uid {}, mode {:04o}, device {}:{}, inode {}{links}{set_id}",
             self.uid,
+            self.mode & 0o7777,
             libc::major(self.dev),
             libc::minor(self.dev),
             self.ino

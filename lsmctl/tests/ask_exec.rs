@@ -15,7 +15,9 @@ fn an_exec_request_is_worded_and_keyed_as_an_exec() {
     assert!(r.is_exec());
     let said = r.describe();
     assert!(
-        said.contains("asks to execute /srv/tool (under this same profile)"),
+        said.contains(
+            "asks to execute /srv/tool (and map it executable; it runs under this same profile)"
+        ),
         "{said}"
     );
     // An answer to read the file is not an answer to execute it.

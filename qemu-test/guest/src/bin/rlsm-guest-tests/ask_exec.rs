@@ -1,12 +1,12 @@
 //! Asking about execs (exec_grant.rs, exec.rs, ask.rs): an exec that a profile's `ask` rules
 //! leave to an agent waits in the program's open for the answer; a yes runs the program
-//! under the asking profile, whatever profile claims it, and lets the kernel map that
-//! program for that exec only. What the kernel opens mid-exec (a script's interpreter) may
-//! not wait: refused at once, its request delivered, and a session answer lets the retry
-//! run. Covered: each answer; deny rules that keep an exec from being asked; the grant
-//! ending with the exec; Debian's cat (glibc) run after a yes; `lsmctl agent`'s "always"
-//! written as an exec rule that keeps the profile; and `lsmctl run --ask`, whose answers
-//! name an exec apart from an open.
+//! under the asking profile and lets the kernel map that program for that exec only. What
+//! the kernel opens mid-exec (a script's interpreter) may not wait: refused at once, its
+//! request delivered, and a session answer lets the retry run. Covered: each answer; deny
+//! rules, a session refusal of the mapping, and another profile's claim on the program, each
+//! keeping an exec from being asked; the grant ending with the exec; Debian's cat (glibc)
+//! run after a yes; `lsmctl agent`'s "always" written as an exec rule that keeps the
+//! profile; and `lsmctl run --ask`, whose answers name an exec apart from an open.
 
 use crate::ask::{
     expect_errno, log_mark, logged_since, spawn_program, Agent, Listener, Request, INCLUDES,
@@ -21,7 +21,7 @@ use std::os::unix::fs::PermissionsExt;
 use std::process::Child;
 use std::time::{Duration, Instant};
 
-pub(crate) const CASES: u32 = 10;
+pub(crate) const CASES: u32 = 11;
 
 const PROBE: &str = "/usr/bin/rlsm-probe-execask";
 const DIR: &str = "/tmp/ask-exec";
@@ -53,7 +53,7 @@ paths = ["/tmp/ask-exec/never"]
 deny = ["mmap_exec"]
 paths = ["/tmp/ask-exec/nomap"]
 
-# Claims a program the agent may let execasker run: the yes keeps execasker.
+# Claims a program: execasker's agent is not asked about it, the rules decide.
 [profile.claimer]
 attach = ["/tmp/ask-exec/claimed"]
 "#;
@@ -108,7 +108,9 @@ pub(crate) fn run(s: &mut Suite) {
         fs::copy(FREE_PROBE, PROBE).map_err(|e| format!("{PROBE}: {e}"))?;
         fs::create_dir_all(DIR).map_err(|e| e.to_string())?;
         fs::set_permissions(DIR, fs::Permissions::from_mode(0o755)).map_err(|e| e.to_string())?;
-        for name in ["prog", "never", "nomap", "claimed", "interp", "shared"] {
+        for name in [
+            "prog", "never", "nomap", "claimed", "interp", "shared", "kept", "mapped",
+        ] {
             fs::copy(FREE_PROBE, path(name)).map_err(|e| format!("{name}: {e}"))?;
         }
         fs::copy("/usr/bin/rlsm-dyn-cat", path("cat")).map_err(|e| e.to_string())?;
@@ -129,7 +131,7 @@ pub(crate) fn run(s: &mut Suite) {
         "ask exec: allow once runs the program under the asking profile, deny refuses",
         || {
             let mut l = Listener::open(20_000, 0)?;
-            let child = spawn(&["exec", &path("claimed"), "whoami"])?;
+            let child = spawn(&["exec", &path("prog"), "whoami"])?;
             let pid = format!("pid={}", child.id());
             // An exec is put as exec and the mapping that comes with it.
             let r = expect_request(
@@ -139,26 +141,49 @@ pub(crate) fn run(s: &mut Suite) {
                     "profile=\"execasker\"",
                     "op=open",
                     "requested=xm",
-                    "path=\"/tmp/ask-exec/claimed\"",
+                    "path=\"/tmp/ask-exec/prog\"",
                     "waits=1",
                 ],
             )?;
             answer(&mut l, &r, "allow once")?;
             let (code, out) = finish(child)?;
-            // Not the profile that claims the program: the agent chose no other.
             check(code == 0 && out.trim() == "execasker", || {
                 format!("the allowed program: exit {code}, runs under {out:?}")
             })?;
             let mark = log_mark();
-            let child = spawn(&["exec", &path("claimed"), "whoami"])?;
-            let r = expect_request(&mut l, &["path=\"/tmp/ask-exec/claimed\""])?;
+            let child = spawn(&["exec", &path("prog"), "whoami"])?;
+            let r = expect_request(&mut l, &["path=\"/tmp/ask-exec/prog\""])?;
             answer(&mut l, &r, "deny once")?;
             let (code, _) = finish(child)?;
             expect_errno("the denied exec", code, libc::EACCES)?;
             check(
-                logged_since(mark, &["path=\"/tmp/ask-exec/claimed\"", "ask=denied"]),
+                logged_since(mark, &["path=\"/tmp/ask-exec/prog\"", "ask=denied"]),
                 || "no DENIED line with ask=denied".into(),
             )
+        },
+    );
+
+    s.case(
+        "ask exec: a program another profile claims, or whose mapping the agent refused for \
+         the session, is refused without asking",
+        || {
+            let mut l = Listener::open(20_000, 0)?;
+            // Which profile a claimed program runs under is the rules' choice.
+            let (code, _) = finish(spawn(&["exec", &path("claimed"), "whoami"])?)?;
+            expect_errno("a claimed program", code, libc::EACCES)?;
+            check(l.next(300)?.is_none(), || {
+                "a request for a program another profile claims".into()
+            })?;
+            let mapped = path("mapped");
+            let (code, _) = finish(spawn(&["mmap-exec", &mapped])?)?;
+            expect_errno("mapping it", code, libc::EACCES)?;
+            let r = expect_request(&mut l, &["op=mmap", "requested=m", "waits=0"])?;
+            answer(&mut l, &r, "deny session")?;
+            let (code, _) = finish(spawn(&["exec", &mapped, "whoami"])?)?;
+            expect_errno("executing it", code, libc::EACCES)?;
+            check(l.next(300)?.is_none(), || {
+                "a request for a program whose mapping the session refused".into()
+            })
         },
     );
 
@@ -262,7 +287,7 @@ pub(crate) fn run(s: &mut Suite) {
         "ask exec: lsmctl agent's always answer is an exec rule that keeps the profile",
         || {
             let mut agent = Agent::start_in(PROFILES, &[])?;
-            let child = spawn(&["exec", &path("claimed"), "whoami"])?;
+            let child = spawn(&["exec", &path("kept"), "whoami"])?;
             agent.answer_next("a")?;
             let (code, out) = finish(child)?;
             agent.stop()?;
@@ -270,9 +295,7 @@ pub(crate) fn run(s: &mut Suite) {
                 format!("allowed always: exit {code}: {out}")
             })?;
             check(
-                agent
-                    .output
-                    .contains("asks to execute /tmp/ask-exec/claimed"),
+                agent.output.contains("asks to execute /tmp/ask-exec/kept"),
                 || format!("agent output: {}", agent.output),
             )?;
             let local = fs::read_to_string(LOCAL).map_err(|e| format!("{LOCAL}: {e}"))?;
@@ -281,7 +304,7 @@ pub(crate) fn run(s: &mut Suite) {
                 || format!("local file: {local}"),
             )?;
             // No agent now: the rule answers, and keeps the profile.
-            let (code, out) = finish(spawn(&["exec", &path("claimed"), "whoami"])?)?;
+            let (code, out) = finish(spawn(&["exec", &path("kept"), "whoami"])?)?;
             check(code == 0 && out.trim() == "execasker", || {
                 format!("by the new rule: exit {code}: {out}")
             })
