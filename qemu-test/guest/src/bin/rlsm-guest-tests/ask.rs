@@ -156,11 +156,17 @@ pub(crate) fn spawn_program(program: &str, args: &[&str]) -> Result<Child, Strin
 
 /// The errno `child` exits with, waiting at most `secs` seconds (then it is killed and this
 /// fails: a task must never hang).
-pub(crate) fn errno_within(mut child: Child, secs: u64) -> Result<i32, String> {
+pub(crate) fn errno_within(child: Child, secs: u64) -> Result<i32, String> {
+    output_within(child, secs).map(|(code, _)| code)
+}
+
+/// [`errno_within`], with what `child` wrote to its standard output (-1 for a child killed
+/// by a signal).
+pub(crate) fn output_within(mut child: Child, secs: u64) -> Result<(i32, String), String> {
     let deadline = Instant::now() + Duration::from_secs(secs);
-    loop {
+    let status = loop {
         if let Some(status) = child.try_wait().map_err(|e| e.to_string())? {
-            return Ok(status.code().unwrap_or(-1));
+            break status;
         }
         if Instant::now() > deadline {
             let _ = child.kill();
@@ -168,7 +174,12 @@ pub(crate) fn errno_within(mut child: Child, secs: u64) -> Result<i32, String> {
             return Err(format!("the probe still waited after {secs} s"));
         }
         std::thread::sleep(Duration::from_millis(10));
+    };
+    let mut out = String::new();
+    if let Some(mut stdout) = child.stdout.take() {
+        let _ = stdout.read_to_string(&mut out);
     }
+    Ok((status.code().unwrap_or(-1), out))
 }
 
 pub(crate) fn expect_errno(what: &str, got: i32, want: i32) -> Outcome {

@@ -9,17 +9,15 @@
 //! profile; and `lsmctl run --ask`, whose answers name an exec apart from an open.
 
 use crate::ask::{
-    expect_errno, log_mark, logged_since, spawn_program, Agent, Listener, Request, INCLUDES,
-    PROFILES,
+    expect_errno, log_mark, logged_since, output_within, spawn_program, Agent, Listener, Request,
+    INCLUDES, PROFILES,
 };
 use crate::ask_sandbox::{expect, run_asking};
 use crate::harness::lsmctl;
 use crate::{check, Outcome, Suite, FREE_PROBE};
 use std::fs;
-use std::io::Read;
 use std::os::unix::fs::PermissionsExt;
 use std::process::Child;
-use std::time::{Duration, Instant};
 
 pub(crate) const CASES: u32 = 11;
 
@@ -67,26 +65,9 @@ fn spawn(args: &[&str]) -> Result<Child, String> {
     spawn_program(PROBE, args)
 }
 
-/// The exit status and standard output of `child`, which must end within 20 s (it is killed
-/// otherwise, and this fails).
-fn finish(mut child: Child) -> Result<(i32, String), String> {
-    let deadline = Instant::now() + Duration::from_secs(20);
-    let status = loop {
-        if let Some(status) = child.try_wait().map_err(|e| e.to_string())? {
-            break status;
-        }
-        if Instant::now() > deadline {
-            let _ = child.kill();
-            let _ = child.wait();
-            return Err("the probe still ran after 20 s".into());
-        }
-        std::thread::sleep(Duration::from_millis(10));
-    };
-    let mut out = String::new();
-    if let Some(mut stdout) = child.stdout.take() {
-        let _ = stdout.read_to_string(&mut out);
-    }
-    Ok((status.code().unwrap_or(-1), out))
+/// The exit status and standard output of `child`, which must end within 20 s.
+fn finish(child: Child) -> Result<(i32, String), String> {
+    output_within(child, 20)
 }
 
 /// The next request, which must hold every one of `fields`.
