@@ -13,7 +13,7 @@ use crate::{
     decision_cache::{self, Decision},
     exec,
     path::{ResolvedPath, Target},
-    policy::{self, Label, Profile},
+    policy::{self, Label},
     report::{self, Kills},
     sandbox::{self, Domain},
     wire::{self, Mode, ProfileView},
@@ -210,10 +210,12 @@ fn decide_confined(
     wait: ask::Wait<'_>,
 ) -> Result {
     if confinement.label().is_some() {
+        let wait = wait.for_label();
         decide_for_label(confinement, cred, op, requested, target, strictness, wait)?;
     }
     match confinement.domain() {
         Some(domain) if requested != 0 => {
+            let wait = wait.for_layers();
             decide_for_domain(domain, cred, op, requested, target, strictness, wait)
         }
         _ => Ok(()),
@@ -459,7 +461,7 @@ fn decide_for_label_fully(
         return Ok(());
     }
     let leaves_to_agent = left_to_agent(&view, &path, &decision, refused, strictness, cred)
-        && exec_askable(&profile, &path, refused);
+        && exec_askable(label, &path, refused);
     // Nobody is asked about what the task's sandbox refuses anyway.
     let sandbox_refuses = || {
         confinement
@@ -561,16 +563,16 @@ fn left_to_agent(
 /// Whether the system profile's agent may be asked about `refused` on `path`: not about an
 /// exec of a program another profile claims, since which profile it runs under is then the
 /// rules' choice (an agent's yes keeps the caller's, see [`crate::exec`]).
-fn exec_askable(profile: &Profile, path: &ResolvedPath, refused: u32) -> bool {
+fn exec_askable(label: &Label, path: &ResolvedPath, refused: u32) -> bool {
     refused & wire::ACCESS_EXEC == 0
-        || !exec::claimed_by_another(policy::attachment_for(path.bytes()).as_deref(), profile)
+        || !exec::claimed_by_another(policy::attachment_for(path.bytes()).as_deref(), label)
 }
 
 /// What the agent is asked for when `refused` is refused: those accesses, and with an exec
 /// the mapping of the program that follows it, what an `exec` rule allows, so that a yes
 /// answers for the exec whole (see [`crate::exec_grant`]). A deny rule on either keeps the
 /// exec from being asked about.
-fn put_to_agent(refused: u32) -> u32 {
+pub(crate) fn put_to_agent(refused: u32) -> u32 {
     if refused & wire::ACCESS_EXEC != 0 {
         refused | wire::ACCESS_MMAP_EXEC
     } else {

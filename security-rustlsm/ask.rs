@@ -121,9 +121,29 @@ pub(crate) enum Wait<'a> {
     Socket(&'a Socket, u32),
     /// Never: refused at once, the request delivered.
     Never,
-    /// The kernel mapping the program of an exec under way that an agent allowed (see
-    /// [`exec_grant::maps_allowed_program`]): allowed with the exec, nobody asked.
-    ExecMapping,
+    /// The kernel mapping the program of an exec under way that agents allowed (see
+    /// [`exec_grant::mapping`]): allowed with the exec, nobody asked, for the parties whose
+    /// agent said yes: the system profile (`label`), the sandbox's layers (`layers`).
+    ExecMapping { label: bool, layers: bool },
+}
+
+impl Wait<'_> {
+    /// What the system profile's agent may do in this wait: an exec's yes holds for it only
+    /// if its own agent gave it.
+    pub(crate) fn for_label(self) -> Self {
+        match self {
+            Wait::ExecMapping { label: false, .. } => Wait::Never,
+            other => other,
+        }
+    }
+
+    /// [`Self::for_label`] for the layers of the task's sandbox.
+    pub(crate) fn for_layers(self) -> Self {
+        match self {
+            Wait::ExecMapping { layers: false, .. } => Wait::Never,
+            other => other,
+        }
+    }
 }
 
 /// What became of a request, set once under its listener's lock, before its waiters are
@@ -385,7 +405,7 @@ pub(crate) fn ask(
     cred: &Credential,
     wait: Wait<'_>,
 ) -> Result<(), Refusal> {
-    if let Wait::ExecMapping = wait {
+    if let Wait::ExecMapping { .. } = wait {
         return refused_for_session(question, whose, cred);
     }
     let answer = put(question, whose, cred, wait);
@@ -453,7 +473,7 @@ fn put(
     let waits = match wait {
         Wait::Open(file) => accessors::may_wait_in_open(file),
         Wait::Socket(sock, flags) => accessors::may_wait_on_socket(sock, flags),
-        Wait::Never | Wait::ExecMapping => false,
+        Wait::Never | Wait::ExecMapping { .. } => false,
     };
     let object = match wait {
         Wait::Open(file) if waits => Some(file.path()),

@@ -68,22 +68,19 @@ fn may_enter(label: &Label, path: &ResolvedPath) -> bool {
     })
 }
 
-/// Whether `target`, the profile that claims a program, is another than `caller`'s.
-pub(crate) fn claimed_by_another(target: Option<&Label>, caller: &Profile) -> bool {
-    target.is_some_and(|label| {
-        label
-            .profile()
-            .is_none_or(|profile| profile.serial() != caller.serial())
-    })
+/// Whether `target`, the label that claims a program, is another than `caller`'s (a label
+/// stays the same across replacements of its profile).
+pub(crate) fn claimed_by_another(target: Option<&Label>, caller: &Label) -> bool {
+    target.is_some_and(|label| !core::ptr::eq(label, caller))
 }
 
 /// What the new program's creds should hold: `Ok(Some(label))` to switch, `Ok(None)` to keep
-/// what they inherited from the caller, or the error that refuses the exec. `by_agent`: an
-/// agent allowed the exec in `file_open`.
+/// what they inherited from the caller, or the error that refuses the exec. `by_agent`: the
+/// caller's label, if its agent allowed the exec in `file_open`.
 fn transition(
     caller: Option<&Arc<Profile>>,
     path: &ResolvedPath,
-    by_agent: bool,
+    by_agent: Option<&Label>,
 ) -> Result<Option<Arc<Label>>> {
     let bytes = path.bytes();
     let target = policy::attachment_for(bytes);
@@ -102,11 +99,11 @@ fn transition(
         // profile, so the caller's stays. Not if the rules have since refused it (a deny
         // rule, a profile loaded meanwhile that no longer asks) or given the program to
         // another profile, whose choice is the rules'.
-        if by_agent {
+        if let Some(caller_label) = by_agent {
             let rendered = path.for_rules(view.attach_disconnected());
-            let still_asked = denied & wire::ACCESS_EXEC == 0
-                && view.ask_masks(rendered) & wire::ACCESS_EXEC != 0;
-            if still_asked && !claimed_by_another(target.as_deref(), caller) {
+            let left = view.ask_masks(rendered) & !denied & wire::ACCESS_ALL;
+            let still_asked = access::put_to_agent(wire::ACCESS_EXEC) & !left == 0;
+            if still_asked && !claimed_by_another(target.as_deref(), caller_label) {
                 return Ok(None);
             }
             return refuse(
@@ -189,7 +186,7 @@ fn may_switch(
 pub(crate) fn bprm_creds_for_exec(exec: &mut ExecPrepare<'_>) -> Result {
     // Before any early return: a sandbox layer's agent may have allowed the exec of a task
     // that has no system profile.
-    let by_agent = exec_grant::exec_allowed(exec.file()) == exec_grant::Yes::ByLabel;
+    let by_label = exec_grant::exec_allowed(exec.file()).by_label;
     if Credential::with_current(cred_blob::has_on_exec) {
         if let Some(label) = cred_blob::take_on_exec(&mut exec.new_cred())? {
             return exec_chosen_profile(exec, label);
@@ -210,6 +207,7 @@ pub(crate) fn bprm_creds_for_exec(exec: &mut ExecPrepare<'_>) -> Result {
         Err(_) if caller.is_none() => return Ok(()),
         Err(e) => return Err(e),
     };
+    let by_agent = caller_label.as_deref().filter(|_| by_label);
     let Some(label) = transition(caller.as_ref(), &path, by_agent)? else {
         return Ok(());
     };

@@ -5,7 +5,8 @@
 //! the program, under the caller's profile (no other profile claims it: see
 //! [`crate::access`]), and the kernel's mapping of it. The task waits in the program's
 //! `file_open`; `bprm_creds_for_exec` then keeps the caller's profile, and `mmap_file` lets
-//! the loader map that program, all within the same exec.
+//! the loader map that program, all within the same exec, for the parties whose agent said
+//! yes (the system profile, the sandbox's layers).
 //!
 //! The word holds the program's `struct file` address with flags in its low bits (a `struct
 //! file` is aligned to 8 bytes at least). It is a key only, never dereferenced, and it is
@@ -65,25 +66,33 @@ pub(crate) fn allowed_by_agent(file: &LocalFile, by_label: bool) {
     word.store(address(file) | kept | flag, Relaxed);
 }
 
-/// What the agents said of an exec, as `bprm_creds_for_exec` finds it.
-#[derive(Clone, Copy, PartialEq)]
-pub(crate) enum Yes {
-    /// No agent was asked, or none allowed it.
-    None,
-    /// Only sandbox layers' agents: the system profile's rules allowed it.
-    ByLayers,
-    /// The system profile's agent (and maybe layers' agents).
-    ByLabel,
+/// Whose agents allowed the exec of a program.
+#[derive(Clone, Copy, Default)]
+pub(crate) struct Allowed {
+    /// The agent of the caller's system profile.
+    pub(crate) by_label: bool,
+    /// The agent of a layer of the caller's sandbox.
+    pub(crate) by_layers: bool,
 }
 
-/// `bprm_creds_for_exec` of the program `file`: whose agents allowed its exec. If any did,
-/// the kernel's mapping of it during this exec is allowed too ([`maps_allowed_program`]).
-pub(crate) fn exec_allowed(file: &LocalFile) -> Yes {
+impl Allowed {
+    /// Which agents the flags of a word name.
+    fn of(flags: usize) -> Self {
+        Allowed {
+            by_label: flags & BY_LABEL != 0,
+            by_layers: flags & BY_LAYER != 0,
+        }
+    }
+}
+
+/// `bprm_creds_for_exec` of the program `file`: whose agents allowed its exec. The kernel's
+/// mapping of it during this exec is allowed by the same agents ([`mapping`]).
+pub(crate) fn exec_allowed(file: &LocalFile) -> Allowed {
     let task = current!();
     let word = BLOBS.current_task_word(task);
     let old = word.load(Relaxed);
     if old == 0 {
-        return Yes::None;
+        return Allowed::default();
     }
     let flags = if old & !FLAGS == address(file) {
         old & (BY_LABEL | BY_LAYER)
@@ -92,35 +101,35 @@ pub(crate) fn exec_allowed(file: &LocalFile) -> Yes {
     };
     word.store(
         if flags != 0 {
-            address(file) | MAPPING
+            address(file) | flags | MAPPING
         } else {
             0
         },
         Relaxed,
     );
-    match flags {
-        0 => Yes::None,
-        BY_LAYER => Yes::ByLayers,
-        _ => Yes::ByLabel,
-    }
+    Allowed::of(flags)
 }
 
-/// `bprm_creds_from_file`: the exec runs `file` from here on; what an agent allowed of
-/// another (a script, whose interpreter runs instead) ends here.
+/// `bprm_creds_from_file`: the exec takes its credentials from `file`, the program it runs
+/// (or, with binfmt_misc's `C` flag, the binary its interpreter runs, which the kernel does
+/// not map). What an agent allowed of another file (a script, whose interpreter runs
+/// instead) ends here, before anything is mapped.
 pub(crate) fn bprm_creds_from_file(file: &LocalFile) -> Result {
     let task = current!();
     let word = BLOBS.current_task_word(task);
     let old = word.load(Relaxed);
-    if old != 0 && old != address(file) | MAPPING {
+    if old != 0 && (old & MAPPING == 0 || old & !FLAGS != address(file)) {
         word.store(0, Relaxed);
     }
     Ok(())
 }
 
-/// Whether `file`, mapped executable, is the program of the exec under way, which an agent
-/// allowed: the loader maps it under the new creds, after `bprm_creds_for_exec`.
-pub(crate) fn maps_allowed_program(file: &LocalFile) -> bool {
+/// Whose agents allowed the exec under way of `file`, which is being mapped executable (by
+/// the loader, under the new creds, after `bprm_creds_for_exec`); `None` if it is not that
+/// program, or no agent allowed it.
+pub(crate) fn mapping(file: &LocalFile) -> Option<Allowed> {
     // The word first: a plain load, where `in_execve` is a call.
-    BLOBS.current_task_word(current!()).load(Relaxed) == address(file) | MAPPING
-        && accessors::in_execve()
+    let word = BLOBS.current_task_word(current!()).load(Relaxed);
+    (word & !FLAGS == address(file) && word & MAPPING != 0 && accessors::in_execve())
+        .then(|| Allowed::of(word))
 }

@@ -173,10 +173,12 @@ pub(crate) fn mmap_file(
     if prot & bindings::PROT_EXEC as usize == 0 {
         return Ok(());
     }
-    let answered = if exec_grant::maps_allowed_program(file) {
-        ask::Wait::ExecMapping
-    } else {
-        ask::Wait::Never
+    let answered = match exec_grant::mapping(file) {
+        Some(allowed) => ask::Wait::ExecMapping {
+            label: allowed.by_label,
+            layers: allowed.by_layers,
+        },
+        None => ask::Wait::Never,
     };
     check_current_path_answered("mmap", wire::ACCESS_MMAP_EXEC, Target::File(file), answered)
 }

@@ -142,12 +142,13 @@ impl Request {
     }
 
     /// What the request is about, as a file of answers names it: the path, `exec` and the
-    /// path for an exec, or the operation and the endpoint, as `connect tcp 10.0.0.1:80`
-    /// (`bind udp [::1]:53`): an answer meant for opening a file does not let the command
-    /// execute it, nor one for connecting somewhere listen there.
+    /// path to execute it or map it executable, or the operation and the endpoint, as
+    /// `connect tcp 10.0.0.1:80` (`bind udp [::1]:53`): an answer meant for other accesses to
+    /// a file does not let the command run its code, nor one for connecting somewhere listen
+    /// there.
     pub fn object_text(&self) -> Vec<u8> {
         match &self.object {
-            Asked::File(path) if self.is_exec() => [b"exec ", path.as_slice()].concat(),
+            Asked::File(path) if self.runs_code() => [b"exec ", path.as_slice()].concat(),
             Asked::File(path) => path.clone(),
             Asked::Endpoint { proto, addr, port } => format!(
                 "{} {proto} {}",
@@ -178,6 +179,13 @@ impl Request {
     /// Whether the request is for executing a file.
     pub fn is_exec(&self) -> bool {
         matches!(self.object, Asked::File(_)) && self.requested & wire::ACCESS_EXEC != 0
+    }
+
+    /// Whether the request would run the file's code: executing it, or mapping it
+    /// executable, which an answers file names as `exec PATH`.
+    pub fn runs_code(&self) -> bool {
+        let code = wire::ACCESS_EXEC | wire::ACCESS_MMAP_EXEC;
+        matches!(self.object, Asked::File(_)) && self.requested & code != 0
     }
 
     /// The request in words, for a person to answer.
@@ -278,9 +286,12 @@ impl ObjectFacts {
         } else {
             String::new()
         };
-        let set_id = match (self.mode & libc::S_ISUID, self.mode & libc::S_ISGID) {
-            (0, 0) => "",
-            (0, _) => "; set-group-ID: executed, it runs with its group's rights",
+        // Set-group-ID without group execute is no set-group-ID program (it marked
+        // mandatory locking once).
+        let set_gid = libc::S_ISGID | libc::S_IXGRP;
+        let set_id = match (self.mode & libc::S_ISUID, self.mode & set_gid == set_gid) {
+            (0, false) => "",
+            (0, true) => "; set-group-ID: executed, it runs with its group's rights",
             _ => "; set-user-ID: executed, it runs with its owner's rights",
         };
         format!(

@@ -237,8 +237,9 @@ struct RunCli {
     #[arg(long, conflicts_with_all = ["complain", "no_denials", "denials_file"])]
     ask: bool,
     /// With --ask, take the answers from FILE instead of the terminal: lines of KEY PATH
-    /// (KEY y, s, n or x), each answering the first request to open PATH, KEY exec PATH to
-    /// execute it, or KEY OP PROTO ADDRESS:PORT for an endpoint; a request no line answers is
+    /// (KEY y, s, n or x), each answering the first request for PATH whatever the access
+    /// (read, write, create, delete...), KEY exec PATH the first to execute PATH or map it
+    /// executable, or KEY OP PROTO ADDRESS:PORT for an endpoint; a request no line answers is
     /// refused.
     #[arg(long, value_name = "FILE", requires = "ask")]
     answers: Option<PathBuf>,

@@ -25,8 +25,8 @@ pub(crate) enum Answers {
     /// The person at this terminal (`/dev/tty`).
     Terminal(PathBuf),
     /// A file of `KEY PATH`, `KEY exec PATH` or `KEY OP PROTO ADDRESS:PORT` lines, each
-    /// answering the first request to open PATH, to execute it, or for that operation on that
-    /// endpoint.
+    /// answering the first request for PATH (any access but running its code), to execute
+    /// PATH or map it executable, or for that operation on that endpoint.
     File(PathBuf),
 }
 

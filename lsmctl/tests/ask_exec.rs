@@ -26,6 +26,11 @@ fn an_exec_request_is_worded_and_keyed_as_an_exec() {
     let r = Request::parse(open).unwrap();
     assert!(!r.is_exec());
     assert_eq!(r.object_text(), b"/srv/tool");
+    // Mapping the file executable runs its code too: only an `exec` line answers it.
+    let map = br#"id=3 pid=50 tgid=50 uid=0 comm="sh" profile="web" op=mmap requested=m path="/srv/tool" waits=0"#;
+    let r = Request::parse(map).unwrap();
+    assert!(!r.is_exec() && r.runs_code());
+    assert_eq!(r.object_text(), b"exec /srv/tool");
 }
 
 /// The masks `text`, a local file of rules, compiles to for `path`.
