@@ -210,12 +210,10 @@ fn decide_confined(
     wait: ask::Wait<'_>,
 ) -> Result {
     if confinement.label().is_some() {
-        let wait = wait.for_label();
         decide_for_label(confinement, cred, op, requested, target, strictness, wait)?;
     }
     match confinement.domain() {
         Some(domain) if requested != 0 => {
-            let wait = wait.for_layers();
             decide_for_domain(domain, cred, op, requested, target, strictness, wait)
         }
         _ => Ok(()),

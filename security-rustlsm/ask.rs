@@ -127,25 +127,6 @@ pub(crate) enum Wait<'a> {
     ExecMapping { label: bool, layers: bool },
 }
 
-impl Wait<'_> {
-    /// What the system profile's agent may do in this wait: an exec's yes holds for it only
-    /// if its own agent gave it.
-    pub(crate) fn for_label(self) -> Self {
-        match self {
-            Wait::ExecMapping { label: false, .. } => Wait::Never,
-            other => other,
-        }
-    }
-
-    /// [`Self::for_label`] for the layers of the task's sandbox.
-    pub(crate) fn for_layers(self) -> Self {
-        match self {
-            Wait::ExecMapping { layers: false, .. } => Wait::Never,
-            other => other,
-        }
-    }
-}
-
 /// What became of a request, set once under its listener's lock, before its waiters are
 /// woken.
 const UNANSWERED: i32 = 0;
@@ -405,8 +386,16 @@ pub(crate) fn ask(
     cred: &Credential,
     wait: Wait<'_>,
 ) -> Result<(), Refusal> {
-    if let Wait::ExecMapping { .. } = wait {
-        return refused_for_session(question, whose, cred);
+    if let Wait::ExecMapping { label, layers } = wait {
+        // An exec's yes holds for the parties whose agent gave it; the others' agents are
+        // asked as anywhere a task may not wait.
+        let gave_it = match whose {
+            Whose::System => label,
+            Whose::Layer(_) => layers,
+        };
+        if gave_it {
+            return refused_for_session(question, whose, cred);
+        }
     }
     let answer = put(question, whose, cred, wait);
     if let (Ok(()), Wait::Open(file)) = (answer, wait) {

@@ -41,8 +41,18 @@ fn is_program(file: &LocalFile) -> bool {
     file.flags() & bindings::__FMODE_EXEC != 0 && accessors::is_program_open(file)
 }
 
-/// `file_open` of any file: an exec's program open forgets what an earlier exec left.
+/// `file_open` of any file: an exec's program open forgets what an earlier exec left. Every
+/// open pays the flag test alone (inlined); only an exec's opens go further.
+#[inline(always)]
 pub(crate) fn opening(file: &LocalFile) {
+    if file.flags() & bindings::__FMODE_EXEC != 0 {
+        forget_at_exec(file);
+    }
+}
+
+/// [`opening`] for an exec open.
+#[inline(never)]
+fn forget_at_exec(file: &LocalFile) {
     if is_program(file) {
         BLOBS.current_task_word(current!()).store(0, Relaxed);
     }
