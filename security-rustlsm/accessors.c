@@ -343,6 +343,15 @@ bool rustlsm_is_program_open(const struct file *file)
 	       !current->in_execve;
 }
 
+/*
+ * The unique id of @sock's network namespace (NS_GET_ID on /proc/PID/ns/net), never reused:
+ * 127.0.0.1 in one namespace is not 127.0.0.1 in another.
+ */
+u64 rustlsm_sock_netns_id(const struct socket *sock)
+{
+	return sock_net(sock->sk)->ns.ns_id;
+}
+
 /* A counted reference to the current thread group's pid: an agent's identity. */
 struct pid *rustlsm_get_current_tgid(void)
 {

@@ -46,6 +46,7 @@ mod raw {
         pub(super) safe fn rustlsm_sock_family(sock: &Socket) -> c_int;
         pub(super) safe fn rustlsm_sock_protocol(sock: &Socket) -> c_int;
         pub(super) safe fn rustlsm_sock_is_kern(sock: &Socket) -> bool;
+        pub(super) safe fn rustlsm_sock_netns_id(sock: &Socket) -> u64;
         pub(super) safe fn rustlsm_sk_type(sk: &Sock) -> c_int;
         pub(super) safe fn rustlsm_unix_lock(sk: &UnixSock);
         pub(super) fn rustlsm_unix_unlock(sk: &UnixSock);
@@ -98,6 +99,11 @@ pub(crate) fn sock_protocol(sock: &Socket) -> c_int {
 /// BPF program's socket) uses for itself, even in a user task's context.
 pub(crate) fn sock_is_kern(sock: &Socket) -> bool {
     raw::rustlsm_sock_is_kern(sock)
+}
+
+/// The unique id of `sock`'s network namespace, as `NS_GET_ID` gives it (never reused).
+pub(crate) fn sock_netns_id(sock: &Socket) -> u64 {
+    raw::rustlsm_sock_netns_id(sock)
 }
 
 /// The type (`SOCK_STREAM`, `SOCK_DGRAM`...) of `sk`.

@@ -269,12 +269,17 @@ impl kernel::fmt::Display for RequestLine<'_> {
                 report::Access(self.requested),
                 report::Quoted(path.bytes()),
             )),
-            Asked::Endpoint { proto, endpoint } => f.write_fmt(fmt!(
-                "requested={} proto={} addr={} port={}",
+            Asked::Endpoint {
+                proto,
+                endpoint,
+                netns,
+            } => f.write_fmt(fmt!(
+                "requested={} proto={} addr={} port={} netns={}",
                 network::OpName(self.requested),
                 network::proto_name(proto),
                 network::Addr(endpoint),
                 endpoint.port,
+                netns,
             )),
         }
     }
@@ -330,28 +335,36 @@ pub(crate) fn may_ask_about(path: &ResolvedPath) -> bool {
 pub(crate) enum Asked<'a> {
     /// Accesses (`wire::ACCESS_*`) to the file of this path.
     File(&'a ResolvedPath),
-    /// An operation (`net::OP_*`) of protocol `proto` at `endpoint`.
+    /// An operation (`net::OP_*`) of protocol `proto` at `endpoint`, in the network namespace
+    /// of id `netns`.
     Endpoint {
         proto: u8,
         endpoint: &'a net::Endpoint,
+        netns: u64,
     },
 }
 
-/// Length of an endpoint's key: protocol, family, address, port.
-const ENDPOINT_KEY_LEN: usize = 20;
+/// Length of an endpoint's key: protocol, family, address, port, network namespace.
+const ENDPOINT_KEY_LEN: usize = 28;
 
 impl Asked<'_> {
     /// Runs `f` on the bytes identical requests share, without allocating: a file's path, or
-    /// an endpoint's protocol (6 or 17, never a path's leading `/`), family, address and port.
+    /// an endpoint's protocol (6 or 17, never a path's leading `/`), family, address, port and
+    /// network namespace.
     fn with_key<R>(&self, f: impl FnOnce(&[u8]) -> R) -> R {
         match self {
             Asked::File(path) => f(path.bytes()),
-            Asked::Endpoint { proto, endpoint } => {
+            Asked::Endpoint {
+                proto,
+                endpoint,
+                netns,
+            } => {
                 let mut bytes = [0u8; ENDPOINT_KEY_LEN];
                 bytes[0] = *proto;
                 bytes[1] = endpoint.family;
                 bytes[2..18].copy_from_slice(&endpoint.addr);
-                bytes[18..].copy_from_slice(&endpoint.port.to_be_bytes());
+                bytes[18..20].copy_from_slice(&endpoint.port.to_be_bytes());
+                bytes[20..].copy_from_slice(&netns.to_ne_bytes());
                 f(&bytes)
             }
         }

@@ -131,6 +131,7 @@ bool rustlsm_keeps_decisions(const struct path *path);
 bool rustlsm_owns(const struct cred *cred, const struct path *on, const struct inode *inode);
 bool rustlsm_may_wait_in_open(const struct file *file);
 bool rustlsm_in_execve(void);
+u64 rustlsm_sock_netns_id(const struct socket *sock);
 bool rustlsm_is_program_open(const struct file *file);
 bool rustlsm_may_wait_on_socket(const struct socket *sock, unsigned int msg_flags);
 struct pid *rustlsm_get_current_tgid(void);

@@ -13,12 +13,13 @@ use toml_edit::{value, Array, ArrayOfTables, DocumentMut, Item, Table};
 pub enum Asked {
     /// A file, by its path (`path="/srv/x"`); `requested` holds `wire::ACCESS_*` bits.
     File(Vec<u8>),
-    /// A TCP or UDP endpoint (`proto=tcp addr=10.0.0.1 port=80`); `requested` holds
-    /// `net::OP_*` bits.
+    /// A TCP or UDP endpoint (`proto=tcp addr=10.0.0.1 port=80 netns=4096`) in the network
+    /// namespace of that id (`NS_GET_ID`); `requested` holds `net::OP_*` bits.
     Endpoint {
         proto: String,
         addr: IpAddr,
         port: u16,
+        netns: u64,
     },
 }
 
@@ -50,7 +51,7 @@ fn op_names(mask: u32) -> Vec<&'static str> {
 
 /// One request, as read from the listener: `id=7 pid=123 tgid=123 uid=1000 comm="cat"
 /// profile="web" op=open requested=r path="/srv/x" fd=5 waits=1`, or for an endpoint `...
-/// op=connect requested=connect proto=tcp addr=10.0.0.1 port=80 waits=0`.
+/// op=connect requested=connect proto=tcp addr=10.0.0.1 port=80 netns=4096 waits=0`.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Request {
     pub id: u64,
@@ -108,12 +109,13 @@ impl Request {
                 Asked::File(fields[8].1.clone()),
                 rest.len() == 2,
             ),
-            ["proto", "addr", "port"] => (
+            ["proto", "addr", "port", "netns"] => (
                 op_mask(&fields[7].1)?,
                 Asked::Endpoint {
                     proto: text(8).filter(|p| matches!(*p, "tcp" | "udp"))?.to_string(),
                     addr: text(9)?.parse().ok()?,
                     port: text(10)?.parse().ok()?,
+                    netns: text(11)?.parse().ok()?,
                 },
                 false,
             ),
@@ -150,7 +152,9 @@ impl Request {
         match &self.object {
             Asked::File(path) if self.runs_code() => [b"exec ", path.as_slice()].concat(),
             Asked::File(path) => path.clone(),
-            Asked::Endpoint { proto, addr, port } => format!(
+            Asked::Endpoint {
+                proto, addr, port, ..
+            } => format!(
                 "{} {proto} {}",
                 op_names(self.requested).join(","),
                 endpoint_text(addr, *port)
@@ -204,7 +208,14 @@ impl Request {
                 shown_name(path),
                 access_names(self.requested).join(", ")
             ),
-            Asked::Endpoint { .. } => String::from_utf8_lossy(&self.object_text()).into(),
+            Asked::Endpoint { netns, .. } => {
+                let endpoint = String::from_utf8_lossy(&self.object_text()).into_owned();
+                // 127.0.0.1 in a container's namespace is another host than the agent's.
+                match own_netns() {
+                    Some(own) if own == *netns => endpoint,
+                    _ => format!("{endpoint} in network namespace {netns} (not the agent's)"),
+                }
+            }
         };
         format!(
             "{:?} (pid {}, uid {}, {}) under profile {:?} asks to {what}",
@@ -219,6 +230,24 @@ impl Request {
             self.profile,
         )
     }
+}
+
+/// The id of this process's network namespace (`NS_GET_ID`), if it can be read.
+pub fn own_netns() -> Option<u64> {
+    use std::os::fd::AsRawFd;
+    // _IOR(0xb7, 13, __u64), from <linux/nsfs.h>.
+    const NS_GET_ID: u32 = (2 << 30) | (8 << 16) | (0xb7 << 8) | 13;
+    let ns = std::fs::File::open("/proc/self/ns/net").ok()?;
+    let mut id: u64 = 0;
+    // SAFETY: NS_GET_ID writes one u64 to the pointer, which is valid for it.
+    let rc = unsafe {
+        libc::ioctl(
+            ns.as_raw_fd(),
+            NS_GET_ID as libc::Ioctl,
+            &mut id as *mut u64,
+        )
+    };
+    (rc == 0).then_some(id)
 }
 
 /// What the descriptor a request came with says of the file: which file the name stands

@@ -66,18 +66,24 @@ fn a_network_rule_takes_allow_or_ask() {
     );
 }
 
-const LINE: &[u8] = br#"id=3 pid=50 tgid=50 uid=0 comm="curl" profile="n" op=connect requested=connect proto=tcp addr=2001:db8:0:0:0:0:0:1 port=443 waits=0"#;
+const LINE: &[u8] = br#"id=3 pid=50 tgid=50 uid=0 comm="curl" profile="n" op=connect requested=connect proto=tcp addr=2001:db8:0:0:0:0:0:1 port=443 netns=1 waits=0"#;
 
 #[test]
 fn an_endpoint_request_is_read_and_described() {
     let r = Request::parse(LINE).unwrap();
     assert_eq!(r.requested, u32::from(net::OP_CONNECT));
-    let Asked::Endpoint { proto, addr, port } = &r.object else {
+    let Asked::Endpoint {
+        proto,
+        addr,
+        port,
+        netns,
+    } = &r.object
+    else {
         panic!("not an endpoint: {r:?}");
     };
     assert_eq!(
-        (proto.as_str(), addr.to_string(), *port),
-        ("tcp", "2001:db8::1".into(), 443)
+        (proto.as_str(), addr.to_string(), *port, *netns),
+        ("tcp", "2001:db8::1".into(), 443, 1)
     );
     assert_eq!(r.object_text(), b"connect tcp [2001:db8::1]:443");
     let said = r.describe();
@@ -85,11 +91,27 @@ fn an_endpoint_request_is_read_and_described() {
         said.contains("asks to connect tcp [2001:db8::1]:443"),
         "{said}"
     );
+    // The namespace is named when it is not the agent's own.
+    // (A kernel older than NS_GET_ID's 6.x has no id to compare: every request names it.)
+    let own = lsmctl::ask::own_netns();
+    if let Some(own) = own {
+        let here = String::from_utf8_lossy(LINE).replace("netns=1", &format!("netns={own}"));
+        let r_here = Request::parse(here.as_bytes()).unwrap();
+        assert!(!r_here.describe().contains("network namespace"));
+    }
+    if own != Some(1) {
+        assert!(
+            said.contains("in network namespace 1 (not the agent's)"),
+            "{said}"
+        );
+    }
     for bad in [
         String::from_utf8_lossy(LINE).replace("requested=connect", "requested=r"),
         String::from_utf8_lossy(LINE).replace("proto=tcp", "proto=sctp"),
         String::from_utf8_lossy(LINE).replace("port=443", "port=70000"),
         String::from_utf8_lossy(LINE).replace(" port=443", ""),
+        String::from_utf8_lossy(LINE).replace(" netns=1", ""),
+        String::from_utf8_lossy(LINE).replace("netns=1", "netns=x"),
         String::from_utf8_lossy(LINE).replace("port=443", "port=443 fd=4"),
         String::from_utf8_lossy(LINE).replace(" waits=0", ""),
     ] {

@@ -255,9 +255,9 @@ fn persist(
     let old_text = old.as_deref().unwrap_or("");
     let text = match &request.object {
         Asked::File(path) => add_rule(old_text, allow, request.requested, path),
-        Asked::Endpoint { proto, addr, port } if allow => {
-            add_network_rule(old_text, request.requested, proto, addr, *port)
-        }
+        Asked::Endpoint {
+            proto, addr, port, ..
+        } if allow => add_network_rule(old_text, request.requested, proto, addr, *port),
         Asked::Endpoint { .. } => {
             return Err("network rules only allow; an endpoint cannot be denied always".into())
         }

@@ -125,7 +125,7 @@ impl Request {
     }
 
     /// The value of the unquoted field `key`.
-    fn field(&self, key: &str) -> Option<&str> {
+    pub(crate) fn field(&self, key: &str) -> Option<&str> {
         self.line
             .split(' ')
             .find_map(|f| f.strip_prefix(key)?.strip_prefix('='))

@@ -3,8 +3,8 @@
 //! for the agent's answer, and is refused at once, its request still delivered, where the
 //! task may not wait: a non-blocking socket, and io_uring, which issues the connect under
 //! its ring's lock. Covered: each answer both ways, rules that decide alone, a session
-//! answer, `lsmctl agent`'s "always" written as a network rule that outlives it, and
-//! `lsmctl run --ask` asking about a connect.
+//! answer, which holds in its network namespace only, `lsmctl agent`'s "always" written as a
+//! network rule that outlives it, and `lsmctl run --ask` asking about a connect.
 
 use crate::ask::{
     errno_within, expect_errno, log_mark, logged_since, spawn_program, Agent, Listener, INCLUDES,
@@ -14,9 +14,11 @@ use crate::harness::lsmctl;
 use crate::{check, Outcome, Suite, FREE_PROBE};
 use std::fs;
 use std::net::{TcpListener, UdpSocket};
+use std::os::unix::process::CommandExt;
+use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-pub(crate) const CASES: u32 = 10;
+pub(crate) const CASES: u32 = 11;
 
 const PROBE: &str = "/usr/bin/rlsm-probe-netask";
 const LOCAL: &str = "/tmp/ask-include/local/netasker.toml";
@@ -58,6 +60,28 @@ ports = [7108]
 
 fn spawn(args: &[&str]) -> Result<std::process::Child, String> {
     spawn_program(PROBE, args)
+}
+
+/// [`spawn`] in a network namespace of its own (made before the probe's exec, so that its
+/// profile need not allow it).
+fn spawn_in_new_netns(args: &[&str]) -> Result<std::process::Child, String> {
+    let mut cmd = Command::new(PROBE);
+    cmd.args(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    // SAFETY: unshare() is async-signal-safe and touches no memory of the parent.
+    unsafe {
+        cmd.pre_exec(|| {
+            if libc::unshare(libc::CLONE_NEWNET) == 0 {
+                Ok(())
+            } else {
+                Err(std::io::Error::last_os_error())
+            }
+        })
+    };
+    cmd.spawn()
+        .map_err(|e| format!("{PROBE} in a new netns: {e}"))
 }
 
 /// A TCP listener on 127.0.0.1:`port`, which makes a connect there succeed (the kernel
@@ -164,6 +188,29 @@ pub(crate) fn run(s: &mut Suite) {
             check(l.next(300)?.is_none(), || {
                 "a request for a session answer".into()
             })
+        },
+    );
+
+    s.case(
+        "ask network: a session answer holds in its network namespace only",
+        || {
+            let _server = listening(7104)?;
+            let mut l = Listener::open(20_000, 0)?;
+            let child = spawn(&["tcp-connect", "127.0.0.1", "7104"])?;
+            let here = l.expect()?;
+            l.answer(here.id, "allow session")
+                .map_err(|e| format!("answer: errno {e}"))?;
+            expect_errno("connect here", errno_within(child, 20)?, 0)?;
+            // 127.0.0.1:7104 in another namespace is another host: asked anew.
+            let child = spawn_in_new_netns(&["tcp-connect", "127.0.0.1", "7104"])?;
+            let there = l.expect()?;
+            let (a, b) = (here.field("netns"), there.field("netns"));
+            check(a.is_some() && b.is_some() && a != b, || {
+                format!("requests {:?} and {:?}", here.line, there.line)
+            })?;
+            l.answer(there.id, "deny once")
+                .map_err(|e| format!("answer: errno {e}"))?;
+            expect_errno("connect there", errno_within(child, 20)?, libc::EACCES)
         },
     );
 
