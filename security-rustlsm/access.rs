@@ -552,9 +552,21 @@ fn left_to_agent(
     {
         return false;
     }
+    rules_leave_to_agent(view, path, said.denied, refused)
+}
+
+/// Whether `view`'s rules leave every access of `refused` on `path` (and what comes with it,
+/// see [`put_to_agent`]) to its agent: its ask rules or mode name each, and its deny rules
+/// (`denied`) refuse none. The rules' part of [`left_to_agent`], which an exec checks again
+/// when it runs (see [`crate::exec`]).
+pub(crate) fn rules_leave_to_agent(
+    view: &ProfileView<'_>,
+    path: &ResolvedPath,
+    denied: u32,
+    refused: u32,
+) -> bool {
     let rendered = path.for_rules(view.attach_disconnected());
-    let asks = view.ask_masks(rendered);
-    let left = asks & !said.denied & wire::ACCESS_ALL;
+    let left = view.ask_masks(rendered) & !denied & wire::ACCESS_ALL;
     put_to_agent(refused) & !left == 0
 }
 
@@ -570,7 +582,7 @@ fn exec_askable(label: &Label, path: &ResolvedPath, refused: u32) -> bool {
 /// the mapping of the program that follows it, what an `exec` rule allows, so that a yes
 /// answers for the exec whole (see [`crate::exec_grant`]). A deny rule on either keeps the
 /// exec from being asked about.
-pub(crate) fn put_to_agent(refused: u32) -> u32 {
+fn put_to_agent(refused: u32) -> u32 {
     if refused & wire::ACCESS_EXEC != 0 {
         refused | wire::ACCESS_MMAP_EXEC
     } else {

@@ -272,14 +272,14 @@ impl kernel::fmt::Display for RequestLine<'_> {
             Asked::Endpoint {
                 proto,
                 endpoint,
-                netns,
+                sock,
             } => f.write_fmt(fmt!(
                 "requested={} proto={} addr={} port={} netns={}",
                 network::OpName(self.requested),
                 network::proto_name(proto),
                 network::Addr(endpoint),
                 endpoint.port,
-                netns,
+                accessors::sock_netns_id(sock),
             )),
         }
     }
@@ -335,12 +335,12 @@ pub(crate) fn may_ask_about(path: &ResolvedPath) -> bool {
 pub(crate) enum Asked<'a> {
     /// Accesses (`wire::ACCESS_*`) to the file of this path.
     File(&'a ResolvedPath),
-    /// An operation (`net::OP_*`) of protocol `proto` at `endpoint`, in the network namespace
-    /// of id `netns`.
+    /// An operation (`net::OP_*`) of protocol `proto` at `endpoint`, by `sock`, whose network
+    /// namespace is part of the endpoint (read only once the rules leave it to an agent).
     Endpoint {
         proto: u8,
         endpoint: &'a net::Endpoint,
-        netns: u64,
+        sock: &'a Socket,
     },
 }
 
@@ -357,8 +357,9 @@ impl Asked<'_> {
             Asked::Endpoint {
                 proto,
                 endpoint,
-                netns,
+                sock,
             } => {
+                let netns = accessors::sock_netns_id(sock);
                 let mut bytes = [0u8; ENDPOINT_KEY_LEN];
                 bytes[0] = *proto;
                 bytes[1] = endpoint.family;
@@ -388,6 +389,16 @@ pub(crate) enum Whose<'a> {
     System,
     /// A sandbox layer's: its own listener.
     Layer(&'a Arc<Listener>),
+}
+
+impl Whose<'_> {
+    /// The listener that answers for the profile or layer of `view`.
+    fn listener(&self, view: &ProfileView<'_>) -> Result<Arc<Listener>, Refusal> {
+        match self {
+            Whose::System => listener_for(view.name()),
+            Whose::Layer(listener) => Ok((*listener).clone()),
+        }
+    }
 }
 
 /// Puts `question` to the agent `whose`, on behalf of the current task, whose credentials
@@ -426,18 +437,11 @@ fn refused_for_session(
     whose: Whose<'_>,
     cred: &Credential,
 ) -> Result<(), Refusal> {
-    let listener = match whose {
-        Whose::System => match listener_for(question.view.name()) {
-            Ok(listener) => listener,
-            Err(_) => return Ok(()),
-        },
-        Whose::Layer(listener) => listener.clone(),
+    // With its agent gone, the exec it allowed goes on.
+    let Ok(listener) = whose.listener(question.view) else {
+        return Ok(());
     };
-    let uid = cred.euid().into_raw().val;
-    let remembered = question
-        .object
-        .with_key(|key| listener.remembered(question.serial, uid, key, question.asked));
-    match remembered {
+    match listener.remembered_for(question, cred) {
         Some(false) => Err(Refusal::Denied),
         _ => Ok(()),
     }
@@ -450,18 +454,11 @@ fn put(
     cred: &Credential,
     wait: Wait<'_>,
 ) -> Result<(), Refusal> {
-    let listener = match whose {
-        Whose::System => listener_for(question.view.name())?,
-        Whose::Layer(listener) => listener.clone(),
-    };
+    let listener = whose.listener(question.view)?;
     let uid = cred.euid().into_raw().val;
-    let (serial, asked) = (question.serial, question.asked);
     // A session answer settles it without allocating: each datagram of a session-allowed
     // endpoint comes this way.
-    let remembered = question
-        .object
-        .with_key(|key| listener.remembered(serial, uid, key, asked));
-    if let Some(allow) = remembered {
+    if let Some(allow) = listener.remembered_for(question, cred) {
         return if allow { Ok(()) } else { Err(Refusal::Denied) };
     }
     let key = question
@@ -535,6 +532,16 @@ fn new_request(
 }
 
 impl Listener {
+    /// The answer kept for the session to `question`, asked by a task with `cred`: found
+    /// without allocating.
+    fn remembered_for(&self, question: &Question<'_>, cred: &Credential) -> Option<bool> {
+        let uid = cred.euid().into_raw().val;
+        let (serial, asked) = (question.serial, question.asked);
+        question
+            .object
+            .with_key(|key| self.remembered(serial, uid, key, asked))
+    }
+
     /// The answer kept for the session to `asked` on the object of key `key` by user `uid`
     /// under the profile `serial`.
     fn remembered(&self, serial: u64, uid: u32, key: &[u8], asked: u32) -> Option<bool> {

@@ -100,9 +100,7 @@ fn transition(
         // rule, a profile loaded meanwhile that no longer asks) or given the program to
         // another profile, whose choice is the rules'.
         if let Some(caller_label) = by_agent {
-            let rendered = path.for_rules(view.attach_disconnected());
-            let left = view.ask_masks(rendered) & !denied & wire::ACCESS_ALL;
-            let still_asked = access::put_to_agent(wire::ACCESS_EXEC) & !left == 0;
+            let still_asked = access::rules_leave_to_agent(&view, path, denied, wire::ACCESS_EXEC);
             if still_asked && !claimed_by_another(target.as_deref(), caller_label) {
                 return Ok(None);
             }

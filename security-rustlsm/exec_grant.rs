@@ -35,12 +35,6 @@ fn address(file: &LocalFile) -> usize {
     file.as_ptr() as usize
 }
 
-/// Whether `file` is being opened as an exec's program (not by the loader mid-exec, nor as a
-/// stacking file system's backing file).
-fn is_program(file: &LocalFile) -> bool {
-    file.flags() & bindings::__FMODE_EXEC != 0 && accessors::is_program_open(file)
-}
-
 /// `file_open` of any file: an exec's program open forgets what an earlier exec left. Every
 /// open pays the flag test alone (inlined); only an exec's opens go further.
 #[inline(always)]
@@ -53,7 +47,7 @@ pub(crate) fn opening(file: &LocalFile) {
 /// [`opening`] for an exec open.
 #[inline(never)]
 fn forget_at_exec(file: &LocalFile) {
-    if is_program(file) {
+    if accessors::is_program_open(file) {
         BLOBS.current_task_word(current!()).store(0, Relaxed);
     }
 }
@@ -61,7 +55,7 @@ fn forget_at_exec(file: &LocalFile) {
 /// An agent (or its session answer) allowed the exec of `file`: the system profile's
 /// (`by_label`) or a sandbox layer's. A no-op for an open that is not an exec's program.
 pub(crate) fn allowed_by_agent(file: &LocalFile, by_label: bool) {
-    if !is_program(file) {
+    if !accessors::is_program_open(file) {
         return;
     }
     let task = current!();

@@ -243,7 +243,7 @@ fn check_endpoint(
     let asked = ask::Asked::Endpoint {
         proto,
         endpoint: &endpoint,
-        netns: accessors::sock_netns_id(sock),
+        sock,
     };
     check_current_asking(
         name,

@@ -232,8 +232,15 @@ impl Request {
     }
 }
 
-/// The id of this process's network namespace (`NS_GET_ID`), if it can be read.
+/// The id of this process's network namespace (`NS_GET_ID`), if it can be read: read once,
+/// as the agent stays in its namespace.
 pub fn own_netns() -> Option<u64> {
+    static OWN: std::sync::OnceLock<Option<u64>> = std::sync::OnceLock::new();
+    *OWN.get_or_init(read_own_netns)
+}
+
+/// [`own_netns`], read from `/proc/self/ns/net`.
+fn read_own_netns() -> Option<u64> {
     use std::os::fd::AsRawFd;
     // _IOR(0xb7, 13, __u64), from <linux/nsfs.h>.
     const NS_GET_ID: u32 = (2 << 30) | (8 << 16) | (0xb7 << 8) | 13;

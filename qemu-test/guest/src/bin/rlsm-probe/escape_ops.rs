@@ -540,28 +540,24 @@ fn uring_open(path: &str, personality: bool) -> i32 {
 /// (`IORING_OP_CONNECT`, issued inline under the ring's lock): the CQE's errno, or 0.
 fn uring_connect(addr: &str, port: &str) -> i32 {
     let sa = sin(addr, port, libc::AF_INET);
-    // SAFETY: A plain socket; closed below.
-    let sock = unsafe { libc::socket(libc::AF_INET, libc::SOCK_STREAM | libc::SOCK_CLOEXEC, 0) };
-    if sock < 0 {
-        return last();
-    }
-    let sqe = |_| Sqe {
-        opcode: IORING_OP_CONNECT,
-        flags: 0,
-        ioprio: 0,
-        fd: sock,
-        // addr2: the address's length.
-        off: std::mem::size_of_val(&sa) as u64,
-        addr: (&raw const sa) as u64,
-        len: 0,
-        open_flags: 0,
-        user_data: 1,
-        tail: [0; 3],
-    };
-    let res = uring_submit(false, sqe);
-    // SAFETY: Our socket.
-    unsafe { libc::close(sock) };
-    -res.min(0)
+    // SAFETY: Plain socket call.
+    let fd = unsafe { libc::socket(libc::AF_INET, libc::SOCK_STREAM | libc::SOCK_CLOEXEC, 0) };
+    fd_then(fd, |sock| {
+        let sqe = |_| Sqe {
+            opcode: IORING_OP_CONNECT,
+            flags: 0,
+            ioprio: 0,
+            fd: sock,
+            // addr2: the address's length.
+            off: std::mem::size_of_val(&sa) as u64,
+            addr: (&raw const sa) as u64,
+            len: 0,
+            open_flags: 0,
+            user_data: 1,
+            tail: [0; 3],
+        };
+        -uring_submit(false, sqe).min(0)
+    })
 }
 
 /// `setsockopt(SOL_IP, IP_OPTIONS)` with a loose source route through HOP on a new TCP
@@ -569,30 +565,26 @@ fn uring_connect(addr: &str, port: &str) -> i32 {
 /// `SOCKET_URING_OP_SETSOCKOPT`): the CQE's errno, or 0.
 fn uring_setopt_srr(hop: &str) -> i32 {
     let route = lsrr(hop);
-    // SAFETY: A plain socket; closed below.
-    let sock = unsafe { libc::socket(libc::AF_INET, libc::SOCK_STREAM | libc::SOCK_CLOEXEC, 0) };
-    if sock < 0 {
-        return last();
-    }
-    let sqe = |_| Sqe {
-        opcode: IORING_OP_URING_CMD,
-        flags: 0,
-        ioprio: 0,
-        fd: sock,
-        // cmd_op.
-        off: SOCKET_URING_OP_SETSOCKOPT,
-        // level, then optname.
-        addr: libc::SOL_IP as u64 | (libc::IP_OPTIONS as u64) << 32,
-        len: 0,
-        open_flags: 0,
-        user_data: 1,
-        // buf_index and personality, then optlen; optval.
-        tail: [(route.len() as u64) << 32, route.as_ptr() as u64, 0],
-    };
-    let res = uring_submit(false, sqe);
-    // SAFETY: Our socket.
-    unsafe { libc::close(sock) };
-    -res.min(0)
+    // SAFETY: Plain socket call.
+    let fd = unsafe { libc::socket(libc::AF_INET, libc::SOCK_STREAM | libc::SOCK_CLOEXEC, 0) };
+    fd_then(fd, |sock| {
+        let sqe = |_| Sqe {
+            opcode: IORING_OP_URING_CMD,
+            flags: 0,
+            ioprio: 0,
+            fd: sock,
+            // cmd_op.
+            off: SOCKET_URING_OP_SETSOCKOPT,
+            // level, then optname.
+            addr: libc::SOL_IP as u64 | (libc::IP_OPTIONS as u64) << 32,
+            len: 0,
+            open_flags: 0,
+            user_data: 1,
+            // buf_index and personality, then optlen; optval.
+            tail: [(route.len() as u64) << 32, route.as_ptr() as u64, 0],
+        };
+        -uring_submit(false, sqe).min(0)
+    })
 }
 
 /// Sets up a ring, submits the one SQE `sqe` makes (given the personality registered when

@@ -163,13 +163,9 @@ pub(super) fn run(s: &mut Suite) {
     s.case(
         "net: a UDP send to an allowed endpoint, source-routed elsewhere, is refused",
         || {
-            let args = ["udp-send-srr", "127.0.0.1", "53", "127.0.0.2"];
-            refused(
-                NET,
-                &args,
-                libc::EACCES,
-                "esc-net",
+            source_routed(
                 "send",
+                &["udp-send-srr", "127.0.0.1", "53", "127.0.0.2"],
                 "option=ip_retopts",
             )
         },
@@ -181,13 +177,9 @@ pub(super) fn run(s: &mut Suite) {
     s.case(
         "net: setsockopt(IP_OPTIONS), a source route for connect, is refused",
         || {
-            let args = ["tcp-setopt-srr", "127.0.0.2"];
-            refused(
-                NET,
-                &args,
-                libc::EACCES,
-                "esc-net",
+            source_routed(
                 "setsockopt",
+                &["tcp-setopt-srr", "127.0.0.2"],
                 "option=ip_options",
             )
         },
@@ -195,13 +187,9 @@ pub(super) fn run(s: &mut Suite) {
     s.case(
         "net: setsockopt(IPV6_RTHDR), an IPv6 routing header, is refused",
         || {
-            let args = ["udp6-setopt-rthdr", "::2"];
-            refused(
-                NET,
-                &args,
-                libc::EACCES,
-                "esc-net",
+            source_routed(
                 "setsockopt",
+                &["udp6-setopt-rthdr", "::2"],
                 "option=ipv6_rthdr",
             )
         },
@@ -213,13 +201,9 @@ pub(super) fn run(s: &mut Suite) {
     s.case(
         "net: io_uring's setsockopt(IP_OPTIONS) is refused too",
         || {
-            let args = ["uring-setopt-srr", "127.0.0.2"];
-            refused(
-                NET,
-                &args,
-                libc::EACCES,
-                "esc-net",
+            source_routed(
                 "setsockopt",
+                &["uring-setopt-srr", "127.0.0.2"],
                 "option=ip_options",
             )
         },
@@ -227,13 +211,9 @@ pub(super) fn run(s: &mut Suite) {
     s.case(
         "net: sendmmsg: a second datagram to the same allowed address, source-routed, is refused",
         || {
-            let args = ["udp-sendmmsg-srr", "127.0.0.1", "53", "127.0.0.2"];
-            refused(
-                NET,
-                &args,
-                libc::EACCES,
-                "esc-net",
+            source_routed(
                 "send",
+                &["udp-sendmmsg-srr", "127.0.0.1", "53", "127.0.0.2"],
                 "option=ip_retopts",
             )
         },
@@ -241,9 +221,11 @@ pub(super) fn run(s: &mut Suite) {
     s.case(
         "net: setsockopt(IPV6_FLOWLABEL_MGR), whose labels may carry a route, is refused",
         || {
-            let args = ["udp6-setopt-flowlabel"];
-            let want = "option=ipv6_flowlabel_mgr";
-            refused(NET, &args, libc::EACCES, "esc-net", "setsockopt", want)
+            source_routed(
+                "setsockopt",
+                &["udp6-setopt-flowlabel"],
+                "option=ipv6_flowlabel_mgr",
+            )
         },
     );
     s.case("net: a real IPv6 address under the ::/0 rule", || {
@@ -266,4 +248,10 @@ pub(super) fn run(s: &mut Suite) {
     s.case("net: remove the network-bypass profiles", || {
         remove(&["esc-net", "esc-net6", "esc-sctp"])
     });
+}
+
+/// A source route (or what may carry one) that the confined probe sets with `args` is refused
+/// in `op`, and the record names the `option`.
+fn source_routed(op: &str, args: &[&str], option: &str) -> Outcome {
+    refused(NET, args, libc::EACCES, "esc-net", op, option)
 }
